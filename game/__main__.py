@@ -1,0 +1,231 @@
+"""The command line: ``python -m game demo | serve | play``.
+
+Errors reach the user as one line on stderr and a non-zero exit status, never a traceback:
+2 for bad arguments, 1 for anything else that went wrong (port in use, connection refused).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+from typing import NoReturn
+
+from game.client import Client
+from game.errors import GameError
+from game.protocol import End, Error, ServerMessage, Start, Turn, Update, Wait
+from game.rules import Board
+from game.server import DEFAULT_MAX_CLIENTS, DEFAULT_PORT, Server
+from game.sockets import format_address
+
+PROG = "python -m game"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535, not {port}")
+    return port
+
+
+def _seconds(text: str) -> float | None:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if seconds < 0 or math.isnan(seconds):
+        raise argparse.ArgumentTypeError(f"seconds must be 0 or more, not {text}")
+    return None if seconds in (0, math.inf) else seconds
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return number
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Tic-tac-toe over TCP.")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
+
+    demo = commands.add_parser(
+        "demo", help="two bots play a whole game over loopback, then everything stops"
+    )
+    demo.set_defaults(run=_demo)
+
+    serve = commands.add_parser("serve", help="run a server until Ctrl-C or SIGTERM")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind ('' for all)")
+    serve.add_argument("--port", type=_port, default=DEFAULT_PORT, help="0 picks a free port")
+    serve.add_argument(
+        "--idle-timeout",
+        type=_seconds,
+        default=300.0,
+        metavar="SECONDS",
+        help="cut off clients silent this long (0: never; default 300)",
+    )
+    serve.add_argument("--max-clients", type=_positive, default=DEFAULT_MAX_CLIENTS, metavar="N")
+    serve.set_defaults(run=_serve)
+
+    play = commands.add_parser("play", help="play in this terminal against someone else")
+    play.add_argument("--host", default="127.0.0.1")
+    play.add_argument("--port", type=_port, default=DEFAULT_PORT)
+    play.add_argument("--name", required=True, help="1-16 of A-Z a-z 0-9 _ -")
+    play.set_defaults(run=_play)
+
+    return parser
+
+
+def _draw(board: Board, indent: str = "    ") -> str:
+    return "\n".join(indent + " ".join(row) for row in board.rows())
+
+
+# demo -----------------------------------------------------------------------------------------
+
+
+def _demo(_: argparse.Namespace) -> int:
+    server = Server(port=0, idle_timeout=10.0)
+    with server.running() as (host, port):
+        print(f"server listening on {format_address(host, port)}")
+        results: dict[str, End] = {}
+        shown = [Board()]
+
+        def narrate(message: ServerMessage) -> None:
+            if isinstance(message, Start):
+                print(f"alice plays {message.mark.value}, bob plays {message.mark.other.value}")
+            elif isinstance(message, Update) and message.board != shown[-1]:
+                before, after = shown[-1], message.board
+                cell = next(c for c in range(1, 10) if before[c] != after[c])
+                print(f"{after[cell]} takes {cell}\n{_draw(after)}")
+                shown.append(after)
+
+        def bot(name: str, watch: bool) -> None:
+            with Client(host, port) as client:
+                results[name] = client.play(name, on_message=narrate if watch else None)
+
+        bob = threading.Thread(target=bot, args=("bob", False), name="demo-bob")
+        bob.start()
+        try:
+            bot("alice", watch=True)
+        finally:
+            bob.join(10.0)
+    if bob.is_alive() or "bob" not in results:
+        raise GameError("the second bot did not finish its game")
+    end = results["alice"]
+    verdict = {"WIN": "alice wins", "LOSE": "bob wins", "DRAW": "a draw"}[end.result.value]
+    print(f"result: {verdict}\nserver stopped cleanly")
+    return 0
+
+
+# serve ----------------------------------------------------------------------------------------
+
+
+def _serve(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    server = Server(
+        args.host, args.port, idle_timeout=args.idle_timeout, max_clients=args.max_clients
+    )
+    stop = threading.Event()
+
+    def on_signal(signum: int, _: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with server.running() as (host, port):
+            where = format_address(host, port)
+            print(
+                f"serving tic-tac-toe on {where}; play with `nc {host or '127.0.0.1'} {port}` "
+                f"or `{PROG} play --port {port} --name NAME`; Ctrl-C stops",
+                flush=True,
+            )
+            stop.wait()
+            print("stopping...", flush=True)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    print("server stopped cleanly", flush=True)
+    return 0
+
+
+# play -----------------------------------------------------------------------------------------
+
+
+def _ask_cell() -> int | None:
+    """Prompt until the player types a cell 1-9; None if they quit (q, or end of input)."""
+    while True:
+        try:
+            answer = input("your move (1-9, q to quit): ").strip().lower()
+        except EOFError:
+            return None
+        if answer in ("q", "quit"):
+            return None
+        if len(answer) == 1 and answer in "123456789":
+            return int(answer)
+        print("type one digit 1-9: cells are numbered row by row from the top left")
+
+
+def _play(args: argparse.Namespace) -> int:
+    with Client(args.host, args.port) as client:
+        client.hello(args.name)
+        print(f"connected to {format_address(args.host, args.port)} as {args.name}")
+        my_turn = False
+        while True:
+            message = client.next_message(timeout=math.inf)
+            if isinstance(message, Wait):
+                print("waiting for an opponent...")
+            elif isinstance(message, Start):
+                print(f"you play {message.mark.value} against {message.opponent}")
+            elif isinstance(message, Update):
+                print(_draw(message.board))
+                my_turn = False
+            elif isinstance(message, Error):
+                print(f"server: {message.reason}")
+            elif isinstance(message, End):
+                forfeit = " (your opponent left)" if message.forfeit else ""
+                print(f"you {message.result.value.lower()}{forfeit}")
+                return 0
+            if isinstance(message, Turn) or (isinstance(message, Error) and my_turn):
+                my_turn = True
+                cell = _ask_cell()
+                if cell is None:
+                    client.quit()
+                    print("you left the game")
+                    return 0
+                client.move(cell)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        status: int = args.run(args)
+    except (GameError, OSError, ValueError) as error:
+        print(f"{PROG} {args.command}: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,357 @@
+"""The game client: a thin blocking-socket shell around the sans-IO protocol.
+
+:meth:`Client.connect` opens only the TCP connection; :meth:`Client.hello` reads the banner and
+joins the lobby; :meth:`Client.next_message` returns what the server says, parsed and typed.
+Every blocking call is bounded by a timeout, so a silent server gives an error, never a hang.
+
+The socket comes from an injected factory (see :mod:`game.sockets`), so a test can hand the
+client a mock and check ``settimeout`` then ``connect``, or an in-memory socket and play a game.
+"""
+
+from __future__ import annotations
+
+import math
+import socket
+import time
+from collections import deque
+from collections.abc import Callable
+from types import TracebackType
+from typing import TypeVar
+
+from game.errors import (
+    ConnectFailed,
+    ConnectionLost,
+    GameError,
+    ProtocolMismatch,
+    ProtocolViolation,
+    ResponseTimeout,
+)
+from game.protocol import (
+    GAME,
+    NAME_PATTERN,
+    VERSION,
+    Banner,
+    Bye,
+    ClientCommand,
+    End,
+    Error,
+    Hello,
+    LineBuffer,
+    Message,
+    Move,
+    Ping,
+    Pong,
+    Quit,
+    ServerMessage,
+    Turn,
+    Update,
+    Welcome,
+    parse_message,
+)
+from game.rules import Board, suggest_move
+from game.sockets import (
+    SocketFactory,
+    SocketLike,
+    check_address,
+    family_for,
+    format_address,
+    resolve_factory,
+)
+
+__all__ = ["Client", "RequestRejected"]
+
+_RECV_SIZE = 4096
+_M = TypeVar("_M", bound=Message)
+_START_SERVER = "is the server running? start one with `python -m game serve`"
+
+
+class RequestRejected(GameError):
+    """The server answered a request with ``ERROR``; the message is the server's reason."""
+
+
+class Client:
+    """A player's connection to a game server.
+
+    Args:
+        host: the server's address, stored as given (default: this machine).
+        port: the server's port, stored as given.
+        socket_factory: makes the socket as ``factory(family, SOCK_STREAM)``; ``None`` means
+            :class:`socket.socket`, looked up when connecting. The testing hook.
+        timeout: seconds that bound the connect and each request/response.
+
+    Raises:
+        ValueError: ``host`` is not a ``str``, ``port`` is not an ``int`` in 0-65535, or
+            ``timeout`` is not positive.
+
+    Use it as a context manager to connect on entry and close on exit::
+
+        with Client(port=port) as client:
+            client.hello("alice")
+            print(client.next_message(timeout=60))
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 7777,
+        *,
+        socket_factory: SocketFactory | None = None,
+        timeout: float = 5.0,
+    ) -> None:
+        check_address(host, port)
+        if not timeout > 0:
+            raise ValueError(f"timeout must be positive seconds, not {timeout!r}")
+        self.host = host
+        self.port = port
+        self.socket_factory = socket_factory
+        self.timeout = timeout
+        self._sock: SocketLike | None = None
+        self._where = format_address(host, port)
+        self._buffer = LineBuffer()
+        self._lines: deque[str] = deque()
+        self._held: deque[ServerMessage] = deque()  # read while waiting for something else
+        self._said_bye = False
+
+    def __repr__(self) -> str:
+        state = "connected" if self._sock is not None else "not connected"
+        return f"<Client {self._where} {state}>"
+
+    def __enter__(self) -> Client:
+        self.connect()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def connected(self) -> bool:
+        """True between a successful :meth:`connect` and :meth:`close`."""
+        return self._sock is not None
+
+    def connect(self, host: str | None = None, port: int | None = None) -> None:
+        """Open the TCP connection, to ``(host, port)`` if given, else to the stored address.
+
+        Only the connection: nothing is read or sent, so this works against any TCP server.
+
+        Raises:
+            ConnectFailed: refused, unreachable, or no answer within the timeout. The socket
+                is closed before this is raised.
+            RuntimeError: already connected.
+        """
+        if self._sock is not None:
+            raise RuntimeError(f"{self!r} is already connected")
+        host = self.host if host is None else host
+        port = self.port if port is None else port
+        check_address(host, port)
+        self._where = where = format_address(host, port)
+        sock = resolve_factory(self.socket_factory)(family_for(host), socket.SOCK_STREAM)
+        try:
+            sock.settimeout(self.timeout)
+            sock.connect((host, port))
+        except ConnectionRefusedError:
+            sock.close()
+            raise ConnectFailed(
+                f"cannot connect to {where}: connection refused; {_START_SERVER}"
+            ) from None
+        except TimeoutError:
+            sock.close()
+            raise ConnectFailed(
+                f"cannot connect to {where}: no answer within {self.timeout:g} s; "
+                "check the host and port, and any firewall between"
+            ) from None
+        except OSError as error:
+            sock.close()
+            raise ConnectFailed(
+                f"cannot connect to {where}: {error.strerror or error}; check the host and port"
+            ) from error
+        except BaseException:
+            sock.close()
+            raise
+        self._sock = sock
+
+    def close(self) -> None:
+        """Close the connection; harmless if it is not open."""
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            sock.close()
+
+    # Requests -------------------------------------------------------------------------------
+
+    def hello(self, name: str) -> Welcome:
+        """Check the server's banner, then join the lobby as ``name``.
+
+        What follows (``WAIT``, ``START`` ...) comes from :meth:`next_message`.
+
+        Raises:
+            ValueError: ``name`` is not 1-16 of ``A-Z a-z 0-9 _ -``.
+            ConnectFailed: the server is full.
+            ProtocolMismatch: the peer is not a server of this game and version.
+            RequestRejected: the server refused the HELLO (the reason is the message).
+            ResponseTimeout: no answer within the timeout.
+        """
+        if not NAME_PATTERN.fullmatch(name):
+            raise ValueError(f"a name is 1-16 of A-Z a-z 0-9 _ -, not {name!r}")
+        banner = self._receive(self.timeout)
+        if isinstance(banner, Error):
+            raise ConnectFailed(f"{self._where} turned the connection away: {banner.reason}")
+        if banner != Banner():
+            raise ProtocolMismatch(
+                f"{self._where} is not a {GAME} {VERSION} server: it said {banner.to_line()!r}"
+            )
+        self._send(Hello(name))
+        return self._wait_for(Welcome)
+
+    def move(self, cell: int) -> None:
+        """Ask to take ``cell`` (1-9). The answer, ``BOARD`` or ``ERROR``, comes from
+        :meth:`next_message`; the server, not the client, judges whether the move is legal."""
+        if isinstance(cell, bool) or not isinstance(cell, int):
+            raise TypeError(f"cell must be an int 1-9, not {cell!r}")
+        self._send(Move(cell))
+
+    def ping(self, token: str = "") -> float:
+        """Send ``PING token`` and wait for its ``PONG``; return the round trip in seconds.
+
+        Messages that arrive meanwhile are kept for :meth:`next_message`, in order.
+        """
+        if "\n" in token or "\r" in token or token != token.rstrip():
+            raise ValueError("a PING token is one line with no trailing whitespace")
+        started = time.perf_counter()
+        self._send(Ping(token))
+        self._wait_for(Pong, lambda pong: pong.token == token)
+        return time.perf_counter() - started
+
+    def quit(self) -> None:
+        """Say ``QUIT`` and wait for the server's ``BYE``."""
+        self._send(Quit())
+        self._wait_for(Bye)
+
+    def play(
+        self,
+        name: str,
+        choose: Callable[[Board], int] = suggest_move,
+        *,
+        wait: float = 60.0,
+        on_message: Callable[[ServerMessage], None] | None = None,
+    ) -> End:
+        """Join as ``name`` and play one whole match, moving with ``choose(board)``.
+
+        A bot in one call: the demo, the load tests and the benchmarks play with it.
+        ``on_message`` sees every server line as it arrives; ``wait`` bounds each wait,
+        the one for an opponent included. Returns the ``END`` the server sent.
+
+        Raises:
+            RequestRejected: the server answered a move with ``ERROR``.
+            ConnectionLost: the connection ended before ``END`` and ``BYE``.
+        """
+        self.hello(name)
+        board, end = Board(), None
+        while True:
+            message = self.next_message(timeout=wait)
+            if on_message is not None:
+                on_message(message)
+            if isinstance(message, Update):
+                board = message.board
+            elif isinstance(message, Turn):
+                self.move(choose(board))
+            elif isinstance(message, End):
+                end = message
+            elif isinstance(message, Error):
+                raise RequestRejected(f"{self._where} refused: {message.reason}")
+            elif isinstance(message, Bye):
+                if end is None:
+                    raise ConnectionLost(f"{self._where} said BYE before the match ended")
+                return end
+
+    def next_message(self, timeout: float | None = None) -> ServerMessage:
+        """Return the next line from the server, parsed.
+
+        Args:
+            timeout: seconds to wait; ``None`` uses the client's timeout. Waiting for an
+                opponent can take longer: pass a larger figure, or ``math.inf`` to wait as
+                long as it takes.
+
+        Raises:
+            ResponseTimeout: nothing arrived in time.
+            ConnectionLost: the server closed or reset the connection (also after ``BYE``).
+            ProtocolMismatch: the server sent a line that is not of this protocol.
+        """
+        if self._held:
+            return self._held.popleft()
+        return self._receive(self.timeout if timeout is None else timeout)
+
+    # I/O ------------------------------------------------------------------------------------
+
+    def _connected_socket(self) -> SocketLike:
+        if self._sock is None:
+            raise RuntimeError(f"{self!r}: call connect() first")
+        return self._sock
+
+    def _send(self, command: ClientCommand) -> None:
+        sock = self._connected_socket()
+        sock.settimeout(self.timeout)
+        try:
+            sock.sendall(command.encode())
+        except TimeoutError:
+            raise ResponseTimeout(
+                f"{self._where} did not take our data within {self.timeout:g} s"
+            ) from None
+        except OSError as error:
+            raise ConnectionLost(f"connection to {self._where} lost: {error}") from error
+
+    def _wait_for(self, kind: type[_M], match: Callable[[_M], bool] = lambda _: True) -> _M:
+        """Read until a ``kind`` message that ``match`` accepts arrives; raise on ``ERROR``.
+
+        Other messages are held, in order, for :meth:`next_message`.
+        """
+        held: list[ServerMessage] = []
+        try:
+            while True:
+                message = self._receive(self.timeout)
+                if isinstance(message, kind) and match(message):
+                    return message
+                if isinstance(message, Error):
+                    raise RequestRejected(f"{self._where} refused: {message.reason}")
+                held.append(message)
+        finally:
+            self._held.extend(held)
+
+    def _receive(self, timeout: float) -> ServerMessage:
+        """Read and parse one line, waiting at most ``timeout`` seconds in all."""
+        sock = self._connected_socket()
+        deadline = time.monotonic() + timeout
+        while not self._lines:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ResponseTimeout(f"no message from {self._where} within {timeout:g} s")
+            sock.settimeout(None if math.isinf(remaining) else remaining)
+            try:
+                data = sock.recv(_RECV_SIZE)
+            except TimeoutError:
+                continue
+            except OSError as error:
+                if self._said_bye:  # a reset after BYE is how some servers close
+                    data = b""
+                else:
+                    raise ConnectionLost(f"connection to {self._where} lost: {error}") from error
+            if not data:
+                after = " after BYE" if self._said_bye else ""
+                raise ConnectionLost(f"{self._where} closed the connection{after}")
+            try:
+                self._lines.extend(self._buffer.feed(data))
+            except ProtocolViolation as error:
+                raise ProtocolMismatch(
+                    f"{self._where} sent something unexpected: {error}"
+                ) from None
+        line = self._lines.popleft()
+        try:
+            message = parse_message(line)
+        except ProtocolViolation as error:
+            raise ProtocolMismatch(f"{self._where}: {error}") from None
+        if isinstance(message, Bye):
+            self._said_bye = True
+        return message

@@ -1,0 +1,90 @@
+"""The socket surface the game uses, and the hook that lets a test replace it.
+
+:class:`Server` and :class:`Client` never call :func:`socket.socket` directly: they call a
+*socket factory*, ``factory(family, type) -> socket``. Pass your own to hand them a mock, a
+recording fake or an in-memory socket (``game.testing`` has all three). Leave it ``None`` and
+:func:`resolve_factory` looks up :func:`socket.socket` *at call time*: a default bound at import
+would keep the real class even after pytest-socket replaces it, and tests that think they are
+socket-free would quietly open real sockets.
+
+:class:`SocketLike` lists every method the game calls, and nothing more, so a fake need only
+implement these to stand in for a real socket.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from typing import Any, Protocol, TypeAlias
+
+__all__ = [
+    "Address",
+    "SocketFactory",
+    "SocketLike",
+    "check_address",
+    "family_for",
+    "format_address",
+    "resolve_factory",
+]
+
+Address: TypeAlias = tuple[Any, ...]
+"""A socket address: ``(host, port)`` for IPv4, ``(host, port, flowinfo, scope_id)`` for IPv6."""
+
+
+class SocketLike(Protocol):
+    """The subset of :class:`socket.socket` that the game calls."""
+
+    def setsockopt(self, level: int, option: int, value: int, /) -> None: ...
+    def bind(self, address: Address, /) -> None: ...
+    def listen(self, backlog: int, /) -> None: ...
+    def accept(self) -> tuple[SocketLike, Any]: ...
+    def getsockname(self) -> Any: ...
+    def connect(self, address: Address, /) -> None: ...
+    def settimeout(self, timeout: float | None, /) -> None: ...
+    def recv(self, bufsize: int, /) -> bytes: ...
+    def sendall(self, data: bytes, /) -> None: ...
+    def shutdown(self, how: int, /) -> None: ...
+    def close(self) -> None: ...
+
+
+class SocketFactory(Protocol):
+    """Makes a socket, called as ``factory(family, socket.SOCK_STREAM)``; the testing hook."""
+
+    def __call__(self, family: int, type: int, /) -> SocketLike: ...
+
+
+def resolve_factory(factory: SocketFactory | None) -> SocketFactory:
+    """Return ``factory``, or :class:`socket.socket` as it is bound *now* if it is ``None``."""
+    return factory if factory is not None else socket.socket
+
+
+def family_for(host: str) -> socket.AddressFamily:
+    """The address family for ``host``: IPv6 for an IPv6 literal, IPv4 otherwise.
+
+    No DNS lookup: a name such as ``localhost`` is left to ``bind``/``connect`` over IPv4.
+    """
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return socket.AF_INET
+    return socket.AF_INET6 if address.version == 6 else socket.AF_INET
+
+
+def format_address(host: str, port: int) -> str:
+    """``host:port`` as people write it: ``127.0.0.1:7777``, ``[::1]:7777``, ``*:7777`` for ''."""
+    if not host:
+        host = "*"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"{host}:{port}"
+
+
+def check_address(host: object, port: object) -> None:
+    """Raise :class:`ValueError` unless ``host`` is a ``str`` and ``port`` an ``int`` in 0-65535.
+
+    A ``bool`` is not a port, though Python counts it as an ``int``.
+    """
+    if not isinstance(host, str):
+        raise ValueError(f"host must be a str such as '127.0.0.1', not {host!r}")
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ValueError(f"port must be an int in 0-65535 (0: any free port), not {port!r}")
