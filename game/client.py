@@ -350,8 +350,10 @@ class Client:
         line = self._lines.popleft()
         try:
             message = parse_message(line)
-        except ProtocolViolation as error:
-            raise ProtocolMismatch(f"{self._where}: {error}") from None
+        except ProtocolViolation:
+            raise ProtocolMismatch(
+                f"{self._where} is not a {GAME} {VERSION} server: it sent {line[:64]!r}"
+            ) from None
         if isinstance(message, Bye):
             self._said_bye = True
         return message

@@ -1,0 +1,65 @@
+# Every target creates .venv and installs what it needs on first use: `make demo` and
+# `make test` are the only two commands a newcomer needs.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+CONSTRAINTS := requirements/constraints.txt
+BASE := $(VENV)/.installed-base
+DEV := $(VENV)/.installed-dev
+LAB := $(VENV)/.installed-lab
+PYTEST := $(BIN)/python -m pytest
+
+.PHONY: help demo test unit integration notebooks lint format lab constraints clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(BASE): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) -e .
+	touch $@
+
+$(DEV): $(BASE) $(CONSTRAINTS)
+	$(PIP) -c $(CONSTRAINTS) -e '.[dev]'
+	touch $@
+
+$(LAB): $(DEV)
+	$(PIP) -c $(CONSTRAINTS) -e '.[lab]'
+	touch $@
+
+demo: $(BASE)  ## two bots play a whole game over loopback
+	$(BIN)/python -m game demo
+
+test: lint unit integration notebooks  ## everything CI runs
+
+unit: $(DEV)  ## the fast tier: no real socket can be opened
+	$(PYTEST) tests/unit
+
+integration: $(DEV)  ## real sockets, loopback only
+	$(PYTEST) tests/integration
+
+notebooks: $(DEV)  ## execute every tutorial notebook
+	$(PYTEST) -c pyproject.toml --nbmake notebooks
+
+lint: $(DEV)  ## ruff, ruff format --check, mypy --strict, no notebook outputs
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/nbstripout --verify notebooks/*.ipynb
+
+format: $(DEV)  ## apply ruff's fixes and format, strip notebook outputs
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/nbstripout notebooks/*.ipynb
+
+lab: $(LAB)  ## open the tutorials in JupyterLab
+	$(BIN)/jupyter lab notebooks
+
+constraints: $(LAB)  ## re-pin every development dependency
+	$(BIN)/python -m pip freeze --exclude-editable > $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
+
+clean:  ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,170 @@
+"""Whole games over real loopback sockets: port 0, readiness signals, joined threads."""
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+import pytest
+
+from game import Client, ConnectFailed, ListenFailed, Server
+from game.protocol import (
+    Bye,
+    End,
+    Error,
+    Result,
+    ServerMessage,
+    Turn,
+    Update,
+)
+from game.rules import Board
+
+DEADLINE = 10.0
+T = TypeVar("T")
+
+
+@pytest.fixture
+def address() -> Iterator[tuple[str, int]]:
+    """A real server on an ephemeral loopback port, shut down and joined after the test."""
+    with Server(port=0, idle_timeout=DEADLINE).running(timeout=DEADLINE) as bound:
+        yield bound
+
+
+def in_thread(target: Callable[[], T]) -> Callable[[], T]:
+    """Run ``target`` in a thread; return a function that joins it and returns its result."""
+    outcome: list[T] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(target())
+        except BaseException as error:  # re-raised in the test's own thread by join()
+            errors.append(error)
+
+    thread = threading.Thread(target=run, name="test-player")
+    thread.start()
+
+    def join() -> T:
+        thread.join(DEADLINE)
+        assert not thread.is_alive(), "player thread did not finish"
+        if errors:
+            raise errors[0]
+        return outcome[0]
+
+    return join
+
+
+def play(address: tuple[str, int], name: str) -> End:
+    with Client(*address) as client:
+        return client.play(name, wait=DEADLINE)
+
+
+def read_until(client: Client, kind: type[ServerMessage]) -> list[ServerMessage]:
+    """Every message up to and including the first ``kind``."""
+    seen = [client.next_message(DEADLINE)]
+    while not isinstance(seen[-1], kind):
+        seen.append(client.next_message(DEADLINE))
+    return seen
+
+
+def test_two_clients_play_a_whole_game(address: tuple[str, int]) -> None:
+    """Both bots play the same deterministic strategy: a draw, seen by both."""
+    alice = in_thread(lambda: play(address, "alice"))
+    bob = in_thread(lambda: play(address, "bob"))
+    assert alice() == End(Result.DRAW)
+    assert bob() == End(Result.DRAW)
+
+
+def test_a_mistake_and_a_fatal_error_leave_another_match_untouched(
+    address: tuple[str, int],
+) -> None:
+    """One match sees an ERROR it recovers from, then a line over 512 bytes that ends it by
+    forfeit; a second match, running at the same time, plays to its normal end."""
+    with Client(*address) as x, socket.create_connection(address, timeout=DEADLINE) as o:
+        x.hello("x1")
+        o.sendall(b"HELLO o1\n")
+        read_until(x, Turn)
+        alice = in_thread(lambda: play(address, "alice"))
+        bob = in_thread(lambda: play(address, "bob"))
+
+        x.move(0)
+        assert x.next_message(DEADLINE) == Error("cell 0 is outside 1-9")
+        x.move(5)
+        assert x.next_message(DEADLINE) == Update(Board("....X...."))
+
+        o.sendall(b"A" * 600)
+        assert read_until(x, Bye)[-2:] == [End(Result.WIN, forfeit=True), Bye()]
+        reply = b""
+        while chunk := o.recv(4096):
+            reply += chunk
+        assert reply.endswith(b"ERROR line longer than 512 bytes\n")
+        assert b"BYE" not in reply
+
+        assert alice() == End(Result.DRAW)
+        assert bob() == End(Result.DRAW)
+
+
+def test_shutdown_with_clients_connected_returns_promptly() -> None:
+    """Connected, silent clients do not hold shutdown up: it closes them and joins."""
+    server = Server(port=0)
+    clients = []
+    with server.running(timeout=DEADLINE) as address:
+        for index in range(5):
+            client = Client(*address)
+            client.connect()
+            client.hello(f"p{index}")
+            clients.append(client)
+        started = time.monotonic()
+        server.shutdown()
+        assert time.monotonic() - started < 1.0
+    assert not [t for t in threading.enumerate() if t.name.startswith("game-")]
+    for client in clients:
+        client.close()
+
+
+def test_a_restart_on_the_same_port_right_after_a_stop_works() -> None:
+    """SO_REUSEADDR: the port a stopped server used, with a finished game, is free again."""
+    with Server(port=0).running(timeout=DEADLINE) as (host, port):
+        alice = in_thread(lambda: play((host, port), "alice"))
+        bob = in_thread(lambda: play((host, port), "bob"))
+        alice(), bob()
+    with Server(host, port).running(timeout=DEADLINE) as again:
+        assert again == (host, port)
+
+
+def test_a_port_in_use_is_a_clear_error() -> None:
+    """The second server on a port fails at once, naming the address."""
+    with Server(port=0).running(timeout=DEADLINE) as (host, port):
+        second = Server(host, port)
+        with pytest.raises(ListenFailed, match=f"{host}:{port}"), second.running(DEADLINE):
+            pass
+
+
+def test_a_server_that_is_not_running_is_refused_with_a_hint() -> None:
+    """Connecting to a closed port says so, and how to start a server."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(ConnectFailed, match="connection refused; is the server running"):
+        Client("127.0.0.1", port, timeout=DEADLINE).connect()
+
+
+def ipv6_loopback() -> bool:
+    """Whether ::1 can be bound here (socket.has_ipv6 can be true without it)."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not ipv6_loopback(), reason="this machine has no IPv6 loopback")
+def test_a_game_over_ipv6_loopback() -> None:
+    """Server and clients on ::1 play as on 127.0.0.1."""
+    with Server("::1", 0).running(timeout=DEADLINE) as address:
+        assert address[0] == "::1"
+        alice = in_thread(lambda: play(address, "alice"))
+        bob = in_thread(lambda: play(address, "bob"))
+        assert alice() == bob() == End(Result.DRAW)

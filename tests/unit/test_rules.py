@@ -1,0 +1,83 @@
+"""The rules, pure: legal boards only, and every game over within nine moves."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from game.errors import IllegalMove
+from game.rules import CELLS, Board, Mark, suggest_move
+
+
+def lines_of(board: Board, mark: Mark) -> int:
+    lines = [(1, 2, 3), (4, 5, 6), (7, 8, 9), (1, 4, 7), (2, 5, 8), (3, 6, 9), (1, 5, 9), (3, 5, 7)]
+    return sum(all(board[c] == mark.value for c in line) for line in lines)
+
+
+@given(st.lists(st.integers(min_value=-2, max_value=12), max_size=30))
+def test_no_sequence_of_moves_yields_an_impossible_board(cells: list[int]) -> None:
+    """Whatever is tried, legal or not, the board stays one that real play can reach."""
+    board = Board()
+    for cell in cells:
+        try:
+            board = board.play(cell, board.to_move)
+        except IllegalMove:
+            continue
+        xs, os = board.cells.count("X"), board.cells.count("O")
+        assert xs - os in (0, 1)
+        x_lines, o_lines = lines_of(board, Mark.X), lines_of(board, Mark.O)
+        assert not (x_lines and o_lines)
+        assert not x_lines or xs == os + 1  # X can only have won on X's own move
+        assert not o_lines or xs == os
+
+
+@given(st.permutations(list(CELLS)))
+def test_every_game_ends_within_nine_moves(order: list[int]) -> None:
+    """Playing free cells in any order, the game is over by the ninth move at the latest."""
+    board, moves = Board(), 0
+    for cell in order:
+        if board.is_over:
+            break
+        board = board.play(cell, board.to_move)
+        moves += 1
+    assert board.is_over
+    assert moves <= 9
+
+
+@given(st.permutations(list(CELLS)), st.integers(min_value=0, max_value=8))
+def test_suggest_move_picks_a_free_cell(order: list[int], played: int) -> None:
+    """The demo bot never picks a taken cell."""
+    board = Board()
+    for cell in order[:played]:
+        if board.is_over:
+            break
+        board = board.play(cell, board.to_move)
+    if not board.is_over:
+        assert suggest_move(board) in board.free_cells
+
+
+def test_suggest_move_takes_a_win_then_blocks() -> None:
+    """Win beats block beats centre."""
+    assert suggest_move(Board("XX.OO....")) == 3  # X to move: complete 1-2-3
+    assert suggest_move(Board("OO..X...X")) == 3  # X to move: block O's 1-2-3
+
+
+@pytest.mark.parametrize(
+    ("board", "cell", "mark", "reason"),
+    [
+        (Board(), 5, Mark.O, "not your turn"),
+        (Board("....X...."), 5, Mark.O, "cell 5 is taken"),
+        (Board(), 0, Mark.X, "outside 1-9"),
+        (Board("XXXOO...."), 9, Mark.O, "the game is over"),
+    ],
+)
+def test_illegal_moves_say_why(board: Board, cell: int, mark: Mark, reason: str) -> None:
+    """IllegalMove carries a reason fit to show the player."""
+    with pytest.raises(IllegalMove, match=reason):
+        board.play(cell, mark)
+
+
+@pytest.mark.parametrize("cells", ["", "X" * 10, "XO.XO.XO?", "xo......."])
+def test_a_board_is_nine_cells_of_x_o_or_dot(cells: str) -> None:
+    """Anything else is refused when the board is built, not later."""
+    with pytest.raises(ValueError, match="9 characters"):
+        Board(cells)

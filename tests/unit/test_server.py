@@ -1,0 +1,185 @@
+"""The server's socket lifecycle, checked through an injected, autospecced mock factory.
+
+No real socket is opened here: the factory hands the server a ``create_autospec`` of
+:class:`socket.socket`, so a misspelled or wrongly called socket method fails the test.
+"""
+
+import errno
+import socket
+import threading
+from unittest.mock import Mock, call
+
+import pytest
+from pytest_mock import MockerFixture
+from pytest_socket import SocketBlockedError
+
+from game import ListenFailed, Server, ServerClosed
+
+THREAD_DEADLINE = 5.0
+
+
+def listener_factory(mocker: MockerFixture) -> tuple[Mock, Mock, Mock]:
+    """An autospecced socket class (the factory), its instance, and one parent recording both."""
+    factory = mocker.create_autospec(socket.socket)
+    listener = factory.return_value
+    listener.getsockname.return_value = ("127.0.0.1", 7777)
+    parent = mocker.Mock()
+    parent.attach_mock(factory, "socket_factory")
+    return factory, listener, parent
+
+
+def stop_on_accept(server: Server, listener: Mock) -> None:
+    """Make ``accept`` behave as a real one does when the server is shut down meanwhile."""
+
+    def accept() -> None:
+        server.shutdown()
+        raise OSError(errno.EINVAL, "Invalid argument")
+
+    listener.accept.side_effect = accept
+
+
+def names(parent: Mock) -> list[str]:
+    """The method names in ``parent``'s calls, in order: ``socket_factory().bind`` -> ``bind``."""
+    return [name.rsplit(".", 1)[-1] for name, _, _ in parent.mock_calls]
+
+
+def test_server_makes_sets_binds_listens_then_accepts_in_that_order(
+    mocker: MockerFixture,
+) -> None:
+    """factory -> setsockopt -> bind -> listen -> accept, with the configured address."""
+    factory, listener, parent = listener_factory(mocker)
+    server = Server("127.0.0.1", 7777, socket_factory=factory)
+    stop_on_accept(server, listener)
+
+    server.start_listening()
+
+    assert parent.mock_calls[:5] == [
+        call.socket_factory(socket.AF_INET, socket.SOCK_STREAM),
+        call.socket_factory().setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1),
+        call.socket_factory().bind(("127.0.0.1", 7777)),
+        call.socket_factory().listen(socket.SOMAXCONN),
+        call.socket_factory().getsockname(),
+    ]
+    assert names(parent)[5] == "accept"
+
+
+@pytest.mark.parametrize(
+    ("host", "family"),
+    [("::1", socket.AF_INET6), ("127.0.0.1", socket.AF_INET), ("", socket.AF_INET)],
+)
+def test_server_picks_the_family_from_the_host_without_dns(
+    mocker: MockerFixture, host: str, family: socket.AddressFamily
+) -> None:
+    """An IPv6 literal gets an IPv6 socket; '' (every interface) stays possible when asked for."""
+    factory, listener, _ = listener_factory(mocker)
+    server = Server(host, 0, socket_factory=factory)
+    stop_on_accept(server, listener)
+    server.start_listening()
+    factory.assert_called_once_with(family, socket.SOCK_STREAM)
+    listener.bind.assert_called_once_with((host, 0))
+
+
+def test_bind_failure_closes_the_socket_and_names_the_address(mocker: MockerFixture) -> None:
+    """The error is the package's, says which address, and leaves no socket open."""
+    factory, listener, _ = listener_factory(mocker)
+    listener.bind.side_effect = OSError(errno.EADDRINUSE, "Address already in use")
+    server = Server("127.0.0.1", 7777, socket_factory=factory)
+
+    with pytest.raises(ListenFailed, match=r"127\.0\.0\.1:7777: Address already in use"):
+        server.start_listening()
+
+    listener.close.assert_called_once_with()
+    listener.listen.assert_not_called()
+    with pytest.raises(ListenFailed):  # and a waiting test hears of it at once
+        server.wait_until_listening(timeout=0)
+
+
+def test_shutdown_closes_the_listener(mocker: MockerFixture) -> None:
+    """shutdown() wakes accept (shutdown, then close) and the listener ends up closed."""
+    factory, listener, _ = listener_factory(mocker)
+    server = Server(port=0, socket_factory=factory)
+    stop_on_accept(server, listener)
+    server.start_listening()
+    listener.shutdown.assert_called_with(socket.SHUT_RDWR)
+    listener.close.assert_called_with()
+
+
+def test_shutdown_before_start_means_start_returns_at_once(mocker: MockerFixture) -> None:
+    """No socket is even made; waiting for the address says why there is none."""
+    factory, _, _ = listener_factory(mocker)
+    server = Server(port=0, socket_factory=factory)
+    server.shutdown()
+    server.shutdown()  # idempotent
+    server.start_listening()
+    factory.assert_not_called()
+    with pytest.raises(ServerClosed):
+        server.wait_until_listening(timeout=0)
+
+
+def test_wait_until_listening_times_out_instead_of_hanging() -> None:
+    """A server that never started gives TimeoutError after the given time."""
+    with pytest.raises(TimeoutError, match=r"not listening after 0\.01 s"):
+        Server(port=0).wait_until_listening(timeout=0.01)
+
+
+def test_accepted_connections_are_served_in_their_own_thread(mocker: MockerFixture) -> None:
+    """Each accepted socket goes to handle_client in a new thread, joined before returning."""
+    factory, listener, _ = listener_factory(mocker)
+    conn = mocker.create_autospec(socket.socket, instance=True)
+    conn.recv.return_value = b""  # the client hangs up at once
+    server = Server(port=0, socket_factory=factory)
+    served = threading.Event()
+    real_handle = server.handle_client
+
+    def handle_client(sock: socket.socket) -> None:
+        served.set()
+        real_handle(sock)
+
+    mocker.patch.object(server, "handle_client", side_effect=handle_client)
+    accepts = iter([(conn, ("127.0.0.1", 50000))])
+
+    def accept() -> tuple[Mock, tuple[str, int]]:
+        for accepted in accepts:
+            return accepted
+        served.wait(THREAD_DEADLINE)
+        server.shutdown()
+        raise OSError(errno.EINVAL, "Invalid argument")
+
+    listener.accept.side_effect = accept
+    server.start_listening()
+
+    server.handle_client.assert_called_once_with(conn)  # type: ignore[attr-defined]
+    conn.sendall.assert_any_call(b"GAME tictactoe 1\n")
+    conn.close.assert_called_once_with()
+    assert not [t for t in threading.enumerate() if t.name.startswith("game-client")]
+
+
+def test_handle_client_answers_lines_and_closes_at_eof(mocker: MockerFixture) -> None:
+    """Banner first, then one reply a line, in order; the socket is closed after EOF."""
+    conn = mocker.create_autospec(socket.socket, instance=True)
+    conn.recv.side_effect = [b"PING one\nPI", b"NG two\n", b""]
+    Server(port=0).handle_client(conn)
+    sent = b"".join(c.args[0] for c in conn.sendall.call_args_list)
+    assert sent == b"GAME tictactoe 1\nPONG one\nPONG two\n"
+    conn.close.assert_called_once_with()
+
+
+def test_a_line_over_the_limit_gets_an_error_and_a_close_without_bye(
+    mocker: MockerFixture,
+) -> None:
+    """512 bytes without a newline: ERROR, then the connection is shut, with no BYE."""
+    conn = mocker.create_autospec(socket.socket, instance=True)
+    conn.recv.side_effect = [b"x" * 600, b""]
+    Server(port=0).handle_client(conn)
+    sent = b"".join(c.args[0] for c in conn.sendall.call_args_list)
+    assert sent == b"GAME tictactoe 1\nERROR line longer than 512 bytes\n"
+    conn.shutdown.assert_any_call(socket.SHUT_WR)
+    conn.close.assert_called_once_with()
+
+
+def test_the_default_factory_is_looked_up_when_the_server_starts() -> None:
+    """With factory None, the server calls socket.socket as it is *then*: pytest-socket's guard
+    sees it, so this unit test cannot open a real socket even by accident."""
+    server = Server(port=0)
+    with pytest.warns(UserWarning, match="socket"), pytest.raises(SocketBlockedError):
+        server.start_listening()
