@@ -18,7 +18,7 @@ from typing import NoReturn
 
 from game.client import Client
 from game.errors import GameError
-from game.protocol import End, Error, ServerMessage, Start, Turn, Update, Wait
+from game.protocol import NAME_PATTERN, End, Error, Result, ServerMessage, Start, Turn, Update, Wait
 from game.rules import Board
 from game.server import DEFAULT_MAX_CLIENTS, DEFAULT_PORT, Server
 from game.sockets import format_address
@@ -61,6 +61,12 @@ def _positive(text: str) -> int:
     return number
 
 
+def _name(text: str) -> str:
+    if not NAME_PATTERN.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"a name is 1-16 of A-Z a-z 0-9 _ -, not {text!r}")
+    return text
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Tic-tac-toe over TCP.")
     commands = parser.add_subparsers(
@@ -88,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     play = commands.add_parser("play", help="play in this terminal against someone else")
     play.add_argument("--host", default="127.0.0.1")
     play.add_argument("--port", type=_port, default=DEFAULT_PORT)
-    play.add_argument("--name", required=True, help="1-16 of A-Z a-z 0-9 _ -")
+    play.add_argument("--name", type=_name, required=True, help="1-16 of A-Z a-z 0-9 _ -")
     play.set_defaults(run=_play)
 
     return parser
@@ -169,6 +175,9 @@ def _serve(args: argparse.Namespace) -> int:
 # play -----------------------------------------------------------------------------------------
 
 
+_VERDICTS = {Result.WIN: "you win", Result.LOSE: "you lose", Result.DRAW: "a draw"}
+
+
 def _ask_cell() -> int | None:
     """Prompt until the player types a cell 1-9; None if they quit (q, or end of input)."""
     while True:
@@ -201,7 +210,7 @@ def _play(args: argparse.Namespace) -> int:
                 print(f"server: {message.reason}")
             elif isinstance(message, End):
                 forfeit = " (your opponent left)" if message.forfeit else ""
-                print(f"you {message.result.value.lower()}{forfeit}")
+                print(_VERDICTS[message.result] + forfeit)
                 return 0
             if isinstance(message, Turn) or (isinstance(message, Error) and my_turn):
                 my_turn = True

@@ -1,0 +1,176 @@
+"""The wire format, sans-IO: framing, lexing and parsing, with no socket anywhere."""
+
+import itertools
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from game.errors import ProtocolViolation
+from game.protocol import (
+    MAX_LINE,
+    Banner,
+    Bye,
+    End,
+    Error,
+    Hello,
+    LineBuffer,
+    LineTooLong,
+    Message,
+    Move,
+    NotUTF8,
+    Ping,
+    Pong,
+    Quit,
+    Result,
+    Start,
+    Turn,
+    Update,
+    Wait,
+    Welcome,
+    parse_command,
+    parse_message,
+)
+from game.rules import Board, Mark
+
+names = st.from_regex(r"[A-Za-z0-9_-]{1,16}", fullmatch=True)
+# A token is the rest of a line, verbatim: any text without line breaks or trailing whitespace.
+tokens = st.text(st.characters(exclude_categories=["Cs", "Cc", "Zl", "Zp"]), max_size=40).filter(
+    lambda t: t == t.rstrip()
+)
+boards = st.text(alphabet="XO.", min_size=9, max_size=9).map(Board)
+commands = st.one_of(
+    names.map(Hello),
+    st.integers(min_value=1, max_value=9).map(Move),
+    tokens.map(Ping),
+    st.just(Quit()),
+)
+messages = st.one_of(
+    st.just(Banner()),
+    names.map(Welcome),
+    st.just(Wait()),
+    st.builds(Start, st.sampled_from(Mark), names),
+    boards.map(Update),
+    st.just(Turn()),
+    st.builds(End, st.sampled_from(Result), st.booleans()),
+    st.just(Bye()),
+    tokens.map(Pong),
+    tokens.filter(bool).map(Error),
+)
+
+
+def split_at(data: bytes, cuts: list[int]) -> list[bytes]:
+    points = sorted({0, len(data), *(c % (len(data) + 1) for c in cuts)})
+    return [data[a:b] for a, b in itertools.pairwise(points)]
+
+
+@given(commands)
+def test_every_command_round_trips(command: Message) -> None:
+    """parse_command(encode(c)) == c, through the framing."""
+    [line] = LineBuffer().feed(command.encode())
+    assert parse_command(line) == command
+
+
+@given(messages)
+def test_every_server_message_round_trips(message: Message) -> None:
+    """parse_message(encode(m)) == m, through the framing."""
+    [line] = LineBuffer().feed(message.encode())
+    assert parse_message(line) == message
+
+
+@given(st.lists(messages, max_size=8), st.lists(st.integers(min_value=0), max_size=20))
+def test_a_stream_split_anywhere_decodes_the_same(stream: list[Message], cuts: list[int]) -> None:
+    """However recv splits the bytes, the same lines come out, in order."""
+    data = b"".join(m.encode() for m in stream)
+    whole = LineBuffer().feed(data)
+    buffer = LineBuffer()
+    pieces = [line for chunk in split_at(data, cuts) for line in buffer.feed(chunk)]
+    assert pieces == whole == [m.to_line() for m in stream]
+
+
+def test_one_byte_at_a_time_works() -> None:
+    """The hardest split of all: every byte on its own."""
+    buffer = LineBuffer()
+    lines = [line for byte in b"HELLO al\r\nMOVE 5\n" for line in buffer.feed(bytes([byte]))]
+    assert lines == ["HELLO al", "MOVE 5"]
+
+
+def test_crlf_trailing_whitespace_and_empty_lines() -> None:
+    """\\r\\n is accepted, trailing whitespace stripped, empty lines skipped."""
+    assert LineBuffer().feed(b"\r\n  \nMOVE 5 \t\r\n\n") == ["MOVE 5"]
+
+
+def test_a_partial_line_waits_for_the_rest() -> None:
+    """Bytes after the last newline are kept, not parsed, until the line is complete."""
+    buffer = LineBuffer()
+    assert buffer.feed(b"PING half") == []
+    assert buffer.pending == b"PING half"
+
+
+def test_a_line_of_exactly_512_bytes_is_accepted() -> None:
+    """The limit includes the newline: 511 bytes + \\n is fine."""
+    line = b"PING " + b"x" * (MAX_LINE - 6) + b"\n"
+    assert len(line) == MAX_LINE
+    assert LineBuffer().feed(line) == [line[:-1].decode()]
+
+
+@pytest.mark.parametrize("chunks", [[b"x" * 512], [b"x" * 300, b"x" * 212], [b"x" * 600 + b"\n"]])
+def test_an_oversize_line_is_reported_as_soon_as_512_bytes_arrive(chunks: list[bytes]) -> None:
+    """No newline in the first 512 bytes: LineTooLong at once, not at the newline."""
+    buffer = LineBuffer()
+    *before, last = chunks
+    for chunk in before:
+        assert buffer.feed(chunk) == []
+    with pytest.raises(LineTooLong):
+        buffer.feed(last)
+
+
+def test_bytes_that_are_not_utf8_are_fatal() -> None:
+    """A complete line with invalid UTF-8 raises NotUTF8."""
+    with pytest.raises(NotUTF8):
+        LineBuffer().feed(b"HELLO \xff\xfe\n")
+
+
+@pytest.mark.parametrize(
+    ("line", "command"),
+    [
+        ("move 5", Move(5)),
+        ("MoVe 9", Move(9)),
+        ("hello Ann_1-x", Hello("Ann_1-x")),
+        ("PING", Ping("")),
+        ("ping  two  spaces", Ping(" two  spaces")),
+        ("quit", Quit()),
+    ],
+)
+def test_commands_are_case_insensitive(line: str, command: Message) -> None:
+    """The command word may be in any case; PING's token is kept verbatim."""
+    assert parse_command(line) == command
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("JUMP", "unknown command"),
+        ("HELLO", "a name is 1-16"),
+        ("HELLO " + "a" * 17, "a name is 1-16"),
+        ("HELLO bad!name", "a name is 1-16"),
+        ("MOVE", "MOVE takes one cell"),
+        ("MOVE 5 6", "MOVE takes one cell"),
+        ("MOVE 0", "outside 1-9"),
+        ("MOVE 55", "one digit"),
+        ("MOVE ٣", "one digit"),  # an Arabic-Indic three is a digit, but not an ASCII one
+    ],
+)
+def test_bad_commands_say_what_is_wrong(line: str, reason: str) -> None:
+    """The reason goes back to the player in an ERROR line."""
+    with pytest.raises(ProtocolViolation, match=reason):
+        parse_command(line)
+
+
+@pytest.mark.parametrize(
+    "line", ["HTTP/1.1 200 OK", "GAME tictactoe", "START Z bob", "BOARD XXX", "END WIN soon"]
+)
+def test_lines_of_another_protocol_are_refused(line: str) -> None:
+    """The client can tell a game server from anything else."""
+    with pytest.raises(ProtocolViolation, match="not a message"):
+        parse_message(line)
