@@ -200,7 +200,7 @@ class Server:
 
         Raises:
             ListenFailed: binding failed (re-raised at once, from the server's thread).
-            ServerClosed: the server was shut down before it listened.
+            ServerClosed: the server was shut down, or failed, before it listened.
             TimeoutError: it did not listen within ``timeout`` seconds.
         """
         if not self._ready.wait(timeout):
@@ -209,6 +209,8 @@ class Server:
             return self._address
         if isinstance(self._failure, ListenFailed):
             raise self._failure
+        if self._failure is not None:
+            raise ServerClosed(f"{self!r} failed before it listened: {self._failure!r}")
         raise ServerClosed(f"{self!r} was shut down before it listened")
 
     def shutdown(self) -> None:
