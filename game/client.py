@@ -56,6 +56,7 @@ from game.sockets import (
     family_for,
     format_address,
     resolve_factory,
+    set_nodelay,
 )
 
 __all__ = ["Client", "RequestRejected"]
@@ -172,6 +173,7 @@ class Client:
         except BaseException:
             sock.close()
             raise
+        set_nodelay(sock)
         self._sock = sock
 
     def close(self) -> None:

@@ -32,6 +32,7 @@ from game.sockets import (
     family_for,
     format_address,
     resolve_factory,
+    set_nodelay,
 )
 
 __all__ = ["DEFAULT_MAX_CLIENTS", "DEFAULT_PORT", "Server"]
@@ -280,6 +281,9 @@ class Server:
             reason = error.strerror or str(error)
             hint = "pick another --port, or 0 for any free port"
             raise ListenFailed(f"cannot listen on {where}: {reason}; {hint}") from error
+        except BaseException:
+            sock.close()
+            raise
         with self._lock:
             if self._stopping.is_set():
                 sock.close()
@@ -342,6 +346,7 @@ class Server:
         disconnects end this connection (and forfeit its match) and nothing else.
         """
         connection = _Connection(conn, threading.current_thread().name)
+        set_nodelay(conn)
         with self._lock:
             self._connections.add(connection)
             if self._stopping.is_set():  # shutdown() took its snapshot before we got here

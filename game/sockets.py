@@ -13,6 +13,7 @@ implement these to stand in for a real socket.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 from typing import Any, Protocol, TypeAlias
@@ -25,6 +26,7 @@ __all__ = [
     "family_for",
     "format_address",
     "resolve_factory",
+    "set_nodelay",
 ]
 
 Address: TypeAlias = tuple[Any, ...]
@@ -88,3 +90,13 @@ def check_address(host: object, port: object) -> None:
         raise ValueError(f"host must be a str such as '127.0.0.1', not {host!r}")
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise ValueError(f"port must be an int in 0-65535 (0: any free port), not {port!r}")
+
+
+def set_nodelay(sock: SocketLike) -> None:
+    """Send each line at once (``TCP_NODELAY``): a game is short lines back and forth, which
+    Nagle's algorithm would hold back waiting for the peer's delayed ACK (~40 ms a move).
+
+    Best effort: a socket that has no such option is left as it is.
+    """
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

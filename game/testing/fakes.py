@@ -1,0 +1,853 @@
+"""Real-socket doubles for the integration tier: a scripted fake server and a fake client.
+
+The blog post this project grew from ends with "you might want to break out the fake server and
+fake client in to their own classes for easy re-use". These are those classes, made safe:
+
+- :class:`FakeServer` listens on loopback port 0 (so tests never collide on a port), binds in
+  its own thread and signals readiness with an :class:`threading.Event` (no ``sleep`` before
+  connecting), runs a *script* for each connection, records every line it received, and on exit
+  joins its threads with a deadline and fails loudly instead of hanging. The model is urllib3's
+  ``dummyserver/socketserver.py::SocketServerThread(ready_event=...)``.
+- :class:`FakeClient` connects with a timeout, sends lines or raw bytes, reads lines with a
+  timeout, and keeps a transcript of both directions.
+
+A *script* is any callable taking a :class:`ServerConnection`; the ready-made ones are
+:func:`accept_and_close`, :func:`send_banner_and_hang_up`, :func:`answer_from_table`,
+:func:`send_canned` and :func:`stay_silent`. Writing your own is the point::
+
+    def greet_then_echo(conn: ServerConnection) -> None:
+        conn.send_line("GAME tictactoe 1")
+        for line in conn.lines():
+            conn.send_line(line)
+
+    with FakeServer(greet_then_echo) as server, FakeClient(server.address) as client:
+        client.send_line("PING")
+        assert client.read_line() == "GAME tictactoe 1"
+
+Rules of this module:
+
+1. Nothing blocks forever. Client reads default to a 2 s timeout; a server script's reads wait
+   for data, EOF or the server's stop, which shuts every connection down to wake them.
+2. Nothing is lost in a thread. An exception raised by a script is re-raised by
+   :meth:`FakeServer.stop` (so at the end of the ``with`` block); a thread that does not exit in
+   time is a :class:`FakeServerStuck` error naming it.
+3. Everything is closed on exit: listener, connections, client sockets.
+4. ``timeout=None`` means "this object's default timeout"; ``math.inf`` means "no limit".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Literal, TypeAlias
+
+from game.protocol import Banner
+from game.sockets import family_for
+
+__all__ = [
+    "BANNER",
+    "FakeClient",
+    "FakeServer",
+    "FakeServerStuck",
+    "Reply",
+    "Script",
+    "ServerConnection",
+    "accept_and_close",
+    "answer_from_table",
+    "send_banner_and_hang_up",
+    "send_canned",
+    "stay_silent",
+]
+
+BANNER = Banner().to_line()
+"""The game's first line, ``GAME tictactoe 1``, as the real server sends it."""
+
+DEFAULT_TIMEOUT = 2.0
+"""Seconds a :class:`FakeClient` read, a connect, a readiness wait or a join may take."""
+
+_RECV_SIZE = 4096
+
+
+class FakeServerStuck(AssertionError):
+    """A :class:`FakeServer` thread did not exit within its deadline.
+
+    Its script is still running: it blocks on something the server's stop does not wake (an
+    event, a sleep, an unbounded queue). The thread is left running (Python cannot kill it);
+    release whatever it waits for, then call :meth:`FakeServer.join`.
+    """
+
+
+# Lines over a socket --------------------------------------------------------------------------
+
+
+class _LineSocket:
+    """A connected socket with a line buffer: reads lines under a deadline, records both ways."""
+
+    def __init__(self, sock: socket.socket, timeout: float) -> None:
+        self.sock = sock
+        self.timeout = timeout
+        self.pending = b""  # bytes after the last line ending
+        self.eof = False
+        self.reset = False
+        self.received: list[str] = []
+        self.received_bytes = bytearray()
+        self.sent = bytearray()
+
+    def read_line(self, timeout: float | None, who: str) -> str | None:
+        """The next line without its ending; ``None`` at EOF. Raises TimeoutError."""
+        limit = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        while b"\n" not in self.pending:
+            if self.eof:
+                return None
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(
+                    f"{who}: no complete line within {limit:g} s; "
+                    f"pending bytes: {self.pending!r}, lines so far: {self.received!r}"
+                )
+            self.sock.settimeout(None if math.isinf(remaining) else remaining)
+            try:
+                data = self.sock.recv(_RECV_SIZE)
+            except TimeoutError:
+                continue
+            except ConnectionResetError:
+                self.reset = True
+                data = b""
+            if not data:
+                self.eof = True
+                continue
+            self.received_bytes += data
+            self.pending += data
+        raw, _, self.pending = self.pending.partition(b"\n")
+        line = raw.removesuffix(b"\r").decode("utf-8", errors="replace")
+        self.received.append(line)
+        return line
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+        self.sent += data
+
+
+def _quietly(call: Callable[..., object], *args: object) -> None:
+    with contextlib.suppress(OSError):
+        call(*args)
+
+
+def _no_delay(sock: socket.socket) -> None:
+    """Send each small write at once. Without it, two writes in a row wait for the peer's
+    delayed ACK (Nagle's algorithm), about 40 ms on Linux: a test of ten exchanges would spend
+    most of its time asleep."""
+    _quietly(sock.setsockopt, socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+# The fake server ------------------------------------------------------------------------------
+
+
+class ServerConnection:
+    """One accepted connection, as a :class:`FakeServer` script sees it.
+
+    The script runs in the connection's own thread. When it returns, the server half-closes the
+    connection (the client reads EOF after everything sent) and closes it. If the client sent
+    bytes the script never read, the kernel answers that close with a reset: scripts that must
+    end politely read until EOF first (:meth:`lines` does).
+
+    Attributes:
+        index: 1 for the first connection the server accepted, 2 for the next ...
+        peer: the client's address.
+        stopping: set when the server stops; a script that waits should wait on it.
+        timeout: the default for reads (``math.inf``: until a line, EOF or the server's stop).
+    """
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        peer: Any,
+        index: int,
+        server: FakeServer,
+        timeout: float,
+    ) -> None:
+        self.index = index
+        self.peer = peer
+        self.stopping = server._stopping
+        self._server = server
+        self._io = _LineSocket(sock, timeout)
+
+    def __repr__(self) -> str:
+        return f"<ServerConnection #{self.index} from {self.peer!r}>"
+
+    @property
+    def timeout(self) -> float:
+        """The default read timeout in seconds, from :class:`FakeServer` (``math.inf``: none)."""
+        return self._io.timeout
+
+    @property
+    def received(self) -> list[str]:
+        """The lines this connection has read so far, without their endings."""
+        return list(self._io.received)
+
+    @property
+    def received_bytes(self) -> bytes:
+        """Every byte read on this connection, line endings and partial lines included."""
+        return bytes(self._io.received_bytes)
+
+    @property
+    def sent(self) -> bytes:
+        """Every byte sent on this connection."""
+        return bytes(self._io.sent)
+
+    @property
+    def eof(self) -> bool:
+        """True once a read saw the client's EOF (or a reset, or the server's stop)."""
+        return self._io.eof
+
+    @property
+    def reset(self) -> bool:
+        """True if the client reset the connection (read as EOF)."""
+        return self._io.reset
+
+    def read_line(self, timeout: float | None = None) -> str | None:
+        """Read one line, record it, and return it without its ``\\n`` or ``\\r\\n``.
+
+        Args:
+            timeout: seconds; ``None``: :attr:`timeout` (by default, until the server stops).
+
+        Returns:
+            The line (undecodable bytes replaced by U+FFFD), or ``None`` at EOF.
+
+        Raises:
+            TimeoutError: no complete line in time.
+        """
+        line = self._io.read_line(timeout, f"fake server connection #{self.index}")
+        if line is not None:
+            self._server._record(line)
+        return line
+
+    def lines(self, timeout: float | None = None) -> Iterator[str]:
+        """Yield lines until EOF; ``timeout`` bounds each wait (see :meth:`read_line`)."""
+        while (line := self.read_line(timeout)) is not None:
+            yield line
+
+    def read_until_eof(self, timeout: float | None = None) -> list[str]:
+        """Read and return every line until EOF."""
+        return list(self.lines(timeout))
+
+    def send_line(self, line: str) -> None:
+        """Send ``line`` and a ``\\n`` (UTF-8)."""
+        self._io.send((line + "\n").encode("utf-8"))
+
+    def send_bytes(self, data: bytes) -> None:
+        """Send ``data`` as it is: for partial lines, bad UTF-8, odd line endings."""
+        self._io.send(data)
+
+    def hang_up(self) -> None:
+        """Half-close now: the client reads EOF after what was sent; reading still works."""
+        _quietly(self._io.sock.shutdown, socket.SHUT_WR)
+
+    def wait_until_stopped(self, timeout: float | None = None) -> bool:
+        """Wait until the server stops (``None``: as long as it takes); return whether it did."""
+        return self.stopping.wait(timeout)
+
+
+Script: TypeAlias = Callable[[ServerConnection], object]
+"""What a :class:`FakeServer` runs for each connection, in that connection's thread; what it
+returns is ignored."""
+
+Reply: TypeAlias = str | Sequence[str | None] | None
+"""An :func:`answer_from_table` reply: a line, several lines, or ``None`` to hang up (also
+after some lines: ``["BYE", None]``)."""
+
+
+def accept_and_close(conn: ServerConnection) -> None:
+    """Script: do nothing, so the connection is closed as soon as it is accepted.
+
+    The blog's fake server: enough to show that a client connects and copes with EOF.
+    """
+
+
+def send_banner_and_hang_up(conn: ServerConnection) -> None:
+    """Script: send the game banner ``GAME tictactoe 1`` and close."""
+    conn.send_line(BANNER)
+
+
+def answer_from_table(
+    table: Mapping[str, Reply],
+    *,
+    banner: str | None = BANNER,
+    unknown: Reply = (),
+) -> Script:
+    """Make a script that answers each line it reads from ``table``, until EOF.
+
+    Args:
+        table: received line (exact, without its ending) -> reply (see :data:`Reply`).
+        banner: a first line to send before reading (``None``: send nothing first).
+        unknown: the reply to a line not in the table; by default nothing.
+
+    Example::
+
+        answer_from_table({"HELLO alice": ["WELCOME alice", "WAIT"], "QUIT": ["BYE", None]})
+    """
+
+    def answer(conn: ServerConnection) -> None:
+        if banner is not None:
+            conn.send_line(banner)
+        for line in conn.lines():
+            reply = table.get(line, unknown)
+            replies = [reply] if reply is None or isinstance(reply, str) else list(reply)
+            for one in replies:
+                if one is None:
+                    return
+                conn.send_line(one)
+
+    return answer
+
+
+def send_canned(*chunks: bytes, pause: float = 0.0, hang_up: bool = True) -> Script:
+    """Make a script that sends fixed bytes, then hangs up or waits for EOF.
+
+    Args:
+        *chunks: sent in order, each with one ``sendall``.
+        pause: seconds between chunks, to make separate TCP segments likely (TCP promises
+            nothing about how bytes are split; the client must cope either way).
+        hang_up: close after the last chunk; ``False``: read (and record) until EOF or stop.
+    """
+
+    def send(conn: ServerConnection) -> None:
+        for number, chunk in enumerate(chunks):
+            if number and pause:
+                time.sleep(pause)
+            conn.send_bytes(chunk)
+        if not hang_up:
+            conn.read_until_eof(math.inf)
+
+    return send
+
+
+def stay_silent(*, read: bool = True, for_seconds: float | None = None) -> Script:
+    """Make a script that keeps the connection open and sends nothing.
+
+    For testing a client's timeouts. Bounded either way: by ``for_seconds``, and by the
+    server's stop, which wakes it.
+
+    Args:
+        read: read (and record) whatever arrives until EOF; ``False``: read nothing at all,
+            so what the client sends piles up in the kernel's buffers.
+        for_seconds: hang up after this long; ``None``: stay until EOF or the server stops.
+    """
+
+    def silent(conn: ServerConnection) -> None:
+        if not read:
+            conn.wait_until_stopped(for_seconds)
+            return
+        deadline = time.monotonic() + (math.inf if for_seconds is None else for_seconds)
+        while not conn.eof:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            with contextlib.suppress(TimeoutError):
+                conn.read_line(remaining)
+
+    return silent
+
+
+class FakeServer:
+    """A scripted TCP server on loopback, in a background thread, for integration tests.
+
+    Args:
+        script: run for each accepted connection, in its own thread (see :data:`Script`).
+        host: the address to listen on; ``"::1"`` listens on IPv6 loopback.
+        port: the port; ``0`` (the default) lets the OS pick a free one: read :attr:`port`.
+        timeout: the default read timeout of each :class:`ServerConnection`; ``math.inf``
+            (the default): reads wait until the server stops.
+        join_timeout: seconds :meth:`stop` waits for the threads before it fails.
+        ready_timeout: seconds :meth:`start` waits for the listener.
+
+    Use it as a context manager; it is listening when the block starts::
+
+        with FakeServer(send_banner_and_hang_up) as server:
+            game.Client().connect(server.host, server.port)
+        assert server.accepted == 1
+
+    Raises (from ``__exit__``/:meth:`stop`):
+        FakeServerStuck: a thread was still running after ``join_timeout`` seconds.
+        Exception: the first exception a script raised (the others are in :attr:`errors`).
+    """
+
+    def __init__(
+        self,
+        script: Script = accept_and_close,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        timeout: float = math.inf,
+        join_timeout: float = DEFAULT_TIMEOUT,
+        ready_timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        if isinstance(script, type):
+            raise TypeError(f"script must be a callable taking a connection, not {script!r}")
+        self.script = script
+        self.requested = (host, port)
+        self.timeout = timeout
+        self.join_timeout = join_timeout
+        self.ready_timeout = ready_timeout
+        self.ready = threading.Event()
+        """Set once the server listens (or failed to)."""
+        self.errors: list[BaseException] = []
+        """Exceptions raised in the server's threads, in order."""
+        self._stopping = threading.Event()
+        self._lock = threading.Condition()
+        self._received: list[str] = []
+        self._connections: list[ServerConnection] = []
+        self._sockets: list[socket.socket] = []
+        self._threads: list[threading.Thread] = []
+        self._listener: socket.socket | None = None
+        self._listen_error: BaseException | None = None
+        self._address: tuple[str, int] | None = None
+        self._state: Literal["new", "running", "stopped"] = "new"
+
+    def __repr__(self) -> str:
+        where = self._address or self.requested
+        return f"<FakeServer {where[0]}:{where[1]} {self._state}>"
+
+    def __enter__(self) -> FakeServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # Where it listens -------------------------------------------------------------------------
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """``(host, port)`` it listens on; pass it to :class:`FakeClient`.
+
+        Raises:
+            RuntimeError: the server has not started.
+        """
+        if self._address is None:
+            raise RuntimeError(f"{self!r} is not listening: use it in a with block or start()")
+        return self._address
+
+    @property
+    def host(self) -> str:
+        """The host it listens on."""
+        return self.address[0]
+
+    @property
+    def port(self) -> int:
+        """The port it listens on (the one the OS picked, for port 0)."""
+        return self.address[1]
+
+    # What it saw ------------------------------------------------------------------------------
+
+    @property
+    def received(self) -> list[str]:
+        """Every line any script read, in the order they were read (a copy)."""
+        with self._lock:
+            return list(self._received)
+
+    @property
+    def accepted(self) -> int:
+        """How many connections it accepted."""
+        with self._lock:
+            return len(self._connections)
+
+    @property
+    def connections(self) -> list[ServerConnection]:
+        """Each accepted connection, in order; each has its own ``received`` lines."""
+        with self._lock:
+            return list(self._connections)
+
+    @property
+    def threads(self) -> list[threading.Thread]:
+        """The server's threads still alive."""
+        with self._lock:
+            return [t for t in self._threads if t.is_alive()]
+
+    def wait_for_lines(self, count: int, timeout: float = DEFAULT_TIMEOUT) -> list[str]:
+        """Wait until scripts have read ``count`` lines in all; return every line read.
+
+        Raises:
+            TimeoutError: fewer lines after ``timeout`` seconds (the message lists them).
+        """
+        with self._lock:
+            if not self._lock.wait_for(lambda: len(self._received) >= count, timeout):
+                raise TimeoutError(
+                    f"{self!r} read {len(self._received)} of {count} lines within "
+                    f"{timeout:g} s: {self._received!r}"
+                )
+            return list(self._received)
+
+    def wait_for_connections(self, count: int, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Wait until ``count`` connections were accepted.
+
+        Raises:
+            TimeoutError: fewer after ``timeout`` seconds.
+        """
+        with self._lock:
+            if not self._lock.wait_for(lambda: len(self._connections) >= count, timeout):
+                raise TimeoutError(
+                    f"{self!r} accepted {len(self._connections)} of {count} connections "
+                    f"within {timeout:g} s"
+                )
+
+    def _record(self, line: str) -> None:
+        with self._lock:
+            self._received.append(line)
+            self._lock.notify_all()
+
+    # Lifecycle --------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the server thread and wait until it listens.
+
+        Raises:
+            OSError: the address could not be bound (re-raised from the server's thread).
+            TimeoutError: not listening after ``ready_timeout`` seconds.
+            RuntimeError: started before.
+        """
+        if self._state != "new":
+            raise RuntimeError(f"{self!r}: a FakeServer starts once")
+        self._state = "running"
+        self._spawn(self._serve, "fake-server")
+        if not self.ready.wait(self.ready_timeout):
+            self.stop()
+            raise TimeoutError(f"{self!r} was not listening after {self.ready_timeout:g} s")
+        if self._listen_error is not None:
+            self.stop()
+            raise self._listen_error
+
+    def stop(self) -> None:
+        """Stop accepting, shut every connection down, join every thread, close every socket.
+
+        Idempotent: a second call does nothing.
+
+        Raises:
+            FakeServerStuck: a thread did not exit within ``join_timeout`` seconds.
+            Exception: the first exception a script raised; the others are in :attr:`errors`
+                and named in its notes.
+        """
+        if self._state == "stopped":
+            return
+        self._state = "stopped"
+        with self._lock:
+            self._stopping.set()
+            listener, sockets = self._listener, list(self._sockets)
+        if listener is not None:
+            # close() alone does not wake accept() on Linux; shutdown() alone not on macOS.
+            _quietly(listener.shutdown, socket.SHUT_RDWR)
+            listener.close()
+        for sock in sockets:  # wakes scripts blocked in recv: they read EOF
+            _quietly(sock.shutdown, socket.SHUT_RDWR)
+        stuck = not self.join(self.join_timeout)
+        with self._lock:
+            sockets, errors = list(self._sockets), list(self.errors)
+        for sock in sockets:
+            sock.close()
+        if stuck:
+            names = ", ".join(t.name for t in self.threads)
+            error = FakeServerStuck(
+                f"fake server thread did not exit within {self.join_timeout:g} s: {names} "
+                "still running; a script that waits must wait on conn.stopping or with a "
+                "timeout. Release it, then call join()."
+            )
+            for other in errors:
+                error.add_note(f"a script also raised {other!r}")
+            raise error
+        if errors:
+            first = errors[0]
+            for other in errors[1:]:
+                first.add_note(f"another fake server thread raised {other!r}")
+            raise first
+
+    def join(self, timeout: float = DEFAULT_TIMEOUT) -> bool:
+        """Join every server thread within ``timeout`` seconds in all; return whether all did.
+
+        :meth:`stop` calls it; call it again after releasing a stuck script.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                alive = [t for t in self._threads if t.is_alive()]
+            if not alive:
+                return True
+            for thread in alive:
+                thread.join(max(0.0, deadline - time.monotonic()))
+            if time.monotonic() >= deadline:
+                return not self.threads
+
+    # Threads ----------------------------------------------------------------------------------
+
+    def _spawn(self, target: Callable[..., None], name: str, *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        with self._lock:
+            self._threads.append(thread)
+        thread.start()
+
+    def _fail(self, error: BaseException) -> None:
+        with self._lock:
+            self.errors.append(error)
+
+    def _serve(self) -> None:
+        """The listener thread: bind, listen, signal ready, accept until stopped."""
+        host, port = self.requested
+        listener = socket.socket(family_for(host), socket.SOCK_STREAM)
+        try:
+            listener.bind((host, port))
+            listener.listen(16)
+            bound = listener.getsockname()
+        except BaseException as error:
+            listener.close()
+            self._listen_error = error
+            self.ready.set()
+            return
+        with self._lock:
+            if self._stopping.is_set():
+                listener.close()
+                self.ready.set()
+                return
+            self._listener = listener
+        self._address = (bound[0], bound[1])
+        self.ready.set()
+        while True:
+            try:
+                sock, peer = listener.accept()
+            except OSError as error:
+                if not self._stopping.is_set():
+                    self._fail(error)
+                return
+            _no_delay(sock)
+            with self._lock:
+                if self._stopping.is_set():
+                    sock.close()
+                    return
+                conn = ServerConnection(sock, peer, len(self._connections) + 1, self, self.timeout)
+                self._sockets.append(sock)
+                self._connections.append(conn)
+                self._lock.notify_all()
+            self._spawn(self._handle, f"fake-server-connection-{conn.index}", conn)
+
+    def _handle(self, conn: ServerConnection) -> None:
+        """A connection's thread: run the script, then half-close and close."""
+        try:
+            self.script(conn)
+        except OSError as error:
+            if not self._stopping.is_set():  # after stop, errors come from our own shutdown
+                self._fail(error)
+        except BaseException as error:
+            self._fail(error)
+        finally:
+            conn.hang_up()
+            conn._io.sock.close()
+
+
+# The fake client ------------------------------------------------------------------------------
+
+
+def _host_and_port(address: str | Sequence[Any], port: int | None) -> tuple[str, int]:
+    """``(host, port)`` from ``("::1", 7777)``, ``("::1", 7777, 0, 0)`` or ``"::1", 7777``."""
+    if isinstance(address, str):
+        if port is None:
+            raise TypeError(f"a host needs a port: FakeClient({address!r}, port)")
+        return address, port
+    if port is not None:
+        raise TypeError("give an address pair or a host and a port, not both")
+    return str(address[0]), int(address[1])
+
+
+class FakeClient:
+    """A line-oriented TCP client for driving a server in a test, with a transcript.
+
+    Args:
+        address: where to connect on entering the ``with`` block: a ``(host, port)`` pair
+            (e.g. a :class:`FakeServer`'s or :meth:`game.Server.running`'s address), or a host
+            with ``port`` beside it; ``None``: call :meth:`connect` yourself.
+        port: the port, when ``address`` is a host.
+        timeout: seconds for the connect and the default for each read.
+
+    Reads return ``None`` at EOF (they do not raise), so "the server hung up" is an ordinary
+    assertion: ``assert client.read_line() is None``. :meth:`read_until` is the exception: it
+    raises :class:`EOFError`, since it was promised a particular line.
+
+    Example::
+
+        with FakeClient(server_address) as client:
+            assert client.read_line() == "GAME tictactoe 1"
+            client.send_line("HELLO alice")
+            client.read_until("WAIT")
+        print(client.transcript)  # [("received", "GAME tictactoe 1"), ("sent", ...), ...]
+    """
+
+    def __init__(
+        self,
+        address: str | Sequence[Any] | None = None,
+        port: int | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.address = None if address is None else _host_and_port(address, port)
+        self.timeout = timeout
+        self.transcript: list[tuple[Literal["sent", "received"], str]] = []
+        """``("sent" | "received", line)`` in the order they happened."""
+        self._io: _LineSocket | None = None
+
+    def __repr__(self) -> str:
+        state = "connected" if self._io is not None else "not connected"
+        return f"<FakeClient {self.address!r} {state}>"
+
+    def __enter__(self) -> FakeClient:
+        if self._io is None and self.address is not None:
+            self.connect()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def connected(self) -> bool:
+        """True between :meth:`connect` and :meth:`close`."""
+        return self._io is not None
+
+    def connect(self, address: str | Sequence[Any] | None = None, port: int | None = None) -> None:
+        """Open the connection, to ``address`` (as in the constructor) or the one given before.
+
+        Raises:
+            ConnectionRefusedError, TimeoutError, OSError: as :meth:`socket.socket.connect`;
+                the socket is closed first.
+            RuntimeError: already connected, or no address at all.
+        """
+        if self._io is not None:
+            raise RuntimeError(f"{self!r} is already connected")
+        if address is not None:
+            self.address = _host_and_port(address, port)
+        if self.address is None:
+            raise RuntimeError("FakeClient.connect() needs an address")
+        host, port = self.address
+        sock = socket.socket(family_for(host), socket.SOCK_STREAM)
+        try:
+            _no_delay(sock)
+            sock.settimeout(self.timeout)
+            sock.connect((host, port))
+        except BaseException:
+            sock.close()
+            raise
+        self._io = _LineSocket(sock, self.timeout)
+
+    def close(self) -> None:
+        """Close the connection; harmless if it is not open."""
+        io, self._io = self._io, None
+        if io is not None:
+            io.sock.close()
+
+    def _connected(self) -> _LineSocket:
+        if self._io is None:
+            raise RuntimeError(f"{self!r}: connect first")
+        return self._io
+
+    # Sending ----------------------------------------------------------------------------------
+
+    def send_line(self, line: str) -> None:
+        """Send ``line`` and a ``\\n`` (UTF-8); recorded as ``("sent", line)``."""
+        self._connected().send((line + "\n").encode("utf-8"))
+        self.transcript.append(("sent", line))
+
+    def send_bytes(self, data: bytes) -> None:
+        """Send ``data`` as it is; recorded decoded, undecodable bytes escaped."""
+        self._connected().send(data)
+        self.transcript.append(("sent", data.decode("utf-8", errors="backslashreplace")))
+
+    def shutdown_write(self) -> None:
+        """Half-close: the server reads EOF, and this client can still read its answers."""
+        self._connected().sock.shutdown(socket.SHUT_WR)
+
+    # Reading ----------------------------------------------------------------------------------
+
+    @property
+    def received(self) -> list[str]:
+        """Every line read so far (a copy)."""
+        return [line for way, line in self.transcript if way == "received"]
+
+    @property
+    def pending(self) -> bytes:
+        """Bytes received after the last line ending: a partial line."""
+        return self._io.pending if self._io is not None else b""
+
+    def read_line(self, timeout: float | None = None) -> str | None:
+        """Return the next line without its ``\\n`` or ``\\r\\n``; ``None`` at EOF.
+
+        A partial line before EOF is not a line: it stays in :attr:`pending`.
+
+        Args:
+            timeout: seconds for the whole line; ``None``: the client's timeout.
+
+        Raises:
+            TimeoutError: no complete line in time; the message shows what is pending.
+            OSError: the connection failed (a reset, for instance).
+        """
+        line = self._connected().read_line(timeout, "fake client")
+        if line is not None:
+            self.transcript.append(("received", line))
+        return line
+
+    def read_until(
+        self, match: str | Callable[[str], bool], timeout: float | None = None
+    ) -> list[str]:
+        """Read lines until one matches; return them all, the matching one last.
+
+        Args:
+            match: a predicate, or a string matching a line equal to it or starting with it
+                and a space (``"END"`` matches ``END WIN``).
+            timeout: seconds for the whole wait; ``None``: the client's timeout.
+
+        Raises:
+            TimeoutError: no match in time.
+            EOFError: the connection ended first; the message lists the lines read.
+        """
+        matches: Callable[[str], bool]
+        if isinstance(match, str):
+            word = match
+            matches = lambda line: line == word or line.startswith(word + " ")  # noqa: E731
+        else:
+            matches = match
+        limit = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        lines: list[str] = []
+        while True:
+            line = self.read_line(max(0.0, deadline - time.monotonic()))
+            if line is None:
+                raise EOFError(f"EOF before a line matching {match!r}; read {lines!r}")
+            lines.append(line)
+            if matches(line):
+                return lines
+
+    def read_all_until_eof(self, timeout: float | None = None) -> list[str]:
+        """Read and return every line until EOF.
+
+        Args:
+            timeout: seconds for the whole wait; ``None``: the client's timeout.
+
+        Raises:
+            TimeoutError: the connection was still open after ``timeout``.
+        """
+        limit = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        lines: list[str] = []
+        while (line := self.read_line(max(0.0, deadline - time.monotonic()))) is not None:
+            lines.append(line)
+        return lines

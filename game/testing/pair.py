@@ -1,0 +1,264 @@
+"""The sans-IO pair: the server's protocol objects and its clients', joined in memory.
+
+Like h11's ``tests/helpers.py::ConnectionPair``: no socket, no thread, no clock. A
+:class:`GamePair` owns a real :class:`~game.lobby.Lobby` and, per connection, the two
+:class:`~game.protocol.LineBuffer` objects the server and the client would each own. Every
+call is pumped to completion before it returns, in the test's own thread:
+
+    client command --encode--> bytes --server LineBuffer--> line --Lobby--> effects
+    effects --encode--> bytes --client LineBuffer--> line --parse_message--> ServerMessage
+
+So a test through the pair exercises the wire format (encoding, framing, parsing), not just
+Python objects, and it does so in microseconds: the fastest tier of protocol tests.
+
+Rules of this module:
+
+1. Bytes go through the same pieces, in the same order, as in :class:`game.Server`: a framing
+   error (over-long line, bad UTF-8) becomes ``Lobby.fail`` and the connection reads nothing
+   more; a ``Close`` effect closes the connection after the lines queued before it.
+2. ``chunk_size`` splits every byte stream, both ways, into pieces of that size, to show the
+   protocol does not care how TCP splits its bytes.
+3. What a client received is kept until read: :meth:`GamePair.messages` drains it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from game.errors import ProtocolViolation
+from game.lobby import Close, Effect, Lobby, PlayerId, Send
+from game.protocol import (
+    Bye,
+    ClientCommand,
+    End,
+    Error,
+    Hello,
+    LineBuffer,
+    Move,
+    ServerMessage,
+    Turn,
+    Update,
+    parse_message,
+)
+from game.rules import Board, suggest_move
+
+__all__ = ["GamePair", "PairClient", "play_game"]
+
+
+@dataclass(eq=False)
+class PairClient:
+    """One client's end of a :class:`GamePair`: a handle to pass back to the pair.
+
+    Attributes:
+        name: the label given to :meth:`GamePair.connect` (not sent: say ``HELLO`` for that).
+        player: the lobby's id for this connection.
+    """
+
+    name: str
+    player: PlayerId
+    # The server's side of this connection.
+    _server_buffer: LineBuffer | None = field(default_factory=LineBuffer, repr=False)
+    _server_closed: bool = field(default=False, repr=False)
+    # The client's side.
+    _client_buffer: LineBuffer = field(default_factory=LineBuffer, repr=False)
+    _raw: bytearray = field(default_factory=bytearray, repr=False)
+    _inbox: list[ServerMessage] = field(default_factory=list, repr=False)
+    _hung_up: bool = field(default=False, repr=False)
+
+    def __repr__(self) -> str:
+        return f"<PairClient {self.name} player={self.player}>"
+
+
+class GamePair:
+    """A server's protocol objects and any number of clients', pumped synchronously.
+
+    Args:
+        chunk_size: deliver every byte stream in pieces of this many bytes (``None``: whole).
+
+    Example::
+
+        pair = GamePair()
+        alice, bob = pair.connect("alice"), pair.connect("bob")
+        pair.send(alice, Hello("alice"))
+        pair.send(bob, Hello("bob"))
+        assert Start(Mark.X, "bob") in pair.messages(alice)
+    """
+
+    def __init__(self, *, chunk_size: int | None = None) -> None:
+        if chunk_size is not None and chunk_size < 1:
+            raise ValueError(f"chunk_size must be at least 1 or None, not {chunk_size!r}")
+        self.lobby = Lobby()
+        self.chunk_size = chunk_size
+        self._clients: dict[PlayerId, PairClient] = {}
+
+    def __repr__(self) -> str:
+        return f"<GamePair clients={[c.name for c in self._clients.values()]}>"
+
+    @property
+    def clients(self) -> list[PairClient]:
+        """Every client connected so far, in order, hung up or not."""
+        return list(self._clients.values())
+
+    # Client actions ---------------------------------------------------------------------------
+
+    def connect(self, name: str = "") -> PairClient:
+        """Open a connection: the lobby registers a player and its banner is delivered.
+
+        Args:
+            name: a label for messages and ``repr``; ``client-<id>`` if empty.
+        """
+        player, effects = self.lobby.connect()
+        client = PairClient(name or f"client-{player}", player)
+        self._clients[player] = client
+        self._apply(effects)
+        return client
+
+    def join(self, name: str) -> PairClient:
+        """:meth:`connect` and say ``HELLO name``: the usual first two steps."""
+        client = self.connect(name)
+        self.send(client, Hello(name))
+        return client
+
+    def send(self, client: PairClient, command: ClientCommand) -> None:
+        """Send ``command`` as its wire bytes; every effect is delivered before this returns."""
+        self.send_bytes(client, command.encode())
+
+    def send_line(self, client: PairClient, line: str) -> None:
+        """Send ``line`` plus ``\\n``, verbatim: for lines no :class:`Message` can make."""
+        self.send_bytes(client, (line + "\n").encode("utf-8"))
+
+    def send_bytes(self, client: PairClient, data: bytes) -> None:
+        """Send raw bytes as the client's socket would, split by ``chunk_size``.
+
+        Raises:
+            RuntimeError: the client hung up (:meth:`hang_up`); a closed socket cannot send.
+        """
+        if client._hung_up:
+            raise RuntimeError(f"{client.name} hung up: it cannot send any more")
+        for chunk in self._chunks(data):
+            self._server_receive(client, chunk)
+
+    def hang_up(self, client: PairClient) -> None:
+        """The client closes its connection: the server sees EOF. Again is harmless."""
+        if client._hung_up:
+            return
+        client._hung_up = True
+        self._apply(self.lobby.disconnect(client.player))
+
+    # What clients saw -------------------------------------------------------------------------
+
+    def messages(self, client: PairClient) -> list[ServerMessage]:
+        """Return what ``client`` received since the last call, parsed, and forget it."""
+        inbox, client._inbox = client._inbox, []
+        return inbox
+
+    def raw(self, client: PairClient) -> bytes:
+        """Every byte the server sent ``client``, in order (not drained)."""
+        return bytes(client._raw)
+
+    def is_closed(self, client: PairClient) -> bool:
+        """True once the server closed ``client``'s connection (a ``Close`` effect)."""
+        return client._server_closed
+
+    # The game, whole --------------------------------------------------------------------------
+
+    def play(
+        self,
+        first: PairClient,
+        second: PairClient,
+        choose: Callable[[Board], int] = suggest_move,
+        *,
+        max_rounds: int = 100,
+    ) -> tuple[End, End]:
+        """Let two connected clients say ``HELLO`` and play one match to its end.
+
+        Each client acts as :meth:`game.Client.play` does: it tracks the board from ``BOARD``
+        and answers ``TURN`` with ``MOVE choose(board)``. Both hang up after ``BYE``.
+
+        Returns:
+            The ``END`` each received, ``(first's, second's)``.
+
+        Raises:
+            AssertionError: a client got ``ERROR``, or ``BYE`` before ``END``, or the match
+                did not end within ``max_rounds`` rounds; the message has what each received.
+        """
+        seen: dict[PairClient, list[ServerMessage]] = {first: [], second: []}
+        boards = {first: Board(), second: Board()}
+        ends: dict[PairClient, End] = {}
+        self.send(first, Hello(first.name))
+        self.send(second, Hello(second.name))
+        for _ in range(max_rounds):
+            for client in (first, second):
+                for message in self.messages(client):
+                    seen[client].append(message)
+                    if isinstance(message, Update):
+                        boards[client] = message.board
+                    elif isinstance(message, Turn):
+                        self.send(client, Move(choose(boards[client])))
+                    elif isinstance(message, End):
+                        ends[client] = message
+                    elif isinstance(message, Bye) and client in ends:
+                        self.hang_up(client)
+                    elif isinstance(message, Bye | Error):
+                        raise AssertionError(f"{client.name} got {message.to_line()!r}: {seen}")
+            if len(ends) == 2 and first._hung_up and second._hung_up:
+                return ends[first], ends[second]
+        raise AssertionError(f"no END within {max_rounds} rounds: {seen}")
+
+    # Pumping ----------------------------------------------------------------------------------
+
+    def _chunks(self, data: bytes) -> Iterator[bytes]:
+        size = self.chunk_size or max(len(data), 1)
+        for start in range(0, len(data), size):
+            yield data[start : start + size]
+
+    def _server_receive(self, client: PairClient, data: bytes) -> None:
+        """What :class:`game.Server`'s reader does with bytes from ``client``."""
+        buffer = client._server_buffer
+        if buffer is None:  # after a framing error the server reads and drops until EOF
+            return
+        try:
+            lines = buffer.feed(data)
+        except ProtocolViolation as error:
+            client._server_buffer = None
+            self._apply(self.lobby.fail(client.player, str(error)))
+            return
+        for line in lines:
+            self._apply(self.lobby.receive(client.player, line))
+
+    def _apply(self, effects: list[Effect]) -> None:
+        """Deliver the lobby's effects in order, as the server's writers would."""
+        for effect in effects:
+            if isinstance(effect, Send):
+                self._client_receive(self._clients[effect.to], effect.message.encode())
+            elif isinstance(effect, Close):
+                self._clients[effect.who]._server_closed = True
+
+    def _client_receive(self, client: PairClient, data: bytes) -> None:
+        """What :class:`game.Client` does with bytes from the server; nothing after a close."""
+        if client._server_closed or client._hung_up:
+            return
+        client._raw += data
+        for chunk in self._chunks(data):
+            for line in client._client_buffer.feed(chunk):
+                client._inbox.append(parse_message(line))
+
+
+def play_game(
+    choose: Callable[[Board], int] = suggest_move,
+    *,
+    names: tuple[str, str] = ("alice", "bob"),
+    chunk_size: int | None = None,
+) -> tuple[End, End]:
+    """Play one whole match through a fresh :class:`GamePair`; return both ``END`` results.
+
+    The sans-IO leg of the timing comparison (loopback vs in-memory network vs this): the same
+    two bots, the same bytes, no socket and no thread.
+
+    Returns:
+        ``(END for names[0], END for names[1])``; ``names[0]`` plays X.
+    """
+    pair = GamePair(chunk_size=chunk_size)
+    first, second = pair.connect(names[0]), pair.connect(names[1])
+    return pair.play(first, second, choose)
