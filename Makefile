@@ -41,7 +41,7 @@ integration: $(DEV)  ## real sockets, loopback only
 	$(PYTEST) tests/integration
 
 notebooks: $(DEV)  ## execute every tutorial notebook
-	$(PYTEST) -c pyproject.toml --nbmake notebooks
+	$(PYTEST) -c pyproject.toml -p nbmake --nbmake notebooks
 
 lint: $(DEV)  ## ruff, ruff format --check, mypy --strict, no notebook outputs
 	$(BIN)/ruff check .

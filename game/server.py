@@ -246,7 +246,7 @@ class Server:
         On exit the server is shut down and its thread joined; a thread still alive after
         ``timeout`` seconds is an error rather than a hang.
         """
-        thread = threading.Thread(target=self._serve_quietly, name=f"game-server-{self.port}")
+        thread = threading.Thread(target=self._serve_quietly, name="game-server")
         thread.start()
         try:
             yield self.wait_until_listening(timeout)
@@ -422,6 +422,8 @@ class _LineReader:
             self._deadline = time.monotonic() + self._idle_timeout
 
     def idle_reason(self) -> str:
+        if self._idle_timeout is None:  # only a socket that times out on its own gets here
+            return "timed out waiting for a line"
         return f"idle for more than {self._idle_timeout:g} s"
 
     def discard(self) -> None:

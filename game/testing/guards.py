@@ -32,10 +32,19 @@ class LeakGuard:
         self.grace = grace
         self._threads_before = set(threading.enumerate())
         self._socket_sources: list[Callable[[], Iterable[str]]] = []
+        self._cleanups: list[Callable[[], None]] = []
 
-    def watch_sockets(self, open_sockets: Callable[[], Iterable[str]]) -> None:
-        """Add a source of sockets to check: a callable naming those still open."""
+    def watch_sockets(
+        self,
+        open_sockets: Callable[[], Iterable[str]],
+        close_all: Callable[[], None] | None = None,
+    ) -> None:
+        """Add a source of sockets to check: a callable naming those still open, and
+        optionally one that closes them, run after the check so one leak cannot spill into
+        the next test."""
         self._socket_sources.append(open_sockets)
+        if close_all is not None:
+            self._cleanups.append(close_all)
 
     def leaked_threads(self) -> list[threading.Thread]:
         """Threads started since the guard began that do not finish within the grace period."""
@@ -57,5 +66,7 @@ class LeakGuard:
         """Raise :class:`LeakError` naming every leaked thread and open socket."""
         problems = [f"thread {t.name!r} is still running" for t in self.leaked_threads()]
         problems += [f"socket {name} was not closed" for name in self.open_sockets()]
+        for close_all in self._cleanups:
+            close_all()
         if problems:
             raise LeakError("the test leaked: " + "; ".join(problems))

@@ -1,0 +1,23 @@
+"""The socket contract on real sockets over 127.0.0.1: the reference the fakes are checked against.
+
+If a check fails here, the check is wrong (it asserts something Linux does not guarantee), not
+the kernel. The same checks run on the in-memory network in
+tests/unit/testing/test_contract_memory.py.
+"""
+
+import socket
+
+import pytest
+
+from game.testing.contract import CHECKS, Check, StreamSocket, check_id
+
+
+def loopback_socket(family: int, type: int) -> StreamSocket:
+    """``socket.socket`` looked up at call time, so pytest-socket's guard still sees it."""
+    return socket.socket(family, type)
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda check: f"loopback-{check_id(check)}")
+def test_contract(check: Check) -> None:
+    """Real loopback sockets behave as the check says a TCP socket does."""
+    check(loopback_socket)

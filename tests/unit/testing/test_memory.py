@@ -1,0 +1,335 @@
+"""The in-memory network: what the contract does not cover, and a whole game played on it.
+
+The behaviour every TCP socket shares is pinned by the contract suite
+(test_contract_memory.py); here are the network's own promises: addresses, leak tracking,
+max_block, the send buffer, thread safety, and that a real Server and two real Clients play a
+game on it with no real socket (this tier runs with real sockets disabled).
+"""
+
+import errno
+import socket
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from game import Client, Server
+from game.protocol import End, Result
+from game.testing.memory import EPHEMERAL_PORTS, BlockedTooLong, MemoryNetwork, MemorySocket
+
+DEADLINE = 5.0
+
+
+@pytest.fixture
+def network() -> Iterator[MemoryNetwork]:
+    """A fresh network whose calls give up after 2 s; the test must close every socket."""
+    network = MemoryNetwork(max_block=2.0)
+    yield network
+    try:
+        network.assert_all_closed()
+    finally:
+        network.close_all()
+
+
+def run_threads(*targets: Callable[[], object], deadline: float = DEADLINE) -> None:
+    """Run each target in its own thread; join each within ``deadline`` and re-raise the first
+    error. A thread still alive fails the test instead of hanging it."""
+    errors: list[BaseException] = []
+
+    def guarded(target: Callable[[], object]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                target()
+            except BaseException as error:  # re-raised in the test's thread below
+                errors.append(error)
+
+        return run
+
+    threads = [
+        threading.Thread(target=guarded(t), name=f"test-thread-{i}", daemon=True)
+        for i, t in enumerate(targets)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(deadline)
+        assert not thread.is_alive(), f"{thread.name} did not exit within {deadline} s"
+    if errors:
+        raise errors[0]
+
+
+def listening(network: MemoryNetwork, host: str = "127.0.0.1") -> MemorySocket:
+    listener = network.socket()
+    listener.bind((host, 0))
+    listener.listen(8)
+    return listener
+
+
+# Addresses ---------------------------------------------------------------------------------------
+
+
+def test_factory_makes_memory_sockets_and_only_tcp(network: MemoryNetwork) -> None:
+    """The factory makes MemorySockets for TCP over IPv4 or IPv6, and refuses anything else."""
+    with network.socket_factory(socket.AF_INET6, socket.SOCK_STREAM) as sock:
+        assert isinstance(sock, MemorySocket)
+        assert sock.getsockname() == ("::", 0, 0, 0)
+    with pytest.raises(OSError, match="not supported") as caught:
+        network.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    assert caught.value.errno == errno.ESOCKTNOSUPPORT
+    with pytest.raises(OSError, match="Address family not supported") as caught:
+        network.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    assert caught.value.errno == errno.EAFNOSUPPORT
+
+
+def test_ephemeral_ports_are_distinct_and_in_linux_range(network: MemoryNetwork) -> None:
+    """Each bind to port 0 gets a different port from the ephemeral range."""
+    sockets = [network.socket() for _ in range(3)]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    ports = [sock.getsockname()[1] for sock in sockets]
+    assert len(set(ports)) == 3
+    assert all(port in EPHEMERAL_PORTS for port in ports)
+    for sock in sockets:
+        sock.close()
+
+
+def test_an_address_is_free_again_after_close(network: MemoryNetwork) -> None:
+    """Closing a socket releases its address for the next bind."""
+    first = listening(network)
+    address = first.getsockname()
+    first.close()
+    with network.socket() as second:
+        second.bind(address)
+        assert second.getsockname() == address
+
+
+def test_a_wildcard_bind_conflicts_with_every_host_on_its_port(network: MemoryNetwork) -> None:
+    """Binding 0.0.0.0:p while 127.0.0.1:p is held raises EADDRINUSE, as on Linux."""
+    with listening(network) as listener, network.socket() as wildcard:
+        port = listener.getsockname()[1]
+        with pytest.raises(OSError, match="Address already in use") as caught:
+            wildcard.bind(("", port))
+        assert caught.value.errno == errno.EADDRINUSE
+
+
+def test_hosts_are_normalised_and_names_do_not_resolve(network: MemoryNetwork) -> None:
+    """'' binds the wildcard, 'localhost' is 127.0.0.1, and other names fail as DNS would."""
+    with network.socket() as wildcard, network.socket() as local, network.socket() as named:
+        wildcard.bind(("", 0))
+        assert wildcard.getsockname()[0] == "0.0.0.0"
+        local.bind(("localhost", 0))
+        assert local.getsockname()[0] == "127.0.0.1"
+        with pytest.raises(socket.gaierror):
+            named.bind(("example.invalid", 0))
+        with pytest.raises(OverflowError):
+            named.bind(("127.0.0.1", 70000))
+
+
+def test_a_wildcard_listener_accepts_connections_to_loopback(network: MemoryNetwork) -> None:
+    """A server bound to '' is reachable at 127.0.0.1, as on a real host."""
+    with listening(network, host="") as listener, network.socket() as client:
+        client.connect(("127.0.0.1", listener.getsockname()[1]))
+        conn, _ = listener.accept()
+        with conn:
+            assert conn.getsockname() == client.getpeername()
+
+
+def test_listen_and_setsockopt_are_recorded(network: MemoryNetwork) -> None:
+    """A test can read back the backlog and the options the code under test set."""
+    with network.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(socket.SOMAXCONN)
+        assert sock.options == {(socket.SOL_SOCKET, socket.SO_REUSEADDR): 1}
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR) == 1
+        assert sock.backlog == socket.SOMAXCONN
+
+
+# Connections -------------------------------------------------------------------------------------
+
+
+def test_connect_pair_is_connected_both_ways(network: MemoryNetwork) -> None:
+    """connect_pair gives two sockets joined to each other, like socket.socketpair."""
+    a, b = network.connect_pair()
+    with a, b:
+        assert a.getpeername() == b.getsockname()
+        a.sendall(b"to b")
+        b.sendall(b"to a")
+        assert b.recv(10) == b"to b"
+        assert a.recv(10) == b"to a"
+
+
+def test_closing_a_listener_resets_connections_not_yet_accepted(network: MemoryNetwork) -> None:
+    """A client whose connection was never accepted gets ECONNRESET once, then EOF."""
+    listener = listening(network)
+    with network.socket() as client:
+        client.connect(listener.getsockname())
+        listener.close()
+        with pytest.raises(ConnectionResetError):
+            client.recv(10)
+        assert client.recv(10) == b""
+
+
+def test_connect_waits_while_the_backlog_is_full(network: MemoryNetwork) -> None:
+    """Past the backlog, connect waits for accept and times out if it never comes."""
+    with network.socket() as listener, network.socket() as first, network.socket() as second:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)  # Linux queues backlog + 1 connections
+        first.connect(listener.getsockname())
+        second.settimeout(0.01)
+        with pytest.raises(TimeoutError):
+            second.connect(listener.getsockname())
+
+
+# Leaks, names and stuck calls --------------------------------------------------------------------
+
+
+def test_open_sockets_lists_what_a_test_forgot_by_name(network: MemoryNetwork) -> None:
+    """assert_all_closed names each open socket with its state and addresses."""
+    listener = listening(network)
+    client = network.socket()
+    client.connect(listener.getsockname())
+    names = [sock.name for sock in network.open_sockets()]
+    assert names == ["memory-socket-1", "memory-socket-2", "memory-socket-3"]  # 3: accepted
+    with pytest.raises(AssertionError) as caught:
+        network.assert_all_closed()
+    message = str(caught.value)
+    assert "3 memory socket(s) left open" in message
+    assert "memory-socket-1 listening on 127.0.0.1:" in message
+    assert f"memory-socket-2 connected 127.0.0.1:{client.getsockname()[1]} ->" in message
+    network.close_all()
+    assert network.open_sockets() == []
+    assert repr(client) == "<MemorySocket memory-socket-2 closed>"
+
+
+def test_a_call_blocked_with_no_timeout_fails_after_max_block(network: MemoryNetwork) -> None:
+    """recv with no timeout and no data raises BlockedTooLong after max_block, naming itself."""
+    network.max_block = 0.02
+    a, b = network.connect_pair()
+    with a, b, pytest.raises(BlockedTooLong) as caught:
+        a.recv(10)
+    assert str(caught.value).startswith(f"recv on <MemorySocket {a.name} connected")
+    assert "blocked for more than 0.02 s with no timeout: is the other side waiting too?" in str(
+        caught.value
+    )
+    assert network.stuck_calls == [caught.value]
+
+
+def test_close_from_another_thread_wakes_a_blocked_recv(network: MemoryNetwork) -> None:
+    """A recv blocked in one thread raises EBADF when another thread closes the socket."""
+    a, b = network.connect_pair()
+    started = threading.Event()
+
+    def reader() -> None:
+        started.set()
+        with pytest.raises(OSError, match="Bad file descriptor") as caught:
+            a.recv(10)
+        assert caught.value.errno == errno.EBADF
+
+    def closer() -> None:
+        started.wait(DEADLINE)
+        a.close()
+
+    with b:
+        run_threads(reader, closer)
+
+
+# The send buffer ---------------------------------------------------------------------------------
+
+
+def test_sendall_blocks_on_a_full_buffer_until_the_peer_reads() -> None:
+    """With a send buffer, sendall waits for the reader; every byte arrives in order."""
+    network = MemoryNetwork(max_block=2.0, send_buffer=8)
+    a, b = network.connect_pair()
+    data = bytes(range(100))
+    received = bytearray()
+
+    def reader() -> None:
+        while chunk := b.recv(5):
+            assert len(chunk) <= 5
+            received.extend(chunk)
+
+    def writer() -> None:
+        a.sendall(data)
+        a.shutdown(socket.SHUT_WR)
+
+    with a, b:
+        run_threads(reader, writer)
+    assert bytes(received) == data
+    network.assert_all_closed()
+
+
+def test_sendall_to_a_peer_that_never_reads_times_out() -> None:
+    """A full buffer and a peer that never reads make sendall raise TimeoutError."""
+    network = MemoryNetwork(send_buffer=4)
+    a, b = network.connect_pair()
+    with a, b:
+        a.settimeout(0.01)
+        assert a.send(b"123456") == 4  # a short count: only what fits
+        with pytest.raises(TimeoutError):
+            a.sendall(b"more")
+        a.settimeout(0)
+        with pytest.raises(BlockingIOError):
+            a.send(b"x")
+
+
+# Thread safety -----------------------------------------------------------------------------------
+
+
+def test_a_reader_and_a_writer_thread_share_one_socket(network: MemoryNetwork) -> None:
+    """As in the server: one thread reads a socket while another writes it; nothing is lost."""
+    server, client = network.connect_pair()
+    count = 200
+
+    def server_reader() -> None:
+        received = bytearray()
+        while chunk := server.recv(64):
+            received.extend(chunk)
+        assert received == b"c" * count
+
+    def server_writer() -> None:
+        for _ in range(count):
+            server.sendall(b"s")
+        server.shutdown(socket.SHUT_WR)
+
+    def client_side() -> None:
+        for _ in range(count):
+            client.sendall(b"c")
+        client.shutdown(socket.SHUT_WR)
+        received = bytearray()
+        while chunk := client.recv(64):
+            received.extend(chunk)
+        assert received == b"s" * count
+
+    with server, client:
+        run_threads(server_reader, server_writer, client_side)
+
+
+# A whole game ------------------------------------------------------------------------------------
+
+
+def test_a_whole_game_runs_on_the_memory_network(network: MemoryNetwork) -> None:
+    """A real Server and two real Clients play a match to the end with no real socket, and
+    every socket and thread they opened is closed and joined."""
+    server = Server(port=0, socket_factory=network.socket_factory, idle_timeout=DEADLINE)
+    results: dict[str, End] = {}
+
+    def player(name: str, port: int) -> Callable[[], None]:
+        def play() -> None:
+            factory = network.socket_factory
+            with Client("127.0.0.1", port, socket_factory=factory, timeout=DEADLINE) as client:
+                results[name] = client.play(name, wait=DEADLINE)
+
+        return play
+
+    with server.running(timeout=DEADLINE) as (host, port):
+        assert host == "127.0.0.1"
+        assert port in EPHEMERAL_PORTS
+        run_threads(player("alice", port), player("bob", port))
+
+    outcome = sorted(end.result.value for end in results.values())
+    assert outcome in (["DRAW", "DRAW"], sorted([Result.WIN.value, Result.LOSE.value]))
+    assert not any(end.forfeit for end in results.values())
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("game-")]
+    assert network.fault_log == []
+    assert network.stuck_calls == []
