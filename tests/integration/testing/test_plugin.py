@@ -11,7 +11,9 @@ pytestmark = pytest.mark.timeout(120)
 
 def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
     pytester.makepyfile(test_user=source)
-    return pytester.runpytest_inprocess("-p", "no:randomly", "-p", "no:cacheprovider", *args)
+    return pytester.runpytest_inprocess(
+        "-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:nbmake", *args
+    )
 
 
 def test_fixtures_are_listed_with_no_conftest(pytester: pytest.Pytester) -> None:
