@@ -1,7 +1,5 @@
 """The wire format, sans-IO: framing, lexing and parsing, with no socket anywhere."""
 
-import itertools
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -9,10 +7,6 @@ from hypothesis import strategies as st
 from game.errors import ProtocolViolation
 from game.protocol import (
     MAX_LINE,
-    Banner,
-    Bye,
-    End,
-    Error,
     Hello,
     LineBuffer,
     LineTooLong,
@@ -20,72 +14,44 @@ from game.protocol import (
     Move,
     NotUTF8,
     Ping,
-    Pong,
     Quit,
-    Result,
-    Start,
-    Turn,
-    Update,
-    Wait,
-    Welcome,
+    ServerMessage,
     parse_command,
     parse_message,
 )
-from game.rules import Board, Mark
-
-names = st.from_regex(r"[A-Za-z0-9_-]{1,16}", fullmatch=True)
-# A token is the rest of a line, verbatim: any text without line breaks or trailing whitespace.
-tokens = st.text(st.characters(exclude_categories=["Cs", "Cc", "Zl", "Zp"]), max_size=40).filter(
-    lambda t: t == t.rstrip()
-)
-boards = st.text(alphabet="XO.", min_size=9, max_size=9).map(Board)
-commands = st.one_of(
-    names.map(Hello),
-    st.integers(min_value=1, max_value=9).map(Move),
-    tokens.map(Ping),
-    st.just(Quit()),
-)
-messages = st.one_of(
-    st.just(Banner()),
-    names.map(Welcome),
-    st.just(Wait()),
-    st.builds(Start, st.sampled_from(Mark), names),
-    boards.map(Update),
-    st.just(Turn()),
-    st.builds(End, st.sampled_from(Result), st.booleans()),
-    st.just(Bye()),
-    tokens.map(Pong),
-    tokens.filter(bool).map(Error),
-)
+from game.testing.strategies import client_commands, server_messages, splits
 
 
-def split_at(data: bytes, cuts: list[int]) -> list[bytes]:
-    points = sorted({0, len(data), *(c % (len(data) + 1) for c in cuts)})
-    return [data[a:b] for a, b in itertools.pairwise(points)]
-
-
-@given(commands)
+@given(client_commands())
 def test_every_command_round_trips(command: Message) -> None:
     """parse_command(encode(c)) == c, through the framing."""
     [line] = LineBuffer().feed(command.encode())
     assert parse_command(line) == command
 
 
-@given(messages)
+@given(server_messages())
 def test_every_server_message_round_trips(message: Message) -> None:
     """parse_message(encode(m)) == m, through the framing."""
     [line] = LineBuffer().feed(message.encode())
     assert parse_message(line) == message
 
 
-@given(st.lists(messages, max_size=8), st.lists(st.integers(min_value=0), max_size=20))
-def test_a_stream_split_anywhere_decodes_the_same(stream: list[Message], cuts: list[int]) -> None:
+@st.composite
+def split_streams(draw: st.DrawFn) -> tuple[list[ServerMessage], list[bytes]]:
+    """Some server messages, and their bytes cut into chunks as ``recv`` might return them."""
+    stream = draw(st.lists(server_messages(), max_size=8))
+    return stream, draw(splits(b"".join(m.encode() for m in stream)))
+
+
+@given(split_streams())
+def test_a_stream_split_anywhere_decodes_the_same(
+    split: tuple[list[ServerMessage], list[bytes]],
+) -> None:
     """However recv splits the bytes, the same lines come out, in order."""
-    data = b"".join(m.encode() for m in stream)
-    whole = LineBuffer().feed(data)
+    stream, chunks = split
     buffer = LineBuffer()
-    pieces = [line for chunk in split_at(data, cuts) for line in buffer.feed(chunk)]
-    assert pieces == whole == [m.to_line() for m in stream]
+    lines = [line for chunk in chunks for line in buffer.feed(chunk)]
+    assert lines == [m.to_line() for m in stream]
 
 
 def test_one_byte_at_a_time_works() -> None:
