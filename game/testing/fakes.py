@@ -47,7 +47,7 @@ from types import TracebackType
 from typing import Any, Literal, TypeAlias
 
 from game.protocol import Banner
-from game.sockets import family_for
+from game.sockets import family_for, set_nodelay
 
 __all__ = [
     "BANNER",
@@ -137,13 +137,6 @@ class _LineSocket:
 def _quietly(call: Callable[..., object], *args: object) -> None:
     with contextlib.suppress(OSError):
         call(*args)
-
-
-def _no_delay(sock: socket.socket) -> None:
-    """Send each small write at once. Without it, two writes in a row wait for the peer's
-    delayed ACK (Nagle's algorithm), about 40 ms on Linux: a test of ten exchanges would spend
-    most of its time asleep."""
-    _quietly(sock.setsockopt, socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 # The fake server ------------------------------------------------------------------------------
@@ -627,7 +620,7 @@ class FakeServer:
                 if not self._stopping.is_set():
                     self._fail(error)
                 return
-            _no_delay(sock)
+            set_nodelay(sock)
             with self._lock:
                 if self._stopping.is_set():
                     sock.close()
@@ -741,7 +734,7 @@ class FakeClient:
         host, port = self.address
         sock = socket.socket(family_for(host), socket.SOCK_STREAM)
         try:
-            _no_delay(sock)
+            set_nodelay(sock)
             sock.settimeout(self.timeout)
             sock.connect((host, port))
         except BaseException:
