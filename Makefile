@@ -11,7 +11,8 @@ DEV := $(VENV)/.installed-dev
 LAB := $(VENV)/.installed-lab
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: help demo test unit integration notebooks lint format lab constraints clean
+.PHONY: help demo test unit integration stress-small stress notebooks lint format lab bench \
+	time-game flake-hunt constraints clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -32,7 +33,7 @@ $(LAB): $(DEV)
 demo: $(BASE)  ## two bots play a whole game over loopback
 	$(BIN)/python -m game demo
 
-test: lint unit integration notebooks  ## everything CI runs
+test: lint unit integration stress-small notebooks  ## everything CI runs
 
 unit: $(DEV)  ## the fast tier: no real socket can be opened
 	$(PYTEST) tests/unit
@@ -40,19 +41,35 @@ unit: $(DEV)  ## the fast tier: no real socket can be opened
 integration: $(DEV)  ## real sockets, loopback only
 	$(PYTEST) tests/integration
 
+stress-small: $(DEV)  ## the stress tier at small scale (seconds; part of make test)
+	$(PYTEST) tests/stress
+
+stress: $(DEV)  ## the stress tier at full size
+	STRESS_SCALE=full $(PYTEST) tests/stress
+
 notebooks: $(DEV)  ## execute every tutorial notebook
 	$(PYTEST) -c pyproject.toml -p nbmake --nbmake notebooks
 
-lint: $(DEV)  ## ruff, ruff format --check, mypy --strict, no notebook outputs
+lint: $(DEV)  ## ruff, ruff format --check, mypy --strict, no notebook outputs, actionlint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/nbstripout --verify notebooks/*.ipynb
+	$(BIN)/python scripts/lint_workflows.py
 
 format: $(DEV)  ## apply ruff's fixes and format, strip notebook outputs
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 	$(BIN)/nbstripout notebooks/*.ipynb
+
+bench: $(DEV)  ## benchmarks side by side in one run (~30 s)
+	$(BIN)/python scripts/bench.py
+
+time-game: $(DEV)  ## one whole game: loopback vs in-memory network vs sans-IO pair
+	$(BIN)/python scripts/time_game.py
+
+flake-hunt: $(DEV)  ## integration and stress tiers 50 times: random order, -n 2, no reruns
+	$(BIN)/python scripts/flake_hunt.py --runs 50 --stress
 
 lab: $(LAB)  ## open the tutorials in JupyterLab
 	$(BIN)/jupyter lab notebooks

@@ -1,0 +1,140 @@
+"""What the scripts time, and how they sum it up; shared by ``time_game.py`` and ``bench.py``.
+
+- :func:`game_over_loopback`, :func:`game_in_memory` and :func:`game_through_pair` play the same
+  whole two-bot game, from server start to shutdown, over real loopback sockets, through the
+  in-memory network (``game.testing.memory``), and through the sans-IO pair
+  (``game.testing.pair``); each returns the seconds it took.
+  Each takes the bots' strategy: the game's own (``suggest_move``, which looks for wins and
+  blocks) or :func:`first_free_cell`, which costs next to nothing, so that what is left to
+  time is the protocol and the transport.
+- :func:`median_of` repeats a measurement; :func:`percentile` reads a distribution.
+
+Traffic goes to 127.0.0.1 only, and every wait has a deadline.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import TypeAlias
+
+from game import Client, Server
+from game.protocol import End, Result
+from game.rules import Board, suggest_move
+from game.sockets import SocketFactory
+from game.testing.memory import MemoryNetwork
+from game.testing.pair import play_game
+
+__all__ = [
+    "DEADLINE",
+    "Strategy",
+    "first_free_cell",
+    "game_in_memory",
+    "game_over_loopback",
+    "game_through_pair",
+    "median_of",
+    "percentile",
+    "play_games",
+]
+
+DEADLINE = 60.0
+"""Seconds any single wait may take before a script gives up with an error."""
+
+Strategy: TypeAlias = Callable[[Board], int]
+
+
+def first_free_cell(board: Board) -> int:
+    """The lowest free cell: a bot that spends no time thinking (X wins in seven moves)."""
+    return board.free_cells[0]
+
+
+def check_results(ends: Sequence[End]) -> None:
+    """Raise unless ``ends`` are whole matches: as many wins as losses, draws in pairs, and
+    no forfeit."""
+    count = Counter(end.result for end in ends)
+    whole = count[Result.WIN] == count[Result.LOSE] and count[Result.DRAW] % 2 == 0
+    if not whole or any(end.forfeit for end in ends):
+        raise RuntimeError(f"not whole matches: {ends}")
+
+
+def play_games(
+    address: tuple[str, int],
+    matches: int,
+    rounds: int = 1,
+    socket_factory: SocketFactory | None = None,
+    choose: Strategy = suggest_move,
+) -> int:
+    """``2 * matches`` bots, each in its own thread, each play ``rounds`` games; return how
+    many games ended (both players' ``END`` counted as one game)."""
+    ends: list[End] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def bot(name: str) -> None:
+        try:
+            for round_ in range(rounds):
+                with Client(*address, socket_factory=socket_factory, timeout=DEADLINE) as client:
+                    end = client.play(f"{name}r{round_}", choose, wait=DEADLINE)
+                with lock:
+                    ends.append(end)
+        except BaseException as error:  # reported below, in the caller's thread
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=bot, args=(f"b{index}",), name=f"bot-{index}")
+        for index in range(2 * matches)
+    ]
+    for thread in threads:
+        thread.start()
+    give_up = time.monotonic() + DEADLINE
+    for thread in threads:
+        thread.join(max(give_up - time.monotonic(), 0.0))
+    if any(thread.is_alive() for thread in threads):
+        raise RuntimeError(f"bots still playing after {DEADLINE:g} s")
+    if errors:
+        raise errors[0]
+    check_results(ends)
+    return len(ends) // 2
+
+
+def _whole_game(socket_factory: SocketFactory | None, choose: Strategy) -> float:
+    started = time.perf_counter()
+    server = Server("127.0.0.1", 0, socket_factory=socket_factory, idle_timeout=DEADLINE)
+    with server.running(DEADLINE) as address:
+        play_games(address, matches=1, socket_factory=socket_factory, choose=choose)
+    return time.perf_counter() - started
+
+
+def game_over_loopback(choose: Strategy = suggest_move) -> float:
+    """Seconds for one whole game over loopback: server start, two bots, shutdown."""
+    return _whole_game(None, choose)
+
+
+def game_in_memory(choose: Strategy = suggest_move) -> float:
+    """Seconds for the same game with every socket on a fresh in-memory network."""
+    network = MemoryNetwork(max_block=DEADLINE)
+    took = _whole_game(network.socket_factory, choose)
+    network.assert_all_closed()
+    return took
+
+
+def game_through_pair(choose: Strategy = suggest_move) -> float:
+    """Seconds for the same game through the sans-IO pair: no socket, no thread."""
+    started = time.perf_counter()
+    check_results(play_game(choose))
+    return time.perf_counter() - started
+
+
+def median_of(runs: int, measure: Callable[[], float]) -> float:
+    """The median of ``runs`` calls of ``measure``."""
+    return statistics.median(measure() for _ in range(runs))
+
+
+def percentile(samples: Sequence[float], fraction: float) -> float:
+    """The value below which ``fraction`` of ``samples`` fall (nearest rank)."""
+    ordered = sorted(samples)
+    rank = max(1, min(len(ordered), round(fraction * len(ordered) + 0.5)))
+    return ordered[rank - 1]
