@@ -25,10 +25,10 @@ CELLS = range(1, 10)
 EMPTY = "."
 """How an empty cell is written in :attr:`Board.cells`."""
 
-_LINES = (
-    (1, 2, 3), (4, 5, 6), (7, 8, 9),  # rows
-    (1, 4, 7), (2, 5, 8), (3, 6, 9),  # columns
-    (1, 5, 9), (3, 5, 7),  # diagonals
+_LINES = (  # as indexes into Board.cells: cell n is index n - 1
+    (0, 1, 2), (3, 4, 5), (6, 7, 8),  # rows
+    (0, 3, 6), (1, 4, 7), (2, 5, 8),  # columns
+    (0, 4, 8), (2, 4, 6),  # diagonals
 )  # fmt: skip
 
 
@@ -75,9 +75,10 @@ class Board:
     @property
     def winner(self) -> Mark | None:
         """The mark holding three in a line, if any."""
+        cells = self.cells
         for a, b, c in _LINES:
-            if self[a] != EMPTY and self[a] == self[b] == self[c]:
-                return Mark(self[a])
+            if cells[a] != EMPTY and cells[a] == cells[b] == cells[c]:
+                return Mark(cells[a])
         return None
 
     @property

@@ -17,6 +17,7 @@ import errno
 import logging
 import queue
 import socket
+import struct
 import sys
 import threading
 import time
@@ -50,6 +51,7 @@ MAX_BACKLOG = 1024
 """Lines queued for a client that does not read them before its connection is cut."""
 
 _RECV_SIZE = 4096
+_RESET_ON_CLOSE = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends RST
 _FULL = Error("server full").encode()
 
 # accept() errors that concern one incoming connection or a passing shortage, not the listener.
@@ -77,6 +79,9 @@ class _Connection:
             return
         if self._outbox.qsize() >= MAX_BACKLOG:
             log.warning("%s does not read what it is sent; cutting it off", self.name)
+            # A reset, not a FIN: after a FIN, Linux may keep advertising a zero window, and a
+            # peer that goes on sending would block in send() for a minute instead of failing.
+            _quietly(self.sock.setsockopt, socket.SOL_SOCKET, socket.SO_LINGER, _RESET_ON_CLOSE)
             self.abort()
             return
         self._outbox.put(data)
