@@ -30,6 +30,10 @@ _LINES = (  # as indexes into Board.cells: cell n is index n - 1
     (0, 3, 6), (1, 4, 7), (2, 5, 8),  # columns
     (0, 4, 8), (2, 4, 6),  # diagonals
 )  # fmt: skip
+_PARTNERS = tuple(
+    tuple(tuple(i for i in line if i != index) for line in _LINES if index in line)
+    for index in range(9)
+)  # for each index, the two other cells of every line through it
 
 
 class Mark(enum.Enum):
@@ -101,9 +105,6 @@ class Board:
             raise IllegalMove(f"cell {cell} is outside 1-9")
         if self[cell] != EMPTY:
             raise IllegalMove(f"cell {cell} is taken")
-        return self._with(cell, mark)
-
-    def _with(self, cell: int, mark: Mark) -> Board:
         index = cell - 1
         return Board(self.cells[:index] + mark.value + self.cells[index + 1 :])
 
@@ -123,9 +124,14 @@ def suggest_move(board: Board) -> int:
     me = board.to_move
     for mark in (me, me.other):  # complete our line first, then block theirs
         for cell in board.free_cells:
-            if board._with(cell, mark).winner is mark:
+            if _completes_a_line(board.cells, cell - 1, mark.value):
                 return cell
     for cell in (5, 1, 3, 7, 9, 2, 4, 6, 8):
         if board[cell] == EMPTY:
             return cell
     raise AssertionError("unreachable: a board that is not over has a free cell")
+
+
+def _completes_a_line(cells: str, index: int, mark: str) -> bool:
+    """Whether ``mark`` at ``index`` would make three in a line (without building a Board)."""
+    return any(cells[j] == mark == cells[k] for j, k in _PARTNERS[index])
