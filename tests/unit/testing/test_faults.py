@@ -8,7 +8,7 @@ a time.
 import errno
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -21,17 +21,6 @@ from game.testing.memory import MemoryNetwork, MemorySocket
 from game.testing.strategies import faults
 
 DEADLINE = 5.0
-
-
-@pytest.fixture
-def network() -> Iterator[MemoryNetwork]:
-    """A fresh network whose calls give up after 2 s; the test must close every socket."""
-    network = MemoryNetwork(max_block=2.0)
-    yield network
-    try:
-        network.assert_all_closed()
-    finally:
-        network.close_all()
 
 
 def recv_sizes(sock: MemorySocket, bufsize: int = 100) -> list[int]:

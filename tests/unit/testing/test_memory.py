@@ -9,7 +9,7 @@ game on it with no real socket (this tier runs with real sockets disabled).
 import errno
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -18,17 +18,6 @@ from game.protocol import End, Result
 from game.testing.memory import EPHEMERAL_PORTS, BlockedTooLong, MemoryNetwork, MemorySocket
 
 DEADLINE = 5.0
-
-
-@pytest.fixture
-def network() -> Iterator[MemoryNetwork]:
-    """A fresh network whose calls give up after 2 s; the test must close every socket."""
-    network = MemoryNetwork(max_block=2.0)
-    yield network
-    try:
-        network.assert_all_closed()
-    finally:
-        network.close_all()
 
 
 def run_threads(*targets: Callable[[], object], deadline: float = DEADLINE) -> None:
