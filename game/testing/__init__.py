@@ -31,6 +31,7 @@ from game.testing.fakes import (
     ServerConnection,
     accept_and_close,
     answer_from_table,
+    ipv6_loopback_available,
     send_banner_and_hang_up,
     send_canned,
     stay_silent,
@@ -81,6 +82,7 @@ __all__ = [
     "answer_from_table",
     "send_canned",
     "stay_silent",
+    "ipv6_loopback_available",
     # one test, two transports; the contract that verifies the fakes
     "Transport",
     "TRANSPORTS",

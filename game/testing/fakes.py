@@ -50,6 +50,7 @@ from game.protocol import Banner
 from game.sockets import family_for, set_nodelay
 
 __all__ = [
+    "ipv6_loopback_available",
     "BANNER",
     "FakeClient",
     "FakeServer",
@@ -137,6 +138,20 @@ class _LineSocket:
 def _quietly(call: Callable[..., object], *args: object) -> None:
     with contextlib.suppress(OSError):
         call(*args)
+
+
+def ipv6_loopback_available() -> bool:
+    """Whether this machine can bind ``::1``.
+
+    :data:`socket.has_ipv6` says only that Python was built with IPv6; containers and CI
+    runners often lack the address itself. Use it to skip IPv6 tests cleanly.
+    """
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
 
 
 # The fake server ------------------------------------------------------------------------------

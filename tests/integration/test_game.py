@@ -19,6 +19,7 @@ from game.protocol import (
     Update,
 )
 from game.rules import Board
+from game.testing import ipv6_loopback_available
 
 DEADLINE = 10.0
 T = TypeVar("T")
@@ -150,18 +151,8 @@ def test_a_server_that_is_not_running_is_refused_with_a_hint() -> None:
         Client("127.0.0.1", port, timeout=DEADLINE).connect()
 
 
-def ipv6_loopback() -> bool:
-    """Whether ::1 can be bound here (socket.has_ipv6 can be true without it)."""
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
-            probe.bind(("::1", 0))
-    except OSError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not ipv6_loopback(), reason="this machine has no IPv6 loopback")
-def test_a_game_over_ipv6_loopback() -> None:
+@pytest.mark.skipif(not ipv6_loopback_available(), reason="this machine has no IPv6 loopback")
+def test_a_game_over_ipv6_loopback_available() -> None:
     """Server and clients on ::1 play as on 127.0.0.1."""
     with Server("::1", 0).running(timeout=DEADLINE) as address:
         assert address[0] == "::1"

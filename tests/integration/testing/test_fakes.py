@@ -8,9 +8,7 @@ a deadline and every socket closed.
 from __future__ import annotations
 
 import math
-import socket
 import threading
-from collections.abc import Iterator
 
 import pytest
 
@@ -23,6 +21,7 @@ from game.testing.fakes import (
     ServerConnection,
     accept_and_close,
     answer_from_table,
+    ipv6_loopback_available,
     send_banner_and_hang_up,
     send_canned,
     stay_silent,
@@ -32,26 +31,8 @@ DEADLINE = 2.0
 SHORT = 0.05
 
 
-@pytest.fixture(autouse=True)
-def no_leaked_threads() -> Iterator[None]:
-    """Every thread a test starts is finished (within a deadline) when it ends."""
-    before = set(threading.enumerate())
-    yield
-    for thread in set(threading.enumerate()) - before:
-        thread.join(DEADLINE)
-        assert not thread.is_alive(), f"{thread.name} still running after the test"
-
-
-def ipv6_loopback() -> bool:
-    """Whether ``::1`` can be bound here (some containers and CI runners lack IPv6)."""
-    if not socket.has_ipv6:
-        return False
-    with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind(("::1", 0))
-        except OSError:
-            return False
-    return True
+# The kit's own guard: every thread a test starts must be finished (within 2 s) when it ends.
+pytestmark = pytest.mark.usefixtures("leak_guard")
 
 
 # The blog's two tests, done right --------------------------------------------------------------
@@ -95,7 +76,7 @@ def test_the_fake_server_is_listening_when_the_block_starts() -> None:
 
 def test_the_fake_server_listens_on_ipv6_when_asked() -> None:
     """``host="::1"``: an IPv6 listener; the address is still a ``(host, port)`` pair."""
-    if not ipv6_loopback():
+    if not ipv6_loopback_available():
         pytest.skip("no IPv6 loopback here")
     with FakeServer(send_banner_and_hang_up, host="::1") as server:
         assert server.address == ("::1", server.port)

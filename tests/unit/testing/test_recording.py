@@ -9,7 +9,7 @@ from __future__ import annotations
 import errno
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -30,14 +30,8 @@ DEADLINE = 2.0
 SHORT = 0.01  # for "it would block": long enough to wait, short enough to keep the tier fast
 
 
-@pytest.fixture(autouse=True)
-def no_leaked_threads() -> Iterator[None]:
-    """Every thread a test starts is finished (within a deadline) when it ends."""
-    before = set(threading.enumerate())
-    yield
-    for thread in set(threading.enumerate()) - before:
-        thread.join(DEADLINE)
-        assert not thread.is_alive(), f"{thread.name} still running after the test"
+# The kit's own guard: every thread a test starts must be finished (within 2 s) when it ends.
+pytestmark = pytest.mark.usefixtures("leak_guard")
 
 
 def in_thread(target: Callable[[], Any]) -> Callable[[], Any]:
