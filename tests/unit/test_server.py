@@ -183,3 +183,33 @@ def test_the_default_factory_is_looked_up_when_the_server_starts() -> None:
     server = Server(port=0)
     with pytest.warns(UserWarning, match="socket"), pytest.raises(SocketBlockedError):
         server.start_listening()
+
+
+def test_shutdown_from_a_handler_thread_does_not_join_itself(mocker: MockerFixture) -> None:
+    """A handler may call shutdown(): it returns without deadlock, and start_listening then
+    joins that handler and returns."""
+    factory, listener, _ = listener_factory(mocker)
+    conn = mocker.create_autospec(socket.socket, instance=True)
+    server = Server(port=0, socket_factory=factory)
+    stopped = threading.Event()
+
+    def recv(size: int) -> bytes:
+        server.shutdown()  # in the handler's own thread
+        stopped.set()
+        return b""
+
+    conn.recv.side_effect = recv
+    accepts = iter([(conn, ("127.0.0.1", 50000))])
+
+    def accept() -> tuple[Mock, tuple[str, int]]:
+        for accepted in accepts:
+            return accepted
+        assert stopped.wait(THREAD_DEADLINE), "the handler never called shutdown()"
+        raise OSError(errno.EBADF, "Bad file descriptor")  # what a closed listener raises
+
+    listener.accept.side_effect = accept
+    server.start_listening()
+
+    assert stopped.is_set()
+    conn.close.assert_called_once_with()
+    assert not [t for t in threading.enumerate() if t.name.startswith("game-client")]
