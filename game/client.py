@@ -56,7 +56,6 @@ from game.sockets import (
     family_for,
     format_address,
     resolve_factory,
-    set_nodelay,
 )
 
 __all__ = ["Client", "RequestRejected"]
@@ -173,7 +172,6 @@ class Client:
         except BaseException:
             sock.close()
             raise
-        set_nodelay(sock)
         self._sock = sock
 
     def close(self) -> None:

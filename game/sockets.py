@@ -93,8 +93,10 @@ def check_address(host: object, port: object) -> None:
 
 
 def set_nodelay(sock: SocketLike) -> None:
-    """Send each line at once (``TCP_NODELAY``): a game is short lines back and forth, which
-    Nagle's algorithm would hold back waiting for the peer's delayed ACK (~40 ms a move).
+    """Send each line at once (``TCP_NODELAY``). The server often writes two lines in a row
+    (``BOARD`` then ``TURN``); Nagle's algorithm would hold the second back until the peer's
+    delayed ACK, about 40 ms a move. (The client needs no such thing: it writes one line per
+    request, and the server's answer carries the ACK.)
 
     Best effort: a socket that has no such option is left as it is.
     """

@@ -31,7 +31,7 @@ def connected(factory: Mock, *chunks: bytes) -> tuple[Client, Mock]:
 def test_connect_makes_sets_timeout_then_connects_to_the_default_address(
     mocker: MockerFixture, factory: Mock
 ) -> None:
-    """factory -> settimeout -> connect(('127.0.0.1', 7777)), in that order; then no Nagle."""
+    """factory -> settimeout -> connect(('127.0.0.1', 7777)), in that order, and nothing else."""
     parent = mocker.Mock()
     parent.attach_mock(factory, "socket_factory")
     Client(socket_factory=factory, timeout=2.5).connect()
@@ -39,7 +39,6 @@ def test_connect_makes_sets_timeout_then_connects_to_the_default_address(
         call.socket_factory(socket.AF_INET, socket.SOCK_STREAM),
         call.socket_factory().settimeout(2.5),
         call.socket_factory().connect(("127.0.0.1", 7777)),
-        call.socket_factory().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),
     ]
 
 

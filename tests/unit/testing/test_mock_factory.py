@@ -224,14 +224,13 @@ def test_shutdown_closes_the_listener() -> None:
 
 
 def test_client_makes_sets_timeout_then_connects_to_the_default_address() -> None:
-    """factory -> settimeout -> connect(("127.0.0.1", 7777)), then Nagle off."""
+    """factory -> settimeout -> connect(("127.0.0.1", 7777)), and nothing else."""
     mocks = mock_socket_factory()
     Client(socket_factory=mocks.factory).connect()
     assert mocks.parent.mock_calls == [
         call.socket_factory(socket.AF_INET, socket.SOCK_STREAM),
         call.socket.settimeout(5.0),
         call.socket.connect(("127.0.0.1", 7777)),
-        call.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),
     ]
 
 

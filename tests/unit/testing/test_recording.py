@@ -365,15 +365,14 @@ def test_server_greets_answers_and_closes_a_scripted_connection() -> None:
 
 
 def test_client_sets_the_timeout_then_connects_to_the_default_address() -> None:
-    """factory -> settimeout -> connect, with the defaults; then Nagle off."""
+    """factory -> settimeout -> connect, with the defaults."""
     factory = RecordingFactory()
     client = Client(socket_factory=factory)
     client.connect()
     sock = factory.last
     assert factory.calls == [(socket.AF_INET, socket.SOCK_STREAM)]
-    assert sock.call_names == ["settimeout", "connect", "setsockopt"]
+    assert sock.call_names == ["settimeout", "connect"]
     assert (sock.timeout, sock.connected_to) == (5.0, ("127.0.0.1", 7777))
-    assert sock.options == {(socket.IPPROTO_TCP, socket.TCP_NODELAY): 1}
     client.close()
     assert sock.closed
 
