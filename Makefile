@@ -75,7 +75,8 @@ lab: $(LAB)  ## open the tutorials in JupyterLab
 	$(BIN)/jupyter lab notebooks
 
 constraints: $(LAB)  ## re-pin every development dependency
-	$(BIN)/python -m pip freeze --exclude-editable > $(CONSTRAINTS).new
+	head -n 2 $(CONSTRAINTS) > $(CONSTRAINTS).new
+	$(BIN)/python -m pip freeze --exclude-editable >> $(CONSTRAINTS).new
 	mv $(CONSTRAINTS).new $(CONSTRAINTS)
 
 clean:  ## remove the virtual environment and caches
