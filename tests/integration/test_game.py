@@ -3,7 +3,7 @@
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TypeVar
 
 import pytest
@@ -20,6 +20,7 @@ from game.protocol import (
 )
 from game.rules import Board
 from game.testing import ipv6_loopback_available
+from tests.threads import in_thread
 
 DEADLINE = 10.0
 T = TypeVar("T")
@@ -30,30 +31,6 @@ def address() -> Iterator[tuple[str, int]]:
     """A real server on an ephemeral loopback port, shut down and joined after the test."""
     with Server(port=0, idle_timeout=DEADLINE).running(timeout=DEADLINE) as bound:
         yield bound
-
-
-def in_thread(target: Callable[[], T]) -> Callable[[], T]:
-    """Run ``target`` in a thread; return a function that joins it and returns its result."""
-    outcome: list[T] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            outcome.append(target())
-        except BaseException as error:  # re-raised in the test's own thread by join()
-            errors.append(error)
-
-    thread = threading.Thread(target=run, name="test-player")
-    thread.start()
-
-    def join() -> T:
-        thread.join(DEADLINE)
-        assert not thread.is_alive(), "player thread did not finish"
-        if errors:
-            raise errors[0]
-        return outcome[0]
-
-    return join
 
 
 def play(address: tuple[str, int], name: str) -> End:

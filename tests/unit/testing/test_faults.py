@@ -6,7 +6,6 @@ a time.
 """
 
 import errno
-import threading
 import time
 from collections.abc import Callable
 
@@ -19,6 +18,7 @@ from game.protocol import End
 from game.testing.faults import FaultInjector, Faults
 from game.testing.memory import MemoryNetwork, MemorySocket
 from game.testing.strategies import faults
+from tests.threads import run_threads
 
 DEADLINE = 5.0
 
@@ -246,25 +246,17 @@ def test_a_whole_game_survives_one_byte_reads_and_writes() -> None:
     network = MemoryNetwork(max_block=2.0, accept_faults=one_byte, connect_faults=one_byte)
     server = Server(port=0, socket_factory=network.socket_factory, idle_timeout=DEADLINE)
     results: dict[str, End] = {}
-    errors: list[BaseException] = []
 
-    def play(name: str, port: int) -> None:
-        try:
+    def player(name: str, port: int) -> Callable[[], None]:
+        def play() -> None:
             factory = network.socket_factory
             with Client("127.0.0.1", port, socket_factory=factory, timeout=DEADLINE) as client:
                 results[name] = client.play(name, wait=DEADLINE)
-        except BaseException as error:  # re-raised in the test's thread
-            errors.append(error)
+
+        return play
 
     with server.running(timeout=DEADLINE) as (_, port):
-        players = [threading.Thread(target=play, args=(n, port)) for n in ("alice", "bob")]
-        for thread in players:
-            thread.start()
-        for thread in players:
-            thread.join(DEADLINE)
-            assert not thread.is_alive(), f"{thread.name} did not finish within {DEADLINE} s"
-    if errors:
-        raise errors[0]
+        run_threads(player("alice", port), player("bob", port))
     assert len(results) == 2
     assert not any(end.forfeit for end in results.values())
     assert any("short send: 1 of" in line for line in network.fault_log)

@@ -16,35 +16,9 @@ import pytest
 from game import Client, Server
 from game.protocol import End, Result
 from game.testing.memory import EPHEMERAL_PORTS, BlockedTooLong, MemoryNetwork, MemorySocket
+from tests.threads import run_threads
 
 DEADLINE = 5.0
-
-
-def run_threads(*targets: Callable[[], object], deadline: float = DEADLINE) -> None:
-    """Run each target in its own thread; join each within ``deadline`` and re-raise the first
-    error. A thread still alive fails the test instead of hanging it."""
-    errors: list[BaseException] = []
-
-    def guarded(target: Callable[[], object]) -> Callable[[], None]:
-        def run() -> None:
-            try:
-                target()
-            except BaseException as error:  # re-raised in the test's thread below
-                errors.append(error)
-
-        return run
-
-    threads = [
-        threading.Thread(target=guarded(t), name=f"test-thread-{i}", daemon=True)
-        for i, t in enumerate(targets)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(deadline)
-        assert not thread.is_alive(), f"{thread.name} did not exit within {deadline} s"
-    if errors:
-        raise errors[0]
 
 
 def listening(network: MemoryNetwork, host: str = "127.0.0.1") -> MemorySocket:

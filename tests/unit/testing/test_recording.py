@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import errno
 import socket
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +24,7 @@ from game.testing.recording import (
     RecordingFactory,
     RecordingSocket,
 )
+from tests.threads import in_thread
 
 DEADLINE = 2.0
 SHORT = 0.01  # for "it would block": long enough to wait, short enough to keep the tier fast
@@ -32,30 +32,6 @@ SHORT = 0.01  # for "it would block": long enough to wait, short enough to keep 
 
 # The kit's own guard: every thread a test starts must be finished (within 2 s) when it ends.
 pytestmark = pytest.mark.usefixtures("leak_guard")
-
-
-def in_thread(target: Callable[[], Any]) -> Callable[[], Any]:
-    """Run ``target`` in a thread; return a function that joins it and returns or raises."""
-    outcome: list[Any] = []
-
-    def run() -> None:
-        try:
-            outcome.append(("value", target()))
-        except BaseException as error:  # handed to the test thread below
-            outcome.append(("error", error))
-
-    thread = threading.Thread(target=run, name="test-helper")
-    thread.start()
-
-    def join() -> Any:
-        thread.join(DEADLINE)
-        assert not thread.is_alive(), "helper thread did not exit"
-        kind, value = outcome[0]
-        if kind == "error":
-            raise value
-        return value
-
-    return join
 
 
 def stop_server(server: Server) -> Callable[[], Any]:
@@ -183,7 +159,7 @@ def test_an_exhausted_script_without_timeout_fails_loudly_instead_of_hanging() -
 def test_close_from_another_thread_wakes_a_blocked_recv() -> None:
     """As on a real socket, closing under a blocked call makes it fail with EBADF."""
     sock = RecordingSocket()
-    join = in_thread(lambda: sock.recv(10))
+    join = in_thread(lambda: sock.recv(10), deadline=DEADLINE)
     sock.close()
     with pytest.raises(OSError, match="Bad file descriptor"):
         join()
@@ -192,7 +168,10 @@ def test_close_from_another_thread_wakes_a_blocked_recv() -> None:
 def test_a_read_shutdown_wakes_recv_with_eof_and_accept_with_einval() -> None:
     """``shutdown(SHUT_RDWR)`` is how the server wakes its own blocked threads."""
     conn, listener = RecordingSocket(), RecordingSocket()
-    reading, accepting = in_thread(lambda: conn.recv(10)), in_thread(listener.accept)
+    reading, accepting = (
+        in_thread(lambda: conn.recv(10), deadline=DEADLINE),
+        in_thread(listener.accept, deadline=DEADLINE),
+    )
     conn.shutdown(socket.SHUT_RDWR)
     listener.shutdown(socket.SHUT_RDWR)
     assert reading() == b""
@@ -204,7 +183,7 @@ def test_a_read_shutdown_wakes_recv_with_eof_and_accept_with_einval() -> None:
 def test_scripting_more_wakes_a_blocked_call() -> None:
     """``script_recv`` from another thread delivers to a waiting ``recv``."""
     sock = RecordingSocket()
-    join = in_thread(lambda: sock.recv(10))
+    join = in_thread(lambda: sock.recv(10), deadline=DEADLINE)
     sock.script_recv(b"hi\n")
     assert join() == b"hi\n"
 
