@@ -12,7 +12,7 @@ LAB := $(VENV)/.installed-lab
 PYTEST := $(BIN)/python -m pytest
 
 .PHONY: help demo test unit integration stress-small stress notebooks lint format lab bench \
-	time-game flake-hunt constraints clean
+	time-game import-cost flake-hunt constraints clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -22,7 +22,10 @@ $(BASE): pyproject.toml
 	$(PIP) -e .
 	touch $@
 
-$(DEV): $(BASE) $(CONSTRAINTS)
+# sockettest, the generic kit, is its own package in this repository: installed first, so that
+# game's `testing` extra finds it already there.
+$(DEV): $(BASE) $(CONSTRAINTS) sockettest/pyproject.toml
+	$(PIP) -c $(CONSTRAINTS) -e './sockettest[pytest]'
 	$(PIP) -c $(CONSTRAINTS) -e '.[dev]'
 	touch $@
 
@@ -35,11 +38,11 @@ demo: $(BASE)  ## two bots play a whole game over loopback
 
 test: lint unit integration stress-small notebooks  ## everything CI runs
 
-unit: $(DEV)  ## the fast tier: no real socket can be opened
-	$(PYTEST) tests/unit
+unit: $(DEV)  ## the fast tier: no real socket can be opened (with the memory cases of tests/transports)
+	$(PYTEST) tests/unit tests/transports -m "not loopback"
 
-integration: $(DEV)  ## real sockets, loopback only
-	$(PYTEST) tests/integration
+integration: $(DEV)  ## real sockets, loopback only (with the loopback cases of tests/transports)
+	$(PYTEST) tests/integration tests/transports -m "not memory"
 
 stress-small: $(DEV)  ## the stress tier at small scale (seconds; part of make test)
 	$(PYTEST) tests/stress
@@ -62,11 +65,14 @@ format: $(DEV)  ## apply ruff's fixes and format, strip notebook outputs
 	$(BIN)/ruff format .
 	$(BIN)/nbstripout notebooks/*.ipynb
 
-bench: $(DEV)  ## benchmarks side by side in one run (~30 s)
+bench: $(DEV)  ## benchmarks side by side in one run (~1 min)
 	$(BIN)/python scripts/bench.py
 
-time-game: $(DEV)  ## one whole game: loopback vs in-memory network vs sans-IO pair
+time-game: $(DEV)  ## one whole game and a test's fixed cost: loopback vs in-memory vs sans-IO
 	$(BIN)/python scripts/time_game.py
+
+import-cost: $(DEV)  ## what importing sockettest and its plugin adds to pytest's start-up
+	$(BIN)/python scripts/import_cost.py
 
 flake-hunt: $(DEV)  ## integration and stress tiers 50 times: random order, -n 2, no reruns
 	$(BIN)/python scripts/flake_hunt.py --runs 50 --stress

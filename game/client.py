@@ -50,11 +50,13 @@ from game.protocol import (
 )
 from game.rules import Board, suggest_move
 from game.sockets import (
+    Clock,
     SocketFactory,
     SocketLike,
     check_address,
     family_for,
     format_address,
+    resolve_clock,
     resolve_factory,
 )
 
@@ -78,6 +80,8 @@ class Client:
         socket_factory: makes the socket as ``factory(family, SOCK_STREAM)``; ``None`` means
             :class:`socket.socket`, looked up when connecting. The testing hook.
         timeout: seconds that bound the connect and each request/response.
+        clock: the monotonic clock that measures those waits, a zero-argument callable
+            returning seconds; ``None`` means :func:`time.monotonic`, looked up when read.
 
     Raises:
         ValueError: ``host`` is not a ``str``, ``port`` is not an ``int`` in 0-65535, or
@@ -97,6 +101,7 @@ class Client:
         *,
         socket_factory: SocketFactory | None = None,
         timeout: float = 5.0,
+        clock: Clock | None = None,
     ) -> None:
         check_address(host, port)
         if not timeout > 0:
@@ -105,6 +110,7 @@ class Client:
         self.port = port
         self.socket_factory = socket_factory
         self.timeout = timeout
+        self.clock = clock
         self._sock: SocketLike | None = None
         self._where = format_address(host, port)
         self._buffer = LineBuffer()
@@ -323,9 +329,10 @@ class Client:
     def _receive(self, timeout: float) -> ServerMessage:
         """Read and parse one line, waiting at most ``timeout`` seconds in all."""
         sock = self._connected_socket()
-        deadline = time.monotonic() + timeout
+        now = resolve_clock(self.clock)
+        deadline = now() + timeout
         while not self._lines:
-            remaining = deadline - time.monotonic()
+            remaining = deadline - now()
             if remaining <= 0:
                 raise ResponseTimeout(f"no message from {self._where} within {timeout:g} s")
             sock.settimeout(None if math.isinf(remaining) else remaining)

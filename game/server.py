@@ -20,18 +20,19 @@ import socket
 import struct
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 
 from game.errors import ListenFailed, ProtocolViolation, ServerClosed
 from game.lobby import Close, Effect, Lobby, PlayerId, Send
 from game.protocol import Error, LineBuffer
 from game.sockets import (
+    Clock,
     SocketFactory,
     SocketLike,
     check_address,
     family_for,
     format_address,
+    resolve_clock,
     resolve_factory,
     set_nodelay,
 )
@@ -125,6 +126,10 @@ class Server:
         idle_timeout: seconds a client may stay silent (no complete line) before it is cut off
             with ``ERROR``; ``None`` waits forever.
         max_clients: connections served at once; one more gets ``ERROR server full``.
+        clock: the monotonic clock the idle timer reads, a zero-argument callable returning
+            seconds; ``None`` means :func:`time.monotonic`, looked up when read. The testing
+            hook for time: with a memory network's virtual clock (``clock=net.clock.monotonic``)
+            the 300-second idle timeout runs in milliseconds.
 
     Raises:
         ValueError: ``host`` is not a ``str``, ``port`` is not an ``int`` in 0-65535,
@@ -139,6 +144,7 @@ class Server:
         socket_factory: SocketFactory | None = None,
         idle_timeout: float | None = 300.0,
         max_clients: int = DEFAULT_MAX_CLIENTS,
+        clock: Clock | None = None,
     ) -> None:
         check_address(host, port)
         if idle_timeout is not None and not idle_timeout > 0:
@@ -150,6 +156,7 @@ class Server:
         self.socket_factory = socket_factory
         self.idle_timeout = idle_timeout
         self.max_clients = max_clients
+        self.clock = clock
 
         self._lobby = Lobby()
         self._lock = threading.Lock()  # guards the lobby, the tables below and outbox order
@@ -380,7 +387,7 @@ class Server:
                 self._connections.discard(connection)
 
     def _read_loop(self, player: PlayerId, connection: _Connection) -> None:
-        lines = _LineReader(connection.sock, self.idle_timeout)
+        lines = _LineReader(connection.sock, self.idle_timeout, self.clock)
         while True:
             try:
                 received = lines.read()
@@ -415,16 +422,17 @@ class Server:
 class _LineReader:
     """Reads lines from a socket under an idle deadline that restarts on each complete line."""
 
-    def __init__(self, sock: SocketLike, idle_timeout: float | None) -> None:
+    def __init__(self, sock: SocketLike, idle_timeout: float | None, clock: Clock | None) -> None:
         self._sock = sock
         self._idle_timeout = idle_timeout
+        self._clock = clock
         self._buffer: LineBuffer | None = LineBuffer()
         self._deadline: float | None = None
         self._restart_timer()
 
     def _restart_timer(self) -> None:
         if self._idle_timeout is not None:
-            self._deadline = time.monotonic() + self._idle_timeout
+            self._deadline = resolve_clock(self._clock)() + self._idle_timeout
 
     def idle_reason(self) -> str:
         if self._idle_timeout is None:  # only a socket that times out on its own gets here
@@ -445,7 +453,7 @@ class _LineReader:
         """
         timeout = None
         if self._deadline is not None:
-            timeout = self._deadline - time.monotonic()
+            timeout = self._deadline - resolve_clock(self._clock)()
             if timeout <= 0:
                 raise TimeoutError
         self._sock.settimeout(timeout)

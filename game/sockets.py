@@ -16,15 +16,19 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import socket
+import time
+from collections.abc import Callable
 from typing import Any, Protocol, TypeAlias
 
 __all__ = [
     "Address",
+    "Clock",
     "SocketFactory",
     "SocketLike",
     "check_address",
     "family_for",
     "format_address",
+    "resolve_clock",
     "resolve_factory",
     "set_nodelay",
 ]
@@ -58,6 +62,17 @@ class SocketFactory(Protocol):
 def resolve_factory(factory: SocketFactory | None) -> SocketFactory:
     """Return ``factory``, or :class:`socket.socket` as it is bound *now* if it is ``None``."""
     return factory if factory is not None else socket.socket
+
+
+Clock: TypeAlias = Callable[[], float]
+"""A monotonic clock in seconds, such as :func:`time.monotonic`: the other testing hook. The
+server's idle timer and the client's waits read it, so that a test on a virtual clock
+(``sockettest.VirtualClock.monotonic``) runs a 300-second timeout in milliseconds."""
+
+
+def resolve_clock(clock: Clock | None) -> Clock:
+    """Return ``clock``, or :func:`time.monotonic` as it is bound *now* if it is ``None``."""
+    return clock if clock is not None else time.monotonic
 
 
 def family_for(host: str) -> socket.AddressFamily:

@@ -2,12 +2,16 @@
 
 - :func:`game_over_loopback`, :func:`game_in_memory` and :func:`game_through_pair` play the same
   whole two-bot game, from server start to shutdown, over real loopback sockets, through the
-  in-memory network (``game.testing.memory``), and through the sans-IO pair
+  in-memory network (``sockettest.MemoryNetwork``), and through the sans-IO pair
   (``game.testing.pair``); each returns the seconds it took.
   Each takes the bots' strategy: the game's own (``suggest_move``, which looks for wins and
   blocks) or :func:`first_free_cell`, which costs next to nothing, so that what is left to
   time is the protocol and the transport.
-- :func:`median_of` repeats a measurement; :func:`percentile` reads a distribution.
+- :func:`fixed_cost_over_loopback` and :func:`fixed_cost_in_memory` time one test's fixed cost:
+  start a server, connect, one request and its reply, shut down (and, in memory, make the
+  network and check that every socket was closed).
+- :func:`medians_interleaved` times several ways in turn, run after run, so that a change in
+  the machine's load hits them all alike; :func:`percentile` reads a distribution.
 
 Traffic goes to 127.0.0.1 only, and every wait has a deadline.
 """
@@ -25,8 +29,8 @@ from game import Client, Server
 from game.protocol import End, Result
 from game.rules import Board, suggest_move
 from game.sockets import SocketFactory
-from game.testing.memory import MemoryNetwork
 from game.testing.pair import play_game
+from sockettest import MemoryNetwork
 
 __all__ = [
     "DEADLINE",
@@ -35,7 +39,10 @@ __all__ = [
     "game_in_memory",
     "game_over_loopback",
     "game_through_pair",
+    "fixed_cost_in_memory",
+    "fixed_cost_over_loopback",
     "median_of",
+    "medians_interleaved",
     "percentile",
     "play_games",
 ]
@@ -128,9 +135,48 @@ def game_through_pair(choose: Strategy = suggest_move) -> float:
     return time.perf_counter() - started
 
 
+def _one_request(socket_factory: SocketFactory | None) -> float:
+    started = time.perf_counter()
+    server = Server("127.0.0.1", 0, socket_factory=socket_factory, idle_timeout=DEADLINE)
+    with (
+        server.running(DEADLINE) as address,
+        Client(*address, socket_factory=socket_factory, timeout=DEADLINE) as client,
+    ):
+        client.ping("fixed-cost")
+    return time.perf_counter() - started
+
+
+def fixed_cost_over_loopback() -> float:
+    """Seconds for a test's fixed cost on loopback: server start, connect, one PING and its
+    PONG, shutdown."""
+    return _one_request(None)
+
+
+def fixed_cost_in_memory() -> float:
+    """The same on a fresh in-memory network, the network's creation and the check that every
+    socket was closed included."""
+    started = time.perf_counter()
+    network = MemoryNetwork(max_block=DEADLINE)
+    _one_request(network.socket_factory)
+    network.assert_all_closed()
+    return time.perf_counter() - started
+
+
 def median_of(runs: int, measure: Callable[[], float]) -> float:
     """The median of ``runs`` calls of ``measure``."""
     return statistics.median(measure() for _ in range(runs))
+
+
+def medians_interleaved(runs: int, measures: dict[str, Callable[[], float]]) -> dict[str, float]:
+    """The median of ``runs`` calls of each measure, called in turn (one of each, ``runs``
+    times), after one warm-up call of each."""
+    samples: dict[str, list[float]] = {name: [] for name in measures}
+    for measure in measures.values():
+        measure()
+    for _ in range(runs):
+        for name, measure in measures.items():
+            samples[name].append(measure())
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def percentile(samples: Sequence[float], fraction: float) -> float:

@@ -10,9 +10,12 @@ What it measures (every figure a median over several runs, all in this one run):
 3. Memory: the resident set (``VmRSS``) of a separate ``python -m game serve`` process, idle and
    with 200 connected clients, and per connection (Linux only: read from ``/proc``).
 4. One whole game, from server start to shutdown, over loopback, through the in-memory network
-   and through the sans-IO pair: the ratios (the figures of ``time_game.py``).
+   and through the sans-IO pair, and one test's fixed cost (server start, connect, one request
+   and reply, shutdown) on each network: the ratios (the figures of ``time_game.py``).
 5. The unit tier's wall time against pytest's own start-up with the same plugins on an empty
    test file. Target: at most 2x.
+6. What importing ``sockettest`` and its plugin adds to pytest's start-up (the figures of
+   ``import_cost.py``). Target: under 50 ms.
 
 Run it from the repository root (``make bench``)::
 
@@ -44,12 +47,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import import_cost
 from _timing import DEADLINE, median_of, percentile, play_games
-from time_game import STRATEGIES, measure, report
+from time_game import STRATEGIES, measure, measure_fixed_cost, report, report_fixed_cost
 
 from game import Client, Server
 from game.sockets import SocketFactory
-from game.testing.memory import MemoryNetwork
+from sockettest import MemoryNetwork
 
 ROOT = Path(__file__).resolve().parent.parent
 LINE = b"PING t\n"
@@ -407,6 +411,12 @@ def report_games(plan: Plan) -> None:
         print(f"   {title}:")
         for line in report(measure(plan.game_runs, choose)):
             print(f"   {line}")
+    runs = 5 * plan.game_runs
+    print(
+        f"   one test's fixed cost: server start, connect, PING/PONG, shutdown (median of {runs})"
+    )
+    for line in report_fixed_cost(measure_fixed_cost(runs)):
+        print(f"   {line}")
     print()
 
 
@@ -436,6 +446,8 @@ def main() -> int:
     report_memory(plan)
     report_games(plan)
     report_unit_tier(plan)
+    print("6. ", end="")
+    import_cost.report(plan.unit_runs * 3)
     print(f"bench took {time.perf_counter() - began:.0f} s")
     return 0
 

@@ -1,10 +1,13 @@
 """Time the same whole two-player game three ways, in one run: over loopback, through the
-in-memory network, and through the sans-IO pair.
+in-memory network, and through the sans-IO pair; and one test's fixed cost on each network.
 
 Each figure is the median of several runs of one game from server start to shutdown (the pair
-has no server: it is one game through the protocol objects). Target: the sans-IO pair at least
-10x faster than loopback. The in-memory network is there for determinism and faults, not speed;
-its figure is reported whatever it is.
+has no server: it is one game through the protocol objects), the three ways measured in turn,
+run after run. Targets: the sans-IO pair at least 10x faster than loopback; a game through the
+in-memory network no slower than over loopback (the goal: twice as fast).
+
+Then one test's fixed cost: start a server, connect, one request and its reply, shut down.
+Target: at least 1.5x cheaper in memory than on loopback (the goal: 3x).
 
 The bots play the game's own strategy (``suggest_move``), which is the same work in all three
 ways; a second table times the same three ways with bots that take the first free cell, so
@@ -26,26 +29,51 @@ import platform
 from _timing import (
     Strategy,
     first_free_cell,
+    fixed_cost_in_memory,
+    fixed_cost_over_loopback,
     game_in_memory,
     game_over_loopback,
     game_through_pair,
-    median_of,
+    medians_interleaved,
 )
 
 from game.rules import suggest_move
 
-TARGET = 10.0
-"""How many times faster than loopback the sans-IO pair should be."""
+TARGETS = {
+    ("loopback", "sans-IO pair"): (10.0, None),
+    ("loopback", "in-memory network"): (1.0, 2.0),
+}
+"""(slower, faster) -> (target, goal): how many times faster the second should be."""
+
+FIXED_TARGET, FIXED_GOAL = 1.5, 3.0
+"""How many times cheaper a test's fixed cost should be in memory than on loopback."""
 
 
 def measure(runs: int, choose: Strategy) -> dict[str, float]:
     """Median seconds of each way of playing the game, measured in turn in this run."""
-    game_over_loopback(choose), game_in_memory(choose), game_through_pair(choose)  # warm-up
-    return {
-        "loopback": median_of(runs, functools.partial(game_over_loopback, choose)),
-        "in-memory network": median_of(runs, functools.partial(game_in_memory, choose)),
-        "sans-IO pair": median_of(runs, functools.partial(game_through_pair, choose)),
-    }
+    return medians_interleaved(
+        runs,
+        {
+            "loopback": functools.partial(game_over_loopback, choose),
+            "in-memory network": functools.partial(game_in_memory, choose),
+            "sans-IO pair": functools.partial(game_through_pair, choose),
+        },
+    )
+
+
+def measure_fixed_cost(runs: int) -> dict[str, float]:
+    """Median seconds of a test's fixed cost on each network, measured in turn in this run."""
+    return medians_interleaved(
+        runs, {"loopback": fixed_cost_over_loopback, "in-memory network": fixed_cost_in_memory}
+    )
+
+
+def verdict(ratio: float, target: float, goal: float | None) -> str:
+    met = "met" if ratio >= target else f"MISSED by {target / ratio:.2f}x"
+    text = f"(target >= {target:g}x: {met}"
+    if goal is not None:
+        text += f"; goal {goal:g}x: {'met' if ratio >= goal else 'not yet'}"
+    return text + ")"
 
 
 def report(figures: dict[str, float]) -> list[str]:
@@ -58,10 +86,21 @@ def report(figures: dict[str, float]) -> list[str]:
     ]
     for slow, fast in ratios:
         ratio = figures[slow] / figures[fast]
-        line = f"  {slow + ' / ' + fast + ':':<40}{ratio:8.1f}x"
-        if (slow, fast) == ("loopback", "sans-IO pair"):
-            line += f"  (target >= {TARGET:g}x: {'met' if ratio >= TARGET else 'MISSED'})"
+        line = f"  {slow + ' / ' + fast + ':':<40}{ratio:8.2f}x"
+        if (slow, fast) in TARGETS:
+            line += "  " + verdict(ratio, *TARGETS[(slow, fast)])
         lines.append(line)
+    return lines
+
+
+def report_fixed_cost(figures: dict[str, float]) -> list[str]:
+    """The fixed-cost figures and their ratio, as lines to print."""
+    lines = [f"  {name:<22}{seconds * 1000:10.3f} ms" for name, seconds in figures.items()]
+    ratio = figures["loopback"] / figures["in-memory network"]
+    lines.append(
+        f"  {'loopback / in-memory network:':<40}{ratio:8.2f}x  "
+        + verdict(ratio, FIXED_TARGET, FIXED_GOAL)
+    )
     return lines
 
 
@@ -83,6 +122,10 @@ def main() -> int:
         print(f"\n{title}:")
         for line in report(measure(args.runs, choose)):
             print(line)
+    runs = 5 * args.runs
+    print(f"\none test's fixed cost: server start, connect, PING/PONG, shutdown (median of {runs})")
+    for line in report_fixed_cost(measure_fixed_cost(runs)):
+        print(line)
     return 0
 
 

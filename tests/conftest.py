@@ -9,7 +9,10 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-pytest_plugins = ["pytester"]  # the plugin's own tests run small pytest sessions
+pytest_plugins = [
+    "pytester",  # the kit plugin's own tests run small pytest sessions
+    "game.testing.plugin",  # the game's fixtures; sockettest's load through its entry point
+]
 
 settings.register_profile("dev", max_examples=25, deadline=None)
 settings.register_profile(

@@ -1,93 +1,31 @@
-"""Verified test doubles for code that uses plain blocking sockets.
+"""The game's own test doubles, built on :mod:`sockettest` (the generic kit).
 
-Everything the tutorials teach, for your own tests too. Pick by the question you are asking:
+Everything generic (the in-memory network, mocks, faults, scripted peers, the contract) is
+:mod:`sockettest`; what is here knows the game:
 
-- *Were the right socket calls made, in order?* A mock: :func:`mock_socket_factory` (an
-  autospecced socket, its factory, and one parent mock recording the order of every call), or
-  :class:`RecordingFactory`, a fake that records state and can be poisoned to fail on cue.
-- *Does the protocol behave?* :class:`GamePair`: the server's and clients' sans-IO protocol
-  objects joined in memory, pumped in the test's own thread. The fastest tests there are.
-- *Does the whole thing work, threads and all, without the network?* :class:`MemoryNetwork`:
-  in-memory sockets with real blocking semantics, and :class:`Faults` to make them misbehave
-  (short sends, chunked receives, resets, timeouts, early EOF) on a schedule.
-- *Does it work on real sockets?* :class:`FakeServer` and :class:`FakeClient`: scripted peers on
-  loopback port 0, with readiness signals and joins that fail loudly instead of hanging.
+- :class:`GamePair`: the server's and clients' sans-IO protocol objects joined in memory,
+  pumped in the test's own thread. The fastest tests there are. :func:`play_game` plays one
+  whole match through it.
+- :data:`BANNER`, :func:`send_banner_and_hang_up` and :func:`answer_like_the_game`: scripts for
+  a :class:`sockettest.FakeServer` that talks like the game server.
+- :mod:`game.testing.strategies`: Hypothesis strategies for the game's messages (import it
+  directly; it needs Hypothesis).
+- :mod:`game.testing.plugin`: the ``game_server`` and ``game_pair`` fixtures. It is not
+  registered with pytest on install: a project loads it with
+  ``pytest_plugins = ["game.testing.plugin"]`` in its conftest, as this repository does.
 
-The in-memory sockets are *verified*: :mod:`game.testing.contract` runs one set of checks on
-them and on real loopback sockets, and both pass. :mod:`game.testing.strategies` has Hypothesis
-strategies for byte splits and fault schedules (import it directly; it needs Hypothesis).
-:class:`Transport` runs one test on both transports. The pytest plugin
-(:mod:`game.testing.plugin`) offers all of this as fixtures, with leak guards.
-
-Layering: this package imports the product (``game``); the product never imports it.
+Layering: this package imports the product (``game``) and :mod:`sockettest`; the product never
+imports it, and :mod:`sockettest` never imports the game.
 """
 
-from game.testing import contract
-from game.testing.fakes import (
-    BANNER,
-    FakeClient,
-    FakeServer,
-    FakeServerStuck,
-    ServerConnection,
-    accept_and_close,
-    answer_from_table,
-    ipv6_loopback_available,
-    send_banner_and_hang_up,
-    send_canned,
-    stay_silent,
-)
-from game.testing.faults import FaultInjector, Faults
-from game.testing.guards import LeakError, LeakGuard
-from game.testing.memory import BlockedTooLong, FaultPlan, MemoryNetwork, MemorySocket
 from game.testing.pair import GamePair, PairClient, play_game
-from game.testing.recording import (
-    FakeSocketBlocked,
-    MockSockets,
-    RecordingFactory,
-    RecordingSocket,
-    assert_called_in_order,
-    call_names,
-    mock_socket_factory,
-)
-from game.testing.transports import TRANSPORTS, Transport
+from game.testing.scripts import BANNER, answer_like_the_game, send_banner_and_hang_up
 
 __all__ = [
-    # mocks and recording fakes
-    "mock_socket_factory",
-    "MockSockets",
-    "assert_called_in_order",
-    "call_names",
-    "RecordingFactory",
-    "RecordingSocket",
-    "FakeSocketBlocked",
-    # the sans-IO pair
     "GamePair",
     "PairClient",
     "play_game",
-    # the in-memory network and its faults
-    "MemoryNetwork",
-    "MemorySocket",
-    "BlockedTooLong",
-    "Faults",
-    "FaultPlan",
-    "FaultInjector",
-    # real-socket fakes
-    "FakeServer",
-    "FakeServerStuck",
-    "FakeClient",
-    "ServerConnection",
     "BANNER",
-    "accept_and_close",
+    "answer_like_the_game",
     "send_banner_and_hang_up",
-    "answer_from_table",
-    "send_canned",
-    "stay_silent",
-    "ipv6_loopback_available",
-    # one test, two transports; the contract that verifies the fakes
-    "Transport",
-    "TRANSPORTS",
-    "contract",
-    # leak guards
-    "LeakGuard",
-    "LeakError",
 ]

@@ -19,7 +19,7 @@ from game.protocol import (
     Update,
 )
 from game.rules import Board
-from game.testing import ipv6_loopback_available
+from sockettest import ipv6_loopback_available
 from tests.threads import in_thread
 
 DEADLINE = 10.0

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from game import Server
 from game.protocol import Banner, Bye, Error, ServerMessage, parse_message
-from game.testing.faults import Faults
-from game.testing.memory import MemoryNetwork, MemorySocket
-from game.testing.strategies import client_lines, splits
+from game.testing.strategies import client_lines
+from sockettest import Faults, MemoryNetwork, MemorySocket
+from sockettest.strategies import splits
 from tests.stress.players import Worker
 from tests.stress.scale import scaled
 
@@ -48,7 +48,7 @@ def serve(
 ) -> tuple[MemorySocket, Worker[None]]:
     """Send ``chunks`` then EOF on a fresh connection, and start the server's handler on the
     other end, whose ``recv`` returns exactly those chunks."""
-    client, served = network.connect_pair()
+    client, served = network.socketpair(socket.AF_INET)
     served.faults = Faults(recv_chunks=tuple(len(chunk) for chunk in chunks))
     for chunk in chunks:
         client.sendall(chunk)

@@ -7,7 +7,8 @@ import time
 
 from game import Server
 from game.protocol import Banner, Welcome, parse_message
-from tests.stress.arena import TrackedSockets, client_threads
+from sockettest import Transport
+from tests.stress.arena import client_threads
 from tests.stress.players import DEADLINE
 from tests.stress.scale import scaled
 
@@ -35,8 +36,8 @@ def read_to_eof(sock: socket.socket) -> bytes:
 def test_shutdown_with_100_clients_connected_is_prompt_and_leaves_nothing() -> None:
     """With 100 clients connected (50 matches just started), shutdown() returns in under a
     second, leaves no server thread and no open server socket, and every client reads EOF."""
-    sockets = TrackedSockets()
-    server = Server("127.0.0.1", 0, socket_factory=sockets, idle_timeout=DEADLINE)
+    sockets = Transport("loopback")
+    server = Server("127.0.0.1", 0, socket_factory=sockets.socket_factory, idle_timeout=DEADLINE)
     idle = len(client_threads())
     with contextlib.ExitStack() as clients:
         with server.running(DEADLINE) as address:

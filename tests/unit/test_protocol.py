@@ -19,7 +19,8 @@ from game.protocol import (
     parse_command,
     parse_message,
 )
-from game.testing.strategies import client_commands, server_messages, splits
+from game.testing.strategies import client_commands, server_messages
+from sockettest.strategies import splits
 
 
 @given(client_commands())

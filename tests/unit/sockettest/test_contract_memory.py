@@ -7,8 +7,8 @@ there, so a failure names both the behaviour and the transport.
 
 import pytest
 
-from game.testing.contract import CHECKS, Check, check_id
-from game.testing.memory import MemoryNetwork
+from sockettest import MemoryNetwork
+from sockettest.contract import CHECKS, Check, check_id
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda check: f"memory-{check_id(check)}")

@@ -8,7 +8,8 @@ import errno
 
 import pytest
 
-from game.testing.contract import (
+from sockettest import MemoryNetwork, MemorySocket
+from sockettest.contract import (
     check_bytes_arrive_in_order,
     check_eof_after_peer_close,
     check_recv_returns_at_most_bufsize,
@@ -16,20 +17,19 @@ from game.testing.contract import (
     check_socket_contract,
     check_use_after_close_raises_ebadf,
 )
-from game.testing.memory import MemoryNetwork, MemorySocket
 
 
 class GreedyRecvSocket(MemorySocket):
     """Returns more than asked: ``recv(n)`` hands over up to 2n bytes."""
 
-    def recv(self, bufsize: int, /) -> bytes:
+    def recv(self, bufsize: int, flags: int = 0, /) -> bytes:
         return super().recv(bufsize * 2)
 
 
 class NoEOFSocket(MemorySocket):
     """Never reports EOF: where a real socket returns ``b""``, it times out."""
 
-    def recv(self, bufsize: int, /) -> bytes:
+    def recv(self, bufsize: int, flags: int = 0, /) -> bytes:
         data = super().recv(bufsize)
         if not data:
             raise TimeoutError("timed out")

@@ -1,4 +1,4 @@
-"""Real-socket doubles for the integration tier: a scripted fake server and a fake client.
+"""Scripted peers: a fake server and a fake client, on loopback or on any socket factory.
 
 The blog post this project grew from ends with "you might want to break out the fake server and
 fake client in to their own classes for easy re-use". These are those classes, made safe:
@@ -12,25 +12,30 @@ fake client in to their own classes for easy re-use". These are those classes, m
   timeout, and keeps a transcript of both directions.
 
 A *script* is any callable taking a :class:`ServerConnection`; the ready-made ones are
-:func:`accept_and_close`, :func:`send_banner_and_hang_up`, :func:`answer_from_table`,
-:func:`send_canned` and :func:`stay_silent`. Writing your own is the point::
+:func:`accept_and_close`, :func:`answer_from_table`, :func:`send_canned` and
+:func:`stay_silent`. Writing your own is the point::
 
     def greet_then_echo(conn: ServerConnection) -> None:
-        conn.send_line("GAME tictactoe 1")
+        conn.send_line("HELLO")
         for line in conn.lines():
             conn.send_line(line)
 
     with FakeServer(greet_then_echo) as server, FakeClient(server.address) as client:
         client.send_line("PING")
-        assert client.read_line() == "GAME tictactoe 1"
+        assert client.read_line() == "HELLO"
+
+Both take a ``socket_factory``: by default they open real sockets (looked up at call time, so
+pytest-socket's guard sees them), and with ``network.socket_factory`` they are scripted peers on
+the in-memory network, in the unit tier.
 
 Rules of this module:
 
-1. Nothing blocks forever. Client reads default to a 2 s timeout; a server script's reads wait
-   for data, EOF or the server's stop, which shuts every connection down to wake them.
+1. Nothing blocks forever. Client reads default to :data:`~sockettest.DEFAULT_TIMEOUT`; a server
+   script's reads wait for data, EOF or the server's stop, which shuts every connection down to
+   wake them.
 2. Nothing is lost in a thread. An exception raised by a script is re-raised by
    :meth:`FakeServer.stop` (so at the end of the ``with`` block); a thread that does not exit in
-   time is a :class:`FakeServerStuck` error naming it.
+   time is a :class:`~sockettest.BlockedTooLong` error naming it.
 3. Everything is closed on exit: listener, connections, client sockets.
 4. ``timeout=None`` means "this object's default timeout"; ``math.inf`` means "no limit".
 """
@@ -44,43 +49,60 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, Protocol, TypeAlias
 
-from game.protocol import Banner
-from game.sockets import family_for, set_nodelay
+from sockettest._addresses import family_for
+from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong
 
 __all__ = [
-    "ipv6_loopback_available",
-    "BANNER",
     "FakeClient",
     "FakeServer",
-    "FakeServerStuck",
     "Reply",
     "Script",
     "ServerConnection",
+    "SocketFactory",
     "accept_and_close",
     "answer_from_table",
-    "send_banner_and_hang_up",
     "send_canned",
     "stay_silent",
 ]
 
-BANNER = Banner().to_line()
-"""The game's first line, ``GAME tictactoe 1``, as the real server sends it."""
-
-DEFAULT_TIMEOUT = 2.0
-"""Seconds a :class:`FakeClient` read, a connect, a readiness wait or a join may take."""
-
 _RECV_SIZE = 4096
 
 
-class FakeServerStuck(AssertionError):
-    """A :class:`FakeServer` thread did not exit within its deadline.
+class _Socket(Protocol):
+    """What the peers call on a socket: :class:`socket.socket` and ``MemorySocket`` both are."""
 
-    Its script is still running: it blocks on something the server's stop does not wake (an
-    event, a sleep, an unbounded queue). The thread is left running (Python cannot kill it);
-    release whatever it waits for, then call :meth:`FakeServer.join`.
-    """
+    def setsockopt(self, level: int, option: int, value: int, /) -> None: ...
+    def bind(self, address: Any, /) -> None: ...
+    def listen(self, backlog: int, /) -> None: ...
+    def accept(self) -> tuple[Any, Any]: ...
+    def getsockname(self) -> Any: ...
+    def connect(self, address: Any, /) -> None: ...
+    def settimeout(self, timeout: float | None, /) -> None: ...
+    def recv(self, bufsize: int, /) -> bytes: ...
+    def sendall(self, data: bytes, /) -> None: ...
+    def shutdown(self, how: int, /) -> None: ...
+    def close(self) -> None: ...
+
+
+SocketFactory: TypeAlias = Callable[[int, int], Any]
+"""Makes a socket as ``factory(family, socket.SOCK_STREAM)``: ``socket.socket``, or an in-memory
+network's ``socket_factory``."""
+
+
+def _make_socket(factory: SocketFactory | None, host: str) -> _Socket:
+    """A socket for ``host`` from ``factory``, or from :class:`socket.socket` looked up now."""
+    make = socket.socket if factory is None else factory
+    sock: _Socket = make(family_for(host), socket.SOCK_STREAM)
+    return sock
+
+
+def _set_nodelay(sock: _Socket) -> None:
+    """Send each line at once (no Nagle delay); best effort. (The game has its own copy in
+    ``game/sockets.py``; the kit cannot import the game.)"""
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 # Lines over a socket --------------------------------------------------------------------------
@@ -89,7 +111,7 @@ class FakeServerStuck(AssertionError):
 class _LineSocket:
     """A connected socket with a line buffer: reads lines under a deadline, records both ways."""
 
-    def __init__(self, sock: socket.socket, timeout: float) -> None:
+    def __init__(self, sock: _Socket, timeout: float) -> None:
         self.sock = sock
         self.timeout = timeout
         self.pending = b""  # bytes after the last line ending
@@ -140,20 +162,6 @@ def _quietly(call: Callable[..., object], *args: object) -> None:
         call(*args)
 
 
-def ipv6_loopback_available() -> bool:
-    """Whether this machine can bind ``::1``.
-
-    :data:`socket.has_ipv6` says only that Python was built with IPv6; containers and CI
-    runners often lack the address itself. Use it to skip IPv6 tests cleanly.
-    """
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
-            probe.bind(("::1", 0))
-    except OSError:
-        return False
-    return True
-
-
 # The fake server ------------------------------------------------------------------------------
 
 
@@ -174,7 +182,7 @@ class ServerConnection:
 
     def __init__(
         self,
-        sock: socket.socket,
+        sock: _Socket,
         peer: Any,
         index: int,
         server: FakeServer,
@@ -278,32 +286,27 @@ def accept_and_close(conn: ServerConnection) -> None:
     """
 
 
-def send_banner_and_hang_up(conn: ServerConnection) -> None:
-    """Script: send the game banner ``GAME tictactoe 1`` and close."""
-    conn.send_line(BANNER)
-
-
 def answer_from_table(
     table: Mapping[str, Reply],
     *,
-    banner: str | None = BANNER,
+    greeting: str | None = None,
     unknown: Reply = (),
 ) -> Script:
     """Make a script that answers each line it reads from ``table``, until EOF.
 
     Args:
         table: received line (exact, without its ending) -> reply (see :data:`Reply`).
-        banner: a first line to send before reading (``None``: send nothing first).
+        greeting: a first line to send before reading (``None``, the default: nothing).
         unknown: the reply to a line not in the table; by default nothing.
 
     Example::
 
-        answer_from_table({"HELLO alice": ["WELCOME alice", "WAIT"], "QUIT": ["BYE", None]})
+        answer_from_table({"PING": "PONG", "QUIT": ["BYE", None]}, greeting="READY")
     """
 
     def answer(conn: ServerConnection) -> None:
-        if banner is not None:
-            conn.send_line(banner)
+        if greeting is not None:
+            conn.send_line(greeting)
         for line in conn.lines():
             reply = table.get(line, unknown)
             replies = [reply] if reply is None or isinstance(reply, str) else list(reply)
@@ -374,15 +377,18 @@ class FakeServer:
             (the default): reads wait until the server stops.
         join_timeout: seconds :meth:`stop` waits for the threads before it fails.
         ready_timeout: seconds :meth:`start` waits for the listener.
+        socket_factory: makes the listening socket; ``None``: :class:`socket.socket`, looked up
+            when the server starts. ``network.socket_factory`` runs it on a
+            :class:`~sockettest.MemoryNetwork`, in the unit tier.
 
     Use it as a context manager; it is listening when the block starts::
 
-        with FakeServer(send_banner_and_hang_up) as server:
-            game.Client().connect(server.host, server.port)
-        assert server.accepted == 1
+        with FakeServer(answer_from_table({"PING": "PONG"})) as server:
+            my_client.connect(server.address)
+        assert server.received == ["PING"]
 
     Raises (from ``__exit__``/:meth:`stop`):
-        FakeServerStuck: a thread was still running after ``join_timeout`` seconds.
+        BlockedTooLong: a thread was still running after ``join_timeout`` seconds.
         Exception: the first exception a script raised (the others are in :attr:`errors`).
     """
 
@@ -395,6 +401,7 @@ class FakeServer:
         timeout: float = math.inf,
         join_timeout: float = DEFAULT_TIMEOUT,
         ready_timeout: float = DEFAULT_TIMEOUT,
+        socket_factory: SocketFactory | None = None,
     ) -> None:
         if isinstance(script, type):
             raise TypeError(f"script must be a callable taking a connection, not {script!r}")
@@ -403,6 +410,7 @@ class FakeServer:
         self.timeout = timeout
         self.join_timeout = join_timeout
         self.ready_timeout = ready_timeout
+        self.socket_factory = socket_factory
         self.ready = threading.Event()
         """Set once the server listens (or failed to)."""
         self.errors: list[BaseException] = []
@@ -411,9 +419,9 @@ class FakeServer:
         self._lock = threading.Condition()
         self._received: list[str] = []
         self._connections: list[ServerConnection] = []
-        self._sockets: list[socket.socket] = []
+        self._sockets: list[_Socket] = []
         self._threads: list[threading.Thread] = []
-        self._listener: socket.socket | None = None
+        self._listener: _Socket | None = None
         self._listen_error: BaseException | None = None
         self._address: tuple[str, int] | None = None
         self._state: Literal["new", "running", "stopped"] = "new"
@@ -542,7 +550,7 @@ class FakeServer:
         Idempotent: a second call does nothing.
 
         Raises:
-            FakeServerStuck: a thread did not exit within ``join_timeout`` seconds.
+            BlockedTooLong: a thread did not exit within ``join_timeout`` seconds.
             Exception: the first exception a script raised; the others are in :attr:`errors`
                 and named in its notes.
         """
@@ -565,7 +573,7 @@ class FakeServer:
             sock.close()
         if stuck:
             names = ", ".join(t.name for t in self.threads)
-            error = FakeServerStuck(
+            error = BlockedTooLong(
                 f"fake server thread did not exit within {self.join_timeout:g} s: {names} "
                 "still running; a script that waits must wait on conn.stopping or with a "
                 "timeout. Release it, then call join()."
@@ -610,7 +618,7 @@ class FakeServer:
     def _serve(self) -> None:
         """The listener thread: bind, listen, signal ready, accept until stopped."""
         host, port = self.requested
-        listener = socket.socket(family_for(host), socket.SOCK_STREAM)
+        listener = _make_socket(self.socket_factory, host)
         try:
             listener.bind((host, port))
             listener.listen(16)
@@ -635,7 +643,7 @@ class FakeServer:
                 if not self._stopping.is_set():
                     self._fail(error)
                 return
-            set_nodelay(sock)
+            _set_nodelay(sock)
             with self._lock:
                 if self._stopping.is_set():
                     sock.close()
@@ -679,10 +687,12 @@ class FakeClient:
 
     Args:
         address: where to connect on entering the ``with`` block: a ``(host, port)`` pair
-            (e.g. a :class:`FakeServer`'s or :meth:`game.Server.running`'s address), or a host
+            (e.g. a :class:`FakeServer`'s address), or a host
             with ``port`` beside it; ``None``: call :meth:`connect` yourself.
         port: the port, when ``address`` is a host.
         timeout: seconds for the connect and the default for each read.
+        socket_factory: makes the socket; ``None``: :class:`socket.socket`, looked up when
+            connecting. ``network.socket_factory`` runs it on a memory network.
 
     Reads return ``None`` at EOF (they do not raise), so "the server hung up" is an ordinary
     assertion: ``assert client.read_line() is None``. :meth:`read_until` is the exception: it
@@ -691,10 +701,10 @@ class FakeClient:
     Example::
 
         with FakeClient(server_address) as client:
-            assert client.read_line() == "GAME tictactoe 1"
-            client.send_line("HELLO alice")
-            client.read_until("WAIT")
-        print(client.transcript)  # [("received", "GAME tictactoe 1"), ("sent", ...), ...]
+            assert client.read_line() == "READY"
+            client.send_line("PING")
+            client.read_until("PONG")
+        print(client.transcript)  # [("received", "READY"), ("sent", "PING"), ...]
     """
 
     def __init__(
@@ -703,9 +713,11 @@ class FakeClient:
         port: int | None = None,
         *,
         timeout: float = DEFAULT_TIMEOUT,
+        socket_factory: SocketFactory | None = None,
     ) -> None:
         self.address = None if address is None else _host_and_port(address, port)
         self.timeout = timeout
+        self.socket_factory = socket_factory
         self.transcript: list[tuple[Literal["sent", "received"], str]] = []
         """``("sent" | "received", line)`` in the order they happened."""
         self._io: _LineSocket | None = None
@@ -747,9 +759,9 @@ class FakeClient:
         if self.address is None:
             raise RuntimeError("FakeClient.connect() needs an address")
         host, port = self.address
-        sock = socket.socket(family_for(host), socket.SOCK_STREAM)
+        sock = _make_socket(self.socket_factory, host)
         try:
-            set_nodelay(sock)
+            _set_nodelay(sock)
             sock.settimeout(self.timeout)
             sock.connect((host, port))
         except BaseException:
@@ -844,7 +856,7 @@ class FakeClient:
             if matches(line):
                 return lines
 
-    def read_all_until_eof(self, timeout: float | None = None) -> list[str]:
+    def read_until_eof(self, timeout: float | None = None) -> list[str]:
         """Read and return every line until EOF.
 
         Args:

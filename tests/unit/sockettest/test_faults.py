@@ -6,6 +6,7 @@ a time.
 """
 
 import errno
+import socket
 import time
 from collections.abc import Callable
 
@@ -15,9 +16,8 @@ from hypothesis import strategies as st
 
 from game import Client, Server
 from game.protocol import End
-from game.testing.faults import FaultInjector, Faults
-from game.testing.memory import MemoryNetwork, MemorySocket
-from game.testing.strategies import faults
+from sockettest import FaultInjector, Faults, MemoryNetwork, MemorySocket
+from sockettest.strategies import faults
 from tests.threads import run_threads
 
 DEADLINE = 5.0
@@ -63,7 +63,7 @@ def test_out_of_range_schedules_are_refused(bad: dict[str, object]) -> None:
 
 def test_a_schedule_set_on_a_socket_starts_afresh(network: MemoryNetwork) -> None:
     """Setting ``faults`` resets the counts; ``None`` or ``Faults()`` removes the injector."""
-    a, b = network.connect_pair()
+    a, b = network.socketpair(socket.AF_INET)
     with a, b:
         a.faults = Faults(send_limit=2)
         injector = a.fault_injector
@@ -82,7 +82,7 @@ def test_a_schedule_set_on_a_socket_starts_afresh(network: MemoryNetwork) -> Non
 
 def test_recv_chunks_deliver_in_the_given_sizes_cycling(network: MemoryNetwork) -> None:
     """recv returns at most the next chunk size, cycling through the sizes."""
-    a, b = network.connect_pair()
+    a, b = network.socketpair(socket.AF_INET)
     with a, b:
         b.faults = Faults(recv_chunks=(1, 3))
         a.sendall(b"0123456789")
@@ -92,7 +92,7 @@ def test_recv_chunks_deliver_in_the_given_sizes_cycling(network: MemoryNetwork) 
 
 def test_recv_chunks_never_exceed_bufsize(network: MemoryNetwork) -> None:
     """A chunk size larger than recv's bufsize is cut to bufsize."""
-    a, b = network.connect_pair()
+    a, b = network.socketpair(socket.AF_INET)
     with a, b:
         b.faults = Faults(recv_chunks=(8,))
         a.sendall(b"0123456789")
@@ -102,7 +102,7 @@ def test_recv_chunks_never_exceed_bufsize(network: MemoryNetwork) -> None:
 
 def test_send_limit_makes_send_return_short_counts(network: MemoryNetwork) -> None:
     """send takes at most send_limit bytes and says so; sendall still sends everything."""
-    a, b = network.connect_pair()
+    a, b = network.socketpair(socket.AF_INET)
     with a, b:
         a.faults = Faults(send_limit=3)
         assert a.send(b"abcdefgh") == 3
@@ -134,7 +134,7 @@ def test_a_short_send_fault_catches_send_used_for_sendall(
 ) -> None:
     """Under short sends, a sender that calls send() once loses bytes; sendall() loses none.
     On loopback both pass: the kernel takes small writes whole."""
-    a, b = network.connect_pair()
+    a, b = network.socketpair(socket.AF_INET)
     with a, b:
         a.faults = Faults(send_limit=2)
         sender(a, b"HELLO alice\n")
@@ -145,7 +145,7 @@ def test_a_short_send_fault_catches_send_used_for_sendall(
 def test_reset_after_recv_delivers_n_bytes_then_resets(network: MemoryNetwork) -> None:
     """recv delivers exactly N bytes, then raises ConnectionResetError once, then gives EOF;
     the socket can no longer send, and the peer can no longer send to it."""
-    a, b = network.connect_pair()
+    a, b = network.socketpair(socket.AF_INET)
     with a, b:
         b.faults = Faults(reset_after_recv=5)
         a.sendall(b"0123456789")
@@ -163,7 +163,7 @@ def test_reset_after_recv_delivers_n_bytes_then_resets(network: MemoryNetwork) -
 def test_reset_after_send_delivers_n_bytes_then_resets(network: MemoryNetwork) -> None:
     """The peer receives exactly N bytes; the sendall that crosses byte N raises
     ConnectionResetError, and later sends raise BrokenPipeError."""
-    a, b = network.connect_pair()
+    a, b = network.socketpair(socket.AF_INET)
     with a, b:
         a.faults = Faults(reset_after_send=4)
         with pytest.raises(ConnectionResetError, match="after 4 bytes sent"):
@@ -177,7 +177,7 @@ def test_reset_after_send_delivers_n_bytes_then_resets(network: MemoryNetwork) -
 def test_timeout_on_recv_fires_on_that_call_only_and_at_once(network: MemoryNetwork) -> None:
     """The Nth recv raises TimeoutError at once, even with data waiting and no timeout set;
     the data is still there for the next call."""
-    a, b = network.connect_pair()
+    a, b = network.socketpair(socket.AF_INET)
     with a, b:
         b.faults = Faults(timeout_on_recv=2)
         a.sendall(b"one")
@@ -193,7 +193,7 @@ def test_timeout_on_recv_fires_on_that_call_only_and_at_once(network: MemoryNetw
 
 def test_eof_after_ends_the_stream_early(network: MemoryNetwork) -> None:
     """recv returns the first N bytes, then b'' for good, though the peer sent more."""
-    a, b = network.connect_pair()
+    a, b = network.socketpair(socket.AF_INET)
     with a, b:
         b.faults = Faults(eof_after=4)
         a.sendall(b"0123456789")
@@ -207,7 +207,7 @@ def test_eof_after_ends_the_stream_early(network: MemoryNetwork) -> None:
 def test_benign_faults_never_change_what_sendall_delivers(schedule: Faults, data: bytes) -> None:
     """Under any chunking and short sends, sendall then recv-until-EOF gives the same bytes."""
     network = MemoryNetwork(max_block=2.0)
-    a, b = network.connect_pair()
+    a, b = network.socketpair(socket.AF_INET)
     with a, b:
         a.faults = schedule
         b.faults = schedule
@@ -225,10 +225,10 @@ def test_network_plans_reach_accepted_and_connecting_sockets(network: MemoryNetw
     side; a sequence assigns schedules in connection order."""
     network.accept_faults = (None, Faults(recv_chunks=(1,)))
     network.connect_faults = Faults(send_limit=1)
-    with network.socket() as listener:
+    with network.socket_factory() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(8)
-        clients = [network.socket() for _ in range(3)]
+        clients = [network.socket_factory() for _ in range(3)]
         for client in clients:
             client.connect(listener.getsockname())
         accepted = [listener.accept()[0] for _ in clients]
@@ -265,7 +265,7 @@ def test_a_whole_game_survives_one_byte_reads_and_writes() -> None:
 
 def test_a_scheduled_fault_is_logged_once_it_fires(network: MemoryNetwork) -> None:
     """The injector's fired list and the network's log record each fault as it happens."""
-    a, b = network.connect_pair()
+    a, b = network.socketpair(socket.AF_INET)
     with a, b:
         b.faults = Faults(reset_after_recv=0)
         injector = b.fault_injector

@@ -3,7 +3,7 @@
 A real network splits your bytes wherever it likes, accepts only part of a ``send``, resets a
 connection in the middle of a line, goes quiet, or ends the stream early. On loopback none of
 that happens on demand, so code that mishandles it passes every test. A :class:`Faults` schedule
-makes it happen, deterministically, on a :class:`~game.testing.memory.MemorySocket`:
+makes it happen, deterministically, on a :class:`~sockettest.MemorySocket`:
 
     network = MemoryNetwork(accept_faults=Faults(recv_chunks=(1,)))  # the server reads 1 byte
     sock.faults = Faults(send_limit=3)  # this socket's send() takes at most 3 bytes a call
@@ -12,7 +12,7 @@ Rules of this module:
 
 1. A schedule is a frozen value (hashable, comparable, with a short ``repr`` that names only
    the faults it sets), so Hypothesis can generate, shrink and print it
-   (:func:`game.testing.strategies.faults`).
+   (:func:`sockettest.strategies.faults`).
 2. Byte positions count the bytes *this* socket has received or sent since the schedule was set;
    call numbers count its ``recv`` calls from 1.
 3. Faults happen only on the socket that carries the schedule. Its peer sees what follows from
@@ -108,7 +108,7 @@ class FaultInjector:
     """A :class:`Faults` schedule applied to one socket: counts its bytes and calls.
 
     The socket calls these hooks with its lock held; you only need this class to write your own
-    faulty socket. :class:`~game.testing.memory.MemorySocket` creates one when you set its
+    faulty socket. :class:`~sockettest.MemorySocket` creates one when you set its
     ``faults``.
 
     Args:

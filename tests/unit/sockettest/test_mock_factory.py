@@ -17,7 +17,7 @@ from pytest_mock import MockerFixture
 
 from game import ConnectFailed, ListenFailed, Server
 from game.client import Client
-from game.testing.recording import (
+from sockettest import (
     EPHEMERAL_PORT,
     MockSockets,
     assert_called_in_order,
@@ -42,7 +42,7 @@ def stop_on_accept(server: Server, mocks: MockSockets) -> None:
 
 
 def test_it_unpacks_into_factory_socket_and_parent() -> None:
-    """``factory, sock, parent = mock_socket_factory()``; the factory returns the socket."""
+    """``socket_factory, sock, parent = mock_socket_factory()``; the factory returns the socket."""
     factory, sock, parent = mock_socket_factory()
     assert factory(socket.AF_INET, socket.SOCK_STREAM) is sock
     assert call_names(parent) == ["socket_factory"]
@@ -51,7 +51,7 @@ def test_it_unpacks_into_factory_socket_and_parent() -> None:
 def test_the_parent_records_factory_and_socket_calls_in_one_order() -> None:
     """One ``mock_calls`` list for everything: the point of ``attach_mock``."""
     mocks = mock_socket_factory()
-    sock = mocks.factory(socket.AF_INET, socket.SOCK_STREAM)
+    sock = mocks.socket_factory(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     sock.close()
     assert mocks.parent.mock_calls == [
@@ -72,7 +72,7 @@ def test_the_socket_is_autospecced_so_typos_and_bad_calls_fail() -> None:
     with pytest.raises(TypeError):
         mocks.socket.recv()
     with pytest.raises(TypeError):
-        mocks.factory(socket.AF_INET)
+        mocks.socket_factory(socket.AF_INET)
     assert isinstance(mocks.socket, socket.SocketType)  # the base class pytest-socket leaves alone
 
 
@@ -94,7 +94,7 @@ def test_the_real_optional_arguments_are_still_accepted() -> None:
 def test_it_works_with_pytest_mock_too(mocker: MockerFixture) -> None:
     """Given ``mocker``, it builds through it; the result behaves the same."""
     mocks = mock_socket_factory(mocker)
-    mocks.factory(socket.AF_INET, socket.SOCK_STREAM).listen(5)
+    mocks.socket_factory(socket.AF_INET, socket.SOCK_STREAM).listen(5)
     assert_called_in_order(mocks.parent, ["socket_factory", "listen"])
 
 
@@ -127,7 +127,7 @@ def test_an_unscripted_accept_says_what_to_do() -> None:
 def test_order_is_a_subsequence_with_other_calls_between() -> None:
     """Names match a call's dotted name or its last part; other calls may come between."""
     mocks = mock_socket_factory()
-    sock = mocks.factory(socket.AF_INET, socket.SOCK_STREAM)
+    sock = mocks.socket_factory(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     sock.getsockname()
@@ -139,7 +139,7 @@ def test_order_is_a_subsequence_with_other_calls_between() -> None:
 def test_order_failure_lists_every_actual_call() -> None:
     """The message names the missing step and numbers what did happen."""
     mocks = mock_socket_factory()
-    sock = mocks.factory(socket.AF_INET, socket.SOCK_STREAM)
+    sock = mocks.socket_factory(socket.AF_INET, socket.SOCK_STREAM)
     sock.listen(5)
     sock.bind(("127.0.0.1", 0))
     with pytest.raises(AssertionError) as raised:
@@ -165,7 +165,7 @@ def test_order_failure_on_arguments_of_a_call_object() -> None:
 def test_server_makes_sets_binds_listens_then_accepts(port: int) -> None:
     """factory -> setsockopt -> bind -> listen -> accept, in order, with its address."""
     mocks = mock_socket_factory()
-    server = Server(port=port, socket_factory=mocks.factory)
+    server = Server(port=port, socket_factory=mocks.socket_factory)
     stop_on_accept(server, mocks)
 
     server.start_listening()
@@ -187,17 +187,17 @@ def test_server_makes_sets_binds_listens_then_accepts(port: int) -> None:
 def test_server_on_ipv6_asks_the_factory_for_an_ipv6_socket() -> None:
     """The family follows the host literal, with no DNS lookup."""
     mocks = mock_socket_factory()
-    server = Server("::1", 0, socket_factory=mocks.factory)
+    server = Server("::1", 0, socket_factory=mocks.socket_factory)
     stop_on_accept(server, mocks)
     server.start_listening()
-    mocks.factory.assert_called_once_with(socket.AF_INET6, socket.SOCK_STREAM)
+    mocks.socket_factory.assert_called_once_with(socket.AF_INET6, socket.SOCK_STREAM)
 
 
 def test_bind_failure_closes_the_socket_and_raises_listen_failed_naming_the_address() -> None:
     """No listen, no accept; a close; a message with the address and a hint."""
     mocks = mock_socket_factory()
     mocks.socket.bind.side_effect = OSError(errno.EADDRINUSE, "Address already in use")
-    server = Server(port=7777, socket_factory=mocks.factory)
+    server = Server(port=7777, socket_factory=mocks.socket_factory)
 
     with pytest.raises(ListenFailed, match=r"cannot listen on 127\.0\.0\.1:7777") as raised:
         server.start_listening()
@@ -212,7 +212,7 @@ def test_bind_failure_closes_the_socket_and_raises_listen_failed_naming_the_addr
 def test_shutdown_closes_the_listener() -> None:
     """shutdown() wakes accept (shutdown, then close); the loop then ends."""
     mocks = mock_socket_factory()
-    server = Server(port=0, socket_factory=mocks.factory)
+    server = Server(port=0, socket_factory=mocks.socket_factory)
     stop_on_accept(server, mocks)
     server.start_listening()
     assert_called_in_order(
@@ -226,7 +226,7 @@ def test_shutdown_closes_the_listener() -> None:
 def test_client_makes_sets_timeout_then_connects_to_the_default_address() -> None:
     """factory -> settimeout -> connect(("127.0.0.1", 7777)), and nothing else."""
     mocks = mock_socket_factory()
-    Client(socket_factory=mocks.factory).connect()
+    Client(socket_factory=mocks.socket_factory).connect()
     assert mocks.parent.mock_calls == [
         call.socket_factory(socket.AF_INET, socket.SOCK_STREAM),
         call.socket.settimeout(5.0),
@@ -237,7 +237,7 @@ def test_client_makes_sets_timeout_then_connects_to_the_default_address() -> Non
 def test_client_connects_to_the_given_address() -> None:
     """``connect(host, port)`` wins over the constructor's address; ``::1`` means IPv6."""
     mocks = mock_socket_factory()
-    client = Client("127.0.0.1", 7777, socket_factory=mocks.factory, timeout=1.5)
+    client = Client("127.0.0.1", 7777, socket_factory=mocks.socket_factory, timeout=1.5)
     client.connect("::1", 9000)
     assert_called_in_order(
         mocks.parent,
@@ -265,6 +265,6 @@ def test_client_closes_the_socket_when_connect_fails(error: OSError) -> None:
     mocks = mock_socket_factory()
     mocks.socket.connect.side_effect = error
     with pytest.raises(ConnectFailed):
-        Client(socket_factory=mocks.factory).connect()
+        Client(socket_factory=mocks.socket_factory).connect()
     assert_called_in_order(mocks.parent, ["socket_factory", "settimeout", "connect", "close"])
     mocks.socket.close.assert_called_once_with()

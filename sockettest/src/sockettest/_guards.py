@@ -4,6 +4,10 @@ A ``ResourceWarning`` for an unclosed socket only fires when the garbage collect
 socket, which may be during another test, or never. So the kit tracks what it hands out
 explicitly, and checks at the end of each test that used it. The guard is opt-in: the plugin's
 fixtures use it; tests that use none of them are not affected.
+
+A thread on its way out (a server handler finishing its close) is not a leak: the guard joins
+new threads within a grace period before it counts them, and only then asks its sources which
+sockets are still open, so that sockets those threads close in the meantime do not count.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
+
+from sockettest._deadlines import DEFAULT_TIMEOUT
 
 __all__ = ["LeakError", "LeakGuard"]
 
@@ -28,7 +34,7 @@ class LeakGuard:
             server's handler finishing its close) before they count as leaked.
     """
 
-    def __init__(self, grace: float = 2.0) -> None:
+    def __init__(self, grace: float = DEFAULT_TIMEOUT) -> None:
         self.grace = grace
         self._threads_before = set(threading.enumerate())
         self._socket_sources: list[Callable[[], Iterable[str]]] = []

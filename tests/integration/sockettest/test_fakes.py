@@ -13,16 +13,16 @@ import threading
 import pytest
 
 from game import Client, ConnectionLost, ProtocolMismatch, ResponseTimeout, Server
-from game.testing.fakes import (
-    BANNER,
+from game.testing import BANNER, answer_like_the_game, send_banner_and_hang_up
+from sockettest import (
+    DEFAULT_TIMEOUT,
+    BlockedTooLong,
     FakeClient,
     FakeServer,
-    FakeServerStuck,
     ServerConnection,
     accept_and_close,
     answer_from_table,
     ipv6_loopback_available,
-    send_banner_and_hang_up,
     send_canned,
     stay_silent,
 )
@@ -94,12 +94,12 @@ def test_accept_and_close_gives_the_client_eof() -> None:
 def test_send_banner_and_hang_up() -> None:
     """The banner, then EOF."""
     with FakeServer(send_banner_and_hang_up) as server, FakeClient(server.address) as client:
-        assert client.read_all_until_eof() == [BANNER]
+        assert client.read_until_eof() == [BANNER]
 
 
-def test_answer_from_table_replies_records_and_hangs_up_on_none() -> None:
+def test_answer_like_the_game_replies_records_and_hangs_up_on_none() -> None:
     """Known lines get their replies, unknown ones the default, ``None`` hangs up."""
-    script = answer_from_table(
+    script = answer_like_the_game(
         {"HELLO alice": ["WELCOME alice", "WAIT"], "PING": "PONG", "QUIT": ["BYE", None]},
         unknown="ERROR unknown",
     )
@@ -110,17 +110,17 @@ def test_answer_from_table_replies_records_and_hangs_up_on_none() -> None:
         client.send_line("DANCE")
         assert client.read_line() == "ERROR unknown"
         client.send_line("QUIT")
-        assert client.read_all_until_eof() == ["BYE"]
+        assert client.read_until_eof() == ["BYE"]
     assert server.received == ["HELLO alice", "DANCE", "QUIT"]
     (connection,) = server.connections
     assert connection.received == server.received
     assert connection.sent.startswith(b"GAME tictactoe 1\nWELCOME alice\nWAIT\n")
 
 
-def test_answer_from_table_without_banner_waits_for_the_client() -> None:
-    """``banner=None``: the server speaks only when spoken to."""
+def test_answer_from_table_waits_for_the_client() -> None:
+    """With no ``greeting`` (the default) the server speaks only when spoken to."""
     with (
-        FakeServer(answer_from_table({"PING": "PONG"}, banner=None)) as server,
+        FakeServer(answer_from_table({"PING": "PONG"})) as server,
         FakeClient(server.address) as client,
     ):
         client.send_line("PING")
@@ -179,7 +179,7 @@ def test_stay_silent_for_a_while_then_hang_up() -> None:
 
 def test_each_connection_runs_its_own_script_concurrently() -> None:
     """A silent first client does not block the second; lines are kept per connection."""
-    script = answer_from_table({"PING": "PONG"}, banner=None)
+    script = answer_from_table({"PING": "PONG"})
     with (
         FakeServer(script) as server,
         FakeClient(server.address) as first,
@@ -250,20 +250,20 @@ def test_a_stuck_script_fails_loudly_instead_of_hanging() -> None:
         with FakeClient(server.address):
             server.wait_for_connections(1)
         with pytest.raises(
-            FakeServerStuck,
+            BlockedTooLong,
             match=r"^fake server thread did not exit within 0.05 s: fake-server-connection-1",
         ):
             server.stop()
-        assert isinstance(FakeServerStuck("x"), AssertionError)
+        assert isinstance(BlockedTooLong("x"), AssertionError)
     finally:
         release.set()
         assert server.join(DEADLINE)
     assert server.threads == []
 
 
-def test_the_default_deadline_gives_the_two_second_message(monkeypatch: pytest.MonkeyPatch) -> None:
-    """With the default deadline the error reads "... within 2 s" (the wait itself is faked,
-    so the test does not spend the two seconds)."""
+def test_the_default_deadline_is_the_kits_one_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the default deadline the error reads "... within 5 s", the kit's DEFAULT_TIMEOUT
+    (the wait itself is faked, so the test does not spend the five seconds)."""
     release = threading.Event()
     server = FakeServer(lambda conn: release.wait(10 * DEADLINE))
     server.start()
@@ -271,7 +271,9 @@ def test_the_default_deadline_gives_the_two_second_message(monkeypatch: pytest.M
         with FakeClient(server.address):
             server.wait_for_connections(1)
         monkeypatch.setattr(server, "join", lambda timeout: False)
-        with pytest.raises(AssertionError, match=r"^fake server thread did not exit within 2 s"):
+        with pytest.raises(
+            AssertionError, match=rf"^fake server thread did not exit within {DEFAULT_TIMEOUT:g} s"
+        ):
             server.stop()
     finally:
         monkeypatch.undo()
@@ -319,7 +321,7 @@ def test_a_class_instead_of_a_script_is_refused() -> None:
 def test_the_transcript_records_both_directions_in_order() -> None:
     """("sent" | "received", line), as they happened."""
     with (
-        FakeServer(answer_from_table({"HELLO alice": "WELCOME alice"})) as server,
+        FakeServer(answer_like_the_game({"HELLO alice": "WELCOME alice"})) as server,
         FakeClient(server.address) as client,
     ):
         client.read_line()
@@ -365,14 +367,14 @@ def test_read_until_takes_a_predicate() -> None:
         assert client.read_until(lambda line: len(line) == 2) == ["A", "BB"]
 
 
-def test_read_all_until_eof_times_out_if_the_server_never_hangs_up() -> None:
+def test_read_until_eof_times_out_if_the_server_never_hangs_up() -> None:
     """Bounded: a server that stays is a TimeoutError."""
     with (
         FakeServer(stay_silent()) as server,
         FakeClient(server.address) as client,
         pytest.raises(TimeoutError),
     ):
-        client.read_all_until_eof(timeout=SHORT)
+        client.read_until_eof(timeout=SHORT)
 
 
 def test_connect_to_a_closed_port_is_refused_and_leaks_nothing() -> None:
@@ -447,7 +449,7 @@ def test_client_hello_against_a_silent_server_times_out() -> None:
 
 def test_client_hello_against_a_scripted_lobby() -> None:
     """A table is enough to stand in for the lobby in a client test."""
-    script = answer_from_table({"HELLO alice": ["WELCOME alice", "WAIT"]})
+    script = answer_like_the_game({"HELLO alice": ["WELCOME alice", "WAIT"]})
     with (
         FakeServer(script) as server,
         Client(server.host, server.port, timeout=DEADLINE) as client,

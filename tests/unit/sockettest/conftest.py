@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from game.testing.memory import MemoryNetwork
+from sockettest import MemoryNetwork
 
 
 @pytest.fixture

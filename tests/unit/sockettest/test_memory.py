@@ -15,14 +15,15 @@ import pytest
 
 from game import Client, Server
 from game.protocol import End, Result
-from game.testing.memory import EPHEMERAL_PORTS, BlockedTooLong, MemoryNetwork, MemorySocket
+from sockettest import BlockedTooLong, MemoryNetwork, MemorySocket
+from sockettest._network import EPHEMERAL_PORTS
 from tests.threads import run_threads
 
 DEADLINE = 5.0
 
 
 def listening(network: MemoryNetwork, host: str = "127.0.0.1") -> MemorySocket:
-    listener = network.socket()
+    listener = network.socket_factory()
     listener.bind((host, 0))
     listener.listen(8)
     return listener
@@ -37,16 +38,16 @@ def test_factory_makes_memory_sockets_and_only_tcp(network: MemoryNetwork) -> No
         assert isinstance(sock, MemorySocket)
         assert sock.getsockname() == ("::", 0, 0, 0)
     with pytest.raises(OSError, match="not supported") as caught:
-        network.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        network.socket_factory(socket.AF_INET, socket.SOCK_DGRAM)
     assert caught.value.errno == errno.ESOCKTNOSUPPORT
     with pytest.raises(OSError, match="Address family not supported") as caught:
-        network.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        network.socket_factory(socket.AF_UNIX, socket.SOCK_STREAM)
     assert caught.value.errno == errno.EAFNOSUPPORT
 
 
 def test_ephemeral_ports_are_distinct_and_in_linux_range(network: MemoryNetwork) -> None:
     """Each bind to port 0 gets a different port from the ephemeral range."""
-    sockets = [network.socket() for _ in range(3)]
+    sockets = [network.socket_factory() for _ in range(3)]
     for sock in sockets:
         sock.bind(("127.0.0.1", 0))
     ports = [sock.getsockname()[1] for sock in sockets]
@@ -61,14 +62,14 @@ def test_an_address_is_free_again_after_close(network: MemoryNetwork) -> None:
     first = listening(network)
     address = first.getsockname()
     first.close()
-    with network.socket() as second:
+    with network.socket_factory() as second:
         second.bind(address)
         assert second.getsockname() == address
 
 
 def test_a_wildcard_bind_conflicts_with_every_host_on_its_port(network: MemoryNetwork) -> None:
     """Binding 0.0.0.0:p while 127.0.0.1:p is held raises EADDRINUSE, as on Linux."""
-    with listening(network) as listener, network.socket() as wildcard:
+    with listening(network) as listener, network.socket_factory() as wildcard:
         port = listener.getsockname()[1]
         with pytest.raises(OSError, match="Address already in use") as caught:
             wildcard.bind(("", port))
@@ -77,7 +78,11 @@ def test_a_wildcard_bind_conflicts_with_every_host_on_its_port(network: MemoryNe
 
 def test_hosts_are_normalised_and_names_do_not_resolve(network: MemoryNetwork) -> None:
     """'' binds the wildcard, 'localhost' is 127.0.0.1, and other names fail as DNS would."""
-    with network.socket() as wildcard, network.socket() as local, network.socket() as named:
+    with (
+        network.socket_factory() as wildcard,
+        network.socket_factory() as local,
+        network.socket_factory() as named,
+    ):
         wildcard.bind(("", 0))
         assert wildcard.getsockname()[0] == "0.0.0.0"
         local.bind(("localhost", 0))
@@ -90,7 +95,7 @@ def test_hosts_are_normalised_and_names_do_not_resolve(network: MemoryNetwork) -
 
 def test_a_wildcard_listener_accepts_connections_to_loopback(network: MemoryNetwork) -> None:
     """A server bound to '' is reachable at 127.0.0.1, as on a real host."""
-    with listening(network, host="") as listener, network.socket() as client:
+    with listening(network, host="") as listener, network.socket_factory() as client:
         client.connect(("127.0.0.1", listener.getsockname()[1]))
         conn, _ = listener.accept()
         with conn:
@@ -99,7 +104,7 @@ def test_a_wildcard_listener_accepts_connections_to_loopback(network: MemoryNetw
 
 def test_listen_and_setsockopt_are_recorded(network: MemoryNetwork) -> None:
     """A test can read back the backlog and the options the code under test set."""
-    with network.socket() as sock:
+    with network.socket_factory() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         sock.listen(socket.SOMAXCONN)
@@ -113,7 +118,7 @@ def test_listen_and_setsockopt_are_recorded(network: MemoryNetwork) -> None:
 
 def test_connect_pair_is_connected_both_ways(network: MemoryNetwork) -> None:
     """connect_pair gives two sockets joined to each other, like socket.socketpair."""
-    a, b = network.connect_pair()
+    a, b = network.socketpair(socket.AF_INET)
     with a, b:
         assert a.getpeername() == b.getsockname()
         a.sendall(b"to b")
@@ -125,7 +130,7 @@ def test_connect_pair_is_connected_both_ways(network: MemoryNetwork) -> None:
 def test_closing_a_listener_resets_connections_not_yet_accepted(network: MemoryNetwork) -> None:
     """A client whose connection was never accepted gets ECONNRESET once, then EOF."""
     listener = listening(network)
-    with network.socket() as client:
+    with network.socket_factory() as client:
         client.connect(listener.getsockname())
         listener.close()
         with pytest.raises(ConnectionResetError):
@@ -135,7 +140,11 @@ def test_closing_a_listener_resets_connections_not_yet_accepted(network: MemoryN
 
 def test_connect_waits_while_the_backlog_is_full(network: MemoryNetwork) -> None:
     """Past the backlog, connect waits for accept and times out if it never comes."""
-    with network.socket() as listener, network.socket() as first, network.socket() as second:
+    with (
+        network.socket_factory() as listener,
+        network.socket_factory() as first,
+        network.socket_factory() as second,
+    ):
         listener.bind(("127.0.0.1", 0))
         listener.listen(0)  # Linux queues backlog + 1 connections
         first.connect(listener.getsockname())
@@ -150,7 +159,7 @@ def test_connect_waits_while_the_backlog_is_full(network: MemoryNetwork) -> None
 def test_open_sockets_lists_what_a_test_forgot_by_name(network: MemoryNetwork) -> None:
     """assert_all_closed names each open socket with its state and addresses."""
     listener = listening(network)
-    client = network.socket()
+    client = network.socket_factory()
     client.connect(listener.getsockname())
     names = [sock.name for sock in network.open_sockets()]
     assert names == ["memory-socket-1", "memory-socket-2", "memory-socket-3"]  # 3: accepted
@@ -168,7 +177,7 @@ def test_open_sockets_lists_what_a_test_forgot_by_name(network: MemoryNetwork) -
 def test_a_call_blocked_with_no_timeout_fails_after_max_block(network: MemoryNetwork) -> None:
     """recv with no timeout and no data raises BlockedTooLong after max_block, naming itself."""
     network.max_block = 0.02
-    a, b = network.connect_pair()
+    a, b = network.socketpair(socket.AF_INET)
     with a, b, pytest.raises(BlockedTooLong) as caught:
         a.recv(10)
     assert str(caught.value).startswith(f"recv on <MemorySocket {a.name} connected")
@@ -180,7 +189,7 @@ def test_a_call_blocked_with_no_timeout_fails_after_max_block(network: MemoryNet
 
 def test_close_from_another_thread_wakes_a_blocked_recv(network: MemoryNetwork) -> None:
     """A recv blocked in one thread raises EBADF when another thread closes the socket."""
-    a, b = network.connect_pair()
+    a, b = network.socketpair(socket.AF_INET)
     started = threading.Event()
 
     def reader() -> None:
@@ -202,8 +211,8 @@ def test_close_from_another_thread_wakes_a_blocked_recv(network: MemoryNetwork) 
 
 def test_sendall_blocks_on_a_full_buffer_until_the_peer_reads() -> None:
     """With a send buffer, sendall waits for the reader; every byte arrives in order."""
-    network = MemoryNetwork(max_block=2.0, send_buffer=8)
-    a, b = network.connect_pair()
+    network = MemoryNetwork(max_block=2.0, buffer_size=8)
+    a, b = network.socketpair(socket.AF_INET)
     data = bytes(range(100))
     received = bytearray()
 
@@ -224,8 +233,8 @@ def test_sendall_blocks_on_a_full_buffer_until_the_peer_reads() -> None:
 
 def test_sendall_to_a_peer_that_never_reads_times_out() -> None:
     """A full buffer and a peer that never reads make sendall raise TimeoutError."""
-    network = MemoryNetwork(send_buffer=4)
-    a, b = network.connect_pair()
+    network = MemoryNetwork(buffer_size=4)
+    a, b = network.socketpair(socket.AF_INET)
     with a, b:
         a.settimeout(0.01)
         assert a.send(b"123456") == 4  # a short count: only what fits
@@ -241,7 +250,7 @@ def test_sendall_to_a_peer_that_never_reads_times_out() -> None:
 
 def test_a_reader_and_a_writer_thread_share_one_socket(network: MemoryNetwork) -> None:
     """As in the server: one thread reads a socket while another writes it; nothing is lost."""
-    server, client = network.connect_pair()
+    server, client = network.socketpair(socket.AF_INET)
     count = 200
 
     def server_reader() -> None:

@@ -1,0 +1,30 @@
+"""The one deadline default, and the one error the kit raises for "this would have hung".
+
+A real socket call with no timeout waits forever; so does a thread nobody stops. In a test suite
+that is the worst failure there is: no report, just a CI job killed at its limit. Every double in
+the kit bounds its waits instead, and when a bound runs out it raises :class:`BlockedTooLong`,
+naming what waited and on what.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DEFAULT_TIMEOUT", "BlockedTooLong"]
+
+DEFAULT_TIMEOUT = 5.0
+"""Seconds any wait of the kit may take unless told otherwise: a memory socket call with no
+timeout (the network's ``max_block``), a :class:`~sockettest.FakeClient` read or connect, a
+readiness wait, a thread's join, the leak guard's grace for threads on their way out."""
+
+
+class BlockedTooLong(AssertionError):
+    """A call, or a thread, would have blocked far longer than a test should.
+
+    Raised by a blocking call on the in-memory network that outlived the network's ``max_block``
+    (most often both sides wait for each other), by a :class:`~sockettest.FakeServer` or
+    :func:`~sockettest.serve_in_thread` whose thread did not finish by its deadline, and by a
+    virtual-clock wait that nothing advanced.
+
+    It is an :class:`AssertionError` so that pytest reports it as the test's failure, and so
+    that code under test that handles :class:`OSError` (as network code should) cannot swallow
+    it.
+    """

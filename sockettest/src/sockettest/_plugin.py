@@ -1,0 +1,187 @@
+"""The pytest plugin: the kit's doubles as fixtures, with no conftest needed.
+
+Registered through the ``pytest11`` entry point, so it loads into *every* pytest session of an
+environment that has ``sockettest`` installed. Hence four rules:
+
+1. Importing it is cheap: only pytest here; each fixture imports what it needs when first used.
+2. It changes nothing for a test that uses none of its fixtures: no autouse fixture. Its one
+   hook, the teardown wrapper, does nothing unless a test patched the socket module.
+3. A fixture that needs an optional library says which, and how to get it
+   (``pip install 'sockettest[pytest]'``), instead of failing with a bare ``ImportError``.
+4. It never imports the code under test, so any project's own packages are left alone.
+
+Run ``pytest --fixtures`` to list them with their docstrings.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Generator, Iterator
+from contextlib import ExitStack
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from sockettest import FakeClient, FakeServer, LeakGuard, MemoryNetwork, MockSockets
+    from sockettest._transports import Transport
+
+EXTRA = "pip install 'sockettest[pytest]'"
+
+
+def _optional_fixture(request: pytest.FixtureRequest, name: str, plugin: str) -> Any:
+    """The value of fixture ``name``, or a clear failure saying which plugin provides it."""
+    try:
+        return request.getfixturevalue(name)
+    except pytest.FixtureLookupError:
+        pass
+    pytest.fail(
+        f"the {request.fixturename} fixture needs {plugin} (its `{name}` fixture): {EXTRA}",
+        pytrace=False,
+    )
+
+
+@pytest.fixture
+def leak_guard() -> Iterator[LeakGuard]:
+    """Fails the test, naming them, if it leaves threads running or watched sockets open.
+
+    Every other fixture of this plugin uses it; request it yourself to guard your own threads
+    (``leak_guard.watch_sockets(...)`` adds sockets of your own).
+    """
+    from sockettest import LeakError, LeakGuard
+
+    guard = LeakGuard()
+    yield guard
+    try:
+        guard.check()
+    except LeakError as error:
+        pytest.fail(str(error), pytrace=False)
+
+
+@pytest.fixture
+def memory_network(leak_guard: LeakGuard) -> MemoryNetwork:
+    """A fresh in-memory network: hand ``memory_network.socket_factory`` to the code under test.
+
+    No real socket is opened, so this works where pytest-socket disables them; every socket
+    made on it must be closed by the end of the test (the leak guard names the ones that are
+    not, then closes them).
+    """
+    from sockettest import MemoryNetwork
+
+    network = MemoryNetwork()
+    leak_guard.watch_sockets(lambda: [repr(s) for s in network.open_sockets()], network.close_all)
+    return network
+
+
+@pytest.fixture
+def patched_network(memory_network: MemoryNetwork) -> Iterator[MemoryNetwork]:
+    """``memory_network``, with the :mod:`socket` module patched to it for the test.
+
+    Unmodified code that calls ``socket.socket()``, ``socket.create_connection`` or
+    ``socketserver`` runs on in-memory sockets. Undone after the test, in an order that works
+    with pytest-socket's guard.
+    """
+    with memory_network.patch():
+        yield memory_network
+
+
+@pytest.fixture
+def fake_server(leak_guard: LeakGuard) -> Iterator[FakeServer]:
+    """A :class:`~sockettest.FakeServer` on an ephemeral loopback port that accepts each
+    connection and closes it at once. For other scripts, use ``fake_server_factory``."""
+    from sockettest import FakeServer
+
+    with FakeServer() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_server_factory(leak_guard: LeakGuard) -> Iterator[Callable[..., FakeServer]]:
+    """Call it with a script (and FakeServer's other options, ``socket_factory`` included) to
+    get a started FakeServer; each is stopped and joined after the test."""
+    from sockettest import FakeServer
+
+    with ExitStack() as stack:
+
+        def start(*args: Any, **kwargs: Any) -> FakeServer:
+            return stack.enter_context(FakeServer(*args, **kwargs))
+
+        yield start
+
+
+@pytest.fixture
+def fake_client(leak_guard: LeakGuard) -> Iterator[Callable[..., FakeClient]]:
+    """Call it with ``(host, port)`` (and FakeClient's options) to get a connected
+    :class:`~sockettest.FakeClient`; each is closed after the test."""
+    from sockettest import FakeClient
+
+    with ExitStack() as stack:
+
+        def connect(*args: Any, **kwargs: Any) -> FakeClient:
+            return stack.enter_context(FakeClient(*args, **kwargs))
+
+        yield connect
+
+
+@pytest.fixture
+def mock_socket_factory(request: pytest.FixtureRequest) -> MockSockets:
+    """An autospecced socket, the factory that returns it, and one parent mock recording the
+    order of every call (``.parent.mock_calls``). Needs pytest-mock."""
+    mocker = _optional_fixture(request, "mocker", "pytest-mock")
+    from sockettest import mock_socket_factory
+
+    return mock_socket_factory(mocker)
+
+
+def _real_sockets_disabled() -> bool:
+    """pytest-socket's guard replaced :class:`socket.socket` for this test."""
+    return getattr(socket.socket, "__module__", "") == "pytest_socket"
+
+
+def _connections_restricted() -> bool:
+    """pytest-socket's ``allow_hosts`` guard is on: this is the loopback tier."""
+    return getattr(socket.socket.connect, "__module__", "") == "pytest_socket"
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("memory", marks=pytest.mark.memory),
+        pytest.param("loopback", marks=pytest.mark.loopback),
+    ]
+)
+def memory_or_loopback(request: pytest.FixtureRequest, leak_guard: LeakGuard) -> Transport:
+    """Runs the test twice: on a fresh in-memory network (``[memory]``, marked ``memory``) and
+    on real loopback sockets (``[loopback]``, marked ``loopback``). Build everything with
+    ``memory_or_loopback.socket_factory`` so that one test pins one behaviour on both.
+
+    Each case belongs to one tier: the loopback case is skipped where pytest-socket disables
+    real sockets, the memory case where it restricts them to allowed hosts (the loopback tier).
+    Run ``pytest -m memory --disable-socket`` with the fast tier and ``pytest -m loopback
+    --allow-hosts=127.0.0.1,::1`` with the loopback tier to run each case where it belongs.
+    """
+    from sockettest._transports import Transport
+
+    if request.param == "loopback" and _real_sockets_disabled():
+        pytest.skip("real sockets are disabled here: the loopback case runs in the loopback tier")
+    if request.param == "memory" and _connections_restricted():
+        pytest.skip("this is the loopback tier: the memory case runs where sockets are disabled")
+    chosen = Transport(request.param)
+    leak_guard.watch_sockets(chosen.open_sockets, chosen.close_all)
+    return chosen
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, object, object]:
+    # After every other teardown, pytest-socket's included: put back what a patch, or the
+    # guard it was layered over, may have left in the socket module (see sockettest._patch).
+    try:
+        return (yield)
+    finally:
+        from sockettest._patch import restore_after_test
+
+        restore_after_test()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "memory: the in-memory case of memory_or_loopback")
+    config.addinivalue_line("markers", "loopback: the loopback case of memory_or_loopback")

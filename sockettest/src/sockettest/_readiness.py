@@ -1,0 +1,91 @@
+"""Real readiness for in-memory sockets: a file descriptor kept in step with the socket.
+
+``select``, ``poll``, ``epoll`` and ``selectors`` ask the kernel about file descriptors, so an
+in-memory socket that is to work with them needs a real one whose readiness is the socket's. A
+pipe cannot do it (its read end is never writable) and neither can an eventfd (it cannot be
+neither readable nor writable). An ``AF_UNIX`` stream pair can show all four states:
+
+- *readable*: the far end has written a byte that the near end has not read;
+- *not writable*: the near end has filled its (smallest possible) send buffer towards the far
+  end, and the far end has not read it.
+
+The near end's descriptor is what :meth:`MemorySocket.fileno` returns. The pair is made with
+``_socket.socketpair()``, the C function under :func:`socket.socketpair`: a deliberate bypass
+of pytest-socket's guard, which replaces :class:`socket.socket` but not the C module, so that
+``select`` works in a test where real network sockets are disabled. It is an ``AF_UNIX`` pair
+inside this process: nothing leaves it. It is made lazily, on a socket's first ``fileno()``,
+so the many tests that never select pay nothing.
+
+Platforms: Linux, where the project's tests pin it. On macOS ``AF_UNIX`` pairs and ``select``
+behave the same way in the POSIX calls used here, but that is not tested by this project. On
+Windows ``_socket.socketpair`` does not exist (the stdlib emulates it with real TCP sockets,
+which pytest-socket blocks), so ``fileno()`` raises :class:`OSError` there.
+"""
+
+from __future__ import annotations
+
+import _socket
+import contextlib
+import errno
+import socket
+
+__all__ = ["ReadinessMirror"]
+
+_FILL = b"\0" * 4096
+
+
+class ReadinessMirror:
+    """An ``AF_UNIX`` pair whose near end is readable and writable exactly when told to be.
+
+    Raises:
+        OSError: ``ENOTSUP`` on a platform without ``_socket.socketpair`` (Windows).
+    """
+
+    __slots__ = ("_far", "_near", "readable", "writable")
+
+    def __init__(self) -> None:
+        make_pair = getattr(_socket, "socketpair", None)
+        if make_pair is None:
+            raise OSError(
+                errno.ENOTSUP,
+                "fileno() of an in-memory socket needs AF_UNIX socket pairs, which this "
+                "platform lacks: select and selectors are not supported on it",
+            )
+        self._near, self._far = make_pair(socket.AF_UNIX, socket.SOCK_STREAM)
+        for end in (self._near, self._far):
+            end.setblocking(False)
+        self._near.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1)  # the kernel's minimum
+        self.readable = False
+        self.writable = True
+
+    def fileno(self) -> int:
+        """The descriptor to hand to ``select``: the near end."""
+        return int(self._near.fileno())
+
+    def show(self, readable: bool, writable: bool) -> None:
+        """Make the near end readable and writable as given (a no-op when it already is)."""
+        if readable != self.readable:
+            if readable:
+                self._far.send(b"r")
+            else:
+                _drain(self._near)
+            self.readable = readable
+        if writable != self.writable:
+            if writable:
+                _drain(self._far)
+            else:
+                with contextlib.suppress(BlockingIOError):
+                    while True:
+                        self._near.send(_FILL)
+            self.writable = writable
+
+    def close(self) -> None:
+        """Close both ends; a selector that still has the descriptor then sees it go."""
+        self._near.close()
+        self._far.close()
+
+
+def _drain(end: _socket.socket) -> None:
+    with contextlib.suppress(BlockingIOError):
+        while end.recv(65536):
+            pass

@@ -1,0 +1,1266 @@
+"""The socket contract: one set of checks that a real socket passes, and so must a fake.
+
+A fake socket is only worth its speed if it behaves like the real thing where your code can
+tell. Each check here is a plain function that takes a socket factory (``factory(family, type)``,
+the hook through which code under test makes its sockets), makes its own sockets on
+``127.0.0.1``, and raises :class:`AssertionError` when the behaviour differs from a TCP socket on
+Linux. Run the same checks on :class:`socket.socket` over loopback and on your fake: a fake that
+passes them all is a *verified* fake. It is trio's ``check_two_way_stream`` idea, for the plain
+blocking socket API::
+
+    import pytest
+
+    from sockettest import MemoryNetwork
+    from sockettest.contract import CHECKS, check_id
+
+    @pytest.mark.parametrize("check", CHECKS, ids=check_id)
+    def test_contract(check):
+        network = MemoryNetwork()
+        check(network.socket_factory)
+        network.assert_all_closed()
+
+and the reference run, on real sockets over loopback::
+
+    @pytest.mark.parametrize("check", CHECKS, ids=check_id)
+    def test_contract_on_loopback(check):
+        check(socket.socket)
+
+For a quick verdict outside a test suite, :func:`check_socket_contract` runs them all, each on a
+fresh factory: ``check_socket_contract(lambda: MemoryNetwork().socket_factory)``.
+
+What the checks cover: addresses, connecting and accepting, byte streams, EOF and half-close,
+resets (``SO_LINGER``, unread data, data sent to a shut socket) and the errors that follow them,
+timeouts and non-blocking mode, non-blocking connect, readiness through :func:`select.select`
+and :mod:`selectors`, :meth:`~socket.socket.makefile`, ``recv_into`` and ``MSG_PEEK``, a full
+listen backlog, bounded send buffers, socket options, and a dual-stack IPv6 listener.
+
+Rules of this module:
+
+1. A check cleans up after itself, pass or fail: every socket it made is closed and every thread
+   it started is joined within :data:`JOIN_DEADLINE` (a thread still alive fails the check).
+2. A check never hangs: every socket it makes gets a timeout of :data:`TIMEOUT` seconds, so a
+   fake that forgets to wake a call fails with a message instead of stalling the suite.
+3. A check asserts only what Linux guarantees on loopback, never the timing or the exact way
+   bytes are split, so it passes on a loaded machine and fails on a fake that is wrong. Where
+   Linux needs a moment (a reset travelling back), a check polls with a deadline, never sleeps
+   a fixed time and asserts.
+4. No dependency beyond the standard library: not even pytest. The package imports nothing from
+   the code it tests.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import select
+import selectors
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from functools import partial
+from types import TracebackType
+from typing import Any, Literal, Protocol, TypeAlias, TypeVar, overload
+
+__all__ = [
+    "CHECKS",
+    "HOST",
+    "JOIN_DEADLINE",
+    "SHORT",
+    "TIMEOUT",
+    "Check",
+    "StreamSocket",
+    "StreamSocketFactory",
+    "check_id",
+    "check_socket_contract",
+    # the checks, in the order CHECKS runs them
+    "check_bind_port_zero_assigns_a_port",
+    "check_bind_address_in_use_fails",
+    "check_connect_refused_where_nothing_listens",
+    "check_accept_returns_connected_socket",
+    "check_bytes_arrive_in_order",
+    "check_recv_returns_at_most_bufsize",
+    "check_big_send_arrives_complete",
+    "check_blocked_recv_wakes_on_data",
+    "check_eof_after_peer_close",
+    "check_eof_after_peer_shut_wr_other_direction_works",
+    "check_own_shut_rd_gives_eof",
+    "check_send_after_shut_wr_raises_broken_pipe",
+    "check_send_to_closed_peer_fails",
+    "check_close_with_unread_data_resets_peer",
+    "check_recv_timeout_raises_timeout_error",
+    "check_accept_timeout_raises_timeout_error",
+    "check_zero_timeout_never_blocks",
+    "check_use_after_close_raises_ebadf",
+    "check_unconnected_socket_raises_enotconn",
+    "check_shutdown_wakes_blocked_recv",
+    "check_shutdown_wakes_blocked_accept",
+    "check_context_manager_closes",
+    "check_select_readable_on_data_and_eof",
+    "check_select_listener_readable_when_connection_pending",
+    "check_select_writable_until_send_path_full",
+    "check_selector_reports_read_and_write_readiness",
+    "check_non_blocking_calls_raise_blocking_io_error",
+    "check_non_blocking_connect_completes_when_writable",
+    "check_non_blocking_connect_refused_sets_so_error",
+    "check_makefile_rwb_round_trip",
+    "check_makefile_readline_across_odd_splits",
+    "check_makefile_text_mode_readline",
+    "check_makefile_keeps_socket_open_until_file_closed",
+    "check_makefile_unbuffered_write_goes_straight_through",
+    "check_recv_into_fills_buffer",
+    "check_recv_peek_does_not_consume",
+    "check_connect_times_out_when_backlog_full",
+    "check_linger_zero_close_resets_peer",
+    "check_reset_socket_is_not_connected_and_pipe_broken",
+    "check_data_to_shut_rdwr_socket_resets_connection",
+    "check_reset_after_peer_eof_reads_eof_and_breaks_pipe",
+    "check_closed_socket_zero_length_calls",
+    "check_settimeout_accepts_bool",
+    "check_connect_to_any_address_reaches_loopback",
+    "check_dual_stack_listener_accepts_ipv4",
+    "check_socket_type_and_buffer_options",
+    "check_send_buffer_is_bounded",
+]
+
+HOST = "127.0.0.1"
+"""Where every check binds and connects."""
+
+TIMEOUT = 2.0
+"""The timeout every socket a check makes gets: a broken fake fails within it, never hangs."""
+
+SHORT = 0.02
+"""The timeout of the checks that expect a timeout, and how long a check lets a thread block."""
+
+JOIN_DEADLINE = 2.0
+"""Seconds a check waits for each thread it started; a thread still alive fails the check."""
+
+_FILL_LIMIT = 64 << 20
+"""Bytes a check sends to a peer that never reads before it calls the send buffer unbounded."""
+
+_LINGER_RESET = struct.pack("ii", 1, 0)
+"""``SO_LINGER`` on, timeout 0: ``close`` then resets the connection instead of closing it."""
+
+_Address: TypeAlias = tuple[Any, ...]
+"""A socket address: ``(host, port)`` for IPv4, ``(host, port, flowinfo, scope_id)`` for IPv6."""
+
+_T = TypeVar("_T")
+
+
+class StreamSocket(Protocol):
+    """Every method the checks call on a socket: :class:`socket.socket` is one, and so must a
+    fake be. ``makefile`` lists only the modes the checks use."""
+
+    def __enter__(self) -> Any: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+        /,
+    ) -> Any: ...
+    def fileno(self) -> int: ...
+    def setsockopt(self, level: int, option: int, value: int | bytes, /) -> None: ...
+    def getsockopt(self, level: int, option: int, /) -> int: ...
+    def bind(self, address: _Address, /) -> None: ...
+    def listen(self, backlog: int, /) -> None: ...
+    def accept(self) -> tuple[StreamSocket, Any]: ...
+    def getsockname(self) -> Any: ...
+    def getpeername(self) -> Any: ...
+    def connect(self, address: _Address, /) -> None: ...
+    def connect_ex(self, address: _Address, /) -> int: ...
+    def settimeout(self, timeout: float | None, /) -> None: ...
+    def gettimeout(self) -> float | None: ...
+    def setblocking(self, flag: bool, /) -> None: ...
+    def recv(self, bufsize: int, flags: int = 0, /) -> bytes: ...
+    def recv_into(self, buffer: bytearray | memoryview, nbytes: int = 0, /) -> int: ...
+    def send(self, data: bytes, /) -> int: ...
+    def sendall(self, data: bytes, /) -> None: ...
+    # The overloads in typeshed's order: a class's overloads match a protocol's only in order.
+    @overload
+    def makefile(self, mode: Literal["wb"], /, buffering: Literal[0]) -> io.RawIOBase: ...
+    @overload
+    def makefile(self, mode: Literal["rwb"], /) -> io.BufferedIOBase: ...
+    @overload
+    def makefile(self, mode: Literal["rb"], /) -> io.BufferedIOBase: ...
+    @overload
+    def makefile(self, mode: Literal["r"], /, *, encoding: str) -> io.TextIOBase: ...
+    def shutdown(self, how: int, /) -> None: ...
+    def close(self) -> None: ...
+
+
+class StreamSocketFactory(Protocol):
+    """Makes a :class:`StreamSocket`, called as ``factory(family, socket.SOCK_STREAM)``."""
+
+    def __call__(self, family: int, type: int, /) -> StreamSocket: ...
+
+
+Check = Callable[[StreamSocketFactory], None]
+"""A contract check: takes a factory; returns if its sockets behave, else raises AssertionError."""
+
+
+class _Result:
+    """What a function run in a helper thread returned or raised."""
+
+    def __init__(self) -> None:
+        self.value: object = None
+        self.error: BaseException | None = None
+
+
+class _Harness:
+    """Makes a check's sockets and threads, and cleans up after it whatever happens."""
+
+    def __init__(self, factory: StreamSocketFactory, name: str) -> None:
+        self.factory = factory
+        self.name = name
+        self.sockets: list[StreamSocket] = []
+        self.threads: list[threading.Thread] = []
+
+    def socket(self, family: int = socket.AF_INET) -> StreamSocket:
+        sock = self.factory(family, socket.SOCK_STREAM)
+        self.sockets.append(sock)
+        sock.settimeout(TIMEOUT)
+        return sock
+
+    def listener(self, backlog: int = 8) -> tuple[StreamSocket, tuple[str, int]]:
+        sock = self.socket()
+        sock.bind((HOST, 0))
+        sock.listen(backlog)
+        host, port = sock.getsockname()[:2]
+        return sock, (host, port)
+
+    def accept(self, listener: StreamSocket) -> tuple[StreamSocket, Any]:
+        """``listener.accept()``; the accepted socket is cleaned up and gets :data:`TIMEOUT`."""
+        server, peer = _timely(listener.accept, "accept")
+        self.sockets.append(server)
+        server.settimeout(TIMEOUT)
+        return server, peer
+
+    def pair(self) -> tuple[StreamSocket, StreamSocket]:
+        """A connected (client, server) pair; the listener is closed at once."""
+        listener, address = self.listener()
+        client = self.socket()
+        client.connect(address)
+        server, _ = self.accept(listener)
+        listener.close()
+        return client, server
+
+    def thread(self, target: Callable[[], object], role: str) -> tuple[threading.Thread, _Result]:
+        result = _Result()
+
+        def run() -> None:
+            try:
+                result.value = target()
+            except BaseException as error:  # reported by the check that reads the result
+                result.error = error
+
+        thread = threading.Thread(target=run, name=f"contract-{self.name}-{role}", daemon=True)
+        self.threads.append(thread)
+        thread.start()
+        return thread, result
+
+    def join(self, thread: threading.Thread) -> None:
+        thread.join(JOIN_DEADLINE)
+        if thread.is_alive():
+            raise AssertionError(f"thread {thread.name} did not exit within {JOIN_DEADLINE} s")
+
+    def cleanup(self) -> None:
+        for sock in reversed(self.sockets):
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # wakes a thread still blocked on it
+            sock.close()
+        for thread in self.threads:
+            self.join(thread)
+
+
+@contextmanager
+def _harness(factory: StreamSocketFactory, name: str) -> Iterator[_Harness]:
+    harness = _Harness(factory, name)
+    try:
+        yield harness
+    finally:
+        harness.cleanup()
+
+
+def _expect(kind: type[BaseException], call: Callable[[], object], what: str) -> BaseException:
+    """Call ``call``; fail unless it raises ``kind``. Returns the exception."""
+    try:
+        value = call()
+    except kind as error:
+        return error
+    except Exception as error:
+        raise AssertionError(f"{what}: expected {kind.__name__}, got {error!r}") from error
+    raise AssertionError(f"{what}: expected {kind.__name__}, but it returned {value!r}")
+
+
+def _expect_errno(code: int, call: Callable[[], object], what: str) -> None:
+    error = _expect(OSError, call, what)
+    assert isinstance(error, OSError)
+    assert error.errno == code, f"{what}: expected errno {errno.errorcode[code]}, got {error!r}"
+
+
+def _expect_os_error(kind: type[OSError], code: int, call: Callable[[], object], what: str) -> None:
+    """Fail unless ``call`` raises ``kind`` with errno ``code``."""
+    error = _expect(kind, call, what)
+    assert isinstance(error, OSError)
+    assert error.errno == code, f"{what}: expected errno {errno.errorcode[code]}, got {error!r}"
+
+
+def _timely(call: Callable[[], _T], what: str) -> _T:
+    """``call()``, with a timeout turned into a failure that says what was awaited."""
+    try:
+        return call()
+    except TimeoutError:
+        raise AssertionError(f"{what}: timed out") from None
+
+
+def _recv(sock: StreamSocket, bufsize: int, what: str) -> bytes:
+    """``recv`` that turns a timeout into a failure that says what was awaited."""
+    try:
+        data = sock.recv(bufsize)
+    except TimeoutError:
+        raise AssertionError(f"{what}: recv timed out after {sock.gettimeout()} s") from None
+    assert len(data) <= bufsize, f"{what}: recv({bufsize}) returned {len(data)} bytes"
+    return data
+
+
+def _recv_exactly(sock: StreamSocket, size: int, what: str, bufsize: int = 4096) -> bytes:
+    chunks: list[bytes] = []
+    received = 0
+    while received < size:
+        data = _recv(sock, min(bufsize, size - received), what)
+        assert data, f"{what}: EOF after {received} of {size} bytes"
+        chunks.append(data)
+        received += len(data)
+    return b"".join(chunks)
+
+
+def _expect_eof(sock: StreamSocket, what: str) -> None:
+    data = _recv(sock, 1024, what)
+    assert data == b"", f"{what}: expected EOF (b''), got {data!r}"
+
+
+def _wait_until_blocked() -> None:
+    """Give a helper thread time to enter its blocking call. The check passes either way;
+    this only makes it likely that it tests a *blocked* call being woken."""
+    time.sleep(SHORT)
+
+
+def _readable(sock: StreamSocket, timeout: float) -> bool:
+    """Whether ``select`` reports ``sock`` readable within ``timeout`` seconds."""
+    readable, _, _ = select.select([sock], [], [], timeout)
+    return bool(readable)
+
+
+def _writable(sock: StreamSocket, timeout: float) -> bool:
+    """Whether ``select`` reports ``sock`` writable within ``timeout`` seconds."""
+    _, writable, _ = select.select([], [sock], [], timeout)
+    return bool(writable)
+
+
+def _send_until_blocked(sock: StreamSocket, what: str) -> int:
+    """Send on a non-blocking ``sock`` until BlockingIOError; return how many bytes it took.
+    Fails if it takes more than :data:`_FILL_LIMIT`: the send path is unbounded."""
+    chunk = bytes(65536)
+    sent = 0
+    while sent < _FILL_LIMIT:
+        try:
+            sent += sock.send(chunk)
+        except BlockingIOError:
+            return sent
+    raise AssertionError(f"{what}: {sent} bytes to a peer that never reads, and send never blocks")
+
+
+def _fill_send_path(sock: StreamSocket, writable: Callable[[], bool], what: str) -> int:
+    """Fill a non-blocking ``sock``'s send path until ``writable()`` says no; return the bytes
+    sent. Right after the first BlockingIOError Linux may still report writable while the
+    peer's receive window takes the last bytes; refilling closes it."""
+    sent = 0
+    for _ in range(5):
+        sent += _send_until_blocked(sock, what)
+        if not writable():
+            return sent
+    raise AssertionError(f"{what}: still writable after send blocked ({sent} bytes sent)")
+
+
+def _send_until_error(sock: StreamSocket, what: str) -> OSError:
+    """Send a byte at a time until a send fails, and return its error. Linux accepts sends
+    until the reset that the first one provokes comes back; on loopback that is at once, so
+    a few tries with short pauses suffice."""
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            sock.send(b"x")
+        except OSError as error:
+            return error
+        time.sleep(SHORT / 4)
+    raise AssertionError(f"{what}: send kept succeeding for {TIMEOUT} s")
+
+
+def _wait_until_reset(sock: StreamSocket, what: str) -> None:
+    """Wait until ``sock`` has taken its peer's reset: ``getpeername`` raises ENOTCONN (it does
+    not consume the pending error, as ``recv`` and ``send`` would)."""
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            sock.getpeername()
+        except OSError as error:
+            if error.errno != errno.ENOTCONN:
+                raise AssertionError(f"{what}: getpeername raised {error!r}") from error
+            return
+        time.sleep(SHORT / 4)
+    raise AssertionError(f"{what}: getpeername still answers {TIMEOUT} s after the reset")
+
+
+def _linger_reset(sock: StreamSocket) -> None:
+    """Close ``sock`` with ``SO_LINGER`` (1, 0): the connection is reset, not closed."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
+    sock.close()
+
+
+# The checks ------------------------------------------------------------------------------------
+
+
+def check_bind_port_zero_assigns_a_port(factory: StreamSocketFactory) -> None:
+    """``bind((host, 0))`` picks a real port, which ``getsockname()`` reports."""
+    with _harness(factory, "bind_port_zero") as h:
+        sock = h.socket()
+        assert sock.getsockname()[1] == 0, "an unbound socket's port should be 0"
+        sock.bind((HOST, 0))
+        host, port = sock.getsockname()[:2]
+        assert host == HOST, f"bound to {HOST}, getsockname() says {host!r}"
+        assert 0 < port < 65536, f"bind to port 0 gave port {port!r}"
+
+
+def check_bind_address_in_use_fails(factory: StreamSocketFactory) -> None:
+    """Binding the address a listener holds raises ``EADDRINUSE``, even with SO_REUSEADDR."""
+    with _harness(factory, "bind_in_use") as h:
+        _, address = h.listener()
+        second = h.socket()
+        second.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        _expect_errno(errno.EADDRINUSE, lambda: second.bind(address), "bind to a used address")
+
+
+def check_connect_refused_where_nothing_listens(factory: StreamSocketFactory) -> None:
+    """``connect`` to a bound port with no listener raises ConnectionRefusedError."""
+    with _harness(factory, "refused") as h:
+        bound = h.socket()
+        bound.bind((HOST, 0))  # holds the port so nothing else can listen there
+        client = h.socket()
+        _expect(
+            ConnectionRefusedError,
+            lambda: client.connect(bound.getsockname()),
+            "connect where nothing listens",
+        )
+
+
+def check_accept_returns_connected_socket(factory: StreamSocketFactory) -> None:
+    """``accept`` returns a connected socket and the client's address; both ends agree on the
+    addresses; the accepted socket blocks (timeout ``None``) whatever the listener's timeout."""
+    with _harness(factory, "accept") as h:
+        listener, address = h.listener()
+        client = h.socket()
+        client.connect(address)
+        server, peer = listener.accept()
+        h.sockets.append(server)
+        assert peer[:2] == client.getsockname()[:2], (
+            f"accept() says the peer is {peer!r}, the client is {client.getsockname()!r}"
+        )
+        assert server.getpeername()[:2] == client.getsockname()[:2]
+        assert client.getpeername()[:2] == address
+        assert server.getsockname()[:2] == address
+        assert server.gettimeout() is None, (
+            f"an accepted socket should block, its timeout is {server.gettimeout()!r}"
+        )
+        server.settimeout(TIMEOUT)
+        client.sendall(b"ping")
+        assert _recv_exactly(server, 4, "accepted socket") == b"ping"
+
+
+def check_bytes_arrive_in_order(factory: StreamSocketFactory) -> None:
+    """Many small sends arrive complete and in order, in both directions."""
+    with _harness(factory, "order") as h:
+        client, server = h.pair()
+        messages = [f"message {i}\n".encode() for i in range(50)]
+        expected = b"".join(messages)
+        for sender, receiver in ((client, server), (server, client)):
+            for message in messages:
+                sender.sendall(message)
+            received = _recv_exactly(receiver, len(expected), "ordered bytes", bufsize=100)
+            assert received == expected, "bytes arrived out of order or changed"
+
+
+def check_recv_returns_at_most_bufsize(factory: StreamSocketFactory) -> None:
+    """``recv(n)`` never returns more than ``n`` bytes, and what it leaves stays for the next."""
+    with _harness(factory, "partial_reads") as h:
+        client, server = h.pair()
+        client.sendall(b"abcdefghij" * 10)
+        assert _recv(server, 1, "recv(1)") == b"a"
+        assert _recv(server, 3, "recv(3)") == b"bcd"
+        rest = _recv_exactly(server, 96, "the rest", bufsize=7)
+        assert rest == (b"abcdefghij" * 10)[4:]
+
+
+def check_big_send_arrives_complete(factory: StreamSocketFactory) -> None:
+    """A ``sendall`` far bigger than any ``recv`` arrives complete, across many reads."""
+    data = bytes(range(256)) * 1024  # 256 KiB: may exceed the kernel's buffers, so a thread
+    with _harness(factory, "big_send") as h:
+        client, server = h.pair()
+        thread, result = h.thread(lambda: client.sendall(data), "sender")
+        received = _recv_exactly(server, len(data), "big send", bufsize=65536)
+        h.join(thread)
+        assert result.error is None, f"sendall failed: {result.error!r}"
+        assert received == data, "a big send arrived changed"
+
+
+def check_blocked_recv_wakes_on_data(factory: StreamSocketFactory) -> None:
+    """A ``recv`` blocked in another thread returns the data as soon as it is sent."""
+    with _harness(factory, "wake_on_data") as h:
+        client, server = h.pair()
+        thread, result = h.thread(lambda: server.recv(100), "reader")
+        _wait_until_blocked()
+        client.sendall(b"hello")
+        h.join(thread)
+        assert result.error is None, f"blocked recv failed: {result.error!r}"
+        assert result.value == b"hello", f"blocked recv returned {result.value!r}"
+
+
+def check_eof_after_peer_close(factory: StreamSocketFactory) -> None:
+    """After the peer closes, ``recv`` returns what it sent, then ``b""``, and ``b""`` again."""
+    with _harness(factory, "eof_after_close") as h:
+        client, server = h.pair()
+        client.sendall(b"last words")
+        client.close()
+        assert _recv_exactly(server, 10, "data before close") == b"last words"
+        _expect_eof(server, "recv after the peer closed")
+        _expect_eof(server, "a second recv after the peer closed")
+
+
+def check_eof_after_peer_shut_wr_other_direction_works(factory: StreamSocketFactory) -> None:
+    """Half-close: after the peer's ``shutdown(SHUT_WR)`` this side reads EOF, and can still
+    send to the peer, which can still read."""
+    with _harness(factory, "half_close") as h:
+        client, server = h.pair()
+        client.sendall(b"request")
+        client.shutdown(socket.SHUT_WR)
+        assert _recv_exactly(server, 7, "data before SHUT_WR") == b"request"
+        _expect_eof(server, "recv after the peer's SHUT_WR")
+        server.sendall(b"response")
+        assert _recv_exactly(client, 8, "the other direction after SHUT_WR") == b"response"
+        server.close()
+        _expect_eof(client, "recv after the peer closed")
+
+
+def check_own_shut_rd_gives_eof(factory: StreamSocketFactory) -> None:
+    """After this socket's ``shutdown(SHUT_RD)``, ``recv`` with nothing pending returns ``b""``
+    at once, and sending still works."""
+    with _harness(factory, "shut_rd") as h:
+        client, server = h.pair()
+        server.shutdown(socket.SHUT_RD)
+        _expect_eof(server, "recv after own SHUT_RD")
+        server.sendall(b"still sending")
+        assert _recv_exactly(client, 13, "send after own SHUT_RD") == b"still sending"
+
+
+def check_send_after_shut_wr_raises_broken_pipe(factory: StreamSocketFactory) -> None:
+    """After this socket's ``shutdown(SHUT_WR)``, ``send`` raises BrokenPipeError."""
+    with _harness(factory, "send_after_shut_wr") as h:
+        client, _ = h.pair()
+        client.shutdown(socket.SHUT_WR)
+        _expect(BrokenPipeError, lambda: client.send(b"x"), "send after own SHUT_WR")
+        _expect(BrokenPipeError, lambda: client.sendall(b"x"), "sendall after own SHUT_WR")
+
+
+def check_send_to_closed_peer_fails(factory: StreamSocketFactory) -> None:
+    """Sending to a peer that closed fails with BrokenPipeError or ConnectionResetError within a
+    few sends (Linux takes the first one, then learns of the close)."""
+    with _harness(factory, "send_to_closed_peer") as h:
+        client, server = h.pair()
+        server.close()
+        for _ in range(20):
+            try:
+                client.send(b"x")
+            except (BrokenPipeError, ConnectionResetError):
+                return
+            time.sleep(SHORT / 4)
+        raise AssertionError("send to a closed peer kept succeeding")
+
+
+def check_close_with_unread_data_resets_peer(factory: StreamSocketFactory) -> None:
+    """Closing with unread data resets the connection: the peer first reads what was sent to it,
+    then gets ConnectionResetError, then EOF."""
+    with _harness(factory, "close_unread") as h:
+        client, server = h.pair()
+        server.sendall(b"goodbye")
+        client.sendall(b"never read")
+        _ = _recv_exactly(server, 1, "a byte, so the rest has surely arrived")
+        server.close()
+        assert _recv_exactly(client, 7, "data sent before the reset") == b"goodbye"
+        _expect(ConnectionResetError, lambda: client.recv(100), "recv after the peer's reset")
+        _expect_eof(client, "recv after the reset was reported")
+
+
+def check_recv_timeout_raises_timeout_error(factory: StreamSocketFactory) -> None:
+    """With a timeout and no data, ``recv`` raises TimeoutError after about that long; the
+    socket still works afterwards."""
+    with _harness(factory, "recv_timeout") as h:
+        client, server = h.pair()
+        server.settimeout(SHORT)
+        started = time.monotonic()
+        _expect(TimeoutError, lambda: server.recv(100), "recv with a timeout and no data")
+        waited = time.monotonic() - started
+        assert waited >= SHORT * 0.5, f"timed out after {waited:.3f} s, not {SHORT} s"
+        server.settimeout(TIMEOUT)
+        client.sendall(b"late")
+        assert _recv_exactly(server, 4, "recv after a timeout") == b"late"
+
+
+def check_accept_timeout_raises_timeout_error(factory: StreamSocketFactory) -> None:
+    """With a timeout and no connection, ``accept`` raises TimeoutError."""
+    with _harness(factory, "accept_timeout") as h:
+        listener, _ = h.listener()
+        listener.settimeout(SHORT)
+        _expect(TimeoutError, listener.accept, "accept with a timeout and no connection")
+
+
+def check_zero_timeout_never_blocks(factory: StreamSocketFactory) -> None:
+    """With timeout 0, ``recv`` and ``accept`` that would block raise BlockingIOError."""
+    with _harness(factory, "zero_timeout") as h:
+        client, server = h.pair()
+        server.settimeout(0)
+        _expect(BlockingIOError, lambda: server.recv(10), "recv with timeout 0 and no data")
+        listener, _ = h.listener()
+        listener.settimeout(0)
+        _expect(BlockingIOError, listener.accept, "accept with timeout 0 and no connection")
+        client.sendall(b"now")
+        server.settimeout(TIMEOUT)
+        assert _recv_exactly(server, 3, "recv once data is there") == b"now"
+
+
+def check_use_after_close_raises_ebadf(factory: StreamSocketFactory) -> None:
+    """After ``close``, every call raises OSError ``EBADF``; a second ``close`` is harmless."""
+    with _harness(factory, "use_after_close") as h:
+        client, _ = h.pair()
+        client.close()
+        client.close()
+        calls: dict[str, Callable[[], object]] = {
+            "recv": lambda: client.recv(1),
+            "send": lambda: client.send(b"x"),
+            "sendall": lambda: client.sendall(b"x"),
+            "getsockname": client.getsockname,
+            "settimeout": lambda: client.settimeout(1.0),
+            "shutdown": lambda: client.shutdown(socket.SHUT_RDWR),
+        }
+        for name, call in calls.items():
+            _expect_errno(errno.EBADF, call, f"{name} after close")
+
+
+def check_unconnected_socket_raises_enotconn(factory: StreamSocketFactory) -> None:
+    """On a socket never connected, ``shutdown``, ``recv`` and ``getpeername`` raise
+    ``ENOTCONN``."""
+    with _harness(factory, "not_connected") as h:
+        # A fresh socket for each call: on Linux a failed shutdown still marks the socket shut.
+        calls: dict[str, Callable[[StreamSocket], object]] = {
+            "shutdown": lambda sock: sock.shutdown(socket.SHUT_RDWR),
+            "recv": lambda sock: sock.recv(1),
+            "getpeername": lambda sock: sock.getpeername(),
+        }
+        for name, call in calls.items():
+            _expect_errno(
+                errno.ENOTCONN, partial(call, h.socket()), f"{name} on an unconnected socket"
+            )
+
+
+def check_shutdown_wakes_blocked_recv(factory: StreamSocketFactory) -> None:
+    """``shutdown(SHUT_RDWR)`` from another thread wakes a ``recv`` blocked with no timeout,
+    which returns ``b""``: how the server stops its reader threads."""
+    with _harness(factory, "shutdown_wakes_recv") as h:
+        _, server = h.pair()
+        server.settimeout(None)
+        thread, result = h.thread(lambda: server.recv(100), "reader")
+        _wait_until_blocked()
+        server.shutdown(socket.SHUT_RDWR)
+        h.join(thread)
+        assert result.error is None, f"the woken recv raised {result.error!r}"
+        assert result.value == b"", f"the woken recv returned {result.value!r}, not b''"
+
+
+def check_shutdown_wakes_blocked_accept(factory: StreamSocketFactory) -> None:
+    """``shutdown(SHUT_RDWR)`` from another thread wakes an ``accept`` blocked with no timeout,
+    which raises OSError: how the server stops its accept loop."""
+    with _harness(factory, "shutdown_wakes_accept") as h:
+        listener, _ = h.listener()
+        listener.settimeout(None)
+        thread, result = h.thread(listener.accept, "acceptor")
+        _wait_until_blocked()
+        listener.shutdown(socket.SHUT_RDWR)
+        h.join(thread)
+        assert isinstance(result.error, OSError), (
+            f"the woken accept should raise OSError; it gave {result.error or result.value!r}"
+        )
+
+
+def check_context_manager_closes(factory: StreamSocketFactory) -> None:
+    """``with sock:`` closes the socket on exit: the peer sees EOF."""
+    with _harness(factory, "context_manager") as h:
+        client, server = h.pair()
+        with client:
+            client.sendall(b"bye")
+        _expect_errno(errno.EBADF, client.getsockname, "getsockname after the with block")
+        assert _recv_exactly(server, 3, "data sent in the with block") == b"bye"
+        _expect_eof(server, "recv after the with block closed the peer")
+
+
+# Readiness -------------------------------------------------------------------------------------
+
+
+def check_select_readable_on_data_and_eof(factory: StreamSocketFactory) -> None:
+    """``select`` reports a connected socket readable only when ``recv`` would not block: not
+    with no data, yes once data arrives, no again once it is read, and yes at EOF (for good)."""
+    with _harness(factory, "select_readable") as h:
+        client, server = h.pair()
+        assert not _readable(server, 0), "a connected socket with no data is readable"
+        client.sendall(b"x")
+        assert _readable(server, TIMEOUT), "data was sent, but the socket never became readable"
+        assert _recv_exactly(server, 1, "recv once readable") == b"x"
+        assert not _readable(server, 0), "still readable after its only data was read"
+        client.close()
+        assert _readable(server, TIMEOUT), "the peer closed, but the socket never became readable"
+        _expect_eof(server, "recv once readable at EOF")
+        assert _readable(server, 0), "a socket at EOF stopped being readable after reading b''"
+
+
+def check_select_listener_readable_when_connection_pending(factory: StreamSocketFactory) -> None:
+    """``select`` reports a listener readable when a connection waits to be accepted, and not
+    before or after."""
+    with _harness(factory, "select_listener") as h:
+        listener, address = h.listener()
+        assert not _readable(listener, 0), "a listener with no pending connection is readable"
+        client = h.socket()
+        client.connect(address)
+        assert _readable(listener, TIMEOUT), "a connection is pending, the listener not readable"
+        h.accept(listener)
+        assert not _readable(listener, 0), "readable after its only connection was accepted"
+
+
+def check_select_writable_until_send_path_full(factory: StreamSocketFactory) -> None:
+    """A fresh connected socket is writable; once non-blocking sends to a peer that does not
+    read fill the send path (BlockingIOError), it is not; once the peer reads it all, it is."""
+    with _harness(factory, "select_writable") as h:
+        client, server = h.pair()
+        assert _writable(client, TIMEOUT), "a fresh connected socket is not writable"
+        client.setblocking(False)
+        sent = _fill_send_path(client, partial(_writable, client, 0), "filling the send path")
+        _recv_exactly(server, sent, "the peer reads all that was sent", bufsize=1 << 18)
+        assert _writable(client, TIMEOUT), "not writable again after the peer read everything"
+
+
+def check_selector_reports_read_and_write_readiness(factory: StreamSocketFactory) -> None:
+    """:class:`selectors.DefaultSelector` sees the same readiness: read when data arrives (not
+    before), write on a connected socket, and nothing once the send path is full."""
+    with _harness(factory, "selector") as h, selectors.DefaultSelector() as selector:
+        client, server = h.pair()
+
+        def ready() -> list[tuple[object, int]]:
+            return [(key.fileobj, events) for key, events in selector.select(0)]
+
+        selector.register(server, selectors.EVENT_READ)
+        assert ready() == [], "selector: a socket with no data is ready to read"
+        client.sendall(b"x")
+        events = [(key.fileobj, mask) for key, mask in selector.select(TIMEOUT)]
+        assert events == [(server, selectors.EVENT_READ)], f"selector after data: {events!r}"
+        selector.unregister(server)
+
+        selector.register(client, selectors.EVENT_WRITE)
+        events = [(key.fileobj, mask) for key, mask in selector.select(TIMEOUT)]
+        assert events == [(client, selectors.EVENT_WRITE)], f"selector, writable: {events!r}"
+        client.setblocking(False)
+        sent = _fill_send_path(client, lambda: bool(ready()), "selector, filling the send path")
+        _recv_exactly(server, sent, "the peer reads all that was sent", bufsize=1 << 18)
+        events = [(key.fileobj, mask) for key, mask in selector.select(TIMEOUT)]
+        assert events == [(client, selectors.EVENT_WRITE)], f"selector, drained: {events!r}"
+        selector.unregister(client)
+
+
+# Non-blocking mode -----------------------------------------------------------------------------
+
+
+def check_non_blocking_calls_raise_blocking_io_error(factory: StreamSocketFactory) -> None:
+    """After ``setblocking(False)`` (timeout 0.0), ``recv`` with no data, ``accept`` with no
+    connection and ``send`` on a full buffer raise BlockingIOError; ``settimeout(0)`` is the
+    same; ``setblocking(True)`` gives timeout ``None``."""
+    with _harness(factory, "non_blocking") as h:
+        client, server = h.pair()
+        listener, _ = h.listener()
+        for sock in (client, server, listener):
+            sock.setblocking(False)
+            assert sock.gettimeout() == 0.0, f"setblocking(False): timeout {sock.gettimeout()!r}"
+        _expect(BlockingIOError, lambda: server.recv(10), "non-blocking recv with no data")
+        _expect(BlockingIOError, listener.accept, "non-blocking accept with no connection")
+        _send_until_blocked(client, "non-blocking sends to a peer that never reads")
+        _expect(BlockingIOError, lambda: client.send(b"x"), "non-blocking send, buffer full")
+        client.setblocking(True)
+        assert client.gettimeout() is None, f"setblocking(True): timeout {client.gettimeout()!r}"
+        client.settimeout(0)
+        _expect(BlockingIOError, lambda: client.send(b"x"), "send with timeout 0, buffer full")
+        _expect(BlockingIOError, lambda: client.sendall(b"x"), "sendall, timeout 0, buffer full")
+
+
+def check_non_blocking_connect_completes_when_writable(factory: StreamSocketFactory) -> None:
+    """A non-blocking ``connect`` raises BlockingIOError ``EINPROGRESS`` (``connect_ex`` returns
+    it); the socket turns writable with ``SO_ERROR`` 0, and then it is connected."""
+    with _harness(factory, "non_blocking_connect") as h:
+        listener, address = h.listener()
+        client = h.socket()
+        client.setblocking(False)
+        _expect_os_error(
+            BlockingIOError, errno.EINPROGRESS, lambda: client.connect(address), "connect"
+        )
+        assert _writable(client, TIMEOUT), "a non-blocking connect never became writable"
+        error = client.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        assert error == 0, f"SO_ERROR after a connect that succeeded: {error!r}"
+        client.settimeout(TIMEOUT)
+        server, _ = h.accept(listener)
+        assert client.getpeername()[:2] == address
+        client.sendall(b"hello")
+        assert _recv_exactly(server, 5, "data after a non-blocking connect") == b"hello"
+
+        second = h.socket()
+        second.setblocking(False)
+        code = second.connect_ex(address)
+        assert code == errno.EINPROGRESS, f"non-blocking connect_ex returned {code!r}"
+        assert _writable(second, TIMEOUT), "a non-blocking connect_ex never became writable"
+        assert second.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0
+
+
+def check_non_blocking_connect_refused_sets_so_error(factory: StreamSocketFactory) -> None:
+    """A non-blocking ``connect`` where nothing listens still raises ``EINPROGRESS``; the
+    socket turns writable with ``SO_ERROR`` ``ECONNREFUSED``, which reading clears."""
+    with _harness(factory, "non_blocking_refused") as h:
+        bound = h.socket()
+        bound.bind((HOST, 0))  # holds the port so nothing else can listen there
+        client = h.socket()
+        client.setblocking(False)
+        _expect_os_error(
+            BlockingIOError,
+            errno.EINPROGRESS,
+            lambda: client.connect(bound.getsockname()),
+            "non-blocking connect where nothing listens",
+        )
+        assert _writable(client, TIMEOUT), "a refused non-blocking connect never became writable"
+        error = client.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        assert error == errno.ECONNREFUSED, f"SO_ERROR after a refused connect: {error!r}"
+        error = client.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        assert error == 0, f"SO_ERROR read a second time: {error!r}, not 0"
+
+
+# makefile --------------------------------------------------------------------------------------
+
+
+def check_makefile_rwb_round_trip(factory: StreamSocketFactory) -> None:
+    """``makefile("rwb")``: written bytes reach the peer after ``flush``; ``readline`` reads
+    the peer's reply."""
+    with _harness(factory, "makefile_rwb") as h:
+        client, server = h.pair()
+        with client.makefile("rwb") as file:
+            file.write(b"ping\n")
+            file.flush()
+            assert _recv_exactly(server, 5, "bytes written and flushed") == b"ping\n"
+            server.sendall(b"pong\n")
+            line = _timely(file.readline, "makefile readline")
+            assert line == b"pong\n", f"makefile readline returned {line!r}"
+
+
+def check_makefile_readline_across_odd_splits(factory: StreamSocketFactory) -> None:
+    """``makefile("rb").readline`` joins lines sent in pieces that split them anywhere; at EOF
+    it returns the unterminated last line, then ``b""``."""
+    with _harness(factory, "makefile_readline") as h:
+        client, server = h.pair()
+        for piece in (b"fi", b"rst\nsec", b"ond\nthi", b"rd"):
+            server.sendall(piece)
+        server.close()
+        with client.makefile("rb") as file:
+            lines = [_timely(file.readline, "makefile readline") for _ in range(4)]
+        assert lines == [b"first\n", b"second\n", b"third", b""], f"readline gave {lines!r}"
+
+
+def check_makefile_text_mode_readline(factory: StreamSocketFactory) -> None:
+    """``makefile("r", encoding="utf-8")`` decodes lines, even where a piece splits a
+    multi-byte character; at EOF ``readline`` returns ``""``."""
+    with _harness(factory, "makefile_text") as h:
+        client, server = h.pair()
+        data = "héllo wörld\nzweite Zeile\n".encode()
+        for piece in (data[:2], data[2:9], data[9:]):  # data[:2] ends inside "é"
+            server.sendall(piece)
+        server.close()
+        with client.makefile("r", encoding="utf-8") as file:
+            lines = [_timely(file.readline, "text readline") for _ in range(3)]
+        assert lines == ["héllo wörld\n", "zweite Zeile\n", ""], f"readline gave {lines!r}"
+
+
+def check_makefile_keeps_socket_open_until_file_closed(factory: StreamSocketFactory) -> None:
+    """Closing a socket that has a file open (``makefile``) leaves the connection open: the
+    file still reads and writes, and the peer sees EOF only once the file is closed too."""
+    with _harness(factory, "makefile_refs") as h:
+        client, server = h.pair()
+        with client.makefile("rwb") as file:
+            client.close()
+            file.write(b"still open\n")
+            file.flush()
+            assert _recv_exactly(server, 11, "written after sock.close()") == b"still open\n"
+            server.settimeout(0)
+            _expect(BlockingIOError, lambda: server.recv(1), "peer recv before the file closed")
+            server.settimeout(TIMEOUT)
+            server.sendall(b"line\n")
+            line = _timely(file.readline, "readline after sock.close()")
+            assert line == b"line\n", f"readline after sock.close() returned {line!r}"
+            file.close()
+            _expect_eof(server, "recv once the socket and its file are both closed")
+
+
+def check_makefile_unbuffered_write_goes_straight_through(factory: StreamSocketFactory) -> None:
+    """``makefile("wb", buffering=0)`` is unbuffered: ``write`` sends at once, no flush."""
+    with _harness(factory, "makefile_unbuffered") as h:
+        client, server = h.pair()
+        with client.makefile("wb", buffering=0) as file:
+            written = file.write(b"raw")
+            assert written == 3, f"unbuffered write of 3 bytes returned {written!r}"
+            assert _recv_exactly(server, 3, "unbuffered write, not flushed") == b"raw"
+
+
+# recv variants ---------------------------------------------------------------------------------
+
+
+def check_recv_into_fills_buffer(factory: StreamSocketFactory) -> None:
+    """``recv_into(buffer)`` and ``recv_into(memoryview, nbytes)`` fill the buffer from its
+    start, at most ``nbytes`` (default: its length), return the count, leave the rest alone."""
+    with _harness(factory, "recv_into") as h:
+        client, server = h.pair()
+        client.sendall(b"abcdefXY")
+        buffer = bytearray(10)
+        received = 0
+        while received < 6:
+            view = memoryview(buffer)[received:]
+            count = _timely(partial(server.recv_into, view, 6 - received), "recv_into")
+            assert 0 < count <= 6 - received, f"recv_into(view, {6 - received}) gave {count!r}"
+            received += count
+        assert buffer == b"abcdef\0\0\0\0", f"recv_into(memoryview, nbytes) filled {buffer!r}"
+        whole = bytearray(100)
+        count = _timely(partial(server.recv_into, whole), "recv_into")
+        assert 0 < count <= 2, f"recv_into(bytearray(100)) with 2 bytes waiting gave {count!r}"
+        assert whole[:count] == b"XY"[:count], f"recv_into filled {bytes(whole[:count])!r}"
+        assert whole[count:] == bytes(100 - count), "recv_into wrote past what it received"
+
+
+def check_recv_peek_does_not_consume(factory: StreamSocketFactory) -> None:
+    """``recv(n, MSG_PEEK)`` returns the data waiting without consuming it."""
+    with _harness(factory, "recv_peek") as h:
+        client, server = h.pair()
+        client.sendall(b"peekaboo")
+        peeked = _timely(partial(server.recv, 8, socket.MSG_PEEK), "recv with MSG_PEEK")
+        assert peeked, "recv(8, MSG_PEEK) returned b'' with data waiting"
+        assert b"peekaboo".startswith(peeked), f"recv(8, MSG_PEEK) returned {peeked!r}"
+        again = _timely(partial(server.recv, 8, socket.MSG_PEEK), "recv with MSG_PEEK")
+        assert b"peekaboo".startswith(again), f"a second peek returned {again!r}"
+        assert len(again) >= len(peeked), f"a second peek returned less: {again!r}"
+        assert _recv_exactly(server, 8, "recv after peeking") == b"peekaboo"
+
+
+# Connecting ------------------------------------------------------------------------------------
+
+
+def check_connect_times_out_when_backlog_full(factory: StreamSocketFactory) -> None:
+    """A listener that never accepts fills its backlog (``listen(0)`` holds one connection on
+    Linux); a blocking ``connect`` with a timeout to it then raises TimeoutError: Linux drops
+    the SYN rather than refuse it."""
+    with _harness(factory, "backlog_full") as h:
+        _, address = h.listener(backlog=0)  # never accepts
+        for attempt in range(8):
+            client = h.socket()
+            client.settimeout(SHORT)
+            try:
+                client.connect(address)
+            except TimeoutError:
+                return
+            except OSError as error:
+                raise AssertionError(
+                    f"connect {attempt + 1} to a full backlog: expected TimeoutError, got {error!r}"
+                ) from error
+        raise AssertionError("8 connects to a listen(0) that never accepts all succeeded")
+
+
+def check_connect_to_any_address_reaches_loopback(factory: StreamSocketFactory) -> None:
+    """``connect(("0.0.0.0", port))`` means this host: it reaches a listener on 127.0.0.1,
+    and the peer name is ``("127.0.0.1", port)``."""
+    with _harness(factory, "connect_any") as h:
+        listener, (_, port) = h.listener()
+        client = h.socket()
+        client.connect(("0.0.0.0", port))
+        server, _ = h.accept(listener)
+        assert client.getpeername()[:2] == (HOST, port), f"peer is {client.getpeername()!r}"
+        assert server.getpeername()[:2] == client.getsockname()[:2]
+        client.sendall(b"hi")
+        assert _recv_exactly(server, 2, "data after connecting to 0.0.0.0") == b"hi"
+
+
+def check_dual_stack_listener_accepts_ipv4(factory: StreamSocketFactory) -> None:
+    """An IPv6 listener on ``::`` accepts IPv4 clients (``IPV6_V6ONLY`` is 0 by default, the
+    ``net.ipv6.bindv6only`` default); the peer shows as ``("::ffff:127.0.0.1", port, 0, 0)``.
+    With ``IPV6_V6ONLY`` 1 set before ``bind``, an IPv4 client is refused."""
+    with _harness(factory, "dual_stack") as h:
+        try:
+            listener = h.socket(socket.AF_INET6)
+            listener.bind(("::", 0))
+        except OSError as error:
+            if error.errno in (errno.EAFNOSUPPORT, errno.EADDRNOTAVAIL, errno.EPROTONOSUPPORT):
+                return  # no IPv6 on this host: there is nothing to check
+            raise
+        v6only = listener.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY)
+        assert v6only == 0, f"IPV6_V6ONLY of a fresh IPv6 socket: {v6only!r}"
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        client = h.socket()
+        client.connect((HOST, port))
+        server, peer = h.accept(listener)
+        expected = ("::ffff:127.0.0.1", client.getsockname()[1], 0, 0)
+        assert tuple(peer) == expected, f"accept() on a dual-stack listener gave {peer!r}"
+        assert client.getpeername()[:2] == (HOST, port)
+        client.sendall(b"v4")
+        assert _recv_exactly(server, 2, "IPv4 data on an IPv6 socket") == b"v4"
+
+        only6 = h.socket(socket.AF_INET6)
+        only6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        only6.bind(("::", 0))
+        only6.listen(8)
+        assert only6.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY) == 1
+        ipv4 = h.socket()
+        _expect(
+            ConnectionRefusedError,
+            lambda: ipv4.connect((HOST, only6.getsockname()[1])),
+            "IPv4 connect to an IPV6_V6ONLY listener",
+        )
+
+
+# Resets and what follows them ------------------------------------------------------------------
+
+
+def check_linger_zero_close_resets_peer(factory: StreamSocketFactory) -> None:
+    """Closing with ``SO_LINGER`` (1, 0) resets the connection: the peer reads the bytes already
+    delivered to it, then gets ConnectionResetError, then EOF."""
+    with _harness(factory, "linger_reset") as h:
+        client, server = h.pair()
+        client.sendall(b"hello")
+        assert _readable(server, TIMEOUT), "the data never reached the peer"
+        _linger_reset(client)
+        assert _recv_exactly(server, 5, "data delivered before the reset") == b"hello"
+        _expect(ConnectionResetError, lambda: server.recv(100), "recv after a linger reset")
+        _expect_eof(server, "recv after the reset was reported")
+
+
+def check_reset_socket_is_not_connected_and_pipe_broken(factory: StreamSocketFactory) -> None:
+    """After a reset, ``getpeername`` raises ``ENOTCONN``; the first ``send`` or ``recv``
+    reports the reset (ConnectionResetError), and every later ``send`` raises BrokenPipeError
+    (``EPIPE``) while ``recv`` returns ``b""``. Both for a peer that closed with unread data and
+    for a linger reset."""
+    with _harness(factory, "after_reset") as h:
+        # A peer that closes with unread data resets; nothing was sent to the client, so it
+        # turns readable only when the reset arrives.
+        client, server = h.pair()
+        client.sendall(b"unread")
+        assert _readable(server, TIMEOUT), "the data never reached the peer"
+        server.close()
+        assert _readable(client, TIMEOUT), "a reset socket never became readable"
+        _expect_os_error(OSError, errno.ENOTCONN, client.getpeername, "getpeername after reset")
+        _expect(ConnectionResetError, lambda: client.send(b"x"), "the first send after a reset")
+        _expect_os_error(BrokenPipeError, errno.EPIPE, lambda: client.send(b"x"), "send again")
+        _expect_os_error(BrokenPipeError, errno.EPIPE, lambda: client.sendall(b"x"), "sendall")
+        _expect_eof(client, "recv after the reset was reported")
+        _expect_os_error(OSError, errno.ENOTCONN, client.getpeername, "getpeername, later")
+
+        client, server = h.pair()
+        _linger_reset(server)
+        _expect(ConnectionResetError, lambda: client.recv(100), "recv after a linger reset")
+        _expect_os_error(OSError, errno.ENOTCONN, client.getpeername, "getpeername after reset")
+        _expect_os_error(BrokenPipeError, errno.EPIPE, lambda: client.send(b"x"), "send")
+        _expect_os_error(BrokenPipeError, errno.EPIPE, lambda: client.sendall(b"x"), "sendall")
+        _expect_eof(client, "recv after the reset was reported")
+
+
+def check_data_to_shut_rdwr_socket_resets_connection(factory: StreamSocketFactory) -> None:
+    """Data that reaches a socket after its ``shutdown(SHUT_RDWR)`` resets the connection: the
+    sender's sends soon raise BrokenPipeError (the first is accepted, then the reset comes
+    back), its ``recv`` returns ``b""``, and the shut socket's ``recv`` raises
+    ConnectionResetError, then returns ``b""``."""
+    with _harness(factory, "data_to_shut_socket") as h:
+        client, server = h.pair()
+        server.shutdown(socket.SHUT_RDWR)
+        _expect_eof(client, "recv after the peer's SHUT_RDWR")
+        error = _send_until_error(client, "send to a socket that shut down")
+        assert isinstance(error, BrokenPipeError), f"send after the reset raised {error!r}"
+        _expect_eof(client, "the sender's recv after the reset")
+        _expect(ConnectionResetError, lambda: server.recv(10), "the shut socket's recv")
+        _expect_eof(server, "the shut socket's recv after the reset was reported")
+
+
+def check_reset_after_peer_eof_reads_eof_and_breaks_pipe(factory: StreamSocketFactory) -> None:
+    """A reset that comes after the peer's EOF (the peer did SHUT_WR, then closed with
+    ``SO_LINGER`` (1, 0)) is not reported by ``recv``, which keeps returning ``b""``;
+    ``send`` raises BrokenPipeError."""
+    with _harness(factory, "reset_after_eof") as h:
+        client, server = h.pair()
+        server.shutdown(socket.SHUT_WR)
+        _expect_eof(client, "recv after the peer's SHUT_WR")
+        client.sendall(b"unread")
+        _linger_reset(server)
+        _wait_until_reset(client, "after the peer's linger reset")
+        _expect_eof(client, "recv after a reset that followed EOF")
+        _expect_os_error(BrokenPipeError, errno.EPIPE, lambda: client.send(b"x"), "send")
+        _expect_eof(client, "recv after the broken pipe")
+
+
+# Small print -----------------------------------------------------------------------------------
+
+
+def check_closed_socket_zero_length_calls(factory: StreamSocketFactory) -> None:
+    """On a closed socket ``recv(0)`` returns ``b""`` (Python asks the kernel for nothing), but
+    ``send(b"")`` and ``sendall(b"")`` raise OSError ``EBADF``."""
+    with _harness(factory, "closed_zero_length") as h:
+        client, _ = h.pair()
+        client.close()
+        data = client.recv(0)
+        assert data == b"", f"recv(0) on a closed socket returned {data!r}"
+        _expect_errno(errno.EBADF, lambda: client.send(b""), "send(b'') after close")
+        _expect_errno(errno.EBADF, lambda: client.sendall(b""), "sendall(b'') after close")
+
+
+def check_settimeout_accepts_bool(factory: StreamSocketFactory) -> None:
+    """``settimeout(True)`` is ``settimeout(1.0)`` and ``settimeout(False)`` is
+    ``settimeout(0.0)``: a bool is an int."""
+    with _harness(factory, "settimeout_bool") as h:
+        sock = h.socket()
+        sock.settimeout(True)
+        assert sock.gettimeout() == 1.0, f"settimeout(True): timeout {sock.gettimeout()!r}"
+        sock.settimeout(False)
+        assert sock.gettimeout() == 0.0, f"settimeout(False): timeout {sock.gettimeout()!r}"
+
+
+def check_socket_type_and_buffer_options(factory: StreamSocketFactory) -> None:
+    """``SO_TYPE`` is ``SOCK_STREAM``; ``SO_RCVBUF`` and ``SO_SNDBUF`` start positive, and
+    setting one to 32768 reads back 65536 (Linux doubles it for its bookkeeping)."""
+    with _harness(factory, "socket_options") as h:
+        sock = h.socket()
+        kind = sock.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE)
+        assert kind == socket.SOCK_STREAM, f"SO_TYPE is {kind!r}"
+        for name, option in (("SO_RCVBUF", socket.SO_RCVBUF), ("SO_SNDBUF", socket.SO_SNDBUF)):
+            fresh = sock.getsockopt(socket.SOL_SOCKET, option)
+            assert isinstance(fresh, int), f"{name} of a fresh socket: {fresh!r}"
+            assert fresh > 0, f"{name} of a fresh socket: {fresh!r}"
+            sock.setsockopt(socket.SOL_SOCKET, option, 32768)
+            doubled = sock.getsockopt(socket.SOL_SOCKET, option)
+            assert doubled == 65536, f"{name} set to 32768 reads back {doubled!r}, not 65536"
+        _, server = h.pair()
+        kind = server.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE)
+        assert kind == socket.SOCK_STREAM, f"SO_TYPE of an accepted socket is {kind!r}"
+
+
+def check_send_buffer_is_bounded(factory: StreamSocketFactory) -> None:
+    """Buffers are bounded: a ``sendall`` of 64 MiB with a short timeout to a peer that never
+    reads raises TimeoutError; it never returns."""
+    with _harness(factory, "bounded_send") as h:
+        client, _ = h.pair()
+        client.settimeout(SHORT)
+        _expect(
+            TimeoutError,
+            lambda: client.sendall(bytes(64 << 20)),
+            "sendall of 64 MiB to a peer that never reads",
+        )
+
+
+CHECKS: tuple[Check, ...] = (
+    check_bind_port_zero_assigns_a_port,
+    check_bind_address_in_use_fails,
+    check_connect_refused_where_nothing_listens,
+    check_accept_returns_connected_socket,
+    check_bytes_arrive_in_order,
+    check_recv_returns_at_most_bufsize,
+    check_big_send_arrives_complete,
+    check_blocked_recv_wakes_on_data,
+    check_eof_after_peer_close,
+    check_eof_after_peer_shut_wr_other_direction_works,
+    check_own_shut_rd_gives_eof,
+    check_send_after_shut_wr_raises_broken_pipe,
+    check_send_to_closed_peer_fails,
+    check_close_with_unread_data_resets_peer,
+    check_recv_timeout_raises_timeout_error,
+    check_accept_timeout_raises_timeout_error,
+    check_zero_timeout_never_blocks,
+    check_use_after_close_raises_ebadf,
+    check_unconnected_socket_raises_enotconn,
+    check_shutdown_wakes_blocked_recv,
+    check_shutdown_wakes_blocked_accept,
+    check_context_manager_closes,
+    check_select_readable_on_data_and_eof,
+    check_select_listener_readable_when_connection_pending,
+    check_select_writable_until_send_path_full,
+    check_selector_reports_read_and_write_readiness,
+    check_non_blocking_calls_raise_blocking_io_error,
+    check_non_blocking_connect_completes_when_writable,
+    check_non_blocking_connect_refused_sets_so_error,
+    check_makefile_rwb_round_trip,
+    check_makefile_readline_across_odd_splits,
+    check_makefile_text_mode_readline,
+    check_makefile_keeps_socket_open_until_file_closed,
+    check_makefile_unbuffered_write_goes_straight_through,
+    check_recv_into_fills_buffer,
+    check_recv_peek_does_not_consume,
+    check_connect_times_out_when_backlog_full,
+    check_linger_zero_close_resets_peer,
+    check_reset_socket_is_not_connected_and_pipe_broken,
+    check_data_to_shut_rdwr_socket_resets_connection,
+    check_reset_after_peer_eof_reads_eof_and_breaks_pipe,
+    check_closed_socket_zero_length_calls,
+    check_settimeout_accepts_bool,
+    check_connect_to_any_address_reaches_loopback,
+    check_dual_stack_listener_accepts_ipv4,
+    check_socket_type_and_buffer_options,
+    check_send_buffer_is_bounded,
+)
+"""Every check of the contract, in a stable order."""
+
+
+def check_id(check: Check) -> str:
+    """A check's short name for test ids: ``check_eof_after_peer_close`` gives
+    ``eof_after_peer_close``.
+
+    Use it as ``pytest.mark.parametrize(..., ids=check_id)``.
+    """
+    name = getattr(check, "__name__", repr(check))
+    return name.removeprefix("check_")
+
+
+def check_socket_contract(
+    factory: Callable[[], StreamSocketFactory], checks: tuple[Check, ...] = CHECKS
+) -> None:
+    """Run every check, each on a fresh factory, and stop at the first that fails.
+
+    One call for a quick verdict on a fake; a test suite should rather parametrize over
+    :data:`CHECKS` so that each check is its own test with its own id.
+
+    Args:
+        factory: called once per check to make a fresh socket factory (for an in-memory fake, a
+            fresh network, so one check's leftovers cannot hide another's failure).
+        checks: the checks to run.
+
+    Raises:
+        AssertionError: the first check that failed, named in the message (a check that raised
+            something else, such as an OSError it did not expect, failed too).
+    """
+    for check in checks:
+        try:
+            check(factory())
+        except AssertionError as error:
+            raise AssertionError(f"socket contract, {check_id(check)}: {error}") from error
+        except Exception as error:  # a call the check did not expect to fail: still a failure
+            raise AssertionError(f"socket contract, {check_id(check)}: {error!r}") from error

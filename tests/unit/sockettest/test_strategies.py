@@ -1,0 +1,55 @@
+"""Each strategy of sockettest.strategies gives what it promises."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sockettest import Faults
+from sockettest.strategies import chunk_sizes, faults, splits
+
+
+@given(data=st.data(), wire=st.binary(max_size=64))
+def test_splits_join_back_to_the_data(data: st.DataObject, wire: bytes) -> None:
+    """The chunks of a split are non-empty and join back to the bytes split."""
+    chunks = data.draw(splits(wire))
+    assert b"".join(chunks) == wire
+    assert all(chunks), f"an empty chunk in {chunks!r}"
+
+
+@given(data=st.data(), wire=st.binary(min_size=1, max_size=32), limit=st.integers(1, 4))
+def test_splits_respect_max_chunks(data: st.DataObject, wire: bytes, limit: int) -> None:
+    """``max_chunks`` bounds the number of chunks."""
+    chunks = data.draw(splits(wire, max_chunks=limit))
+    assert 1 <= len(chunks) <= limit
+    assert b"".join(chunks) == wire
+
+
+@given(chunks=splits(b""))
+def test_splits_of_nothing_is_no_chunk(chunks: list[bytes]) -> None:
+    """Empty data splits into no chunk at all."""
+    assert chunks == []
+
+
+@given(sizes=chunk_sizes(max_size=5))
+def test_chunk_sizes_are_positive(sizes: tuple[int, ...]) -> None:
+    """Chunk sizes are a non-empty tuple of sizes 1..max_size, fit for Faults.recv_chunks."""
+    assert sizes
+    assert all(1 <= size <= 5 for size in sizes)
+    Faults(recv_chunks=sizes)
+
+
+@given(schedule=faults(max_bytes=10))
+def test_faults_are_valid_schedules(schedule: Faults) -> None:
+    """Every drawn schedule is a Faults within the bounds asked for, whose repr rebuilds it."""
+    assert isinstance(schedule, Faults)
+    for position in (schedule.reset_after_recv, schedule.reset_after_send, schedule.eof_after):
+        assert position is None or 0 <= position <= 10
+    assert eval(repr(schedule), {"Faults": Faults}) == schedule  # noqa: S307 (our own repr)
+
+
+@given(schedule=faults(resets=False, timeouts=False, early_eof=False))
+def test_faults_flags_switch_kinds_off(schedule: Faults) -> None:
+    """A kind switched off is never drawn: here only chunking and short sends remain."""
+    assert schedule.reset_after_recv is None
+    assert schedule.reset_after_send is None
+    assert schedule.timeout_on_recv is None
+    assert schedule.eof_after is None
