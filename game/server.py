@@ -277,7 +277,12 @@ class Server:
 
     def _listen(self) -> SocketLike | None:
         where = format_address(self.host, self.port)
-        sock = resolve_factory(self.socket_factory)(family_for(self.host), socket.SOCK_STREAM)
+        hint = "pick another --port, or 0 for any free port"
+        try:
+            sock = resolve_factory(self.socket_factory)(family_for(self.host), socket.SOCK_STREAM)
+        except OSError as error:  # no socket at all: out of descriptors, say
+            reason = error.strerror or str(error)
+            raise ListenFailed(f"cannot listen on {where}: {reason}") from error
         try:
             if sys.platform == "win32":
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
@@ -291,7 +296,6 @@ class Server:
         except OSError as error:
             sock.close()
             reason = error.strerror or str(error)
-            hint = "pick another --port, or 0 for any free port"
             raise ListenFailed(f"cannot listen on {where}: {reason}; {hint}") from error
         except BaseException:
             sock.close()

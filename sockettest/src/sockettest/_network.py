@@ -155,9 +155,11 @@ class _Poison:
     times: int | None  # None: every call
 
 
-def _check_poison_name(name: str, allowed: frozenset[str]) -> None:
+def _check_poison(name: str, allowed: frozenset[str], times: int | None) -> None:
     if name not in allowed:
         raise ValueError(f"cannot poison {name!r}: choose one of {', '.join(sorted(allowed))}")
+    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
+        raise ValueError(f"times must be a number of calls (at least 1) or None, not {times!r}")
 
 
 def _take_poison(poisons: dict[str, _Poison], name: str) -> None:
@@ -378,7 +380,7 @@ class MemoryNetwork:
             ValueError: ``method`` is not one this fake has (a typo would otherwise make the
                 test pass without testing anything).
         """
-        _check_poison_name(method, _POISONABLE | {"socket"})
+        _check_poison(method, _POISONABLE | {"socket"}, times)
         with self._lock:
             self._poisons[method] = _Poison(error, times)
 
@@ -709,7 +711,7 @@ class MemorySocket:
         Raises:
             ValueError: ``method`` is not a method this fake can poison.
         """
-        _check_poison_name(method, _POISONABLE)
+        _check_poison(method, _POISONABLE, times)
         with self._cond:
             self._poisons[method] = _Poison(error, times)
 
@@ -803,10 +805,9 @@ class MemorySocket:
             TypeError: not a number.
             OSError: ``EBADF`` after close.
         """
-        value = _check_timeout(timeout)
         with self._cond:
             self._enter("settimeout", (timeout,))
-            self._timeout = value
+            self._timeout = _check_timeout(timeout)
 
     def gettimeout(self) -> float | None:
         """The timeout :meth:`settimeout` set: :func:`socket.getdefaulttimeout` at first."""
@@ -915,7 +916,9 @@ class MemorySocket:
     def connect_ex(self, address: Address, /) -> int:
         """:meth:`connect`, returning the errno instead of raising ``OSError`` (0: connected)."""
         with self._cond:
-            self._enter("connect_ex", (address,))
+            self._enter("connect_ex", (address,), True)
+            if self._closed:
+                return errno.EBADF
             try:
                 self._connect(address)
             except socket.gaierror:
@@ -967,24 +970,24 @@ class MemorySocket:
                 blocked recv).
             ValueError: a negative ``bufsize``.
         """
-        if bufsize < 0:
-            raise ValueError("negative buffersize in recv")
         with self._cond:
             self._enter("recv", (bufsize, flags) if flags else (bufsize,), bufsize == 0)
+            if bufsize < 0:
+                raise ValueError("negative buffersize in recv")
             if bufsize == 0:
                 return b""
             return self._receive(bufsize, flags)
 
     def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0, /) -> int:
         """:meth:`recv` into ``buffer`` (``nbytes`` of it; 0: all); return the count."""
-        view = memoryview(buffer).cast("B")
-        if nbytes < 0:
-            raise ValueError("negative buffersize in recv_into")
-        size = nbytes or len(view)
-        if size > len(view):
-            raise ValueError("buffer too small for requested bytes")
         with self._cond:
-            self._enter("recv_into", (size, flags) if flags else (size,), size == 0)
+            self._enter("recv_into", (nbytes, flags) if flags else (nbytes,), True)
+            view = memoryview(buffer).cast("B")
+            if nbytes < 0:
+                raise ValueError("negative buffersize in recv_into")
+            size = nbytes or len(view)
+            if size > len(view):
+                raise ValueError("buffer too small for requested bytes")
             if size == 0:
                 return 0
             data = self._receive(size, flags)
@@ -1007,9 +1010,9 @@ class MemorySocket:
             BlockedTooLong: no timeout and no room within the network's ``max_block``.
             OSError: ``EBADF`` after close.
         """
-        view = memoryview(data).cast("B")
         with self._cond:
             self._enter("send", _payload(data, flags))
+            view = memoryview(data).cast("B")
             return self._send(view, flags, self._deadline(), "send")
 
     def sendall(self, data: Any, flags: int = 0, /) -> None:
@@ -1020,9 +1023,9 @@ class MemorySocket:
         Raises:
             The errors of :meth:`send`; on a timeout, part of ``data`` may have been sent.
         """
-        view = memoryview(data).cast("B")
         with self._cond:
             self._enter("sendall", _payload(data, flags))
+            view = memoryview(data).cast("B")
             deadline = self._deadline()
             total = self._send(view, flags, deadline, "sendall")
             while total < len(view):
@@ -1269,20 +1272,20 @@ class MemorySocket:
                 self._reset_here()
                 raise
         want = bufsize if flags & _MSG_WAITALL else 1
-        self._block(
-            "recv",
-            lambda: (
+
+        def readable() -> bool:
+            return (
                 self._closed
                 or len(incoming.data) >= want
                 or incoming.eof
                 or self._shut_rd
                 or self._broken
                 or self._pending_error is not None
-            ),
-            self._deadline(),
-            nonblocking=bool(flags & _MSG_DONTWAIT),
-        )
-        self._check_open()
+            )
+
+        if not readable():
+            self._block("recv", readable, self._deadline(), nonblocking=bool(flags & _MSG_DONTWAIT))
+            self._check_open()
         if incoming.data:
             limit = bufsize if injector is None else injector.recv_limit(bufsize)
             data = bytes(incoming.data[:limit])
@@ -1331,21 +1334,26 @@ class MemorySocket:
         capacity = self._net.buffer_size
         taken = 0
         whole = self._timeout is None and not flags & _MSG_DONTWAIT
-        while True:
-            self._block(
-                call,
-                lambda: (
-                    self._closed
-                    or self._shut_wr
-                    or self._broken
-                    or self._pending_error is not None
-                    or outgoing.reader_closed
-                    or len(outgoing.data) < capacity
-                ),
-                deadline,
-                nonblocking=bool(flags & _MSG_DONTWAIT),
-                partial=taken,
+
+        def writable() -> bool:
+            return (
+                self._closed
+                or self._shut_wr
+                or self._broken
+                or self._pending_error is not None
+                or outgoing.reader_closed
+                or len(outgoing.data) < capacity
             )
+
+        while True:
+            if len(outgoing.data) >= capacity:
+                self._block(
+                    call,
+                    writable,
+                    deadline,
+                    nonblocking=bool(flags & _MSG_DONTWAIT),
+                    partial=taken,
+                )
             if self._closed or self._shut_wr or self._broken or outgoing.reader_closed:
                 if taken:
                     return taken
@@ -1528,8 +1536,15 @@ def _ip_literal(host: str) -> tuple[int, str] | None:
 
 
 def _payload(data: Any, flags: int) -> tuple[Any, ...]:
-    """What a send records: the bytes (copied from a view, which may not outlive the call)."""
-    recorded = data if isinstance(data, bytes) else bytes(data)
+    """What a send records: the bytes (copied from a view, which may not outlive the call);
+    what is not bytes-like is recorded as it was given, and the call then fails on it."""
+    if isinstance(data, bytes):
+        recorded = data
+    else:
+        try:
+            recorded = bytes(memoryview(data))
+        except TypeError:
+            recorded = data
     return (recorded, flags) if flags else (recorded,)
 
 
