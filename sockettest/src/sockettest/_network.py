@@ -1175,8 +1175,8 @@ class MemorySocket:
         literal = _ip_literal(host)
         if literal is None:
             return str(self._net.hosts.getaddrinfo(host, None, self._family)[0][4][0]), port
-        family, text = literal
-        if family != self._family:
+        literal_family, text = literal
+        if literal_family != self._family:
             code = getattr(socket, "EAI_ADDRFAMILY", socket.EAI_FAMILY)
             raise socket.gaierror(code, "Address family for hostname not supported")
         return text, port
