@@ -20,7 +20,13 @@ every socket call's start *and* return count as use, and there is no jump while 
 was woken has not run yet. What remains: keep the threshold well above the longest stretch of
 pure computation between two socket calls (10 ms is plenty for most servers; raise it on a
 loaded CI machine), and don't autojump in a test whose point is the exact order of two
-timeouts (advance by hand there).
+timeouts (advance by hand there, after :meth:`MemoryNetwork.wait_until_blocked`).
+
+One case bites the most natural test: a client that waits with a *longer* timeout than the
+server it talks to. Starting a thread is not a socket call, so if the server's handler thread
+takes longer than the threshold to reach its ``recv``, the client's deadline is the only one,
+and the clock jumps to it. Give the test's own side no timeout (``max_block`` still bounds it,
+in real time) or a longer threshold, so that the only deadline to jump to is the server's.
 
 What the clock does not cover: ``select``/``selectors`` timeouts and ``time.sleep`` stay on real
 time (they are not calls into the network), and neither does code that reads ``time.monotonic``

@@ -255,6 +255,8 @@ class MemoryNetwork:
         """How many connections ``accept`` has returned on this network."""
         self._lock = threading.RLock()
         self._any_closed = threading.Condition(self._lock)
+        self._blocked = 0  # calls waiting right now
+        self._any_blocked = threading.Condition(self._lock)
         self._now: Callable[[], float] = time.monotonic if clock is None else clock.monotonic
         self._autojump = None if clock is None else clock.autojump_threshold
         self._waits: list[_Wait] = []  # blocked calls; kept only on a virtual clock
@@ -412,6 +414,22 @@ class MemoryNetwork:
         if leaked:
             listed = "\n  ".join(repr(s) for s in leaked)
             raise AssertionError(f"{len(leaked)} memory socket(s) left open:\n  {listed}")
+
+    def wait_until_blocked(self, calls: int = 1, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Wait until at least ``calls`` socket calls of this network are blocked, waiting.
+
+        The thread-world cousin of trio's ``wait_all_tasks_blocked``: call it before
+        ``clock.advance(...)`` so that the call whose timeout you mean to pass has computed
+        its deadline, or before waking a call from another thread to be sure it was asleep.
+
+        Raises:
+            BlockedTooLong: fewer were blocked after ``timeout`` real seconds.
+        """
+        with self._lock:
+            if not self._any_blocked.wait_for(lambda: self._blocked >= calls, timeout):
+                raise BlockedTooLong(
+                    f"{self._blocked} of {calls} socket calls were blocked after {timeout:g} s"
+                )
 
     def close_all(self) -> None:
         """Close every open socket (for a fixture's teardown, after it has checked for leaks)."""
@@ -1482,6 +1500,8 @@ class MemorySocket:
             wait = _Wait(on or self, deadline)
             net._waits.append(wait)
         cond = (on or self)._cond
+        net._blocked += 1
+        net._any_blocked.notify_all()
         try:
             while not ready():
                 real = time.monotonic()
@@ -1503,6 +1523,7 @@ class MemorySocket:
                 if wait is not None and net._autojump is not None:
                     net._maybe_autojump()
         finally:
+            net._blocked -= 1
             if wait is not None:
                 net._waits.remove(wait)
                 if net._autojump is not None:

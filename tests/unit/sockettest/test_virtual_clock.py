@@ -1,0 +1,284 @@
+"""The virtual clock: long socket timeouts in unmodified code, in milliseconds of real time.
+
+A learner's server that calls ``conn.settimeout(300)`` runs under ``MemoryNetwork(clock=...)
+.patch()`` as written; the game's own Server takes the network's socket factory and the clock's
+``monotonic``. Without autojump only ``clock.advance`` moves time, and a call with no timeout
+still fails on real time (``max_block``).
+"""
+
+from __future__ import annotations
+
+import math
+import socket
+import threading
+import time
+
+import pytest
+
+from game import Client, Server
+from game.errors import ConnectionLost
+from game.protocol import Banner, Error
+from sockettest import BlockedTooLong, MemoryNetwork, MemorySocket, VirtualClock, serve_in_thread
+from tests.threads import in_thread
+from tests.unit.sockettest.learner_programs import IdleHangupServer
+
+DEADLINE = 5.0
+AUTOJUMP = 0.01
+MAX_BLOCK = 2.0  # real seconds: what bounds a call with no timeout on these networks
+
+# Why the clients below read with no timeout (bounded by MAX_BLOCK in real seconds) rather than
+# a virtual one longer than the server's 300 s: autojump jumps to the earliest deadline of a
+# blocked call once the network is idle for AUTOJUMP real seconds. A client's read is blocked
+# before the server's handler thread has reached its recv(300 s); on a loaded machine the
+# thread start-up alone can take longer than AUTOJUMP, and the clock then jumps to the
+# *client's* deadline, which times out first. With no client deadline, the only one to jump to
+# is the server's.
+
+
+def autojumping() -> tuple[MemoryNetwork, VirtualClock]:
+    clock = VirtualClock(autojump_threshold=AUTOJUMP)
+    return MemoryNetwork(clock=clock, max_block=MAX_BLOCK), clock
+
+
+def connected_pair(network: MemoryNetwork) -> tuple[MemorySocket, MemorySocket]:
+    """A client socket and the server side the listener accepted (the listener is closed)."""
+    with network.socket_factory() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        client = network.socket_factory()
+        client.connect(listener.getsockname())
+        server_side, _ = listener.accept()
+    return client, server_side
+
+
+def wait_until_blocked_in(sock: MemorySocket, call: str, timeout: float = DEADLINE) -> None:
+    """Return once ``sock`` has recorded ``call``: its deadline is then set on the clock.
+
+    A call records itself and computes its deadline under the network's lock, which it lets go
+    only to wait, so once ``call`` shows in ``sock.calls`` the wait has begun. Polls a public
+    attribute every millisecond up to ``timeout`` (the kit has no "wait until blocked").
+    """
+    gone = time.monotonic() + timeout
+    pause = threading.Event()
+    while call not in sock.call_names:
+        assert time.monotonic() < gone, f"{sock!r} never called {call}"
+        pause.wait(0.001)
+
+
+# 1. A learner's server with conn.settimeout(300), unmodified ----------------------------------
+
+
+def test_learners_300_s_idle_timeout_fires_in_milliseconds() -> None:
+    """A silent client of conn.settimeout(300) code reads BYE idle then EOF, in < 1 s real."""
+    network, clock = autojumping()
+    started = time.monotonic()
+    with network.patch():
+        server = IdleHangupServer("127.0.0.1", 0)  # idle_timeout=300, as written
+        try:
+            with (
+                serve_in_thread(server.serve_forever, stop=server.stop),
+                socket.create_connection(server.address, timeout=DEADLINE) as sock,
+                sock.makefile("rb") as lines,
+            ):
+                sock.settimeout(None)  # bounded by MAX_BLOCK real seconds: see the top
+                assert lines.readline() == b"BYE idle\n"
+                assert lines.readline() == b""
+        finally:
+            server.close()
+    real = time.monotonic() - started
+    assert 300 <= clock.monotonic() < 300 + DEADLINE
+    assert real < 1.0
+    network.assert_all_closed(grace=1.0)
+
+
+# 2. The game's own Server, with its default idle_timeout ----------------------------------------
+
+
+def test_game_server_cuts_off_a_silent_client_after_300_virtual_seconds() -> None:
+    """The game Server greets a silent client, then says it was idle 300 s, then closes."""
+    network, clock = autojumping()
+    started = time.monotonic()
+    server = Server(port=0, socket_factory=network.socket_factory, clock=clock.monotonic)
+    assert server.idle_timeout == 300
+    with server.running() as (host, port), network.socket_factory() as sock:
+        sock.settimeout(DEADLINE)
+        sock.connect((host, port))
+        sock.settimeout(None)  # bounded by MAX_BLOCK real seconds: see the top
+        with sock.makefile("rb") as lines:
+            assert lines.readline() == b"GAME tictactoe 1\n"
+            assert lines.readline() == b"ERROR idle for more than 300 s\n"
+            assert lines.readline() == b""
+    real = time.monotonic() - started
+    assert 300 <= clock.monotonic() < 300 + DEADLINE
+    assert real < 1.0
+    network.assert_all_closed(grace=1.0)
+
+
+def test_game_client_hears_the_idle_error_from_the_game_server() -> None:
+    """The game's Client, on the same clock, reads the banner, the idle ERROR, then loses it."""
+    network, clock = autojumping()
+    started = time.monotonic()
+    server = Server(port=0, socket_factory=network.socket_factory, clock=clock.monotonic)
+    with server.running() as (host, port):
+        client = Client(
+            host,
+            port,
+            socket_factory=network.socket_factory,
+            timeout=DEADLINE,
+            clock=clock.monotonic,
+        )
+        with client:  # timeout=math.inf: no deadline, bounded by MAX_BLOCK (see the top)
+            assert isinstance(client.next_message(timeout=math.inf), Banner)
+            error = client.next_message(timeout=math.inf)
+            assert isinstance(error, Error)
+            assert error.reason == "idle for more than 300 s"
+            with pytest.raises(ConnectionLost):
+                client.next_message(timeout=math.inf)
+    assert 300 <= clock.monotonic() < 300 + DEADLINE
+    assert time.monotonic() - started < 1.0
+    network.assert_all_closed(grace=1.0)
+
+
+# 3. advance() by hand ---------------------------------------------------------------------------
+
+
+def test_advance_wakes_a_recv_only_once_its_timeout_has_passed() -> None:
+    """A recv with settimeout(10) survives advance(5) and times out on a further advance(5)."""
+    clock = VirtualClock()
+    network = MemoryNetwork(clock=clock)
+    client, server_side = connected_pair(network)
+    with client, server_side:
+        server_side.settimeout(10)
+        errors: list[BaseException] = []
+
+        def receive() -> None:
+            try:
+                server_side.recv(1024)
+            except BaseException as error:  # checked in the test's thread
+                errors.append(error)
+
+        thread = threading.Thread(target=receive, name="recv-10-s", daemon=True)
+        thread.start()
+        try:
+            wait_until_blocked_in(server_side, "recv")
+            clock.advance(5)
+            thread.join(0.05)
+            assert thread.is_alive(), f"recv returned after 5 of its 10 s: {errors!r}"
+            clock.advance(5)
+        finally:
+            thread.join(DEADLINE)
+        assert not thread.is_alive()
+        assert len(errors) == 1
+        assert isinstance(errors[0], TimeoutError)
+        assert clock.monotonic() == 10
+    network.assert_all_closed(grace=1.0)
+
+
+def test_advance_refuses_to_go_back() -> None:
+    """advance(-1) raises ValueError and leaves the clock where it was."""
+    clock = VirtualClock(start=42.0)
+    with pytest.raises(ValueError, match="forward"):
+        clock.advance(-1)
+    assert clock.monotonic() == 42.0
+
+
+# 4. No timeout at all: max_block still bounds it in real time -----------------------------------
+
+
+def test_recv_with_no_timeout_fails_on_real_time_despite_the_virtual_clock() -> None:
+    """On an autojumping clock, recv() with no timeout raises BlockedTooLong after max_block."""
+    clock = VirtualClock(autojump_threshold=AUTOJUMP)
+    network = MemoryNetwork(clock=clock, max_block=0.2)
+    client, server_side = connected_pair(network)
+    with client, server_side:
+        server_side.settimeout(None)
+        started = time.monotonic()
+        with pytest.raises(BlockedTooLong, match="no timeout"):
+            server_side.recv(1024)
+        real = time.monotonic() - started
+    assert 0.15 <= real < 2.0
+    assert clock.monotonic() == 0
+    assert len(network.stuck_calls) == 1
+    network.assert_all_closed(grace=1.0)
+
+
+# 5. A full backlog: connect times out on the virtual clock --------------------------------------
+
+
+def test_create_connection_into_a_full_backlog_times_out_on_the_virtual_clock() -> None:
+    """With listen(0) and one connection waiting, create_connection(timeout=30) times out."""
+    network, clock = autojumping()
+    started = time.monotonic()
+    with network.patch(), socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        address = listener.getsockname()
+        with socket.create_connection(address, timeout=30):  # waits in the backlog, unaccepted
+            before = clock.monotonic()
+            with pytest.raises(TimeoutError):
+                socket.create_connection(address, timeout=30)
+            assert clock.monotonic() - before >= 30
+    assert time.monotonic() - started < 1.0
+    network.assert_all_closed(grace=1.0)
+
+
+# 6. Virtual time belongs to one network ---------------------------------------------------------
+
+
+def test_a_network_without_a_clock_keeps_real_time() -> None:
+    """Beside an autojumping network, a clockless network's 0.05 s recv timeout takes 0.05 s."""
+    virtual, clock = autojumping()
+    real_network = MemoryNetwork()
+    v_client, v_server = connected_pair(virtual)
+    r_client, r_server = connected_pair(real_network)
+    with v_client, v_server, r_client, r_server:
+        v_server.settimeout(60)
+
+        def virtual_recv() -> None:
+            with pytest.raises(TimeoutError):
+                v_server.recv(1)
+
+        join_virtual = in_thread(virtual_recv, name="virtual-recv")
+        r_server.settimeout(0.05)
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            r_server.recv(1)
+        real = time.monotonic() - started
+        join_virtual()
+    assert 0.04 <= real < 1.0
+    assert clock.monotonic() >= 60
+    virtual.assert_all_closed(grace=1.0)
+    real_network.assert_all_closed(grace=1.0)
+
+
+def test_wait_until_blocked_returns_once_a_call_waits() -> None:
+    """``wait_until_blocked`` returns once a call is asleep, so ``advance`` can be timed."""
+    clock = VirtualClock()
+    network = MemoryNetwork(clock=clock)
+    a, b = network.socketpair(socket.AF_INET)
+    outcome: list[BaseException] = []
+
+    def reader() -> None:
+        b.settimeout(10)
+        try:
+            b.recv(1)
+        except TimeoutError as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=reader, name="test-reader")
+    thread.start()
+    network.wait_until_blocked(1, timeout=5)
+    clock.advance(10)
+    thread.join(5)
+    assert not thread.is_alive()
+    assert len(outcome) == 1
+    a.close()
+    b.close()
+    network.assert_all_closed()
+
+
+def test_wait_until_blocked_fails_loudly_when_nothing_waits() -> None:
+    """Nothing blocked within the timeout is a BlockedTooLong, not a hang."""
+    network = MemoryNetwork()
+    with pytest.raises(BlockedTooLong, match="0 of 1 socket calls were blocked"):
+        network.wait_until_blocked(1, timeout=0.01)
