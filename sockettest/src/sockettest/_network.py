@@ -488,7 +488,8 @@ class MemoryNetwork:
 
     def _notify(self, sock: MemorySocket) -> None:
         """Wake the calls blocked on ``sock`` and bring its descriptor's readiness up to date."""
-        sock._cond.notify_all()
+        if sock._sleepers:
+            sock._wakeup().notify_all()
         if self._waits:
             for wait in self._waits:
                 if wait.on is sock:
@@ -514,7 +515,7 @@ class MemoryNetwork:
         for wait in waits:
             if wait.deadline is not None and wait.deadline <= now:
                 wait.woken = True
-                wait.on._cond.notify_all()
+                wait.on._wakeup().notify_all()
 
     def _clock_advanced(self) -> None:
         """The clock moved: wake every call whose deadline has passed."""
@@ -523,7 +524,7 @@ class MemoryNetwork:
             for wait in self._waits:
                 if wait.deadline is not None and wait.deadline <= now:
                     wait.woken = True
-                    wait.on._cond.notify_all()
+                    wait.on._wakeup().notify_all()
 
 
 def _pick(plan: FaultPlan, index: int) -> Faults | None:
@@ -613,7 +614,9 @@ class MemorySocket:
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
         self.accepted_by: MemorySocket | None = None
         self._net = network
-        self._cond = threading.Condition(network._lock)
+        self._lock = network._lock
+        self._cond: threading.Condition | None = None  # made when a call first waits
+        self._sleepers = 0  # calls waiting on _cond right now
         nonblocking = bool(type & getattr(socket, "SOCK_NONBLOCK", 0))
         self._timeout: float | None = 0.0 if nonblocking else socket.getdefaulttimeout()
         self._closed = False  # really closed
@@ -691,7 +694,7 @@ class MemorySocket:
     @property
     def call_names(self) -> list[str]:
         """The names of the methods called, in order: ``["setsockopt", "bind", ...]``."""
-        with self._cond:
+        with self._lock:
             return [name for name, _ in self.calls]
 
     @property
@@ -704,7 +707,7 @@ class MemorySocket:
 
     @faults.setter
     def faults(self, faults: Faults | None) -> None:
-        with self._cond:
+        with self._lock:
             self._set_faults(faults)
 
     @property
@@ -730,12 +733,12 @@ class MemorySocket:
             ValueError: ``method`` is not a method this fake can poison.
         """
         _check_poison(method, _POISONABLE, times)
-        with self._cond:
+        with self._lock:
             self._poisons[method] = _Poison(error, times)
 
     def cure(self, method: str) -> None:
         """Remove the poison from ``method``, if any."""
-        with self._cond:
+        with self._lock:
             self._poisons.pop(method, None)
 
     # The socket API --------------------------------------------------------------------------
@@ -760,7 +763,7 @@ class MemorySocket:
         Raises:
             OSError: on Windows, which has no ``AF_UNIX`` pairs for it.
         """
-        with self._cond:
+        with self._lock:
             if self._closed:
                 return -1
             if self._mirror is None:
@@ -776,7 +779,7 @@ class MemorySocket:
         Raises:
             OSError: ``EBADF`` after close.
         """
-        with self._cond:
+        with self._lock:
             self._enter("setsockopt", (level, option, value))
             if level == socket.SOL_SOCKET and option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
                 value = _buffer_option(option, int(value))
@@ -793,7 +796,7 @@ class MemorySocket:
         Raises:
             OSError: ``EBADF`` after close.
         """
-        with self._cond:
+        with self._lock:
             self._enter("getsockopt", (level, option))
             value: Any = self.options.get((level, option), 0)
             if level == socket.SOL_SOCKET:
@@ -823,7 +826,7 @@ class MemorySocket:
             TypeError: not a number.
             OSError: ``EBADF`` after close.
         """
-        with self._cond:
+        with self._lock:
             self._enter("settimeout", (timeout,))
             self._timeout = _check_timeout(timeout)
 
@@ -833,7 +836,7 @@ class MemorySocket:
 
     def setblocking(self, flag: bool, /) -> None:
         """``setblocking(True)`` is ``settimeout(None)``; ``False`` is ``settimeout(0)``."""
-        with self._cond:
+        with self._lock:
             self._enter("setblocking", (flag,))
             self._timeout = None if flag else 0.0
 
@@ -851,7 +854,7 @@ class MemorySocket:
             OverflowError: the port is outside 0-65535.
             TypeError: the address is not a tuple of the family's shape.
         """
-        with self._cond:
+        with self._lock:
             self._enter("bind", (address,))
             host, port = self._parse(address, "bind")
             if self._local is not None:
@@ -867,7 +870,7 @@ class MemorySocket:
         Raises:
             OSError: ``EINVAL`` on a connected socket, ``EBADF`` after close.
         """
-        with self._cond:
+        with self._lock:
             self._enter("listen", (backlog,))
             if self._peer is not None:
                 raise _error(errno.EINVAL)
@@ -892,7 +895,7 @@ class MemorySocket:
             OSError: ``EINVAL`` if not listening or once shut down (also waking a blocked
                 accept), ``EBADF`` after close (also waking a blocked accept).
         """
-        with self._cond:
+        with self._lock:
             self._enter("accept", ())
             if not self._listening:
                 raise _error(errno.EINVAL)
@@ -927,13 +930,13 @@ class MemorySocket:
             OSError: ``EISCONN`` if connected or listening, ``EBADF`` after close.
             socket.gaierror, OverflowError, TypeError: a malformed address, as :meth:`bind`.
         """
-        with self._cond:
+        with self._lock:
             self._enter("connect", (address,))
             self._connect(address)
 
     def connect_ex(self, address: Address, /) -> int:
         """:meth:`connect`, returning the errno instead of raising ``OSError`` (0: connected)."""
-        with self._cond:
+        with self._lock:
             self._enter("connect_ex", (address,), True)
             if self._closed:
                 return errno.EBADF
@@ -953,7 +956,7 @@ class MemorySocket:
         Raises:
             OSError: ``EBADF`` after close.
         """
-        with self._cond:
+        with self._lock:
             self._enter("getsockname", ())
             if self._family == _AF_UNIX:
                 return ""
@@ -965,7 +968,7 @@ class MemorySocket:
         Raises:
             OSError: ``ENOTCONN`` if not connected or after a reset, ``EBADF`` after close.
         """
-        with self._cond:
+        with self._lock:
             self._enter("getpeername", ())
             if self._remote is None or self._remote_lost:
                 raise _error(errno.ENOTCONN)
@@ -988,7 +991,7 @@ class MemorySocket:
                 blocked recv).
             ValueError: a negative ``bufsize``.
         """
-        with self._cond:
+        with self._lock:
             self._enter("recv", (bufsize, flags) if flags else (bufsize,), bufsize == 0)
             if bufsize < 0:
                 raise ValueError("negative buffersize in recv")
@@ -998,7 +1001,7 @@ class MemorySocket:
 
     def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0, /) -> int:
         """:meth:`recv` into ``buffer`` (``nbytes`` of it; 0: all); return the count."""
-        with self._cond:
+        with self._lock:
             self._enter("recv_into", (nbytes, flags) if flags else (nbytes,), True)
             view = memoryview(buffer).cast("B")
             if nbytes < 0:
@@ -1028,7 +1031,7 @@ class MemorySocket:
             BlockedTooLong: no timeout and no room within the network's ``max_block``.
             OSError: ``EBADF`` after close.
         """
-        with self._cond:
+        with self._lock:
             self._enter("send", _payload(data, flags))
             view = memoryview(data).cast("B")
             return self._send(view, flags, self._deadline(), "send")
@@ -1041,7 +1044,7 @@ class MemorySocket:
         Raises:
             The errors of :meth:`send`; on a timeout, part of ``data`` may have been sent.
         """
-        with self._cond:
+        with self._lock:
             self._enter("sendall", _payload(data, flags))
             view = memoryview(data).cast("B")
             deadline = self._deadline()
@@ -1082,7 +1085,7 @@ class MemorySocket:
             OSError: ``ENOTCONN`` on a socket neither connected nor listening, ``EINVAL`` for
                 another ``how``, ``EBADF`` after close.
         """
-        with self._cond:
+        with self._lock:
             self._enter("shutdown", (how,))
             if how not in _SHUT_HOWS:
                 raise _error(errno.EINVAL)
@@ -1112,7 +1115,7 @@ class MemorySocket:
         has ``SO_LINGER`` ``(1, 0)``. A listener resets the connections still waiting for
         ``accept``. Blocked calls on this socket in other threads wake and raise ``EBADF``.
         """
-        with self._cond:
+        with self._lock:
             self._enter("close", (), True)
             self._close_asked = True
             if self._io_refs <= 0:
@@ -1120,7 +1123,7 @@ class MemorySocket:
 
     def _decref_socketios(self) -> None:
         """A ``makefile`` object closed (called by :class:`socket.SocketIO`)."""
-        with self._cond:
+        with self._lock:
             if self._io_refs > 0:
                 self._io_refs -= 1
             if self._close_asked and self._io_refs <= 0:
@@ -1459,7 +1462,8 @@ class MemorySocket:
         if incoming is not None:
             incoming.reader_closed = True
             incoming.data.clear()
-        self._cond.notify_all()
+        if self._sleepers:
+            self._wakeup().notify_all()
         net._any_closed.notify_all()
         if peer is not None:
             net._notify(peer)
@@ -1499,7 +1503,9 @@ class MemorySocket:
         if clock is not None:
             wait = _Wait(on or self, deadline)
             net._waits.append(wait)
-        cond = (on or self)._cond
+        sleeper = on or self
+        cond = sleeper._wakeup()
+        sleeper._sleepers += 1
         net._blocked += 1
         net._any_blocked.notify_all()
         try:
@@ -1523,11 +1529,19 @@ class MemorySocket:
                 if wait is not None and net._autojump is not None:
                     net._maybe_autojump()
         finally:
+            sleeper._sleepers -= 1
             net._blocked -= 1
             if wait is not None:
                 net._waits.remove(wait)
                 if net._autojump is not None:
                     net._last_use = time.monotonic()  # the call's return counts as use
+
+    def _wakeup(self) -> threading.Condition:
+        """The condition this socket's blocked calls wait on, made on first need."""
+        cond = self._cond
+        if cond is None:
+            cond = self._cond = threading.Condition(self._lock)
+        return cond
 
     def _stuck(self, call: str, limit: float | None, deadline: float | None) -> BlockedTooLong:
         if deadline is not None:

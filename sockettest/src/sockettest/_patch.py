@@ -29,12 +29,14 @@ Rules of this module, after mocket's ``true_socket`` and pytest-mock's undo orde
    compare-and-swap would put pytest-socket's guarded ``getaddrinfo`` back *after* pytest-socket
    removed it, and every later test would find DNS blocked. The plugin's teardown wrapper calls
    :func:`restore_after_test`, which puts back the originals captured when this module was
-   imported, for any name that still holds a patch or a pytest-socket guard.
+   imported (or pytest-socket's own true values, should a guard be installed at that moment),
+   for any name that still holds a patch or a pytest-socket guard.
 """
 
 from __future__ import annotations
 
 import socket
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -56,7 +58,23 @@ PATCHED_NAMES = (
 )
 """The :mod:`socket` module attributes a patch replaces, in the order it replaces them."""
 
-_ORIGINALS: dict[str, Any] = {name: getattr(socket, name) for name in PATCHED_NAMES}
+
+def _true_value(name: str) -> Any:
+    """``socket.<name>`` as the standard library defines it, even if pytest-socket's guard is
+    installed right now (the plugin may first import this module during a guarded test)."""
+    value = getattr(socket, name)
+    guard = sys.modules.get("pytest_socket")
+    if guard is not None and _is_a_guard(value):
+        value = getattr(guard, f"_true_{name}", value)
+    return value
+
+
+def _is_a_guard(value: object) -> bool:
+    module = getattr(value, "__module__", "") or ""
+    return module.startswith("pytest_socket") and "uarded" in getattr(value, "__name__", "")
+
+
+_ORIGINALS: dict[str, Any] = {name: _true_value(name) for name in PATCHED_NAMES}
 _MARK = "__sockettest_patch__"
 _used_since_last_restore = False
 
@@ -150,10 +168,7 @@ def patch_socket_module(network: MemoryNetwork) -> Iterator[MemoryNetwork]:
 
 
 def _is_ours_or_a_guard(value: object) -> bool:
-    if getattr(value, _MARK, None) is not None:
-        return True
-    module = getattr(value, "__module__", "") or ""
-    return module.startswith("pytest_socket") and "uarded" in getattr(value, "__name__", "")
+    return getattr(value, _MARK, None) is not None or _is_a_guard(value)
 
 
 def restore_after_test() -> None:

@@ -3,7 +3,8 @@
 Registered through the ``pytest11`` entry point, so it loads into *every* pytest session of an
 environment that has ``sockettest`` installed. Hence four rules:
 
-1. Importing it is cheap: only pytest here; each fixture imports what it needs when first used.
+1. Importing it is cheap: only pytest and the patch module (which captures the socket
+   module's true functions); each fixture imports what it needs when first used.
 2. It changes nothing for a test that uses none of its fixtures: no autouse fixture. Its one
    hook, the teardown wrapper, does nothing unless a test patched the socket module.
 3. A fixture that needs an optional library says which, and how to get it
@@ -21,6 +22,10 @@ from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+# Captures the socket module's true functions now, before any test can have patched or guarded
+# them (it imports only the socket module: cheap).
+from sockettest._patch import restore_after_test
 
 if TYPE_CHECKING:
     from sockettest import FakeClient, FakeServer, LeakGuard, MemoryNetwork, MockSockets
@@ -177,8 +182,6 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, object, object
     try:
         return (yield)
     finally:
-        from sockettest._patch import restore_after_test
-
         restore_after_test()
 
 

@@ -1,126 +1,593 @@
-"""The pytest plugin, as a user meets it: fixtures with no conftest, guards that name leaks.
+"""sockettest's pytest plugin, as a user meets it: fixtures with no conftest, guards that name
+what leaked, and a socket patch that hands the module back intact, pytest-socket or not.
 
-Each test runs a small pytest session of its own with ``pytester``; the inner session loads
-the plugin through its entry point, exactly as a user's would.
+Each test runs a small pytest session of its own with ``pytester``; the inner session loads the
+plugin through its ``pytest11`` entry point, exactly as a user's would. Sessions run in this
+process where they cannot disturb it, and in a subprocess where they need a clean
+``sys.modules``, workers, or a socket module untouched by this tier's own pytest-socket guard
+(every test here runs under ``allow_hosts``, which the ``memory_or_loopback`` fixture reads).
 """
+
+from __future__ import annotations
+
+import importlib.metadata
+import inspect
+import re
+import sys
 
 import pytest
 
-pytestmark = pytest.mark.timeout(120)
+from sockettest import _plugin
+
+QUIET = ("-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:nbmake")
+"""Plugins an inner session does without: random order (unless a test is about it), the cache
+(nothing to remember between runs) and nbmake (its import costs a second)."""
+
+INNER_INI = "[pytest]\naddopts = --strict-markers -rs\nfilterwarnings = error\n"
+"""A strict user project: unregistered markers and stray warnings fail the inner run."""
+
+SUBPROCESS_TIMEOUT = 60.0
+
+FIXTURES = (
+    "memory_network",
+    "patched_network",
+    "fake_server",
+    "fake_server_factory",
+    "fake_client",
+    "mock_socket_factory",
+    "memory_or_loopback",
+    "leak_guard",
+)
 
 
-def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
+def make_project(pytester: pytest.Pytester, source: str) -> None:
+    """A user project: the strict ini and one test module, ``test_user.py``."""
+    pytester.makeini(INNER_INI)
     pytester.makepyfile(test_user=source)
-    return pytester.runpytest_inprocess(
-        "-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:nbmake", *args
-    )
 
 
-def test_fixtures_are_listed_with_no_conftest(pytester: pytest.Pytester) -> None:
-    """`pytest --fixtures` shows the kit's fixtures with their docstrings."""
-    result = run(pytester, "def test_nothing(): pass\n", "--fixtures")
+def run_inprocess(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
+    """Run ``source`` as a user's test module in this process."""
+    make_project(pytester, source)
+    return pytester.runpytest_inprocess(*QUIET, *args)
+
+
+def run_subprocess(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
+    """Run ``source`` as a user's test module in a fresh interpreter."""
+    make_project(pytester, source)
+    return pytester.runpytest_subprocess(*QUIET, *args, timeout=SUBPROCESS_TIMEOUT)
+
+
+# Discovery: the fixtures are there, and nothing of the course is --------------------------------
+
+
+def test_fixtures_are_listed_with_their_docstrings(pytester: pytest.Pytester) -> None:
+    """`pytest --fixtures` in an empty project lists every kit fixture with its docstring."""
+    result = pytester.runpytest_inprocess("--fixtures", *QUIET)
+    assert result.ret == pytest.ExitCode.OK
+    for name in FIXTURES:
+        docstring = inspect.getdoc(getattr(_plugin, name))
+        assert docstring, name
+        result.stdout.re_match_lines(
+            [
+                rf"{name} -- .*sockettest[/\\]_plugin\.py:\d+$",
+                rf"    {re.escape(docstring.splitlines()[0])}$",
+            ],
+            consecutive=True,
+        )
+
+
+def test_no_game_fixture_is_listed(pytester: pytest.Pytester) -> None:
+    """`pytest --fixtures` lists no game fixture (game_server, game_pair) and no game plugin."""
+    result = pytester.runpytest_inprocess("--fixtures", *QUIET)
     listed = result.stdout.str()
-    for name in (
-        "memory_network",
-        "game_server",
-        "fake_server",
-        "fake_client",
-        "mock_socket_factory",
-        "recording_factory",
-        "game_pair",
-        "transport",
-        "leak_guard",
-    ):
-        assert f"\n{name} -- " in listed, name
+    assert "fixtures defined from sockettest._plugin" in listed
+    for name in ("game_server", "game_pair", "transport", "recording_factory"):
+        assert not re.search(rf"^{name}\b", listed, re.MULTILINE), name
+    [plugins] = [line for line in result.stdout.lines if line.startswith("plugins:")]
+    names = [entry.strip() for entry in plugins.removeprefix("plugins:").split(",")]
+    assert any(name.startswith("sockettest-") for name in names), plugins
+    assert not [name for name in names if name.startswith("game")], plugins
 
 
-def test_fixtures_play_a_game_in_memory_and_on_loopback(pytester: pytest.Pytester) -> None:
-    """The transport fixture runs one test twice, with ids that say memory and loopback."""
-    result = run(
+def test_installing_the_course_registers_no_pytest_plugin() -> None:
+    """No installed distribution has a pytest11 entry point into a `game` module."""
+    plugins = importlib.metadata.entry_points(group="pytest11")
+    assert "sockettest._plugin" in {plugin.value for plugin in plugins}
+    into_game = [p for p in plugins if p.value == "game" or p.value.startswith("game.")]
+    assert into_game == []
+
+
+def test_a_project_with_its_own_game_package_runs_unharmed(pytester: pytest.Pytester) -> None:
+    """A user project whose own top-level package is `game` runs with the plugin loaded."""
+    package = pytester.mkpydir("game")
+    (package / "rules.py").write_text(
+        "WINNING_SCORE = 3\n\n\ndef winner(scores):\n    return max(scores, key=scores.get)\n"
+    )
+    result = run_subprocess(
         pytester,
         """
-from game.protocol import End, Result
-import threading
+        import sys
+        from pathlib import Path
 
-def test_a_whole_game(transport):
-    with transport.server().running() as address:
-        results = []
-        def bob():
-            with transport.client(address) as client:
-                results.append(client.play("bob"))
-        thread = threading.Thread(target=bob)
-        thread.start()
-        with transport.client(address) as alice:
-            assert alice.play("alice") == End(Result.DRAW)
-        thread.join(10)
-        assert not thread.is_alive()
-    assert results == [End(Result.DRAW)]
-""",
+        import game
+        from game.rules import WINNING_SCORE, winner
+
+        def test_imports_its_own_game():
+            here = Path(__file__).resolve().parent
+            assert Path(game.__file__).resolve() == here / "game" / "__init__.py"
+            assert "game.testing" not in sys.modules
+            assert winner({"ann": WINNING_SCORE, "bob": 1}) == "ann"
+
+        def test_has_the_kit_fixtures(memory_network):
+            left, right = memory_network.socketpair()
+            left.sendall(b"move")
+            assert right.recv(4) == b"move"
+            left.close()
+            right.close()
+        """,
         "-v",
     )
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["*test_a_whole_game?memory? PASSED*", "*?loopback? PASSED*"])
+    result.stdout.fnmatch_lines(["plugins:*sockettest-*"])
+    assert "No module named" not in result.stdout.str() + result.stderr.str()
 
 
-def test_a_leaked_thread_fails_the_test_that_leaked_it_by_name(
-    pytester: pytest.Pytester,
-) -> None:
-    """The guard joins with a grace period, then names what is still running."""
-    result = run(
+def test_the_plugin_imports_nothing_of_the_code_under_test(pytester: pytest.Pytester) -> None:
+    """Importing sockettest and its plugin leaves `game` and its submodules unimported."""
+    result = pytester.run(
+        sys.executable,
+        "-c",
+        "import sys, sockettest, sockettest._plugin\n"
+        "found = [m for m in sys.modules if m == 'game' or m.startswith('game.')]\n"
+        "assert not found, found\n"
+        "print('no game module')\n",
+        timeout=SUBPROCESS_TIMEOUT,
+    )
+    assert result.ret == 0, result.stderr.str()
+    result.stdout.fnmatch_lines(["no game module"])
+
+
+def test_the_kit_loads_mock_and_hypothesis_only_when_used(pytester: pytest.Pytester) -> None:
+    """Importing sockettest and its plugin does not import unittest.mock or hypothesis."""
+    result = pytester.run(
+        sys.executable,
+        "-c",
+        "import sys, sockettest, sockettest._plugin\n"
+        "heavy = lambda: [m for m in sys.modules if m.split('.')[0] == 'hypothesis'"
+        " or m == 'unittest.mock']\n"
+        "assert heavy() == [], heavy()\n"
+        "sockettest.mock_socket_factory\n"
+        "assert 'unittest.mock' in sys.modules\n"
+        "sockettest.strategies\n"
+        "assert 'hypothesis' in sys.modules\n"
+        "print('loaded lazily')\n",
+        timeout=SUBPROCESS_TIMEOUT,
+    )
+    assert result.ret == 0, result.stderr.str()
+    result.stdout.fnmatch_lines(["loaded lazily"])
+
+
+# Leak guards --------------------------------------------------------------------------------------
+
+
+def test_a_memory_socket_left_open_fails_the_test_by_name(pytester: pytest.Pytester) -> None:
+    """memory_network fails a test that leaves a socket open, naming it; closing all passes."""
+    result = run_inprocess(
         pytester,
         """
-import threading
-release = threading.Event()
+        import socket
 
-def test_leaks(leak_guard):
-    threading.Thread(target=release.wait, name="forgotten-worker", daemon=True).start()
+        def test_leaves_a_socket_open(memory_network):
+            memory_network.socket_factory(socket.AF_INET, socket.SOCK_STREAM)
 
-def test_after():
-    release.set()
-""",
+        def test_closes_everything(memory_network):
+            listener = memory_network.socket_factory(socket.AF_INET, socket.SOCK_STREAM)
+            listener.bind(("127.0.0.1", 0))
+            listener.listen()
+            client = memory_network.socket_factory(socket.AF_INET, socket.SOCK_STREAM)
+            client.connect(listener.getsockname())
+            accepted, _ = listener.accept()
+            for sock in (accepted, client, listener):
+                sock.close()
+        """,
+        "-v",
     )
     result.assert_outcomes(passed=2, errors=1)
-    result.stdout.fnmatch_lines(["*thread 'forgotten-worker' is still running*"])
+    result.stdout.re_match_lines(
+        [
+            r".*::test_leaves_a_socket_open ERROR",
+            r".*::test_closes_everything PASSED",
+            r"_+ ERROR at teardown of test_leaves_a_socket_open _+$",
+            r".*socket <MemorySocket memory-socket-\d+ .*> was not closed",
+        ]
+    )
 
 
-def test_a_socket_left_open_fails_the_test_by_name(pytester: pytest.Pytester) -> None:
-    """A memory socket still open at the end of the test is named in the failure."""
-    result = run(
+def test_a_thread_left_running_fails_the_test_by_name(pytester: pytest.Pytester) -> None:
+    """leak_guard fails a test whose thread outlives it, naming the thread."""
+    result = run_inprocess(
         pytester,
         """
-def test_leaks(memory_network):
-    left_open = memory_network.socket()
-""",
+        import threading
+
+        release = threading.Event()
+
+        def test_leaves_a_thread_running(leak_guard):
+            leak_guard.grace = 0.2
+            worker = threading.Thread(
+                target=release.wait, args=(5.0,), name="forgotten-worker", daemon=True
+            )
+            worker.start()
+
+        def test_releases_it():
+            release.set()
+        """,
+        "-v",
     )
-    result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines(["*socket * was not closed*"])
-
-
-def test_tests_that_use_no_fixture_are_left_alone(pytester: pytest.Pytester) -> None:
-    """Guards are opt-in: a test without the kit's fixtures is not checked for leaks."""
-    result = run(
-        pytester,
-        """
-import threading
-release = threading.Event()
-
-def test_starts_a_thread():
-    threading.Thread(target=release.wait, daemon=True).start()
-
-def test_releases_it():
-    release.set()
-""",
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.re_match_lines(
+        [
+            r"_+ ERROR at teardown of test_leaves_a_thread_running _+$",
+            r".*thread 'forgotten-worker' is still running",
+        ]
     )
-    result.assert_outcomes(passed=2)
 
 
-def test_a_fixture_that_needs_pytest_mock_says_so(pytester: pytest.Pytester) -> None:
-    """Without pytest-mock, mock_socket_factory fails with the install hint, not a lookup error."""
-    result = run(
+# patched_network, and handing the socket module back to pytest-socket ---------------------------
+
+ECHO_SERVER_PROJECT = """
+import socket
+import socketserver
+
+from sockettest import serve_in_thread
+
+class Echo(socketserver.StreamRequestHandler):
+    def handle(self):
+        self.wfile.write(self.rfile.readline())
+
+def test_socket_makes_memory_sockets(patched_network):
+    with socket.socket() as sock:
+        assert type(sock).__name__ == "MemorySocket"
+        assert isinstance(sock, socket.socket)
+
+def test_names_resolve_without_the_network(patched_network):
+    answers = socket.getaddrinfo("localhost", 80)
+    assert answers
+    assert {address[:2] for *_, address in answers} <= {("127.0.0.1", 80), ("::1", 80)}
+
+def test_unmodified_socketserver_round_trips_a_line(patched_network):
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), Echo) as server:
+        with serve_in_thread(server.serve_forever, stop=server.shutdown):
+            port = server.server_address[1]
+            with socket.create_connection(("localhost", port), timeout=2) as sock:
+                assert type(sock).__name__ == "MemorySocket"
+                sock.sendall(b"hello, memory\\n")
+                with sock.makefile("rb") as lines:
+                    assert lines.readline() == b"hello, memory\\n"
+"""
+
+
+@pytest.mark.parametrize("options", [(), ("--disable-socket",)], ids=["plain", "disable-socket"])
+def test_patched_network_runs_unmodified_socket_code(
+    pytester: pytest.Pytester, options: tuple[str, ...]
+) -> None:
+    """Under patched_network, socket.socket, getaddrinfo and socketserver are in memory."""
+    result = run_inprocess(pytester, ECHO_SERVER_PROJECT, "-v", *options)
+    result.assert_outcomes(passed=3)
+
+
+REAL_SOCKET_HELPERS = """
+import socket
+import warnings
+
+import pytest
+
+NAMES = (
+    "socket", "socketpair", "getaddrinfo", "gethostbyname", "gethostbyname_ex",
+    "gethostbyaddr", "getfqdn", "getnameinfo",
+)
+ORIGINALS = {name: getattr(socket, name) for name in NAMES}  # at collection: untouched
+# Like a user's, this module does not import sockettest: the fixtures need no import.
+
+def use_real_sockets():
+    assert socket.getaddrinfo("localhost", 80)  # real DNS: pytest-socket's guard is gone
+    with socket.socket() as listener:
+        assert type(listener) is ORIGINALS["socket"]
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as client:
+            accepted, _ = listener.accept()
+            with accepted:
+                client.sendall(b"real")
+                assert accepted.recv(4) == b"real"
+    left_over = [name for name in NAMES if getattr(socket, name) is not ORIGINALS[name]]
+    assert left_over == [], f"socket module still patched or guarded: {left_over}"
+
+def use_patched_sockets(network):
+    with socket.socket() as sock:
+        assert type(sock).__name__ == "MemorySocket"
+    assert socket.getaddrinfo("localhost", 80)
+"""
+
+FIXTURE_PATCH_THEN_REAL = (
+    REAL_SOCKET_HELPERS
+    + """
+@pytest.mark.disable_socket
+def test_1_patched_under_a_disabled_socket(patched_network):
+    use_patched_sockets(patched_network)
+
+def test_2_real_sockets_with_no_marker():
+    use_real_sockets()
+
+@pytest.mark.allow_hosts(["127.0.0.1"])
+def test_3_real_sockets_on_allowed_hosts():
+    use_real_sockets()
+"""
+)
+
+BODY_PATCH_THEN_REAL = (
+    REAL_SOCKET_HELPERS
+    + """
+def test_1_patched_in_the_body_under_disable_socket():
+    from sockettest import MemoryNetwork
+
+    network = MemoryNetwork()
+    with network.patch():
+        use_patched_sockets(network)
+    with warnings.catch_warnings():  # pytest-socket warns as it raises
+        warnings.simplefilter("ignore")
+        with pytest.raises(RuntimeError, match="socket.getaddrinfo"):
+            socket.getaddrinfo("localhost", 80)  # its guard is back for the rest of the test
+
+@pytest.mark.enable_socket
+def test_2_real_sockets_enabled():
+    use_real_sockets()
+
+@pytest.mark.enable_socket
+def test_3_real_sockets_enabled_again():
+    use_real_sockets()
+"""
+)
+
+
+def test_a_real_socket_test_after_a_patched_one_gets_the_real_module(
+    pytester: pytest.Pytester,
+) -> None:
+    """In a fresh process, the test after a disable_socket patched_network test has real DNS."""
+    result = run_subprocess(pytester, FIXTURE_PATCH_THEN_REAL, "-v")
+    result.stdout.re_match_lines([r".*::test_1_.* PASSED", r".*::test_2_.*", r".*::test_3_.*"])
+    result.assert_outcomes(passed=3)
+
+
+def test_a_patch_in_the_test_body_under_disable_socket_is_undone(
+    pytester: pytest.Pytester,
+) -> None:
+    """`with MemoryNetwork().patch():` under --disable-socket leaves later tests real sockets."""
+    result = run_subprocess(pytester, BODY_PATCH_THEN_REAL, "-v", "--disable-socket")
+    result.assert_outcomes(passed=3)
+
+
+MANY_FIXTURE_PATCHES = (
+    REAL_SOCKET_HELPERS
+    + """
+@pytest.mark.disable_socket
+@pytest.mark.parametrize("n", range(6))
+def test_patched(patched_network, n):
+    use_patched_sockets(patched_network)
+
+@pytest.mark.parametrize("n", range(3))
+def test_real_with_no_marker(n):
+    use_real_sockets()
+
+@pytest.mark.allow_hosts(["127.0.0.1"])
+@pytest.mark.parametrize("n", range(3))
+def test_real_on_allowed_hosts(n):
+    use_real_sockets()
+"""
+)
+
+MANY_BODY_PATCHES = (
+    REAL_SOCKET_HELPERS
+    + """
+@pytest.mark.parametrize("n", range(6))
+def test_patched_in_the_body(n):
+    from sockettest import MemoryNetwork
+
+    network = MemoryNetwork()
+    with network.patch():
+        use_patched_sockets(network)
+
+@pytest.mark.enable_socket
+@pytest.mark.parametrize("n", range(3))
+def test_real_enabled(n):
+    use_real_sockets()
+
+@pytest.mark.allow_hosts(["127.0.0.1"])
+@pytest.mark.parametrize("n", range(3))
+def test_real_on_allowed_hosts(n):
+    use_real_sockets()
+"""
+)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(
+    ("project", "options", "seed"),
+    [
+        # Seeds 1 and 2 each put a patched test first on a worker: they caught the originals
+        # being captured under a guard. Each run starts two workers: a few seconds.
+        pytest.param(MANY_FIXTURE_PATCHES, (), 1, id="fixture-1"),
+        pytest.param(MANY_FIXTURE_PATCHES, (), 2, id="fixture-2"),
+        pytest.param(MANY_BODY_PATCHES, ("--disable-socket",), 1, id="body-disable-socket-1"),
+    ],
+)
+def test_patched_and_real_tests_pass_in_any_order_on_two_workers(
+    pytester: pytest.Pytester, project: str, options: tuple[str, ...], seed: int
+) -> None:
+    """6 patched and 6 real-socket tests all pass in random order, split over two workers."""
+    make_project(pytester, project)
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "randomly",
+        "-p",
+        "xdist",
+        "-n",
+        "2",
+        f"--randomly-seed={seed}",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:nbmake",
+        *options,
+        timeout=SUBPROCESS_TIMEOUT,
+    )
+    result.stdout.fnmatch_lines([f"*--randomly-seed={seed}*", "*2 workers*"])
+    result.assert_outcomes(passed=12)
+
+
+# memory_or_loopback ------------------------------------------------------------------------------
+
+ECHO_ON_BOTH = """
+import socket
+
+def recv_exactly(sock, size):
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        assert chunk, f"EOF after {data!r}"
+        data += chunk
+    return data
+
+def test_echo(memory_or_loopback):
+    factory = memory_or_loopback.socket_factory
+    listener = factory(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    client = factory(socket.AF_INET, socket.SOCK_STREAM)
+    client.settimeout(5)
+    client.connect(listener.getsockname())
+    accepted, _ = listener.accept()
+    accepted.settimeout(5)
+    client.sendall(b"ping")
+    accepted.sendall(recv_exactly(accepted, 4))
+    assert recv_exactly(client, 4) == b"ping"
+    for sock in (accepted, client, listener):
+        sock.close()
+"""
+
+MEMORY_PASSED = r".*::test_echo\[memory\] PASSED"
+LOOPBACK_PASSED = r".*::test_echo\[loopback\] PASSED"
+
+
+@pytest.mark.parametrize(
+    ("options", "outcomes", "lines"),
+    [
+        pytest.param((), {"passed": 2}, [MEMORY_PASSED, LOOPBACK_PASSED], id="both"),
+        pytest.param(
+            ("--disable-socket",),
+            {"passed": 1, "skipped": 1},
+            [
+                MEMORY_PASSED,
+                r".*::test_echo\[loopback\] SKIPPED",
+                r"SKIPPED \[1\] .*: .*the loopback case runs in the loopback tier$",
+            ],
+            id="disable-socket",
+        ),
+        pytest.param(
+            ("--allow-hosts=127.0.0.1,::1",),
+            {"passed": 1, "skipped": 1},
+            [
+                r".*::test_echo\[memory\] SKIPPED",
+                LOOPBACK_PASSED,
+                r"SKIPPED \[1\] .*: this is the loopback tier: the memory case runs .*",
+            ],
+            id="allow-hosts",
+        ),
+        pytest.param(
+            ("-m", "memory"), {"passed": 1, "deselected": 1}, [MEMORY_PASSED], id="m-memory"
+        ),
+        pytest.param(
+            ("-m", "loopback"), {"passed": 1, "deselected": 1}, [LOOPBACK_PASSED], id="m-loopback"
+        ),
+    ],
+)
+def test_memory_or_loopback_runs_each_case_in_its_tier(
+    pytester: pytest.Pytester,
+    options: tuple[str, ...],
+    outcomes: dict[str, int],
+    lines: list[str],
+) -> None:
+    """memory_or_loopback runs [memory] and [loopback], each skipped outside its tier, by marker."""
+    result = run_subprocess(pytester, ECHO_ON_BOTH, "-v", *options)
+    result.assert_outcomes(**outcomes)
+    result.stdout.re_match_lines(lines)
+    if "-m" in options:
+        other = "loopback" if "memory" in options else "memory"
+        assert f"test_echo[{other}]" not in result.stdout.str()
+
+
+# Fixtures with needs ------------------------------------------------------------------------------
+
+
+def test_mock_socket_factory_without_pytest_mock_names_the_extra(
+    pytester: pytest.Pytester,
+) -> None:
+    """Without pytest-mock, mock_socket_factory fails with `pip install 'sockettest[pytest]'`."""
+    result = run_inprocess(
         pytester,
         "def test_mocks(mock_socket_factory):\n    pass\n",
         "-p",
         "no:pytest_mock",
     )
     result.assert_outcomes(errors=1)
-    result.stdout.re_match_lines([r".*needs pytest-mock.*: pip install 'game\[testing\]'$"])
+    result.stdout.re_match_lines(
+        [
+            r".*the mock_socket_factory fixture needs pytest-mock \(its `mocker` fixture\): "
+            r"pip install 'sockettest\[pytest\]'$"
+        ]
+    )
+    assert "fixture 'mocker' not found" not in result.stdout.str()
+
+
+def test_mock_socket_factory_records_calls_with_pytest_mock(pytester: pytest.Pytester) -> None:
+    """With pytest-mock, mock_socket_factory gives an autospecced socket and its factory."""
+    result = run_inprocess(
+        pytester,
+        """
+        import socket
+
+        def test_mocks(mock_socket_factory):
+            sock = mock_socket_factory.socket_factory(socket.AF_INET, socket.SOCK_STREAM)
+            assert sock is mock_socket_factory.socket
+            sock.connect(("127.0.0.1", 7777))
+            sock.close()
+            assert mock_socket_factory.call_names == [
+                "socket_factory", "socket.connect", "socket.close"
+            ]
+        """,
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_fake_server_factory_runs_a_scripted_peer_in_memory(pytester: pytest.Pytester) -> None:
+    """fake_server_factory on memory_network's factory serves a script under --disable-socket."""
+    result = run_inprocess(
+        pytester,
+        """
+        from sockettest import FakeClient, answer_from_table
+
+        def test_ping_pong(memory_network, fake_server_factory):
+            server = fake_server_factory(
+                answer_from_table({"PING": "PONG"}), socket_factory=memory_network.socket_factory
+            )
+            with FakeClient(server.address, socket_factory=memory_network.socket_factory) as client:
+                client.send_line("PING")
+                assert client.read_line() == "PONG"
+            assert server.wait_for_lines(1) == ["PING"]
+            assert memory_network.open_sockets(), "the server listens on the memory network"
+        """,
+        "--disable-socket",
+    )
+    result.assert_outcomes(passed=1)
