@@ -14,6 +14,7 @@ implement these to stand in for a real socket.
 from __future__ import annotations
 
 import contextlib
+import functools
 import ipaddress
 import socket
 import time
@@ -75,10 +76,12 @@ def resolve_clock(clock: Clock | None) -> Clock:
     return clock if clock is not None else time.monotonic
 
 
+@functools.lru_cache(maxsize=64)
 def family_for(host: str) -> socket.AddressFamily:
     """The address family for ``host``: IPv6 for an IPv6 literal, IPv4 otherwise.
 
     No DNS lookup: a name such as ``localhost`` is left to ``bind``/``connect`` over IPv4.
+    Cached: every server start and every connect asks, and :mod:`ipaddress` is slow to parse.
     """
     try:
         address = ipaddress.ip_address(host)

@@ -6,12 +6,14 @@ a library for anyone's socket code), so they are written twice, on purpose. Keep
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 
 __all__ = ["family_for", "format_address", "ipv6_loopback_available"]
 
 
+@functools.lru_cache(maxsize=64)
 def family_for(host: str) -> socket.AddressFamily:
     """The address family for ``host``: IPv6 for an IPv6 literal, IPv4 otherwise (no lookup).
 

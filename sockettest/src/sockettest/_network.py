@@ -187,13 +187,20 @@ class _Pipe:
         self.reset = False  # a fault reset the reader: sends fail at once with EPIPE
 
 
+_READING, _WRITING = 0, 1
+"""The two ways a call waits on a socket: for something to read (recv, accept), or for room
+to write (send, and connect, which waits on the listener's backlog). Each has its own
+condition, so that a byte arriving does not wake the thread that waits to send."""
+
+
 class _Wait:
-    """A blocked call, as the clock sees it: what wakes it, and its deadline."""
+    """A blocked call, as the clock sees it: what wakes it, how, and its deadline."""
 
-    __slots__ = ("deadline", "on", "woken")
+    __slots__ = ("channel", "deadline", "on", "woken")
 
-    def __init__(self, on: MemorySocket, deadline: float | None) -> None:
+    def __init__(self, on: MemorySocket, channel: int, deadline: float | None) -> None:
         self.on = on
+        self.channel = channel
         self.deadline = deadline
         self.woken = False
 
@@ -486,14 +493,15 @@ class MemoryNetwork:
         index, self._connections = self._connections, self._connections + 1
         return _pick(self.accept_faults, index), _pick(self.connect_faults, index)
 
-    def _notify(self, sock: MemorySocket) -> None:
-        """Wake the calls blocked on ``sock`` and bring its descriptor's readiness up to date."""
-        if sock._sleepers:
-            sock._wakeup().notify_all()
-        if self._waits:
-            for wait in self._waits:
-                if wait.on is sock:
-                    wait.woken = True
+    def _notify(self, sock: MemorySocket, reading: bool = True, writing: bool = True) -> None:
+        """Wake the calls blocked on ``sock`` that wait to read, or to write, or both, and bring
+        its descriptor's readiness up to date (the only effect when neither is asked)."""
+        for channel, wanted in ((_READING, reading), (_WRITING, writing)):
+            if wanted and sock._asleep[channel]:
+                sock._channel(channel).notify_all()
+                for wait in self._waits:
+                    if wait.on is sock and wait.channel == channel:
+                        wait.woken = True
         if sock._mirror is not None:
             sock._mirror.show(*sock._readiness())
 
@@ -515,7 +523,7 @@ class MemoryNetwork:
         for wait in waits:
             if wait.deadline is not None and wait.deadline <= now:
                 wait.woken = True
-                wait.on._wakeup().notify_all()
+                wait.on._channel(wait.channel).notify_all()
 
     def _clock_advanced(self) -> None:
         """The clock moved: wake every call whose deadline has passed."""
@@ -524,7 +532,7 @@ class MemoryNetwork:
             for wait in self._waits:
                 if wait.deadline is not None and wait.deadline <= now:
                     wait.woken = True
-                    wait.on._wakeup().notify_all()
+                    wait.on._channel(wait.channel).notify_all()
 
 
 def _pick(plan: FaultPlan, index: int) -> Faults | None:
@@ -615,8 +623,8 @@ class MemorySocket:
         self.accepted_by: MemorySocket | None = None
         self._net = network
         self._lock = network._lock
-        self._cond: threading.Condition | None = None  # made when a call first waits
-        self._sleepers = 0  # calls waiting on _cond right now
+        self._conds: list[threading.Condition | None] = [None, None]  # made on first wait
+        self._asleep = [0, 0]  # calls waiting right now, to read and to write
         nonblocking = bool(type & getattr(socket, "SOCK_NONBLOCK", 0))
         self._timeout: float | None = 0.0 if nonblocking else socket.getdefaulttimeout()
         self._closed = False  # really closed
@@ -911,7 +919,7 @@ class MemorySocket:
             conn._timeout = socket.getdefaulttimeout()
             conn.accepted_by = self
             self._net.accepted += 1
-            self._notify_self()  # room in the backlog for a waiting connect; readiness
+            self._net._notify(self, reading=False)  # room for a waiting connect; readiness
             assert conn._remote is not None
             return conn, conn._address(conn._remote)
 
@@ -1098,14 +1106,15 @@ class MemorySocket:
                 return
             if self._outgoing is None:
                 raise _error(errno.ENOTCONN)
+            writing = how in (socket.SHUT_WR, socket.SHUT_RDWR)
             if reading:
                 self._shut_rd = True
-            if how in (socket.SHUT_WR, socket.SHUT_RDWR):
+            if writing:
                 self._shut_wr = True
                 self._outgoing.eof = True
                 if self._peer is not None:
-                    self._net._notify(self._peer)
-            self._notify_self()
+                    self._net._notify(self._peer, writing=False)  # EOF for its readers
+            self._net._notify(self, reading=reading, writing=writing)
 
     def close(self) -> None:
         """Close the socket; harmless if already closed. With ``makefile`` objects still open
@@ -1247,7 +1256,7 @@ class MemorySocket:
                     or len(listener._queue) <= (listener.backlog or 0)
                 )
 
-            self._block("connect", room, self._deadline(), on=listener)
+            self._block("connect", room, self._deadline(), on=listener, channel=_WRITING)
             self._check_open()
             if listener._closed or listener._listen_shut:
                 raise ConnectionRefusedError(errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED))
@@ -1276,8 +1285,8 @@ class MemorySocket:
         if connect_faults is not None:
             self._set_faults(connect_faults)
         listener._queue.append(server_side)
-        net._notify(listener)
-        self._notify_self()
+        net._notify(listener, writing=False)
+        net._notify(self, reading=False, writing=False)
 
     def _receive(self, bufsize: int, flags: int) -> bytes:
         self._check_open()
@@ -1316,9 +1325,9 @@ class MemorySocket:
             if injector is not None:
                 injector.after_recv(len(data))
             if self._peer is not None:
-                self._net._notify(self._peer)  # room for a sender blocked on a full buffer
+                self._net._notify(self._peer, reading=False)  # room for a blocked sender
             if self._mirror is not None:
-                self._notify_self()
+                self._net._notify(self, reading=False, writing=False)
             return data
         self._raise_pending()
         return b""
@@ -1372,6 +1381,7 @@ class MemorySocket:
                     call,
                     writable,
                     deadline,
+                    channel=_WRITING,
                     nonblocking=bool(flags & _MSG_DONTWAIT),
                     partial=taken,
                 )
@@ -1388,9 +1398,9 @@ class MemorySocket:
             outgoing.data += view[taken : taken + room]
             taken += room
             if peer is not None:
-                self._net._notify(peer)
+                self._net._notify(peer, writing=False)
             if self._mirror is not None:
-                self._notify_self()
+                self._net._notify(self, reading=False, writing=False)
             if taken >= limit or not whole:
                 break
         if injector is not None:
@@ -1462,8 +1472,9 @@ class MemorySocket:
         if incoming is not None:
             incoming.reader_closed = True
             incoming.data.clear()
-        if self._sleepers:
-            self._wakeup().notify_all()
+        for channel in (_READING, _WRITING):
+            if self._asleep[channel]:
+                self._channel(channel).notify_all()
         net._any_closed.notify_all()
         if peer is not None:
             net._notify(peer)
@@ -1482,12 +1493,14 @@ class MemorySocket:
         deadline: float | None,
         *,
         on: MemorySocket | None = None,
+        channel: int = _READING,
         nonblocking: bool = False,
         partial: int = 0,
     ) -> None:
         """Wait, with the lock held, until ``ready()``; honour the timeout and ``max_block``.
 
-        ``on`` is the socket whose changes wake this call (this one by default). A call that
+        ``on`` is the socket whose changes wake this call (this one by default), ``channel``
+        whether it waits to read or to write. A call that
         already moved ``partial`` bytes returns to its caller at the deadline instead of
         raising, as a real ``send`` returns its short count.
         """
@@ -1501,11 +1514,11 @@ class MemorySocket:
         stuck_at = None if limit is None else time.monotonic() + limit
         wait = None
         if clock is not None:
-            wait = _Wait(on or self, deadline)
+            wait = _Wait(on or self, channel, deadline)
             net._waits.append(wait)
         sleeper = on or self
-        cond = sleeper._wakeup()
-        sleeper._sleepers += 1
+        cond = sleeper._channel(channel)
+        sleeper._asleep[channel] += 1
         net._blocked += 1
         net._any_blocked.notify_all()
         try:
@@ -1529,18 +1542,18 @@ class MemorySocket:
                 if wait is not None and net._autojump is not None:
                     net._maybe_autojump()
         finally:
-            sleeper._sleepers -= 1
+            sleeper._asleep[channel] -= 1
             net._blocked -= 1
             if wait is not None:
                 net._waits.remove(wait)
                 if net._autojump is not None:
                     net._last_use = time.monotonic()  # the call's return counts as use
 
-    def _wakeup(self) -> threading.Condition:
-        """The condition this socket's blocked calls wait on, made on first need."""
-        cond = self._cond
+    def _channel(self, channel: int) -> threading.Condition:
+        """The condition this socket's calls wait on to read or to write, made on first need."""
+        cond = self._conds[channel]
         if cond is None:
-            cond = self._cond = threading.Condition(self._lock)
+            cond = self._conds[channel] = threading.Condition(self._lock)
         return cond
 
     def _stuck(self, call: str, limit: float | None, deadline: float | None) -> BlockedTooLong:
