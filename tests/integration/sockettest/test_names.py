@@ -5,8 +5,11 @@ this module was written on (Debian 12: glibc 2.36, CPython 3.11; ``/etc/hosts`` 
 line ``127.0.0.1 localhost`` for localhost; ``/etc/nsswitch.conf`` has ``hosts: files dns``).
 "verified" in a comment means: the real function gave exactly this answer (value, or exception
 type, errno and message) there. Where the table answers otherwise on purpose, the test says so.
-The unit tier blocks the real ``getaddrinfo`` and ``gethostbyname``, so nothing here calls them;
-``inet_pton``, ``inet_aton`` and ``inet_ntop`` are plain conversions and are used as oracles.
+Nothing here calls the real ``getaddrinfo`` or ``gethostbyname`` (the machine's answers depend
+on its hosts file); ``inet_pton``, ``inet_aton`` and ``inet_ntop`` are plain conversions and are
+used as oracles. It needs no socket, but it is long: it runs with the integration tier, so that
+the unit tier stays fast enough for every save; the unit tier meets the table through
+``MemoryNetwork.patch()`` (tests/unit/sockettest/test_unmodified_code.py).
 """
 
 import ipaddress
