@@ -3,7 +3,7 @@
 - :func:`game_over_loopback`, :func:`game_in_memory` and :func:`game_through_pair` play the same
   whole two-bot game, from server start to shutdown, over real loopback sockets, through the
   in-memory network (``sockettest.MemoryNetwork``), and through the sans-IO pair
-  (``game.testing.pair``); each returns the seconds it took.
+  (``game.testing.play_game``); each returns the seconds it took.
   Each takes the bots' strategy: the game's own (``suggest_move``, which looks for wins and
   blocks) or :func:`first_free_cell`, which costs next to nothing, so that what is left to
   time is the protocol and the transport.
@@ -29,7 +29,7 @@ from game import Client, Server
 from game.protocol import End, Result
 from game.rules import Board, suggest_move
 from game.sockets import SocketFactory
-from game.testing.pair import play_game
+from game.testing import play_game
 from sockettest import MemoryNetwork
 
 __all__ = [

@@ -14,12 +14,16 @@ Everything generic (the in-memory network, mocks, faults, scripted peers, the co
   registered with pytest on install: a project loads it with
   ``pytest_plugins = ["game.testing.plugin"]`` in its conftest, as this repository does.
 
+Every name here is imported from ``game.testing`` itself; the modules that define them are
+private (``_pair``, ``_scripts``). ``game.testing.strategies`` and ``game.testing.plugin`` are
+the two public submodules.
+
 Layering: this package imports the product (``game``) and :mod:`sockettest`; the product never
 imports it, and :mod:`sockettest` never imports the game.
 """
 
-from game.testing.pair import GamePair, PairClient, play_game
-from game.testing.scripts import BANNER, answer_like_the_game, send_banner_and_hang_up
+from game.testing._pair import GamePair, PairClient, play_game
+from game.testing._scripts import BANNER, answer_like_the_game, send_banner_and_hang_up
 
 __all__ = [
     "GamePair",

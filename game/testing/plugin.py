@@ -16,7 +16,7 @@ import pytest
 
 if TYPE_CHECKING:
     from game.server import Server
-    from game.testing.pair import GamePair
+    from game.testing import GamePair
     from sockettest import LeakGuard
 
 
@@ -37,6 +37,6 @@ def game_server(leak_guard: LeakGuard) -> Iterator[Server]:
 def game_pair() -> GamePair:
     """The sans-IO pair: the server's protocol objects and clients' joined in memory, pumped
     in the test's own thread. No socket, no thread: the fastest protocol tests."""
-    from game.testing.pair import GamePair
+    from game.testing import GamePair
 
     return GamePair()

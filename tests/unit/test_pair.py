@@ -29,7 +29,7 @@ from game.protocol import (
     Welcome,
 )
 from game.rules import Board, Mark
-from game.testing.pair import GamePair, PairClient, play_game
+from game.testing import GamePair, PairClient, play_game
 
 
 @pytest.fixture
