@@ -568,8 +568,16 @@ class MemorySocket:
     - Closing with unread data, or with ``SO_LINGER`` ``(1, 0)``, resets the connection: the
       peer reads what had arrived, then gets :class:`ConnectionResetError` once, then EOF (just
       EOF if it had already read the closer's EOF), and ``getpeername`` raises ``ENOTCONN``.
+    - A reset is reported once: by the next ``recv`` or ``send``, or by ``SO_ERROR``, which
+      clears it. Once a connection is reset, or a FIN has gone each way, ``getpeername`` and
+      ``shutdown`` raise ``ENOTCONN``.
     - A non-blocking ``connect`` raises :class:`BlockingIOError` (``EINPROGRESS``) and the
       socket turns writable; a refusal then shows in ``SO_ERROR``.
+    - ``MSG_DONTWAIT`` and ``MSG_WAITALL`` act as on a blocking descriptor only when the
+      socket has no timeout; with one, CPython waits for readiness, so ``MSG_DONTWAIT`` waits
+      the timeout and ``MSG_WAITALL`` returns what is there.
+    - ``settimeout`` and ``setblocking`` on a closed socket raise ``EBADF`` after storing the
+      value, as CPython's do.
     - ``shutdown`` from another thread wakes a blocked ``recv`` (which returns ``b""``) and a
       blocked ``accept`` (which raises ``EINVAL``).
     - After ``close`` every call raises ``EBADF`` (but ``recv(0)`` returns ``b""``, as
@@ -812,6 +820,10 @@ class MemorySocket:
                     value = socket.SOCK_STREAM
                 elif option == socket.SO_ERROR:
                     value, self._so_error = self._so_error, 0
+                    if not value and self._pending_error is not None:
+                        value = self._pending_error.errno or 0  # reported here, not by recv
+                        self._pending_error = None
+                        self._broken = True
                     self._notify_self()
                 elif option == socket.SO_ACCEPTCONN:
                     value = int(self._listening)
@@ -835,8 +847,9 @@ class MemorySocket:
             OSError: ``EBADF`` after close.
         """
         with self._lock:
-            self._enter("settimeout", (timeout,))
-            self._timeout = _check_timeout(timeout)
+            self._enter("settimeout", (timeout,), True)
+            self._timeout = _check_timeout(timeout)  # CPython stores it even when closed
+            self._check_open()
 
     def gettimeout(self) -> float | None:
         """The timeout :meth:`settimeout` set: :func:`socket.getdefaulttimeout` at first."""
@@ -845,8 +858,9 @@ class MemorySocket:
     def setblocking(self, flag: bool, /) -> None:
         """``setblocking(True)`` is ``settimeout(None)``; ``False`` is ``settimeout(0)``."""
         with self._lock:
-            self._enter("setblocking", (flag,))
-            self._timeout = None if flag else 0.0
+            self._enter("setblocking", (flag,), True)
+            self._timeout = None if flag else 0.0  # CPython stores it even when closed
+            self._check_open()
 
     def getblocking(self) -> bool:
         """False when the timeout is 0 (non-blocking), True otherwise."""
@@ -978,7 +992,7 @@ class MemorySocket:
         """
         with self._lock:
             self._enter("getpeername", ())
-            if self._remote is None or self._remote_lost:
+            if self._remote is None or self._gone():
                 raise _error(errno.ENOTCONN)
             if self._family == _AF_UNIX:
                 return ""
@@ -1104,7 +1118,7 @@ class MemorySocket:
                     self._reset_queue()
                 self._notify_self()
                 return
-            if self._outgoing is None:
+            if self._outgoing is None or self._gone():
                 raise _error(errno.ENOTCONN)
             writing = how in (socket.SHUT_WR, socket.SHUT_RDWR)
             if reading:
@@ -1152,6 +1166,15 @@ class MemorySocket:
             _take_poison(net._poisons, method)
         if self._closed and not when_closed:
             raise _error(errno.EBADF)
+
+    def _gone(self) -> bool:
+        """The connection is over for the kernel: reset, or a FIN has gone each way (Linux's
+        CLOSED or TIME_WAIT), though the socket is open: ``getpeername`` and ``shutdown``
+        raise ``ENOTCONN``."""
+        incoming, outgoing = self._incoming, self._outgoing
+        return self._remote_lost or (
+            incoming is not None and outgoing is not None and incoming.eof and outgoing.eof
+        )
 
     def _check_open(self) -> None:
         if self._closed:
@@ -1301,7 +1324,10 @@ class MemorySocket:
             except ConnectionResetError:
                 self._reset_here()
                 raise
-        want = bufsize if flags & _MSG_WAITALL else 1
+        # CPython keeps a socket with a timeout non-blocking underneath and waits in poll():
+        # MSG_WAITALL then gets what is there, and MSG_DONTWAIT waits the timeout anyway.
+        blocking = self._timeout is None
+        want = bufsize if flags & _MSG_WAITALL and blocking else 1
 
         def readable() -> bool:
             return (
@@ -1314,7 +1340,8 @@ class MemorySocket:
             )
 
         if not readable():
-            self._block("recv", readable, self._deadline(), nonblocking=bool(flags & _MSG_DONTWAIT))
+            dontwait = bool(flags & _MSG_DONTWAIT) and blocking
+            self._block("recv", readable, self._deadline(), nonblocking=dontwait)
             self._check_open()
         if incoming.data:
             limit = bufsize if injector is None else injector.recv_limit(bufsize)
@@ -1344,14 +1371,7 @@ class MemorySocket:
         if size == 0:
             return 0
         injector = self._injector
-        limit = size
-        if injector is not None:
-            try:
-                injector.before_send()
-            except ConnectionResetError:
-                self._reset_here()
-                raise
-            limit = injector.send_limit(size)
+        limit = size if injector is None else self._faulty_send_limit(injector, size)
         peer = self._peer
         if outgoing.reader_closed or (peer is not None and peer._shut_rd and peer._shut_wr):
             # Linux takes the bytes, and the peer answers them with a reset.
@@ -1363,7 +1383,8 @@ class MemorySocket:
             return limit
         capacity = self._net.buffer_size
         taken = 0
-        whole = self._timeout is None and not flags & _MSG_DONTWAIT
+        dontwait = bool(flags & _MSG_DONTWAIT) and self._timeout is None  # as recv's
+        whole = self._timeout is None and not dontwait
 
         def writable() -> bool:
             return (
@@ -1382,7 +1403,7 @@ class MemorySocket:
                     writable,
                     deadline,
                     channel=_WRITING,
-                    nonblocking=bool(flags & _MSG_DONTWAIT),
+                    nonblocking=dontwait,
                     partial=taken,
                 )
             if self._closed or self._shut_wr or self._broken or outgoing.reader_closed:
@@ -1407,6 +1428,15 @@ class MemorySocket:
             injector.after_send(taken)
         return taken
 
+    def _faulty_send_limit(self, injector: FaultInjector, size: int) -> int:
+        """What a fault schedule lets this send take (or the reset it schedules now)."""
+        try:
+            injector.before_send()
+        except ConnectionResetError:
+            self._reset_here()
+            raise
+        return injector.send_limit(size)
+
     def _reset_queue(self) -> None:
         """Reset every connection waiting for ``accept``: its client gets ECONNRESET."""
         while self._queue:
@@ -1422,8 +1452,8 @@ class MemorySocket:
     def _receive_reset(self) -> None:
         """The peer answered with RST: report it once (not after the peer's EOF, as Linux),
         then EOF for reads and EPIPE for sends; ``getpeername`` fails."""
-        if self._closed:
-            return
+        if self._closed or self._remote_lost:
+            return  # a connection is reset once
         incoming = self._incoming
         seen_eof = incoming is not None and incoming.eof
         if not seen_eof and self._pending_error is None:
