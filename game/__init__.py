@@ -5,10 +5,11 @@ The package is layered, and imports only point down:
 - Core, pure and socket-free: :mod:`game.rules` (the board), :mod:`game.protocol` (the wire
   format, sans-IO), :mod:`game.lobby` (pairing and refereeing), :mod:`game.errors`.
 - Net, a thin threaded shell around the core: :mod:`game.sockets` (the injectable socket
-  factory), :mod:`game.server`, :mod:`game.client`.
+  factory and clock), :mod:`game.server`, :mod:`game.client`.
 - Face: ``python -m game`` (:mod:`game.__main__`), the command line.
 
-The product never imports its own test doubles; those live in :mod:`game.testing`.
+The product never imports its own test doubles; those live in :mod:`game.testing`, built on
+the generic kit, ``sockettest``.
 """
 
 from game.client import Client, RequestRejected

@@ -1,8 +1,8 @@
 """The socket surface the game uses, and the hook that lets a test replace it.
 
 :class:`Server` and :class:`Client` never call :func:`socket.socket` directly: they call a
-*socket factory*, ``factory(family, type) -> socket``. Pass your own to hand them a mock, a
-recording fake or an in-memory socket (``game.testing`` has all three). Leave it ``None`` and
+*socket factory*, ``factory(family, type) -> socket``. Pass your own to hand them a mock or an
+in-memory socket (the ``sockettest`` kit has both). Leave it ``None`` and
 :func:`resolve_factory` looks up :func:`socket.socket` *at call time*: a default bound at import
 would keep the real class even after pytest-socket replaces it, and tests that think they are
 socket-free would quietly open real sockets.
