@@ -1366,6 +1366,8 @@ class MemorySocket:
             raise _error(errno.EPIPE)
         self._raise_pending()
         if self._shut_wr or self._broken or outgoing.reset:
+            if self._so_error == errno.EPIPE:
+                self._so_error = 0  # the send reports it
             raise _error(errno.EPIPE)
         size = len(view)
         if size == 0:
@@ -1456,7 +1458,9 @@ class MemorySocket:
             return  # a connection is reset once
         incoming = self._incoming
         seen_eof = incoming is not None and incoming.eof
-        if not seen_eof and self._pending_error is None:
+        if seen_eof:
+            self._so_error = errno.EPIPE  # Linux's error for a reset in CLOSE_WAIT
+        elif self._pending_error is None:
             self._pending_error = _reset_error()
         self._broken = True
         self._remote_lost = True
