@@ -599,7 +599,7 @@ def eventually_raises(call: Callable[[], object], code: int, what: str) -> None:
 def test_getpeername_after_fin_both_ways(pair: tuple[StreamSocket, StreamSocket]) -> None:
     """After FINs both ways (each end shut its write side), ``getpeername`` raises ENOTCONN."""
     # Linux: the first to shut goes FIN_WAIT2 -> TIME_WAIT, the other LAST_ACK -> CLOSE; both
-    # sockets are in TCP_CLOSE, not connected. Memory keeps answering with the peer's address.
+    # sockets are in TCP_CLOSE, not connected (the fake used to go on answering).
     client, server = pair
     client.shutdown(socket.SHUT_WR)
     assert server.recv(10) == b""
@@ -610,7 +610,7 @@ def test_getpeername_after_fin_both_ways(pair: tuple[StreamSocket, StreamSocket]
 
 
 def test_shutdown_after_fin_both_ways(pair: tuple[StreamSocket, StreamSocket]) -> None:
-    """After FINs both ways, ``shutdown`` raises ENOTCONN (memory: returns None)."""
+    """After FINs both ways, ``shutdown`` raises ENOTCONN."""
     client, server = pair
     client.shutdown(socket.SHUT_WR)
     assert server.recv(10) == b""
@@ -622,7 +622,7 @@ def test_shutdown_after_fin_both_ways(pair: tuple[StreamSocket, StreamSocket]) -
 
 
 def test_shutdown_after_reset(pair: tuple[StreamSocket, StreamSocket]) -> None:
-    """After a reset, ``shutdown`` in any direction raises ENOTCONN (memory: returns None)."""
+    """After a reset, ``shutdown`` in any direction raises ENOTCONN."""
     client, server = pair
     server.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_RESET)
     server.close()
@@ -634,7 +634,7 @@ def test_shutdown_after_reset(pair: tuple[StreamSocket, StreamSocket]) -> None:
 
 def test_timeout_set_on_closed_socket_sticks(pair: tuple[StreamSocket, StreamSocket]) -> None:
     """On a closed socket ``settimeout``/``setblocking`` raise EBADF but store the timeout."""
-    # CPython sets sock_timeout before its ioctl(FIONBIO) on fd -1 fails; memory raises first.
+    # CPython sets sock_timeout before its ioctl(FIONBIO) on fd -1 fails; the fake does the same.
     client, _ = pair
     client.close()
     assert outcome(lambda: client.settimeout(5.0)) == ("raise", "OSError", errno.EBADF)
