@@ -39,13 +39,14 @@ if TYPE_CHECKING:
     from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong
     from sockettest._faults import FaultInjector, Faults
     from sockettest._guards import LeakError, LeakGuard
+    from sockettest._memory_socket import MemorySocket
     from sockettest._mocks import (
         MockSockets,
         assert_called_in_order,
         call_names,
         mock_socket_factory,
     )
-    from sockettest._network import DEFAULT_BUFFER_SIZE, FaultPlan, MemoryNetwork, MemorySocket
+    from sockettest._network import DEFAULT_BUFFER_SIZE, FaultPlan, MemoryNetwork
     from sockettest._peers import (
         FakeClient,
         FakeServer,
@@ -103,7 +104,7 @@ __all__ = [
 
 _HOMES = {
     "MemoryNetwork": "_network",
-    "MemorySocket": "_network",
+    "MemorySocket": "_memory_socket",
     "FaultPlan": "_network",
     "DEFAULT_BUFFER_SIZE": "_network",
     "VirtualClock": "_clock",

@@ -1,0 +1,1275 @@
+"""A TCP socket on an in-memory network: :class:`MemorySocket`, call by call as Linux's.
+
+Every socket belongs to a :class:`~sockettest.MemoryNetwork` (``_network.py``), whose lock it
+takes for every call and whose clock measures its timeouts. A connection is two pipes, one per
+direction, each holding what one side sent and the other has not read.
+
+Rules of this module:
+
+1. Semantics are Linux's, call by call (errno included), except where :class:`MemorySocket`'s
+   docstring says otherwise. The contract (:mod:`sockettest.contract`) and the differential
+   fuzzer (tests/stress/test_differential.py) pin them.
+2. Every call is recorded (``calls``) before anything else happens, and may be poisoned.
+3. Every wait goes through :meth:`MemorySocket._block`, which honours the timeout, the
+   network's ``max_block`` and its clock; a change of state wakes only the calls it concerns
+   (reading or writing) and brings the readiness descriptor up to date.
+"""
+
+from __future__ import annotations
+
+import builtins
+import errno
+import functools
+import ipaddress
+import math
+import os
+import socket
+import struct
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from sockettest._addresses import format_address
+from sockettest._deadlines import BlockedTooLong
+from sockettest._faults import FaultInjector, Faults
+from sockettest._readiness import ReadinessMirror
+
+if TYPE_CHECKING:
+    from sockettest._network import MemoryNetwork
+
+__all__ = ["MemorySocket"]
+
+Address: TypeAlias = tuple[Any, ...]
+
+_ANY: dict[int, str] = {socket.AF_INET: "0.0.0.0", socket.AF_INET6: "::"}
+_LOOPBACK: dict[int, str] = {socket.AF_INET: "127.0.0.1", socket.AF_INET6: "::1"}
+_WILDCARDS = frozenset(_ANY.values())
+_FAMILY_NAMES: dict[int, str] = {socket.AF_INET: "AF_INET", socket.AF_INET6: "AF_INET6"}
+_AF_UNIX: int = getattr(socket, "AF_UNIX", 1)
+# Plain ints, not the enum members: flags are tested on every call, and IntFlag's & is slow.
+_TYPE_FLAGS = int(getattr(socket, "SOCK_NONBLOCK", 0)) | int(getattr(socket, "SOCK_CLOEXEC", 0))
+_MSG_DONTWAIT = int(getattr(socket, "MSG_DONTWAIT", 0x40))
+_MSG_PEEK = int(socket.MSG_PEEK)
+_MSG_WAITALL = int(getattr(socket, "MSG_WAITALL", 0x100))
+_TIMEOUT_MAX = 9.2e9  # seconds: CPython's limit, past which settimeout raises OverflowError
+_SHUT_HOWS = (socket.SHUT_RD, socket.SHUT_WR, socket.SHUT_RDWR)
+_REAL_MAKEFILE = socket.socket.makefile  # CPython's own, which builds on recv_into and send
+_POISONABLE = frozenset(
+    {
+        "accept",
+        "bind",
+        "close",
+        "connect",
+        "connect_ex",
+        "getpeername",
+        "getsockname",
+        "getsockopt",
+        "listen",
+        "recv",
+        "recv_into",
+        "send",
+        "sendall",
+        "setblocking",
+        "setsockopt",
+        "settimeout",
+        "shutdown",
+    }
+)
+_Outcome: TypeAlias = BaseException | type[BaseException]
+
+
+def _error(code: int) -> OSError:
+    """The :class:`OSError` subclass Python raises for ``code``, with the system's message."""
+    return OSError(code, os.strerror(code))
+
+
+def _reset_error() -> ConnectionResetError:
+    return ConnectionResetError(errno.ECONNRESET, os.strerror(errno.ECONNRESET))
+
+
+@functools.cache
+def _sysctl(name: str, field: int, default: int) -> int:
+    """A Linux sysctl (``net/core/rmem_max``), read once; ``default`` elsewhere."""
+    try:
+        with open(f"/proc/sys/{name}", encoding="ascii") as file:
+            return int(file.read().split()[field])
+    except (OSError, ValueError, IndexError):
+        return default
+
+
+def _buffer_option(option: int, value: int | None) -> int:
+    """What Linux reads back for SO_RCVBUF/SO_SNDBUF: the default, or twice what was set,
+    clamped to the kernel's minimum and to twice ``rmem_max``/``wmem_max``."""
+    if option == socket.SO_RCVBUF:
+        fresh, floor, ceiling = _sysctl("net/ipv4/tcp_rmem", 1, 131072), 2304, "rmem_max"
+    else:
+        fresh, floor, ceiling = _sysctl("net/ipv4/tcp_wmem", 1, 16384), 4608, "wmem_max"
+    if value is None:
+        return fresh
+    return max(floor, min(2 * value, 2 * _sysctl(f"net/core/{ceiling}", 0, 212992)))
+
+
+@dataclass
+class _Poison:
+    error: _Outcome
+    times: int | None  # None: every call
+
+
+def _check_poison(name: str, allowed: frozenset[str], times: int | None) -> None:
+    if name not in allowed:
+        raise ValueError(f"cannot poison {name!r}: choose one of {', '.join(sorted(allowed))}")
+    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
+        raise ValueError(f"times must be a number of calls (at least 1) or None, not {times!r}")
+
+
+def _take_poison(poisons: dict[str, _Poison], name: str) -> None:
+    """Raise the poison for ``name``, if any, counting down its ``times``."""
+    poison = poisons.get(name)
+    if poison is None:
+        return
+    if poison.times is not None:
+        poison.times -= 1
+        if poison.times <= 0:
+            del poisons[name]
+    error = poison.error
+    raise error() if isinstance(error, type) else error
+
+
+class _Pipe:
+    """One direction of a connection: bytes one socket wrote that the other has not read."""
+
+    __slots__ = ("data", "eof", "reader_closed", "reset")
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.eof = False  # the writer shut its write side or closed: EOF once drained
+        self.reader_closed = False  # the reader closed: data sent now resets the connection
+        self.reset = False  # a fault reset the reader: sends fail at once with EPIPE
+
+
+_READING, _WRITING = 0, 1
+"""The two ways a call waits on a socket: for something to read (recv, accept), or for room
+to write (send, and connect, which waits on the listener's backlog). Each has its own
+condition, so that a byte arriving does not wake the thread that waits to send."""
+
+
+class _Wait:
+    """A blocked call, as the clock sees it: what wakes it, how, and its deadline."""
+
+    __slots__ = ("channel", "deadline", "on", "woken")
+
+    def __init__(self, on: MemorySocket, channel: int, deadline: float | None) -> None:
+        self.on = on
+        self.channel = channel
+        self.deadline = deadline
+        self.woken = False
+
+
+_V6ONLY = (socket.IPPROTO_IPV6, getattr(socket, "IPV6_V6ONLY", 26))
+_LINGER = (socket.SOL_SOCKET, socket.SO_LINGER)
+
+
+class MemorySocket:
+    """A TCP socket on a :class:`MemoryNetwork`, with the API of :class:`socket.socket` that
+    real code uses: blocking, timeouts and non-blocking mode, ``fileno`` for ``select`` and
+    ``selectors``, ``makefile``, ``recv_into``, ``MSG_PEEK``, half-close and resets.
+
+    Make one with ``network.socket_factory(...)``, or ``socket.socket(...)`` under
+    :meth:`MemoryNetwork.patch`; not directly, unless you subclass it to build a broken fake
+    (then pass ``socket_class`` to the network).
+
+    Behaviour, as on Linux (each case is a check of :mod:`sockettest.contract`):
+
+    - ``bind((host, 0))`` picks a free port; an address in use raises ``EADDRINUSE``.
+    - ``connect`` where nothing listens raises :class:`ConnectionRefusedError` at once;
+      otherwise the connection is made at once and waits in the listener's backlog for
+      ``accept``. A full backlog makes ``connect`` wait, and time out.
+    - ``recv(n)`` blocks until data or EOF and returns at most ``n`` bytes; ``b""`` at EOF.
+    - Each direction holds ``buffer_size`` bytes in flight; then ``send`` blocks, returns a
+      short count (with a timeout), or raises :class:`BlockingIOError` (non-blocking).
+    - Sending to a peer that closed, or that shut both directions, is accepted once and resets
+      the connection; later sends raise :class:`BrokenPipeError`.
+    - Closing with unread data, or with ``SO_LINGER`` ``(1, 0)``, resets the connection: the
+      peer reads what had arrived, then gets :class:`ConnectionResetError` once, then EOF (just
+      EOF if it had already read the closer's EOF), and ``getpeername`` raises ``ENOTCONN``.
+    - A reset is reported once: by the next ``recv`` or ``send``, or by ``SO_ERROR``, which
+      clears it. Once a connection is reset, or a FIN has gone each way, ``getpeername`` and
+      ``shutdown`` raise ``ENOTCONN``.
+    - A non-blocking ``connect`` raises :class:`BlockingIOError` (``EINPROGRESS``) and the
+      socket turns writable; a refusal then shows in ``SO_ERROR``.
+    - ``MSG_DONTWAIT`` and ``MSG_WAITALL`` act as on a blocking descriptor only when the
+      socket has no timeout; with one, CPython waits for readiness, so ``MSG_DONTWAIT`` waits
+      the timeout and ``MSG_WAITALL`` returns what is there.
+    - ``settimeout`` and ``setblocking`` on a closed socket raise ``EBADF`` after storing the
+      value, as CPython's do.
+    - ``shutdown`` from another thread wakes a blocked ``recv`` (which returns ``b""``) and a
+      blocked ``accept`` (which raises ``EINVAL``).
+    - After ``close`` every call raises ``EBADF`` (but ``recv(0)`` returns ``b""``, as
+      CPython's does), and ``fileno()`` is ``-1``.
+
+    Where it differs, on purpose:
+
+    - ``close`` from another thread wakes that socket's blocked calls, which raise ``EBADF``;
+      on Linux they would go on blocking (which is why servers shut down before they close).
+    - A non-blocking ``connect`` into a full backlog is queued anyway.
+    - An unclosed socket gives no :class:`ResourceWarning`; :meth:`MemoryNetwork.open_sockets`
+      and the leak-guarded fixtures name it instead.
+
+    Attributes:
+        name: a readable name, unique on the network (``memory-socket-3``).
+        calls: every call made on the socket, as ``(method, args)``, in order; poisoned and
+            failed calls included.
+        options: every ``setsockopt`` value, as ``{(level, option): value}``.
+        backlog: what ``listen`` was given; ``None`` before.
+        accepted_by: the listener whose ``accept`` returned this socket; ``None`` for others.
+    """
+
+    def __init__(
+        self,
+        network: MemoryNetwork,
+        family: int = socket.AF_INET,
+        type: int = socket.SOCK_STREAM,
+        proto: int = 0,
+    ) -> None:
+        family = socket.AF_INET if family == -1 else family
+        type = socket.SOCK_STREAM if type == -1 else type
+        if family not in _ANY:
+            raise OSError(
+                errno.EAFNOSUPPORT,
+                f"{os.strerror(errno.EAFNOSUPPORT)}: the in-memory network carries AF_INET and "
+                f"AF_INET6 only, not {family!r}",
+            )
+        if type & ~_TYPE_FLAGS != socket.SOCK_STREAM:
+            raise OSError(
+                errno.ESOCKTNOSUPPORT,
+                f"{os.strerror(errno.ESOCKTNOSUPPORT)}: the in-memory network carries TCP "
+                f"(SOCK_STREAM) only, not type {type!r}",
+            )
+        if proto not in (-1, 0, socket.IPPROTO_TCP):
+            raise _error(errno.EPROTONOSUPPORT)
+        self._family = family
+        self._type = socket.SOCK_STREAM
+        self.options: dict[tuple[int, int], Any] = {}
+        self.backlog: int | None = None
+        self.calls: list[tuple[str, tuple[Any, ...]]] = []
+        self.accepted_by: MemorySocket | None = None
+        self._net = network
+        self._lock = network._lock
+        self._conds: list[threading.Condition | None] = [None, None]  # made on first wait
+        self._asleep = [0, 0]  # calls waiting right now, to read and to write
+        nonblocking = bool(type & getattr(socket, "SOCK_NONBLOCK", 0))
+        self._timeout: float | None = 0.0 if nonblocking else socket.getdefaulttimeout()
+        self._closed = False  # really closed
+        self._close_asked = False  # close() was called; waits for makefile() objects
+        self._io_refs = 0  # makefile() objects still open, as socket.socket counts them
+        self._local: tuple[str, int] | None = None
+        self._remote: tuple[str, int] | None = None
+        self._remote_lost = False  # reset: getpeername raises ENOTCONN
+        self._owns_address = False
+        self._so_error = 0
+        self._connect_unreported = False  # a non-blocking connect has not been confirmed yet
+        self._mirror: ReadinessMirror | None = None
+        self._poisons: dict[str, _Poison] = {}
+        # a listener
+        self._listening = False
+        self._listen_shut = False
+        self._queue: deque[MemorySocket] = deque()
+        # a connection
+        self._peer: MemorySocket | None = None
+        self._incoming: _Pipe | None = None
+        self._outgoing: _Pipe | None = None
+        self._shut_rd = False
+        self._shut_wr = False
+        self._broken = False  # reset: recv gives b"" once drained, send raises EPIPE
+        self._pending_error: OSError | None = None  # raised once by the next recv or send
+        self._injector: FaultInjector | None = None
+        with network._lock:
+            self.name = network._register(self)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name} {self._describe()}>"
+
+    def _describe(self) -> str:
+        if self._closed:
+            return "closed"
+        if self._listening:
+            return f"listening on {self._show(self._local)}"
+        if self._remote is not None:
+            return f"connected {self._show(self._local)} -> {self._show(self._remote)}"
+        if self._local is not None:
+            return f"bound to {self._show(self._local)}"
+        return "not connected"
+
+    @staticmethod
+    def _show(address: tuple[str, int] | None) -> str:
+        return "?" if address is None else format_address(*address)
+
+    # State, for tests ------------------------------------------------------------------------
+
+    @property
+    def family(self) -> socket.AddressFamily:
+        """The address family, as :attr:`socket.socket.family`."""
+        return socket.AddressFamily(self._family)
+
+    @property
+    def type(self) -> socket.SocketKind:
+        """Always ``SOCK_STREAM``."""
+        return socket.SocketKind(self._type)
+
+    @property
+    def proto(self) -> int:
+        """The protocol number given (0 or ``IPPROTO_TCP``), as :attr:`socket.socket.proto`."""
+        return 0
+
+    @property
+    def closed(self) -> bool:
+        """True once the socket is closed (``close()``, once its ``makefile`` objects are)."""
+        return self._closed
+
+    @property
+    def network(self) -> MemoryNetwork:
+        """The network this socket belongs to."""
+        return self._net
+
+    @property
+    def call_names(self) -> list[str]:
+        """The names of the methods called, in order: ``["setsockopt", "bind", ...]``."""
+        with self._lock:
+            return [name for name, _ in self.calls]
+
+    @property
+    def faults(self) -> Faults | None:
+        """The fault schedule applied to this socket; ``None`` for none.
+
+        Setting it starts the schedule afresh: byte and call counts start from zero.
+        """
+        return None if self._injector is None else self._injector.faults
+
+    @faults.setter
+    def faults(self, faults: Faults | None) -> None:
+        with self._lock:
+            self._set_faults(faults)
+
+    @property
+    def fault_injector(self) -> FaultInjector | None:
+        """The running schedule, with its counts and the list of faults that fired."""
+        return self._injector
+
+    def _set_faults(self, faults: Faults | None) -> None:
+        if faults is None or faults.is_empty:
+            self._injector = None
+        else:
+            self._injector = FaultInjector(faults, self.name, self._net.fault_log.append)
+
+    def poison(self, method: str, error: _Outcome, *, times: int | None = None) -> None:
+        """Make ``method`` of this socket raise ``error`` instead of doing anything.
+
+        Args:
+            method: a socket method: ``"bind"``, ``"recv"``, ``"close"`` ...
+            error: the exception (instance or class) to raise.
+            times: how many calls raise before the method works again; ``None``: every call.
+
+        Raises:
+            ValueError: ``method`` is not a method this fake can poison.
+        """
+        _check_poison(method, _POISONABLE, times)
+        with self._lock:
+            self._poisons[method] = _Poison(error, times)
+
+    def cure(self, method: str) -> None:
+        """Remove the poison from ``method``, if any."""
+        with self._lock:
+            self._poisons.pop(method, None)
+
+    # The socket API --------------------------------------------------------------------------
+
+    def __enter__(self) -> MemorySocket:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: builtins.type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def fileno(self) -> int:
+        """A real descriptor whose readiness for ``select`` is this socket's; ``-1`` once closed.
+
+        Made on the first call (see :mod:`sockettest._readiness` for how, and why it is an
+        ``AF_UNIX`` pair that pytest-socket does not block).
+
+        Raises:
+            OSError: on Windows, which has no ``AF_UNIX`` pairs for it.
+        """
+        with self._lock:
+            if self._closed:
+                return -1
+            if self._mirror is None:
+                mirror = ReadinessMirror()
+                mirror.show(*self._readiness())
+                self._mirror = mirror
+            return self._mirror.fileno()
+
+    def setsockopt(self, level: int, option: int, value: Any, optlen: int | None = None, /) -> None:
+        """Store the option; ``getsockopt`` reads it back as Linux would. It changes nothing
+        else, except ``SO_LINGER`` ``(1, 0)`` (close resets) and ``IPV6_V6ONLY``.
+
+        Raises:
+            OSError: ``EBADF`` after close.
+        """
+        with self._lock:
+            self._enter("setsockopt", (level, option, value))
+            if level == socket.SOL_SOCKET and option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
+                value = _buffer_option(option, int(value))
+            elif isinstance(value, bool):
+                value = int(value)
+            self.options[(level, option)] = value
+
+    def getsockopt(self, level: int, option: int, buflen: int | None = None, /) -> Any:
+        """The option as Linux reads it back: ``SO_TYPE``, ``SO_ERROR`` (cleared by the read),
+        ``SO_ACCEPTCONN``, the buffer sizes; otherwise the value set, or 0.
+
+        With ``buflen``, the value as bytes (``SO_LINGER`` is ``struct.pack("ii", ...)``).
+
+        Raises:
+            OSError: ``EBADF`` after close.
+        """
+        with self._lock:
+            self._enter("getsockopt", (level, option))
+            value: Any = self.options.get((level, option), 0)
+            if level == socket.SOL_SOCKET:
+                if option == socket.SO_TYPE:
+                    value = socket.SOCK_STREAM
+                elif option == socket.SO_ERROR:
+                    value, self._so_error = self._so_error, 0
+                    if not value and self._pending_error is not None:
+                        value = self._pending_error.errno or 0  # reported here, not by recv
+                        self._pending_error = None
+                        self._broken = True
+                    self._notify_self()
+                elif option == socket.SO_ACCEPTCONN:
+                    value = int(self._listening)
+                elif option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
+                    value = self.options.get((level, option)) or _buffer_option(option, None)
+            if buflen is None:
+                if isinstance(value, bytes | bytearray):
+                    return int.from_bytes(bytes(value[:4]).ljust(4, b"\0"), sys.byteorder)
+                return int(value)
+            if isinstance(value, bytes | bytearray):
+                return bytes(value[:buflen])
+            return struct.pack("i", int(value)).ljust(buflen, b"\0")[:buflen]
+
+    def settimeout(self, timeout: float | None, /) -> None:
+        """Set how long blocking calls wait: ``None`` blocks, ``0`` never blocks.
+
+        Raises:
+            ValueError: a negative timeout, or NaN.
+            OverflowError: a timeout too large for the platform (``math.inf`` is one).
+            TypeError: not a number.
+            OSError: ``EBADF`` after close.
+        """
+        with self._lock:
+            self._enter("settimeout", (timeout,), True)
+            self._timeout = _check_timeout(timeout)  # CPython stores it even when closed
+            self._check_open()
+
+    def gettimeout(self) -> float | None:
+        """The timeout :meth:`settimeout` set: :func:`socket.getdefaulttimeout` at first."""
+        return self._timeout
+
+    def setblocking(self, flag: bool, /) -> None:
+        """``setblocking(True)`` is ``settimeout(None)``; ``False`` is ``settimeout(0)``."""
+        with self._lock:
+            self._enter("setblocking", (flag,), True)
+            self._timeout = None if flag else 0.0  # CPython stores it even when closed
+            self._check_open()
+
+    def getblocking(self) -> bool:
+        """False when the timeout is 0 (non-blocking), True otherwise."""
+        return self._timeout != 0
+
+    def bind(self, address: Address, /) -> None:
+        """Take a local address; port 0 picks a free one (read it with :meth:`getsockname`).
+
+        Raises:
+            OSError: ``EADDRINUSE`` if another socket holds the address (wildcards conflict with
+                everything on their port), ``EINVAL`` if already bound, ``EBADF`` after close.
+            socket.gaierror: the host is not an IP literal nor a name the network knows.
+            OverflowError: the port is outside 0-65535.
+            TypeError: the address is not a tuple of the family's shape.
+        """
+        with self._lock:
+            self._enter("bind", (address,))
+            host, port = self._parse(address, "bind")
+            if self._local is not None:
+                raise _error(errno.EINVAL)
+            self._local = self._net._allocate(host, port, self)
+            self._owns_address = True
+
+    def listen(self, backlog: int = 128, /) -> None:
+        """Start listening; connections beyond ``backlog`` waiting for accept make connect wait.
+
+        An unbound socket is first bound to a free port, as on Linux.
+
+        Raises:
+            OSError: ``EINVAL`` on a connected socket, ``EBADF`` after close.
+        """
+        with self._lock:
+            self._enter("listen", (backlog,))
+            if self._peer is not None:
+                raise _error(errno.EINVAL)
+            if self._local is None:
+                self._local = self._net._allocate(_ANY[self._family], 0, self)
+                self._owns_address = True
+            self.backlog = max(int(backlog), 0)
+            self._listening = True
+            self._listen_shut = False
+            self._notify_self()
+
+    def accept(self) -> tuple[MemorySocket, Address]:
+        """Wait for a connection; return its socket and the peer's address.
+
+        The new socket's timeout is :func:`socket.getdefaulttimeout` (``None``: blocking),
+        whatever the listener's, as CPython's ``accept`` gives.
+
+        Raises:
+            TimeoutError: none arrived within the timeout.
+            BlockingIOError: none waiting and the socket is non-blocking.
+            BlockedTooLong: no timeout and none arrived within the network's ``max_block``.
+            OSError: ``EINVAL`` if not listening or once shut down (also waking a blocked
+                accept), ``EBADF`` after close (also waking a blocked accept).
+        """
+        with self._lock:
+            self._enter("accept", ())
+            if not self._listening:
+                raise _error(errno.EINVAL)
+            self._block(
+                "accept",
+                lambda: self._closed or self._listen_shut or bool(self._queue),
+                self._deadline(),
+            )
+            self._check_open()
+            if self._listen_shut:
+                raise _error(errno.EINVAL)
+            conn = self._queue.popleft()
+            conn._timeout = socket.getdefaulttimeout()
+            conn.accepted_by = self
+            self._net.accepted += 1
+            self._net._notify(self, reading=False)  # room for a waiting connect; readiness
+            assert conn._remote is not None
+            return conn, conn._address(conn._remote)
+
+    def connect(self, address: Address, /) -> None:
+        """Connect to a listener; an unbound socket gets a free local port first.
+
+        The connection is made at once (the handshake needs no ``accept``); if the listener's
+        backlog is full, this waits for room as a real SYN is retried, up to the timeout.
+        Non-blocking, it raises ``EINPROGRESS`` and the socket turns writable (a refusal then
+        shows in ``SO_ERROR``); the next ``connect`` confirms, then ``EISCONN``.
+
+        Raises:
+            ConnectionRefusedError: nothing listens at ``address``.
+            TimeoutError: the backlog stayed full for the whole timeout.
+            BlockingIOError: ``EINPROGRESS``, for a non-blocking socket.
+            OSError: ``EISCONN`` if connected or listening, ``EBADF`` after close.
+            socket.gaierror, OverflowError, TypeError: a malformed address, as :meth:`bind`.
+        """
+        with self._lock:
+            self._enter("connect", (address,))
+            self._connect(address)
+
+    def connect_ex(self, address: Address, /) -> int:
+        """:meth:`connect`, returning the errno instead of raising ``OSError`` (0: connected)."""
+        with self._lock:
+            self._enter("connect_ex", (address,), True)
+            if self._closed:
+                return errno.EBADF
+            try:
+                self._connect(address)
+            except socket.gaierror:
+                raise
+            except TimeoutError:
+                return errno.EAGAIN
+            except OSError as error:
+                return error.errno or errno.EIO
+        return 0
+
+    def getsockname(self) -> Any:
+        """The local address: ``(host, port)``, or ``(host, port, 0, 0)`` for IPv6.
+
+        Raises:
+            OSError: ``EBADF`` after close.
+        """
+        with self._lock:
+            self._enter("getsockname", ())
+            if self._family == _AF_UNIX:
+                return ""
+            return self._address(self._local or (_ANY[self._family], 0))
+
+    def getpeername(self) -> Any:
+        """The peer's address.
+
+        Raises:
+            OSError: ``ENOTCONN`` if not connected or after a reset, ``EBADF`` after close.
+        """
+        with self._lock:
+            self._enter("getpeername", ())
+            if self._remote is None or self._gone():
+                raise _error(errno.ENOTCONN)
+            if self._family == _AF_UNIX:
+                return ""
+            return self._address(self._remote)
+
+    def recv(self, bufsize: int, flags: int = 0, /) -> bytes:
+        """Wait for data and return at most ``bufsize`` bytes of it; ``b""`` at EOF.
+
+        ``MSG_PEEK`` leaves the data in place, ``MSG_DONTWAIT`` makes this one call
+        non-blocking, ``MSG_WAITALL`` waits for ``bufsize`` bytes (or EOF).
+
+        Raises:
+            TimeoutError: no data within the timeout (or a scheduled fault).
+            BlockingIOError: no data and the socket is non-blocking.
+            BlockedTooLong: no timeout and no data within the network's ``max_block``.
+            ConnectionResetError: the peer reset the connection, or a scheduled fault.
+            OSError: ``ENOTCONN`` if not connected, ``EBADF`` after close (also waking a
+                blocked recv).
+            ValueError: a negative ``bufsize``.
+        """
+        with self._lock:
+            self._enter("recv", (bufsize, flags) if flags else (bufsize,), bufsize == 0)
+            if bufsize < 0:
+                raise ValueError("negative buffersize in recv")
+            if bufsize == 0:
+                return b""
+            return self._receive(bufsize, flags)
+
+    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0, /) -> int:
+        """:meth:`recv` into ``buffer`` (``nbytes`` of it; 0: all); return the count."""
+        with self._lock:
+            self._enter("recv_into", (nbytes, flags) if flags else (nbytes,), True)
+            view = memoryview(buffer).cast("B")
+            if nbytes < 0:
+                raise ValueError("negative buffersize in recv_into")
+            size = nbytes or len(view)
+            if size > len(view):
+                raise ValueError("buffer too small for requested bytes")
+            if size == 0:
+                return 0
+            data = self._receive(size, flags)
+        view[: len(data)] = data
+        return len(data)
+
+    def send(self, data: Any, flags: int = 0, /) -> int:
+        """Send some of ``data`` and return how many bytes were taken.
+
+        Blocking (no timeout), it waits until all is taken, as Linux does; with a timeout it
+        waits for room and takes what fits; non-blocking, it takes what fits now. A fault
+        schedule's ``send_limit`` shortens it further.
+
+        Raises:
+            BrokenPipeError: after this socket's ``SHUT_WR``, after a reset, or on a socket that
+                is not connected (``EPIPE``, as on Linux).
+            ConnectionResetError: the peer reset the connection, or a scheduled fault.
+            TimeoutError: no room for any of it within the timeout.
+            BlockingIOError: no room and the socket is non-blocking.
+            BlockedTooLong: no timeout and no room within the network's ``max_block``.
+            OSError: ``EBADF`` after close.
+        """
+        with self._lock:
+            self._enter("send", _payload(data, flags))
+            view = memoryview(data).cast("B")
+            return self._send(view, flags, self._deadline(), "send")
+
+    def sendall(self, data: Any, flags: int = 0, /) -> None:
+        """Send all of ``data``, calling the same primitive as :meth:`send` until it is taken,
+        so short sends and resets scheduled by faults happen inside it too. The timeout bounds
+        the whole call, as in Python 3.5+.
+
+        Raises:
+            The errors of :meth:`send`; on a timeout, part of ``data`` may have been sent.
+        """
+        with self._lock:
+            self._enter("sendall", _payload(data, flags))
+            view = memoryview(data).cast("B")
+            deadline = self._deadline()
+            total = self._send(view, flags, deadline, "sendall")
+            while total < len(view):
+                total += self._send(view[total:], flags, deadline, "sendall")
+
+    def makefile(
+        self,
+        mode: str = "r",
+        buffering: int | None = None,
+        *,
+        encoding: str | None = None,
+        errors: str | None = None,
+        newline: str | None = None,
+    ) -> Any:
+        """A file object over the socket, exactly as :meth:`socket.socket.makefile` makes it
+        (it is CPython's own code): the socket stays open until its files are closed too."""
+        makefile: Any = _REAL_MAKEFILE
+        return makefile(
+            self,
+            mode,
+            buffering,
+            encoding=encoding,
+            errors=errors,
+            newline=newline,
+        )
+
+    def shutdown(self, how: int, /) -> None:
+        """Shut one or both directions: ``SHUT_RD``, ``SHUT_WR`` or ``SHUT_RDWR``.
+
+        ``SHUT_WR`` sends EOF to the peer after the bytes already sent (a half-close: the other
+        direction still works). ``SHUT_RD`` makes this socket's ``recv`` return ``b""`` once
+        what has arrived is read. On a listener, ``SHUT_RD``/``SHUT_RDWR`` stop listening and
+        wake a blocked ``accept``.
+
+        Raises:
+            OSError: ``ENOTCONN`` on a socket neither connected nor listening, ``EINVAL`` for
+                another ``how``, ``EBADF`` after close.
+        """
+        with self._lock:
+            self._enter("shutdown", (how,))
+            if how not in _SHUT_HOWS:
+                raise _error(errno.EINVAL)
+            reading = how in (socket.SHUT_RD, socket.SHUT_RDWR)
+            if self._listening:
+                if reading:
+                    self._listen_shut = True
+                    self._reset_queue()
+                self._notify_self()
+                return
+            if self._outgoing is None or self._gone():
+                raise _error(errno.ENOTCONN)
+            writing = how in (socket.SHUT_WR, socket.SHUT_RDWR)
+            if reading:
+                self._shut_rd = True
+            if writing:
+                self._shut_wr = True
+                self._outgoing.eof = True
+                if self._peer is not None:
+                    self._net._notify(self._peer, writing=False)  # EOF for its readers
+            self._net._notify(self, reading=reading, writing=writing)
+
+    def close(self) -> None:
+        """Close the socket; harmless if already closed. With ``makefile`` objects still open
+        the socket closes when the last of them does, as :class:`socket.socket` does.
+
+        The peer gets EOF after what was sent, or a reset if this socket leaves unread data or
+        has ``SO_LINGER`` ``(1, 0)``. A listener resets the connections still waiting for
+        ``accept``. Blocked calls on this socket in other threads wake and raise ``EBADF``.
+        """
+        with self._lock:
+            self._enter("close", (), True)
+            self._close_asked = True
+            if self._io_refs <= 0:
+                self._close_now()
+
+    def _decref_socketios(self) -> None:
+        """A ``makefile`` object closed (called by :class:`socket.SocketIO`)."""
+        with self._lock:
+            if self._io_refs > 0:
+                self._io_refs -= 1
+            if self._close_asked and self._io_refs <= 0:
+                self._close_now()
+
+    # Internals, called with the lock held ----------------------------------------------------
+
+    def _enter(self, method: str, args: tuple[Any, ...], when_closed: bool = False) -> None:
+        """Record the call; raise its poison, or ``EBADF`` if closed (unless ``when_closed``)."""
+        self.calls.append((method, args))
+        net = self._net
+        if net._autojump is not None:
+            net._last_use = time.monotonic()
+        if self._poisons:
+            _take_poison(self._poisons, method)
+        if net._poisons:
+            _take_poison(net._poisons, method)
+        if self._closed and not when_closed:
+            raise _error(errno.EBADF)
+
+    def _gone(self) -> bool:
+        """The connection is over for the kernel: reset, or a FIN has gone each way (Linux's
+        CLOSED or TIME_WAIT), though the socket is open: ``getpeername`` and ``shutdown``
+        raise ``ENOTCONN``."""
+        incoming, outgoing = self._incoming, self._outgoing
+        return self._remote_lost or (
+            incoming is not None and outgoing is not None and incoming.eof and outgoing.eof
+        )
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise _error(errno.EBADF)
+
+    def _notify_self(self) -> None:
+        self._net._notify(self)
+
+    def _readiness(self) -> tuple[bool, bool]:
+        """(readable, writable), as ``select`` would report them for a real socket."""
+        if self._listening:
+            return bool(self._queue) or self._listen_shut, False
+        incoming, outgoing = self._incoming, self._outgoing
+        if incoming is None or outgoing is None:
+            return True, True  # unconnected: Linux reports HUP, which select shows as both
+        if self._so_error:
+            return True, True
+        readable = (
+            bool(incoming.data)
+            or incoming.eof
+            or self._shut_rd
+            or self._broken
+            or self._pending_error is not None
+        )
+        writable = (
+            self._shut_wr
+            or self._broken
+            or outgoing.reader_closed
+            or len(outgoing.data) < self._net.buffer_size
+        )
+        return readable, writable
+
+    def _parse(self, address: Address, call: str) -> tuple[str, int]:
+        family = _FAMILY_NAMES.get(self._family, "AF_INET")
+        sizes = (2,) if self._family == socket.AF_INET else (2, 3, 4)
+        if not isinstance(address, tuple):
+            raise TypeError(
+                f"{call}(): {family} address must be tuple, not {type(address).__name__}"
+            )
+        if len(address) not in sizes:
+            raise TypeError(f"{call}(): {family} address must be a tuple of {sizes[0]}")
+        host, port = address[0], address[1]
+        if not isinstance(host, str):
+            raise TypeError(f"str, bytes or bytearray expected, not {type(host).__name__}")
+        if isinstance(port, bool) or not isinstance(port, int):
+            raise TypeError(f"'{type(port).__name__}' object cannot be interpreted as an integer")
+        if not 0 <= port <= 65535:
+            raise OverflowError(f"{call}(): port must be 0-65535.")
+        if host == "":
+            return _ANY[self._family], port
+        literal = _ip_literal(host)
+        if literal is None:
+            return str(self._net.hosts.getaddrinfo(host, None, self._family)[0][4][0]), port
+        literal_family, text = literal
+        if literal_family != self._family:
+            code = getattr(socket, "EAI_ADDRFAMILY", socket.EAI_FAMILY)
+            raise socket.gaierror(code, "Address family for hostname not supported")
+        return text, port
+
+    def _address(self, address: tuple[str, int]) -> Address:
+        return address if self._family == socket.AF_INET else (*address, 0, 0)
+
+    def _link(self, other: MemorySocket) -> None:
+        """Join this socket and ``other`` into a connection, each seeing the other as peer."""
+        ours, theirs = _Pipe(), _Pipe()
+        self._peer, other._peer = other, self
+        self._outgoing, other._incoming = ours, ours
+        self._incoming, other._outgoing = theirs, theirs
+        self._remote, other._remote = other._local, self._local
+
+    def _connect(self, address: Address) -> None:
+        if self._listening:
+            raise _error(errno.EISCONN)
+        if self._peer is not None:
+            if self._connect_unreported:  # the non-blocking connect has completed
+                self._connect_unreported = False
+                return
+            raise _error(errno.EISCONN)
+        if self._so_error:  # a non-blocking connect failed: this call reports it
+            code, self._so_error = self._so_error, 0
+            self._notify_self()
+            raise _error(code)
+        host, port = self._parse(address, "connect")
+        if host in _WILDCARDS:
+            host = _LOOPBACK[self._family]  # Linux connects "any" to this host
+        net = self._net
+        listener = net._listener_for(self._family, host, port)
+        nonblocking = self._timeout == 0
+        if listener is None:
+            if nonblocking:
+                self._so_error = errno.ECONNREFUSED
+                self._notify_self()
+                raise BlockingIOError(errno.EINPROGRESS, os.strerror(errno.EINPROGRESS))
+            raise ConnectionRefusedError(errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED))
+        if not nonblocking:
+
+            def room() -> bool:
+                return (
+                    self._closed
+                    or listener._closed
+                    or listener._listen_shut
+                    or len(listener._queue) <= (listener.backlog or 0)
+                )
+
+            self._block("connect", room, self._deadline(), on=listener, channel=_WRITING)
+            self._check_open()
+            if listener._closed or listener._listen_shut:
+                raise ConnectionRefusedError(errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED))
+        self._join(listener, host, port)
+        if nonblocking:
+            self._connect_unreported = True
+            raise BlockingIOError(errno.EINPROGRESS, os.strerror(errno.EINPROGRESS))
+
+    def _join(self, listener: MemorySocket, host: str, port: int) -> None:
+        """Make the connection to ``listener`` and queue its server side for ``accept``."""
+        net = self._net
+        if self._local is None:
+            source = "127.0.0.1" if host.startswith("127.") else host
+            self._local = net._allocate(source, 0, self)
+            self._owns_address = True
+        server_side = net.socket_class(net, listener._family, socket.SOCK_STREAM)
+        mapped = listener._family != self._family  # an IPv4 client of a dual-stack listener
+        local_host = self._local[0]
+        server_side._local = (f"::ffff:{host}" if mapped else host, port)
+        self._link(server_side)
+        self._remote = (host, port)
+        server_side._remote = (f"::ffff:{local_host}" if mapped else local_host, self._local[1])
+        accept_faults, connect_faults = net._next_connection_faults()
+        if accept_faults is not None:
+            server_side._set_faults(accept_faults)
+        if connect_faults is not None:
+            self._set_faults(connect_faults)
+        listener._queue.append(server_side)
+        net._notify(listener, writing=False)
+        net._notify(self, reading=False, writing=False)
+
+    def _receive(self, bufsize: int, flags: int) -> bytes:
+        self._check_open()
+        incoming = self._incoming
+        if incoming is None:
+            raise _error(errno.ENOTCONN)
+        injector = self._injector
+        if injector is not None and not self._broken:
+            try:
+                if injector.before_recv():
+                    return b""
+            except ConnectionResetError:
+                self._reset_here()
+                raise
+        # CPython keeps a socket with a timeout non-blocking underneath and waits in poll():
+        # MSG_WAITALL then gets what is there, and MSG_DONTWAIT waits the timeout anyway.
+        blocking = self._timeout is None
+        want = bufsize if flags & _MSG_WAITALL and blocking else 1
+
+        def readable() -> bool:
+            return (
+                self._closed
+                or len(incoming.data) >= want
+                or incoming.eof
+                or self._shut_rd
+                or self._broken
+                or self._pending_error is not None
+            )
+
+        if not readable():
+            dontwait = bool(flags & _MSG_DONTWAIT) and blocking
+            self._block("recv", readable, self._deadline(), nonblocking=dontwait)
+            self._check_open()
+        if incoming.data:
+            limit = bufsize if injector is None else injector.recv_limit(bufsize)
+            data = bytes(incoming.data[:limit])
+            if flags & _MSG_PEEK:
+                return data
+            del incoming.data[:limit]
+            if injector is not None:
+                injector.after_recv(len(data))
+            if self._peer is not None:
+                self._net._notify(self._peer, reading=False)  # room for a blocked sender
+            if self._mirror is not None:
+                self._net._notify(self, reading=False, writing=False)
+            return data
+        self._raise_pending()
+        return b""
+
+    def _send(self, view: memoryview, flags: int, deadline: float | None, call: str) -> int:
+        self._check_open()
+        outgoing = self._outgoing
+        if outgoing is None:
+            raise _error(errno.EPIPE)
+        self._raise_pending()
+        if self._shut_wr or self._broken or outgoing.reset:
+            if self._so_error == errno.EPIPE:
+                self._so_error = 0  # the send reports it
+            raise _error(errno.EPIPE)
+        size = len(view)
+        if size == 0:
+            return 0
+        injector = self._injector
+        limit = size if injector is None else self._faulty_send_limit(injector, size)
+        peer = self._peer
+        if outgoing.reader_closed or (peer is not None and peer._shut_rd and peer._shut_wr):
+            # Linux takes the bytes, and the peer answers them with a reset.
+            if injector is not None:
+                injector.after_send(limit)
+            self._receive_reset()
+            if peer is not None and not peer._closed:
+                peer._receive_reset()
+            return limit
+        capacity = self._net.buffer_size
+        taken = 0
+        dontwait = bool(flags & _MSG_DONTWAIT) and self._timeout is None  # as recv's
+        whole = self._timeout is None and not dontwait
+
+        def writable() -> bool:
+            return (
+                self._closed
+                or self._shut_wr
+                or self._broken
+                or self._pending_error is not None
+                or outgoing.reader_closed
+                or len(outgoing.data) < capacity
+            )
+
+        while True:
+            if len(outgoing.data) >= capacity:
+                self._block(
+                    call,
+                    writable,
+                    deadline,
+                    channel=_WRITING,
+                    nonblocking=dontwait,
+                    partial=taken,
+                )
+            if self._closed or self._shut_wr or self._broken or outgoing.reader_closed:
+                if taken:
+                    return taken
+                self._check_open()
+                raise _error(errno.EPIPE)
+            if self._pending_error is not None:
+                if taken:
+                    return taken
+                self._raise_pending()
+            room = min(limit - taken, capacity - len(outgoing.data))
+            outgoing.data += view[taken : taken + room]
+            taken += room
+            if peer is not None:
+                self._net._notify(peer, writing=False)
+            if self._mirror is not None:
+                self._net._notify(self, reading=False, writing=False)
+            if taken >= limit or not whole:
+                break
+        if injector is not None:
+            injector.after_send(taken)
+        return taken
+
+    def _faulty_send_limit(self, injector: FaultInjector, size: int) -> int:
+        """What a fault schedule lets this send take (or the reset it schedules now)."""
+        try:
+            injector.before_send()
+        except ConnectionResetError:
+            self._reset_here()
+            raise
+        return injector.send_limit(size)
+
+    def _reset_queue(self) -> None:
+        """Reset every connection waiting for ``accept``: its client gets ECONNRESET."""
+        while self._queue:
+            pending = self._queue.popleft()
+            peer = pending._peer
+            if peer is not None and not peer._closed:
+                peer._receive_reset()
+            pending._closed = True
+            if pending._incoming is not None:
+                pending._incoming.reader_closed = True
+                pending._incoming.data.clear()
+
+    def _receive_reset(self) -> None:
+        """The peer answered with RST: report it once (not after the peer's EOF, as Linux),
+        then EOF for reads and EPIPE for sends; ``getpeername`` fails."""
+        if self._closed or self._remote_lost:
+            return  # a connection is reset once
+        incoming = self._incoming
+        seen_eof = incoming is not None and incoming.eof
+        if seen_eof:
+            self._so_error = errno.EPIPE  # Linux's error for a reset in CLOSE_WAIT
+        elif self._pending_error is None:
+            self._pending_error = _reset_error()
+        self._broken = True
+        self._remote_lost = True
+        self._notify_self()
+
+    def _reset_here(self) -> None:
+        """A fault reset this connection: drop what is in flight and break both directions.
+
+        The peer's later sends fail with ``EPIPE``, as they would against a host that answers
+        them with RST; its reads see nothing until this side closes.
+        """
+        self._broken = True
+        if self._incoming is not None:
+            self._incoming.reset = True
+            self._incoming.data.clear()
+        self._notify_self()
+        if self._peer is not None:
+            self._net._notify(self._peer)
+
+    def _raise_pending(self) -> None:
+        error, self._pending_error = self._pending_error, None
+        if error is not None:
+            self._broken = True
+            raise error
+
+    def _close_now(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        net = self._net
+        if self._owns_address:
+            net._release(self._local, self)
+        self._reset_queue()
+        incoming, outgoing, peer = self._incoming, self._outgoing, self._peer
+        linger = self.options.get(_LINGER)
+        resets = bool(incoming is not None and incoming.data) or (
+            isinstance(linger, bytes | bytearray) and linger[:8] == struct.pack("ii", 1, 0)
+        )
+        if peer is not None and not peer._closed and resets:
+            peer._receive_reset()
+        if outgoing is not None:
+            outgoing.eof = True
+        if incoming is not None:
+            incoming.reader_closed = True
+            incoming.data.clear()
+        for channel in (_READING, _WRITING):
+            if self._asleep[channel]:
+                self._channel(channel).notify_all()
+        net._any_closed.notify_all()
+        if peer is not None:
+            net._notify(peer)
+        if self._mirror is not None:
+            self._mirror.close()
+            self._mirror = None
+
+    def _deadline(self) -> float | None:
+        timeout = self._timeout
+        return None if timeout is None else self._net._now() + timeout
+
+    def _block(
+        self,
+        call: str,
+        ready: Callable[[], bool],
+        deadline: float | None,
+        *,
+        on: MemorySocket | None = None,
+        channel: int = _READING,
+        nonblocking: bool = False,
+        partial: int = 0,
+    ) -> None:
+        """Wait, with the lock held, until ``ready()``; honour the timeout and ``max_block``.
+
+        ``on`` is the socket whose changes wake this call (this one by default), ``channel``
+        whether it waits to read or to write. A call that
+        already moved ``partial`` bytes returns to its caller at the deadline instead of
+        raising, as a real ``send`` returns its short count.
+        """
+        if ready():
+            return
+        if nonblocking or self._timeout == 0:
+            raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+        net = self._net
+        clock = net.clock
+        limit = net.max_block if deadline is None or clock is not None else None
+        stuck_at = None if limit is None else time.monotonic() + limit
+        wait = None
+        if clock is not None:
+            wait = _Wait(on or self, channel, deadline)
+            net._waits.append(wait)
+        sleeper = on or self
+        cond = sleeper._channel(channel)
+        sleeper._asleep[channel] += 1
+        net._blocked += 1
+        net._any_blocked.notify_all()
+        try:
+            while not ready():
+                real = time.monotonic()
+                if deadline is not None and net._now() >= deadline:
+                    if partial:
+                        return
+                    raise TimeoutError("timed out")
+                if stuck_at is not None and real >= stuck_at:
+                    raise self._stuck(call, limit, deadline)
+                ends: list[float] = [] if stuck_at is None else [stuck_at - real]
+                if clock is None:
+                    if deadline is not None:
+                        ends.append(deadline - real)
+                elif net._autojump is not None and deadline is not None:
+                    ends.append(net._autojump)
+                if wait is not None:
+                    wait.woken = False
+                cond.wait(min(ends) if ends else None)
+                if wait is not None and net._autojump is not None:
+                    net._maybe_autojump()
+        finally:
+            sleeper._asleep[channel] -= 1
+            net._blocked -= 1
+            if wait is not None:
+                net._waits.remove(wait)
+                if net._autojump is not None:
+                    net._last_use = time.monotonic()  # the call's return counts as use
+
+    def _channel(self, channel: int) -> threading.Condition:
+        """The condition this socket's calls wait on to read or to write, made on first need."""
+        cond = self._conds[channel]
+        if cond is None:
+            cond = self._conds[channel] = threading.Condition(self._lock)
+        return cond
+
+    def _stuck(self, call: str, limit: float | None, deadline: float | None) -> BlockedTooLong:
+        if deadline is not None:
+            what = (
+                f"{call} on {self!r} waited {limit:g} real seconds for its timeout on the "
+                "virtual clock: advance the clock, or give it an autojump_threshold"
+            )
+        else:
+            what = (
+                f"{call} on {self!r} blocked for more than {limit:g} s with no timeout: "
+                "is the other side waiting too?"
+            )
+        stuck = BlockedTooLong(what)
+        self._net.stuck_calls.append(stuck)
+        return stuck
+
+
+@functools.lru_cache(maxsize=256)
+def _ip_literal(host: str) -> tuple[int, str] | None:
+    """``(family, normal form)`` of an IP literal, ``None`` for a name; cached, since every
+    bind and connect asks and :mod:`ipaddress` is slow to parse."""
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    return (socket.AF_INET6 if ip.version == 6 else socket.AF_INET), str(ip)
+
+
+def _payload(data: Any, flags: int) -> tuple[Any, ...]:
+    """What a send records: the bytes (copied from a view, which may not outlive the call);
+    what is not bytes-like is recorded as it was given, and the call then fails on it."""
+    if isinstance(data, bytes):
+        recorded = data
+    else:
+        try:
+            recorded = bytes(memoryview(data))
+        except TypeError:
+            recorded = data
+    return (recorded, flags) if flags else (recorded,)
+
+
+def _check_timeout(timeout: object) -> float | None:
+    """``timeout`` as :meth:`socket.socket.settimeout` accepts it, with its errors."""
+    if timeout is None:
+        return None
+    if not isinstance(timeout, int | float):
+        raise TypeError(f"'{type(timeout).__name__}' object cannot be interpreted as an integer")
+    value = float(timeout)
+    if math.isnan(value):
+        raise ValueError("Invalid value NaN (not a number)")
+    if value < 0:
+        raise ValueError("Timeout value out of range")
+    if value > _TIMEOUT_MAX:
+        raise OverflowError("timestamp out of range for platform time_t")
+    return value
