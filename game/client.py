@@ -46,6 +46,7 @@ from game.protocol import (
     Turn,
     Update,
     Welcome,
+    check_token,
     parse_message,
 )
 from game.rules import Board, suggest_move
@@ -223,9 +224,16 @@ class Client:
         """Send ``PING token`` and wait for its ``PONG``; return the round trip in seconds.
 
         Messages that arrive meanwhile are kept for :meth:`next_message`, in order.
+
+        Raises:
+            ValueError: a token the server would refuse (the same check,
+                :func:`game.protocol.check_token`): a control character, a line separator,
+                trailing whitespace.
         """
-        if "\n" in token or "\r" in token or token != token.rstrip():
-            raise ValueError("a PING token is one line with no trailing whitespace")
+        try:
+            check_token(token)
+        except ProtocolViolation as error:
+            raise ValueError(str(error)) from None
         started = time.perf_counter()
         self._send(Ping(token))
         self._wait_for(Pong, lambda pong: pong.token == token)

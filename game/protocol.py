@@ -11,12 +11,16 @@ Rules of this module (see docs/PROTOCOL.md for the protocol itself):
    over-long line as soon as that many bytes have arrived without one, never later.
 2. Command words are case-insensitive; trailing whitespace is stripped; empty lines are skipped.
 3. Parsing a message and encoding it again gives the same message: ``parse(m.encode()) == m``.
+4. No line the server sends is longer than :data:`MAX_LINE`: an ``ERROR`` that quotes what a
+   client sent quotes at most :data:`QUOTE_LIMIT` bytes of it (:func:`quote`), and a reason too
+   long for a line is cut (:class:`Error`).
 """
 
 from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import ClassVar, TypeAlias
 
@@ -27,6 +31,7 @@ __all__ = [
     "GAME",
     "MAX_LINE",
     "NAME_PATTERN",
+    "QUOTE_LIMIT",
     "VERSION",
     "Banner",
     "Bye",
@@ -49,14 +54,57 @@ __all__ = [
     "Update",
     "Wait",
     "Welcome",
+    "check_token",
     "parse_command",
     "parse_message",
+    "quote",
 ]
 
 GAME = "tictactoe"
 VERSION = 1
 MAX_LINE = 512
 """The longest line either side may send, in bytes, including the ending ``\\n``."""
+
+QUOTE_LIMIT = 40
+"""The most bytes of a client's input that an ``ERROR`` reason quotes, marker included."""
+
+_CUT = "..."
+"""What ends a quote that was shortened."""
+
+_LINE_BREAKING = frozenset({"Cc", "Cs", "Zl", "Zp"})
+"""Unicode categories a token may not hold: controls (NUL, CR, tab), lone surrogates, and the
+line and paragraph separators (U+2028, U+2029; U+0085 is a Cc), which some line readers split on."""
+
+
+def quote(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` quoted for an ``ERROR`` reason, as its ``repr`` cut to at most ``limit`` UTF-8
+    bytes: a cut quote ends with ``...`` after its last whole character.
+
+    >>> quote("10")
+    "'10'"
+    >>> quote("x" * 100)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..."
+    """
+    quoted = repr(text)
+    encoded = quoted.encode("utf-8", errors="backslashreplace")
+    if len(encoded) <= limit:
+        return quoted
+    kept = encoded[: limit - len(_CUT)].decode("utf-8", errors="ignore")
+    return kept + _CUT
+
+
+def check_token(token: str) -> None:
+    """Raise :class:`ProtocolViolation` unless ``token`` is fit for ``PING``/``PONG``: one line,
+    none of the characters that a line reader may split or drop (:data:`_LINE_BREAKING`), no
+    trailing whitespace. The server and the client make the same check."""
+    for character in token:
+        if unicodedata.category(character) in _LINE_BREAKING:
+            raise ProtocolViolation(
+                f"a PING token may not hold {quote(character)} (a control character or a line "
+                "separator)"
+            )
+    if token != token.rstrip():
+        raise ProtocolViolation("a PING token has no trailing whitespace")
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,16}")
 """What a player's name may be: 1-16 ASCII letters, digits, ``_`` or ``-``."""
@@ -287,6 +335,13 @@ class Error(Message):
     WORD = "ERROR"
     reason: str
 
+    def __post_init__(self) -> None:
+        room = MAX_LINE - len("ERROR \n")
+        encoded = self.reason.encode("utf-8", errors="surrogatepass")
+        if len(encoded) > room:  # never a line the peer must reject
+            cut = encoded[: room - len(_CUT)].decode("utf-8", errors="ignore") + _CUT
+            object.__setattr__(self, "reason", cut)
+
     def arguments(self) -> str:
         return self.reason
 
@@ -308,7 +363,7 @@ def _split(line: str) -> tuple[str, str]:
 
 def _parse_cell(text: str) -> int:
     if len(text) != 1 or text not in "0123456789":
-        raise ProtocolViolation(f"a cell is one digit 1-9, not {text!r}")
+        raise ProtocolViolation(f"a cell is one digit 1-9, not {quote(text)}")
     cell = int(text)
     if cell == 0:
         raise ProtocolViolation("cell 0 is outside 1-9")
@@ -339,11 +394,12 @@ def parse_command(line: str) -> ClientCommand:
             raise ProtocolViolation("MOVE takes one cell, 1-9, as in MOVE 5")
         return Move(_parse_cell(args[0]))
     if word == "PING":
+        check_token(rest)
         return Ping(rest)
     if word == "QUIT":
         _no_arguments(word, rest)
         return Quit()
-    raise ProtocolViolation(f"unknown command {word[:32]!r}; try {_COMMANDS}")
+    raise ProtocolViolation(f"unknown command {quote(word)}; try {_COMMANDS}")
 
 
 def parse_message(line: str) -> ServerMessage:
