@@ -21,7 +21,7 @@ from game.errors import GameError
 from game.protocol import NAME_PATTERN, End, Error, Result, ServerMessage, Start, Turn, Update, Wait
 from game.rules import Board
 from game.server import DEFAULT_MAX_CLIENTS, DEFAULT_PORT, Server
-from game.sockets import format_address
+from game.sockets import check_timeout, format_address
 
 PROG = "python -m game"
 
@@ -48,7 +48,15 @@ def _seconds(text: str) -> float | None:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
     if seconds < 0 or math.isnan(seconds):
         raise argparse.ArgumentTypeError(f"seconds must be 0 or more, not {text}")
-    return None if seconds in (0, math.inf) else seconds
+    if seconds == 0:
+        return None
+    try:
+        return check_timeout(seconds, "the timeout")
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"seconds must be at most {threading.TIMEOUT_MAX:.0f}, or 0 or inf for no limit, "
+            f"not {text}"
+        ) from None
 
 
 def _positive(text: str) -> int:

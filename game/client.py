@@ -55,6 +55,7 @@ from game.sockets import (
     SocketFactory,
     SocketLike,
     check_address,
+    check_timeout,
     family_for,
     format_address,
     resolve_clock,
@@ -80,13 +81,15 @@ class Client:
         port: the server's port, stored as given.
         socket_factory: makes the socket as ``factory(family, SOCK_STREAM)``; ``None`` means
             :class:`socket.socket`, looked up when connecting. The testing hook.
-        timeout: seconds that bound the connect and each request/response.
+        timeout: seconds that bound the connect and each request/response; ``math.inf``: no
+            limit.
         clock: the monotonic clock that measures those waits, a zero-argument callable
             returning seconds; ``None`` means :func:`time.monotonic`, looked up when read.
 
     Raises:
         ValueError: ``host`` is not a ``str``, ``port`` is not an ``int`` in 0-65535, or
-            ``timeout`` is not positive.
+            ``timeout`` is not positive or too long to wait for (see
+            :func:`game.sockets.check_timeout`).
 
     Use it as a context manager to connect on entry and close on exit::
 
@@ -105,8 +108,7 @@ class Client:
         clock: Clock | None = None,
     ) -> None:
         check_address(host, port)
-        if not timeout > 0:
-            raise ValueError(f"timeout must be positive seconds, not {timeout!r}")
+        check_timeout(timeout, "timeout")
         self.host = host
         self.port = port
         self.socket_factory = socket_factory
@@ -158,7 +160,7 @@ class Client:
         self._where = where = format_address(host, port)
         sock = resolve_factory(self.socket_factory)(family_for(host), socket.SOCK_STREAM)
         try:
-            sock.settimeout(self.timeout)
+            sock.settimeout(check_timeout(self.timeout, "timeout"))
             sock.connect((host, port))
         except ConnectionRefusedError:
             sock.close()
@@ -296,6 +298,8 @@ class Client:
         """
         if self._held:
             return self._held.popleft()
+        if timeout is not None:
+            check_timeout(timeout, "timeout")
         return self._receive(self.timeout if timeout is None else timeout)
 
     # I/O ------------------------------------------------------------------------------------
@@ -307,7 +311,7 @@ class Client:
 
     def _send(self, command: ClientCommand) -> None:
         sock = self._connected_socket()
-        sock.settimeout(self.timeout)
+        sock.settimeout(check_timeout(self.timeout, "timeout"))
         try:
             sock.sendall(command.encode())
         except TimeoutError:

@@ -106,6 +106,7 @@ def check_token(token: str) -> None:
     if token != token.rstrip():
         raise ProtocolViolation("a PING token has no trailing whitespace")
 
+
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,16}")
 """What a player's name may be: 1-16 ASCII letters, digits, ``_`` or ``-``."""
 

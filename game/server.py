@@ -30,6 +30,7 @@ from game.sockets import (
     SocketFactory,
     SocketLike,
     check_address,
+    check_timeout,
     family_for,
     format_address,
     resolve_clock,
@@ -124,7 +125,7 @@ class Server:
         socket_factory: makes the listening socket as ``factory(family, SOCK_STREAM)``; ``None``
             means :class:`socket.socket`, looked up when the server starts. The testing hook.
         idle_timeout: seconds a client may stay silent (no complete line) before it is cut off
-            with ``ERROR``; ``None`` waits forever.
+            with ``ERROR``; ``None`` or ``math.inf`` waits forever.
         max_clients: connections served at once; one more gets ``ERROR server full``.
         clock: the monotonic clock the idle timer reads, a zero-argument callable returning
             seconds; ``None`` means :func:`time.monotonic`, looked up when read. The testing
@@ -133,7 +134,8 @@ class Server:
 
     Raises:
         ValueError: ``host`` is not a ``str``, ``port`` is not an ``int`` in 0-65535,
-            ``idle_timeout`` is not positive, or ``max_clients`` is below 1.
+            ``idle_timeout`` is not positive or too long to wait for (see
+            :func:`game.sockets.check_timeout`), or ``max_clients`` is below 1.
     """
 
     def __init__(
@@ -147,8 +149,7 @@ class Server:
         clock: Clock | None = None,
     ) -> None:
         check_address(host, port)
-        if idle_timeout is not None and not idle_timeout > 0:
-            raise ValueError(f"idle_timeout must be positive seconds or None, not {idle_timeout!r}")
+        idle_timeout = check_timeout(idle_timeout, "idle_timeout")
         if isinstance(max_clients, bool) or not isinstance(max_clients, int) or max_clients < 1:
             raise ValueError(f"max_clients must be an int of at least 1, not {max_clients!r}")
         self.host = host

@@ -16,7 +16,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import ipaddress
+import math
 import socket
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, Protocol, TypeAlias
@@ -27,6 +29,7 @@ __all__ = [
     "SocketFactory",
     "SocketLike",
     "check_address",
+    "check_timeout",
     "family_for",
     "format_address",
     "resolve_clock",
@@ -108,6 +111,30 @@ def check_address(host: object, port: object) -> None:
         raise ValueError(f"host must be a str such as '127.0.0.1', not {host!r}")
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise ValueError(f"port must be an int in 0-65535 (0: any free port), not {port!r}")
+
+
+def check_timeout(seconds: object, what: str) -> float | None:
+    """``seconds`` as a limit the socket layer can wait for: ``None`` for no limit.
+
+    ``math.inf`` means no limit, as ``None`` does; a finite limit must be positive and no longer
+    than :data:`threading.TIMEOUT_MAX` (about 292 years), past which every wait would fail with
+    an ``OverflowError`` instead of waiting.
+
+    Raises:
+        ValueError: anything else, naming ``what``.
+    """
+    if seconds is None:
+        return None
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not seconds > 0:
+        raise ValueError(f"{what} must be positive seconds or math.inf, not {seconds!r}")
+    if math.isinf(seconds):
+        return None
+    if seconds > threading.TIMEOUT_MAX:
+        raise ValueError(
+            f"{what} of {seconds:g} s is longer than this platform can wait "
+            f"({threading.TIMEOUT_MAX:g} s); use math.inf for no limit"
+        )
+    return float(seconds)
 
 
 def set_nodelay(sock: SocketLike) -> None:

@@ -13,6 +13,7 @@ from game.__main__ import main
         (["serve", "--port", "70000"], "port must be 0-65535, not 70000"),
         (["serve", "--port", "http"], "not a port number: 'http'"),
         (["serve", "--idle-timeout", "soon"], "not a number of seconds: 'soon'"),
+        (["serve", "--idle-timeout", "1e10"], "seconds must be at most 9223372036, or 0 or inf"),
         (["serve", "--max-clients", "0"], "at least 1"),
         (["play"], "required: --name"),
         (["play", "--name", "two words"], "a name is 1-16"),

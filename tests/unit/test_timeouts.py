@@ -1,0 +1,50 @@
+"""Timeouts: ``math.inf`` means "no limit" everywhere, and a finite limit too long for the
+platform to wait for is refused where it is given, never an ``OverflowError`` later."""
+
+import math
+import threading
+
+import pytest
+
+from game import Client, Server
+from game.protocol import Banner
+from sockettest import MemoryNetwork
+
+TOO_LONG = threading.TIMEOUT_MAX * 2
+DEADLINE = 5.0
+
+
+@pytest.mark.parametrize("make", [Server, Client], ids=["server", "client"])
+def test_a_finite_timeout_too_long_to_wait_is_a_value_error(make: type) -> None:
+    """1e10 s is not a limit the platform can wait for: refused with a reason, at once."""
+    keyword = "idle_timeout" if make is Server else "timeout"
+    with pytest.raises(ValueError, match="longer than this platform can wait"):
+        make(port=0, **{keyword: TOO_LONG})
+
+
+def test_a_server_with_no_idle_limit_serves_its_clients(memory_network: MemoryNetwork) -> None:
+    """idle_timeout=math.inf is "never cut off", not a connection killed by OverflowError."""
+    server = Server(port=0, socket_factory=memory_network.socket_factory, idle_timeout=math.inf)
+    assert server.idle_timeout is None
+    with (
+        server.running(DEADLINE) as (host, port),
+        Client(host, port, socket_factory=memory_network.socket_factory) as client,
+    ):
+        assert client.next_message() == Banner()
+        assert client.ping("still") >= 0  # returns only once the PONG came back
+
+
+def test_a_client_with_no_timeout_connects_and_reads(memory_network: MemoryNetwork) -> None:
+    """Client(timeout=math.inf) waits without limit instead of failing to set its socket up."""
+    server = Server(port=0, socket_factory=memory_network.socket_factory)
+    with server.running(DEADLINE) as (host, port):
+        client = Client(host, port, socket_factory=memory_network.socket_factory, timeout=math.inf)
+        with client:
+            assert client.next_message() == Banner()
+            assert client.ping("x") >= 0
+
+
+def test_next_message_refuses_a_wait_too_long_to_make() -> None:
+    """The same check guards a single wait, before anything is sent or read."""
+    with pytest.raises(ValueError, match="longer than this platform can wait"):
+        Client().next_message(timeout=TOO_LONG)
