@@ -55,6 +55,7 @@ MAX_BACKLOG = 1024
 _RECV_SIZE = 4096
 _RESET_ON_CLOSE = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends RST
 _FULL = Error("server full").encode()
+_BUSY = Error("server busy").encode()
 
 # accept() errors that concern one incoming connection or a passing shortage, not the listener.
 _TRANSIENT_ACCEPT_ERRORS = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
@@ -327,21 +328,29 @@ class Server:
 
     def _admit(self, conn: SocketLike, peer: object) -> None:
         name = f"game-client-{_peer_name(peer)}"
+        refusal = None
         with self._lock:
             self._threads = {t for t in self._threads if t.is_alive()}
-            admitted = not self._stopping.is_set() and len(self._threads) < self.max_clients
-            if admitted:
+            if self._stopping.is_set() or len(self._threads) >= self.max_clients:
+                refusal = _FULL
+            else:
                 thread = threading.Thread(
                     target=self.handle_client, args=(conn,), name=name, daemon=True
                 )
-                self._threads.add(thread)
-                thread.start()
-        if not admitted:
-            conn.settimeout(1.0)
-            if not self._stopping.is_set():
-                _quietly(conn.sendall, _FULL)
-                _quietly(conn.shutdown, socket.SHUT_WR)
-            conn.close()
+                if _started(thread):
+                    self._threads.add(thread)  # only a started thread: stopping joins them
+                else:
+                    refusal = _BUSY
+        if refusal is not None:
+            self._turn_away(conn, refusal)
+
+    def _turn_away(self, conn: SocketLike, refusal: bytes) -> None:
+        """Tell one connection why it is not served (best effort, within a second) and close it."""
+        _quietly(conn.settimeout, 1.0)
+        if not self._stopping.is_set():
+            _quietly(conn.sendall, refusal)
+            _quietly(conn.shutdown, socket.SHUT_WR)
+        conn.close()
 
     def _stop_everything(self) -> None:
         with self._lock:
@@ -364,6 +373,12 @@ class Server:
         """
         connection = _Connection(conn, threading.current_thread().name)
         set_nodelay(conn)
+        writer = threading.Thread(
+            target=connection.write_loop, name=f"{connection.name}-writer", daemon=True
+        )
+        if not _started(writer):  # before the lobby knows of it: nothing to undo
+            self._turn_away(conn, _BUSY)
+            return
         with self._lock:
             self._connections.add(connection)
             if self._stopping.is_set():  # shutdown() took its snapshot before we got here
@@ -371,10 +386,6 @@ class Server:
             player, effects = self._lobby.connect()
             self._players[player] = connection
             self._deliver(effects)
-        writer = threading.Thread(
-            target=connection.write_loop, name=f"{connection.name}-writer", daemon=True
-        )
-        writer.start()
         try:
             self._read_loop(player, connection)
         finally:
@@ -471,6 +482,17 @@ class _LineReader:
         if lines:
             self._restart_timer()
         return lines
+
+
+def _started(thread: threading.Thread) -> bool:
+    """Start ``thread``; False if the system has no thread to spare ("can't start new thread"),
+    which costs only the connection it was for."""
+    try:
+        thread.start()
+    except RuntimeError as error:
+        log.warning("cannot start %s: %s", thread.name, error)
+        return False
+    return True
 
 
 def _peer_name(peer: object) -> str:
