@@ -23,6 +23,7 @@ from game.errors import (
     ProtocolViolation,
     ResponseTimeout,
     ServerClosed,
+    ServerShuttingDown,
 )
 from game.server import Server
 from game.sockets import SocketFactory, SocketLike
@@ -40,6 +41,7 @@ __all__ = [
     "ResponseTimeout",
     "Server",
     "ServerClosed",
+    "ServerShuttingDown",
     "SocketFactory",
     "SocketLike",
 ]

@@ -25,10 +25,12 @@ from game.errors import (
     ProtocolMismatch,
     ProtocolViolation,
     ResponseTimeout,
+    ServerShuttingDown,
 )
 from game.protocol import (
     GAME,
     NAME_PATTERN,
+    SHUTTING_DOWN,
     VERSION,
     Banner,
     Bye,
@@ -375,4 +377,7 @@ class Client:
             ) from None
         if isinstance(message, Bye):
             self._said_bye = True
+        elif message == Error(SHUTTING_DOWN):
+            self._said_bye = True  # the close that follows is expected
+            raise ServerShuttingDown(f"{self._where} is shutting down")
         return message

@@ -19,6 +19,7 @@ __all__ = [
     "ProtocolViolation",
     "ResponseTimeout",
     "ServerClosed",
+    "ServerShuttingDown",
 ]
 
 
@@ -48,6 +49,10 @@ class ConnectFailed(GameError, ConnectionError):
 
 class ConnectionLost(GameError, ConnectionError):
     """The connection ended (EOF, reset) while the client still expected the server to talk."""
+
+
+class ServerShuttingDown(ConnectionLost):
+    """The server said it is stopping (``ERROR server shutting down``) and closes the connection."""
 
 
 class ProtocolMismatch(GameError, ConnectionError):

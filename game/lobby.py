@@ -19,6 +19,7 @@ from typing import TypeAlias
 
 from game.errors import IllegalMove, ProtocolViolation
 from game.protocol import (
+    SHUTTING_DOWN,
     Banner,
     Bye,
     End,
@@ -140,6 +141,17 @@ class Lobby:
         """``player``'s connection ended (EOF, reset, server shutdown). Forget it."""
         effects = self._leave(player) if self._players[player].phase is not _Phase.GONE else []
         del self._players[player]
+        return effects
+
+    def shutdown(self) -> list[Effect]:
+        """The server is stopping: tell every player still here, and close. Nobody forfeits:
+        the players' disconnects that follow find them gone already."""
+        effects: list[Effect] = []
+        for player, me in self._players.items():
+            if me.phase is not _Phase.GONE:
+                me.phase = _Phase.GONE
+                effects += [Send(player, Error(SHUTTING_DOWN)), Close(player)]
+        self._waiting = None
         return effects
 
     def _hello(self, player: PlayerId, name: str) -> list[Effect]:

@@ -32,6 +32,7 @@ __all__ = [
     "MAX_LINE",
     "NAME_PATTERN",
     "QUOTE_LIMIT",
+    "SHUTTING_DOWN",
     "VERSION",
     "Banner",
     "Bye",
@@ -64,6 +65,10 @@ GAME = "tictactoe"
 VERSION = 1
 MAX_LINE = 512
 """The longest line either side may send, in bytes, including the ending ``\\n``."""
+
+SHUTTING_DOWN = "server shutting down"
+"""The ``ERROR`` reason every client gets when the server stops: not a mistake of theirs, and no
+match is forfeited."""
 
 QUOTE_LIMIT = 40
 """The most bytes of a client's input that an ``ERROR`` reason quotes, marker included."""

@@ -20,6 +20,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 from game.errors import ListenFailed, ProtocolViolation, ServerClosed
@@ -49,6 +50,10 @@ DEFAULT_MAX_CLIENTS = 512
 LINGER = 2.0
 """Seconds a closing connection waits for the peer's EOF before it is cut off."""
 
+SHUTDOWN_NOTICE = 0.5
+"""Seconds :meth:`Server.shutdown` gives the writers, in all, to send ``ERROR server shutting
+down`` before it cuts every connection: best effort, so a shutdown stays prompt."""
+
 MAX_BACKLOG = 1024
 """Lines queued for a client that does not read them before its connection is cut."""
 
@@ -75,6 +80,7 @@ class _Connection:
         self.name = name
         self.closing = False
         self.reader_done = threading.Event()
+        self.flushed = threading.Event()  # the writer has sent all it was given
         self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
 
     def send(self, data: bytes) -> None:
@@ -106,7 +112,9 @@ class _Connection:
                 self.sock.sendall(data)
             except OSError:
                 self.abort()
+                self.flushed.set()
                 return
+        self.flushed.set()
         _quietly(self.sock.shutdown, socket.SHUT_WR)
         if not self.reader_done.wait(LINGER):
             _quietly(self.sock.shutdown, socket.SHUT_RDWR)
@@ -170,6 +178,7 @@ class Server:
         self._address: tuple[str, int] | None = None
         self._failure: BaseException | None = None
         self._stopping = threading.Event()
+        self._notice_until = 0.0  # monotonic time until which shutdown lets writers send
         self._ready = threading.Event()  # listening, failed to, or shut down before
         self._finished = threading.Event()  # start_listening has returned
 
@@ -236,7 +245,11 @@ class Server:
         once.
         """
         with self._lock:
+            first = not self._stopping.is_set()
             self._stopping.set()
+            if first:  # every client is told, and nobody forfeits: the lobby's call
+                self._deliver(self._lobby.shutdown())
+                self._notice_until = time.monotonic() + SHUTDOWN_NOTICE
             listener, connections = self._listener, list(self._connections)
             accept_thread, ours = self._accept_thread, set(self._threads)
         # Waking a thread blocked in accept(): close() alone does not do it on Linux, and
@@ -247,8 +260,7 @@ class Server:
         if listener is not None:
             _quietly(listener.shutdown, socket.SHUT_RDWR)
             _quietly(listener.close)
-        for connection in connections:
-            connection.abort()
+        self._cut_off(connections)
         current = threading.current_thread()
         if accept_thread is not None and current is not accept_thread and current not in ours:
             self._finished.wait()
@@ -358,10 +370,17 @@ class Server:
             connections, threads = list(self._connections), list(self._threads)
         if listener is not None:
             _quietly(listener.close)
-        for connection in connections:
-            connection.abort()
+        self._cut_off(connections)
         for thread in threads:
             thread.join()
+
+    def _cut_off(self, connections: list[_Connection]) -> None:
+        """Abort ``connections``, once their writers have sent the shutdown notice, or its
+        time is up (no wait unless :meth:`shutdown` gave one)."""
+        for connection in connections:
+            connection.flushed.wait(max(self._notice_until - time.monotonic(), 0.0))
+        for connection in connections:
+            connection.abort()
 
     # One connection ---------------------------------------------------------------------------
 

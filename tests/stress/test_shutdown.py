@@ -6,7 +6,7 @@ import threading
 import time
 
 from game import Server
-from game.protocol import Banner, Welcome, parse_message
+from game.protocol import SHUTTING_DOWN, Banner, End, Error, Welcome, parse_message
 from sockettest import Transport
 from tests.stress.arena import client_threads
 from tests.stress.players import DEADLINE
@@ -35,7 +35,8 @@ def read_to_eof(sock: socket.socket) -> bytes:
 
 def test_shutdown_with_100_clients_connected_is_prompt_and_leaves_nothing() -> None:
     """With 100 clients connected (50 matches just started), shutdown() returns in under a
-    second, leaves no server thread and no open server socket, and every client reads EOF."""
+    second, leaves no server thread and no open server socket, and every client reads
+    ERROR server shutting down, no forfeit, then EOF."""
     sockets = Transport("loopback")
     server = Server("127.0.0.1", 0, socket_factory=sockets.socket_factory, idle_timeout=DEADLINE)
     idle = len(client_threads())
@@ -63,3 +64,6 @@ def test_shutdown_with_100_clients_connected_is_prompt_and_leaves_nothing() -> N
             assert all(line.endswith("\n") for line in lines), lines
             messages = [parse_message(line) for line in lines]
             assert messages[:2] == [Banner(), Welcome(name)]
+            # Every client is told, and nobody forfeits a match that was just starting.
+            assert messages[-1] == Error(SHUTTING_DOWN), messages
+            assert not any(isinstance(m, End) for m in messages), messages

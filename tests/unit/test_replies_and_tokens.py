@@ -72,18 +72,19 @@ def test_an_error_reason_too_long_for_a_line_is_cut_and_still_parses() -> None:
     assert parse_message(encoded.decode().rstrip("\n")) == error
 
 
-@pytest.mark.parametrize("character", LINE_BREAKING, ids=ascii)
-def test_the_server_refuses_a_token_a_line_reader_could_split(character: str) -> None:
+def test_the_server_refuses_a_token_a_line_reader_could_split() -> None:
     """A PING token with a control or separator character is a recoverable ERROR."""
-    with pytest.raises(ProtocolViolation, match="a PING token may not hold"):
-        parse_command(f"PING a{character}b")
+    for character in LINE_BREAKING:
+        with pytest.raises(ProtocolViolation, match="a PING token may not hold"):
+            parse_command(f"PING a{character}b")
 
 
-@pytest.mark.parametrize("character", LINE_BREAKING, ids=ascii)
-def test_the_client_refuses_the_same_tokens_before_sending(character: str) -> None:
+def test_the_client_refuses_the_same_tokens_before_sending() -> None:
     """Client.ping makes the server's check, so it never sends what the server refuses."""
-    with pytest.raises(ValueError, match="a PING token may not hold"):
-        Client().ping(f"a{character}b")
+    client = Client()  # not connected: the check comes first
+    for character in LINE_BREAKING:
+        with pytest.raises(ValueError, match="a PING token may not hold"):
+            client.ping(f"a{character}b")
 
 
 def test_printable_unicode_tokens_go_through_verbatim() -> None:

@@ -41,7 +41,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from sockettest._clock import VirtualClock
 from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong
@@ -63,8 +63,10 @@ from sockettest._memory_socket import (
     _take_poison,
     _Wait,
 )
-from sockettest._names import HostTable
 from sockettest._patch import patch_socket_module
+
+if TYPE_CHECKING:
+    from sockettest._names import HostTable
 
 __all__ = ["DEFAULT_BUFFER_SIZE", "EPHEMERAL_PORTS", "FaultPlan", "MemoryNetwork"]
 
@@ -159,6 +161,10 @@ class MemoryNetwork:
         """The names this network resolves; :meth:`add_host` adds to it. Made on first use."""
         with self._lock:
             if self._hosts is None:
+                # Imported on first use: most tests resolve no name, and the table is the
+                # kit's largest module.
+                from sockettest._names import HostTable  # noqa: PLC0415
+
                 self._hosts = HostTable()
             return self._hosts
 
