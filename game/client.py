@@ -64,9 +64,12 @@ from game.sockets import (
     resolve_factory,
 )
 
-__all__ = ["Client", "RequestRejected"]
+__all__ = ["MAX_HELD", "Client", "RequestRejected"]
 
 _RECV_SIZE = 4096
+
+MAX_HELD = 1024
+"""Messages a client keeps, unread, while it waits for the answer to a request."""
 _M = TypeVar("_M", bound=Message)
 _START_SERVER = "is the server running? start one with `python -m game serve`"
 
@@ -326,17 +329,39 @@ class Client:
     def _wait_for(self, kind: type[_M], match: Callable[[_M], bool] = lambda _: True) -> _M:
         """Read until a ``kind`` message that ``match`` accepts arrives; raise on ``ERROR``.
 
-        Other messages are held, in order, for :meth:`next_message`.
+        Other messages are held, in order, for :meth:`next_message`. The client's timeout
+        bounds the whole wait, not each line, and at most :data:`MAX_HELD` messages are kept:
+        a server that talks without answering cannot keep the client waiting, or fill its
+        memory.
+
+        Raises:
+            ResponseTimeout: no such message within the client's timeout.
+            ProtocolMismatch: :data:`MAX_HELD` other messages came first.
+            RequestRejected: the server answered ``ERROR``.
         """
         held: list[ServerMessage] = []
+        now = resolve_clock(self.clock)
+        deadline = now() + self.timeout
         try:
             while True:
-                message = self._receive(self.timeout)
+                remaining = deadline - now()
+                try:
+                    if remaining <= 0:
+                        raise ResponseTimeout
+                    message = self._receive(remaining)
+                except ResponseTimeout:
+                    raise ResponseTimeout(
+                        f"no {kind.WORD} from {self._where} within {self.timeout:g} s"
+                    ) from None
                 if isinstance(message, kind) and match(message):
                     return message
                 if isinstance(message, Error):
                     raise RequestRejected(f"{self._where} refused: {message.reason}")
                 held.append(message)
+                if len(self._held) + len(held) >= MAX_HELD:
+                    raise ProtocolMismatch(
+                        f"{self._where} sent {MAX_HELD} messages without the {kind.WORD} asked for"
+                    )
         finally:
             self._held.extend(held)
 

@@ -1,0 +1,65 @@
+"""A client's wait for an answer is bounded as a whole, and so is what it keeps meanwhile: a
+server that talks without ever answering cannot keep it waiting, or fill its memory."""
+
+import itertools
+import time
+
+import pytest
+
+from game import Client, ProtocolMismatch, ResponseTimeout
+from game.client import MAX_HELD
+from game.testing import BANNER
+from sockettest import FakeServer, MemoryNetwork, Script, ServerConnection
+
+DEADLINE = 5.0
+
+
+def chatter_forever(conn: ServerConnection) -> None:
+    """Script: the banner, then WAIT lines until the server stops; never WELCOME."""
+    conn.send_line(BANNER)
+    for _ in itertools.count():
+        if conn.stopping.is_set():
+            return
+        try:
+            conn.send_line("WAIT")
+        except OSError:
+            return
+
+
+def chatter(lines: int) -> Script:
+    def script(conn: ServerConnection) -> None:
+        conn.send_bytes((BANNER + "\n" + "WAIT\n" * lines).encode())
+        conn.wait_until_stopped(DEADLINE)
+
+    return script
+
+
+def test_hello_against_a_server_that_never_answers_times_out_on_time(
+    memory_network: MemoryNetwork,
+) -> None:
+    """The timeout bounds the whole wait for WELCOME, not each line that keeps arriving."""
+    with FakeServer(chatter_forever, socket_factory=memory_network.socket_factory) as server:
+        client = Client(*server.address, socket_factory=memory_network.socket_factory, timeout=0.2)
+        with client:
+            started = time.monotonic()
+            with pytest.raises((ResponseTimeout, ProtocolMismatch)):
+                client.hello("alice")
+            assert time.monotonic() - started < DEADLINE
+
+
+def test_the_timeout_bounds_the_wait_when_lines_trickle(memory_network: MemoryNetwork) -> None:
+    """A trickle of other lines (fewer than MAX_HELD) does not extend the wait: ResponseTimeout."""
+    with FakeServer(chatter(10), socket_factory=memory_network.socket_factory) as server:
+        client = Client(*server.address, socket_factory=memory_network.socket_factory, timeout=0.1)
+        with client, pytest.raises(ResponseTimeout, match="no WELCOME"):
+            client.hello("alice")
+
+
+def test_a_flood_of_other_lines_is_a_protocol_mismatch_not_a_memory_leak(
+    memory_network: MemoryNetwork,
+) -> None:
+    """At most MAX_HELD messages are kept while waiting; one more and the client gives up."""
+    with FakeServer(chatter(MAX_HELD + 10), socket_factory=memory_network.socket_factory) as server:
+        client = Client(*server.address, socket_factory=memory_network.socket_factory)
+        with client, pytest.raises(ProtocolMismatch, match=f"sent {MAX_HELD} messages"):
+            client.hello("alice")
