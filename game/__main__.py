@@ -6,10 +6,15 @@ Errors reach the user as one line on stderr and a non-zero exit status, never a 
 
 from __future__ import annotations
 
+import signal
+
+# First of all: until main() takes over, Ctrl-C ends the process by the signal itself, not by
+# a KeyboardInterrupt traceback from the middle of an import.
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+
 import argparse
 import logging
 import math
-import signal
 import sys
 import threading
 from collections.abc import Sequence
@@ -192,6 +197,10 @@ def _ask_cell() -> int | None:
         try:
             answer = input("your move (1-9, q to quit): ").strip().lower()
         except EOFError:
+            print()  # end the prompt's line
+            return None
+        except (RuntimeError, OSError, ValueError):  # no stdin at all (closed, or not a file)
+            print("no input to read moves from")
             return None
         if answer in ("q", "quit"):
             return None
@@ -234,6 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
     try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C: handled below
         status: int = args.run(args)
     except (GameError, OSError, ValueError) as error:
         print(f"{PROG} {args.command}: error: {error}", file=sys.stderr)

@@ -5,14 +5,19 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+import game
 from game import Client, Server
-from game.protocol import End
+from game.protocol import End, Result
 
 DEADLINE = 20.0
+GAME_SOURCE = str(Path(game.__file__).parent)
+"""Where the game's modules are: a traceback frame from there would be the game's own."""
 
 
 def run_game(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -117,3 +122,59 @@ def test_play_lets_a_person_play_a_whole_game_from_the_keyboard() -> None:
     assert "server: cell" in out  # a taken cell was refused and asked again
     assert out.rstrip().splitlines()[-1] in ("you win", "you lose", "a draw")
     assert result
+
+
+@pytest.mark.parametrize("stdin", ["closed", "at-eof"])
+def test_play_with_no_input_quits_in_one_line(stdin: str) -> None:
+    """With stdin closed or at its end, play leaves the game when asked for a move, exit 0,
+    and no traceback (before, a closed stdin raised RuntimeError from input())."""
+    with Server(port=0).running() as (host, port):
+        ends: list[End] = []
+
+        def opponent() -> None:
+            with Client(host, port) as bot:
+                ends.append(bot.play("bot", wait=DEADLINE))
+
+        command = [sys.executable, "-m", "game", "play", "--port", str(port), "--name", "human"]
+        if stdin == "closed":
+            command = ["sh", "-c", '"$@" <&-', "sh", *command]  # fd 0 closed for the player
+        human = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        with human:
+            assert human.stdout is not None
+            assert human.stdout.readline().startswith("connected to")
+            bot = threading.Thread(target=opponent)
+            bot.start()
+            out, err = human.communicate(timeout=DEADLINE)
+            bot.join(DEADLINE)
+        assert not bot.is_alive()
+    assert human.returncode == 0, err
+    assert "Traceback" not in err
+    assert out.rstrip().splitlines()[-1].endswith("you left the game")
+    assert ends == [End(Result.WIN, forfeit=True)]
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.01, 0.02, 0.03, 0.04, 0.06, 0.08, 0.12, 0.2])
+def test_ctrl_c_at_any_moment_of_serve_start_up_is_never_a_traceback(delay: float) -> None:
+    """SIGINT while the game is imported, or right after, ends serve by the signal or cleanly:
+    never a KeyboardInterrupt traceback from the game's code. (A SIGINT during the
+    interpreter's own start-up, before any of the game runs, is the interpreter's: it may
+    report its site import interrupted, which no program can prevent.)"""
+    with subprocess.Popen(
+        [sys.executable, "-m", "game", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as server:
+        time.sleep(delay)  # sleep-ok: the moment of the signal is what this test varies
+        server.send_signal(signal.SIGINT)
+        _, err = server.communicate(timeout=DEADLINE)
+    game_frames = [line for line in err.splitlines() if GAME_SOURCE in line]
+    assert game_frames == [], err
+    if "Traceback" not in err:  # else the interpreter's start-up (site, runpy) was interrupted
+        assert server.returncode in (0, -signal.SIGINT), (server.returncode, err)
