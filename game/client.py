@@ -124,6 +124,7 @@ class Client:
         self._buffer = LineBuffer()
         self._lines: deque[str] = deque()
         self._held: deque[ServerMessage] = deque()  # read while waiting for something else
+        self._stream_error: ProtocolMismatch | None = None  # the stream broke after _lines
         self._said_bye = False
 
     def __repr__(self) -> str:
@@ -371,6 +372,8 @@ class Client:
         now = resolve_clock(self.clock)
         deadline = now() + timeout
         while not self._lines:
+            if self._stream_error is not None:
+                raise self._stream_error
             remaining = deadline - now()
             if remaining <= 0:
                 raise ResponseTimeout(f"no message from {self._where} within {timeout:g} s")
@@ -390,9 +393,11 @@ class Client:
             try:
                 self._lines.extend(self._buffer.feed(data))
             except ProtocolViolation as error:
-                raise ProtocolMismatch(
+                # What came before the bad line is read first; then the error, for good.
+                self._lines.extend(error.lines)
+                self._stream_error = ProtocolMismatch(
                     f"{self._where} sent something unexpected: {error}"
-                ) from None
+                )
         line = self._lines.popleft()
         try:
             message = parse_message(line)

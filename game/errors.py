@@ -32,7 +32,17 @@ class IllegalMove(GameError, ValueError):
 
 
 class ProtocolViolation(GameError, ValueError):
-    """A line that does not follow the wire protocol (see docs/PROTOCOL.md)."""
+    """A line that does not follow the wire protocol (see docs/PROTOCOL.md).
+
+    Attributes:
+        lines: when the violation broke a byte stream, the complete lines that came before it
+            in the same bytes, in order: the reader handles them first, so that what follows
+            from a stream does not depend on how it was split.
+    """
+
+    def __init__(self, *args: object, lines: list[str] | None = None) -> None:
+        super().__init__(*args)
+        self.lines: list[str] = [] if lines is None else lines
 
 
 class ListenFailed(GameError, OSError):

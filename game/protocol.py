@@ -148,6 +148,10 @@ class LineBuffer:
             LineTooLong: a line (including its ending) is longer than ``max_line`` bytes, or
                 ``max_line`` bytes are pending without an ending.
             NotUTF8: a complete line is not valid UTF-8.
+
+            Either carries, in its ``lines``, the complete lines that ``data`` finished before
+            the violation: handle those first, then the error, and the outcome is the same
+            however the stream was split.
         """
         self._pending += data
         lines: list[str] = []
@@ -155,16 +159,16 @@ class LineBuffer:
             end = self._pending.find(b"\n")
             if end == -1:
                 if len(self._pending) >= self._max_line:
-                    raise LineTooLong(f"line longer than {self._max_line} bytes")
+                    raise LineTooLong(f"line longer than {self._max_line} bytes", lines=lines)
                 return lines
             if end + 1 > self._max_line:
-                raise LineTooLong(f"line longer than {self._max_line} bytes")
+                raise LineTooLong(f"line longer than {self._max_line} bytes", lines=lines)
             raw = bytes(self._pending[:end])
             del self._pending[: end + 1]
             try:
                 line = raw.decode("utf-8").rstrip()
             except UnicodeDecodeError:
-                raise NotUTF8("line is not valid UTF-8") from None
+                raise NotUTF8("line is not valid UTF-8", lines=lines) from None
             if line:
                 lines.append(line)
 

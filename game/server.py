@@ -430,6 +430,7 @@ class Server:
                 self._fail(player, lines.idle_reason())
                 return
             except ProtocolViolation as error:
+                self._handle(player, error.lines)  # the good lines before it, first
                 self._fail(player, str(error))
                 lines.discard()  # keep reading until EOF, so the close sends FIN, not RST
                 continue
@@ -437,9 +438,12 @@ class Server:
                 return
             if received is None:
                 return
-            for line in received:
-                with self._lock:
-                    self._deliver(self._lobby.receive(player, line))
+            self._handle(player, received)
+
+    def _handle(self, player: PlayerId, lines: list[str]) -> None:
+        for line in lines:
+            with self._lock:
+                self._deliver(self._lobby.receive(player, line))
 
     def _fail(self, player: PlayerId, reason: str) -> None:
         with self._lock:

@@ -222,6 +222,8 @@ class GamePair:
             lines = buffer.feed(data)
         except ProtocolViolation as error:
             client._server_buffer = None
+            for line in error.lines:  # the good lines before it, first, as the server does
+                self._apply(self.lobby.receive(client.player, line))
             self._apply(self.lobby.fail(client.player, str(error)))
             return
         for line in lines:
