@@ -9,7 +9,7 @@ import pytest
 from game import Client, ProtocolMismatch, ResponseTimeout
 from game.client import MAX_HELD
 from game.testing import BANNER
-from sockettest import FakeServer, MemoryNetwork, Script, ServerConnection
+from sockettest import FakeServer, MemoryNetwork, Script, ServerConnection, VirtualClock
 
 DEADLINE = 5.0
 
@@ -47,12 +47,22 @@ def test_hello_against_a_server_that_never_answers_times_out_on_time(
             assert time.monotonic() - started < DEADLINE
 
 
-def test_the_timeout_bounds_the_wait_when_lines_trickle(memory_network: MemoryNetwork) -> None:
-    """A trickle of other lines (fewer than MAX_HELD) does not extend the wait: ResponseTimeout."""
-    with FakeServer(chatter(10), socket_factory=memory_network.socket_factory) as server:
-        client = Client(*server.address, socket_factory=memory_network.socket_factory, timeout=0.1)
+def test_the_timeout_bounds_the_wait_when_lines_trickle() -> None:
+    """A trickle of other lines (fewer than MAX_HELD) does not extend the wait: ResponseTimeout,
+    after the client's 30 s, on a virtual clock."""
+    clock = VirtualClock(autojump_threshold=0.005)
+    network = MemoryNetwork(clock=clock)
+    with FakeServer(chatter(10), socket_factory=network.socket_factory) as server:
+        client = Client(
+            *server.address,
+            socket_factory=network.socket_factory,
+            timeout=30,
+            clock=clock.monotonic,
+        )
         with client, pytest.raises(ResponseTimeout, match="no WELCOME"):
             client.hello("alice")
+    assert clock.monotonic() >= 30
+    network.assert_all_closed(grace=DEADLINE)
 
 
 def test_a_flood_of_other_lines_is_a_protocol_mismatch_not_a_memory_leak(
