@@ -561,7 +561,7 @@ def test_mock_socket_factory_records_calls_with_pytest_mock(pytester: pytest.Pyt
         def test_mocks(mock_socket_factory):
             sock = mock_socket_factory.socket_factory(socket.AF_INET, socket.SOCK_STREAM)
             assert sock is mock_socket_factory.socket
-            sock.connect(("127.0.0.1", 7777))
+            sock.connect(("127.0.0.1", 0))  # a mock: nothing is connected to
             sock.close()
             assert mock_socket_factory.call_names == [
                 "socket_factory", "socket.connect", "socket.close"
