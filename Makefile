@@ -1,6 +1,10 @@
 # Every target creates .venv and installs what it needs on first use: `make demo` and
 # `make test` are the only two commands a newcomer needs.
 
+# pytest keeps assertion-rewritten modules (its own plugins' too: Hypothesis has ~90) in
+# __pycache__; with PYTHONDONTWRITEBYTECODE set it must rewrite them on every run, a second or more.
+unexport PYTHONDONTWRITEBYTECODE
+
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin

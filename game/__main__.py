@@ -6,15 +6,16 @@ Errors reach the user as one line on stderr and a non-zero exit status, never a 
 
 from __future__ import annotations
 
-import signal
+import _signal  # type: ignore[import-not-found]  # built in, already loaded: no time to import
 
 # First of all: until main() takes over, Ctrl-C ends the process by the signal itself, not by
 # a KeyboardInterrupt traceback from the middle of an import.
-signal.signal(signal.SIGINT, signal.SIG_DFL)
+_signal.signal(_signal.SIGINT, _signal.SIG_DFL)
 
 import argparse
 import logging
 import math
+import signal
 import sys
 import threading
 from collections.abc import Sequence
