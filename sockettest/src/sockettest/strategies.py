@@ -19,7 +19,12 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from hypothesis import strategies as st
+try:
+    from hypothesis import strategies as st
+except ImportError as error:  # say which extra brings it, not just that it is missing
+    raise ImportError(
+        "sockettest.strategies needs Hypothesis: pip install 'sockettest[pytest]'"
+    ) from error
 
 from sockettest._faults import Faults
 

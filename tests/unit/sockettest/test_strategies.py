@@ -1,5 +1,9 @@
 """Each strategy of sockettest.strategies gives what it promises."""
 
+import importlib
+import sys
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -53,3 +57,11 @@ def test_faults_flags_switch_kinds_off(schedule: Faults) -> None:
     assert schedule.reset_after_send is None
     assert schedule.timeout_on_recv is None
     assert schedule.eof_after is None
+
+
+def test_without_hypothesis_the_import_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one module that needs Hypothesis says how to get it, rather than a bare ImportError."""
+    monkeypatch.setitem(sys.modules, "hypothesis", None)  # as if it were not installed
+    monkeypatch.delitem(sys.modules, "sockettest.strategies")
+    with pytest.raises(ImportError, match=r"pip install 'sockettest\[pytest\]'"):
+        importlib.import_module("sockettest.strategies")
