@@ -16,7 +16,7 @@ LAB := $(VENV)/.installed-lab
 PYTEST := $(BIN)/python -m pytest
 
 .PHONY: help demo test unit integration stress-small stress notebooks lint format lab bench \
-	time-game import-cost flake-hunt constraints clean
+	time-game import-cost mutate flake-hunt constraints clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -77,6 +77,9 @@ time-game: $(DEV)  ## one whole game and a test's fixed cost: loopback vs in-mem
 
 import-cost: $(DEV)  ## what importing sockettest and its plugin adds to pytest's start-up
 	$(BIN)/python scripts/import_cost.py
+
+mutate: $(DEV)  ## mutation testing tier by tier: a sample of 20, a few minutes (MUTANTS=N or all)
+	$(BIN)/python scripts/mutate.py $(if $(filter all,$(MUTANTS)),,--sample $(or $(MUTANTS),20))
 
 flake-hunt: $(DEV)  ## integration and stress tiers 50 times: random order, -n 2, no reruns
 	$(BIN)/python scripts/flake_hunt.py --runs 50 --stress

@@ -1,0 +1,254 @@
+"""Mutation testing of the product, tier by tier: which tier kills which mutant.
+
+A mutant is the product with one small change a bug could make: a comparison turned round
+(``==`` to ``!=``, ``<`` to ``<=``), ``and`` for ``or``, a ``not`` dropped, a number off by one,
+``True`` for ``False``, ``+`` for ``-``. A tier *kills* a mutant when one of its tests fails on it;
+a mutant that every tier lets through is a change nothing notices.
+
+Every mutant of ``game/`` (``game/testing/`` excluded: it is test code) is tried in a scratch
+copy of the repository, ``.mutants/`` (git-ignored), put first on ``PYTHONPATH`` so that
+``import game`` finds the mutant: the unit tier first; if it survives, the integration tier;
+then the stress tier at its small scale. A tier that times out counts as killing it (the
+tests' own timeouts caught a hang). At the end it prints, per file, the mutants tried, how many
+each tier killed, how many survived, and every survivor (file, line, the change).
+
+It uses ``ast``, not mutmut or cosmic-ray, because it must run each tier in turn with that
+tier's own socket guards and count kills per tier, which neither reports.
+
+Run it from the repository root (``make mutate``; not part of ``make test``)::
+
+    python scripts/mutate.py --sample 20          # a few minutes: 20 mutants drawn at random
+    python scripts/mutate.py                      # every mutant: an hour or more
+    python scripts/mutate.py --files game/lobby.py --sample 20 --seed 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / ".mutants"
+TIERS = {
+    "unit": ["tests/unit", "tests/transports", "-m", "not loopback"],
+    "integration": ["tests/integration", "tests/transports", "-m", "not memory"],
+    "stress": ["tests/stress"],
+}
+TIER_TIMEOUT = 300.0
+"""Seconds one tier may take on one mutant before the mutant counts as killed (it hangs)."""
+
+_COMPARE_SWAPS: dict[type[ast.cmpop], type[ast.cmpop]] = {
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+}
+_BINARY_SWAPS: dict[type[ast.operator], type[ast.operator]] = {
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.FloorDiv,
+    ast.FloorDiv: ast.Mult,
+}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One change to one module: the ``index``-th mutation point of ``path``."""
+
+    path: str  # relative to the repository
+    index: int
+    line: int
+    change: str
+
+
+def _points(tree: ast.AST) -> Iterator[tuple[ast.AST, str]]:
+    """Every node a mutation applies to, with a description of the mutation, in a fixed order."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare) and type(node.ops[0]) in _COMPARE_SWAPS:
+            swapped = _COMPARE_SWAPS[type(node.ops[0])]
+            yield node, f"{type(node.ops[0]).__name__} -> {swapped.__name__}"
+        elif isinstance(node, ast.BoolOp):
+            yield (
+                node,
+                f"{type(node.op).__name__} -> {'Or' if isinstance(node.op, ast.And) else 'And'}",
+            )
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            yield node, "not x -> x"
+        elif isinstance(node, ast.BinOp) and type(node.op) in _BINARY_SWAPS:
+            yield node, f"{type(node.op).__name__} -> {_BINARY_SWAPS[type(node.op)].__name__}"
+        elif isinstance(node, ast.Constant) and isinstance(node.value, bool):
+            yield node, f"{node.value} -> {not node.value}"
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, int | float)
+            and not isinstance(node.value, bool)
+        ):
+            yield node, f"{node.value!r} -> {node.value + 1!r}"
+
+
+def _apply(node: ast.AST) -> None:
+    """Mutate ``node`` in place, as :func:`_points` described."""
+    if isinstance(node, ast.Compare):
+        node.ops[0] = _COMPARE_SWAPS[type(node.ops[0])]()
+    elif isinstance(node, ast.BoolOp):
+        node.op = ast.Or() if isinstance(node.op, ast.And) else ast.And()
+    elif isinstance(node, ast.BinOp):
+        node.op = _BINARY_SWAPS[type(node.op)]()
+    elif isinstance(node, ast.Constant) and isinstance(node.value, bool):
+        node.value = not node.value
+    elif isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        node.value = node.value + 1
+
+
+class _DropNot(ast.NodeTransformer):
+    def __init__(self, target: ast.AST) -> None:
+        self.target = target
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
+        self.generic_visit(node)
+        return node.operand if node is self.target else node
+
+
+def mutants_of(path: str) -> list[Mutant]:
+    """Every mutant of the module at ``path`` (relative to the repository)."""
+    tree = ast.parse((ROOT / path).read_text())
+    return [
+        Mutant(path, index, getattr(node, "lineno", 0), change)
+        for index, (node, change) in enumerate(_points(tree))
+    ]
+
+
+def mutated_source(mutant: Mutant) -> str:
+    """The source of ``mutant.path`` with the one change made."""
+    tree = ast.parse((ROOT / mutant.path).read_text())
+    points = [node for node, _ in _points(tree)]
+    target = points[mutant.index]
+    if isinstance(target, ast.UnaryOp):
+        tree = _DropNot(target).visit(tree)
+    else:
+        _apply(target)
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+
+def prepare() -> None:
+    """A fresh copy of the repository's tracked files in :data:`WORK`."""
+    shutil.rmtree(WORK, ignore_errors=True)
+    listed = subprocess.run(
+        ["git", "ls-files"],  # noqa: S607 (git from PATH, as every make target finds it)
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for name in listed:
+        source, target = ROOT / name, WORK / name
+        if source.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+
+
+def run_tier(tier: str) -> bool:
+    """Whether the tier passes on the copy as it is now (False: the mutant was killed)."""
+    environment = {**os.environ, "PYTHONPATH": str(WORK), "HYPOTHESIS_PROFILE": "dev"}
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    command = [sys.executable, "-m", "pytest", *TIERS[tier], "-x", "-q", "-p", "no:randomly"]
+    command += ["-p", "no:cacheprovider"]
+    try:
+        result = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
+            command,
+            cwd=WORK,
+            env=environment,
+            capture_output=True,
+            timeout=TIER_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return False
+    return result.returncode == 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sample", type=int, help="try this many mutants, drawn at random")
+    parser.add_argument("--seed", type=int, default=1, help="the draw's seed (default 1)")
+    parser.add_argument("--files", nargs="*", help="only these modules (default: all of game/)")
+    args = parser.parse_args()
+    files = args.files or sorted(str(p.relative_to(ROOT)) for p in (ROOT / "game").glob("*.py"))
+    everything = [m for path in files for m in mutants_of(path)]
+    chosen = everything
+    if args.sample is not None:
+        chosen = sorted(
+            random.Random(args.seed).sample(everything, min(args.sample, len(everything))),
+            key=lambda m: (m.path, m.index),
+        )
+    print(f"{len(everything)} mutants in {len(files)} modules; trying {len(chosen)}", flush=True)
+    prepare()
+    for tier in TIERS:
+        if not run_tier(tier):
+            print(f"the {tier} tier fails on the unmutated copy: fix that first")
+            return 2
+    began = time.monotonic()
+    killed: Counter[tuple[str, str]] = Counter()
+    tried: Counter[str] = Counter()
+    survivors: list[Mutant] = []
+    for number, mutant in enumerate(chosen, 1):
+        target = WORK / mutant.path
+        original = target.read_text()
+        target.write_text(mutated_source(mutant))
+        try:
+            verdict = next((tier for tier in TIERS if not run_tier(tier)), None)
+        finally:
+            target.write_text(original)
+        tried[mutant.path] += 1
+        if verdict is None:
+            survivors.append(mutant)
+        else:
+            killed[(mutant.path, verdict)] += 1
+        shown = verdict or "SURVIVED"
+        print(f"{number:4}/{len(chosen)} {mutant.path}:{mutant.line} {mutant.change}: {shown}")
+    report(tried, killed, survivors, time.monotonic() - began)
+    return 0
+
+
+def report(
+    tried: Counter[str],
+    killed: Counter[tuple[str, str]],
+    survivors: list[Mutant],
+    seconds: float,
+) -> None:
+    """The per-file table, the totals per tier (cumulative), and the survivors."""
+    print(f"\n{'module':<24}{'tried':>7}{'unit':>7}{'integr.':>9}{'stress':>8}{'survived':>10}")
+    for path in sorted(tried):
+        counts = [killed[(path, tier)] for tier in TIERS]
+        left = tried[path] - sum(counts)
+        print(f"{path:<24}{tried[path]:>7}{counts[0]:>7}{counts[1]:>9}{counts[2]:>8}{left:>10}")
+    total = sum(tried.values())
+    running = 0
+    for tier in TIERS:
+        running += sum(killed[(path, tier)] for path in tried)
+        print(f"killed by {tier} and the tiers before it: {running}/{total}", end="")
+        print(f" ({100 * running / total:.0f}%)" if total else "")
+    print(f"\n{len(survivors)} survivors:")
+    for mutant in survivors:
+        print(f"  {mutant.path}:{mutant.line}  {mutant.change}")
+    print(f"\ntook {seconds / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
