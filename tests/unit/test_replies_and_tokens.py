@@ -54,6 +54,13 @@ def test_no_reply_to_any_line_exceeds_the_limit(line: str) -> None:
     assert len(reply_to(line)) <= MAX_LINE
 
 
+def test_a_long_quote_is_the_40_bytes_the_protocol_document_promises() -> None:
+    """docs/PROTOCOL.md: a reason quotes at most 40 bytes of what was sent, ending in ``...``."""
+    quoted = quote("x" * 100)
+    assert len(quoted.encode()) == 40
+    assert quoted == "'" + "x" * 36 + "..."
+
+
 @given(st.text(max_size=200))
 def test_a_quote_is_cut_by_encoded_bytes_after_a_whole_character(text: str) -> None:
     """A quote is at most QUOTE_LIMIT UTF-8 bytes; a cut one ends with the marker."""
