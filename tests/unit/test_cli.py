@@ -11,6 +11,8 @@ from game.__main__ import main
         ([], "required: COMMAND"),
         (["fly"], "invalid choice: 'fly'"),
         (["serve", "--port", "70000"], "port must be 0-65535, not 70000"),
+        (["serve", "--port", "65536"], "port must be 0-65535, not 65536"),
+        (["serve", "--port", "-1"], "port must be 0-65535, not -1"),
         (["serve", "--port", "http"], "not a port number: 'http'"),
         (["serve", "--idle-timeout", "soon"], "not a number of seconds: 'soon'"),
         (["serve", "--idle-timeout", "1e10"], "seconds must be at most 9223372036, or 0 or inf"),
