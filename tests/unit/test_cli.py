@@ -1,8 +1,13 @@
 """Command-line arguments: mistakes are one line and exit status 2, never a traceback."""
 
+from typing import Any
+
 import pytest
 
-from game.__main__ import main
+import game.__main__
+from game import Client, Server
+from game.__main__ import _ask_cell, main
+from sockettest import MemoryNetwork
 
 
 @pytest.mark.parametrize(
@@ -31,3 +36,36 @@ def test_bad_arguments_are_one_line_and_exit_2(
     [line] = capsys.readouterr().err.splitlines()
     assert complaint in line
     assert line.endswith("(see --help)")
+
+
+def test_a_move_is_one_digit_not_a_run_of_them(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "12" is no cell (though it is in "123456789"): asked again, then 5 is taken."""
+    typed = iter(["12", "5"])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(typed))
+    assert _ask_cell() == 5
+    assert "type one digit 1-9" in capsys.readouterr().out
+
+
+def test_the_demo_serves_on_a_port_the_system_picks(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo binds port 0 (never a fixed port, nor port 1) and plays a whole game; here on
+    the in-memory network, so the unit tier needs no socket."""
+    network = MemoryNetwork()
+    ports: list[int] = []
+
+    def server(*args: Any, **kwargs: Any) -> Server:
+        ports.append(kwargs["port"])
+        return Server(*args, socket_factory=network.socket_factory, **kwargs)
+
+    def client(*args: Any, **kwargs: Any) -> Client:
+        return Client(*args, socket_factory=network.socket_factory, **kwargs)
+
+    monkeypatch.setattr(game.__main__, "Server", server)
+    monkeypatch.setattr(game.__main__, "Client", client)
+    assert main(["demo"]) == 0
+    assert ports == [0]
+    assert "result: a draw\nserver stopped cleanly" in capsys.readouterr().out
+    network.assert_all_closed(grace=5.0)
