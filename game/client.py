@@ -166,7 +166,7 @@ class Client:
         self._where = where = format_address(host, port)
         sock = resolve_factory(self.socket_factory)(family_for(host), socket.SOCK_STREAM)
         try:
-            sock.settimeout(check_timeout(self.timeout, "timeout"))
+            sock.settimeout(self._socket_timeout)
             sock.connect((host, port))
         except ConnectionRefusedError:
             sock.close()
@@ -310,6 +310,11 @@ class Client:
 
     # I/O ------------------------------------------------------------------------------------
 
+    @property
+    def _socket_timeout(self) -> float | None:
+        """:attr:`timeout` as ``settimeout`` takes it: ``None`` for ``math.inf``, no limit."""
+        return None if math.isinf(self.timeout) else self.timeout
+
     def _connected_socket(self) -> SocketLike:
         if self._sock is None:
             raise RuntimeError(f"{self!r}: call connect() first")
@@ -317,7 +322,7 @@ class Client:
 
     def _send(self, command: ClientCommand) -> None:
         sock = self._connected_socket()
-        sock.settimeout(check_timeout(self.timeout, "timeout"))
+        sock.settimeout(self._socket_timeout)
         try:
             sock.sendall(command.encode())
         except TimeoutError:

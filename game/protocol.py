@@ -90,12 +90,16 @@ def quote(text: str, limit: int = QUOTE_LIMIT) -> str:
     >>> quote("x" * 100)
     "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..."
     """
-    quoted = repr(text)
-    encoded = quoted.encode("utf-8", errors="backslashreplace")
+    return _shorten(repr(text), limit)
+
+
+def _shorten(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` UTF-8 bytes: if longer, cut after its last whole character
+    and ended with ``...``."""
+    encoded = text.encode("utf-8", errors="surrogatepass")
     if len(encoded) <= limit:
-        return quoted
-    kept = encoded[: limit - len(_CUT)].decode("utf-8", errors="ignore")
-    return kept + _CUT
+        return text
+    return encoded[: limit - len(_CUT)].decode("utf-8", errors="ignore") + _CUT
 
 
 def check_token(token: str) -> None:
@@ -346,11 +350,8 @@ class Error(Message):
     reason: str
 
     def __post_init__(self) -> None:
-        room = MAX_LINE - len("ERROR \n")
-        encoded = self.reason.encode("utf-8", errors="surrogatepass")
-        if len(encoded) > room:  # never a line the peer must reject
-            cut = encoded[: room - len(_CUT)].decode("utf-8", errors="ignore") + _CUT
-            object.__setattr__(self, "reason", cut)
+        # Never a line the peer must reject: a reason too long for one is cut.
+        object.__setattr__(self, "reason", _shorten(self.reason, MAX_LINE - len("ERROR \n")))
 
     def arguments(self) -> str:
         return self.reason
