@@ -3,7 +3,8 @@
 The package is layered, and imports only point down:
 
 - Core, pure and socket-free: :mod:`game.rules` (the board), :mod:`game.protocol` (the wire
-  format, sans-IO), :mod:`game.lobby` (pairing and refereeing), :mod:`game.errors`.
+  format), :mod:`game.lobby` (pairing and refereeing), :mod:`game.connection` (each end of a
+  connection, sans-IO: what follows the bytes it receives), :mod:`game.errors`.
 - Net, a thin threaded shell around the core: :mod:`game.sockets` (the injectable socket
   factory and clock), :mod:`game.server`, :mod:`game.client`.
 - Face: ``python -m game`` (:mod:`game.__main__`), the command line.

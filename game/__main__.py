@@ -26,7 +26,7 @@ from game.client import Client
 from game.errors import GameError
 from game.protocol import NAME_PATTERN, End, Error, Result, ServerMessage, Start, Turn, Update, Wait
 from game.rules import Board
-from game.server import DEFAULT_MAX_CLIENTS, DEFAULT_PORT, Server
+from game.server import DEFAULT_MAX_CLIENTS, DEFAULT_PORT, DEFAULT_WRITE_TIMEOUT, Server
 from game.sockets import check_timeout, format_address
 
 PROG = "python -m game"
@@ -102,6 +102,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="cut off clients silent this long (0: never; default 300)",
     )
+    serve.add_argument(
+        "--write-timeout",
+        type=_seconds,
+        default=DEFAULT_WRITE_TIMEOUT,
+        metavar="SECONDS",
+        help=f"cut off clients that read nothing this long (0: never; default "
+        f"{DEFAULT_WRITE_TIMEOUT:g})",
+    )
     serve.add_argument("--max-clients", type=_positive, default=DEFAULT_MAX_CLIENTS, metavar="N")
     serve.set_defaults(run=_serve)
 
@@ -161,7 +169,11 @@ def _demo(_: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     server = Server(
-        args.host, args.port, idle_timeout=args.idle_timeout, max_clients=args.max_clients
+        args.host,
+        args.port,
+        idle_timeout=args.idle_timeout,
+        write_timeout=args.write_timeout,
+        max_clients=args.max_clients,
     )
     stop = threading.Event()
 

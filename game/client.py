@@ -1,4 +1,5 @@
-"""The game client: a thin blocking-socket shell around the sans-IO protocol.
+"""The game client: a thin blocking-socket shell around the sans-IO
+:class:`~game.connection.ClientConnection`.
 
 :meth:`Client.connect` opens only the TCP connection; :meth:`Client.hello` reads the banner and
 joins the lobby; :meth:`Client.next_message` returns what the server says, parsed and typed.
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TypeVar
 
+from game.connection import ClientConnection
 from game.errors import (
     ConnectFailed,
     ConnectionLost,
@@ -25,12 +27,10 @@ from game.errors import (
     ProtocolMismatch,
     ProtocolViolation,
     ResponseTimeout,
-    ServerShuttingDown,
 )
 from game.protocol import (
     GAME,
     NAME_PATTERN,
-    SHUTTING_DOWN,
     VERSION,
     Banner,
     Bye,
@@ -38,7 +38,6 @@ from game.protocol import (
     End,
     Error,
     Hello,
-    LineBuffer,
     Message,
     Move,
     Ping,
@@ -49,7 +48,6 @@ from game.protocol import (
     Update,
     Welcome,
     check_token,
-    parse_message,
 )
 from game.rules import Board, suggest_move
 from game.sockets import (
@@ -121,11 +119,9 @@ class Client:
         self.clock = clock
         self._sock: SocketLike | None = None
         self._where = format_address(host, port)
-        self._buffer = LineBuffer()
-        self._lines: deque[str] = deque()
+        self._connection = ClientConnection(self._where)
+        self._sock_timeout: float | None = None  # as last given to settimeout
         self._held: deque[ServerMessage] = deque()  # read while waiting for something else
-        self._stream_error: ProtocolMismatch | None = None  # the stream broke after _lines
-        self._said_bye = False
 
     def __repr__(self) -> str:
         state = "connected" if self._sock is not None else "not connected"
@@ -166,7 +162,8 @@ class Client:
         self._where = where = format_address(host, port)
         sock = resolve_factory(self.socket_factory)(family_for(host), socket.SOCK_STREAM)
         try:
-            sock.settimeout(self._socket_timeout)
+            self._sock_timeout = _for_socket(self.timeout)
+            sock.settimeout(self._sock_timeout)
             sock.connect((host, port))
         except ConnectionRefusedError:
             sock.close()
@@ -188,6 +185,8 @@ class Client:
             sock.close()
             raise
         self._sock = sock
+        self._connection = ClientConnection(where)
+        self._held.clear()
 
     def close(self) -> None:
         """Close the connection; harmless if it is not open."""
@@ -310,21 +309,23 @@ class Client:
 
     # I/O ------------------------------------------------------------------------------------
 
-    @property
-    def _socket_timeout(self) -> float | None:
-        """:attr:`timeout` as ``settimeout`` takes it: ``None`` for ``math.inf``, no limit."""
-        return None if math.isinf(self.timeout) else self.timeout
-
     def _connected_socket(self) -> SocketLike:
         if self._sock is None:
             raise RuntimeError(f"{self!r}: call connect() first")
         return self._sock
 
+    def _set_timeout(self, sock: SocketLike, seconds: float) -> None:
+        """Give ``sock`` this timeout, calling ``settimeout`` only if it changes."""
+        timeout = _for_socket(seconds)
+        if timeout != self._sock_timeout:
+            sock.settimeout(timeout)
+            self._sock_timeout = timeout
+
     def _send(self, command: ClientCommand) -> None:
         sock = self._connected_socket()
-        sock.settimeout(self._socket_timeout)
+        self._set_timeout(sock, self.timeout)
         try:
-            sock.sendall(command.encode())
+            sock.sendall(self._connection.send(command))
         except TimeoutError:
             raise ResponseTimeout(
                 f"{self._where} did not take our data within {self.timeout:g} s"
@@ -348,13 +349,13 @@ class Client:
         held: list[ServerMessage] = []
         now = resolve_clock(self.clock)
         deadline = now() + self.timeout
+        timeout = self.timeout
         try:
             while True:
-                remaining = deadline - now()
                 try:
-                    if remaining <= 0:
+                    if timeout <= 0:
                         raise ResponseTimeout
-                    message = self._receive(remaining)
+                    message = self._receive(timeout)
                 except ResponseTimeout:
                     raise ResponseTimeout(
                         f"no {kind.WORD} from {self._where} within {self.timeout:g} s"
@@ -368,51 +369,41 @@ class Client:
                     raise ProtocolMismatch(
                         f"{self._where} sent {MAX_HELD} messages without the {kind.WORD} asked for"
                     )
+                timeout = deadline - now()
         finally:
             self._held.extend(held)
 
     def _receive(self, timeout: float) -> ServerMessage:
-        """Read and parse one line, waiting at most ``timeout`` seconds in all."""
+        """Read and parse one message, waiting at most ``timeout`` seconds in all.
+
+        The first read of a wait uses the whole ``timeout``, so the socket's timeout changes
+        only when the wait's does: no ``settimeout`` per message while requests keep one.
+        """
         sock = self._connected_socket()
+        connection = self._connection
         now = resolve_clock(self.clock)
         deadline = now() + timeout
-        while not self._lines:
-            if self._stream_error is not None:
-                raise self._stream_error
-            remaining = deadline - now()
+        remaining = timeout
+        while (message := connection.next_message()) is None:
             if remaining <= 0:
                 raise ResponseTimeout(f"no message from {self._where} within {timeout:g} s")
-            sock.settimeout(None if math.isinf(remaining) else remaining)
+            self._set_timeout(sock, remaining)
             try:
                 data = sock.recv(_RECV_SIZE)
             except TimeoutError:
-                continue
+                data = None
             except OSError as error:
-                if self._said_bye:  # a reset after BYE is how some servers close
-                    data = b""
-                else:
+                if not connection.close_expected():
                     raise ConnectionLost(f"connection to {self._where} lost: {error}") from error
-            if not data:
-                after = " after BYE" if self._said_bye else ""
-                raise ConnectionLost(f"{self._where} closed the connection{after}")
-            try:
-                self._lines.extend(self._buffer.feed(data))
-            except ProtocolViolation as error:
-                # What came before the bad line is read first; then the error, for good.
-                self._lines.extend(error.lines)
-                self._stream_error = ProtocolMismatch(
-                    f"{self._where} sent something unexpected: {error}"
-                )
-        line = self._lines.popleft()
-        try:
-            message = parse_message(line)
-        except ProtocolViolation:
-            raise ProtocolMismatch(
-                f"{self._where} is not a {GAME} {VERSION} server: it sent {line[:64]!r}"
-            ) from None
-        if isinstance(message, Bye):
-            self._said_bye = True
-        elif message == Error(SHUTTING_DOWN):
-            self._said_bye = True  # the close that follows is expected
-            raise ServerShuttingDown(f"{self._where} is shutting down")
+                data = b""  # a reset after BYE is how some servers close
+            if data:
+                connection.receive_data(data)
+            elif data is not None:
+                connection.receive_eof()
+            remaining = deadline - now()
         return message
+
+
+def _for_socket(seconds: float) -> float | None:
+    """A timeout as ``settimeout`` takes it: ``None`` for ``math.inf``, no limit."""
+    return None if math.isinf(seconds) else seconds

@@ -1,10 +1,19 @@
-"""The game server: a thin, threaded socket shell around the pure :class:`~game.lobby.Lobby`.
+"""The game server: a thin, threaded socket shell around the sans-IO :class:`~game.connection.Hub`.
 
 One thread accepts; each connection gets a reader thread (:meth:`Server.handle_client`) and a
-writer thread. The reader turns bytes into lines with :class:`~game.protocol.LineBuffer` and asks
-the lobby what follows; the lobby's effects are queued, under one lock, on the outbox of the
-connection they are for; the writer sends that outbox in order. So lines to one connection are
-never reordered, and a client that stops reading stalls only its own writer.
+writer thread. The reader feeds what it receives to the connection's sans-IO end
+(:class:`~game.connection.ServerConnection`), which asks the lobby what follows, under one lock.
+The reader then sends its own connection's replies itself, at once: a reply the kernel takes
+right away costs no hand-off between threads. Lines caused by another player (the opponent's
+move, a forfeit) are only queued, for this connection's writer to send, so that a player who
+does not read never blocks anybody else. Both threads take their bytes, in order, from the one
+queue of unsent output, and only one of them sends at a time, so lines to one connection are
+never reordered.
+
+Backpressure, not a cut-off: when a connection's unsent output passes :data:`ALLOWANCE`, its
+reader stops reading until the output drains, and the client's own ``send`` eventually blocks. A
+client that reads nothing at all is cut off only once its output has made no progress for the
+server's write timeout.
 
 The socket comes from an injected factory (see :mod:`game.sockets`), so a test can drive the
 whole accept loop with an autospecced mock or an in-memory socket, without the network.
@@ -15,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import logging
-import queue
 import socket
 import struct
 import sys
@@ -23,9 +31,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
-from game.errors import ListenFailed, ProtocolViolation, ServerClosed
-from game.lobby import Close, Effect, Lobby, PlayerId, Send
-from game.protocol import Error, LineBuffer
+from game.connection import Hub, ServerConnection
+from game.errors import ListenFailed, ServerClosed
+from game.lobby import PlayerId
+from game.protocol import Error
 from game.sockets import (
     Clock,
     SocketFactory,
@@ -39,13 +48,28 @@ from game.sockets import (
     set_nodelay,
 )
 
-__all__ = ["DEFAULT_MAX_CLIENTS", "DEFAULT_PORT", "Server"]
+__all__ = [
+    "ALLOWANCE",
+    "DEFAULT_MAX_CLIENTS",
+    "DEFAULT_PORT",
+    "DEFAULT_WRITE_TIMEOUT",
+    "Server",
+]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 7777
 DEFAULT_MAX_CLIENTS = 512
 """Enough for hundreds of matches; each connection costs two threads."""
+
+DEFAULT_WRITE_TIMEOUT = 30.0
+"""Seconds a connection's output may make no progress (its client reads nothing) before the
+connection is cut off."""
+
+ALLOWANCE = 64 * 1024
+"""Bytes of unsent output a connection may hold before its reader stops reading from it. With the
+replies to one line on top (at most one 512-byte line), this bounds what the server holds for a
+client, beyond the kernel's buffers."""
 
 LINGER = 2.0
 """Seconds a closing connection waits for the peer's EOF before it is cut off."""
@@ -54,10 +78,8 @@ SHUTDOWN_NOTICE = 0.5
 """Seconds :meth:`Server.shutdown` gives the writers, in all, to send ``ERROR server shutting
 down`` before it cuts every connection: best effort, so a shutdown stays prompt."""
 
-MAX_BACKLOG = 1024
-"""Lines queued for a client that does not read them before its connection is cut."""
-
 _RECV_SIZE = 4096
+_UNSET = object()
 _RESET_ON_CLOSE = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends RST
 _FULL = Error("server full").encode()
 _BUSY = Error("server busy").encode()
@@ -72,52 +94,133 @@ def _quietly(call: Callable[..., object], *args: object) -> None:
         call(*args)
 
 
-class _Connection:
-    """One client's socket with its ordered outbox; shared by its reader and writer threads."""
+class _Link:
+    """One connection's socket and its unsent output, shared by its reader and its writer.
 
-    def __init__(self, sock: SocketLike, name: str) -> None:
+    Whoever sends (the reader, inline, or the writer) claims the send side under
+    :attr:`changed`, sends from the front of :attr:`unsent` with one ``send``, and removes what
+    the kernel took: one sender at a time, in order, and progress known to the byte.
+    """
+
+    def __init__(
+        self, sock: SocketLike, name: str, write_timeout: float | None, clock: Clock
+    ) -> None:
         self.sock = sock
         self.name = name
-        self.closing = False
+        self.changed = threading.Condition(threading.Lock())  # guards everything below
+        self.unsent = bytearray()
+        self.closing = False  # half-close once unsent is sent
+        self.aborted = False
+        self._sending = False
+        self._waiting_for_room = False
+        self._write_timeout = write_timeout
+        self._clock = clock
+        self._progress = 0.0  # when output last moved, or became pending
         self.reader_done = threading.Event()
-        self.flushed = threading.Event()  # the writer has sent all it was given
-        self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self.flushed = threading.Event()  # the writer has finished: all sent, or aborted
 
-    def send(self, data: bytes) -> None:
-        if self.closing:
+    def queue(self, data: bytes, close: bool, wake: bool) -> None:
+        """Add output (and the lobby's close), in order, waking the writer if ``wake``: not
+        for the reader's own replies, which it sends itself. Call with :attr:`changed` held."""
+        if self.aborted:
             return
-        if self._outbox.qsize() >= MAX_BACKLOG:
-            log.warning("%s does not read what it is sent; cutting it off", self.name)
-            # A reset, not a FIN: after a FIN, Linux may keep advertising a zero window, and a
-            # peer that goes on sending would block in send() for a minute instead of failing.
-            _quietly(self.sock.setsockopt, socket.SOL_SOCKET, socket.SO_LINGER, _RESET_ON_CLOSE)
-            self.abort()
-            return
-        self._outbox.put(data)
+        if data:
+            if not self.unsent:
+                self._progress = self._clock()
+            self.unsent += data
+        if close:
+            self.closing = wake = True
+        if wake:
+            self.changed.notify_all()
 
-    def close_after_flush(self) -> None:
-        if not self.closing:
-            self.closing = True
-            self._outbox.put(None)
+    def send_inline(self) -> None:
+        """The reader sends its own connection's output, unless a send is under way already
+        (the writer's: it will send this too). What the kernel does not take at once is left
+        for the writer."""
+        with self.changed:
+            if self._sending or not self.unsent or self.aborted:
+                return
+            self._sending = True
+        self._send_once()
 
-    def abort(self) -> None:
-        """Stop both directions now: wakes a reader blocked in recv and a writer in sendall."""
-        self.close_after_flush()
-        _quietly(self.sock.shutdown, socket.SHUT_RDWR)
+    def hand_over(self) -> None:
+        """Leave the output to the writer: wake it."""
+        with self.changed:
+            if self.unsent:
+                self.changed.notify_all()
+
+    def has_room(self) -> bool:
+        """Wait while the unsent output is over :data:`ALLOWANCE`; False once aborted."""
+        with self.changed:
+            if len(self.unsent) > ALLOWANCE and not self.aborted:
+                self.changed.notify_all()  # the writer takes over what the reader could not send
+                self._waiting_for_room = True
+                while len(self.unsent) > ALLOWANCE and not self.aborted:
+                    self.changed.wait()
+                self._waiting_for_room = False
+            return not self.aborted
 
     def write_loop(self) -> None:
-        """Send the outbox in order; on close, half-close so the peer reads all before EOF."""
-        while (data := self._outbox.get()) is not None:
-            try:
-                self.sock.sendall(data)
-            except OSError:
-                self.abort()
-                self.flushed.set()
-                return
+        """Send whatever the reader leaves; on close, half-close so the peer reads all before
+        EOF, then wait a little for its EOF."""
+        while True:
+            with self.changed:
+                while not self.aborted and (self._sending or not self.unsent):
+                    if self.closing and not self._sending and not self.unsent:
+                        break
+                    self.changed.wait()
+                if self.aborted or not self.unsent:
+                    break
+                self._sending = True
+            self._send_once()
         self.flushed.set()
+        if self.aborted:
+            return
         _quietly(self.sock.shutdown, socket.SHUT_WR)
         if not self.reader_done.wait(LINGER):
             _quietly(self.sock.shutdown, socket.SHUT_RDWR)
+
+    def _send_once(self) -> None:
+        """One ``send`` from the front of the output; the caller has claimed the send side."""
+        with self.changed:
+            data = bytes(self.unsent)
+        sent, failed = 0, False
+        try:
+            sent = self.sock.send(data)
+        except TimeoutError:  # the kernel took nothing within the socket's timeout
+            pass
+        except OSError:
+            failed = True
+        finally:
+            with self.changed:
+                self._sending = False
+                del self.unsent[:sent]
+                now = self._clock()
+                if sent:
+                    self._progress = now
+                limit = self._write_timeout
+                stuck = not sent and limit is not None and now - self._progress >= limit
+                if self.unsent or self.closing or self._waiting_for_room:
+                    self.changed.notify_all()  # the writer's turn, or the reader's room
+        if stuck and not failed:
+            log.warning(
+                "%s does not read what it is sent (no progress for %g s); cutting it off",
+                self.name,
+                limit,
+            )
+            # A reset, not a FIN: after a FIN, Linux may keep advertising a zero window, and a
+            # peer that goes on sending would block in send() for a minute instead of failing.
+            _quietly(self.sock.setsockopt, socket.SOL_SOCKET, socket.SO_LINGER, _RESET_ON_CLOSE)
+        if failed or stuck:
+            self.abort()
+
+    def abort(self) -> None:
+        """Stop both directions now: wakes a reader blocked in recv or waiting for room, and a
+        writer in send or waiting for output."""
+        with self.changed:
+            self.aborted = self.closing = True
+            self.changed.notify_all()
+        _quietly(self.sock.shutdown, socket.SHUT_RDWR)
 
 
 class Server:
@@ -135,6 +238,10 @@ class Server:
             means :class:`socket.socket`, looked up when the server starts. The testing hook.
         idle_timeout: seconds a client may stay silent (no complete line) before it is cut off
             with ``ERROR``; ``None`` or ``math.inf`` waits forever.
+        write_timeout: seconds a client's output may make no progress, because it reads
+            nothing, before its connection is cut off (a reset); ``None`` or ``math.inf``
+            waits forever. A client that reads slowly is never cut off: the server stops
+            reading from it instead, once :data:`ALLOWANCE` bytes wait to be sent to it.
         max_clients: connections served at once; one more gets ``ERROR server full``.
         clock: the monotonic clock the idle timer reads, a zero-argument callable returning
             seconds; ``None`` means :func:`time.monotonic`, looked up when read. The testing
@@ -143,7 +250,7 @@ class Server:
 
     Raises:
         ValueError: ``host`` is not a ``str``, ``port`` is not an ``int`` in 0-65535,
-            ``idle_timeout`` is not positive or too long to wait for (see
+            ``idle_timeout`` or ``write_timeout`` is not positive or too long to wait for (see
             :func:`game.sockets.check_timeout`), or ``max_clients`` is below 1.
     """
 
@@ -154,24 +261,27 @@ class Server:
         *,
         socket_factory: SocketFactory | None = None,
         idle_timeout: float | None = 300.0,
+        write_timeout: float | None = DEFAULT_WRITE_TIMEOUT,
         max_clients: int = DEFAULT_MAX_CLIENTS,
         clock: Clock | None = None,
     ) -> None:
         check_address(host, port)
         idle_timeout = check_timeout(idle_timeout, "idle_timeout")
+        write_timeout = check_timeout(write_timeout, "write_timeout")
         if isinstance(max_clients, bool) or not isinstance(max_clients, int) or max_clients < 1:
             raise ValueError(f"max_clients must be an int of at least 1, not {max_clients!r}")
         self.host = host
         self.port = port
         self.socket_factory = socket_factory
         self.idle_timeout = idle_timeout
+        self.write_timeout = write_timeout
         self.max_clients = max_clients
         self.clock = clock
 
-        self._lobby = Lobby()
-        self._lock = threading.Lock()  # guards the lobby, the tables below and outbox order
-        self._players: dict[PlayerId, _Connection] = {}
-        self._connections: set[_Connection] = set()
+        self._hub = Hub()
+        self._lock = threading.Lock()  # guards the hub and the tables below
+        self._links: dict[PlayerId, _Link] = {}  # every connection the hub knows
+        self._connections: set[_Link] = set()  # every connection with a socket, to cut off
         self._threads: set[threading.Thread] = set()  # handler threads; each joins its writer
         self._listener: SocketLike | None = None
         self._accept_thread: threading.Thread | None = None
@@ -248,7 +358,7 @@ class Server:
             first = not self._stopping.is_set()
             self._stopping.set()
             if first:  # every client is told, and nobody forfeits: the lobby's call
-                self._deliver(self._lobby.shutdown())
+                self._post(self._hub.shutdown())
                 self._notice_until = time.monotonic() + SHUTDOWN_NOTICE
             listener, connections = self._listener, list(self._connections)
             accept_thread, ours = self._accept_thread, set(self._threads)
@@ -374,7 +484,7 @@ class Server:
         for thread in threads:
             thread.join()
 
-    def _cut_off(self, connections: list[_Connection]) -> None:
+    def _cut_off(self, connections: list[_Link]) -> None:
         """Abort ``connections``, once their writers have sent the shutdown notice, or its
         time is up (no wait unless :meth:`shutdown` gave one)."""
         for connection in connections:
@@ -390,121 +500,160 @@ class Server:
         Nothing a client sends or fails to send makes this raise: garbage, silence, resets and
         disconnects end this connection (and forfeit its match) and nothing else.
         """
-        connection = _Connection(conn, threading.current_thread().name)
+        name = threading.current_thread().name
+        link = _Link(conn, name, self.write_timeout, resolve_clock(self.clock))
         set_nodelay(conn)
-        writer = threading.Thread(
-            target=connection.write_loop, name=f"{connection.name}-writer", daemon=True
-        )
-        if not _started(writer):  # before the lobby knows of it: nothing to undo
+        writer = threading.Thread(target=link.write_loop, name=f"{name}-writer", daemon=True)
+        if not _started(writer):  # before the hub knows of it: nothing to undo
             self._turn_away(conn, _BUSY)
             return
         with self._lock:
-            self._connections.add(connection)
+            self._connections.add(link)
             if self._stopping.is_set():  # shutdown() took its snapshot before we got here
-                connection.abort()
-            player, effects = self._lobby.connect()
-            self._players[player] = connection
-            self._deliver(effects)
+                link.abort()
+            connection = self._hub.connect()
+            self._links[connection.player] = link
+            self._post([connection], link)
         try:
-            self._read_loop(player, connection)
+            self._read_loop(connection, link)
         finally:
             with self._lock:
-                self._deliver(self._lobby.disconnect(player))
-                del self._players[player]
-            connection.reader_done.set()
-            connection.close_after_flush()
-            writer.join(LINGER)
-            if writer.is_alive():  # stuck in sendall to a peer that does not read
-                connection.abort()
+                self._post(connection.receive_eof(), link)
+                del self._links[connection.player]
+            link.reader_done.set()
+            with link.changed:
+                link.queue(b"", close=True, wake=True)
+            writer.join(None if self.write_timeout is not None else LINGER)
+            if writer.is_alive():  # no write timeout, and stuck sending to a peer that won't read
+                link.abort()
                 writer.join()
             conn.close()
             with self._lock:
-                self._connections.discard(connection)
+                self._connections.discard(link)
 
-    def _read_loop(self, player: PlayerId, connection: _Connection) -> None:
-        lines = _LineReader(connection.sock, self.idle_timeout, self.clock)
-        while True:
+    def _read_loop(self, connection: ServerConnection, link: _Link) -> None:
+        reader = _Reader(link.sock, self.idle_timeout, self.write_timeout, self.clock)
+        link.send_inline()  # the banner
+        while link.has_room():
             try:
-                received = lines.read()
+                data = reader.read()
             except TimeoutError:
-                self._fail(player, lines.idle_reason())
+                with self._lock:
+                    self._post(connection.fail(reader.idle_reason()), link)
+                link.send_inline()
                 return
-            except ProtocolViolation as error:
-                self._handle(player, error.lines)  # the good lines before it, first
-                self._fail(player, str(error))
-                lines.discard()  # keep reading until EOF, so the close sends FIN, not RST
-                continue
             except OSError:
                 return
-            if received is None:
+            if not data:
                 return
-            self._handle(player, received)
-
-    def _handle(self, player: PlayerId, lines: list[str]) -> None:
-        for line in lines:
             with self._lock:
-                self._deliver(self._lobby.receive(player, line))
+                connection.receive_data(data)
+            # A full read means the client is streaming, and may not read until it is done: its
+            # replies then go to the writer, so that this thread can go on reading (a send with
+            # a timeout waits for room in the kernel's buffer, even with MSG_DONTWAIT).
+            if self._handle(connection, link, inline=len(data) < _RECV_SIZE):
+                reader.restart_timer()
 
-    def _fail(self, player: PlayerId, reason: str) -> None:
-        with self._lock:
-            self._deliver(self._lobby.fail(player, reason))
+    def _handle(self, connection: ServerConnection, link: _Link, *, inline: bool) -> bool:
+        """Handle the lines received so far, one at a time, and send the replies inline (or
+        hand them to the writer); wait whenever the replies are over :data:`ALLOWANCE`. Return
+        whether any line was handled: a complete line restarts the idle timer."""
+        handled = False
+        send = link.send_inline if inline else link.hand_over
+        while True:
+            with self._lock:
+                touched = connection.handle_next()
+                if touched is not None:
+                    self._post(touched, link)
+            if touched is None:
+                break
+            handled = True
+            if len(link.unsent) > ALLOWANCE and not link.has_room():
+                break
+        send()
+        return handled
 
-    def _deliver(self, effects: list[Effect]) -> None:
-        """Queue each effect on its connection, in order; call with the lock held."""
-        for effect in effects:
-            if isinstance(effect, Send):
-                self._players[effect.to].send(effect.message.encode())
-            elif isinstance(effect, Close):
-                self._players[effect.who].close_after_flush()
+    def _post(self, touched: list[ServerConnection], own: _Link | None = None) -> None:
+        """Queue what the hub has for each of ``touched`` on its link. Each link's writer is
+        woken, except ``own``'s: that link's reader sends its replies itself. Call with the
+        lock held."""
+        for connection in touched:
+            link = self._links[connection.player]
+            with link.changed:
+                link.queue(connection.data_to_send(), connection.close_expected(), link is not own)
 
 
-class _LineReader:
-    """Reads lines from a socket under an idle deadline that restarts on each complete line."""
+class _Reader:
+    """Reads from a socket under an idle deadline that restarts on each complete line.
 
-    def __init__(self, sock: SocketLike, idle_timeout: float | None, clock: Clock | None) -> None:
+    The socket has one timeout, which this sets: the idle time left, capped by the write timeout
+    (so that a writer blocked in ``send`` wakes in time to check its progress). It calls
+    ``settimeout`` only when that figure changes: not at all while every read completes a line.
+    """
+
+    def __init__(
+        self,
+        sock: SocketLike,
+        idle_timeout: float | None,
+        write_timeout: float | None,
+        clock: Clock | None,
+    ) -> None:
         self._sock = sock
         self._idle_timeout = idle_timeout
+        self._write_timeout = write_timeout
         self._clock = clock
-        self._buffer: LineBuffer | None = LineBuffer()
         self._deadline: float | None = None
-        self._restart_timer()
+        self._fresh = True  # the timer restarted since the last read: the whole idle time is left
+        self._set: object = _UNSET  # the socket's timeout, as last set
+        self.restart_timer()
 
-    def _restart_timer(self) -> None:
+    def restart_timer(self) -> None:
         if self._idle_timeout is not None:
             self._deadline = resolve_clock(self._clock)() + self._idle_timeout
+        self._fresh = True
 
     def idle_reason(self) -> str:
         if self._idle_timeout is None:  # only a socket that times out on its own gets here
             return "timed out waiting for a line"
         return f"idle for more than {self._idle_timeout:g} s"
 
-    def discard(self) -> None:
-        """Stop parsing: from now on, bytes are read and dropped until EOF."""
-        self._buffer = None
-
-    def read(self) -> list[str] | None:
-        """Block for the next bytes; return the complete lines they make, or None at EOF.
+    def read(self) -> bytes:
+        """Block for the next bytes; ``b""`` at EOF.
 
         Raises:
             TimeoutError: the idle deadline passed.
-            ProtocolViolation: the bytes broke the framing (over-long line, not UTF-8).
             OSError: the connection failed (reset, shut down).
         """
-        timeout = None
-        if self._deadline is not None:
-            timeout = self._deadline - resolve_clock(self._clock)()
-            if timeout <= 0:
+        while True:
+            timeout = self._timeout()
+            if timeout != self._set:
+                self._sock.settimeout(timeout)
+                self._set = timeout
+            try:
+                data = self._sock.recv(_RECV_SIZE)
+            except TimeoutError:
+                self._fresh = False
+                if self._deadline is None and self._write_timeout is None:
+                    raise  # the socket timed out on its own
+                if self._deadline is not None and self._remaining() <= 0:
+                    raise
+                continue  # the write timeout's cap woke us early
+            self._fresh = False
+            return data
+
+    def _remaining(self) -> float:
+        assert self._deadline is not None
+        return self._deadline - resolve_clock(self._clock)()
+
+    def _timeout(self) -> float | None:
+        idle = None
+        if self._idle_timeout is not None:
+            idle = self._idle_timeout if self._fresh else self._remaining()
+            if idle <= 0:
                 raise TimeoutError
-        self._sock.settimeout(timeout)
-        data = self._sock.recv(_RECV_SIZE)
-        if not data:
-            return None
-        if self._buffer is None:
-            return []
-        lines = self._buffer.feed(data)
-        if lines:
-            self._restart_timer()
-        return lines
+        if self._write_timeout is None:
+            return idle
+        return self._write_timeout if idle is None else min(idle, self._write_timeout)
 
 
 def _started(thread: threading.Thread) -> bool:

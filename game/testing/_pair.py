@@ -1,21 +1,22 @@
-"""The sans-IO pair: the server's protocol objects and its clients', joined in memory.
+"""The sans-IO pair: the server's connection objects and its clients', joined in memory.
 
 Like h11's ``tests/helpers.py::ConnectionPair``: no socket, no thread, no clock. A
-:class:`GamePair` owns a real :class:`~game.lobby.Lobby` and, per connection, the two
-:class:`~game.protocol.LineBuffer` objects the server and the client would each own. Every
-call is pumped to completion before it returns, in the test's own thread:
+:class:`GamePair` owns a :class:`~game.connection.Hub`, and per client the two sans-IO ends
+that :class:`game.Server` and :class:`game.Client` are thin shells around: a
+:class:`~game.connection.ServerConnection` and a :class:`~game.connection.ClientConnection`.
+Every call is pumped to completion before it returns, in the test's own thread:
 
-    client command --encode--> bytes --server LineBuffer--> line --Lobby--> effects
-    effects --encode--> bytes --client LineBuffer--> line --parse_message--> ServerMessage
+    client command --ClientConnection.send--> bytes --ServerConnection--> Lobby --> effects
+    --> bytes --ClientConnection--> ServerMessage
 
-So a test through the pair exercises the wire format (encoding, framing, parsing), not just
-Python objects, and it does so in microseconds: the fastest tier of protocol tests.
+So a test through the pair exercises the wire format (encoding, framing, parsing) and the very
+objects that decide what the server and the client do, and it does so in microseconds: the
+fastest tier of protocol tests.
 
 Rules of this module:
 
-1. Bytes go through the same pieces, in the same order, as in :class:`game.Server`: a framing
-   error (over-long line, bad UTF-8) becomes ``Lobby.fail`` and the connection reads nothing
-   more; a ``Close`` effect closes the connection after the lines queued before it.
+1. The pair only pumps: what follows from the bytes is decided by the connection objects, as in
+   the socket shells. A ``Close`` closes the connection after the lines queued before it.
 2. ``chunk_size`` splits every byte stream, both ways, into pieces of that size, to show the
    protocol does not care how TCP splits its bytes.
 3. What a client received is kept until read: :meth:`GamePair.messages` drains it.
@@ -26,20 +27,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from game.errors import ProtocolViolation
-from game.lobby import Close, Effect, Lobby, PlayerId, Send
+from game.connection import ClientConnection, Hub, ServerConnection
+from game.lobby import Lobby, PlayerId
 from game.protocol import (
     Bye,
     ClientCommand,
     End,
     Error,
     Hello,
-    LineBuffer,
     Move,
     ServerMessage,
     Turn,
     Update,
-    parse_message,
 )
 from game.rules import Board, suggest_move
 
@@ -57,11 +56,9 @@ class PairClient:
 
     name: str
     player: PlayerId
-    # The server's side of this connection.
-    _server_buffer: LineBuffer | None = field(default_factory=LineBuffer, repr=False)
+    _server: ServerConnection = field(repr=False)
+    _client: ClientConnection = field(repr=False)
     _server_closed: bool = field(default=False, repr=False)
-    # The client's side.
-    _client_buffer: LineBuffer = field(default_factory=LineBuffer, repr=False)
     _raw: bytearray = field(default_factory=bytearray, repr=False)
     _inbox: list[ServerMessage] = field(default_factory=list, repr=False)
     _hung_up: bool = field(default=False, repr=False)
@@ -88,12 +85,17 @@ class GamePair:
     def __init__(self, *, chunk_size: int | None = None) -> None:
         if chunk_size is not None and chunk_size < 1:
             raise ValueError(f"chunk_size must be at least 1 or None, not {chunk_size!r}")
-        self.lobby = Lobby()
+        self.hub = Hub()
         self.chunk_size = chunk_size
         self._clients: dict[PlayerId, PairClient] = {}
 
     def __repr__(self) -> str:
         return f"<GamePair clients={[c.name for c in self._clients.values()]}>"
+
+    @property
+    def lobby(self) -> Lobby:
+        """The lobby every connection of the pair shares."""
+        return self.hub.lobby
 
     @property
     def clients(self) -> list[PairClient]:
@@ -108,10 +110,11 @@ class GamePair:
         Args:
             name: a label for messages and ``repr``; ``client-<id>`` if empty.
         """
-        player, effects = self.lobby.connect()
-        client = PairClient(name or f"client-{player}", player)
-        self._clients[player] = client
-        self._apply(effects)
+        server = self.hub.connect()
+        label = name or f"client-{server.player}"
+        client = PairClient(label, server.player, server, ClientConnection(label))
+        self._clients[server.player] = client
+        self._deliver([server])
         return client
 
     def join(self, name: str) -> PairClient:
@@ -122,7 +125,7 @@ class GamePair:
 
     def send(self, client: PairClient, command: ClientCommand) -> None:
         """Send ``command`` as its wire bytes; every effect is delivered before this returns."""
-        self.send_bytes(client, command.encode())
+        self.send_bytes(client, client._client.send(command))
 
     def send_line(self, client: PairClient, line: str) -> None:
         """Send ``line`` plus ``\\n``, verbatim: for lines no :class:`Message` can make."""
@@ -137,14 +140,16 @@ class GamePair:
         if client._hung_up:
             raise RuntimeError(f"{client.name} hung up: it cannot send any more")
         for chunk in self._chunks(data):
-            self._server_receive(client, chunk)
+            client._server.receive_data(chunk)
+            while (touched := client._server.handle_next()) is not None:
+                self._deliver(touched)
 
     def hang_up(self, client: PairClient) -> None:
         """The client closes its connection: the server sees EOF. Again is harmless."""
         if client._hung_up:
             return
         client._hung_up = True
-        self._apply(self.lobby.disconnect(client.player))
+        self._deliver(client._server.receive_eof())
 
     # What clients saw -------------------------------------------------------------------------
 
@@ -213,38 +218,19 @@ class GamePair:
         for start in range(0, len(data), size):
             yield data[start : start + size]
 
-    def _server_receive(self, client: PairClient, data: bytes) -> None:
-        """What :class:`game.Server`'s reader does with bytes from ``client``."""
-        buffer = client._server_buffer
-        if buffer is None:  # after a framing error the server reads and drops until EOF
-            return
-        try:
-            lines = buffer.feed(data)
-        except ProtocolViolation as error:
-            client._server_buffer = None
-            for line in error.lines:  # the good lines before it, first, as the server does
-                self._apply(self.lobby.receive(client.player, line))
-            self._apply(self.lobby.fail(client.player, str(error)))
-            return
-        for line in lines:
-            self._apply(self.lobby.receive(client.player, line))
-
-    def _apply(self, effects: list[Effect]) -> None:
-        """Deliver the lobby's effects in order, as the server's writers would."""
-        for effect in effects:
-            if isinstance(effect, Send):
-                self._client_receive(self._clients[effect.to], effect.message.encode())
-            elif isinstance(effect, Close):
-                self._clients[effect.who]._server_closed = True
-
-    def _client_receive(self, client: PairClient, data: bytes) -> None:
-        """What :class:`game.Client` does with bytes from the server; nothing after a close."""
-        if client._server_closed or client._hung_up:
-            return
-        client._raw += data
-        for chunk in self._chunks(data):
-            for line in client._client_buffer.feed(chunk):
-                client._inbox.append(parse_message(line))
+    def _deliver(self, touched: list[ServerConnection]) -> None:
+        """Carry what the server's ends have to send to the clients' ends, as the server's
+        threads would; nothing reaches a client after the server closed it, or it hung up."""
+        for server in touched:
+            client = self._clients[server.player]
+            data = server.data_to_send()
+            if not (client._server_closed or client._hung_up):
+                client._raw += data
+                for chunk in self._chunks(data):
+                    client._client.receive_data(chunk)
+                    while (message := client._client.next_message()) is not None:
+                        client._inbox.append(message)
+            client._server_closed = client._server_closed or server.close_expected()
 
 
 def play_game(

@@ -16,6 +16,7 @@ import pytest
 
 from game import Client, ConnectFailed
 from game.protocol import Turn, Wait, Welcome
+from game.server import ALLOWANCE
 from game.testing import BANNER
 from sockettest import FakeClient
 from tests.stress.arena import (
@@ -35,9 +36,10 @@ JUNK_LINES = 10_000
 
 FLOOD_STALL = 2.0
 """Seconds a flooding client's send may stall before it takes the server to have stopped
-reading it. Usually the cut-off resets the connection and the send fails at once; but when
-the server's close finds nothing unread it ends with a FIN instead, and its closed socket can
-go on advertising a zero window, so the send just waits (see flood_with_pings)."""
+reading it."""
+
+WRITE_TIMEOUT = 0.5
+"""The server's write timeout in the tests of clients that never read: short, so the tests are."""
 
 CYCLES = scaled(small=300, full=1000)
 """Connect/disconnect cycles: 300 in the small tier (about a second), 1,000 at full scale."""
@@ -177,38 +179,70 @@ def test_a_silent_client_is_cut_off_after_the_idle_timeout() -> None:
         assert mute.read_until_eof(DEADLINE) == [BANNER, idle_error]
 
 
-def test_a_client_that_never_reads_is_cut_off_once_its_backlog_is_full(
+PING = b"PING " + b"x" * 500 + b"\n"
+PONG = PING.replace(b"PING", b"PONG", 1)
+
+
+def test_a_client_that_floods_without_reading_is_throttled_and_loses_nothing(
     arena: Arena, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A client that floods PINGs and never reads a PONG fills its socket buffers, then the
-    server's outbox for it; the server cuts that connection off, and only that one: it stops
-    taking the client's bytes, closes, and its threads end."""
-    with others_unharmed(arena):
+    """A client that sends PINGs and reads none is not cut off: once the kernel's buffers and
+    the server's allowance are full, the server stops reading it, and the client's own send
+    blocks (after about 5.5 MiB on loopback). When it then reads, every PING it sent has its
+    PONG, in order, and the connection goes on."""
+    with others_unharmed(arena), socket.create_connection(arena.address, DEADLINE) as flood:
+        flood.settimeout(FLOOD_STALL)
+        taken = 0
+        with contextlib.suppress(TimeoutError):
+            while taken < 64 * 2**20:  # far beyond any loopback buffers
+                taken += flood.send((PING * 64)[taken % len(PING) :])
+        assert taken < 64 * 2**20, "the server never stopped reading"
+        assert taken > ALLOWANCE
+        flood.settimeout(DEADLINE)
+        whole, cut = divmod(taken, len(PING))
+        received = read_exactly(flood, len(BANNER) + 1 + whole * len(PONG))
+        assert received == (BANNER + "\n").encode() + PONG * whole
+        flood.sendall(PING[cut:] + b"QUIT\n")
+        assert read_exactly(flood, len(PONG) + len(b"BYE\n")) == PONG + b"BYE\n"
+    assert "does not read" not in caplog.text
+
+
+def read_exactly(sock: socket.socket, size: int) -> bytes:
+    """Read ``size`` bytes; EOF first fails."""
+    received = bytearray()
+    while len(received) < size:
+        chunk = sock.recv(min(size - len(received), 2**20))
+        assert chunk, f"EOF after {len(received)} of {size} bytes"
+        received += chunk
+    return bytes(received)
+
+
+def test_a_client_that_never_reads_is_cut_off_after_the_write_timeout(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A client that floods and never reads is cut off once its output has made no progress
+    for the write timeout, and only that one: the connection is reset, so its send fails, and
+    its threads end."""
+    with open_arena(write_timeout=WRITE_TIMEOUT) as arena, others_unharmed(arena):
         flood = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         with flood:
             flood.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             flood.settimeout(DEADLINE)
             flood.connect(arena.address)
-            flood.settimeout(FLOOD_STALL)
             sent_pings, error = flood_with_pings(flood)
-            flood.settimeout(DEADLINE)
-            received = drain(flood)
-        assert error is not None, f"the server took {sent_pings} PINGs without cutting off"
-        assert received.count(b"PONG ") < sent_pings
+        assert isinstance(error, BrokenPipeError | ConnectionResetError), (
+            f"{error!r} after {sent_pings} PINGs"
+        )
     cut_off = [r.getMessage() for r in caplog.records if "does not read" in r.getMessage()]
     assert len(cut_off) == 1, cut_off
+    assert f"no progress for {WRITE_TIMEOUT:g} s" in cut_off[0]
 
 
 def flood_with_pings(sock: socket.socket) -> tuple[int, OSError | None]:
-    """Send 500-byte PINGs until sending fails or stalls, up to 64 MB (far beyond any loopback
-    buffers); return how many were sent and the error that stopped it (``None``: none did).
-
-    The error is a reset or a broken pipe, or a timeout: after the cut-off, Linux may keep the
-    server's closed socket in FIN-WAIT-2 with a zero window until ``tcp_fin_timeout``, and a
-    send blocks instead of failing.
-    """
+    """Send 500-byte PINGs until sending fails, up to 64 MB (far beyond any loopback buffers);
+    return how many were sent and the error that stopped it (``None``: none did)."""
     per_batch = 64
-    batch = (b"PING " + b"x" * 500 + b"\n") * per_batch
+    batch = PING * per_batch
     sent = 0
     for _ in range(2_000):
         try:
@@ -220,37 +254,26 @@ def flood_with_pings(sock: socket.socket) -> tuple[int, OSError | None]:
 
 
 CUT_OFF_ATTEMPTS = 100
-"""Flooding clients cut off, each by a fresh server; the stall below shows in about 1 in 8."""
+"""Flooding clients cut off, each by a fresh server."""
 
 
 @pytest.mark.skipif(SCALE == "small", reason="100 clients cut off: runs in make stress")
+@pytest.mark.timeout(CUT_OFF_ATTEMPTS * 10 * WRITE_TIMEOUT)
 def test_a_cut_off_client_that_keeps_sending_gets_an_error_at_once() -> None:
-    """Every client cut off for not reading gets a reset or a broken pipe on its next send,
-    within seconds, never a send that just hangs (100 clients, full scale only)."""
+    """Every client cut off for not reading gets a reset or a broken pipe on its send, never a
+    send that just hangs: the cut-off is a reset, not a FIN (100 clients, full scale only)."""
     for attempt in range(CUT_OFF_ATTEMPTS):
         with (
-            open_arena() as arena,
+            open_arena(write_timeout=WRITE_TIMEOUT) as arena,
             socket.socket(socket.AF_INET, socket.SOCK_STREAM) as flood,
         ):
             flood.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             flood.settimeout(DEADLINE)
             flood.connect(arena.address)
-            flood.settimeout(FLOOD_STALL)
             sent_pings, error = flood_with_pings(flood)
             assert isinstance(error, BrokenPipeError | ConnectionResetError), (
                 f"client {attempt + 1}: {error!r} after {sent_pings} PINGs"
             )
-
-
-def drain(sock: socket.socket) -> bytes:
-    """Everything left to read until EOF or a reset."""
-    received = bytearray()
-    try:
-        while chunk := sock.recv(65536):
-            received += chunk
-    except ConnectionResetError:
-        pass
-    return bytes(received)
 
 
 @pytest.mark.parametrize(
@@ -287,7 +310,7 @@ JUNK = [
 def test_10000_junk_lines_each_get_one_error_and_the_connection_survives(arena: Arena) -> None:
     """10,000 recoverable mistakes get 10,000 ERROR lines, in order; the connection then still
     answers PING and leaves politely with QUIT."""
-    per_batch = 500  # read the answers as we go: a client that does not read is cut off
+    per_batch = 500  # read the answers as we go, as a client should
     with others_unharmed(arena), FakeClient(arena.address, timeout=DEADLINE) as junk:
         assert junk.read_line() == BANNER
         for start in range(0, JUNK_LINES, per_batch):

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 import game.__main__
-from game import Client, Server
+from game import Client, ListenFailed, Server
 from game.__main__ import _ask_cell, main
 from sockettest import MemoryNetwork
 
@@ -69,3 +69,32 @@ def test_the_demo_serves_on_a_port_the_system_picks(
     assert ports == [0]
     assert "result: a draw\nserver stopped cleanly" in capsys.readouterr().out
     network.assert_all_closed(grace=5.0)
+
+
+@pytest.mark.parametrize(
+    ("flags", "options"),
+    [
+        ([], {"idle_timeout": 300.0, "write_timeout": 30.0, "max_clients": 512}),
+        (
+            ["--idle-timeout", "7", "--write-timeout", "0", "--max-clients", "3"],
+            {"idle_timeout": 7.0, "write_timeout": None, "max_clients": 3},
+        ),
+        (["--write-timeout", "inf"], {"write_timeout": None}),
+        (["--write-timeout", "2.5"], {"write_timeout": 2.5}),
+    ],
+)
+def test_serve_passes_its_options_to_the_server(
+    monkeypatch: pytest.MonkeyPatch, flags: list[str], options: dict[str, Any]
+) -> None:
+    """Each flag reaches the Server it makes (checked by it, then refused here: serve ends)."""
+    made: list[dict[str, Any]] = []
+
+    def server(*args: Any, **kwargs: Any) -> Server:
+        Server(*args, **kwargs)
+        made.append(kwargs)
+        raise ListenFailed("no listening in the unit tier")
+
+    monkeypatch.setattr(game.__main__, "Server", server)
+    assert main(["serve", *flags]) == 1
+    [kwargs] = made
+    assert {key: kwargs[key] for key in options} == options

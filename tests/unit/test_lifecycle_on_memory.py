@@ -164,7 +164,7 @@ def test_server_greets_a_connection_with_the_banner(memory_network: MemoryNetwor
         assert read_greeting(memory_network, address) == BANNER
     _, _, accepted = memory_network.sockets
 
-    sent = [args[0] for name, args in accepted.calls if name == "sendall"]
+    sent = [args[0] for name, args in accepted.calls if name == "send"]
     assert sent[0] == BANNER
     # Then, if the server stopped before it saw the client's EOF, only its shutdown notice.
     assert sent[1:] in ([], [Error(SHUTTING_DOWN).encode()])

@@ -41,6 +41,19 @@ def stop_on_accept(server: Server, listener: Mock) -> None:
     listener.accept.side_effect = accept
 
 
+def accepted_socket(mocker: MockerFixture) -> Mock:
+    """An autospecced connection whose ``send`` the kernel takes whole, as it does on an idle
+    connection: what the server sends is then what ``send`` was called with, in order."""
+    conn = mocker.create_autospec(socket.socket, instance=True)
+    conn.send.side_effect = len
+    return conn
+
+
+def sent_to(conn: Mock) -> bytes:
+    """Every byte the server handed ``conn``'s ``send``, in order."""
+    return b"".join(c.args[0] for c in conn.send.call_args_list)
+
+
 def names(parent: Mock) -> list[str]:
     """The method names in ``parent``'s calls, in order: ``socket_factory().bind`` -> ``bind``."""
     return [name.rsplit(".", 1)[-1] for name, _, _ in parent.mock_calls]
@@ -128,7 +141,7 @@ def test_wait_until_listening_times_out_instead_of_hanging() -> None:
 def test_accepted_connections_are_served_in_their_own_thread(mocker: MockerFixture) -> None:
     """Each accepted socket goes to handle_client in a new thread, joined before returning."""
     factory, listener, _ = listener_factory(mocker)
-    conn = mocker.create_autospec(socket.socket, instance=True)
+    conn = accepted_socket(mocker)
     reading = threading.Event()
 
     def recv(size: int) -> bytes:
@@ -149,17 +162,17 @@ def test_accepted_connections_are_served_in_their_own_thread(mocker: MockerFixtu
     listener.accept.side_effect = accept
     server.start_listening()
 
-    conn.sendall.assert_any_call(b"GAME tictactoe 1\n")
+    assert sent_to(conn) == b"GAME tictactoe 1\n"
     conn.close.assert_called_once_with()
     assert not [t for t in threading.enumerate() if t.name.startswith("game-client")]
 
 
 def test_handle_client_answers_lines_and_closes_at_eof(mocker: MockerFixture) -> None:
     """Banner first, then one reply a line, in order; the socket is closed after EOF."""
-    conn = mocker.create_autospec(socket.socket, instance=True)
+    conn = accepted_socket(mocker)
     conn.recv.side_effect = [b"PING one\nPI", b"NG two\n", b""]
     Server(port=0).handle_client(conn)
-    sent = b"".join(c.args[0] for c in conn.sendall.call_args_list)
+    sent = sent_to(conn)
     assert sent == b"GAME tictactoe 1\nPONG one\nPONG two\n"
     conn.close.assert_called_once_with()
 
@@ -168,10 +181,10 @@ def test_a_line_over_the_limit_gets_an_error_and_a_close_without_bye(
     mocker: MockerFixture,
 ) -> None:
     """512 bytes without a newline: ERROR, then the connection is shut, with no BYE."""
-    conn = mocker.create_autospec(socket.socket, instance=True)
+    conn = accepted_socket(mocker)
     conn.recv.side_effect = [b"x" * 600, b""]
     Server(port=0).handle_client(conn)
-    sent = b"".join(c.args[0] for c in conn.sendall.call_args_list)
+    sent = sent_to(conn)
     assert sent == b"GAME tictactoe 1\nERROR line longer than 512 bytes\n"
     conn.shutdown.assert_any_call(socket.SHUT_WR)
     conn.close.assert_called_once_with()
@@ -189,7 +202,7 @@ def test_shutdown_from_a_handler_thread_does_not_join_itself(mocker: MockerFixtu
     """A handler may call shutdown(): it returns without deadlock, and start_listening then
     joins that handler and returns."""
     factory, listener, _ = listener_factory(mocker)
-    conn = mocker.create_autospec(socket.socket, instance=True)
+    conn = accepted_socket(mocker)
     server = Server(port=0, socket_factory=factory)
     stopped = threading.Event()
 
