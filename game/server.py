@@ -79,6 +79,7 @@ SHUTDOWN_NOTICE = 0.5
 down`` before it cuts every connection: best effort, so a shutdown stays prompt."""
 
 _RECV_SIZE = 4096
+_SEND_SIZE = 65536  # the most one send() is given: the kernel rarely takes more at once
 _UNSET = object()
 _RESET_ON_CLOSE = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends RST
 _FULL = Error("server full").encode()
@@ -97,9 +98,9 @@ def _quietly(call: Callable[..., object], *args: object) -> None:
 class _Link:
     """One connection's socket and its unsent output, shared by its reader and its writer.
 
-    Whoever sends (the reader, inline, or the writer) claims the send side under
-    :attr:`changed`, sends from the front of :attr:`unsent` with one ``send``, and removes what
-    the kernel took: one sender at a time, in order, and progress known to the byte.
+    Whoever sends (the reader, inline, or the writer) claims the send side under :attr:`lock`,
+    sends from the front of :attr:`unsent` with one ``send``, and removes what the kernel took:
+    one sender at a time, in order, and progress known to the byte.
     """
 
     def __init__(
@@ -107,7 +108,8 @@ class _Link:
     ) -> None:
         self.sock = sock
         self.name = name
-        self.changed = threading.Condition(threading.Lock())  # guards everything below
+        self.lock = threading.Lock()  # guards everything below
+        self.changed = threading.Condition(self.lock)  # the writer's and the reader's waits
         self.unsent = bytearray()
         self.closing = False  # half-close once unsent is sent
         self.aborted = False
@@ -121,7 +123,7 @@ class _Link:
 
     def queue(self, data: bytes, close: bool, wake: bool) -> None:
         """Add output (and the lobby's close), in order, waking the writer if ``wake``: not
-        for the reader's own replies, which it sends itself. Call with :attr:`changed` held."""
+        for the reader's own replies, which it sends itself. Call with :attr:`lock` held."""
         if self.aborted:
             return
         if data:
@@ -137,21 +139,22 @@ class _Link:
         """The reader sends its own connection's output, unless a send is under way already
         (the writer's: it will send this too). What the kernel does not take at once is left
         for the writer."""
-        with self.changed:
+        with self.lock:
             if self._sending or not self.unsent or self.aborted:
                 return
             self._sending = True
-        self._send_once()
+            data = bytes(self.unsent[:_SEND_SIZE])
+        self._send(data)
 
     def hand_over(self) -> None:
         """Leave the output to the writer: wake it."""
-        with self.changed:
+        with self.lock:
             if self.unsent:
                 self.changed.notify_all()
 
     def has_room(self) -> bool:
         """Wait while the unsent output is over :data:`ALLOWANCE`; False once aborted."""
-        with self.changed:
+        with self.lock:
             if len(self.unsent) > ALLOWANCE and not self.aborted:
                 self.changed.notify_all()  # the writer takes over what the reader could not send
                 self._waiting_for_room = True
@@ -164,7 +167,7 @@ class _Link:
         """Send whatever the reader leaves; on close, half-close so the peer reads all before
         EOF, then wait a little for its EOF."""
         while True:
-            with self.changed:
+            with self.lock:
                 while not self.aborted and (self._sending or not self.unsent):
                     if self.closing and not self._sending and not self.unsent:
                         break
@@ -172,7 +175,8 @@ class _Link:
                 if self.aborted or not self.unsent:
                     break
                 self._sending = True
-            self._send_once()
+                data = bytes(self.unsent[:_SEND_SIZE])
+            self._send(data)
         self.flushed.set()
         if self.aborted:
             return
@@ -180,11 +184,9 @@ class _Link:
         if not self.reader_done.wait(LINGER):
             _quietly(self.sock.shutdown, socket.SHUT_RDWR)
 
-    def _send_once(self) -> None:
-        """One ``send`` from the front of the output; the caller has claimed the send side."""
-        with self.changed:
-            data = bytes(self.unsent)
-        sent, failed = 0, False
+    def _send(self, data: bytes) -> None:
+        """One ``send`` of ``data``, the front of the output; the caller claimed the send side."""
+        sent, failed, stuck = 0, False, False
         try:
             sent = self.sock.send(data)
         except TimeoutError:  # the kernel took nothing within the socket's timeout
@@ -192,21 +194,22 @@ class _Link:
         except OSError:
             failed = True
         finally:
-            with self.changed:
+            with self.lock:
                 self._sending = False
                 del self.unsent[:sent]
-                now = self._clock()
-                if sent:
-                    self._progress = now
-                limit = self._write_timeout
-                stuck = not sent and limit is not None and now - self._progress >= limit
                 if self.unsent or self.closing or self._waiting_for_room:
+                    # Output still pending: the write timeout runs from its last progress.
+                    now = self._clock()
+                    if sent:
+                        self._progress = now
+                    limit = self._write_timeout
+                    stuck = not sent and limit is not None and now - self._progress >= limit
                     self.changed.notify_all()  # the writer's turn, or the reader's room
         if stuck and not failed:
             log.warning(
                 "%s does not read what it is sent (no progress for %g s); cutting it off",
                 self.name,
-                limit,
+                self._write_timeout,
             )
             # A reset, not a FIN: after a FIN, Linux may keep advertising a zero window, and a
             # peer that goes on sending would block in send() for a minute instead of failing.
@@ -217,7 +220,7 @@ class _Link:
     def abort(self) -> None:
         """Stop both directions now: wakes a reader blocked in recv or waiting for room, and a
         writer in send or waiting for output."""
-        with self.changed:
+        with self.lock:
             self.aborted = self.closing = True
             self.changed.notify_all()
         _quietly(self.sock.shutdown, socket.SHUT_RDWR)
@@ -521,7 +524,7 @@ class Server:
                 self._post(connection.receive_eof(), link)
                 del self._links[connection.player]
             link.reader_done.set()
-            with link.changed:
+            with link.lock:
                 link.queue(b"", close=True, wake=True)
             writer.join(None if self.write_timeout is not None else LINGER)
             if writer.is_alive():  # no write timeout, and stuck sending to a peer that won't read
@@ -546,32 +549,38 @@ class Server:
                 return
             if not data:
                 return
-            with self._lock:
-                connection.receive_data(data)
-            # A full read means the client is streaming, and may not read until it is done: its
-            # replies then go to the writer, so that this thread can go on reading (a send with
-            # a timeout waits for room in the kernel's buffer, even with MSG_DONTWAIT).
-            if self._handle(connection, link, inline=len(data) < _RECV_SIZE):
+            if self._handle(connection, link, data):
                 reader.restart_timer()
 
-    def _handle(self, connection: ServerConnection, link: _Link, *, inline: bool) -> bool:
-        """Handle the lines received so far, one at a time, and send the replies inline (or
-        hand them to the writer); wait whenever the replies are over :data:`ALLOWANCE`. Return
-        whether any line was handled: a complete line restarts the idle timer."""
-        handled = False
-        send = link.send_inline if inline else link.hand_over
-        while True:
+    def _handle(self, connection: ServerConnection, link: _Link, data: bytes) -> bool:
+        """Handle the lines ``data`` completes, and send the replies inline (or hand them to
+        the writer); wait whenever the replies are over :data:`ALLOWANCE`. Return whether any
+        line was handled: a complete line restarts the idle timer."""
+        with self._lock:
+            connection.receive_data(data)
+            handled, more = self._handle_lines(connection, link)
+        while more and link.has_room():
             with self._lock:
-                touched = connection.handle_next()
-                if touched is not None:
-                    self._post(touched, link)
-            if touched is None:
-                break
-            handled = True
-            if len(link.unsent) > ALLOWANCE and not link.has_room():
-                break
-        send()
+                more = self._handle_lines(connection, link)[1]
+        # A full read means the client is streaming, and may not read until it is done: its
+        # replies then go to the writer, so that this thread can go on reading (a send with
+        # a timeout waits for room in the kernel's buffer, even with MSG_DONTWAIT).
+        if len(data) < _RECV_SIZE:
+            link.send_inline()
+        else:
+            link.hand_over()
         return handled
+
+    def _handle_lines(self, connection: ServerConnection, link: _Link) -> tuple[bool, bool]:
+        """Handle complete lines until none is left, or the replies are over the allowance;
+        return whether any was handled, and whether any may be left. Call with the lock held."""
+        handled = False
+        while (touched := connection.handle_next()) is not None:
+            handled = True
+            self._post(touched, link)
+            if len(link.unsent) > ALLOWANCE:
+                return handled, True
+        return handled, False
 
     def _post(self, touched: list[ServerConnection], own: _Link | None = None) -> None:
         """Queue what the hub has for each of ``touched`` on its link. Each link's writer is
@@ -579,7 +588,7 @@ class Server:
         lock held."""
         for connection in touched:
             link = self._links[connection.player]
-            with link.changed:
+            with link.lock:
                 link.queue(connection.data_to_send(), connection.close_expected(), link is not own)
 
 
