@@ -381,10 +381,12 @@ class Client:
         """
         sock = self._connected_socket()
         connection = self._connection
+        if (message := connection.next_message()) is not None:
+            return message
         now = resolve_clock(self.clock)
         deadline = now() + timeout
         remaining = timeout
-        while (message := connection.next_message()) is None:
+        while True:
             if remaining <= 0:
                 raise ResponseTimeout(f"no message from {self._where} within {timeout:g} s")
             self._set_timeout(sock, remaining)
@@ -400,8 +402,9 @@ class Client:
                 connection.receive_data(data)
             elif data is not None:
                 connection.receive_eof()
+            if (message := connection.next_message()) is not None:
+                return message
             remaining = deadline - now()
-        return message
 
 
 def _for_socket(seconds: float) -> float | None:

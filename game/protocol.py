@@ -157,6 +157,17 @@ class LineBuffer:
             the violation: handle those first, then the error, and the outcome is the same
             however the stream was split.
         """
+        if (
+            not self._pending
+            and 0 < len(data) <= self._max_line
+            and data.find(b"\n") == len(data) - 1
+        ):
+            # The common case, one whole line a read, without copying it into the buffer.
+            try:
+                line = data[:-1].decode("utf-8").rstrip()
+            except UnicodeDecodeError:
+                raise NotUTF8("line is not valid UTF-8") from None
+            return [line] if line else []
         self._pending += data
         lines: list[str] = []
         while True:

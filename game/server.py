@@ -79,7 +79,7 @@ SHUTDOWN_NOTICE = 0.5
 down`` before it cuts every connection: best effort, so a shutdown stays prompt."""
 
 _RECV_SIZE = 4096
-_SEND_SIZE = 65536  # the most one send() is given: the kernel rarely takes more at once
+_SEND_SIZE = 16384  # the most one send() is given: what a blocked writer holds a copy of
 _UNSET = object()
 _RESET_ON_CLOSE = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends RST
 _FULL = Error("server full").encode()

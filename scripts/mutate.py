@@ -12,6 +12,12 @@ then the stress tier at its small scale. A tier that times out counts as killing
 tests' own timeouts caught a hang). At the end it prints, per file, the mutants tried, how many
 each tier killed, how many survived, and every survivor (file, line, the change).
 
+Two kinds of survivor do not count, and are reported apart: *equivalent* mutants (no input can
+tell them from the original, e.g. ``< 1`` to ``<= 0`` on an int) and changes to *text* no user
+sees (log lines, ``repr``). Each is listed, with the reason, in ``scripts/mutants-not-counted.txt``
+by file, line and change; a change to text that docs/PROTOCOL.md or the CLI's output promises
+counts. The percentages are of the mutants that count.
+
 It uses ``ast``, not mutmut or cosmic-ray, because it must run each tier in turn with that
 tier's own socket guards and count kills per tier, which neither reports.
 
@@ -44,6 +50,7 @@ TIERS = {
     "integration": ["tests/integration", "tests/transports", "-m", "not memory"],
     "stress": ["tests/stress"],
 }
+NOT_COUNTED = ROOT / "scripts" / "mutants-not-counted.txt"
 TIER_TIMEOUT = 300.0
 """Seconds one tier may take on one mutant before the mutant counts as killed (it hangs)."""
 
@@ -123,6 +130,25 @@ class _DropNot(ast.NodeTransformer):
     def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
         self.generic_visit(node)
         return node.operand if node is self.target else node
+
+
+def not_counted() -> dict[tuple[str, int, str], str]:
+    """The survivors classified as not counting: ``(path, line, change)`` -> ``kind: reason``.
+
+    Each line of the file is ``path:line | change | equivalent or text | reason``; ``#`` starts
+    a comment.
+    """
+    found: dict[tuple[str, int, str], str] = {}
+    for raw in NOT_COUNTED.read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        where, change, kind, reason = (part.strip() for part in line.split("|", 3))
+        path, number = where.rsplit(":", 1)
+        if kind not in ("equivalent", "text"):
+            raise ValueError(f"{NOT_COUNTED.name}: {kind!r} is neither equivalent nor text")
+        found[(path, int(number), change)] = f"{kind}: {reason}"
+    return found
 
 
 def mutants_of(path: str) -> list[Mutant]:
@@ -222,7 +248,7 @@ def main() -> int:
             killed[(mutant.path, verdict)] += 1
         shown = verdict or "SURVIVED"
         print(f"{number:4}/{len(chosen)} {mutant.path}:{mutant.line} {mutant.change}: {shown}")
-    report(tried, killed, survivors, time.monotonic() - began)
+    report(tried, killed, survivors, not_counted(), time.monotonic() - began)
     return 0
 
 
@@ -230,23 +256,41 @@ def report(
     tried: Counter[str],
     killed: Counter[tuple[str, str]],
     survivors: list[Mutant],
+    classified: dict[tuple[str, int, str], str],
     seconds: float,
 ) -> None:
-    """The per-file table, the totals per tier (cumulative), and the survivors."""
-    print(f"\n{'module':<24}{'tried':>7}{'unit':>7}{'integr.':>9}{'stress':>8}{'survived':>10}")
+    """The per-file table, the totals per tier (cumulative), and the survivors: those that
+    count, then those that do not, with why."""
+    apart = [m for m in survivors if (m.path, m.line, m.change) in classified]
+    counted = [m for m in survivors if m not in apart]
+    uncounted = Counter(m.path for m in apart)
+    print(
+        f"\n{'module':<24}{'tried':>7}{'unit':>7}{'integr.':>9}{'stress':>8}{'survived':>10}"
+        f"{'apart':>7}{'unit %':>8}{'all %':>7}"
+    )
     for path in sorted(tried):
         counts = [killed[(path, tier)] for tier in TIERS]
-        left = tried[path] - sum(counts)
-        print(f"{path:<24}{tried[path]:>7}{counts[0]:>7}{counts[1]:>9}{counts[2]:>8}{left:>10}")
-    total = sum(tried.values())
+        count = tried[path] - uncounted[path]
+        left = count - sum(counts)
+        unit = f"{100 * counts[0] / count:.0f}" if count else "-"
+        every = f"{100 * sum(counts) / count:.0f}" if count else "-"
+        print(
+            f"{path:<24}{tried[path]:>7}{counts[0]:>7}{counts[1]:>9}{counts[2]:>8}{left:>10}"
+            f"{uncounted[path]:>7}{unit:>8}{every:>7}"
+        )
+    total = sum(tried.values()) - len(apart)
     running = 0
     for tier in TIERS:
         running += sum(killed[(path, tier)] for path in tried)
         print(f"killed by {tier} and the tiers before it: {running}/{total}", end="")
-        print(f" ({100 * running / total:.0f}%)" if total else "")
-    print(f"\n{len(survivors)} survivors:")
-    for mutant in survivors:
+        print(f" ({100 * running / total:.1f}%)" if total else "")
+    print(f"\n{len(counted)} survivors that count:")
+    for mutant in counted:
         print(f"  {mutant.path}:{mutant.line}  {mutant.change}")
+    print(f"{len(apart)} survivors not counted ({NOT_COUNTED.name}):")
+    for mutant in apart:
+        why = classified[(mutant.path, mutant.line, mutant.change)]
+        print(f"  {mutant.path}:{mutant.line}  {mutant.change}  ({why})")
     print(f"\ntook {seconds / 60:.1f} min")
 
 
