@@ -214,7 +214,11 @@ def main() -> int:
     parser.add_argument("--sample", type=int, help="try this many mutants, drawn at random")
     parser.add_argument("--seed", type=int, default=1, help="the draw's seed (default 1)")
     parser.add_argument("--files", nargs="*", help="only these modules (default: all of game/)")
+    parser.add_argument(
+        "--tiers", nargs="*", choices=list(TIERS), help="only these tiers (default: all, in order)"
+    )
     args = parser.parse_args()
+    tiers = args.tiers or list(TIERS)
     files = args.files or sorted(str(p.relative_to(ROOT)) for p in (ROOT / "game").glob("*.py"))
     everything = [m for path in files for m in mutants_of(path)]
     chosen = everything
@@ -225,7 +229,7 @@ def main() -> int:
         )
     print(f"{len(everything)} mutants in {len(files)} modules; trying {len(chosen)}", flush=True)
     prepare()
-    for tier in TIERS:
+    for tier in tiers:
         if not run_tier(tier):
             print(f"the {tier} tier fails on the unmutated copy: fix that first")
             return 2
@@ -238,7 +242,7 @@ def main() -> int:
         original = target.read_text()
         target.write_text(mutated_source(mutant))
         try:
-            verdict = next((tier for tier in TIERS if not run_tier(tier)), None)
+            verdict = next((tier for tier in tiers if not run_tier(tier)), None)
         finally:
             target.write_text(original)
         tried[mutant.path] += 1
