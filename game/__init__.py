@@ -22,7 +22,7 @@ import importlib
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which takes ~10 ms
 if TYPE_CHECKING:
-    from game.client import Client, RequestRejected
+    from game.client import Client
     from game.errors import (
         ConnectFailed,
         ConnectionLost,
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         ListenFailed,
         ProtocolMismatch,
         ProtocolViolation,
+        RequestRejected,
         ResponseTimeout,
         ServerClosed,
         ServerShuttingDown,
@@ -59,7 +60,6 @@ __all__ = [
 
 _HOMES = {
     "Client": "game.client",
-    "RequestRejected": "game.client",
     "Server": "game.server",
     "SocketFactory": "game.sockets",
     "SocketLike": "game.sockets",

@@ -23,9 +23,9 @@ from game.connection import ClientConnection
 from game.errors import (
     ConnectFailed,
     ConnectionLost,
-    GameError,
     ProtocolMismatch,
     ProtocolViolation,
+    RequestRejected,
     ResponseTimeout,
 )
 from game.protocol import (
@@ -62,7 +62,7 @@ from game.sockets import (
     resolve_factory,
 )
 
-__all__ = ["MAX_HELD", "Client", "RequestRejected"]
+__all__ = ["MAX_HELD", "Client"]
 
 _RECV_SIZE = 4096
 
@@ -70,10 +70,6 @@ MAX_HELD = 1024
 """Messages a client keeps, unread, while it waits for the answer to a request."""
 _M = TypeVar("_M", bound=Message)
 _START_SERVER = "is the server running? start one with `python -m game serve`"
-
-
-class RequestRejected(GameError):
-    """The server answered a request with ``ERROR``; the message is the server's reason."""
 
 
 class Client:

@@ -14,9 +14,12 @@ __all__ = [
     "ConnectionLost",
     "GameError",
     "IllegalMove",
+    "LineTooLong",
     "ListenFailed",
+    "NotUTF8",
     "ProtocolMismatch",
     "ProtocolViolation",
+    "RequestRejected",
     "ResponseTimeout",
     "ServerClosed",
     "ServerShuttingDown",
@@ -45,6 +48,14 @@ class ProtocolViolation(GameError, ValueError):
         self.lines: list[str] = [] if lines is None else lines
 
 
+class LineTooLong(ProtocolViolation):
+    """512 bytes (``MAX_LINE``) arrived without a line ending (fatal: the stream cannot resync)."""
+
+
+class NotUTF8(ProtocolViolation):
+    """A line's bytes are not valid UTF-8 (fatal)."""
+
+
 class ListenFailed(GameError, OSError):
     """The server could not bind or listen on its address (in use, not permitted, bad host)."""
 
@@ -67,6 +78,10 @@ class ServerShuttingDown(ConnectionLost):
 
 class ProtocolMismatch(GameError, ConnectionError):
     """The peer answered, but it does not speak this game's protocol."""
+
+
+class RequestRejected(GameError):
+    """The server answered a request with ``ERROR``; the message is the server's reason."""
 
 
 class ResponseTimeout(GameError, TimeoutError):

@@ -24,7 +24,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import ClassVar, TypeAlias
 
-from game.errors import ProtocolViolation
+from game.errors import LineTooLong, NotUTF8, ProtocolViolation
 from game.rules import Board, Mark
 
 __all__ = [
@@ -41,10 +41,8 @@ __all__ = [
     "Error",
     "Hello",
     "LineBuffer",
-    "LineTooLong",
     "Message",
     "Move",
-    "NotUTF8",
     "Ping",
     "Pong",
     "Quit",
@@ -118,14 +116,6 @@ def check_token(token: str) -> None:
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,16}")
 """What a player's name may be: 1-16 ASCII letters, digits, ``_`` or ``-``."""
-
-
-class LineTooLong(ProtocolViolation):
-    """:data:`MAX_LINE` bytes arrived without a line ending (fatal: the stream cannot resync)."""
-
-
-class NotUTF8(ProtocolViolation):
-    """A line's bytes are not valid UTF-8 (fatal)."""
 
 
 class LineBuffer:

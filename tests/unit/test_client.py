@@ -8,7 +8,7 @@ import pytest
 from pytest_mock import MockerFixture
 
 from game import Client, ConnectFailed, ConnectionLost, ProtocolMismatch, ResponseTimeout
-from game.client import RequestRejected
+from game.errors import RequestRejected
 from game.protocol import Bye, End, Result, Start, Welcome
 from game.rules import Mark
 

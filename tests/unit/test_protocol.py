@@ -4,15 +4,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from game.errors import ProtocolViolation
+from game.errors import LineTooLong, NotUTF8, ProtocolViolation
 from game.protocol import (
     MAX_LINE,
     Hello,
     LineBuffer,
-    LineTooLong,
     Message,
     Move,
-    NotUTF8,
     Ping,
     Quit,
     ServerMessage,
