@@ -19,7 +19,8 @@ from game.protocol import (
     Update,
 )
 from game.rules import Board
-from sockettest import ipv6_loopback_available
+from game.server import LINGER
+from sockettest import MemoryNetwork, Transport, ipv6_loopback_available
 from tests.threads import in_thread
 
 DEADLINE = 10.0
@@ -136,3 +137,40 @@ def test_a_game_over_ipv6_loopback_available() -> None:
         alice = in_thread(lambda: play(address, "alice"))
         bob = in_thread(lambda: play(address, "bob"))
         assert alice() == bob() == End(Result.DRAW)
+
+
+def test_a_client_that_never_closes_after_bye_is_let_go_after_the_linger() -> None:
+    """After BYE the server half-closes and waits a little (``LINGER``) for the client's EOF;
+    a client that keeps its end open does not keep the server's threads and socket: both are
+    gone soon after, and the client reads EOF."""
+    sockets = Transport("loopback")
+    server = Server(port=0, socket_factory=sockets.socket_factory, idle_timeout=DEADLINE * 10)
+    with server.running(DEADLINE) as bound, socket.create_connection(bound, DEADLINE) as sock:
+        sock.sendall(b"QUIT\n")
+        received = b""
+        while chunk := sock.recv(4096):  # the server's half-close: EOF after BYE
+            received += chunk
+        assert received == b"GAME tictactoe 1\nBYE\n"
+        for thread in [t for t in threading.enumerate() if t.name.startswith("game-client")]:
+            thread.join(LINGER + DEADLINE)  # the connection's threads end on their own
+            assert not thread.is_alive(), f"{thread.name} still running after the linger"
+        assert sockets.open_sockets(listeners=False) == [], "still open after the linger"
+
+
+def test_a_writer_stuck_after_the_clients_eof_is_cut_off_after_the_linger() -> None:
+    """With no write timeout, a client that half-closes while its replies wait unread leaves a
+    writer blocked in ``send``; the server gives it ``LINGER``, then cuts the connection off, so
+    the connection's threads end. (On a small in-memory network: real time, for the linger.)"""
+    network = MemoryNetwork(buffer_size=16 * 1024)
+    server = Server(
+        port=0, socket_factory=network.socket_factory, idle_timeout=None, write_timeout=None
+    )
+    with server.running(DEADLINE) as bound, network.socket_factory() as sock:
+        sock.settimeout(DEADLINE)
+        sock.connect(bound)
+        sock.sendall(b"PING\n" * 8_000)  # 40 kB of PONGs: more than the buffer, less than 64 KiB
+        sock.shutdown(socket.SHUT_WR)
+        for thread in [t for t in threading.enumerate() if t.name.startswith("game-client")]:
+            thread.join(LINGER + DEADLINE)
+            assert not thread.is_alive(), f"{thread.name} still running after the linger"
+    network.assert_all_closed(grace=DEADLINE)

@@ -6,6 +6,7 @@ On a memory network with small buffers and a virtual clock, so that filling ever
 milliseconds and a "stall" of seconds takes none: the loopback versions are in the stress tier.
 """
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -24,6 +25,9 @@ DEADLINE = 60.0
 STALL = 5.0
 """Virtual seconds a flooding client's send may take before it counts as blocked."""
 WRITE_TIMEOUT = 20.0
+PROMISED = 64 * 1024
+"""The allowance docs/PROTOCOL.md promises: what the server holds, unsent, before it stops
+reading a client."""
 PING = b"PING " + b"x" * 400 + b"\n"
 
 
@@ -39,14 +43,16 @@ def network(clock: VirtualClock) -> MemoryNetwork:
 
 @contextmanager
 def serving(
-    network: MemoryNetwork, write_timeout: float = WRITE_TIMEOUT
+    network: MemoryNetwork,
+    write_timeout: float = WRITE_TIMEOUT,
+    idle_timeout: float = DEADLINE * 10,
 ) -> Iterator[tuple[str, int]]:
     assert network.clock is not None
     server = Server(
         port=0,
         socket_factory=network.socket_factory,
         clock=network.clock.monotonic,
-        idle_timeout=DEADLINE * 10,
+        idle_timeout=idle_timeout,
         write_timeout=write_timeout,
     )
     with server.running(DEADLINE) as address:
@@ -72,15 +78,15 @@ def read_lines(sock: MemorySocket, count: int) -> list[bytes]:
     return lines[:count]
 
 
-def flood_until_blocked(sock: MemorySocket) -> int:
-    """Send PINGs, never reading, until a send stalls for :data:`STALL`; return the bytes the
-    socket took (the last PING may be cut: the rest is still to send)."""
+def flood_until_blocked(sock: MemorySocket, line: bytes = PING) -> int:
+    """Send ``line`` again and again, never reading, until a send stalls for :data:`STALL`;
+    return the bytes the socket took (the last line may be cut: the rest is still to send)."""
     sock.settimeout(STALL)
     taken = 0
-    data = PING * 64
+    data = line * 64
     while True:
         try:
-            taken += sock.send(data[taken % len(PING) :])
+            taken += sock.send(data[taken % len(line) :])
         except TimeoutError:
             sock.settimeout(DEADLINE)
             return taken
@@ -155,3 +161,78 @@ def test_lines_caused_by_another_player_never_block_that_player(
         ]
         o.move(1)
         assert o.next_message() == Update(Board("O...X....")), "O waited for X to read"
+
+
+def test_the_server_stops_reading_just_past_its_allowance(clock: VirtualClock) -> None:
+    """With buffers of one line each way, every read is one line, so what the server took
+    before it stopped reading is the allowance, give or take the lines in the buffers."""
+    line = b"PING " + b"t" * 58 + b"\n"  # and its PONG: 64 bytes each
+    network = MemoryNetwork(clock=clock, buffer_size=len(line))
+    with serving(network) as address, raw_client(network, address) as sock:
+        taken = flood_until_blocked(sock, line)
+    assert PROMISED <= taken <= PROMISED + 4 * len(line)
+
+
+def flood_until_cut_off(sock: MemorySocket) -> None:
+    """Send PINGs, never reading, until the server cuts the connection off (a send that blocks
+    for the socket's timeout instead fails the test)."""
+    with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+        while True:
+            sock.sendall(PING * 64)
+
+
+def test_the_write_timeout_runs_from_the_last_progress(clock: VirtualClock) -> None:
+    """A client that read well for a long time, then stops: it is cut off a whole write timeout
+    after its output stopped moving, not at the first send that times out (here the socket's
+    timeout, the idle time left, is shorter than the write timeout)."""
+    network = MemoryNetwork(clock=clock, buffer_size=BUFFER)
+    write_timeout = 30.0
+    with (
+        serving(network, write_timeout=write_timeout, idle_timeout=20.0) as address,
+        raw_client(network, address) as sock,
+    ):
+        assert read_lines(sock, 1) == [b"GAME tictactoe 1"]
+        for _ in range(10):  # 100 virtual seconds of good behaviour
+            sock.sendall(b"PING\n")
+            assert read_lines(sock, 1) == [b"PONG"]
+            clock.advance(10.0)
+        flood_until_blocked(sock)
+        stalled = clock.monotonic()
+        flood_until_cut_off(sock)
+        assert clock.monotonic() - stalled >= write_timeout - STALL
+
+
+def test_bytes_without_a_line_do_not_restart_the_idle_timer(network: MemoryNetwork) -> None:
+    """A client that trickles a byte a second, never ending a line, is idle: cut off once the
+    timeout has passed since its last complete line, however busy its bytes look."""
+    assert network.clock is not None
+    server = Server(
+        port=0,
+        socket_factory=network.socket_factory,
+        clock=network.clock.monotonic,
+        idle_timeout=10.0,
+    )
+    with server.running(DEADLINE) as address, raw_client(network, address) as sock:
+        with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+            for _ in range(15):
+                sock.sendall(b"x")
+                network.wait_until_blocked()
+                network.clock.advance(1.0)
+        received = bytearray()
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := sock.recv(4096):
+                received += chunk
+    assert received.endswith(b"ERROR idle for more than 10 s\n")
+
+
+def test_a_line_a_read_costs_no_settimeout(memory_network: MemoryNetwork) -> None:
+    """While every read completes a line, the idle timer restarts at its full length, so the
+    socket's timeout never changes: one ``settimeout`` for the whole conversation."""
+    server = Server(port=0, socket_factory=memory_network.socket_factory)
+    with server.running(DEADLINE) as address, raw_client(memory_network, address) as sock:
+        assert read_lines(sock, 1) == [b"GAME tictactoe 1"]
+        for number in range(20):
+            sock.sendall(b"PING %d\n" % number)
+            assert read_lines(sock, 1) == [b"PONG %d" % number]
+    accepted = next(s for s in memory_network.sockets if s.accepted_by is not None)
+    assert [name for name, _ in accepted.calls].count("settimeout") == 1

@@ -74,3 +74,8 @@ def test_server_options_are_checked(options: dict[str, Any], message: str) -> No
     """Nonsense options fail at construction, not later in a thread."""
     with pytest.raises(ValueError, match=message):
         Server(**options)
+
+
+def test_one_client_at_a_time_is_a_valid_server() -> None:
+    """The smallest ``max_clients`` is 1, not 2."""
+    assert Server(max_clients=1).max_clients == 1

@@ -128,7 +128,7 @@ def test_shutdown_before_start_means_start_returns_at_once(mocker: MockerFixture
     server.shutdown()  # idempotent
     server.start_listening()
     factory.assert_not_called()
-    with pytest.raises(ServerClosed):
+    with pytest.raises(ServerClosed, match=r"was shut down before it listened$"):
         server.wait_until_listening(timeout=0)
 
 
