@@ -60,6 +60,7 @@ from game.sockets import (
     format_address,
     resolve_clock,
     resolve_factory,
+    set_kernel_timeout,
 )
 
 __all__ = ["MAX_HELD", "Client"]
@@ -116,7 +117,7 @@ class Client:
         self._sock: SocketLike | None = None
         self._where = format_address(host, port)
         self._connection = ClientConnection(self._where)
-        self._sock_timeout: float | None = None  # as last given to settimeout
+        self._timeouts: dict[int, float | None] = {}  # SO_RCVTIMEO, SO_SNDTIMEO, as last set
         self._held: deque[ServerMessage] = deque()  # read while waiting for something else
 
     def __repr__(self) -> str:
@@ -158,9 +159,12 @@ class Client:
         self._where = where = format_address(host, port)
         sock = resolve_factory(self.socket_factory)(family_for(host), socket.SOCK_STREAM)
         try:
-            self._sock_timeout = _for_socket(self.timeout)
-            sock.settimeout(self._sock_timeout)
+            sock.settimeout(_for_socket(self.timeout))
             sock.connect((host, port))
+            # Then blocking, with the timeouts in the kernel: one system call a recv or send.
+            sock.settimeout(None)
+            self._timeouts = {}
+            self._set_timeout(sock, socket.SO_SNDTIMEO, self.timeout)
         except ConnectionRefusedError:
             sock.close()
             raise ConnectFailed(
@@ -310,19 +314,20 @@ class Client:
             raise RuntimeError(f"{self!r}: call connect() first")
         return self._sock
 
-    def _set_timeout(self, sock: SocketLike, seconds: float) -> None:
-        """Give ``sock`` this timeout, calling ``settimeout`` only if it changes."""
+    def _set_timeout(self, sock: SocketLike, option: int, seconds: float) -> None:
+        """Bound ``sock``'s receives (``SO_RCVTIMEO``) or sends (``SO_SNDTIMEO``) in the kernel,
+        setting the option only if the figure changes."""
         timeout = _for_socket(seconds)
-        if timeout != self._sock_timeout:
-            sock.settimeout(timeout)
-            self._sock_timeout = timeout
+        if option not in self._timeouts or self._timeouts[option] != timeout:
+            set_kernel_timeout(sock, option, timeout)
+            self._timeouts[option] = timeout
 
     def _send(self, command: ClientCommand) -> None:
         sock = self._connected_socket()
-        self._set_timeout(sock, self.timeout)
+        self._set_timeout(sock, socket.SO_SNDTIMEO, self.timeout)
         try:
             sock.sendall(self._connection.send(command))
-        except TimeoutError:
+        except (BlockingIOError, TimeoutError):  # SO_SNDTIMEO
             raise ResponseTimeout(
                 f"{self._where} did not take our data within {self.timeout:g} s"
             ) from None
@@ -372,8 +377,8 @@ class Client:
     def _receive(self, timeout: float) -> ServerMessage:
         """Read and parse one message, waiting at most ``timeout`` seconds in all.
 
-        The first read of a wait uses the whole ``timeout``, so the socket's timeout changes
-        only when the wait's does: no ``settimeout`` per message while requests keep one.
+        The first read of a wait uses the whole ``timeout``, so the socket's receive timeout
+        changes only when the wait's does: not once a message while requests keep one.
         """
         sock = self._connected_socket()
         connection = self._connection
@@ -385,10 +390,10 @@ class Client:
         while True:
             if remaining <= 0:
                 raise ResponseTimeout(f"no message from {self._where} within {timeout:g} s")
-            self._set_timeout(sock, remaining)
+            self._set_timeout(sock, socket.SO_RCVTIMEO, remaining)
             try:
                 data = sock.recv(_RECV_SIZE)
-            except TimeoutError:
+            except (BlockingIOError, TimeoutError):  # SO_RCVTIMEO
                 data = None
             except OSError as error:
                 if not connection.close_expected():

@@ -15,6 +15,11 @@ reader stops reading until the output drains, and the client's own ``send`` even
 client that reads nothing at all is cut off only once its output has made no progress for the
 server's write timeout.
 
+A connection's socket stays blocking, with its timeouts in the kernel (``SO_RCVTIMEO`` for the
+idle timer, ``SO_SNDTIMEO`` for the write timeout; see :func:`game.sockets.set_kernel_timeout`):
+each ``recv`` and ``send`` is then one system call, and the reader's inline send can be truly
+non-blocking (``MSG_DONTWAIT``), so it never waits on a client that does not read.
+
 The socket comes from an injected factory (see :mod:`game.sockets`), so a test can drive the
 whole accept loop with an autospecced mock or an in-memory socket, without the network.
 """
@@ -45,6 +50,7 @@ from game.sockets import (
     format_address,
     resolve_clock,
     resolve_factory,
+    set_kernel_timeout,
     set_nodelay,
 )
 
@@ -79,8 +85,8 @@ SHUTDOWN_NOTICE = 0.5
 down`` before it cuts every connection: best effort, so a shutdown stays prompt."""
 
 _RECV_SIZE = 4096
+_DONTWAIT = getattr(socket, "MSG_DONTWAIT", None)  # not on Windows: the writer sends it all
 _SEND_SIZE = 16384  # the most one send() is given: what a blocked writer holds a copy of
-_UNSET = object()
 _RESET_ON_CLOSE = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends RST
 _FULL = Error("server full").encode()
 _BUSY = Error("server busy").encode()
@@ -136,21 +142,18 @@ class _Link:
             self.changed.notify_all()
 
     def send_inline(self) -> None:
-        """The reader sends its own connection's output, unless a send is under way already
-        (the writer's: it will send this too). What the kernel does not take at once is left
-        for the writer."""
+        """The reader sends its own connection's output, without waiting, unless a send is
+        under way already (the writer's: it will send this too). What the kernel does not take
+        at once is left for the writer."""
         with self.lock:
             if self._sending or not self.unsent or self.aborted:
                 return
+            if _DONTWAIT is None:
+                self.changed.notify_all()
+                return
             self._sending = True
             data = bytes(self.unsent[:_SEND_SIZE])
-        self._send(data)
-
-    def hand_over(self) -> None:
-        """Leave the output to the writer: wake it."""
-        with self.lock:
-            if self.unsent:
-                self.changed.notify_all()
+        self._send(data, _DONTWAIT)
 
     def has_room(self) -> bool:
         """Wait while the unsent output is over :data:`ALLOWANCE`; False once aborted."""
@@ -176,7 +179,7 @@ class _Link:
                     break
                 self._sending = True
                 data = bytes(self.unsent[:_SEND_SIZE])
-            self._send(data)
+            self._send(data, 0)
         self.flushed.set()
         if self.aborted:
             return
@@ -184,12 +187,17 @@ class _Link:
         if not self.reader_done.wait(LINGER):
             _quietly(self.sock.shutdown, socket.SHUT_RDWR)
 
-    def _send(self, data: bytes) -> None:
-        """One ``send`` of ``data``, the front of the output; the caller claimed the send side."""
+    def _send(self, data: bytes, flags: int) -> None:
+        """One ``send`` of ``data``, the front of the output; the caller claimed the send side.
+
+        The writer's ``send`` blocks, for at most the write timeout (``SO_SNDTIMEO``); the
+        reader's, with ``MSG_DONTWAIT``, does not. Either way what the kernel took is removed,
+        and a send that took nothing is checked against the write timeout.
+        """
         sent, failed, stuck = 0, False, False
         try:
-            sent = self.sock.send(data)
-        except TimeoutError:  # the kernel took nothing within the socket's timeout
+            sent = self.sock.send(data, flags)
+        except (BlockingIOError, TimeoutError):  # the kernel took nothing (in time)
             pass
         except OSError:
             failed = True
@@ -203,7 +211,12 @@ class _Link:
                     if sent:
                         self._progress = now
                     limit = self._write_timeout
-                    stuck = not sent and limit is not None and now - self._progress >= limit
+                    stuck = (
+                        not sent
+                        and not flags  # a non-blocking attempt says nothing of the client
+                        and limit is not None
+                        and now - self._progress >= limit
+                    )
                     self.changed.notify_all()  # the writer's turn, or the reader's room
         if stuck and not failed:
             log.warning(
@@ -506,6 +519,10 @@ class Server:
         name = threading.current_thread().name
         link = _Link(conn, name, self.write_timeout, resolve_clock(self.clock))
         set_nodelay(conn)
+        with contextlib.suppress(OSError):  # a socket that failed already fails its first recv
+            conn.settimeout(None)  # blocking, whatever the listener's default: kernel timeouts
+            if self.write_timeout is not None:
+                set_kernel_timeout(conn, socket.SO_SNDTIMEO, self.write_timeout)
         writer = threading.Thread(target=link.write_loop, name=f"{name}-writer", daemon=True)
         if not _started(writer):  # before the hub knows of it: nothing to undo
             self._turn_away(conn, _BUSY)
@@ -535,7 +552,7 @@ class Server:
                 self._connections.discard(link)
 
     def _read_loop(self, connection: ServerConnection, link: _Link) -> None:
-        reader = _Reader(link.sock, self.idle_timeout, self.write_timeout, self.clock)
+        reader = _Reader(link.sock, self.idle_timeout, self.clock)
         link.send_inline()  # the banner
         while link.has_room():
             try:
@@ -553,22 +570,16 @@ class Server:
                 reader.restart_timer()
 
     def _handle(self, connection: ServerConnection, link: _Link, data: bytes) -> bool:
-        """Handle the lines ``data`` completes, and send the replies inline (or hand them to
-        the writer); wait whenever the replies are over :data:`ALLOWANCE`. Return whether any
-        line was handled: a complete line restarts the idle timer."""
+        """Handle the lines ``data`` completes, and send the replies inline; wait whenever the
+        replies are over :data:`ALLOWANCE`. Return whether any line was handled: a complete line
+        restarts the idle timer."""
         with self._lock:
             connection.receive_data(data)
             handled, more = self._handle_lines(connection, link)
         while more and link.has_room():
             with self._lock:
                 more = self._handle_lines(connection, link)[1]
-        # A full read means the client is streaming, and may not read until it is done: its
-        # replies then go to the writer, so that this thread can go on reading (a send with
-        # a timeout waits for room in the kernel's buffer, even with MSG_DONTWAIT).
-        if len(data) < _RECV_SIZE:
-            link.send_inline()
-        else:
-            link.hand_over()
+        link.send_inline()
         return handled
 
     def _handle_lines(self, connection: ServerConnection, link: _Link) -> tuple[bool, bool]:
@@ -595,25 +606,18 @@ class Server:
 class _Reader:
     """Reads from a socket under an idle deadline that restarts on each complete line.
 
-    The socket has one timeout, which this sets: the idle time left, capped by the write timeout
-    (so that a writer blocked in ``send`` wakes in time to check its progress). It calls
-    ``settimeout`` only when that figure changes: not at all while every read completes a line.
+    The deadline lives in the kernel, as ``SO_RCVTIMEO``, set only when the time left changes:
+    not at all while every read completes a line, since the timer then restarts at its whole
+    length.
     """
 
-    def __init__(
-        self,
-        sock: SocketLike,
-        idle_timeout: float | None,
-        write_timeout: float | None,
-        clock: Clock | None,
-    ) -> None:
+    def __init__(self, sock: SocketLike, idle_timeout: float | None, clock: Clock | None) -> None:
         self._sock = sock
         self._idle_timeout = idle_timeout
-        self._write_timeout = write_timeout
         self._clock = clock
         self._deadline: float | None = None
         self._fresh = True  # the timer restarted since the last read: the whole idle time is left
-        self._set: object = _UNSET  # the socket's timeout, as last set
+        self._set: float | None = None  # the socket's SO_RCVTIMEO, as last set
         self.restart_timer()
 
     def restart_timer(self) -> None:
@@ -636,33 +640,25 @@ class _Reader:
         while True:
             timeout = self._timeout()
             if timeout != self._set:
-                self._sock.settimeout(timeout)
+                set_kernel_timeout(self._sock, socket.SO_RCVTIMEO, timeout)
                 self._set = timeout
             try:
                 data = self._sock.recv(_RECV_SIZE)
-            except TimeoutError:
+            except BlockingIOError:  # SO_RCVTIMEO: the deadline, or as good as
                 self._fresh = False
-                if self._deadline is None and self._write_timeout is None:
-                    raise  # the socket timed out on its own
-                if self._deadline is not None and self._remaining() <= 0:
-                    raise
-                continue  # the write timeout's cap woke us early
+                continue  # _timeout() raises once the deadline has passed
             self._fresh = False
             return data
 
-    def _remaining(self) -> float:
-        assert self._deadline is not None
-        return self._deadline - resolve_clock(self._clock)()
-
     def _timeout(self) -> float | None:
-        idle = None
-        if self._idle_timeout is not None:
-            idle = self._idle_timeout if self._fresh else self._remaining()
-            if idle <= 0:
-                raise TimeoutError
-        if self._write_timeout is None:
-            return idle
-        return self._write_timeout if idle is None else min(idle, self._write_timeout)
+        if self._deadline is None or self._idle_timeout is None:
+            return None
+        if self._fresh:
+            return self._idle_timeout
+        left = self._deadline - resolve_clock(self._clock)()
+        if left <= 0:
+            raise TimeoutError
+        return left
 
 
 def _started(thread: threading.Thread) -> bool:

@@ -18,6 +18,8 @@ import functools
 import ipaddress
 import math
 import socket
+import struct
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +36,7 @@ __all__ = [
     "format_address",
     "resolve_clock",
     "resolve_factory",
+    "set_kernel_timeout",
     "set_nodelay",
 ]
 
@@ -44,7 +47,7 @@ Address: TypeAlias = tuple[Any, ...]
 class SocketLike(Protocol):
     """The subset of :class:`socket.socket` that the game calls."""
 
-    def setsockopt(self, level: int, option: int, value: int, /) -> None: ...
+    def setsockopt(self, level: int, option: int, value: int | bytes, /) -> None: ...
     def bind(self, address: Address, /) -> None: ...
     def listen(self, backlog: int, /) -> None: ...
     def accept(self) -> tuple[SocketLike, Any]: ...
@@ -52,7 +55,7 @@ class SocketLike(Protocol):
     def connect(self, address: Address, /) -> None: ...
     def settimeout(self, timeout: float | None, /) -> None: ...
     def recv(self, bufsize: int, /) -> bytes: ...
-    def send(self, data: bytes, /) -> int: ...
+    def send(self, data: bytes, flags: int = 0, /) -> int: ...
     def sendall(self, data: bytes, /) -> None: ...
     def shutdown(self, how: int, /) -> None: ...
     def close(self) -> None: ...
@@ -136,6 +139,27 @@ def check_timeout(seconds: object, what: str) -> float | None:
             f"({threading.TIMEOUT_MAX:g} s); use math.inf for no limit"
         )
     return float(seconds)
+
+
+def set_kernel_timeout(sock: SocketLike, option: int, seconds: float | None) -> None:
+    """Bound ``sock``'s blocking calls in one direction in the kernel: ``option`` is
+    ``SO_RCVTIMEO`` (``recv``) or ``SO_SNDTIMEO`` (each ``send``); ``None``: no bound.
+
+    Unlike :meth:`socket.socket.settimeout`, the socket stays blocking, so each call is one
+    system call (a Python timeout polls before every ``recv`` and ``send``), the two directions
+    get timeouts of their own, and ``MSG_DONTWAIT`` makes one send non-blocking. A call that
+    gives up raises :class:`BlockingIOError` (``EAGAIN``); a ``send`` that took part of its data
+    returns its short count.
+    """
+    whole = 0 if seconds is None else int(seconds)
+    micros = 0 if seconds is None else round((seconds - whole) * 1e6)
+    if seconds is not None and whole == micros == 0:
+        micros = 1  # zero would mean no bound at all
+    if sys.platform == "win32":  # a DWORD of milliseconds there, not a struct timeval
+        value = struct.pack("@L", whole * 1000 + micros // 1000)
+    else:
+        value = struct.pack("@ll", whole, micros)
+    sock.setsockopt(socket.SOL_SOCKET, option, value)
 
 
 def set_nodelay(sock: SocketLike) -> None:

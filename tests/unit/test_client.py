@@ -2,6 +2,7 @@
 
 import errno
 import socket
+import struct
 from unittest.mock import Mock, call
 
 import pytest
@@ -31,7 +32,8 @@ def connected(factory: Mock, *chunks: bytes) -> tuple[Client, Mock]:
 def test_connect_makes_sets_timeout_then_connects_to_the_default_address(
     mocker: MockerFixture, factory: Mock
 ) -> None:
-    """factory -> settimeout -> connect(('127.0.0.1', 7777)), in that order, and nothing else."""
+    """factory -> settimeout -> connect(('127.0.0.1', 7777)), in that order; then the socket
+    turns blocking, with the timeout in the kernel for sends, and nothing else."""
     parent = mocker.Mock()
     parent.attach_mock(factory, "socket_factory")
     Client(socket_factory=factory, timeout=2.5).connect()
@@ -39,6 +41,10 @@ def test_connect_makes_sets_timeout_then_connects_to_the_default_address(
         call.socket_factory(socket.AF_INET, socket.SOCK_STREAM),
         call.socket_factory().settimeout(2.5),
         call.socket_factory().connect(("127.0.0.1", 7777)),
+        call.socket_factory().settimeout(None),
+        call.socket_factory().setsockopt(
+            socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("@ll", 2, 500_000)
+        ),
     ]
 
 

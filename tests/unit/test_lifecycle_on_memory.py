@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import socket
+import struct
 import threading
 from collections import Counter
 
@@ -178,13 +179,14 @@ def test_server_greets_a_connection_with_the_banner(memory_network: MemoryNetwor
 def test_client_sets_its_timeout_then_connects_to_the_default_address(
     memory_network: MemoryNetwork,
 ) -> None:
-    """settimeout(5.0), then connect(("127.0.0.1", 7777)); close closes, and nothing follows."""
+    """settimeout(5.0), then connect(("127.0.0.1", 7777)); then blocking, with the 5 s in the
+    kernel for its sends; close closes, and nothing follows."""
     with listener_on(memory_network, ("127.0.0.1", 7777)):
         client = Client(socket_factory=memory_network.socket_factory)
         client.connect()
         sock = memory_network.sockets[1]
         connected = client.connected
-        assert sock.gettimeout() == 5.0
+        assert sock.gettimeout() is None
         assert sock.getpeername() == ("127.0.0.1", 7777)
         client.close()
     assert connected
@@ -193,6 +195,8 @@ def test_client_sets_its_timeout_then_connects_to_the_default_address(
     assert sock.calls == [
         ("settimeout", (5.0,)),
         ("connect", (("127.0.0.1", 7777),)),
+        ("settimeout", (None,)),
+        ("setsockopt", (socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("@ll", 5, 0))),
         ("getpeername", ()),  # the test's own call
         ("close", ()),
     ]
@@ -210,7 +214,14 @@ def test_client_connects_over_ipv6_to_the_address_it_is_given(
         assert sock.getpeername() == ("::1", 9000, 0, 0)
         client.close()
     assert sock.closed
-    assert sock.call_names == ["settimeout", "connect", "getpeername", "close"]
+    assert sock.call_names == [
+        "settimeout",
+        "connect",
+        "settimeout",
+        "setsockopt",
+        "getpeername",
+        "close",
+    ]
     assert sock.calls[1] == ("connect", (("::1", 9000),))
 
 
@@ -276,7 +287,7 @@ def test_a_failed_connect_leaves_the_client_ready_to_try_again(
         client.close()
     failed, succeeded = memory_network.sockets[1:3]  # [3]: the side the listener queued
     assert failed.call_names == ["settimeout", "connect", "close"]
-    assert succeeded.call_names == ["settimeout", "connect", "close"]
+    assert succeeded.call_names == ["settimeout", "connect", "settimeout", "setsockopt", "close"]
 
 
 def test_a_socket_creation_failure_in_the_client_leaves_it_unconnected(

@@ -45,7 +45,7 @@ def accepted_socket(mocker: MockerFixture) -> Mock:
     """An autospecced connection whose ``send`` the kernel takes whole, as it does on an idle
     connection: what the server sends is then what ``send`` was called with, in order."""
     conn = mocker.create_autospec(socket.socket, instance=True)
-    conn.send.side_effect = len
+    conn.send.side_effect = lambda data, flags=0: len(data)
     return conn
 
 

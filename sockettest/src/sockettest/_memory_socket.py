@@ -54,6 +54,10 @@ _AF_UNIX: int = getattr(socket, "AF_UNIX", 1)
 # Plain ints, not the enum members: flags are tested on every call, and IntFlag's & is slow.
 _TYPE_FLAGS = int(getattr(socket, "SOCK_NONBLOCK", 0)) | int(getattr(socket, "SOCK_CLOEXEC", 0))
 _MSG_DONTWAIT = int(getattr(socket, "MSG_DONTWAIT", 0x40))
+_RCVTIMEO = int(getattr(socket, "SO_RCVTIMEO", 20))
+_SNDTIMEO = int(getattr(socket, "SO_SNDTIMEO", 21))
+_KERNEL_TIMEOUTS = (_RCVTIMEO, _SNDTIMEO)
+_TIMEVAL = struct.Struct("@ll")  # struct timeval: seconds, microseconds
 _MSG_PEEK = int(socket.MSG_PEEK)
 _MSG_WAITALL = int(getattr(socket, "MSG_WAITALL", 0x100))
 _TIMEOUT_MAX = 9.2e9  # seconds: CPython's limit, past which settimeout raises OverflowError
@@ -205,6 +209,11 @@ class MemorySocket:
     - ``MSG_DONTWAIT`` and ``MSG_WAITALL`` act as on a blocking descriptor only when the
       socket has no timeout; with one, CPython waits for readiness, so ``MSG_DONTWAIT`` waits
       the timeout and ``MSG_WAITALL`` returns what is there.
+    - On a blocking socket (no timeout), ``SO_RCVTIMEO`` bounds ``recv`` and ``accept`` and
+      ``SO_SNDTIMEO`` bounds each ``send``, as the kernel does: a call that gives up raises
+      :class:`BlockingIOError` (``EAGAIN``), a ``send`` that took part returns its short count.
+      The value is a ``struct timeval`` (``struct.pack("@ll", seconds, microseconds)``); with a
+      Python timeout set they do nothing, as on Linux, where CPython's waits come first.
     - ``settimeout`` and ``setblocking`` on a closed socket raise ``EBADF`` after storing the
       value, as CPython's do.
     - ``shutdown`` from another thread wakes a blocked ``recv`` (which returns ``b""``) and a
@@ -217,6 +226,8 @@ class MemorySocket:
     - ``close`` from another thread wakes that socket's blocked calls, which raise ``EBADF``;
       on Linux they would go on blocking (which is why servers shut down before they close).
     - A non-blocking ``connect`` into a full backlog is queued anyway.
+    - ``SO_SNDTIMEO`` does not bound a blocking ``connect`` (Linux's gives up with
+      ``EINPROGRESS``): use ``settimeout`` to bound a connect.
     - An unclosed socket gives no :class:`ResourceWarning`; :meth:`MemoryNetwork.open_sockets`
       and the leak-guarded fixtures name it instead.
 
@@ -428,6 +439,10 @@ class MemorySocket:
             self._enter("setsockopt", (level, option, value))
             if level == socket.SOL_SOCKET and option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
                 value = _buffer_option(option, int(value))
+            elif level == socket.SOL_SOCKET and option in _KERNEL_TIMEOUTS:
+                if not isinstance(value, bytes | bytearray) or len(value) < _TIMEVAL.size:
+                    raise _error(errno.EINVAL)  # Linux wants a whole struct timeval
+                value = bytes(value[: _TIMEVAL.size])
             elif isinstance(value, bool):
                 value = int(value)
             self.options[(level, option)] = value
@@ -553,7 +568,7 @@ class MemorySocket:
             self._block(
                 "accept",
                 lambda: self._closed or self._listen_shut or bool(self._queue),
-                self._deadline(),
+                self._deadline(_RCVTIMEO),
             )
             self._check_open()
             if self._listen_shut:
@@ -685,7 +700,7 @@ class MemorySocket:
         with self._lock:
             self._enter("send", _payload(data, flags))
             view = memoryview(data).cast("B")
-            return self._send(view, flags, self._deadline(), "send")
+            return self._send(view, flags, self._deadline(_SNDTIMEO), "send")
 
     def sendall(self, data: Any, flags: int = 0, /) -> None:
         """Send all of ``data``, calling the same primitive as :meth:`send` until it is taken,
@@ -698,9 +713,11 @@ class MemorySocket:
         with self._lock:
             self._enter("sendall", _payload(data, flags))
             view = memoryview(data).cast("B")
-            deadline = self._deadline()
+            deadline = self._deadline(_SNDTIMEO)
             total = self._send(view, flags, deadline, "sendall")
             while total < len(view):
+                if self._timeout is None:  # SO_SNDTIMEO bounds each send, not the whole call
+                    deadline = self._deadline(_SNDTIMEO)
                 total += self._send(view[total:], flags, deadline, "sendall")
 
     def makefile(
@@ -970,7 +987,7 @@ class MemorySocket:
 
         if not readable():
             dontwait = bool(flags & _MSG_DONTWAIT) and blocking
-            self._block("recv", readable, self._deadline(), nonblocking=dontwait)
+            self._block("recv", readable, self._deadline(_RCVTIMEO), nonblocking=dontwait)
             self._check_open()
         if incoming.data:
             limit = bufsize if injector is None else injector.recv_limit(bufsize)
@@ -1145,9 +1162,21 @@ class MemorySocket:
             self._mirror.close()
             self._mirror = None
 
-    def _deadline(self) -> float | None:
+    def _deadline(self, kernel_option: int | None = None) -> float | None:
+        """When a blocking call gives up: the socket's timeout, or on a blocking socket the
+        kernel's ``kernel_option`` (``SO_RCVTIMEO``, ``SO_SNDTIMEO``), which ends it with
+        ``EAGAIN`` instead (see :meth:`_block`)."""
         timeout = self._timeout
+        if timeout is None and kernel_option is not None:
+            timeout = self._kernel_timeout(kernel_option)
         return None if timeout is None else self._net._now() + timeout
+
+    def _kernel_timeout(self, option: int) -> float | None:
+        value = self.options.get((socket.SOL_SOCKET, option))
+        if not isinstance(value, bytes):
+            return None
+        seconds, micros = _TIMEVAL.unpack(value)
+        return (seconds + micros / 1e6) or None
 
     def _block(
         self,
@@ -1190,6 +1219,8 @@ class MemorySocket:
                 if deadline is not None and net._now() >= deadline:
                     if partial:
                         return
+                    if self._timeout is None:  # a kernel timeout, SO_RCVTIMEO or SO_SNDTIMEO
+                        raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
                     raise TimeoutError("timed out")
                 if stuck_at is not None and real >= stuck_at:
                     raise self._stuck(call, limit, deadline)

@@ -93,6 +93,7 @@ __all__ = [
     "check_recv_timeout_raises_timeout_error",
     "check_accept_timeout_raises_timeout_error",
     "check_zero_timeout_never_blocks",
+    "check_kernel_timeouts_bound_blocking_calls_with_eagain",
     "check_use_after_close_raises_ebadf",
     "check_unconnected_socket_raises_enotconn",
     "check_shutdown_wakes_blocked_recv",
@@ -637,6 +638,47 @@ def check_zero_timeout_never_blocks(factory: StreamSocketFactory) -> None:
         client.sendall(b"now")
         server.settimeout(TIMEOUT)
         assert _recv_exactly(server, 3, "recv once data is there") == b"now"
+
+
+def _timeval(seconds: float) -> bytes:
+    """``seconds`` as the ``struct timeval`` that ``SO_RCVTIMEO`` and ``SO_SNDTIMEO`` take."""
+    whole = int(seconds)
+    return struct.pack("@ll", whole, round((seconds - whole) * 1e6))
+
+
+def check_kernel_timeouts_bound_blocking_calls_with_eagain(factory: StreamSocketFactory) -> None:
+    """On a blocking socket (no Python timeout), ``SO_RCVTIMEO`` makes a ``recv`` with no data,
+    and an ``accept`` with no connection, raise BlockingIOError (``EAGAIN``) after about that
+    long; ``SO_SNDTIMEO`` makes a ``send`` to a peer that never reads return a short count,
+    then raise BlockingIOError."""
+    with _harness(factory, "kernel_timeouts") as h:
+        client, server = h.pair()
+        server.settimeout(None)
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _timeval(SHORT))
+        started = time.monotonic()
+        _expect_os_error(
+            BlockingIOError, errno.EAGAIN, lambda: server.recv(100), "recv with SO_RCVTIMEO"
+        )
+        waited = time.monotonic() - started
+        assert waited >= SHORT * 0.5, f"recv gave up after {waited:.3f} s, not {SHORT} s"
+        client.sendall(b"late")
+        assert _recv_exactly(server, 4, "recv after SO_RCVTIMEO expired") == b"late"
+        listener, _ = h.listener()
+        listener.settimeout(None)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _timeval(SHORT))
+        _expect_os_error(BlockingIOError, errno.EAGAIN, listener.accept, "accept with SO_RCVTIMEO")
+        client.settimeout(None)
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _timeval(SHORT))
+        chunk, gave_up = bytes(1 << 20), None
+        for _ in range(256):  # far beyond any loopback buffers
+            try:
+                taken = client.send(chunk)
+            except BlockingIOError as error:
+                gave_up = error
+                break
+            assert 0 < taken <= len(chunk), f"send with SO_SNDTIMEO returned {taken!r}"
+        assert gave_up is not None, "send with SO_SNDTIMEO to a peer that never reads never gave up"
+        assert gave_up.errno == errno.EAGAIN, f"send with SO_SNDTIMEO: {gave_up!r}"
 
 
 def check_use_after_close_raises_ebadf(factory: StreamSocketFactory) -> None:
@@ -1196,6 +1238,7 @@ CHECKS: tuple[Check, ...] = (
     check_recv_timeout_raises_timeout_error,
     check_accept_timeout_raises_timeout_error,
     check_zero_timeout_never_blocks,
+    check_kernel_timeouts_bound_blocking_calls_with_eagain,
     check_use_after_close_raises_ebadf,
     check_unconnected_socket_raises_enotconn,
     check_shutdown_wakes_blocked_recv,

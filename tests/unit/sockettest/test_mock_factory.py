@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import socket
+import struct
 from typing import Any
 from unittest.mock import call, create_autospec
 
@@ -224,13 +225,16 @@ def test_shutdown_closes_the_listener() -> None:
 
 
 def test_client_makes_sets_timeout_then_connects_to_the_default_address() -> None:
-    """factory -> settimeout -> connect(("127.0.0.1", 7777)), and nothing else."""
+    """factory -> settimeout -> connect(("127.0.0.1", 7777)); then blocking, with the timeout
+    in the kernel for sends, and nothing else."""
     mocks = mock_socket_factory()
     Client(socket_factory=mocks.socket_factory).connect()
     assert mocks.parent.mock_calls == [
         call.socket_factory(socket.AF_INET, socket.SOCK_STREAM),
         call.socket.settimeout(5.0),
         call.socket.connect(("127.0.0.1", 7777)),
+        call.socket.settimeout(None),
+        call.socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("@ll", 5, 0)),
     ]
 
 
