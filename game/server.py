@@ -252,6 +252,9 @@ class Server:
         port: the port to bind; ``0`` picks a free one (read it from :meth:`wait_until_listening`).
         socket_factory: makes the listening socket as ``factory(family, SOCK_STREAM)``; ``None``
             means :class:`socket.socket`, looked up when the server starts. The testing hook.
+            The connections it accepts are made blocking, with the idle and write timeouts
+            set as ``SO_RCVTIMEO`` and ``SO_SNDTIMEO``: a fake must honour those (sockettest's
+            memory sockets do).
         idle_timeout: seconds a client may stay silent (no complete line) before it is cut off
             with ``ERROR``; ``None`` or ``math.inf`` waits forever.
         write_timeout: seconds a client's output may make no progress, because it reads

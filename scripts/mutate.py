@@ -152,17 +152,19 @@ def not_counted() -> dict[tuple[str, int, str], str]:
 
 
 def mutants_of(path: str) -> list[Mutant]:
-    """Every mutant of the module at ``path`` (relative to the repository)."""
-    tree = ast.parse((ROOT / path).read_text())
+    """Every mutant of the module at ``path`` (relative to the repository), as copied into
+    :data:`WORK` by :func:`prepare`."""
+    tree = ast.parse((WORK / path).read_text())
     return [
         Mutant(path, index, getattr(node, "lineno", 0), change)
         for index, (node, change) in enumerate(_points(tree))
     ]
 
 
-def mutated_source(mutant: Mutant) -> str:
-    """The source of ``mutant.path`` with the one change made."""
-    tree = ast.parse((ROOT / mutant.path).read_text())
+def mutated_source(mutant: Mutant, source: str) -> str:
+    """``source``, the text of ``mutant.path`` the mutants were listed from, with the one
+    change made. (Not the file as it is now: it may be edited while a long run goes on.)"""
+    tree = ast.parse(source)
     points = [node for node, _ in _points(tree)]
     target = points[mutant.index]
     if isinstance(target, ast.UnaryOp):
@@ -220,6 +222,7 @@ def main() -> int:
     args = parser.parse_args()
     tiers = args.tiers or list(TIERS)
     files = args.files or sorted(str(p.relative_to(ROOT)) for p in (ROOT / "game").glob("*.py"))
+    prepare()
     everything = [m for path in files for m in mutants_of(path)]
     chosen = everything
     if args.sample is not None:
@@ -228,7 +231,6 @@ def main() -> int:
             key=lambda m: (m.path, m.index),
         )
     print(f"{len(everything)} mutants in {len(files)} modules; trying {len(chosen)}", flush=True)
-    prepare()
     for tier in tiers:
         if not run_tier(tier):
             print(f"the {tier} tier fails on the unmutated copy: fix that first")
@@ -239,8 +241,8 @@ def main() -> int:
     survivors: list[Mutant] = []
     for number, mutant in enumerate(chosen, 1):
         target = WORK / mutant.path
-        original = target.read_text()
-        target.write_text(mutated_source(mutant))
+        original = target.read_text()  # the copy made at the start, as listed
+        target.write_text(mutated_source(mutant, original))
         try:
             verdict = next((tier for tier in tiers if not run_tier(tier)), None)
         finally:

@@ -34,9 +34,11 @@ PING = b"PING " + b"x" * 400 + b"\n"
 
 @pytest.fixture
 def clock() -> VirtualClock:
-    # Autojump after 50 ms without a network call: long enough that a thread merely slow to
-    # be scheduled, on a loaded machine, is not taken for a stall.
-    return VirtualClock(autojump_threshold=0.05)
+    # Autojump after 10 ms without a socket call. Every stall here is one on purpose (a client
+    # that does not read), and the server's threads wait on nothing but sockets and each other;
+    # a thread kept off the CPU for 10 ms between two calls would pass for a stall too, which a
+    # serial test run on an idle core does not see.
+    return VirtualClock(autojump_threshold=0.01)
 
 
 @pytest.fixture

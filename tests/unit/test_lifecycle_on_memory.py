@@ -323,3 +323,28 @@ def test_client_reads_the_banner_and_welcome_one_byte_at_a_time(leak_guard: Leak
     assert sock.call_names.count("recv") == len(expected)  # one byte each, none wasted
     assert [args[0] for name, args in sock.calls if name == "sendall"] == [b"HELLO alice\n"]
     assert sock.call_names[-1] == "close"
+
+
+def test_a_connection_beyond_max_clients_is_turned_away(memory_network: MemoryNetwork) -> None:
+    """With max_clients connections served, the next gets ``ERROR server full`` and a close;
+    once one leaves, a new one is served again."""
+    server = Server(port=0, socket_factory=memory_network.socket_factory, max_clients=1)
+    with server.running(timeout=DEADLINE) as address:
+        first = memory_network.socket_factory()
+        first.settimeout(DEADLINE)
+        first.connect(address)
+        assert first.recv(100) == BANNER
+        extra = memory_network.socket_factory()
+        extra.settimeout(DEADLINE)
+        extra.connect(address)
+        received = b""
+        while chunk := extra.recv(100):
+            received += chunk
+        assert received == b"ERROR server full\n"
+        extra.close()
+        first.close()
+        for thread in [t for t in threading.enumerate() if t.name.startswith("game-client")]:
+            thread.join(DEADLINE)  # the first connection's handler, gone once it saw the EOF
+            assert not thread.is_alive()
+        with Client(*address, socket_factory=memory_network.socket_factory) as again:
+            assert again.hello("again") == Welcome("again")
