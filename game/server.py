@@ -647,8 +647,10 @@ class _Reader:
                 self._set = timeout
             try:
                 data = self._sock.recv(_RECV_SIZE)
-            except BlockingIOError:  # SO_RCVTIMEO: the deadline, or as good as
-                self._fresh = False
+            except BlockingIOError:
+                if self._deadline is None:
+                    raise  # no timer of ours: a socket that will not block
+                self._fresh = False  # SO_RCVTIMEO: the deadline, or as good as
                 continue  # _timeout() raises once the deadline has passed
             self._fresh = False
             return data
