@@ -109,9 +109,7 @@ class _Link:
     one sender at a time, in order, and progress known to the byte.
     """
 
-    def __init__(
-        self, sock: SocketLike, name: str, write_timeout: float | None, clock: Clock
-    ) -> None:
+    def __init__(self, sock: SocketLike, name: str, write_timeout: float | None) -> None:
         self.sock = sock
         self.name = name
         self.lock = threading.Lock()  # guards everything below
@@ -122,8 +120,6 @@ class _Link:
         self._sending = False
         self._waiting_for_room = False
         self._write_timeout = write_timeout
-        self._clock = clock
-        self._progress = 0.0  # when output last moved, or became pending
         self.reader_done = threading.Event()
         self.flushed = threading.Event()  # the writer has finished: all sent, or aborted
 
@@ -132,10 +128,7 @@ class _Link:
         for the reader's own replies, which it sends itself. Call with :attr:`lock` held."""
         if self.aborted:
             return
-        if data:
-            if not self.unsent:
-                self._progress = self._clock()
-            self.unsent += data
+        self.unsent += data
         if close:
             self.closing = wake = True
         if wake:
@@ -190,15 +183,16 @@ class _Link:
     def _send(self, data: bytes, flags: int) -> None:
         """One ``send`` of ``data``, the front of the output; the caller claimed the send side.
 
-        The writer's ``send`` blocks, for at most the write timeout (``SO_SNDTIMEO``); the
-        reader's, with ``MSG_DONTWAIT``, does not. Either way what the kernel took is removed,
-        and a send that took nothing is checked against the write timeout.
+        The writer's ``send`` blocks; the reader's, with ``MSG_DONTWAIT``, does not. Either way
+        what the kernel took is removed. The kernel tracks the progress: a blocking send gives
+        up only when it could queue nothing for ``SO_SNDTIMEO``, the write timeout, and then the
+        client is cut off.
         """
         sent, failed, stuck = 0, False, False
         try:
             sent = self.sock.send(data, flags)
-        except (BlockingIOError, TimeoutError):  # the kernel took nothing (in time)
-            pass
+        except (BlockingIOError, TimeoutError):  # nothing taken: at once, or in time
+            stuck = not flags and self._write_timeout is not None
         except OSError:
             failed = True
         finally:
@@ -206,17 +200,6 @@ class _Link:
                 self._sending = False
                 del self.unsent[:sent]
                 if self.unsent or self.closing or self._waiting_for_room:
-                    # Output still pending: the write timeout runs from its last progress.
-                    now = self._clock()
-                    if sent:
-                        self._progress = now
-                    limit = self._write_timeout
-                    stuck = (
-                        not sent
-                        and not flags  # a non-blocking attempt says nothing of the client
-                        and limit is not None
-                        and now - self._progress >= limit
-                    )
                     self.changed.notify_all()  # the writer's turn, or the reader's room
         if stuck and not failed:
             log.warning(
@@ -520,7 +503,7 @@ class Server:
         disconnects end this connection (and forfeit its match) and nothing else.
         """
         name = threading.current_thread().name
-        link = _Link(conn, name, self.write_timeout, resolve_clock(self.clock))
+        link = _Link(conn, name, self.write_timeout)
         set_nodelay(conn)
         with contextlib.suppress(OSError):  # a socket that failed already fails its first recv
             conn.settimeout(None)  # blocking, whatever the listener's default: kernel timeouts
