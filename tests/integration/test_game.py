@@ -1,5 +1,6 @@
 """Whole games over real loopback sockets: port 0, readiness signals, joined threads."""
 
+import contextlib
 import socket
 import threading
 import time
@@ -174,3 +175,24 @@ def test_a_writer_stuck_after_the_clients_eof_is_cut_off_after_the_linger() -> N
             thread.join(LINGER + DEADLINE)
             assert not thread.is_alive(), f"{thread.name} still running after the linger"
     network.assert_all_closed(grace=DEADLINE)
+
+
+def test_shutdown_gives_a_client_that_does_not_read_half_a_second() -> None:
+    """The notice ``ERROR server shutting down`` is best effort, within half a second: a client
+    whose buffers are full, because it never reads, does not hold ``shutdown()`` up for
+    longer (docs/PROTOCOL.md). On a small in-memory network, in real time."""
+    network = MemoryNetwork(buffer_size=16 * 1024)
+    server = Server(port=0, socket_factory=network.socket_factory, write_timeout=None)
+    with server.running(DEADLINE) as bound, network.socket_factory() as sock:
+        sock.settimeout(0.2)
+        sock.connect(bound)
+        took_it_all = False
+        with contextlib.suppress(TimeoutError):  # the server stopped reading: output stuck
+            for _ in range(10_000):  # 5 MB: far past the buffers and the allowance
+                sock.sendall(b"PING " + b"x" * 500 + b"\n")
+            took_it_all = True
+        assert not took_it_all, "the server read 5 MB from a client that reads nothing"
+        started = time.monotonic()
+        server.shutdown()
+        took = time.monotonic() - started
+    assert took < 1.0, f"shutdown() took {took:.2f} s"
