@@ -45,6 +45,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".mutants"
+"""The scratch copy, by default; ``--work`` names another, for a second run at the same time."""
 TIERS = {
     "unit": ["tests/unit", "tests/transports", "-m", "not loopback"],
     "integration": ["tests/integration", "tests/transports", "-m", "not memory"],
@@ -152,10 +153,10 @@ def not_counted() -> dict[tuple[str, int, str], str]:
     return found
 
 
-def mutants_of(path: str) -> list[Mutant]:
+def mutants_of(path: str, work: Path) -> list[Mutant]:
     """Every mutant of the module at ``path`` (relative to the repository), as copied into
-    :data:`WORK` by :func:`prepare`."""
-    tree = ast.parse((WORK / path).read_text())
+    ``work`` by :func:`prepare`."""
+    tree = ast.parse((work / path).read_text())
     return [
         Mutant(path, index, getattr(node, "lineno", 0), change)
         for index, (node, change) in enumerate(_points(tree))
@@ -175,9 +176,9 @@ def mutated_source(mutant: Mutant, source: str) -> str:
     return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
 
 
-def prepare() -> None:
-    """A fresh copy of the repository's tracked files in :data:`WORK`."""
-    shutil.rmtree(WORK, ignore_errors=True)
+def prepare(work: Path) -> None:
+    """A fresh copy of the repository's tracked files in ``work``."""
+    shutil.rmtree(work, ignore_errors=True)
     listed = subprocess.run(
         ["git", "ls-files"],  # noqa: S607 (git from PATH, as every make target finds it)
         cwd=ROOT,
@@ -186,22 +187,22 @@ def prepare() -> None:
         check=True,
     ).stdout.split()
     for name in listed:
-        source, target = ROOT / name, WORK / name
+        source, target = ROOT / name, work / name
         if source.is_file():
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
 
 
-def run_tier(tier: str) -> bool:
+def run_tier(tier: str, work: Path) -> bool:
     """Whether the tier passes on the copy as it is now (False: the mutant was killed)."""
-    environment = {**os.environ, "PYTHONPATH": str(WORK), "HYPOTHESIS_PROFILE": "dev"}
+    environment = {**os.environ, "PYTHONPATH": str(work), "HYPOTHESIS_PROFILE": "dev"}
     environment.pop("PYTHONDONTWRITEBYTECODE", None)
     command = [sys.executable, "-m", "pytest", *TIERS[tier], "-x", "-q", "-p", "no:randomly"]
     command += ["-p", "no:cacheprovider"]
     try:
         result = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
             command,
-            cwd=WORK,
+            cwd=work,
             env=environment,
             capture_output=True,
             timeout=TIER_TIMEOUT[tier],
@@ -220,11 +221,15 @@ def main() -> int:
     parser.add_argument(
         "--tiers", nargs="*", choices=list(TIERS), help="only these tiers (default: all, in order)"
     )
+    parser.add_argument(
+        "--work", type=Path, help="the scratch copy (default .mutants; git-ignored as .mutants*)"
+    )
     args = parser.parse_args()
+    work = WORK if args.work is None else args.work.resolve()
     tiers = args.tiers or list(TIERS)
     files = args.files or sorted(str(p.relative_to(ROOT)) for p in (ROOT / "game").glob("*.py"))
-    prepare()
-    everything = [m for path in files for m in mutants_of(path)]
+    prepare(work)
+    everything = [m for path in files for m in mutants_of(path, work)]
     chosen = everything
     if args.sample is not None:
         chosen = sorted(
@@ -233,7 +238,7 @@ def main() -> int:
         )
     print(f"{len(everything)} mutants in {len(files)} modules; trying {len(chosen)}", flush=True)
     for tier in tiers:
-        if not run_tier(tier):
+        if not run_tier(tier, work):
             print(f"the {tier} tier fails on the unmutated copy: fix that first")
             return 2
     began = time.monotonic()
@@ -241,11 +246,11 @@ def main() -> int:
     tried: Counter[str] = Counter()
     survivors: list[Mutant] = []
     for number, mutant in enumerate(chosen, 1):
-        target = WORK / mutant.path
+        target = work / mutant.path
         original = target.read_text()  # the copy made at the start, as listed
         target.write_text(mutated_source(mutant, original))
         try:
-            verdict = next((tier for tier in tiers if not run_tier(tier)), None)
+            verdict = next((tier for tier in tiers if not run_tier(tier, work)), None)
         finally:
             target.write_text(original)
         tried[mutant.path] += 1
