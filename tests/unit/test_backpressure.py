@@ -250,3 +250,15 @@ def test_a_line_a_read_costs_no_timeout_change(memory_network: MemoryNetwork) ->
         if name == "settimeout" or (name == "setsockopt" and args[1] == socket.SO_RCVTIMEO)
     ]
     assert len(timeouts) == 2, timeouts  # blocking, then the idle timer: once each
+
+
+def test_replies_past_the_allowance_to_one_read_all_arrive(network: MemoryNetwork) -> None:
+    """One read of short mistakes can call for more replies than the allowance holds: the
+    reader waits for room, then answers the rest of that read, without more bytes from the
+    client to wake it."""
+    lines = 2_000  # 4 kB of "x" lines; 2,000 ERRORs of 55 bytes: 110 kB
+    with serving(network) as address, raw_client(network, address) as sock:
+        assert read_lines(sock, 1) == [b"GAME tictactoe 1"]
+        sock.sendall(b"x\n" * lines)
+        replies = read_lines(sock, lines)
+    assert set(replies) == {b"ERROR unknown command 'X'; try HELLO, MOVE, PING or QUIT"}

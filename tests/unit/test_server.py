@@ -226,3 +226,66 @@ def test_shutdown_from_a_handler_thread_does_not_join_itself(mocker: MockerFixtu
     assert stopped.is_set()
     conn.close.assert_called_once_with()
     assert not [t for t in threading.enumerate() if t.name.startswith("game-client")]
+
+
+def test_a_send_that_fails_ends_that_connection(mocker: MockerFixture) -> None:
+    """A reset or broken pipe while sending is the end of that connection: both directions
+    are shut, the handler returns, the socket is closed (never a writer retrying forever)."""
+    conn = accepted_socket(mocker)
+    conn.send.side_effect = BrokenPipeError(errno.EPIPE, "Broken pipe")
+    conn.recv.side_effect = [b"PING a\n", b""]
+    handler = threading.Thread(target=Server(port=0).handle_client, args=(conn,))
+    handler.start()
+    handler.join(THREAD_DEADLINE)
+    assert not handler.is_alive(), "the handler kept going after its sends failed"
+    conn.shutdown.assert_any_call(socket.SHUT_RDWR)
+    conn.close.assert_called_once_with()
+
+
+def test_a_factory_with_no_socket_to_give_is_a_listen_failure_that_says_why(
+    mocker: MockerFixture,
+) -> None:
+    """The factory's own reason is the message, even for an OSError with no errno."""
+    factory = mocker.create_autospec(socket.socket, side_effect=OSError("no sockets left"))
+    with pytest.raises(ListenFailed, match=r"cannot listen on 127\.0\.0\.1:7777: no sockets left"):
+        Server("127.0.0.1", 7777, socket_factory=factory).start_listening()
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        OSError(errno.EMFILE, "Too many open files"),
+        OSError(errno.ENOBUFS, "No buffer space available"),
+        ConnectionAbortedError(errno.ECONNABORTED, "Software caused connection abort"),
+    ],
+    ids=["EMFILE", "ENOBUFS", "ECONNABORTED"],
+)
+def test_an_accept_that_fails_for_one_connection_or_a_passing_shortage_is_survived(
+    mocker: MockerFixture, caplog: pytest.LogCaptureFixture, error: OSError
+) -> None:
+    """Out of descriptors, or a connection reset before it was accepted: the server logs it
+    and goes on accepting; only shutdown() ends the loop."""
+    factory, listener, _ = listener_factory(mocker)
+    server = Server(port=0, socket_factory=factory)
+    failures = iter([error])
+
+    def accept() -> None:
+        for failure in failures:
+            raise failure
+        server.shutdown()
+        raise OSError(errno.EINVAL, "Invalid argument")
+
+    listener.accept.side_effect = accept
+    server.start_listening()  # returns, rather than raising the first error
+    assert listener.accept.call_count == 2
+    assert "accept failed, going on" in caplog.text
+
+
+def test_an_accept_that_fails_for_the_listener_itself_ends_the_server(
+    mocker: MockerFixture,
+) -> None:
+    """Any other accept error is the listener's own: start_listening raises it."""
+    factory, listener, _ = listener_factory(mocker)
+    listener.accept.side_effect = OSError(errno.EBADF, "Bad file descriptor")
+    with pytest.raises(OSError, match="Bad file descriptor"):
+        Server(port=0, socket_factory=factory).start_listening()
