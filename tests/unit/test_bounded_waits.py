@@ -50,7 +50,7 @@ def test_hello_against_a_server_that_never_answers_times_out_on_time(
 def test_the_timeout_bounds_the_wait_when_lines_trickle() -> None:
     """A trickle of other lines (fewer than MAX_HELD) does not extend the wait: ResponseTimeout,
     after the client's 30 s, on a virtual clock."""
-    clock = VirtualClock(autojump_threshold=0.005)
+    clock = VirtualClock(start=100.0, autojump_threshold=0.005)  # not 0: a time, not a span
     network = MemoryNetwork(clock=clock)
     with FakeServer(chatter(10), socket_factory=network.socket_factory) as server:
         client = Client(
@@ -61,7 +61,7 @@ def test_the_timeout_bounds_the_wait_when_lines_trickle() -> None:
         )
         with client, pytest.raises(ResponseTimeout, match="no WELCOME"):
             client.hello("alice")
-    assert clock.monotonic() >= 30
+    assert 130 <= clock.monotonic() < 131  # at its deadline: not before, not a wait later
     network.assert_all_closed(grace=DEADLINE)
 
 
@@ -73,3 +73,24 @@ def test_a_flood_of_other_lines_is_a_protocol_mismatch_not_a_memory_leak(
         client = Client(*server.address, socket_factory=memory_network.socket_factory)
         with client, pytest.raises(ProtocolMismatch, match=f"sent {MAX_HELD} messages"):
             client.hello("alice")
+
+
+@pytest.mark.parametrize(("others", "answered"), [(1023, True), (1024, False)])
+def test_the_client_keeps_fewer_than_1024_messages(
+    memory_network: MemoryNetwork, others: int, answered: bool
+) -> None:
+    """1,023 other lines before WELCOME are held for later; the 1,024th is a mismatch
+    (``MAX_HELD`` is 1,024)."""
+
+    def then_welcome(conn: ServerConnection) -> None:
+        conn.send_bytes((BANNER + "\n" + "WAIT\n" * others + "WELCOME alice\n").encode())
+        conn.wait_until_stopped(DEADLINE)
+
+    with FakeServer(then_welcome, socket_factory=memory_network.socket_factory) as server:
+        client = Client(*server.address, socket_factory=memory_network.socket_factory)
+        with client:
+            if answered:
+                assert client.hello("alice").name == "alice"
+            else:
+                with pytest.raises(ProtocolMismatch, match="sent 1024 messages"):
+                    client.hello("alice")

@@ -10,7 +10,7 @@ from pytest_mock import MockerFixture
 
 from game import Client, ConnectFailed, ConnectionLost, ProtocolMismatch, ResponseTimeout
 from game.errors import RequestRejected
-from game.protocol import Bye, End, Result, Start, Welcome
+from game.protocol import Bye, End, Pong, Result, Start, Welcome
 from game.rules import Mark
 
 
@@ -61,6 +61,7 @@ def test_connect_uses_the_address_it_is_given(factory: Mock) -> None:
         (ConnectionRefusedError(errno.ECONNREFUSED, "refused"), "start one with `python -m game"),
         (TimeoutError("timed out"), "no answer within 5 s"),
         (OSError(errno.EHOSTUNREACH, "No route to host"), "No route to host"),
+        (OSError("no route today"), "no route today"),  # no errno: its own words
     ],
 )
 def test_connect_failures_close_the_socket_and_say_what_to_do(
@@ -124,7 +125,7 @@ def test_a_bad_name_is_refused_before_anything_is_sent(factory: Mock) -> None:
 def test_messages_that_arrive_during_a_ping_are_kept_in_order(factory: Mock) -> None:
     """ping() waits for its PONG; what came before it is still returned by next_message()."""
     client, _ = connected(factory, b"START X bob\nEND WIN forfeit\nPONG t\nBYE\n")
-    assert client.ping("t") >= 0
+    assert 0 <= client.ping("t") < 5.0  # the round trip, in seconds
     assert client.next_message() == Start(Mark.X, "bob")
     assert client.next_message() == End(Result.WIN, forfeit=True)
     assert client.next_message() == Bye()
@@ -162,3 +163,21 @@ def test_close_closes_the_socket_once(factory: Mock) -> None:
         assert client.connected
     client.close()
     factory.return_value.close.assert_called_once_with()
+
+
+@pytest.mark.parametrize("cell", [True, 5.0, "5"])
+def test_a_move_is_an_int(factory: Mock, cell: object) -> None:
+    """``move`` takes an ``int`` cell: not a bool (though one is an int), a float or a str."""
+    client, sock = connected(factory)
+    with pytest.raises(TypeError, match="cell must be an int"):
+        client.move(cell)  # type: ignore[arg-type]
+    sock.sendall.assert_not_called()
+
+
+def test_a_timeout_under_a_second_still_waits_for_the_answer(factory: Mock) -> None:
+    """Half a second is a wait like any other: the answer that is already there is read."""
+    sock = factory.return_value
+    sock.recv.side_effect = [b"GAME tictactoe 1\nWELCOME alice\n", b"PONG x\n", b""]
+    with Client(socket_factory=factory, timeout=0.5) as client:
+        assert client.hello("alice") == Welcome("alice")
+        assert client.next_message(timeout=0.5) == Pong("x")

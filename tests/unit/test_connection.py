@@ -149,6 +149,14 @@ def test_the_client_end_names_a_line_of_another_protocol() -> None:
         connection.next_message()
 
 
+def test_the_client_end_quotes_64_characters_of_a_foreign_line() -> None:
+    connection = ClientConnection("srv")
+    connection.receive_data(b"X" * 100 + b"\n")
+    with pytest.raises(ProtocolMismatch) as raised:
+        connection.next_message()
+    assert str(raised.value) == f"srv is not a tictactoe 1 server: it sent {'X' * 64!r}"
+
+
 def test_the_client_end_expects_the_close_after_bye() -> None:
     connection = ClientConnection("srv")
     connection.receive_data(b"BYE\n")

@@ -6,9 +6,10 @@ import threading
 
 import pytest
 
-from game import Client, Server
+from game import Client, ResponseTimeout, Server
 from game.protocol import Banner
-from sockettest import MemoryNetwork
+from game.testing import BANNER
+from sockettest import FakeServer, MemoryNetwork, ServerConnection, VirtualClock
 
 TOO_LONG = threading.TIMEOUT_MAX * 2
 DEADLINE = 5.0
@@ -48,3 +49,28 @@ def test_next_message_refuses_a_wait_too_long_to_make() -> None:
     """The same check guards a single wait, before anything is sent or read."""
     with pytest.raises(ValueError, match="longer than this platform can wait"):
         Client().next_message(timeout=TOO_LONG)
+
+
+def test_each_wait_gets_its_own_timeout() -> None:
+    """A short wait after a long one is short: the receive timeout follows each wait's figure
+    (on a virtual clock, against a server that sends the banner and nothing else)."""
+    clock = VirtualClock(autojump_threshold=0.005)
+    network = MemoryNetwork(clock=clock)
+
+    def banner_then_silence(conn: ServerConnection) -> None:
+        conn.send_line(BANNER)
+        conn.wait_until_stopped(DEADLINE)
+
+    with FakeServer(banner_then_silence, socket_factory=network.socket_factory) as server:
+        client = Client(
+            *server.address,
+            socket_factory=network.socket_factory,
+            timeout=30,
+            clock=clock.monotonic,
+        )
+        with client:
+            assert client.next_message() == Banner()
+            started = clock.monotonic()
+            with pytest.raises(ResponseTimeout):
+                client.next_message(timeout=2)
+            assert clock.monotonic() - started < 3
