@@ -13,7 +13,8 @@ What it measures (every figure a median over several runs, all in this one run):
    Target: 100 matches no slower than the baseline.
 3. Memory: the resident set (``VmRSS``) of a separate ``python -m game serve`` process, idle,
    with 200 connected clients, and with 100 clients that flood ``PING`` and never read (each
-   until its own send blocks), and per connection (Linux only: read from ``/proc``).
+   until its own send blocks), and per connection (Linux only: read from ``/proc``); and how
+   much one such client sends before its send blocks (the bound docs/PROTOCOL.md states).
 4. One whole game, from server start to shutdown, over loopback, through the in-memory network
    and through the sans-IO pair, and one test's fixed cost (server start, connect, one request
    and reply, shutdown) on each network: the ratios (the figures of ``time_game.py``).
@@ -361,6 +362,20 @@ def server_memory() -> tuple[int, int]:
         return idle, resident_kib(pid)
 
 
+def non_reader_bound() -> float:
+    """MiB a client that floods ``PING`` lines and never reads gets the server to take before
+    its own send blocks (docs/PROTOCOL.md states this bound)."""
+    server = Server("127.0.0.1", 0, write_timeout=None)
+    with server.running(DEADLINE) as address, socket.create_connection(address, DEADLINE) as sock:
+        sock.settimeout(2.0)
+        flood, taken = FLOOD * 64, 0
+        with contextlib.suppress(TimeoutError):
+            while True:  # whole lines: a send may take part of one
+                taken += sock.send(flood[taken % len(FLOOD) :])
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    return taken / 2**20
+
+
 def non_reader_memory() -> tuple[int, int]:
     """The server process's RSS in KiB, idle and with ``NON_READERS`` clients that each flood
     ``PING`` lines, reading nothing, until their own send blocks: the server then holds, for
@@ -502,7 +517,10 @@ def report_memory(plan: Plan) -> None:
     print(f"   idle {idle:.1f} MiB; with {NON_READERS} clients flooding, never reading, ", end="")
     print(f"{loaded:.1f} MiB")
     per = (loaded - idle) * 1024 / NON_READERS
-    print(f"   per connection {per:.1f} KiB (the server's allowance is 64 KiB)\n")
+    print(f"   per connection {per:.1f} KiB (the server's allowance is 64 KiB)")
+    print(
+        f"   a client that never reads blocks in its own send after {non_reader_bound():.1f} MiB\n"
+    )
 
 
 def report_games(plan: Plan) -> None:

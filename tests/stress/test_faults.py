@@ -188,7 +188,7 @@ def test_a_client_that_floods_without_reading_is_throttled_and_loses_nothing(
 ) -> None:
     """A client that sends PINGs and reads none is not cut off: once the kernel's buffers and
     the server's allowance are full, the server stops reading it, and the client's own send
-    blocks (after about 5.5 MiB on loopback). When it then reads, every PING it sent has its
+    blocks (after about 6.5 MiB on loopback). When it then reads, every PING it sent has its
     PONG, in order, and the connection goes on."""
     with others_unharmed(arena), socket.create_connection(arena.address, DEADLINE) as flood:
         flood.settimeout(FLOOD_STALL)
