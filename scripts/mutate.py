@@ -26,6 +26,8 @@ Run it from the repository root (``make mutate``; not part of ``make test``)::
     python scripts/mutate.py --sample 20          # a few minutes: 20 mutants drawn at random
     python scripts/mutate.py                      # every mutant: an hour or more
     python scripts/mutate.py --files game/lobby.py --sample 20 --seed 3
+    python scripts/mutate.py --files game/server.py --tiers unit  # one shell's unit score
+    python scripts/mutate.py --at game/server.py:80 game/server.py:83  # some lines, all tiers
 """
 
 from __future__ import annotations
@@ -222,6 +224,12 @@ def main() -> int:
         "--tiers", nargs="*", choices=list(TIERS), help="only these tiers (default: all, in order)"
     )
     parser.add_argument(
+        "--at",
+        nargs="*",
+        metavar="PATH:LINE",
+        help="only the mutants on these lines, e.g. the survivors of a run of the unit tier",
+    )
+    parser.add_argument(
         "--work", type=Path, help="the scratch copy (default .mutants; git-ignored as .mutants*)"
     )
     args = parser.parse_args()
@@ -230,6 +238,9 @@ def main() -> int:
     files = args.files or sorted(str(p.relative_to(ROOT)) for p in (ROOT / "game").glob("*.py"))
     prepare(work)
     everything = [m for path in files for m in mutants_of(path, work)]
+    if args.at:
+        places = {(path, int(line)) for path, line in (a.rsplit(":", 1) for a in args.at)}
+        everything = [m for m in everything if (m.path, m.line) in places]
     chosen = everything
     if args.sample is not None:
         chosen = sorted(
