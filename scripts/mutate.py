@@ -211,7 +211,9 @@ def run_tier(tier: str, work: Path) -> bool:
             check=False,
         )
     except subprocess.TimeoutExpired:
+        (work / "last-tier.log").write_text(f"timed out after {TIER_TIMEOUT[tier]:g} s\n")
         return False
+    (work / "last-tier.log").write_bytes(result.stdout + result.stderr)
     return result.returncode == 0
 
 
@@ -250,7 +252,9 @@ def main() -> int:
     print(f"{len(everything)} mutants in {len(files)} modules; trying {len(chosen)}", flush=True)
     for tier in tiers:
         if not run_tier(tier, work):
+            report = (work / "last-tier.log").read_text(errors="replace").splitlines()
             print(f"the {tier} tier fails on the unmutated copy: fix that first")
+            print(*report[-30:], sep="\n")
             return 2
     began = time.monotonic()
     killed: Counter[tuple[str, str]] = Counter()
