@@ -252,9 +252,9 @@ def main() -> int:
     print(f"{len(everything)} mutants in {len(files)} modules; trying {len(chosen)}", flush=True)
     for tier in tiers:
         if not run_tier(tier, work):
-            report = (work / "last-tier.log").read_text(errors="replace").splitlines()
+            output = (work / "last-tier.log").read_text(errors="replace").splitlines()
             print(f"the {tier} tier fails on the unmutated copy: fix that first")
-            print(*report[-30:], sep="\n")
+            print(*output[-30:], sep="\n")
             return 2
     began = time.monotonic()
     killed: Counter[tuple[str, str]] = Counter()
