@@ -1,5 +1,6 @@
 """``python -m game`` as a user runs it: real processes, real loopback sockets, exit codes."""
 
+import contextlib
 import re
 import signal
 import socket
@@ -166,18 +167,36 @@ def test_ctrl_c_at_any_moment_of_serve_start_up_is_never_a_traceback(delay: floa
     never a KeyboardInterrupt traceback from the game's code. (A SIGINT during the
     interpreter's own start-up, before any of the game runs, is the interpreter's: it may
     report its site import interrupted, which no program can prevent.)"""
-    with subprocess.Popen(
-        [sys.executable, "-m", "game", "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as server:
+    with (
+        sigint_not_ignored(),
+        subprocess.Popen(
+            [sys.executable, "-m", "game", "serve", "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ) as server,
+    ):
         time.sleep(delay)  # sleep-ok: the moment of the signal is what this test varies
         server.send_signal(signal.SIGINT)
         _, err = server.communicate(timeout=DEADLINE)
     assert [frame for frame in game_frames(err) if not before_the_handler(frame)] == [], err
     if "Traceback" not in err:  # else the interpreter's start-up (site, runpy) was interrupted
         assert server.returncode in (0, -signal.SIGINT), (server.returncode, err)
+
+
+@contextlib.contextmanager
+def sigint_not_ignored() -> Iterator[None]:
+    """Start children as from a terminal, with SIGINT not ignored. A test run in the
+    background of a shell inherits SIGINT ignored, and passes it on to the processes it
+    starts; a signal that reaches one before the game installs its handling is then lost."""
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # a handler: reset on exec
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 HANDLER_LINE = next(
