@@ -197,3 +197,14 @@ def test_matches_are_independent(lobby: Lobby) -> None:
     assert lines_for(lobby.receive(players[2], "MOVE 5"), players[3])[0] == Update(
         Board("....X....")
     )
+
+
+def test_the_player_count_leaves_out_players_that_are_going(
+    lobby: Lobby, match: tuple[PlayerId, PlayerId]
+) -> None:
+    """Two in a match count two; one QUITs, and its opponent wins by forfeit: both are going,
+    though neither has disconnected yet."""
+    x, _ = match
+    assert lobby.player_count == 2
+    lobby.receive(x, "QUIT")
+    assert lobby.player_count == 0

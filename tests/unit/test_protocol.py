@@ -1,5 +1,7 @@
 """The wire format, sans-IO: framing, lexing and parsing, with no socket anywhere."""
 
+import dataclasses
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -7,16 +9,28 @@ from hypothesis import strategies as st
 from game.errors import LineTooLong, NotUTF8, ProtocolViolation
 from game.protocol import (
     MAX_LINE,
+    Banner,
+    Bye,
+    End,
+    Error,
     Hello,
     LineBuffer,
     Message,
     Move,
     Ping,
+    Pong,
     Quit,
+    Result,
     ServerMessage,
+    Start,
+    Turn,
+    Update,
+    Wait,
+    Welcome,
     parse_command,
     parse_message,
 )
+from game.rules import Board, Mark
 from game.testing.strategies import client_commands, server_messages
 from sockettest.strategies import splits
 
@@ -139,3 +153,38 @@ def test_lines_of_another_protocol_are_refused(line: str) -> None:
     """The client can tell a game server from anything else."""
     with pytest.raises(ProtocolViolation, match="not a message"):
         parse_message(line)
+
+
+ONE_OF_EACH = [
+    Hello("alice"),
+    Move(5),
+    Ping("t"),
+    Quit(),
+    Banner(),
+    Welcome("alice"),
+    Wait(),
+    Start(Mark.X, "bob"),
+    Update(Board()),
+    Turn(),
+    End(Result.DRAW),
+    Bye(),
+    Pong("t"),
+    Error("no"),
+]
+
+
+@pytest.mark.parametrize("message", ONE_OF_EACH, ids=lambda m: type(m).__name__)
+def test_messages_are_immutable_values(message: Message) -> None:
+    """A message cannot be changed after it is made, so it can be shared and hashed."""
+    assert hash(message) == hash(parse_any(message.encode()))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        message.WORD = "CHANGED"  # type: ignore[misc]
+
+
+def parse_any(line: bytes) -> Message:
+    """The message ``line`` encodes, from whichever side sends it."""
+    text = line.decode().rstrip("\n")
+    try:
+        return parse_command(text)
+    except ProtocolViolation:
+        return parse_message(text)

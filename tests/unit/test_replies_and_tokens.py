@@ -54,6 +54,12 @@ def test_no_reply_to_any_line_exceeds_the_limit(line: str) -> None:
     assert len(reply_to(line)) <= MAX_LINE
 
 
+def test_a_quote_of_40_bytes_is_not_cut() -> None:
+    """Exactly the 40 bytes the limit allows: the whole quote, no ``...``."""
+    text = "x" * 38  # and its two quote marks
+    assert quote(text) == repr(text)
+
+
 def test_a_long_quote_is_the_40_bytes_the_protocol_document_promises() -> None:
     """docs/PROTOCOL.md: a reason quotes at most 40 bytes of what was sent, ending in ``...``."""
     quoted = quote("x" * 100)
