@@ -7,10 +7,15 @@ from hypothesis import strategies as st
 from game.errors import IllegalMove
 from game.rules import CELLS, Board, Mark, suggest_move
 
+WINNING_LINES = [
+    *[(1, 2, 3), (4, 5, 6), (7, 8, 9)],  # rows
+    *[(1, 4, 7), (2, 5, 8), (3, 6, 9)],  # columns
+    *[(1, 5, 9), (3, 5, 7)],  # diagonals
+]
+
 
 def lines_of(board: Board, mark: Mark) -> int:
-    lines = [(1, 2, 3), (4, 5, 6), (7, 8, 9), (1, 4, 7), (2, 5, 8), (3, 6, 9), (1, 5, 9), (3, 5, 7)]
-    return sum(all(board[c] == mark.value for c in line) for line in lines)
+    return sum(all(board[c] == mark.value for c in line) for line in WINNING_LINES)
 
 
 @given(st.lists(st.integers(min_value=-2, max_value=12), max_size=30))
@@ -81,3 +86,41 @@ def test_a_board_is_nine_cells_of_x_o_or_dot(cells: str) -> None:
     """Anything else is refused when the board is built, not later."""
     with pytest.raises(ValueError, match="9 characters"):
         Board(cells)
+
+
+WINNING_LINES = [
+    (1, 2, 3),
+    (4, 5, 6),
+    (7, 8, 9),
+    (1, 4, 7),
+    (2, 5, 8),
+    (3, 6, 9),
+    (1, 5, 9),
+    (3, 5, 7),
+]
+
+
+@pytest.mark.parametrize("line", WINNING_LINES, ids=lambda line: "-".join(map(str, line)))
+def test_each_of_the_eight_lines_wins(line: tuple[int, int, int]) -> None:
+    """Three of a mark on a row, a column or a diagonal win, and the game is over; two of
+    them, with the third cell the other mark's, do not."""
+    cells = ["."] * 9
+    for cell in line:
+        cells[cell - 1] = "X"
+    won = Board("".join(cells))
+    assert won.winner is Mark.X
+    assert won.is_over
+    cells[line[-1] - 1] = "O"
+    assert Board("".join(cells)).winner is None
+
+
+def test_suggest_move_takes_a_win_on_every_line() -> None:
+    """The bot completes whichever line it has two of."""
+    for line in WINNING_LINES:
+        cells = ["."] * 9
+        for cell in line[:2]:
+            cells[cell - 1] = "X"
+        for spare in (c for c in range(1, 10) if c not in line):
+            cells[spare - 1] = "O"
+            break
+        assert suggest_move(Board("".join(cells))) == line[2], line

@@ -74,3 +74,8 @@ def test_each_wait_gets_its_own_timeout() -> None:
             with pytest.raises(ResponseTimeout):
                 client.next_message(timeout=2)
             assert clock.monotonic() - started < 3
+
+
+def test_the_longest_wait_the_platform_allows_is_allowed() -> None:
+    """``threading.TIMEOUT_MAX`` itself is a timeout the platform can wait for."""
+    assert Server(port=0, idle_timeout=threading.TIMEOUT_MAX).idle_timeout == threading.TIMEOUT_MAX
