@@ -1,5 +1,7 @@
 """The lobby, pure: who is paired with whom and what each player is told, with no socket."""
 
+import dataclasses
+
 import pytest
 
 from game.lobby import Close, Effect, Lobby, PlayerId, Send
@@ -208,3 +210,13 @@ def test_the_player_count_leaves_out_players_that_are_going(
     assert lobby.player_count == 2
     lobby.receive(x, "QUIT")
     assert lobby.player_count == 0
+
+
+def test_effects_are_immutable_values(lobby: Lobby) -> None:
+    """What the lobby returns cannot be changed by whoever delivers it."""
+    player, effects = lobby.connect()
+    closing = lobby.receive(player, "QUIT")
+    for effect in [*effects, *closing]:
+        assert hash(effect) == hash(type(effect)(**vars(effect)))
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            effect.who = 0  # type: ignore[misc,union-attr]
