@@ -164,10 +164,7 @@ class _Link:
         EOF, then wait a little for its EOF."""
         while True:
             with self.lock:
-                while not self.aborted and (self._sending or not self.unsent):
-                    if self.closing and not self._sending and not self.unsent:
-                        break
-                    self.changed.wait()
+                self.changed.wait_for(self._writer_has_work)
                 if self.aborted or not self.unsent:
                     break
                 self._sending = True
@@ -179,6 +176,10 @@ class _Link:
         _quietly(self.sock.shutdown, socket.SHUT_WR)
         if not self.reader_done.wait(LINGER):
             _quietly(self.sock.shutdown, socket.SHUT_RDWR)
+
+    def _writer_has_work(self) -> bool:
+        """Output no one is sending, a close to make, or an abort: call with :attr:`lock` held."""
+        return self.aborted or (not self._sending and bool(self.unsent or self.closing))
 
     def _send(self, data: bytes, flags: int) -> None:
         """One ``send`` of ``data``, the front of the output; the caller claimed the send side.
@@ -201,7 +202,7 @@ class _Link:
                 del self.unsent[:sent]
                 if self.unsent or self.closing or self._waiting_for_room:
                     self.changed.notify_all()  # the writer's turn, or the reader's room
-        if stuck and not failed:
+        if stuck:
             log.warning(
                 "%s does not read what it is sent (no progress for %g s); cutting it off",
                 self.name,
