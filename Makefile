@@ -15,8 +15,8 @@ DEV := $(VENV)/.installed-dev
 LAB := $(VENV)/.installed-lab
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: help demo test unit integration stress-small stress notebooks lint format lab bench \
-	time-game import-cost mutate flake-hunt constraints clean
+.PHONY: help demo test unit integration stress-small stress notebooks course-html diagrams lint \
+	format lab bench time-game import-cost mutate flake-hunt constraints clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -57,11 +57,18 @@ stress: $(DEV)  ## the stress tier at full size
 notebooks: $(DEV)  ## execute every tutorial notebook
 	$(PYTEST) -c pyproject.toml -p nbmake --nbmake notebooks
 
-lint: $(DEV)  ## ruff, ruff format --check, mypy --strict, no notebook outputs, actionlint
+course-html: $(DEV)  ## the course executed, with its outputs, as HTML: build/course/index.html
+	$(BIN)/python scripts/course_html.py
+
+diagrams: $(BASE)  ## draw the notebooks' mermaid diagrams to notebooks/diagrams/ (needs npm, Chromium)
+	$(BIN)/python scripts/diagrams.py render
+
+lint: $(DEV)  ## ruff, ruff format --check, mypy --strict, no notebook outputs, diagrams, actionlint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/nbstripout --verify notebooks/*.ipynb
+	$(BIN)/python scripts/diagrams.py check
 	$(BIN)/python scripts/lint_workflows.py
 
 format: $(DEV)  ## apply ruff's fixes and format, strip notebook outputs

@@ -145,8 +145,11 @@ class Client:
         """Open the TCP connection, to ``(host, port)`` if given, else to the stored address.
 
         Only the connection: nothing is read or sent, so this works against any TCP server.
+        Using the client as a context manager (``with Client(...) as client``) calls this on
+        entry, and :meth:`close` on exit.
 
         Raises:
+            ValueError: ``host`` is not a ``str`` or ``port`` not an ``int`` in 0-65535.
             ConnectFailed: refused, unreachable, or no answer within the timeout. The socket
                 is closed before this is raised.
             RuntimeError: already connected.
@@ -203,10 +206,16 @@ class Client:
 
         Raises:
             ValueError: ``name`` is not 1-16 of ``A-Z a-z 0-9 _ -``.
-            ConnectFailed: the server is full.
-            ProtocolMismatch: the peer is not a server of this game and version.
+            ConnectFailed: the server turned the connection away instead of sending its
+                banner (``ERROR server full``).
+            ConnectionLost: the server closed or reset the connection before the ``WELCOME``:
+                before its banner, or after reading the ``HELLO``. (Its subclass
+                :class:`~game.errors.ServerShuttingDown`: the server said it is stopping.)
+            ProtocolMismatch: the peer is not a server of this game and version, or sent
+                :data:`MAX_HELD` other messages without the ``WELCOME``.
             RequestRejected: the server refused the HELLO (the reason is the message).
-            ResponseTimeout: no answer within the timeout.
+            ResponseTimeout: no answer, or the ``HELLO`` not taken, within the timeout.
+            RuntimeError: not connected: call :meth:`connect` first, or use a ``with`` block.
         """
         if not NAME_PATTERN.fullmatch(name):
             raise ValueError(f"a name is 1-16 of A-Z a-z 0-9 _ -, not {name!r}")
@@ -222,7 +231,14 @@ class Client:
 
     def move(self, cell: int) -> None:
         """Ask to take ``cell`` (1-9). The answer, ``BOARD`` or ``ERROR``, comes from
-        :meth:`next_message`; the server, not the client, judges whether the move is legal."""
+        :meth:`next_message`; the server, not the client, judges whether the move is legal.
+
+        Raises:
+            TypeError: ``cell`` is not an ``int`` (a ``bool`` is refused too).
+            ConnectionLost: the connection is closed or reset, so the move cannot be sent.
+            ResponseTimeout: the server did not take the bytes within the timeout.
+            RuntimeError: not connected.
+        """
         if isinstance(cell, bool) or not isinstance(cell, int):
             raise TypeError(f"cell must be an int 1-9, not {cell!r}")
         self._send(Move(cell))
@@ -236,6 +252,12 @@ class Client:
             ValueError: a token the server would refuse (the same check,
                 :func:`game.protocol.check_token`): a control character, a line separator,
                 trailing whitespace.
+            ResponseTimeout: no ``PONG`` within the timeout.
+            ConnectionLost: the server closed or reset the connection first.
+            RequestRejected: the server answered ``ERROR``.
+            ProtocolMismatch: the server sent something not of this protocol, or
+                :data:`MAX_HELD` other messages without the ``PONG``.
+            RuntimeError: not connected.
         """
         try:
             check_token(token)
@@ -247,7 +269,16 @@ class Client:
         return time.perf_counter() - started
 
     def quit(self) -> None:
-        """Say ``QUIT`` and wait for the server's ``BYE``."""
+        """Say ``QUIT`` and wait for the server's ``BYE``.
+
+        Raises:
+            ResponseTimeout: no ``BYE`` within the timeout.
+            ConnectionLost: the server closed or reset the connection before its ``BYE``.
+            RequestRejected: the server answered ``ERROR``.
+            ProtocolMismatch: the server sent something not of this protocol, or
+                :data:`MAX_HELD` other messages without the ``BYE``.
+            RuntimeError: not connected.
+        """
         self._send(Quit())
         self._wait_for(Bye)
 
@@ -266,8 +297,16 @@ class Client:
         the one for an opponent included. Returns the ``END`` the server sent.
 
         Raises:
-            RequestRejected: the server answered a move with ``ERROR``.
+            RequestRejected: the server answered the ``HELLO`` or a move with ``ERROR``.
             ConnectionLost: the connection ended before ``END`` and ``BYE``.
+            ResponseTimeout: the server said nothing for ``wait`` seconds (or, for the
+                ``WELCOME``, within the client's timeout).
+            ProtocolMismatch: the peer is not a server of this game and version, or sent a
+                line that is not of this protocol.
+            ConnectFailed: the server turned the connection away (``ERROR server full``).
+            ValueError: ``name`` is not a valid name, or ``wait`` not a usable timeout.
+            TypeError: ``choose`` returned something that is not an ``int``.
+            RuntimeError: not connected.
         """
         self.hello(name)
         board, end = Board(), None
@@ -297,9 +336,12 @@ class Client:
                 long as it takes.
 
         Raises:
+            ValueError: ``timeout`` is not positive, or too long to wait for.
             ResponseTimeout: nothing arrived in time.
-            ConnectionLost: the server closed or reset the connection (also after ``BYE``).
+            ConnectionLost: the server closed or reset the connection (also after ``BYE``);
+                :class:`~game.errors.ServerShuttingDown` if it said it is stopping.
             ProtocolMismatch: the server sent a line that is not of this protocol.
+            RuntimeError: not connected.
         """
         if self._held:
             return self._held.popleft()
