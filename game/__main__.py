@@ -13,6 +13,7 @@ import _signal  # type: ignore[import-not-found]  # built in, already loaded: no
 _signal.signal(_signal.SIGINT, _signal.SIG_DFL)
 
 import argparse
+import io
 import logging
 import math
 import signal
@@ -187,14 +188,13 @@ def _serve(args: argparse.Namespace) -> int:
             print(
                 f"serving tic-tac-toe on {where}; play with `nc {host or '127.0.0.1'} {port}` "
                 f"or `{PROG} play --port {port} --name NAME`; Ctrl-C stops",
-                flush=True,
             )
             stop.wait()
-            print("stopping...", flush=True)
+            print("stopping...")
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    print("server stopped cleanly", flush=True)
+    print("server stopped cleanly")
     return 0
 
 
@@ -254,6 +254,10 @@ def _play(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # A line at a time, to a pipe as to a terminal: what serve and play print is a
+        # conversation (the banner is a readiness signal), not a report to hand over at exit.
+        sys.stdout.reconfigure(line_buffering=True)
     args = _parser().parse_args(argv)
     try:
         signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C: handled below

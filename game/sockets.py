@@ -151,8 +151,8 @@ def set_kernel_timeout(sock: SocketLike, option: int, seconds: float | None) -> 
     gives up raises :class:`BlockingIOError` (``EAGAIN``); a ``send`` that took part of its data
     returns its short count.
     """
-    whole = 0 if seconds is None else int(seconds)
-    micros = 0 if seconds is None else round((seconds - whole) * 1e6)
+    # Rounded as a whole, so that 2.9999999 s is (3, 0), never a tv_usec of 1,000,000 (EDOM).
+    whole, micros = (0, 0) if seconds is None else divmod(round(seconds * 1_000_000), 1_000_000)
     if seconds is not None and whole == micros == 0:
         micros = 1  # zero would mean no bound at all
     if sys.platform == "win32":  # a DWORD of milliseconds there, not a struct timeval

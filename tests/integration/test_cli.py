@@ -1,6 +1,7 @@
 """``python -m game`` as a user runs it: real processes, real loopback sockets, exit codes."""
 
 import contextlib
+import os
 import re
 import signal
 import socket
@@ -20,6 +21,10 @@ from game.protocol import End, Result
 DEADLINE = 20.0
 GAME_SOURCE = str(Path(game.__file__).parent)
 """Where the game's modules are: a traceback frame from there would be the game's own."""
+USERS_ENVIRONMENT = {name: v for name, v in os.environ.items() if name != "PYTHONUNBUFFERED"}
+"""The environment of the processes these tests start, as a user's shell has it: without
+``PYTHONUNBUFFERED`` (which CI machines often set), output to a pipe is buffered, so a line that
+a test waits for, like the serve banner, arrives only if the game flushes it."""
 
 
 def run_game(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -28,6 +33,7 @@ def run_game(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         input=stdin,
         capture_output=True,
         text=True,
+        env=USERS_ENVIRONMENT,
         timeout=DEADLINE,
         check=False,
     )
@@ -59,6 +65,7 @@ def test_serve_stops_cleanly_on_sigterm() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=USERS_ENVIRONMENT,
     ) as server:
         assert server.stdout is not None
         banner = server.stdout.readline()  # the readiness signal: printed once listening
@@ -109,6 +116,7 @@ def test_play_lets_a_person_play_a_whole_game_from_the_keyboard() -> None:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            env=USERS_ENVIRONMENT,
         )
         with human:
             # The human says HELLO first, so the human waits and plays X.
@@ -146,6 +154,7 @@ def test_play_with_no_input_quits_in_one_line(stdin: str) -> None:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            env=USERS_ENVIRONMENT,
         )
         with human:
             assert human.stdout is not None
@@ -174,6 +183,7 @@ def test_ctrl_c_at_any_moment_of_serve_start_up_is_never_a_traceback(delay: floa
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            env=USERS_ENVIRONMENT,
         ) as server,
     ):
         time.sleep(delay)  # sleep-ok: the moment of the signal is what this test varies

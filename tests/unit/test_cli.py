@@ -1,12 +1,15 @@
 """Command-line arguments: mistakes are one line and exit status 2, never a traceback."""
 
 from typing import Any
+from unittest.mock import create_autospec
 
 import pytest
 
 import game.__main__
 from game import Client, ListenFailed, Server
 from game.__main__ import _ask_cell, main
+from game.protocol import End, Error, Result, Start, Turn, Update
+from game.rules import Board, Mark
 from sockettest import MemoryNetwork
 
 
@@ -46,6 +49,29 @@ def test_a_move_is_one_digit_not_a_run_of_them(
     monkeypatch.setattr("builtins.input", lambda prompt="": next(typed))
     assert _ask_cell() == 5
     assert "type one digit 1-9" in capsys.readouterr().out
+
+
+def test_play_asks_for_a_cell_on_its_turn_and_after_its_own_move_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A refusal after the board moved on is not about our move: no cell is asked for then."""
+    client = create_autospec(Client, instance=True)
+    client.__enter__.return_value = client
+    client.next_message.side_effect = [
+        Start(Mark.X, "bob"),
+        Turn(),
+        Error("cell 5 is taken"),  # our move was refused: asked again
+        Update(Board("X........")),
+        Error("idle for more than 300 s"),  # while bob thinks: not a prompt
+        End(Result.DRAW),
+    ]
+    monkeypatch.setattr(game.__main__, "Client", lambda host, port: client)
+    typed = iter(["5", "1"])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(typed))
+    assert main(["play", "--name", "alice"]) == 0
+    assert [c.args for c in client.move.call_args_list] == [(5,), (1,)]
+    assert next(typed, None) is None
+    assert capsys.readouterr().out.rstrip().endswith("a draw")
 
 
 def test_the_demo_serves_on_a_port_the_system_picks(

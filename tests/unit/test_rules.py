@@ -71,6 +71,7 @@ def test_suggest_move_takes_a_win_then_blocks() -> None:
     [
         (Board(), 5, Mark.O, "not your turn"),
         (Board("....X...."), 5, Mark.O, "cell 5 is taken"),
+        (Board("....XO..."), 5, Mark.X, "cell 5 is taken"),  # by the mover: taken all the same
         (Board(), 0, Mark.X, "outside 1-9"),
         (Board("XXXOO...."), 9, Mark.O, "the game is over"),
     ],
@@ -124,3 +125,8 @@ def test_suggest_move_takes_a_win_on_every_line() -> None:
             cells[spare - 1] = "O"
             break
         assert suggest_move(Board("".join(cells))) == line[2], line
+
+
+def test_rows_are_the_board_top_row_first() -> None:
+    """What the CLI draws: three rows of three cells, in reading order."""
+    assert Board("XO.X.O..X").rows() == ["XO.", "X.O", "..X"]

@@ -2,12 +2,16 @@
 platform to wait for is refused where it is given, never an ``OverflowError`` later."""
 
 import math
+import socket
+import struct
 import threading
+from unittest.mock import create_autospec
 
 import pytest
 
 from game import Client, ResponseTimeout, Server
 from game.protocol import Banner
+from game.sockets import set_kernel_timeout
 from game.testing import BANNER
 from sockettest import FakeServer, MemoryNetwork, ServerConnection, VirtualClock
 
@@ -79,3 +83,36 @@ def test_each_wait_gets_its_own_timeout() -> None:
 def test_the_longest_wait_the_platform_allows_is_allowed() -> None:
     """``threading.TIMEOUT_MAX`` itself is a timeout the platform can wait for."""
     assert Server(port=0, idle_timeout=threading.TIMEOUT_MAX).idle_timeout == threading.TIMEOUT_MAX
+
+
+@pytest.mark.parametrize(
+    ("seconds", "timeval"),
+    [
+        (2.5, (2, 500_000)),
+        (2.9999999, (3, 0)),  # rounds up to the next second, not to a tv_usec of 1,000,000
+        (0.0000004, (0, 1)),  # rounds to zero, which the kernel reads as "no timeout"
+        (None, (0, 0)),
+        (7.000001, (7, 1)),
+    ],
+)
+def test_a_kernel_timeout_is_a_valid_timeval(
+    seconds: float | None, timeval: tuple[int, int]
+) -> None:
+    """tv_usec is always 0-999,999: Linux refuses anything else with EDOM, which would cut the
+    connection off; and a positive timeout never packs as the zero that means none."""
+    sock = create_autospec(socket.socket, instance=True)
+    set_kernel_timeout(sock, socket.SO_RCVTIMEO, seconds)
+    sock.setsockopt.assert_called_once_with(
+        socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("@ll", *timeval)
+    )
+
+
+def test_a_kernel_timeout_just_under_a_second_is_accepted_by_the_memory_socket(
+    memory_network: MemoryNetwork,
+) -> None:
+    """The network checks tv_usec as Linux does."""
+    with memory_network.socket_factory() as sock:
+        set_kernel_timeout(sock, socket.SO_RCVTIMEO, 0.99999999)
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, 16) == struct.pack(
+            "@ll", 1, 0
+        )

@@ -443,6 +443,8 @@ class MemorySocket:
                 if not isinstance(value, bytes | bytearray) or len(value) < _TIMEVAL.size:
                     raise _error(errno.EINVAL)  # Linux wants a whole struct timeval
                 value = bytes(value[: _TIMEVAL.size])
+                if not 0 <= _TIMEVAL.unpack(value)[1] < 1_000_000:
+                    raise _error(errno.EDOM)  # tv_usec out of range, as Linux says it
             elif isinstance(value, bool):
                 value = int(value)
             self.options[(level, option)] = value

@@ -51,6 +51,7 @@ Rules of this module:
 from __future__ import annotations
 
 import errno
+import functools
 import io
 import select
 import selectors
@@ -1207,6 +1208,19 @@ def check_socket_type_and_buffer_options(factory: StreamSocketFactory) -> None:
         assert kind == socket.SOCK_STREAM, f"SO_TYPE of an accepted socket is {kind!r}"
 
 
+def check_kernel_timeout_out_of_range_is_refused(factory: StreamSocketFactory) -> None:
+    """A ``struct timeval`` for ``SO_RCVTIMEO`` or ``SO_SNDTIMEO`` whose ``tv_usec`` is not
+    0-999,999 is refused with ``EDOM`` (Linux's ``sock_set_timeout``); 999,999 is accepted."""
+    with _harness(factory, "kernel_timeout_range") as h:
+        sock = h.socket()
+        for option in (socket.SO_RCVTIMEO, socket.SO_SNDTIMEO):
+            sock.setsockopt(socket.SOL_SOCKET, option, struct.pack("@ll", 2, 999_999))
+            for micros in (1_000_000, -1):
+                value = struct.pack("@ll", 2, micros)
+                setting = functools.partial(sock.setsockopt, socket.SOL_SOCKET, option, value)
+                _expect_os_error(OSError, errno.EDOM, setting, f"a timeval with tv_usec {micros}")
+
+
 def check_send_buffer_is_bounded(factory: StreamSocketFactory) -> None:
     """Buffers are bounded: a ``sendall`` of 64 MiB with a short timeout to a peer that never
     reads raises TimeoutError; it never returns."""
@@ -1239,6 +1253,7 @@ CHECKS: tuple[Check, ...] = (
     check_accept_timeout_raises_timeout_error,
     check_zero_timeout_never_blocks,
     check_kernel_timeouts_bound_blocking_calls_with_eagain,
+    check_kernel_timeout_out_of_range_is_refused,
     check_use_after_close_raises_ebadf,
     check_unconnected_socket_raises_enotconn,
     check_shutdown_wakes_blocked_recv,
