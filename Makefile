@@ -85,8 +85,10 @@ time-game: $(DEV)  ## one whole game and a test's fixed cost: loopback vs in-mem
 import-cost: $(DEV)  ## what importing sockettest and its plugin adds to pytest's start-up
 	$(BIN)/python scripts/import_cost.py
 
-mutate: $(DEV)  ## mutation testing tier by tier: a sample of 20, a few minutes (MUTANTS=N or all)
-	$(BIN)/python scripts/mutate.py $(if $(filter all,$(MUTANTS)),,--sample $(or $(MUTANTS),20))
+mutate: $(DEV)  ## the bug zoo in full, then mutation testing tier by tier (a sample of 20; MUTANTS=N or all)
+	$(BIN)/python scripts/bug_zoo.py --record
+	$(BIN)/python scripts/mutate.py --record notebooks/mutation_score.json \
+		$(if $(filter all,$(MUTANTS)),,--sample $(or $(MUTANTS),20))
 
 flake-hunt: $(DEV)  ## integration and stress tiers 50 times: random order, -n 2, no reruns
 	$(BIN)/python scripts/flake_hunt.py --runs 50 --stress

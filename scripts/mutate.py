@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import json
 import os
 import random
 import shutil
@@ -197,24 +198,38 @@ def prepare(work: Path) -> None:
 
 def run_tier(tier: str, work: Path) -> bool:
     """Whether the tier passes on the copy as it is now (False: the mutant was killed)."""
-    environment = {**os.environ, "PYTHONPATH": str(work), "HYPOTHESIS_PROFILE": "dev"}
+    outcome = run_pytest([*TIERS[tier], "-x"], work, TIER_TIMEOUT[tier])
+    if outcome is None:
+        (work / "last-tier.log").write_text(f"timed out after {TIER_TIMEOUT[tier]:g} s\n")
+        return False
+    passed, output = outcome
+    (work / "last-tier.log").write_text(output)
+    return passed
+
+
+def run_pytest(arguments: list[str], work: Path, timeout: float) -> tuple[bool, str] | None:
+    """Run pytest in the copy ``work``, whose ``game`` and ``sockettest`` are imported first:
+    whether it passed, and what it printed; ``None`` if it took longer than ``timeout`` seconds
+    (it hung)."""
+    path = os.pathsep.join([str(work), str(work / "sockettest" / "src")])
+    environment = {**os.environ, "PYTHONPATH": path, "HYPOTHESIS_PROFILE": "dev"}
     environment.pop("PYTHONDONTWRITEBYTECODE", None)
-    command = [sys.executable, "-m", "pytest", *TIERS[tier], "-x", "-q", "-p", "no:randomly"]
-    command += ["-p", "no:cacheprovider"]
+    command = [sys.executable, "-m", "pytest", *arguments, "-q", "-p", "no:randomly"]
+    command += ["-p", "no:cacheprovider", "--color=no"]  # plain text, even under a notebook
     try:
         result = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
             command,
             cwd=work,
             env=environment,
             capture_output=True,
-            timeout=TIER_TIMEOUT[tier],
+            text=True,
+            errors="replace",
+            timeout=timeout,
             check=False,
         )
     except subprocess.TimeoutExpired:
-        (work / "last-tier.log").write_text(f"timed out after {TIER_TIMEOUT[tier]:g} s\n")
-        return False
-    (work / "last-tier.log").write_bytes(result.stdout + result.stderr)
-    return result.returncode == 0
+        return None
+    return result.returncode == 0, result.stdout + result.stderr
 
 
 def main() -> int:
@@ -230,6 +245,9 @@ def main() -> int:
         nargs="*",
         metavar="PATH:LINE",
         help="only the mutants on these lines, e.g. the survivors of a run of the unit tier",
+    )
+    parser.add_argument(
+        "--record", type=Path, help="also write the scores per tier to this JSON file"
     )
     parser.add_argument(
         "--work", type=Path, help="the scratch copy (default .mutants; git-ignored as .mutants*)"
@@ -275,7 +293,10 @@ def main() -> int:
             killed[(mutant.path, verdict)] += 1
         shown = verdict or "SURVIVED"
         print(f"{number:4}/{len(chosen)} {mutant.path}:{mutant.line} {mutant.change}: {shown}")
-    report(tried, killed, survivors, not_counted(), time.monotonic() - began)
+    scores = report(tried, killed, survivors, not_counted(), time.monotonic() - began)
+    if args.record is not None:
+        scores["command"] = " ".join(["python", "scripts/mutate.py", *sys.argv[1:]])
+        args.record.write_text(json.dumps(scores, indent=1) + "\n")
     return 0
 
 
@@ -285,9 +306,9 @@ def report(
     survivors: list[Mutant],
     classified: dict[tuple[str, int, str], str],
     seconds: float,
-) -> None:
-    """The per-file table, the totals per tier (cumulative), and the survivors: those that
-    count, then those that do not, with why."""
+) -> dict[str, object]:
+    """Print the per-file table, the totals per tier (cumulative), and the survivors: those
+    that count, then those that do not, with why. Return the totals, as ``--record`` keeps them."""
     apart = [m for m in survivors if (m.path, m.line, m.change) in classified]
     counted = [m for m in survivors if m not in apart]
     uncounted = Counter(m.path for m in apart)
@@ -307,8 +328,10 @@ def report(
         )
     total = sum(tried.values()) - len(apart)
     running = 0
+    by_tier: dict[str, int] = {}
     for tier in TIERS:
-        running += sum(killed[(path, tier)] for path in tried)
+        by_tier[tier] = sum(killed[(path, tier)] for path in tried)
+        running += by_tier[tier]
         print(f"killed by {tier} and the tiers before it: {running}/{total}", end="")
         print(f" ({100 * running / total:.1f}%)" if total else "")
     print(f"\n{len(counted)} survivors that count:")
@@ -319,6 +342,14 @@ def report(
         why = classified[(mutant.path, mutant.line, mutant.change)]
         print(f"  {mutant.path}:{mutant.line}  {mutant.change}  ({why})")
     print(f"\ntook {seconds / 60:.1f} min")
+    return {
+        "date": time.strftime("%Y-%m-%d"),
+        "counted": total,
+        "not counted": len(apart),
+        "killed first by": by_tier,
+        "survivors": [f"{m.path}:{m.line} {m.change}" for m in counted],
+        "minutes": round(seconds / 60, 1),
+    }
 
 
 if __name__ == "__main__":
