@@ -15,6 +15,9 @@ Pick by the question you are asking:
 - *Does it work on real sockets?* :class:`FakeServer` and :class:`FakeClient`: scripted peers on
   loopback port 0 (or on the memory network), and :func:`serve_in_thread` for any server, with
   readiness signals and joins that fail loudly (:class:`BlockedTooLong`) instead of hanging.
+- *A race that shows once in a thousand runs?* :func:`simulate` runs a function's threads one
+  at a time under a seeded scheduler, on virtual time: the same seed, the same interleaving.
+  :func:`explore` tries seeds until one fails; a :class:`Deadlock` fails at once.
 
 The in-memory sockets are *verified*: :mod:`sockettest.contract` runs one set of checks on them
 and on real loopback sockets, and both pass. :mod:`sockettest.strategies` has Hypothesis
@@ -36,7 +39,7 @@ if TYPE_CHECKING:
     from sockettest import contract, strategies
     from sockettest._addresses import ipv6_loopback_available
     from sockettest._clock import VirtualClock
-    from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong
+    from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong, Deadlock
     from sockettest._faults import FaultInjector, Faults
     from sockettest._guards import LeakError, LeakGuard
     from sockettest._memory_socket import MemorySocket
@@ -59,6 +62,9 @@ if TYPE_CHECKING:
         send_canned,
         stay_silent,
     )
+    from sockettest._policies import PCT, RandomWalk, Schedule
+    from sockettest._scheduler import Step
+    from sockettest._simulation import Simulation, explore, simulate
     from sockettest._threads import serve_in_thread
     from sockettest._transports import TRANSPORTS, Transport
 
@@ -89,6 +95,15 @@ __all__ = [
     "send_canned",
     "stay_silent",
     "serve_in_thread",
+    # seeded, replayable thread schedules
+    "simulate",
+    "explore",
+    "Simulation",
+    "Step",
+    "Schedule",
+    "RandomWalk",
+    "PCT",
+    "Deadlock",
     # deadlines and leaks
     "DEFAULT_TIMEOUT",
     "BlockedTooLong",
@@ -128,6 +143,14 @@ _HOMES = {
     "serve_in_thread": "_threads",
     "DEFAULT_TIMEOUT": "_deadlines",
     "BlockedTooLong": "_deadlines",
+    "Deadlock": "_deadlines",
+    "simulate": "_simulation",
+    "explore": "_simulation",
+    "Simulation": "_simulation",
+    "Step": "_scheduler",
+    "Schedule": "_policies",
+    "RandomWalk": "_policies",
+    "PCT": "_policies",
     "LeakGuard": "_guards",
     "LeakError": "_guards",
     "Transport": "_transports",

@@ -28,6 +28,9 @@ takes longer than the threshold to reach its ``recv``, the client's deadline is 
 and the clock jumps to it. Give the test's own side no timeout (``max_block`` still bounds it,
 in real time) or a longer threshold, so that the only deadline to jump to is the server's.
 
+Inside :func:`sockettest.simulate`, the clock reads the simulation's virtual time instead (which
+moves when every simulated thread is blocked), and :meth:`VirtualClock.advance` moves that.
+
 What the clock does not cover: ``select``/``selectors`` timeouts and ``time.sleep`` stay on real
 time (they are not calls into the network), and neither does code that reads ``time.monotonic``
 itself: hand it ``clock.monotonic`` (a server or client may take a ``clock=`` argument for this).
@@ -40,7 +43,11 @@ import threading
 import weakref
 from collections.abc import Callable
 
+from sockettest._scheduler import THREADS, current, virtual_now
+
 __all__ = ["VirtualClock"]
+
+_REAL_LOCK = threading.Lock  # captured at import, before a simulation can patch it
 
 
 class VirtualClock:
@@ -65,7 +72,7 @@ class VirtualClock:
             autojump_threshold = None
         self._now = float(start)
         self._autojump_threshold = autojump_threshold
-        self._lock = threading.Lock()
+        self._lock = _REAL_LOCK()  # real even when made in a simulation
         self._listeners: list[weakref.WeakMethod[Callable[[], None]]] = []
 
     def __repr__(self) -> str:
@@ -78,7 +85,15 @@ class VirtualClock:
         return self._autojump_threshold
 
     def monotonic(self) -> float:
-        """The clock's reading in seconds, like :func:`time.monotonic`; pass it as a ``clock=``."""
+        """The clock's reading in seconds, like :func:`time.monotonic`; pass it as a ``clock=``.
+
+        In a simulated thread (:func:`sockettest.simulate`) it reads the simulation's virtual
+        time, as every timeout of the network then does.
+        """
+        if THREADS:
+            now = virtual_now()
+            if now is not None:
+                return now
         return self._now
 
     def advance(self, seconds: float) -> None:
@@ -89,6 +104,10 @@ class VirtualClock:
         """
         if not seconds >= 0:
             raise ValueError(f"a clock only moves forward: advance({seconds!r})")
+        sim = current()
+        if sim is not None:  # in a simulation: move its time, and wake its timeouts
+            sim.scheduler.advance(sim, seconds)
+            return
         with self._lock:
             self._now += seconds
         self._wake_listeners()

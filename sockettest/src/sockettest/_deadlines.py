@@ -8,7 +8,7 @@ naming what waited and on what.
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_TIMEOUT", "BlockedTooLong"]
+__all__ = ["DEFAULT_TIMEOUT", "BlockedTooLong", "Deadlock"]
 
 DEFAULT_TIMEOUT = 5.0
 """Seconds any wait of the kit may take unless told otherwise: a memory socket call with no
@@ -27,4 +27,11 @@ class BlockedTooLong(AssertionError):
     It is an :class:`AssertionError` so that pytest reports it as the test's failure, and so
     that code under test that handles :class:`OSError` (as network code should) cannot swallow
     it.
+    """
+
+
+class Deadlock(BlockedTooLong):
+    """Every thread of a simulated run (:func:`sockettest.simulate`) is blocked and none has a
+    deadline: nothing can ever wake them. Raised at once, not after a timeout; the message has
+    each thread's stack, what it waits for, the seed and how to replay the run.
     """

@@ -13,6 +13,10 @@ Rules of this module:
 3. Every wait goes through :meth:`MemorySocket._block`, which honours the timeout, the
    network's ``max_block`` and its clock; a change of state wakes only the calls it concerns
    (reading or writing) and brings the readiness descriptor up to date.
+4. In a simulated thread (:func:`sockettest.simulate`), ``accept``, ``recv``, ``recv_into``,
+   ``send``, ``sendall``, ``connect``, ``connect_ex``, ``shutdown`` and ``close`` are
+   scheduling points, taken before the network's lock (a thread never parks holding it), and
+   a wait parks in the scheduler on virtual time (``_scheduler.SchedulableCondition``).
 """
 
 from __future__ import annotations
@@ -26,8 +30,8 @@ import os
 import socket
 import struct
 import sys
-import threading
 import time
+from _thread import get_ident
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +42,7 @@ from sockettest._addresses import format_address
 from sockettest._deadlines import BlockedTooLong
 from sockettest._faults import FaultInjector, Faults
 from sockettest._readiness import ReadinessMirror
+from sockettest._scheduler import THREADS, SchedulableCondition, network_call
 
 if TYPE_CHECKING:
     from sockettest._network import MemoryNetwork
@@ -271,7 +276,7 @@ class MemorySocket:
         self.accepted_by: MemorySocket | None = None
         self._net = network
         self._lock = network._lock
-        self._conds: list[threading.Condition | None] = [None, None]  # made on first wait
+        self._conds: list[SchedulableCondition | None] = [None, None]  # made on first wait
         self._asleep = [0, 0]  # calls waiting right now, to read and to write
         nonblocking = bool(type & getattr(socket, "SOCK_NONBLOCK", 0))
         self._timeout: float | None = 0.0 if nonblocking else socket.getdefaulttimeout()
@@ -563,6 +568,8 @@ class MemorySocket:
             OSError: ``EINVAL`` if not listening or once shut down (also waking a blocked
                 accept), ``EBADF`` after close (also waking a blocked accept).
         """
+        if THREADS:
+            network_call("accept", self)
         with self._lock:
             self._enter("accept", ())
             if not self._listening:
@@ -598,12 +605,16 @@ class MemorySocket:
             OSError: ``EISCONN`` if connected or listening, ``EBADF`` after close.
             socket.gaierror, OverflowError, TypeError: a malformed address, as :meth:`bind`.
         """
+        if THREADS:
+            network_call("connect", self)
         with self._lock:
             self._enter("connect", (address,))
             self._connect(address)
 
     def connect_ex(self, address: Address, /) -> int:
         """:meth:`connect`, returning the errno instead of raising ``OSError`` (0: connected)."""
+        if THREADS:
+            network_call("connect_ex", self)
         with self._lock:
             self._enter("connect_ex", (address,), True)
             if self._closed:
@@ -659,6 +670,8 @@ class MemorySocket:
                 blocked recv).
             ValueError: a negative ``bufsize``.
         """
+        if THREADS:
+            network_call("recv", self)
         with self._lock:
             self._enter("recv", (bufsize, flags) if flags else (bufsize,), bufsize == 0)
             if bufsize < 0:
@@ -669,6 +682,8 @@ class MemorySocket:
 
     def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0, /) -> int:
         """:meth:`recv` into ``buffer`` (``nbytes`` of it; 0: all); return the count."""
+        if THREADS:
+            network_call("recv_into", self)
         with self._lock:
             self._enter("recv_into", (nbytes, flags) if flags else (nbytes,), True)
             view = memoryview(buffer).cast("B")
@@ -699,6 +714,8 @@ class MemorySocket:
             BlockedTooLong: no timeout and no room within the network's ``max_block``.
             OSError: ``EBADF`` after close.
         """
+        if THREADS:
+            network_call("send", self)
         with self._lock:
             self._enter("send", _payload(data, flags))
             view = memoryview(data).cast("B")
@@ -712,6 +729,8 @@ class MemorySocket:
         Raises:
             The errors of :meth:`send`; on a timeout, part of ``data`` may have been sent.
         """
+        if THREADS:
+            network_call("sendall", self)
         with self._lock:
             self._enter("sendall", _payload(data, flags))
             view = memoryview(data).cast("B")
@@ -755,6 +774,8 @@ class MemorySocket:
             OSError: ``ENOTCONN`` on a socket neither connected nor listening, ``EINVAL`` for
                 another ``how``, ``EBADF`` after close.
         """
+        if THREADS:
+            network_call("shutdown", self)
         with self._lock:
             self._enter("shutdown", (how,))
             if how not in _SHUT_HOWS:
@@ -786,6 +807,8 @@ class MemorySocket:
         has ``SO_LINGER`` ``(1, 0)``. A listener resets the connections still waiting for
         ``accept``. Blocked calls on this socket in other threads wake and raise ``EBADF``.
         """
+        if THREADS:
+            network_call("close", self)
         with self._lock:
             self._enter("close", (), True)
             self._close_asked = True
@@ -1204,10 +1227,13 @@ class MemorySocket:
             raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
         net = self._net
         clock = net.clock
-        limit = net.max_block if deadline is None or clock is not None else None
+        # A simulated thread waits in the scheduler, on virtual time; a deadlock fails its run
+        # at once, so max_block does not apply, and the clock's autojump is not needed.
+        simulated = bool(THREADS) and get_ident() in THREADS
+        limit = None if simulated or (deadline is not None and clock is None) else net.max_block
         stuck_at = None if limit is None else time.monotonic() + limit
         wait = None
-        if clock is not None:
+        if clock is not None and not simulated:
             wait = _Wait(on or self, channel, deadline)
             net._waits.append(wait)
         sleeper = on or self
@@ -1217,13 +1243,16 @@ class MemorySocket:
         net._any_blocked.notify_all()
         try:
             while not ready():
-                real = time.monotonic()
                 if deadline is not None and net._now() >= deadline:
                     if partial:
                         return
                     if self._timeout is None:  # a kernel timeout, SO_RCVTIMEO or SO_SNDTIMEO
                         raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
                     raise TimeoutError("timed out")
+                if simulated:
+                    cond.wait(None if deadline is None else deadline - net._now())
+                    continue
+                real = time.monotonic()
                 if stuck_at is not None and real >= stuck_at:
                     raise self._stuck(call, limit, deadline)
                 ends: list[float] = [] if stuck_at is None else [stuck_at - real]
@@ -1245,11 +1274,12 @@ class MemorySocket:
                 if net._autojump is not None:
                     net._last_use = time.monotonic()  # the call's return counts as use
 
-    def _channel(self, channel: int) -> threading.Condition:
+    def _channel(self, channel: int) -> SchedulableCondition:
         """The condition this socket's calls wait on to read or to write, made on first need."""
         cond = self._conds[channel]
         if cond is None:
-            cond = self._conds[channel] = threading.Condition(self._lock)
+            label = f"{'recv or accept' if channel == _READING else 'send or connect'} {self.name}"
+            cond = self._conds[channel] = SchedulableCondition(self._lock, label)
         return cond
 
     def _stuck(self, call: str, limit: float | None, deadline: float | None) -> BlockedTooLong:

@@ -27,7 +27,8 @@ Rules of this module:
 2. Nothing waits forever. A blocking call honours the socket's timeout (``TimeoutError``); with
    no timeout it gives up after the network's :attr:`~MemoryNetwork.max_block` real seconds and
    raises :class:`~sockettest.BlockedTooLong`, which names the call and the socket.
-3. Time is the network's clock: :func:`time.monotonic`, or a :class:`~sockettest.VirtualClock`.
+3. Time is the network's clock: :func:`time.monotonic`, or a :class:`~sockettest.VirtualClock`;
+   in a simulated thread (:func:`sockettest.simulate`), the simulation's virtual time.
 4. Sockets are tracked from creation to close: :meth:`MemoryNetwork.open_sockets` lists the ones
    a test forgot, by name, and every socket records the calls made on it.
 """
@@ -64,11 +65,19 @@ from sockettest._memory_socket import (
     _Wait,
 )
 from sockettest._patch import patch_socket_module
+from sockettest._scheduler import (
+    THREADS,
+    SchedulableCondition,
+    readiness_changed,
+    virtual_now,
+)
 
 if TYPE_CHECKING:
     from sockettest._names import HostTable
 
 __all__ = ["DEFAULT_BUFFER_SIZE", "EPHEMERAL_PORTS", "FaultPlan", "MemoryNetwork"]
+
+_REAL_RLOCK = threading.RLock  # captured at import, before a simulation can patch it
 
 DEFAULT_BUFFER_SIZE = 4 * 1024 * 1024
 """Bytes one direction of a connection holds in flight (sent, not yet read) before ``send``
@@ -137,11 +146,11 @@ class MemoryNetwork:
         """Every socket made on this network, accepted ones included, oldest first."""
         self.accepted = 0
         """How many connections ``accept`` has returned on this network."""
-        self._lock = threading.RLock()
-        self._any_closed = threading.Condition(self._lock)
+        self._lock = _REAL_RLOCK()  # real even in a simulation: it has scheduler hooks instead
+        self._any_closed = SchedulableCondition(self._lock, "a socket to close")
         self._blocked = 0  # calls waiting right now
-        self._any_blocked = threading.Condition(self._lock)
-        self._now: Callable[[], float] = time.monotonic if clock is None else clock.monotonic
+        self._any_blocked = SchedulableCondition(self._lock, "a socket call to block")
+        self._clock_now: Callable[[], float] = time.monotonic if clock is None else clock.monotonic
         self._autojump = None if clock is None else clock.autojump_threshold
         self._waits: list[_Wait] = []  # blocked calls; kept only on a virtual clock
         self._last_use = time.monotonic()
@@ -155,6 +164,14 @@ class MemoryNetwork:
 
     def __repr__(self) -> str:
         return f"<MemoryNetwork {len(self.open_sockets())} open sockets>"
+
+    def _now(self) -> float:
+        """The network's time: its clock's, or in a simulated thread the simulation's."""
+        if THREADS:
+            now = virtual_now()
+            if now is not None:
+                return now
+        return self._clock_now()
 
     @property
     def hosts(self) -> HostTable:
@@ -385,6 +402,8 @@ class MemoryNetwork:
                         wait.woken = True
         if sock._mirror is not None:
             sock._mirror.show(*sock._readiness())
+            if THREADS:
+                readiness_changed()
 
     def _maybe_autojump(self) -> None:
         """Jump the virtual clock to the earliest deadline if the network is idle."""

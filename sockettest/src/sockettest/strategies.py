@@ -1,10 +1,11 @@
-"""Hypothesis strategies for network code: how bytes are split, and when faults strike.
+"""Hypothesis strategies for network code: how bytes are split, when faults strike, and how
+threads interleave.
 
 The only module of :mod:`sockettest` that imports Hypothesis (an optional dependency:
 ``pip install 'sockettest[pytest]'``), so the rest of the kit works without it.
 
 Each strategy shrinks toward the simplest case: :func:`splits` toward one chunk, :func:`faults`
-toward ``Faults()`` (nothing goes wrong).
+toward ``Faults()`` (nothing goes wrong), :func:`schedules` toward no preemption at all.
 So when a property fails, Hypothesis reports the smallest split or schedule that breaks it::
 
     @given(data=st.data())
@@ -27,8 +28,9 @@ except ImportError as error:  # say which extra brings it, not just that it is m
     ) from error
 
 from sockettest._faults import Faults
+from sockettest._policies import Schedule
 
-__all__ = ["chunk_sizes", "faults", "splits"]
+__all__ = ["chunk_sizes", "faults", "schedules", "splits"]
 
 
 def splits(data: bytes, *, max_chunks: int | None = None) -> st.SearchStrategy[list[bytes]]:
@@ -100,3 +102,29 @@ def faults(
         timeout_on_recv=maybe(timeouts, st.integers(1, 8)),
         eof_after=maybe(early_eof, positions),
     )
+
+
+def schedules(*, max_choices: int = 64, max_threads: int = 8) -> st.SearchStrategy[Schedule]:
+    """Thread schedules for :func:`sockettest.simulate`: ``simulate(fn, schedule=...)``.
+
+    A :class:`~sockettest.Schedule` is the scheduler's choice sequence itself (at each point
+    with a choice, which runnable thread goes next; 0 is the running one), so Hypothesis
+    shrinks the interleaving, not a seed: a failing schedule shrinks toward fewer and earlier
+    preemptions, and the falsifying example prints a short ``Schedule([...])`` that replays
+    it. Past its end a schedule never preempts. Shrinks toward ``Schedule([])``::
+
+        @given(schedule=schedules())
+        def test_names_are_claimed_once(schedule):
+            sockettest.simulate(two_claims, schedule=schedule)
+
+    Args:
+        max_choices: the longest choice sequence drawn.
+        max_threads: choices are drawn below this (they are taken modulo the number of
+            runnable threads, so a larger value only spreads them).
+    """
+    if max_choices < 0:
+        raise ValueError(f"max_choices must be at least 0, not {max_choices!r}")
+    if max_threads < 1:
+        raise ValueError(f"max_threads must be at least 1, not {max_threads!r}")
+    choices = st.lists(st.integers(0, max_threads - 1), max_size=max_choices)
+    return choices.map(Schedule)

@@ -1,0 +1,140 @@
+"""How a simulated run picks the next thread: :class:`RandomWalk`, :class:`PCT`, :class:`Schedule`.
+
+A policy is a frozen value (so that a failure can print it, and a replay can pass it back);
+each run asks it for a fresh *chooser* (``_chooser(seed)``) that makes that run's choices. At a
+scheduling point the candidates are the runnable threads, the running one first (if it can go
+on) and then the others in the order they were started; a choice is a position in that list.
+So position 0 always means "no switch", which is what a :class:`Schedule` shrinks toward.
+
+The model is awslabs/shuttle: ``scheduler/random.rs``, ``pct.rs`` and ``replay.rs``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sockettest._scheduler import Chooser
+
+__all__ = ["PCT", "Policy", "RandomWalk", "Schedule"]
+
+
+@dataclass(frozen=True)
+class RandomWalk:
+    """At every scheduling point with a choice, any runnable thread, uniformly, from the seed.
+
+    Cheap and unbiased over single steps; a bug that needs one thread to run many steps
+    uninterrupted is found faster by :class:`PCT`.
+    """
+
+    def _chooser(self, seed: int) -> Chooser:
+        return _RandomChooser(random.Random(seed))
+
+    def __repr__(self) -> str:
+        return "RandomWalk()"
+
+
+@dataclass(frozen=True)
+class PCT:
+    """Probabilistic concurrency testing (Burckhardt et al., 2010), as shuttle's ``PctScheduler``.
+
+    Each thread gets a random priority when it starts, and the highest-priority runnable thread
+    always runs; at ``depth - 1`` points, picked at random among the first ``steps``, the running
+    thread's priority drops below every other. A bug that needs ``d`` ordering constraints is
+    found with probability at least ``1 / (threads * steps ** (d - 1))`` a run.
+
+    Args:
+        depth: the bug depth to aim at (at least 1; 1 never preempts).
+        steps: about how many scheduling points a run has; change points fall among them.
+    """
+
+    depth: int = 3
+    steps: int = 1000
+
+    def __post_init__(self) -> None:
+        if isinstance(self.depth, bool) or not isinstance(self.depth, int) or self.depth < 1:
+            raise ValueError(f"depth must be an int of at least 1, not {self.depth!r}")
+        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 2:
+            raise ValueError(f"steps must be an int of at least 2, not {self.steps!r}")
+
+    def _chooser(self, seed: int) -> Chooser:
+        return _PCTChooser(random.Random(seed), self.depth, self.steps)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """An explicit sequence of choices: the scheduler's, replayed; what Hypothesis shrinks.
+
+    At the i-th scheduling point that has a choice, ``choices[i]`` (modulo the number of
+    runnable threads) picks among them, 0 being the running thread; past the end, 0 (no
+    preemption). ``Schedule([])`` runs each thread until it blocks. A seeded run's choices are
+    ``simulation.choices``: ``Schedule(simulation.choices)`` replays it.
+
+    Args:
+        choices: non-negative ints.
+    """
+
+    choices: tuple[int, ...] = field(default=())
+
+    def __init__(self, choices: Iterable[int] = ()) -> None:
+        values = tuple(choices)
+        if any(isinstance(c, bool) or not isinstance(c, int) or c < 0 for c in values):
+            raise ValueError(f"choices must be non-negative ints, not {values!r}")
+        object.__setattr__(self, "choices", values)
+
+    def __repr__(self) -> str:
+        return f"Schedule({list(self.choices)!r})"
+
+    def _chooser(self, seed: int) -> Chooser:
+        return _ReplayChooser(self.choices)
+
+
+Policy = RandomWalk | PCT | Schedule
+"""Any of the three: what ``Simulation(policy=...)`` takes."""
+
+
+class _RandomChooser:
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+
+    def added(self, index: int) -> None:
+        pass
+
+    def choose(self, candidates: Sequence[int], running: int, step: int) -> int:
+        return 0 if len(candidates) == 1 else self._rng.randrange(len(candidates))
+
+
+class _PCTChooser:
+    def __init__(self, rng: random.Random, depth: int, steps: int) -> None:
+        self._rng = rng
+        self._depth = depth
+        self._changes = set(rng.sample(range(1, steps), min(depth - 1, steps - 1)))
+        self._lowered = 0
+        self._priorities: dict[int, float] = {}
+
+    def added(self, index: int) -> None:
+        self._priorities[index] = self._depth + self._rng.random()  # above every lowered one
+
+    def choose(self, candidates: Sequence[int], running: int, step: int) -> int:
+        if step in self._changes:  # once per change point: a wait chooses again at one step
+            self._changes.discard(step)
+            self._lowered += 1
+            self._priorities[running] = float(self._depth - self._lowered)
+        return max(range(len(candidates)), key=lambda i: self._priorities[candidates[i]])
+
+
+class _ReplayChooser:
+    def __init__(self, choices: tuple[int, ...]) -> None:
+        self._choices = choices
+        self._next = 0
+
+    def added(self, index: int) -> None:
+        pass
+
+    def choose(self, candidates: Sequence[int], running: int, step: int) -> int:
+        if len(candidates) == 1:
+            return 0
+        position = self._choices[self._next] if self._next < len(self._choices) else 0
+        self._next += 1
+        return position % len(candidates)

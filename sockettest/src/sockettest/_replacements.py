@@ -1,0 +1,383 @@
+"""What a simulation puts in place of ``threading``, ``queue`` and ``time``, for its duration only.
+
+:func:`installed` patches module attributes for as long as any simulation runs, with stand-ins
+that ask, at each call, whether the calling thread is simulated (``_scheduler.THREADS``). A
+thread that is not (pytest's, the test runner's, any thread started before the run) gets the
+real thing, exactly as before; a simulated one gets the simulated primitive
+(``_simulated.py``), the virtual clock, or a scheduling point.
+
+What is replaced:
+
+- ``threading.Lock``, ``RLock``, ``Condition``, ``Semaphore``, ``BoundedSemaphore``, ``Event``
+  and ``queue.SimpleQueue`` (by ``queue._PySimpleQueue``, which is built on ``threading``): by
+  classes whose calls dispatch, and which ``isinstance`` accepts for both kinds. ``queue.Queue``,
+  ``threading.Barrier`` and ``threading.Timer`` then build themselves of simulated parts.
+- ``Thread.start``, ``Thread.join`` and ``Thread.is_alive``: a simulated thread's new threads
+  join the simulation, and its joins wait in the scheduler.
+- ``time.monotonic``, ``monotonic_ns``, ``perf_counter``, ``perf_counter_ns``, ``time``,
+  ``time_ns`` and ``sleep``, and the copies of ``monotonic`` that ``threading`` and ``queue``
+  bound at import (``threading._time``, ``queue.time``).
+- ``select.select`` and the ``select`` method of the ``selectors`` classes: a simulated thread
+  polls without blocking, and waits in the scheduler for a memory socket's readiness to change
+  (``_scheduler.READINESS``) or for its virtual timeout. ``select.poll()`` objects are not
+  reached: they are C.
+
+Rules of this module:
+
+1. The originals are captured when this module is imported, before any patch can be in place,
+   and restored in reverse order when the last simulation ends (only where our value is still
+   there, as ``_patch.py`` does for ``socket``).
+2. A primitive stays real when ``threading`` itself makes it (a ``Thread``'s own ``Event``,
+   which its OS thread sets before it joins the simulation), except in ``Timer`` and
+   ``Barrier``, which should wait in the scheduler; when the kit's network makes it (it has
+   explicit hooks, ``_scheduler.py``); and when a module's top-level code makes it (an import
+   inside ``fn`` must not leave a simulated lock in a module for ever).
+3. At the OS level every simulated thread is a daemon, so that one stuck in something
+   uncontrolled cannot hang the interpreter's exit; ``thread.daemon`` still says what the code
+   asked for, and the simulation waits for non-daemon threads as the interpreter would.
+"""
+
+from __future__ import annotations
+
+import _thread
+import queue
+import re
+import select
+import selectors
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
+
+from sockettest._scheduler import ENDED, READINESS, THREADS, Abandoned, SimThread
+from sockettest._simulated import (
+    SimulatedBoundedSemaphore,
+    SimulatedCondition,
+    SimulatedEvent,
+    SimulatedLock,
+    SimulatedRLock,
+    SimulatedSemaphore,
+)
+
+__all__ = ["EPOCH", "installed", "run_as_simulated", "simulated_thread"]
+
+EPOCH = 1_700_000_000.0
+"""What ``time.time()`` reads in a simulation at virtual time 0 (14 November 2023): the same in
+every run, so that timestamps in a trace or a log compare equal."""
+
+_get_ident = _thread.get_ident
+_MARK = "_sockettest_simulated"  # a simulated Thread's SimThread, on the Thread object
+
+_real_monotonic = time.monotonic
+_real_sleep = time.sleep
+_real_start = threading.Thread.start
+_real_join = threading.Thread.join
+_real_is_alive = threading.Thread.is_alive
+_REAL_JOIN_TIMEOUT = 5.0  # real seconds for an ended thread's OS thread to finish its exit
+
+_THREADING_GLOBALS = vars(threading)
+_SIMULATED_IN_THREADING = frozenset(
+    {threading.Timer.__init__.__code__, threading.Barrier.__init__.__code__}
+)
+_KIT_NETWORK = frozenset(
+    {
+        "sockettest._network",
+        "sockettest._memory_socket",
+        "sockettest._clock",
+        "sockettest._names",
+        "sockettest._scheduler",
+    }
+)
+_DEFAULT_NAME = re.compile(r"Thread-\d+(?P<target> \(.*\))?")
+
+
+def simulated_thread() -> SimThread | None:
+    """The simulated thread running this code, or ``None``."""
+    return THREADS.get(_get_ident()) if THREADS else None
+
+
+def _stays_real(frame: FrameType) -> bool:
+    """Whether a primitive made by the code of ``frame`` stays real (rule 2)."""
+    if frame.f_globals is _THREADING_GLOBALS:
+        return frame.f_code not in _SIMULATED_IN_THREADING
+    if frame.f_code.co_name == "<module>":
+        return True
+    return frame.f_globals.get("__name__") in _KIT_NETWORK
+
+
+class _Dispatching(type):
+    """The metaclass of the stand-ins: a call makes a real or a simulated primitive."""
+
+    _real: Callable[..., Any]
+    _simulated: Callable[..., Any]
+    _kinds: tuple[type, ...]
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        if THREADS and _get_ident() in THREADS and not _stays_real(sys._getframe(1)):
+            return cls._simulated(*args, **kwargs)
+        return cls._real(*args, **kwargs)
+
+    def __instancecheck__(cls, instance: object) -> bool:
+        return isinstance(instance, cls._kinds)
+
+
+def _stand_in(name: str, real: Any, simulated: type, module: str) -> type:
+    real_type = real if isinstance(real, type) else type(real())
+    return _Dispatching(
+        name,
+        (),
+        {
+            "_real": real,
+            "_simulated": simulated,
+            "_kinds": (real_type, simulated),
+            "__module__": module,
+            "__doc__": f"{module}.{name}, simulated by sockettest in simulated threads.",
+        },
+    )
+
+
+def _replacements() -> list[tuple[Any, str, Any]]:
+    py_simple_queue: type = queue._PySimpleQueue  # type: ignore[attr-defined]
+    clock: dict[str, Callable[..., Any]] = {
+        "monotonic": _virtual(lambda now: now, time.monotonic),
+        "perf_counter": _virtual(lambda now: now, time.perf_counter),
+        "monotonic_ns": _virtual(lambda now: int(now * 1e9), time.monotonic_ns),
+        "perf_counter_ns": _virtual(lambda now: int(now * 1e9), time.perf_counter_ns),
+        "time": _virtual(lambda now: EPOCH + now, time.time),
+        "time_ns": _virtual(lambda now: int((EPOCH + now) * 1e9), time.time_ns),
+        "sleep": _sleep,
+    }
+    primitives = {
+        "Lock": SimulatedLock,
+        "RLock": SimulatedRLock,
+        "Condition": SimulatedCondition,
+        "Semaphore": SimulatedSemaphore,
+        "BoundedSemaphore": SimulatedBoundedSemaphore,
+        "Event": SimulatedEvent,
+    }
+    patches: list[tuple[Any, str, Any]] = [
+        (threading, name, _stand_in(name, getattr(threading, name), simulated, "threading"))
+        for name, simulated in primitives.items()
+    ]
+    simple_queue = _stand_in("SimpleQueue", queue.SimpleQueue, py_simple_queue, "queue")
+    patches += [
+        (queue, "SimpleQueue", simple_queue),
+        (threading.Thread, "start", _start),
+        (threading.Thread, "join", _join),
+        (threading.Thread, "is_alive", _is_alive),
+        (threading, "_time", clock["monotonic"]),
+        (queue, "time", clock["monotonic"]),
+    ]
+    patches += [(time, name, function) for name, function in clock.items()]
+    patches += [(cls, "select", _simulated_selector(vars(cls)["select"])) for cls in _SELECTORS]
+    patches.append((select, "select", _select))
+    return patches
+
+
+def _virtual(reading: Callable[[float], Any], real: Callable[[], Any]) -> Callable[[], Any]:
+    def clock() -> Any:
+        sim = THREADS.get(_get_ident()) if THREADS else None
+        return real() if sim is None else reading(sim.scheduler.now)
+
+    clock.__name__ = clock.__qualname__ = real.__name__
+    clock.__doc__ = f"time.{real.__name__}, on virtual time in a simulated thread."
+    return clock
+
+
+def _sleep(seconds: float, /) -> None:
+    """time.sleep, on virtual time in a simulated thread (a scheduling point, even for 0)."""
+    sim = THREADS.get(_get_ident()) if THREADS else None
+    if sim is None:
+        _real_sleep(seconds)
+        return
+    if seconds < 0:
+        raise ValueError("sleep length must be non-negative")
+    scheduler = sim.scheduler
+    scheduler.point(sim, f"sleep {seconds:g}")
+    if seconds > 0:
+        scheduler.wait(sim, object(), scheduler.now + seconds, f"sleep {seconds:g}")
+
+
+_sleep.__name__ = _sleep.__qualname__ = "sleep"  # as a thread's target, it names the thread
+
+
+# select ----------------------------------------------------------------------------------------
+
+
+def _simulated_selector(real: Callable[..., Any]) -> Callable[..., Any]:
+    """A selector's ``select`` that, in a simulated thread, polls without blocking and waits
+    for a memory socket's readiness to change, or for its timeout, in the scheduler."""
+
+    def select(self: Any, timeout: float | None = None) -> Any:
+        sim = THREADS.get(_get_ident()) if THREADS else None
+        if sim is None:
+            return real(self, timeout)
+        return _poll(sim, lambda: real(self, 0), timeout)
+
+    select.__name__ = select.__qualname__ = "select"
+    return select
+
+
+def _select(
+    rlist: Any, wlist: Any, xlist: Any, timeout: float | None = None, /
+) -> tuple[list[Any], list[Any], list[Any]]:
+    """select.select, polling and waiting in the scheduler in a simulated thread."""
+    sim = THREADS.get(_get_ident()) if THREADS else None
+    if sim is None:
+        return _real_select(rlist, wlist, xlist, timeout)
+    ready: tuple[list[Any], list[Any], list[Any]] = _poll(
+        sim, lambda: _real_select(rlist, wlist, xlist, 0), timeout
+    )
+    return ready
+
+
+def _poll(sim: SimThread, poll: Callable[[], Any], timeout: float | None) -> Any:
+    scheduler = sim.scheduler
+    scheduler.point(sim, "select")
+    deadline = None if timeout is None else scheduler.now + max(timeout, 0.0)
+    while True:
+        ready = poll()
+        if any(ready) if isinstance(ready, tuple) else ready:
+            return ready
+        if not scheduler.wait(sim, READINESS, deadline, "select"):
+            return poll()
+
+
+_real_select = select.select
+_SELECTOR_NAMES = ("SelectSelector", "PollSelector", "EpollSelector", "DevpollSelector")
+_SELECTORS = list(  # the classes that define select (PollSelector's is _PollLikeSelector's)
+    dict.fromkeys(
+        next(owner for owner in cls.__mro__ if "select" in vars(owner))
+        for cls in (getattr(selectors, name, None) for name in (*_SELECTOR_NAMES, "KqueueSelector"))
+        if cls is not None
+    )
+)
+
+
+# Threads ---------------------------------------------------------------------------------------
+
+
+def _simulated_target(thread: threading.Thread) -> SimThread | None:
+    target: SimThread | None = vars(thread).get(_MARK)
+    return target
+
+
+def _start(self: threading.Thread) -> None:
+    sim = THREADS.get(_get_ident()) if THREADS else None
+    attributes = vars(self)
+    started = attributes.get("_started")
+    if (
+        sim is None
+        or _simulated_target(self) is not None
+        or not attributes.get("_initialized")
+        or started is None
+        or started.is_set()
+    ):
+        _real_start(self)  # not ours to simulate, or CPython's own error
+        return
+    scheduler = sim.scheduler
+    name = self.name
+    default = _DEFAULT_NAME.fullmatch(name)
+    if default is not None:  # threading's counter is global: number them in this run instead
+        name = f"Thread-{scheduler.number('Thread')}{default.group('target') or ''}"
+        self.name = name
+    daemon = self.daemon
+    child = scheduler.add(name, self, daemon)
+    original_run = self.run
+    attributes[_MARK] = child
+    attributes["run"] = lambda: run_as_simulated(child, original_run)
+    try:
+        self.daemon = True  # rule 3
+        _real_start(self)
+    except BaseException:
+        scheduler.remove(child)
+        del attributes[_MARK], attributes["run"]
+        self.daemon = daemon
+        raise
+    attributes["_daemonic"] = daemon
+    scheduler.point(sim, f"start {name}")
+
+
+def run_as_simulated(sim: SimThread, run: Callable[[], object]) -> object:
+    """The body of a simulated thread's OS thread: join, wait for the baton, run, report."""
+    ident = _get_ident()
+    sim.ident = ident
+    THREADS[ident] = sim
+    scheduler = sim.scheduler
+    result: object = None
+    try:
+        sim.go.acquire()
+        if not scheduler.over:
+            result = run()
+    except Abandoned:
+        pass
+    except BaseException as error:  # a crashed thread fails the run (raised by simulate)
+        if not scheduler.over:
+            scheduler.fail(error, sim)
+    finally:
+        del THREADS[ident]
+        if sim.thread is not None:
+            vars(sim.thread).pop("run", None)
+        scheduler.ended(sim)
+    return result
+
+
+def _join(self: threading.Thread, timeout: float | None = None) -> None:
+    sim = THREADS.get(_get_ident()) if THREADS else None
+    target = _simulated_target(self)
+    if sim is None or target is None or target.scheduler is not sim.scheduler:
+        _real_join(self, timeout)
+        return
+    scheduler = sim.scheduler
+    scheduler.point(sim, f"join {target.name}")
+    if target is sim:
+        raise RuntimeError("cannot join current thread")
+    deadline = None if timeout is None else scheduler.now + max(timeout, 0.0)
+    while target.state is not ENDED:
+        if not scheduler.wait(sim, target, deadline, f"join {target.name}"):
+            break
+    if target.state is ENDED:
+        _real_join(self, _REAL_JOIN_TIMEOUT)  # its OS thread is on its way out, baton-free
+
+
+def _is_alive(self: threading.Thread) -> bool:
+    sim = THREADS.get(_get_ident()) if THREADS else None
+    target = _simulated_target(self)
+    if sim is None or target is None or target.scheduler is not sim.scheduler:
+        return _real_is_alive(self)
+    return target.state is not ENDED
+
+
+# Installing ------------------------------------------------------------------------------------
+
+_PATCHES = _replacements()  # rule 1: made, and the originals captured, at import
+
+_install_lock = _thread.allocate_lock()
+_installed: list[tuple[Any, str, Any, Any]] = []  # (owner, name, original, ours)
+_users = 0
+
+
+@contextmanager
+def installed() -> Iterator[None]:
+    """Keep the replacements in place for the block; blocks may overlap (simulations running in
+    several threads at once): the patches go when the last one ends."""
+    global _users  # noqa: PLW0603 (one count for the process, as the patches are)
+    with _install_lock:
+        if _users == 0:
+            for owner, name, ours in _PATCHES:
+                _installed.append((owner, name, vars(owner)[name], ours))
+                setattr(owner, name, ours)
+        _users += 1
+    try:
+        yield
+    finally:
+        with _install_lock:
+            _users -= 1
+            if _users == 0:
+                for owner, name, original, ours in reversed(_installed):
+                    if vars(owner).get(name) is ours:
+                        setattr(owner, name, original)
+                _installed.clear()

@@ -1,0 +1,618 @@
+"""Seeded, replayable thread schedules: sockettest.simulate, explore, Simulation.
+
+Every test here builds what its threads use inside the function it simulates, as the README
+asks. simulate joins every thread it starts before it returns; the autouse fixture asserts
+that no thread outlives a test.
+"""
+
+import queue
+import re
+import select
+import socket
+import socketserver
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+from hypothesis import find, settings
+
+from sockettest import (
+    PCT,
+    BlockedTooLong,
+    Deadlock,
+    MemoryNetwork,
+    RandomWalk,
+    Schedule,
+    Simulation,
+    Step,
+    VirtualClock,
+    explore,
+    serve_in_thread,
+    simulate,
+)
+from sockettest.strategies import schedules
+
+pytestmark = pytest.mark.usefixtures("leak_guard")  # no thread may outlive its test
+
+
+def interleaved_counter() -> int:
+    """Two threads add to a shared count with a read, a sleep(0) and a write: a lost update
+    whenever the scheduler switches between them."""
+    box = {"count": 0}
+
+    def add() -> None:
+        for _ in range(2):
+            seen = box["count"]
+            time.sleep(0)  # a scheduling point between the read and the write
+            box["count"] = seen + 1
+
+    threads = [threading.Thread(target=add, name=f"adder-{n}") for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return box["count"]
+
+
+def lost_update() -> None:
+    assert interleaved_counter() == 4, "an update was lost"
+
+
+# Determinism -----------------------------------------------------------------------------------
+
+
+def test_the_same_seed_gives_the_same_trace_and_outcome_every_time() -> None:
+    """Twenty runs of one seed: one trace, one result."""
+    runs = []
+    for _ in range(20):
+        simulation = Simulation(seed=5)
+        result = simulation.run(interleaved_counter)
+        runs.append((result, simulation.trace))
+    assert all(run == runs[0] for run in runs)
+    assert runs[0][1], "the trace is empty"
+
+
+def test_different_seeds_give_different_interleavings() -> None:
+    """Ten seeds give more than one trace, and more than one outcome, of the racy counter."""
+    traces, results = set(), set()
+    for seed in range(10):
+        simulation = Simulation(seed=seed)
+        results.add(simulation.run(interleaved_counter))
+        traces.add(tuple(simulation.trace))
+    assert len(traces) > 1
+    assert len(results) > 1
+
+
+def test_a_trace_names_each_thread_operation_and_virtual_time() -> None:
+    """Steps are (thread, operation, time) values, printable one per line; thread names are
+    the run's own (Thread-1, Thread-2), not threading's global counter."""
+
+    def nap() -> None:
+        time.sleep(2)
+
+    def scenario() -> None:
+        for _ in range(2):
+            thread = threading.Thread(target=nap)
+            thread.start()
+            thread.join()
+
+    simulation = Simulation(schedule=Schedule([]))  # no preemption: the order is the code's
+    simulation.run(scenario)
+    assert simulation.trace == [
+        Step("main", "start Thread-1 (nap)", 0.0),
+        Step("main", "join Thread-1 (nap)", 0.0),
+        Step("Thread-1 (nap)", "sleep 2", 0.0),
+        Step("main", "start Thread-2 (nap)", 2.0),
+        Step("main", "join Thread-2 (nap)", 2.0),
+        Step("Thread-2 (nap)", "sleep 2", 2.0),
+    ]
+    assert str(simulation.trace[2]) == "     0.000 s  Thread-1 (nap): sleep 2"
+
+
+def test_a_seeds_choices_replay_as_a_schedule() -> None:
+    """Schedule(simulation.choices) runs the very same interleaving as the seed did."""
+    seeded = Simulation(seed=3)
+    seeded.run(interleaved_counter)
+    replayed = Simulation(schedule=Schedule(seeded.choices))
+    replayed.run(interleaved_counter)
+    assert replayed.trace == seeded.trace
+
+
+def test_pct_is_deterministic_too() -> None:
+    """The PCT policy, seeded, gives one trace per seed, and a replay line that names it."""
+    policy = PCT(depth=2, steps=20)
+    first, second = Simulation(seed=9, policy=policy), Simulation(seed=9, policy=policy)
+    first.run(interleaved_counter)
+    second.run(interleaved_counter)
+    assert first.trace == second.trace
+    assert first.replay(lost_update) == (
+        "sockettest.simulate(lost_update, seed=9, policy=PCT(depth=2, steps=20))"
+    )
+    assert explore(lost_update, seeds=range(50), policy=policy) is not None
+
+
+# Failures --------------------------------------------------------------------------------------
+
+
+def test_an_exception_comes_out_with_the_seed_and_the_replay() -> None:
+    """What fn raises is raised by simulate, itself, with a note: seed, replay, last steps."""
+    seed = explore(lost_update, seeds=range(50))
+    assert seed is not None
+    with pytest.raises(AssertionError, match=rf"seed={seed}\)") as caught:
+        simulate(lost_update, seed=seed)
+    note = "\n".join(caught.value.__notes__)
+    assert "an update was lost" in str(caught.value)
+    assert f"Replay: sockettest.simulate(lost_update, seed={seed})" in note
+    assert "adder-0: sleep 0" in note
+
+
+def test_a_thread_that_crashes_fails_the_run() -> None:
+    """An exception escaping a simulated thread is raised by simulate, naming the thread."""
+
+    def crash() -> None:
+        raise KeyError("lost")
+
+    def scenario() -> None:
+        thread = threading.Thread(target=crash, name="crasher")
+        thread.start()
+        thread.join()
+
+    with pytest.raises(KeyError, match="simulated thread 'crasher'"):
+        simulate(scenario, seed=1)
+
+
+def test_a_deadlock_fails_at_once_with_each_threads_stack_and_the_seed() -> None:
+    """Two threads taking two locks in opposite order: Deadlock, in milliseconds, naming
+    each thread, the lock it waits for, the line it waits on, and the replay."""
+
+    def scenario() -> None:
+        first, second = threading.Lock(), threading.Lock()
+        both = threading.Barrier(2)
+
+        def take(one: threading.Lock, other: threading.Lock) -> None:
+            with one:
+                both.wait()
+                with other:
+                    pass
+
+        threads = [
+            threading.Thread(target=take, args=(first, second), name="forward"),
+            threading.Thread(target=take, args=(second, first), name="backward"),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    started = time.monotonic()
+    with pytest.raises(Deadlock) as caught:
+        simulate(scenario, seed=4)
+    assert time.monotonic() - started < 2
+    message = str(caught.value)
+    assert "Replay: sockettest.simulate(scenario, seed=4)" in message
+    assert "Thread 'forward' (blocked in Lock-2.acquire)" in message
+    assert "Thread 'backward' (blocked in Lock-1.acquire)" in message
+    assert "Thread 'main' (blocked in join forward)" in message
+    assert "with other:" in message  # the line each waits on
+
+
+def test_a_recv_that_nobody_answers_is_a_deadlock_not_a_timeout() -> None:
+    """A blocking recv with no timeout, and no one to write: Deadlock at once (max_block does
+    not apply in a simulation)."""
+
+    def scenario() -> None:
+        network = MemoryNetwork()
+        one, other = network.socketpair()
+        with one, other:
+            one.recv(1)
+
+    with pytest.raises(Deadlock, match=r"blocked in recv or accept memory-socket-1"):
+        simulate(scenario, seed=0)
+
+
+def test_a_join_cycle_is_a_deadlock() -> None:
+    """A thread that joins the thread waiting for it."""
+
+    def scenario() -> None:
+        main = threading.current_thread()
+        child = threading.Thread(target=main.join, name="child")
+        child.start()
+        child.join()
+
+    with pytest.raises(Deadlock, match="blocked in join child"):
+        simulate(scenario, seed=0)
+
+
+def test_the_watchdog_fails_a_run_stuck_in_something_uncontrolled() -> None:
+    """A thread waiting on a real Event made outside fn: no scheduling point comes, and after
+    stall_timeout real seconds the run fails with its stack."""
+    outside = threading.Event()  # made outside fn: real, uncontrolled
+
+    def scenario() -> None:
+        outside.wait(10)
+
+    with pytest.raises(BlockedTooLong, match="stalled") as caught:
+        simulate(scenario, seed=0, stall_timeout=0.1)
+    assert "outside.wait(10)" in str(caught.value)
+    outside.set()  # let the stuck thread go; the fixture checks that it ends
+
+
+# The primitives --------------------------------------------------------------------------------
+
+
+def operations(fn: Callable[[], object], seed: int = 0) -> list[str]:
+    simulation = Simulation(seed=seed)
+    simulation.run(fn)
+    return [step.operation for step in simulation.trace]
+
+
+def test_lock_rlock_and_semaphores_are_scheduling_points_and_exclude() -> None:
+    """Each acquire and release is a step; a held lock excludes, an RLock re-enters, a
+    BoundedSemaphore refuses an extra release."""
+
+    def scenario() -> None:
+        lock, rlock = threading.Lock(), threading.RLock()
+        semaphore, bounded = threading.Semaphore(0), threading.BoundedSemaphore(1)
+        assert lock.acquire()
+        assert not lock.acquire(timeout=1)  # held: times out, on virtual time
+        assert time.monotonic() == 1.0
+        lock.release()
+        with rlock, rlock:
+            assert rlock.locked() if hasattr(rlock, "locked") else True
+        assert not semaphore.acquire(blocking=False)
+        semaphore.release(2)
+        assert semaphore.acquire()
+        assert semaphore.acquire(timeout=0)
+        with pytest.raises(ValueError, match="released too many times"):
+            bounded.release()
+        with pytest.raises(RuntimeError, match="release unlocked lock"):
+            lock.release()
+
+    steps = operations(scenario)
+    assert steps[:3] == ["Lock-1.acquire", "Lock-1.acquire", "Lock-1.release"]
+    assert "RLock-1.acquire" in steps
+    assert "Semaphore-1.release" in steps
+    assert "BoundedSemaphore-1.release" not in steps  # it raised first
+
+
+def test_condition_event_and_queues_hand_work_between_threads() -> None:
+    """A producer and a consumer over Queue, SimpleQueue, a Condition and an Event."""
+
+    def scenario() -> list[object]:
+        jobs: queue.Queue[int] = queue.Queue(maxsize=1)
+        answers: queue.SimpleQueue[int] = queue.SimpleQueue()
+        ready = threading.Event()
+        cond = threading.Condition()
+        box: list[object] = []
+
+        def consumer() -> None:
+            ready.wait()
+            for _ in range(3):
+                answers.put(jobs.get() * 10)
+            with cond:
+                box.append("done")
+                cond.notify_all()
+
+        thread = threading.Thread(target=consumer, name="consumer")
+        thread.start()
+        ready.set()
+        for job in range(3):
+            jobs.put(job)
+        with cond:
+            assert cond.wait_for(lambda: box, timeout=5)
+        box.extend(answers.get(timeout=1) for _ in range(3))
+        with pytest.raises(queue.Empty):
+            answers.get(timeout=2)
+        thread.join()
+        return box
+
+    for seed in range(5):
+        assert simulate(scenario, seed=seed) == ["done", 0, 10, 20]
+    steps = operations(scenario)
+    assert {"Event-1.wait", "Event-1.set", "start consumer", "join consumer"} <= set(steps)
+    assert any(re.fullmatch(r"Condition-\d+\.(wait|notify)", step) for step in steps)
+
+
+def test_isinstance_still_holds_for_the_simulated_primitives() -> None:
+    """Code that checks isinstance(x, threading.Event) keeps working inside fn."""
+
+    def scenario() -> bool:
+        return isinstance(threading.Event(), threading.Event) and isinstance(
+            queue.SimpleQueue(), queue.SimpleQueue
+        )
+
+    assert simulate(scenario, seed=0)
+
+
+def test_timer_and_barrier_wait_in_the_scheduler() -> None:
+    """threading.Timer fires on virtual time; a Barrier releases its parties."""
+
+    def scenario() -> float:
+        fired: list[float] = []
+        timer = threading.Timer(30, lambda: fired.append(time.monotonic()))
+        timer.start()
+        timer.join()
+        barrier = threading.Barrier(2)
+        other = threading.Thread(target=barrier.wait)
+        other.start()
+        barrier.wait()
+        other.join()
+        return fired[0]
+
+    assert simulate(scenario, seed=2) == 30.0
+
+
+def test_join_with_a_timeout_and_is_alive_follow_the_simulation() -> None:
+    """join(timeout) gives up on virtual time; is_alive reports the simulated thread."""
+
+    def scenario() -> None:
+        sleeper = threading.Thread(target=time.sleep, args=(100,), name="sleeper")
+        sleeper.start()
+        sleeper.join(timeout=1)
+        assert sleeper.is_alive()
+        assert time.monotonic() == 1.0
+        sleeper.join()
+        assert not sleeper.is_alive()
+        assert time.monotonic() == 100.0
+
+    simulate(scenario, seed=0)
+
+
+# Virtual time ----------------------------------------------------------------------------------
+
+
+def test_an_hour_of_sleep_takes_milliseconds() -> None:
+    """time.sleep(3600) in a simulated thread; monotonic and time read the virtual clock."""
+
+    def scenario() -> tuple[float, float]:
+        time.sleep(3600)
+        return time.monotonic(), time.time()
+
+    started = time.monotonic()
+    simulation = Simulation(seed=0)
+    monotonic, wall = simulation.run(scenario)
+    assert time.monotonic() - started < 1
+    assert monotonic == 3600.0 == simulation.time
+    assert simulate(scenario, seed=1) == (monotonic, wall)  # one epoch, in every run
+
+
+def test_time_moves_only_when_every_thread_is_blocked() -> None:
+    """A thread that keeps running (sleep(0) yields but never blocks) holds time still while
+    another sleeps."""
+
+    def scenario() -> list[float]:
+        seen: list[float] = []
+
+        def busy() -> None:
+            for _ in range(50):
+                time.sleep(0)
+                seen.append(time.monotonic())
+
+        thread = threading.Thread(target=busy)
+        thread.start()
+        time.sleep(5)
+        thread.join()
+        return seen
+
+    assert set(simulate(scenario, seed=1)) == {0.0}
+
+
+def test_socket_timeouts_and_the_networks_clock_run_on_virtual_time() -> None:
+    """A recv with a 300 s timeout times out at virtual 300 s, on a network with or without a
+    VirtualClock, made inside fn or before it."""
+    before = MemoryNetwork()
+
+    def scenario(network: MemoryNetwork) -> float:
+        one, other = network.socketpair()
+        with one, other:
+            one.settimeout(300)
+            with pytest.raises(TimeoutError):
+                one.recv(1)
+        if network.clock is not None:
+            assert network.clock.monotonic() == 300.0
+        return time.monotonic()
+
+    assert simulate(lambda: scenario(MemoryNetwork()), seed=0) == 300.0
+    assert simulate(lambda: scenario(MemoryNetwork(clock=VirtualClock())), seed=0) == 300.0
+    assert simulate(lambda: scenario(before), seed=0) == 300.0
+
+
+def test_a_virtual_clocks_advance_moves_the_simulations_time() -> None:
+    """clock.advance(s) in a simulated thread wakes the calls whose deadline it passes."""
+
+    def scenario() -> float:
+        clock = VirtualClock()
+        network = MemoryNetwork(clock=clock)
+        one, other = network.socketpair()
+        woke: list[float] = []
+
+        def wait() -> None:
+            one.settimeout(10)
+            with pytest.raises(TimeoutError):
+                one.recv(1)
+            woke.append(clock.monotonic())
+
+        thread = threading.Thread(target=wait)
+        thread.start()
+        network.wait_until_blocked()
+        clock.advance(10)
+        thread.join()
+        one.close()
+        other.close()
+        return woke[0]
+
+    assert simulate(scenario, seed=0) == 10.0
+
+
+def test_select_waits_in_the_scheduler_for_a_memory_sockets_readiness() -> None:
+    """select.select on a memory socket returns when a simulated peer writes, at its virtual
+    time, and returns nothing at its timeout."""
+
+    def scenario() -> tuple[float, bool, float]:
+        network = MemoryNetwork()
+        one, other = network.socketpair()
+
+        def later() -> None:
+            time.sleep(5)
+            other.sendall(b"x")
+
+        writer = threading.Thread(target=later)
+        writer.start()
+        readable, _, _ = select.select([one], [], [], 60)
+        assert readable == [one]
+        woke = time.monotonic()
+        one.recv(1)
+        nothing = select.select([one], [], [], 2) == ([], [], [])
+        writer.join()
+        one.close()
+        other.close()
+        return woke, nothing, time.monotonic()
+
+    assert simulate(scenario, seed=0) == (5.0, True, 7.0)
+
+
+class Echo(socketserver.StreamRequestHandler):
+    def handle(self) -> None:
+        for line in self.rfile:
+            self.wfile.write(line)
+
+
+def test_an_unmodified_socketserver_runs_in_a_simulation() -> None:
+    """The kit README's echo server, ThreadingTCPServer under network.patch() and
+    serve_in_thread: serve_forever's poll loop waits in the scheduler, on virtual time."""
+
+    def scenario() -> bytes:
+        network = MemoryNetwork()
+        with (
+            network.patch(),
+            socketserver.ThreadingTCPServer(("127.0.0.1", 0), Echo) as server,
+            serve_in_thread(server.serve_forever, stop=server.shutdown),
+            socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=2) as sock,
+        ):
+            sock.sendall(b"hi\n")
+            line: bytes = sock.makefile("rb").readline()
+        network.assert_all_closed()
+        return line
+
+    for seed in range(3):
+        assert simulate(scenario, seed=seed) == b"hi\n"
+
+
+def test_a_poll_loop_that_never_ends_fails_after_max_steps() -> None:
+    """Polling with sleep for a flag nobody sets moves virtual time on for ever: the run fails
+    after max_steps scheduling points instead of hanging."""
+
+    def scenario() -> None:
+        flag = threading.Event()
+        while not flag.is_set():
+            time.sleep(0.1)
+
+    with pytest.raises(BlockedTooLong, match="more than 500 scheduling points"):
+        simulate(scenario, seed=0, max_steps=500)
+
+
+# Boundaries ------------------------------------------------------------------------------------
+
+
+def test_the_replacements_are_gone_after_the_call() -> None:
+    """Outside simulate, threading, queue and time are the standard library's again."""
+    originals = (threading.Lock, threading.Event, queue.SimpleQueue, time.monotonic, time.sleep)
+    start = threading.Thread.start
+    simulate(threading.Lock, seed=0)
+    assert (threading.Lock, threading.Event, queue.SimpleQueue) == originals[:3]
+    assert (time.monotonic, time.sleep) == originals[3:]
+    assert threading.Thread.start is start
+    assert type(threading.Lock()).__module__ == "_thread"
+
+
+def test_a_thread_outside_the_simulation_is_unaffected_during_it() -> None:
+    """A thread started before fn makes real locks and reads real time while fn runs."""
+    ask, answered = threading.Event(), threading.Event()
+    seen: list[object] = []
+
+    def outsider() -> None:
+        ask.wait(5)
+        seen.extend([type(threading.Lock()).__module__, time.monotonic()])
+        answered.set()
+
+    thread = threading.Thread(target=outsider, name="outsider")
+    thread.start()
+
+    def scenario() -> object:
+        ask.set()  # real events, made outside fn: they work, unsimulated
+        answered.wait(5)
+        return type(threading.Lock()).__module__
+
+    assert simulate(scenario, seed=0) == "sockettest._simulated"
+    thread.join(5)
+    assert not thread.is_alive()
+    assert seen[0] == "_thread"
+    assert isinstance(seen[1], float)
+    assert seen[1] > 0
+
+
+def test_fn_returning_waits_for_non_daemon_threads_and_unwinds_daemon_ones() -> None:
+    """As at the interpreter's exit: a non-daemon thread finishes its sleep; a daemon thread
+    blocked for ever is unwound (its finally runs), and neither is left running."""
+    cleaned: list[str] = []
+
+    def scenario() -> None:
+        def forever() -> None:
+            try:
+                threading.Event().wait()
+            finally:
+                cleaned.append("daemon")
+
+        threading.Thread(target=forever, daemon=True, name="daemon").start()
+        threading.Thread(target=time.sleep, args=(10,), name="worker").start()
+
+    simulation = Simulation(seed=0)
+    simulation.run(scenario)
+    assert simulation.time == 10.0
+    assert cleaned == ["daemon"]
+
+
+def test_simulate_does_not_nest_and_checks_its_arguments() -> None:
+    """simulate inside a simulation is an error; so are a missing or doubled seed."""
+    with pytest.raises(RuntimeError, match="inside a simulation"):
+        simulate(lambda: simulate(lambda: None, seed=1), seed=0)
+    with pytest.raises(ValueError, match="seed or a schedule"):
+        Simulation()
+    with pytest.raises(ValueError, match="seed or a schedule"):
+        Simulation(seed=1, schedule=Schedule([]))
+    with pytest.raises(ValueError, match="non-negative"):
+        Schedule([-1])
+    with pytest.raises(ValueError, match="depth"):
+        PCT(depth=0)
+    assert repr(Schedule([1, 0])) == "Schedule([1, 0])"
+    assert repr(RandomWalk()) == "RandomWalk()"
+
+
+# Hypothesis ------------------------------------------------------------------------------------
+
+
+def fails(schedule: Schedule) -> bool:
+    try:
+        simulate(lost_update, schedule=schedule)
+    except AssertionError:
+        return True
+    return False
+
+
+def test_an_empty_schedule_never_preempts() -> None:
+    """Schedule([]): each thread runs until it blocks, so the counter loses nothing."""
+    assert not fails(Schedule([]))
+
+
+def test_hypothesis_shrinks_a_failing_schedule_to_a_short_one() -> None:
+    """find() over schedules() of up to 30 choices: the failing one shrinks to a handful of
+    choices, ending in the preemption that loses an update (nothing after it)."""
+    smallest = find(
+        schedules(max_choices=30),
+        fails,
+        settings=settings(max_examples=200, database=None, deadline=None, derandomize=True),
+    )
+    assert len(smallest.choices) <= 5, smallest
+    assert smallest.choices[-1] != 0, smallest
+    assert fails(smallest)
