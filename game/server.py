@@ -284,8 +284,9 @@ class Server:
         self._hub = Hub()
         self._lock = threading.Lock()  # guards the hub and the tables below
         self._links: dict[PlayerId, _Link] = {}  # every connection the hub knows
-        self._connections: set[_Link] = set()  # every connection with a socket, to cut off
-        self._threads: set[threading.Thread] = set()  # handler threads; each joins its writer
+        # Dicts, not sets: in the order they came, so that a stop is the same stop every time.
+        self._connections: dict[_Link, None] = {}  # every connection with a socket, to cut off
+        self._threads: dict[threading.Thread, None] = {}  # handler threads; each joins its writer
         self._listener: SocketLike | None = None
         self._accept_thread: threading.Thread | None = None
         self._address: tuple[str, int] | None = None
@@ -455,7 +456,7 @@ class Server:
         name = f"game-client-{_peer_name(peer)}"
         refusal = None
         with self._lock:
-            self._threads = {t for t in self._threads if t.is_alive()}
+            self._threads = {t: None for t in self._threads if t.is_alive()}
             if self._stopping.is_set() or len(self._threads) >= self.max_clients:
                 refusal = _FULL
             else:
@@ -463,7 +464,7 @@ class Server:
                     target=self.handle_client, args=(conn,), name=name, daemon=True
                 )
                 if _started(thread):
-                    self._threads.add(thread)  # only a started thread: stopping joins them
+                    self._threads[thread] = None  # only a started thread: stopping joins them
                 else:
                     refusal = _BUSY
         if refusal is not None:
@@ -515,7 +516,7 @@ class Server:
             self._turn_away(conn, _BUSY)
             return
         with self._lock:
-            self._connections.add(link)
+            self._connections[link] = None
             if self._stopping.is_set():  # shutdown() took its snapshot before we got here
                 link.abort()
             connection = self._hub.connect()
@@ -536,7 +537,7 @@ class Server:
                 writer.join()
             conn.close()
             with self._lock:
-                self._connections.discard(link)
+                self._connections.pop(link, None)
 
     def _read_loop(self, connection: ServerConnection, link: _Link) -> None:
         reader = _Reader(link.sock, self.idle_timeout, self.clock)

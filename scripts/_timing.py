@@ -7,6 +7,8 @@
   Each takes the bots' strategy: the game's own (``suggest_move``, which looks for wins and
   blocks) or :func:`first_free_cell`, which costs next to nothing, so that what is left to
   time is the protocol and the transport.
+- :func:`game_simulated` plays it on the in-memory network under ``sockettest.simulate``: the
+  cost of a seeded, replayable thread schedule.
 - :func:`fixed_cost_over_loopback` and :func:`fixed_cost_in_memory` time one test's fixed cost:
   start a server, connect, one request and its reply, shut down (and, in memory, make the
   network and check that every socket was closed).
@@ -18,11 +20,12 @@ Traffic goes to 127.0.0.1 only, and every wait has a deadline.
 
 from __future__ import annotations
 
+import functools
 import statistics
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TypeAlias
 
 from game import Client, Server
@@ -30,7 +33,7 @@ from game.protocol import End, Result
 from game.rules import Board, suggest_move
 from game.sockets import SocketFactory
 from game.testing import play_game
-from sockettest import MemoryNetwork
+from sockettest import MemoryNetwork, simulate
 
 __all__ = [
     "DEADLINE",
@@ -38,6 +41,7 @@ __all__ = [
     "first_free_cell",
     "game_in_memory",
     "game_over_loopback",
+    "game_simulated",
     "game_through_pair",
     "fixed_cost_in_memory",
     "fixed_cost_over_loopback",
@@ -126,6 +130,14 @@ def game_in_memory(choose: Strategy = suggest_move) -> float:
     took = _whole_game(network.socket_factory, choose)
     network.assert_all_closed()
     return took
+
+
+def game_simulated(choose: Strategy = suggest_move, *, seeds: Iterator[int]) -> float:
+    """Seconds for the same game on a fresh in-memory network, under ``sockettest.simulate``
+    with the next of ``seeds``: every thread of it one at a time, on virtual time."""
+    started = time.perf_counter()
+    simulate(functools.partial(game_in_memory, choose), seed=next(seeds))
+    return time.perf_counter() - started
 
 
 def game_through_pair(choose: Strategy = suggest_move) -> float:

@@ -1,10 +1,13 @@
-"""Time the same whole two-player game three ways, in one run: over loopback, through the
-in-memory network, and through the sans-IO pair; and one test's fixed cost on each network.
+"""Time the same whole two-player game four ways, in one run: over loopback, through the
+in-memory network, through the sans-IO pair, and through the in-memory network under
+``sockettest.simulate``; and one test's fixed cost on each network.
 
 Each figure is the median of several runs of one game from server start to shutdown (the pair
 has no server: it is one game through the protocol objects), the three ways measured in turn,
 run after run. Targets: the sans-IO pair at least 10x faster than loopback; a game through the
-in-memory network no slower than over loopback (the goal: twice as fast).
+in-memory network no slower than over loopback (the goal: twice as fast); a game under
+``simulate`` at most 3x as long as the same game on the in-memory network without it (each run
+a new seed).
 
 Then one test's fixed cost: start a server, connect, one request and its reply, shut down.
 Target: at least 1.5x cheaper in memory than on loopback (the goal: 3x).
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import itertools
 import os
 import platform
 
@@ -33,6 +37,7 @@ from _timing import (
     fixed_cost_over_loopback,
     game_in_memory,
     game_over_loopback,
+    game_simulated,
     game_through_pair,
     medians_interleaved,
 )
@@ -44,6 +49,10 @@ TARGETS = {
     ("loopback", "in-memory network"): (1.0, 2.0),
 }
 """(slower, faster) -> (target, goal): how many times faster the second should be."""
+
+SIMULATED_TARGET = 3.0
+"""At most how many times longer a game may take under ``sockettest.simulate`` than on the
+in-memory network without it."""
 
 FIXED_TARGET, FIXED_GOAL = 1.5, 3.0
 """How many times cheaper a test's fixed cost should be in memory than on loopback."""
@@ -57,6 +66,7 @@ def measure(runs: int, choose: Strategy) -> dict[str, float]:
             "loopback": functools.partial(game_over_loopback, choose),
             "in-memory network": functools.partial(game_in_memory, choose),
             "sans-IO pair": functools.partial(game_through_pair, choose),
+            "simulated": functools.partial(game_simulated, choose, seeds=itertools.count()),
         },
     )
 
@@ -90,6 +100,12 @@ def report(figures: dict[str, float]) -> list[str]:
         if (slow, fast) in TARGETS:
             line += "  " + verdict(ratio, *TARGETS[(slow, fast)])
         lines.append(line)
+    cost = figures["simulated"] / figures["in-memory network"]
+    met = "met" if cost <= SIMULATED_TARGET else f"MISSED by {cost / SIMULATED_TARGET:.2f}x"
+    lines.append(
+        f"  {'simulated / in-memory network:':<40}{cost:8.2f}x  "
+        f"(target <= {SIMULATED_TARGET:g}x: {met})"
+    )
     return lines
 
 

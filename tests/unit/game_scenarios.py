@@ -1,0 +1,89 @@
+"""Whole-game scenarios that run the real server and clients on a fresh in-memory network,
+made to run under :func:`sockettest.simulate`: everything they use is created inside them.
+
+``a_game_then_a_shutdown`` is what issue 11 asks the game to survive on every seed: two
+clients play a whole game, then two more start a second one, and ``shutdown()`` comes during
+it. ``tests/unit/test_game_schedules.py`` tries a few seeds, ``tests/stress/test_game_schedules.py``
+a thousand, and ``scripts/time_game.py`` times it with and without the simulation.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from game import Client, ConnectionLost, Server
+from game.protocol import End, ServerMessage, Start
+from game.sockets import SocketFactory
+from sockettest import MemoryNetwork
+
+NAMES = ("alice", "bob")
+LATE = ("carol", "dave")
+
+
+def a_game_then_a_shutdown() -> None:
+    """A whole game, then a shutdown during a second one; every socket is closed at the end.
+
+    Raises:
+        AssertionError: a player of the first game did not get a consistent END, a player of
+            the second got anything but END or the connection's end, or a socket was left open.
+    """
+    network = MemoryNetwork()
+    server = Server("127.0.0.1", 0, socket_factory=network.socket_factory)
+    with server.running() as address:
+        first = play_a_match(address, network.socket_factory, NAMES)
+        results = sorted(end.result.value for end in first.values())
+        assert results in (["DRAW", "DRAW"], ["LOSE", "WIN"]), first
+        started = threading.Event()
+        second = start_a_match(address, network.socket_factory, LATE, started)
+        assert started.wait(60), "the second match never started"  # shut down during it
+    for name, (thread, outcome) in second.items():
+        thread.join()
+        [what] = outcome
+        assert isinstance(what, End | ConnectionLost), f"{name} got {what!r}"
+    network.assert_all_closed()
+
+
+def play_a_match(
+    address: tuple[str, int], factory: SocketFactory, names: tuple[str, str]
+) -> dict[str, End]:
+    """Two bots play one whole match; each one's END."""
+    matches = start_a_match(address, factory, names, threading.Event())
+    ends: dict[str, End] = {}
+    for name, (thread, outcome) in matches.items():
+        thread.join()
+        [what] = outcome
+        assert isinstance(what, End), f"{name} got {what!r}"
+        ends[name] = what
+    return ends
+
+
+def start_a_match(
+    address: tuple[str, int],
+    factory: SocketFactory,
+    names: tuple[str, str],
+    started: threading.Event,
+) -> dict[str, tuple[threading.Thread, list[End | ConnectionLost]]]:
+    """Two bots, each in its own thread, join and play; ``started`` is set at the first START.
+
+    Each bot's list receives its END, or the ConnectionLost (ServerShuttingDown included) that
+    ended its match early.
+    """
+
+    def on_message(message: ServerMessage) -> None:
+        if isinstance(message, Start):
+            started.set()
+
+    def bot(name: str, outcome: list[End | ConnectionLost]) -> None:
+        with Client(*address, socket_factory=factory) as client:
+            try:
+                outcome.append(client.play(name, on_message=on_message))
+            except ConnectionLost as lost:
+                outcome.append(lost)
+
+    matches: dict[str, tuple[threading.Thread, list[End | ConnectionLost]]] = {}
+    for name in names:
+        outcome: list[End | ConnectionLost] = []
+        thread = threading.Thread(target=bot, args=(name, outcome), name=name)
+        matches[name] = (thread, outcome)
+        thread.start()
+    return matches
