@@ -79,7 +79,7 @@ format: $(DEV)  ## apply ruff's fixes and format, strip notebook outputs
 bench: $(DEV)  ## benchmarks side by side in one run (~1 min)
 	$(BIN)/python scripts/bench.py
 
-time-game: $(DEV)  ## one whole game and a test's fixed cost: loopback vs in-memory vs sans-IO
+time-game: $(DEV)  ## one whole game and a test's fixed cost: loopback, in-memory, sans-IO, simulated
 	$(BIN)/python scripts/time_game.py
 
 import-cost: $(DEV)  ## what importing sockettest and its plugin adds to pytest's start-up
