@@ -1,9 +1,14 @@
 """The game's server and clients under seeded thread schedules (sockettest.simulate): a few
 seeds here; ``tests/stress/test_game_schedules.py`` tries a thousand."""
 
+import socket
+import struct
+
 import pytest
 
-from sockettest import PCT, RandomWalk, Simulation, explore, simulate
+from game import Client, Server
+from game.testing import BANNER
+from sockettest import PCT, MemoryNetwork, RandomWalk, Simulation, explore, simulate
 from tests.unit.game_scenarios import a_game_then_a_shutdown
 
 pytestmark = pytest.mark.usefixtures("leak_guard")  # no thread may outlive its test
@@ -24,6 +29,31 @@ def test_a_game_under_one_seed_is_the_same_game_every_time() -> None:
         traces.append(simulation.trace)
     assert traces[0] == traces[1]
     assert len(traces[0]) > 100  # the game's socket calls and locks, not a handful of steps
+
+
+def a_client_resets_mid_session() -> None:
+    """One client resets its connection (RST, not FIN) while another is served: the server
+    drops the first quietly, answers the second, and stops cleanly."""
+    network = MemoryNetwork()
+    server = Server("127.0.0.1", 0, socket_factory=network.socket_factory)
+    with (
+        server.running() as address,
+        Client(*address, socket_factory=network.socket_factory) as other,
+    ):
+        other.hello("bob")
+        rude = network.socket_factory(socket.AF_INET, socket.SOCK_STREAM)
+        rude.connect(address)
+        assert rude.recv(64).startswith(BANNER.encode())  # its reader is running: now reset
+        rude.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        rude.close()
+        assert other.ping("after the reset") >= 0
+    network.assert_all_closed()
+
+
+def test_a_reset_never_escapes_the_server_thread_whatever_the_schedule() -> None:
+    """Under simulate, an exception that escapes a server thread fails the run, on every
+    schedule, not only on the unlucky one."""
+    assert explore(a_client_resets_mid_session, seeds=range(5)) is None
 
 
 def test_the_scenario_fails_when_the_game_breaks(monkeypatch: pytest.MonkeyPatch) -> None:
