@@ -33,7 +33,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,15 +41,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from _npm import CannotRun, Package, node
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 SVGS = NOTEBOOKS / "diagrams"
 PINS = ROOT / "tools" / "mermaid"
-INSTALL = ROOT / ".venv" / "mermaid-cli"
-STAMP = INSTALL / ".installed"
-CLI = INSTALL / "node_modules" / "@mermaid-js" / "mermaid-cli" / "src" / "cli.js"
-NODE_MAJOR = 20
-INSTALL_TIMEOUT = 600.0
+MERMAID = Package(
+    pins=PINS,
+    folder=ROOT / ".venv" / "mermaid-cli",
+    cli=Path("node_modules", "@mermaid-js", "mermaid-cli", "src", "cli.js"),
+    environment={"PUPPETEER_SKIP_DOWNLOAD": "1"},  # the system's Chromium draws instead
+)
 DRAW_TIMEOUT = 120.0
 HASH_LENGTH = 12
 
@@ -65,10 +67,6 @@ _FENCE = re.compile(
 
 
 _STACK_FRAME = re.compile(r"^(\s+at |Parser\.|\w+ \(https?://)")
-
-
-class CannotRun(Exception):
-    """A tool is missing or failed; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -168,55 +166,6 @@ def check(folder: Path = NOTEBOOKS) -> int:
     return 0
 
 
-def _tool(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        raise CannotRun(f"{name} not found: install Node.js {NODE_MAJOR}+ with npm")
-    return found
-
-
-def _pins_digest() -> str:
-    sha = hashlib.sha256()
-    for name in ("package.json", "package-lock.json"):
-        sha.update((PINS / name).read_bytes())
-    return sha.hexdigest()
-
-
-def check_node(node: str) -> None:
-    """Raise :class:`CannotRun` unless ``node`` is Node.js ``NODE_MAJOR`` or later."""
-    version = subprocess.run(  # noqa: S603 - a tool found on PATH, fixed arguments
-        [node, "--version"], check=True, capture_output=True, text=True, timeout=60
-    ).stdout.strip()
-    match = re.match(r"v(\d+)\.", version)
-    if match is None or int(match.group(1)) < NODE_MAJOR:
-        raise CannotRun(f"Node.js {NODE_MAJOR}+ is needed, this is {version or 'unknown'}")
-
-
-def install() -> None:
-    """Install the pinned mermaid-cli with ``npm ci`` unless the same pins are installed."""
-    pins = _pins_digest()
-    if CLI.exists() and STAMP.exists() and STAMP.read_text().strip() == pins:
-        return
-    INSTALL.mkdir(parents=True, exist_ok=True)
-    for name in ("package.json", "package-lock.json"):
-        shutil.copyfile(PINS / name, INSTALL / name)
-    # --ignore-scripts: puppeteer's install script would download a browser (and cannot here);
-    # the system's Chromium is used instead.
-    command = [_tool("npm"), "ci", "--no-audit", "--no-fund", "--ignore-scripts"]
-    result = subprocess.run(  # noqa: S603 - a tool found on PATH, fixed arguments
-        command,
-        check=False,
-        cwd=INSTALL,
-        capture_output=True,
-        text=True,
-        timeout=INSTALL_TIMEOUT,
-        env={**os.environ, "PUPPETEER_SKIP_DOWNLOAD": "1"},
-    )
-    if result.returncode != 0 or not CLI.exists():
-        raise CannotRun(f"npm ci failed in {INSTALL}:\n{result.stdout}{result.stderr}")
-    STAMP.write_text(pins + "\n")
-
-
 def puppeteer_config() -> Path:
     """The puppeteer configuration to draw with: the committed one, CHROMIUM overriding it."""
     config = json.loads((PINS / "puppeteer-config.json").read_text(encoding="utf-8"))
@@ -226,19 +175,19 @@ def puppeteer_config() -> Path:
             f"no browser at {config['executablePath']}: install Chromium "
             "(apt-get install chromium) or set CHROMIUM to its path"
         )
-    path = INSTALL / "puppeteer-config.json"
+    path = MERMAID.folder / "puppeteer-config.json"
     path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     return path
 
 
-def draw(node: str, puppeteer: Path, diagram: Diagram, scratch: Path) -> None:
+def draw(node_path: str, puppeteer: Path, diagram: Diagram, scratch: Path) -> None:
     """Draw one diagram to its SVG file with mermaid-cli, or raise :class:`CannotRun`."""
     source = scratch / f"{diagram.digest}.mmd"
     source.write_text(diagram.source, encoding="utf-8")
     drawn = scratch / f"{diagram.digest}.svg"
     command = [
-        node,
-        str(CLI),
+        node_path,
+        str(MERMAID.script),
         "--quiet",
         "--input",
         str(source),
@@ -279,15 +228,14 @@ def render(folder: Path, everything: bool, jobs: int) -> int:
     todo = [d for d in unique if everything or not d.svg.is_file()]
     failed = []
     if todo:
-        node = _tool("node")
-        check_node(node)
-        install()
+        node_path = node()
+        MERMAID.install()
         puppeteer = puppeteer_config()
         with (
             tempfile.TemporaryDirectory(prefix="diagrams-") as scratch,
             ThreadPoolExecutor(max_workers=max(1, jobs)) as pool,
         ):
-            futures = [pool.submit(draw, node, puppeteer, d, Path(scratch)) for d in todo]
+            futures = [pool.submit(draw, node_path, puppeteer, d, Path(scratch)) for d in todo]
             for diagram, future in zip(todo, futures, strict=True):
                 try:
                     future.result()

@@ -44,7 +44,7 @@ def interleaved_counter() -> int:
     def add() -> None:
         for _ in range(2):
             seen = box["count"]
-            time.sleep(0)  # a scheduling point between the read and the write
+            time.sleep(0)  # sleep-ok: virtual; a scheduling point between the read and the write
             box["count"] = seen + 1
 
     threads = [threading.Thread(target=add, name=f"adder-{n}") for n in range(2)]
@@ -89,7 +89,7 @@ def test_a_trace_names_each_thread_operation_and_virtual_time() -> None:
     the run's own (Thread-1, Thread-2), not threading's global counter."""
 
     def nap() -> None:
-        time.sleep(2)
+        time.sleep(2)  # sleep-ok: virtual time, inside simulate
 
     def scenario() -> None:
         for _ in range(2):
@@ -366,7 +366,7 @@ def test_an_hour_of_sleep_takes_milliseconds() -> None:
     """time.sleep(3600) in a simulated thread; monotonic and time read the virtual clock."""
 
     def scenario() -> tuple[float, float]:
-        time.sleep(3600)
+        time.sleep(3600)  # sleep-ok: virtual time, inside simulate
         return time.monotonic(), time.time()
 
     started = time.monotonic()
