@@ -386,12 +386,12 @@ def test_time_moves_only_when_every_thread_is_blocked() -> None:
 
         def busy() -> None:
             for _ in range(50):
-                time.sleep(0)
+                time.sleep(0)  # sleep-ok: virtual time, inside simulate
                 seen.append(time.monotonic())
 
         thread = threading.Thread(target=busy)
         thread.start()
-        time.sleep(5)
+        time.sleep(5)  # sleep-ok: virtual time, inside simulate
         thread.join()
         return seen
 
