@@ -454,7 +454,7 @@ def test_select_waits_in_the_scheduler_for_a_memory_sockets_readiness() -> None:
         one, other = network.socketpair()
 
         def later() -> None:
-            time.sleep(5)
+            time.sleep(5)  # sleep-ok: virtual time, inside simulate
             other.sendall(b"x")
 
         writer = threading.Thread(target=later)
@@ -506,7 +506,7 @@ def test_a_poll_loop_that_never_ends_fails_after_max_steps() -> None:
     def scenario() -> None:
         flag = threading.Event()
         while not flag.is_set():
-            time.sleep(0.1)
+            time.sleep(0.1)  # sleep-ok: virtual time, inside simulate
 
     with pytest.raises(BlockedTooLong, match="more than 500 scheduling points"):
         simulate(scenario, seed=0, max_steps=500)
