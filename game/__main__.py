@@ -13,13 +13,17 @@ import _signal  # type: ignore[import-not-found]  # built in, already loaded: no
 _signal.signal(_signal.SIGINT, _signal.SIG_DFL)
 
 import argparse
+import contextlib
+import functools
 import io
 import logging
 import math
+import os
 import signal
+import socket
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
 from typing import NoReturn
 
@@ -176,26 +180,63 @@ def _serve(args: argparse.Namespace) -> int:
         write_timeout=args.write_timeout,
         max_clients=args.max_clients,
     )
-    stop = threading.Event()
-
-    def on_signal(signum: int, _: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        with server.running() as (host, port):
-            where = format_address(host, port)
-            print(
-                f"serving tic-tac-toe on {where}; play with `nc {host or '127.0.0.1'} {port}` "
-                f"or `{PROG} play --port {port} --name NAME`; Ctrl-C stops",
-            )
-            stop.wait()
-            print("stopping...")
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    with _stop_signals() as wait_for_a_stop_signal, server.running() as (host, port):
+        where = format_address(host, port)
+        print(
+            f"serving tic-tac-toe on {where}; play with `nc {host or '127.0.0.1'} {port}` "
+            f"or `{PROG} play --port {port} --name NAME`; Ctrl-C stops",
+        )
+        wait_for_a_stop_signal()
+        print("stopping...")
     print("server stopped cleanly")
     return 0
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[Callable[[], None]]:
+    """Catch SIGINT and SIGTERM for the block; yield a wait that returns once either arrives.
+
+    The wait must not depend on which thread the kernel hands the signal to. The kernel gives
+    a process's signal to any thread that does not block it: a busy server's own threads often
+    take it (a thread that starts, or starts another, unblocks signals and so takes one that is
+    pending). The interpreter's C handler then runs there and only flags the signal for the
+    main thread, which runs the Python handler when it next runs bytecode: a main thread asleep
+    in ``Event.wait()`` never does, and the server never stops. So the wait reads the signal's
+    number from the wakeup fd, which that C handler writes to in whatever thread it runs. The
+    Python handler does nothing: it runs in the main thread at any bytecode, so taking a lock
+    there (``Event.set()`` does) could deadlock on one the main thread holds.
+    """
+    with contextlib.ExitStack() as stack:
+        if sys.platform == "win32":  # the wakeup fd must be a socket there
+            reader, writer = socket.socketpair()
+            stack.enter_context(reader)
+            stack.enter_context(writer)
+            writer.setblocking(False)
+            read, write_end = reader.recv, writer.fileno()
+        else:  # a pipe: no socket, so that it works under a socket guard (pytest-socket) too
+            read_end, write_end = os.pipe()
+            stack.callback(os.close, read_end)
+            stack.callback(os.close, write_end)
+            os.set_blocking(write_end, False)  # the C handler must never block writing
+            read = functools.partial(os.read, read_end)
+        for sig in _STOP_SIGNALS:
+            stack.callback(signal.signal, sig, signal.signal(sig, _ignore))
+        previous_fd = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+        stack.callback(signal.set_wakeup_fd, previous_fd)
+
+        def wait() -> None:
+            while not any(number in _STOP_SIGNALS for number in read(64)):
+                pass  # another signal with a Python handler: not a stop
+
+        yield wait
+
+
+def _ignore(signum: int, frame: FrameType | None) -> None:
+    """The Python handler of a stop signal: the wakeup fd carries the news (see
+    :func:`_stop_signals`)."""
 
 
 # play -----------------------------------------------------------------------------------------

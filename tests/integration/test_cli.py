@@ -17,6 +17,8 @@ import pytest
 import game
 from game import Client, Server
 from game.protocol import End, Result
+from tests.serve_under_load import DEADLINE as SIGNAL_DEADLINE
+from tests.serve_under_load import stop_under_load
 
 DEADLINE = 20.0
 GAME_SOURCE = str(Path(game.__file__).parent)
@@ -228,3 +230,17 @@ def before_the_handler(frame: tuple[str, int]) -> bool:
     runpy before __main__), or __main__ up to the line that installs the game's."""
     name, line = frame
     return name == "__init__.py" or (name == "__main__.py" and line <= HANDLER_LINE)
+
+
+@pytest.mark.parametrize("players", [0, 50])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_serve_stops_on_a_signal_during_a_connect_close_flood(
+    signum: signal.Signals, players: int
+) -> None:
+    """During a connect/close flood (and with players in the middle of games), serve stops on
+    SIGTERM or SIGINT, every time: exit 0, having said so, within the deadline. (Before, a
+    busy server's own thread often took the signal, and the main thread slept on.)"""
+    stops = [stop_under_load(signum, flooders=4, players=players) for _ in range(3)]
+    for stop in stops:
+        assert stop.seconds is not None, f"still serving {SIGNAL_DEADLINE:g} s after {signum.name}"
+        assert stop.clean, stop

@@ -1,5 +1,12 @@
-"""Command-line arguments: mistakes are one line and exit status 2, never a traceback."""
+"""The command line: mistakes are one line and exit status 2, never a traceback; serve stops
+on a signal, whichever of its threads takes it."""
 
+import functools
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
 from typing import Any
 from unittest.mock import create_autospec
 
@@ -11,6 +18,9 @@ from game.__main__ import _ask_cell, main
 from game.protocol import End, Error, Result, Start, Turn, Update
 from game.rules import Board, Mark
 from sockettest import MemoryNetwork
+from tests.threads import DEADLINE, in_thread
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 @pytest.mark.parametrize(
@@ -124,3 +134,103 @@ def test_serve_passes_its_options_to_the_server(
     assert main(["serve", *flags]) == 1
     [kwargs] = made
     assert {key: kwargs[key] for key in options} == options
+
+
+@pytest.fixture
+def stop_signals_harmless() -> Iterator[None]:
+    """SIGTERM and SIGINT do nothing outside serve's own handling, for the test: one that a
+    failing test sends late cannot end the test run."""
+    previous = {sig: signal.signal(sig, lambda *_: None) for sig in STOP_SIGNALS}
+    yield
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
+
+
+def parked_in_serve(ident: int) -> bool:
+    """The thread ``ident`` is asleep in serve's wait for a stop signal: its innermost frame is
+    a ``wait`` that ``_serve`` called, directly or through ``Event.wait``."""
+    frame = sys._current_frames().get(ident)
+    names: list[str] = []
+    while frame is not None and len(names) < 3:
+        names.append(frame.f_code.co_name)
+        frame = frame.f_back
+    return names[:1] == ["wait"] and "_serve" in names[1:]
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs pthread_kill")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.usefixtures("stop_signals_harmless")
+def test_serve_stops_on_a_signal_that_another_of_its_threads_takes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], signum: signal.Signals
+) -> None:
+    """The kernel hands a process's signal to any thread that does not block it: serve stops
+    on one that a thread other than the main thread takes. (Before, the main thread slept on
+    in Event.wait(): only the main thread runs Python's handlers, and nothing woke it.)"""
+    network = MemoryNetwork(max_block=3 * DEADLINE)  # the listener waits out a failing run
+    made: list[Server] = []
+    main_thread = threading.get_ident()
+    returned = threading.Event()
+
+    def server(*args: Any, **kwargs: Any) -> Server:
+        made.append(Server(*args, socket_factory=network.socket_factory, **kwargs))
+        return made[-1]
+
+    def take_the_signal_here() -> bool:
+        """Send the signal to this thread once serve waits; True if the main thread had to be
+        sent it too, after a deadline, for serve to stop."""
+        deadline = time.monotonic() + DEADLINE
+        while not parked_in_serve(main_thread):
+            assert time.monotonic() < deadline, "serve did not start waiting in time"
+            time.sleep(0.001)  # sleep-ok: polls the main thread's frames
+        signal.pthread_kill(threading.get_ident(), signum)
+        if returned.wait(DEADLINE):
+            return False
+        signal.pthread_kill(main_thread, signum)  # the rescue: the test fails, not hangs
+        return True
+
+    monkeypatch.setattr(game.__main__, "Server", server)
+    rescued = in_thread(take_the_signal_here, deadline=2 * DEADLINE)
+    status = main(["serve", "--port", "0"])
+    returned.set()
+    assert rescued() is False, f"serve went on serving after {signum.name}"
+    assert status == 0
+    assert capsys.readouterr().out.splitlines()[1:] == ["stopping...", "server stopped cleanly"]
+    network.assert_all_closed(grace=DEADLINE)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGUSR1"), reason="needs SIGUSR1")
+@pytest.mark.usefixtures("stop_signals_harmless")
+def test_serve_goes_on_serving_through_a_signal_that_is_not_a_stop(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A signal with a Python handler of its own (SIGUSR1 here) runs that handler and leaves
+    serve serving; the SIGTERM after it stops serve."""
+    network = MemoryNetwork()
+    monkeypatch.setattr(
+        game.__main__, "Server", functools.partial(Server, socket_factory=network.socket_factory)
+    )
+    main_thread = threading.get_ident()
+    handled = threading.Event()
+    signal.signal(signal.SIGUSR1, lambda *_: handled.set())
+
+    def wait_until_parked() -> None:
+        deadline = time.monotonic() + DEADLINE
+        while not parked_in_serve(main_thread):
+            assert time.monotonic() < deadline, "serve is not waiting for a stop signal"
+            time.sleep(0.001)  # sleep-ok: polls the main thread's frames
+
+    def signal_twice() -> None:
+        wait_until_parked()
+        signal.pthread_kill(main_thread, signal.SIGUSR1)
+        assert handled.wait(DEADLINE)
+        wait_until_parked()
+        signal.pthread_kill(main_thread, signal.SIGTERM)
+
+    try:
+        join = in_thread(signal_twice)
+        assert main(["serve", "--port", "0"]) == 0
+        join()
+    finally:
+        signal.signal(signal.SIGUSR1, signal.SIG_DFL)
+    assert capsys.readouterr().out.splitlines()[1:] == ["stopping...", "server stopped cleanly"]
+    network.assert_all_closed(grace=DEADLINE)
