@@ -137,10 +137,12 @@ def serve_process() -> Iterator[tuple[subprocess.Popen[str], tuple[str, int], Pa
             with selectors.DefaultSelector() as selector:
                 selector.register(process.stdout, selectors.EVENT_READ)
                 if not selector.select(DEADLINE):
-                    raise TimeoutError(f"the server printed nothing in {DEADLINE:g} s")
+                    raise TimeoutError(
+                        f"the server printed nothing in {DEADLINE:g} s; {log.read_text()}"
+                    )
             banner = process.stdout.readline()
             found = BANNER.match(banner)
-            assert found is not None, f"not the serve banner: {banner!r}"
+            assert found is not None, f"not the serve banner: {banner!r}; {log.read_text()}"
             yield process, (found.group(1), int(found.group(2))), log
         finally:
             if process.poll() is None:

@@ -181,3 +181,30 @@ def test_a_timeout_under_a_second_still_waits_for_the_answer(factory: Mock) -> N
     with Client(socket_factory=factory, timeout=0.5) as client:
         assert client.hello("alice") == Welcome("alice")
         assert client.next_message(timeout=0.5) == Pong("x")
+
+
+def test_play_waits_as_long_as_its_wait_says_not_the_client_timeout(factory: Mock) -> None:
+    """play(wait=7) on a client whose timeout is 5: each wait for the server (here, for an
+    opponent, after the WELCOME) is bounded by 7 s, in the kernel and in the error."""
+    now = [0.0]
+    chunks = [b"GAME tictactoe 1\nWELCOME alice\n"]
+
+    def recv(size: int) -> bytes:
+        if chunks:
+            return chunks.pop(0)
+        now[0] += 100.0  # the kernel's receive timeout, whatever it was, has passed
+        raise TimeoutError("timed out")
+
+    sock = factory.return_value
+    sock.recv.side_effect = recv
+    with (
+        Client(socket_factory=factory, timeout=5, clock=lambda: now[0]) as client,
+        pytest.raises(ResponseTimeout, match="within 7 s"),
+    ):
+        client.play("alice", wait=7)
+    receive_timeouts = [
+        struct.unpack("@ll", c.args[2])
+        for c in sock.setsockopt.call_args_list
+        if c.args[:2] == (socket.SOL_SOCKET, socket.SO_RCVTIMEO)
+    ]
+    assert receive_timeouts == [(5, 0), (7, 0)]  # the banner and WELCOME's wait, then play's

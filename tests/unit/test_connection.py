@@ -99,6 +99,17 @@ def test_an_idle_verdict_ends_the_connection_with_its_reason() -> None:
     assert repr(connection) == f"<ServerConnection player={connection.player}>"
 
 
+def test_a_verdict_on_a_connection_already_gone_touches_no_connection() -> None:
+    """fail() after the connection left the hub (its EOF came first, as when the idle timer
+    fires on a client that just hung up) is an empty list of connections, and sends nothing."""
+    hub = Hub()
+    connection = hub.connect()
+    connection.data_to_send()
+    assert connection.receive_eof() == []
+    assert connection.fail("idle for more than 1 s") == []
+    assert connection.data_to_send() == b""
+
+
 def receive(chunks: list[bytes]) -> list[object]:
     """What a client connection makes of ``chunks``: its messages, then the error it ends with
     (as its type and message), at the EOF after the last chunk."""

@@ -289,3 +289,54 @@ def test_an_accept_that_fails_for_the_listener_itself_ends_the_server(
     listener.accept.side_effect = OSError(errno.EBADF, "Bad file descriptor")
     with pytest.raises(OSError, match="Bad file descriptor"):
         Server(port=0, socket_factory=factory).start_listening()
+
+
+def test_an_accept_that_fails_for_the_listener_with_a_client_connected_cuts_it_off(
+    mocker: MockerFixture,
+) -> None:
+    """A fatal accept error while a client is being served: start_listening raises that error
+    (not one from its own clean-up), once it has cut the client off, closed its socket and
+    joined its threads."""
+    factory, listener, _ = listener_factory(mocker)
+    conn = accepted_socket(mocker)
+    reading, cut = threading.Event(), threading.Event()
+
+    def recv(size: int) -> bytes:
+        reading.set()
+        cut.wait(THREAD_DEADLINE)  # a connected client, silent until the server cuts it off
+        return b""
+
+    conn.recv.side_effect = recv
+    conn.shutdown.side_effect = lambda how: cut.set()
+    accepts = iter([(conn, ("127.0.0.1", 50000))])
+
+    def accept() -> tuple[Mock, tuple[str, int]]:
+        for accepted in accepts:
+            return accepted
+        assert reading.wait(THREAD_DEADLINE), "the connection was never served"
+        raise OSError(errno.EBADF, "Bad file descriptor")
+
+    listener.accept.side_effect = accept
+    with pytest.raises(OSError, match="Bad file descriptor") as raised:
+        Server(port=0, socket_factory=factory).start_listening()
+
+    assert type(raised.value) is OSError
+    assert cut.is_set(), "the connection was not cut off"
+    conn.shutdown.assert_any_call(socket.SHUT_RDWR)
+    conn.close.assert_called_once_with()
+    assert not [t for t in threading.enumerate() if t.name.startswith("game-client")]
+
+
+def test_a_socket_that_times_out_by_itself_gets_an_error_line_that_says_so(
+    mocker: MockerFixture,
+) -> None:
+    """With no idle limit of the server's own, a recv that times out anyway (a socket with a
+    timeout of its own) ends the connection with an ERROR line saying so, and a close."""
+    conn = accepted_socket(mocker)
+    conn.recv.side_effect = TimeoutError("timed out")
+    handler = threading.Thread(target=Server(port=0, idle_timeout=None).handle_client, args=(conn,))
+    handler.start()
+    handler.join(THREAD_DEADLINE)
+    assert not handler.is_alive(), "the handler kept going after its recv timed out"
+    assert sent_to(conn) == b"GAME tictactoe 1\nERROR timed out waiting for a line\n"
+    conn.close.assert_called_once_with()
