@@ -16,7 +16,7 @@ LAB := $(VENV)/.installed-lab
 PYTEST := $(BIN)/python -m pytest
 
 .PHONY: help demo test unit integration stress-small stress notebooks course-html diagrams lint \
-	format lab bench time-game import-cost mutate flake-hunt constraints clean
+	format lab bench time-game signal-stop import-cost mutate flake-hunt constraints clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -81,6 +81,9 @@ bench: $(DEV)  ## benchmarks side by side in one run (~1 min)
 
 time-game: $(DEV)  ## one whole game and a test's fixed cost: loopback, in-memory, sans-IO, simulated
 	$(BIN)/python scripts/time_game.py
+
+signal-stop: $(DEV)  ## serve stopped by SIGTERM and SIGINT under a connect/close flood, 50 runs of each case
+	$(BIN)/python scripts/signal_stop.py
 
 import-cost: $(DEV)  ## what importing sockettest and its plugin adds to pytest's start-up
 	$(BIN)/python scripts/import_cost.py

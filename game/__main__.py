@@ -222,10 +222,11 @@ def _stop_signals() -> Iterator[Callable[[], None]]:
             stack.callback(os.close, write_end)
             os.set_blocking(write_end, False)  # the C handler must never block writing
             read = functools.partial(os.read, read_end)
-        for sig in _STOP_SIGNALS:
-            stack.callback(signal.signal, sig, signal.signal(sig, _ignore))
+        # The fd first, then the handlers: a signal in between is then not lost.
         previous_fd = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
         stack.callback(signal.set_wakeup_fd, previous_fd)
+        for sig in _STOP_SIGNALS:
+            stack.callback(signal.signal, sig, signal.signal(sig, _ignore))
 
         def wait() -> None:
             while not any(number in _STOP_SIGNALS for number in read(64)):
