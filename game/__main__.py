@@ -222,7 +222,7 @@ def _stop_signals() -> Iterator[Callable[[], None]]:
             stack.callback(os.close, write_end)
             os.set_blocking(write_end, False)  # the C handler must never block writing
             read = functools.partial(os.read, read_end)
-        # The fd first, then the handlers: a signal in between is then not lost.
+        # The fd before the handlers: every signal they catch then reaches the wait.
         previous_fd = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
         stack.callback(signal.set_wakeup_fd, previous_fd)
         for sig in _STOP_SIGNALS:
