@@ -2,6 +2,7 @@
 on a signal, whichever of its threads takes it."""
 
 import functools
+import os
 import signal
 import sys
 import threading
@@ -198,36 +199,47 @@ def test_serve_stops_on_a_signal_that_another_of_its_threads_takes(
     network.assert_all_closed(grace=DEADLINE)
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGUSR1"), reason="needs SIGUSR1")
+class CountedReads:
+    """``os`` for ``game.__main__``, counting each ``read`` as it begins: a read of the wakeup
+    pipe that begins is serve waiting (again) for a stop signal."""
+
+    def __init__(self) -> None:
+        self.begun = threading.Semaphore(0)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(os, name)
+
+    def read(self, fd: int, size: int) -> bytes:
+        self.begun.release()
+        return os.read(fd, size)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the wakeup fd is a pipe on POSIX only")
 @pytest.mark.usefixtures("stop_signals_harmless")
 def test_serve_goes_on_serving_through_a_signal_that_is_not_a_stop(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A signal with a Python handler of its own (SIGUSR1 here) runs that handler and leaves
-    serve serving; the SIGTERM after it stops serve."""
+    """A signal with a Python handler of its own (SIGUSR1 here) runs that handler, and serve
+    goes back to waiting; the SIGTERM after it stops serve."""
     network = MemoryNetwork()
     monkeypatch.setattr(
         game.__main__, "Server", functools.partial(Server, socket_factory=network.socket_factory)
     )
+    reads = CountedReads()
+    monkeypatch.setattr(game.__main__, "os", reads)
     main_thread = threading.get_ident()
     handled = threading.Event()
     signal.signal(signal.SIGUSR1, lambda *_: handled.set())
 
-    def wait_until_parked() -> None:
-        deadline = time.monotonic() + DEADLINE
-        while not parked_in_serve(main_thread):
-            assert time.monotonic() < deadline, "serve is not waiting for a stop signal"
-            time.sleep(0.001)  # sleep-ok: polls the main thread's frames
-
     def signal_twice() -> None:
-        wait_until_parked()
+        assert reads.begun.acquire(timeout=DEADLINE), "serve never waited for a signal"
         signal.pthread_kill(main_thread, signal.SIGUSR1)
-        assert handled.wait(DEADLINE)
-        wait_until_parked()
+        assert handled.wait(DEADLINE), "SIGUSR1's own handler did not run"
+        assert reads.begun.acquire(timeout=DEADLINE), "serve stopped waiting after SIGUSR1"
         signal.pthread_kill(main_thread, signal.SIGTERM)
 
     try:
-        join = in_thread(signal_twice)
+        join = in_thread(signal_twice, deadline=3 * DEADLINE)
         assert main(["serve", "--port", "0"]) == 0
         join()
     finally:
