@@ -112,13 +112,13 @@ def closed_by_server_first(network: MemoryNetwork, reuse: bool = False) -> tuple
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
-        address = listener.getsockname()
+        host, port = listener.getsockname()
         client = network.socket_factory()
-        client.connect(address)
+        client.connect((host, port))
         server_side, _ = listener.accept()
     server_side.close()
     client.close()
-    return address
+    return host, port
 
 
 def bind_error(network: MemoryNetwork, address: tuple[str, int], reuse: bool = False) -> int:
