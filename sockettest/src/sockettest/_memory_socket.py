@@ -194,7 +194,12 @@ class MemorySocket:
 
     Behaviour, as on Linux (each case is a check of :mod:`sockettest.contract`):
 
-    - ``bind((host, 0))`` picks a free port; an address in use raises ``EADDRINUSE``.
+    - ``bind((host, 0))`` picks a free port; an address in use raises ``EADDRINUSE``, one the
+      host does not have ``EADDRNOTAVAIL``. Accepted connections hold their listener's port, and
+      the side that closes a connection first holds its address in TIME_WAIT; ``SO_REUSEADDR``
+      on both sockets lets a bind share an address with any holder that does not listen.
+    - ``accept`` hands out waiting connections first in, first out; an IPv6 socket reaches an
+      IPv4 listener at an IPv4-mapped address (``::ffff:127.0.0.1``).
     - ``connect`` where nothing listens raises :class:`ConnectionRefusedError` at once;
       otherwise the connection is made at once and waits in the listener's backlog for
       ``accept``. A full backlog makes ``connect`` wait, and time out.
