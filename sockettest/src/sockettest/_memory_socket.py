@@ -295,6 +295,7 @@ class MemorySocket:
         self._owns_address = False  # counted among the holders of its port (bind, connect, accept)
         self._held_until: float | None = None  # closed, in TIME_WAIT (or FIN_WAIT2) until then
         self._fin_first = False  # sent its FIN before the peer's came: the active closer
+        self._port_locked = False  # bound to a port by hand: held until closed, whatever happens
         self._so_error = 0
         self._connect_unreported = False  # a non-blocking connect has not been confirmed yet
         self._mirror: ReadinessMirror | None = None
@@ -544,6 +545,7 @@ class MemorySocket:
                 raise _error(errno.EINVAL)
             self._net._is_local(host, self._family, bool(self.options.get(_V6ONLY)))
             self._local = self._net._allocate(host, port, self)
+            self._port_locked = port != 0
 
     def listen(self, backlog: int = 128, /) -> None:
         """Start listening; connections beyond ``backlog`` waiting for accept make connect wait.
@@ -850,6 +852,21 @@ class MemorySocket:
             _take_poison(net._poisons, method)
         if self._closed and not when_closed:
             raise _error(errno.EBADF)
+
+    def _holds_port(self, now: float) -> bool:
+        """Whether this socket holds its port now, as Linux's bind table has it.
+
+        Open, it does, unless its connection is over (reset, or FINs both ways) and it took its
+        port from ``bind(0)``, ``connect`` or ``accept``: then Linux lets the port go, except
+        for the side whose FIN went first, which waits in TIME_WAIT. Closed, it holds only in
+        TIME_WAIT (or the FIN_WAIT2 before it), until ``_held_until``.
+        """
+        waiting = self._held_until is not None and self._held_until > now
+        if self._closed:
+            return waiting
+        if not self._gone() or self._port_locked:
+            return True
+        return waiting and self._fin_first and not self._remote_lost
 
     def _listens(self) -> bool:
         """Listening now: not shut down, not closed (what a connect reaches)."""
@@ -1193,11 +1210,13 @@ class MemorySocket:
             return
         self._closed = True
         net = self._net
+        over = self._gone()  # FINs both ways already: Linux's socket is CLOSED, and sends no RST
         self._reset_queue()
         incoming, peer = self._incoming, self._peer
         linger = self.options.get(_LINGER)
-        resets = bool(incoming is not None and incoming.data) or (
-            isinstance(linger, bytes | bytearray) and linger[:8] == struct.pack("ii", 1, 0)
+        resets = not over and (
+            bool(incoming is not None and incoming.data)
+            or (isinstance(linger, bytes | bytearray) and linger[:8] == struct.pack("ii", 1, 0))
         )
         if peer is not None and resets:
             if peer._closed:
@@ -1206,8 +1225,9 @@ class MemorySocket:
                 peer._receive_reset()
         self._send_fin()
         if self._owns_address:
-            if self._fin_first and not (resets or self._broken or self._remote_lost):
-                net._time_wait(self)  # the active closer holds its address a while
+            if self._fin_first and not (self._broken or self._remote_lost or resets):
+                if self._held_until is None:  # FIN_WAIT2; the peer's FIN starts TIME_WAIT
+                    net._time_wait(self)
             else:
                 net._release(self)
         if incoming is not None:
@@ -1235,8 +1255,8 @@ class MemorySocket:
         outgoing.eof = True
         self._fin_first = self._incoming is not None and not self._incoming.eof
         peer = self._peer
-        if peer is not None and peer._closed and peer._held_until is not None:
-            self._net._time_wait(peer)
+        if peer is not None and peer._fin_first and not peer._remote_lost:
+            self._net._time_wait(peer)  # FINs both ways: the peer's TIME_WAIT starts now
 
     def _deadline(self, kernel_option: int | None = None) -> float | None:
         """When a blocking call gives up: the socket's timeout, or on a blocking socket the

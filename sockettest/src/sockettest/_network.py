@@ -396,18 +396,13 @@ class MemoryNetwork:
         return f"memory-socket-{next(self._names)}"
 
     def _holders(self, port: int) -> list[MemorySocket]:
-        """The sockets that hold ``port``: bound, listening, connected, or closed and still in
-        TIME_WAIT (or FIN_WAIT2) until their ``_held_until``; the expired ones are dropped."""
+        """The sockets that hold ``port`` (see ``MemorySocket._holds_port``): bound, listening,
+        connected, or in TIME_WAIT; the others are dropped for good."""
         holders = self._owners.get(port)
         if not holders:
             return []
-        if any(s._closed for s in holders):
-            now = self._now()
-            holders[:] = [
-                s
-                for s in holders
-                if not s._closed or (s._held_until is not None and s._held_until > now)
-            ]
+        now = self._now()
+        holders[:] = [s for s in holders if s._holds_port(now)]  # none holds it again once not
         return holders
 
     def _in_use(self, host: str, port: int, sock: MemorySocket) -> bool:
