@@ -567,6 +567,7 @@ class MemorySocket:
                 raise _error(errno.EADDRINUSE)
             self.backlog = max(int(backlog), 0)
             self._listening = True
+            self._net._add_listener(self)
             self._listen_shut = False
             self._notify_self()
 

@@ -171,7 +171,8 @@ class MemoryNetwork:
         self._autojump = None if clock is None else clock.autojump_threshold
         self._waits: list[_Wait] = []  # blocked calls; kept only on a virtual clock
         self._last_use = time.monotonic()
-        self._owners: dict[int, list[MemorySocket]] = {}  # port -> sockets holding it
+        self._owners: dict[int, dict[MemorySocket, None]] = {}  # port -> sockets holding it
+        self._listeners: dict[int, list[MemorySocket]] = {}  # port -> sockets that listened
         self._local_addresses: set[str] = set()  # declared: add_address, add_host
         self._ports = itertools.cycle(EPHEMERAL_PORTS)
         self._names = itertools.count(1)
@@ -402,8 +403,9 @@ class MemoryNetwork:
         if not holders:
             return []
         now = self._now()
-        holders[:] = [s for s in holders if s._holds_port(now)]  # none holds it again once not
-        return holders
+        for sock in [s for s in holders if not s._holds_port(now)]:
+            del holders[sock]  # none holds it again once it has let go
+        return list(holders)
 
     def _in_use(self, host: str, port: int, sock: MemorySocket) -> bool:
         """Whether binding ``sock`` to ``(host, port)`` collides with a socket that holds it, as
@@ -437,8 +439,16 @@ class MemoryNetwork:
 
     def _hold(self, owner: MemorySocket, port: int) -> None:
         """Count ``owner`` among the holders of ``port`` (it is released by :meth:`_release`)."""
-        self._owners.setdefault(port, []).append(owner)
+        self._owners.setdefault(port, {})[owner] = None
         owner._owns_address = True
+
+    def _add_listener(self, sock: MemorySocket) -> None:
+        """``sock`` listens on its port: connects to that port look at it first."""
+        assert sock._local is not None
+        listeners = self._listeners.setdefault(sock._local[1], [])
+        listeners[:] = [s for s in listeners if not s._closed]
+        if sock not in listeners:
+            listeners.append(sock)
 
     def _listen_conflict(self, sock: MemorySocket) -> bool:
         """Whether another socket listens where ``sock`` means to (``listen`` then raises
@@ -464,10 +474,8 @@ class MemoryNetwork:
         if owner._local is None:
             return
         holders = self._owners.get(owner._local[1])
-        if holders is not None and owner in holders:
-            holders.remove(owner)
-            if not holders:
-                del self._owners[owner._local[1]]
+        if holders is not None and holders.pop(owner, 0) is None and not holders:
+            del self._owners[owner._local[1]]
 
     def _is_local(self, host: str, family: int, v6only: bool) -> None:
         """Raise what Linux's ``bind`` raises for an address this host does not have."""
@@ -480,7 +488,7 @@ class MemoryNetwork:
         to its family's wildcard (IPv4 also reaches a dual-stack ``::``; IPv4-mapped is IPv4)."""
         plain = unmapped(host)
         wildcard = None
-        for sock in self._holders(port):
+        for sock in self._listeners.get(port, ()):
             if not sock._listens() or sock._local is None:
                 continue
             bound = unmapped(sock._local[0])
