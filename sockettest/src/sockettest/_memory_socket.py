@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sockettest._addresses import as_family, format_address, normal_ip, unmapped
+from sockettest._addresses import as_family, family_for, format_address, normal_ip, unmapped
 from sockettest._deadlines import BlockedTooLong
 from sockettest._faults import FaultInjector, Faults
 from sockettest._readiness import ReadinessMirror
@@ -543,7 +543,7 @@ class MemorySocket:
             host, port = self._parse(address, "bind")
             if self._local is not None:
                 raise _error(errno.EINVAL)
-            self._net._is_local(host, self._family, bool(self.options.get(_V6ONLY)))
+            self._net._check_local(host, self._family, bool(self.options.get(_V6ONLY)))
             self._local = self._net._allocate(host, port, self)
             self._port_locked = port != 0
 
@@ -966,7 +966,7 @@ class MemorySocket:
         host, port = self._parse(address, "connect")
         plain = unmapped(host)
         if plain in _WILDCARDS:  # Linux connects "any" to this host
-            host = as_family(_LOOPBACK[family_of(plain)], self._family)
+            host = as_family(_LOOPBACK[family_for(plain)], self._family)
         elif plain != host and self.options.get(_V6ONLY):
             raise _error(errno.ENETUNREACH)  # no IPv4 for an IPV6_V6ONLY socket
         net = self._net
@@ -1247,8 +1247,8 @@ class MemorySocket:
     def _send_fin(self) -> None:
         """End what this side sends (``shutdown(SHUT_WR)``, ``close``): the peer reads EOF.
 
-        The side whose FIN goes first closes actively and holds its address in TIME_WAIT once
-        closed; the peer's FIN reaching it closed (FIN_WAIT2) starts that wait afresh.
+        The side whose FIN goes first closes actively: once FINs have gone both ways it waits
+        in TIME_WAIT, holding its address (see ``_holds_port``) from then on.
         """
         outgoing = self._outgoing
         if outgoing is None or outgoing.eof:
@@ -1378,11 +1378,6 @@ def _ip_literal(host: str) -> tuple[int, str] | None:
     if text is None:
         return None
     return (socket.AF_INET6 if ":" in text else socket.AF_INET), text
-
-
-def family_of(host: str) -> int:
-    """The family of an address in normal form (no name lookup, no parsing)."""
-    return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
 def _payload(data: Any, flags: int) -> tuple[Any, ...]:

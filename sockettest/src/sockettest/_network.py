@@ -182,7 +182,7 @@ class MemoryNetwork:
             raise TypeError(
                 f"local_addresses must be a sequence of IP literals, not {local_addresses!r}"
             )
-        self.add_address(*local_addresses)
+        self._local_addresses.update(_normal_addresses("local_addresses", local_addresses))
         if clock is not None:
             clock._subscribe(self._clock_advanced)
 
@@ -283,12 +283,7 @@ class MemoryNetwork:
         Raises:
             ValueError: ``addresses`` holds something that is not an IP literal.
         """
-        normal = []
-        for address in addresses:
-            ip = normal_ip(address) if isinstance(address, str) else None
-            if ip is None:
-                raise ValueError(f"add_address: {address!r} is not an IPv4 or IPv6 literal")
-            normal.append(unmapped(ip))
+        normal = _normal_addresses("add_address", addresses)
         with self._lock:
             self._local_addresses.update(normal)
 
@@ -465,7 +460,8 @@ class MemoryNetwork:
         )
 
     def _time_wait(self, sock: MemorySocket) -> None:
-        """``sock``, closed, holds its address for :data:`TIME_WAIT` seconds from now."""
+        """``sock``, the active closer, holds its address for :data:`TIME_WAIT` seconds from
+        now, open or closed (see ``MemorySocket._holds_port``)."""
         sock._held_until = self._now() + TIME_WAIT
 
     def _release(self, owner: MemorySocket) -> None:
@@ -473,11 +469,14 @@ class MemoryNetwork:
         owner._held_until = None
         if owner._local is None:
             return
-        holders = self._owners.get(owner._local[1])
-        if holders is not None and holders.pop(owner, 0) is None and not holders:
-            del self._owners[owner._local[1]]
+        port = owner._local[1]
+        holders = self._owners.get(port)
+        if holders is not None and owner in holders:
+            del holders[owner]
+            if not holders:
+                del self._owners[port]
 
-    def _is_local(self, host: str, family: int, v6only: bool) -> None:
+    def _check_local(self, host: str, family: int, v6only: bool) -> None:
         """Raise what Linux's ``bind`` raises for an address this host does not have."""
         code = bind_errno(host, family, v6only, self._local_addresses)
         if code is not None:
@@ -544,6 +543,18 @@ class MemoryNetwork:
                 if wait.deadline is not None and wait.deadline <= now:
                     wait.woken = True
                     wait.on._channel(wait.channel).notify_all()
+
+
+def _normal_addresses(argument: str, addresses: Sequence[str]) -> list[str]:
+    """``addresses`` in the network's normal form (IPv4-mapped ones as IPv4), or a ValueError
+    that names ``argument`` and the value that is not an IP literal."""
+    normal = []
+    for address in addresses:
+        ip = normal_ip(address) if isinstance(address, str) else None
+        if ip is None:
+            raise ValueError(f"{argument}: {address!r} is not an IPv4 or IPv6 literal")
+        normal.append(unmapped(ip))
+    return normal
 
 
 def _pick(plan: FaultPlan, index: int) -> Faults | None:

@@ -230,7 +230,7 @@ def test_add_address_refuses_what_is_not_an_ip_literal(bad: object) -> None:
     network = MemoryNetwork()
     with pytest.raises(ValueError, match=f"add_address: {bad!r} is not an IPv4 or IPv6"):
         network.add_address(bad)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="is not an IPv4 or IPv6"):
+    with pytest.raises(ValueError, match=f"local_addresses: {bad!r} is not an IPv4 or IPv6"):
         MemoryNetwork(local_addresses=[bad])  # type: ignore[list-item]
     with pytest.raises(TypeError, match="local_addresses must be a sequence"):
         MemoryNetwork(local_addresses="10.0.0.5")
