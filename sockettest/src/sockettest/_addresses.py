@@ -103,25 +103,26 @@ def overlaps(a: str, a_v6only: bool, b: str, b_v6only: bool) -> bool:
     a, b = unmapped(a), unmapped(b)
     if a == b:
         return True
-    return _covers(a, a_v6only, b) or _covers(b, b_v6only, a)
+    return _covers(a, a_v6only, b, b_v6only) or _covers(b, b_v6only, a, a_v6only)
 
 
-def _covers(wildcard: str, v6only: bool, other: str) -> bool:
+def _covers(wildcard: str, wildcard_v6only: bool, other: str, other_v6only: bool) -> bool:
     ipv4 = ":" not in other
     if wildcard == _IPV4_ANY:
-        return ipv4 or (other == _IPV6_ANY and not v6only)
+        return ipv4 or (other == _IPV6_ANY and not other_v6only)
     if wildcard == _IPV6_ANY:
-        return not ipv4 or not v6only
+        return not ipv4 or not wildcard_v6only
     return False
 
 
 def bind_errno(host: str, family: int, v6only: bool, declared: Collection[str]) -> int | None:
     """Why Linux refuses to bind ``host`` (normal form) on this host, or ``None``: it may.
 
-    Local are the wildcards, 127.0.0.0/8, ``::1`` and the ``declared`` addresses, and IPv4
-    multicast and broadcast addresses (Linux lets TCP bind them); anything else is
-    ``EADDRNOTAVAIL``. An IPv6 link-local address needs a scope id (``EINVAL`` without), and an
-    ``IPV6_V6ONLY`` socket cannot bind an IPv4-mapped address (``EINVAL``).
+    Local are the wildcards, 127.0.0.0/8, ``::1`` and the ``declared`` addresses; Linux also
+    lets TCP bind IPv4 multicast addresses and 255.255.255.255; anything else is
+    ``EADDRNOTAVAIL``. An IPv6 link-local address needs a scope id (an interface: there are
+    none), a TCP socket cannot bind an IPv6 multicast address, and an ``IPV6_V6ONLY`` socket
+    cannot bind an IPv4-mapped address: ``EINVAL`` for each.
     """
     plain = unmapped(host)
     if family == socket.AF_INET6 and plain != host and v6only:
@@ -132,6 +133,6 @@ def bind_errno(host: str, family: int, v6only: bool, declared: Collection[str]) 
     if isinstance(ip, ipaddress.IPv4Address):
         if ip in _LOOPBACK_V4 or ip.is_multicast or ip == _LIMITED_BROADCAST:
             return None
-    elif ip.is_link_local:
+    elif ip.is_link_local or ip.is_multicast:
         return errno.EINVAL
     return errno.EADDRNOTAVAIL

@@ -83,6 +83,7 @@ __all__ = [
     "check_open_connection_holds_the_listener_port",
     "check_reuseaddr_lets_two_sockets_bind_but_one_listen",
     "check_bind_to_an_address_not_local_fails",
+    "check_wildcards_of_both_families_share_a_port_unless_v6only",
     "check_connect_refused_where_nothing_listens",
     "check_accept_returns_connected_socket",
     "check_accept_is_first_in_first_out",
@@ -557,14 +558,64 @@ def check_reuseaddr_lets_two_sockets_bind_but_one_listen(factory: StreamSocketFa
         _expect_bind(factory, address, True, errno.EADDRINUSE, "an address a socket listens on")
 
 
+_BIND_ANSWERS: tuple[tuple[str, int | None], ...] = (
+    ("192.0.2.1", errno.EADDRNOTAVAIL),  # a documentation address: no host has it
+    ("127.0.0.2", None),  # all of 127.0.0.0/8 is loopback
+    ("224.0.0.1", None),  # Linux lets TCP bind an IPv4 multicast address...
+    ("255.255.255.255", None),  # ...and the broadcast one
+    ("::2", errno.EADDRNOTAVAIL),
+    ("::ffff:127.0.0.2", None),  # IPv4-mapped: the IPv4 address's answer
+    ("::ffff:192.0.2.1", errno.EADDRNOTAVAIL),
+    ("fe80::1", errno.EINVAL),  # link-local: needs a scope id
+    ("ff02::1", errno.EINVAL),  # IPv6 multicast
+)
+"""Addresses and what Linux's ``bind`` answers for each: ``None`` when it binds."""
+
+
 def check_bind_to_an_address_not_local_fails(factory: StreamSocketFactory) -> None:
-    """``bind`` to an address this host does not have (192.0.2.1, a documentation address)
-    raises ``EADDRNOTAVAIL``; any address of 127.0.0.0/8 is local."""
+    """``bind`` to an address this host does not have raises ``EADDRNOTAVAIL``, as each entry
+    of :data:`_BIND_ANSWERS` says (IPv6 ones where the host has IPv6); an ``IPV6_V6ONLY``
+    socket cannot bind an IPv4-mapped address (``EINVAL``)."""
     with _harness(factory, "not_local") as h:
-        sock = h.socket()
-        _expect_errno(errno.EADDRNOTAVAIL, lambda: sock.bind(("192.0.2.1", 0)), "bind 192.0.2.1")
-        sock.bind(("127.0.0.2", 0))
-        assert sock.getsockname()[0] == "127.0.0.2", f"bound to {sock.getsockname()!r}"
+        try:
+            h.socket(socket.AF_INET6).close()
+        except OSError as error:
+            if error.errno not in (errno.EAFNOSUPPORT, errno.EPROTONOSUPPORT):
+                raise
+            ipv6 = False  # no IPv6 on this host: its entries are not checked
+        else:
+            ipv6 = True
+        for host, code in _BIND_ANSWERS:
+            if ":" not in host or ipv6:
+                _expect_bind(factory, (host, 0), False, code, f"bind {host}")
+        if ipv6:
+            only6 = h.socket(socket.AF_INET6)
+            only6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            bind = functools.partial(only6.bind, ("::ffff:127.0.0.1", 0))
+            _expect_errno(errno.EINVAL, bind, "IPV6_V6ONLY bind to an IPv4-mapped address")
+
+
+def check_wildcards_of_both_families_share_a_port_unless_v6only(
+    factory: StreamSocketFactory,
+) -> None:
+    """``0.0.0.0:p`` and ``[::]:p`` collide (``EADDRINUSE``) unless the IPv6 socket is
+    ``IPV6_V6ONLY``; ``[::1]:p`` beside ``0.0.0.0:p`` never does."""
+    with _harness(factory, "wildcards") as h:
+        try:
+            h.socket(socket.AF_INET6).close()
+        except OSError as error:
+            if error.errno in (errno.EAFNOSUPPORT, errno.EPROTONOSUPPORT):
+                return  # no IPv6 on this host: there is nothing to check
+            raise
+        ipv4 = h.socket()
+        ipv4.bind(("0.0.0.0", 0))
+        port = ipv4.getsockname()[1]
+        _expect_bind(factory, ("::", port), False, errno.EADDRINUSE, "[::] beside 0.0.0.0")
+        _expect_bind(factory, ("::1", port), False, None, "[::1] beside 0.0.0.0")
+        only6 = h.socket(socket.AF_INET6)
+        only6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        only6.bind(("::", port))
+        assert only6.getsockname()[1] == port
 
 
 def check_connect_refused_where_nothing_listens(factory: StreamSocketFactory) -> None:
@@ -1409,6 +1460,7 @@ CHECKS: tuple[Check, ...] = (
     check_open_connection_holds_the_listener_port,
     check_reuseaddr_lets_two_sockets_bind_but_one_listen,
     check_bind_to_an_address_not_local_fails,
+    check_wildcards_of_both_families_share_a_port_unless_v6only,
     check_connect_refused_where_nothing_listens,
     check_accept_returns_connected_socket,
     check_accept_is_first_in_first_out,
