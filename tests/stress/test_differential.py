@@ -493,6 +493,27 @@ class DifferentialMachine(RuleBasedStateMachine):
             lambda s: s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_RESET),
         )
 
+    # Rules: the listener's port ----------------------------------------------------------------
+
+    @rule(reuse=st.booleans())
+    def bind_listener_port(self, reuse: bool) -> None:
+        """Bind a fresh socket (``SO_REUSEADDR`` or not) to the closed listener's port: who
+        still holds it, an accepted socket or its TIME_WAIT. (Only the listener's port: a port
+        ``connect`` picked on loopback may be shared with an earlier example's TIME_WAIT.)"""
+        what = f"bind_listener_port(reuse={reuse})"
+        self.history.append(what)
+        results: list[Outcome] = []
+        for world in self.worlds:
+            [port] = [port for port, role in world.ports.items() if role == "listener port"]
+            sock = world.socket()
+            try:
+                if reuse:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                results.append(outcome(functools.partial(sock.bind, (HOST, port))))
+            finally:
+                sock.close()
+        self.compare("server", what, results[0], results[1])
+
     # Rules: timeouts -------------------------------------------------------------------------
 
     @rule(end=open_ends, timeout=timeouts)
@@ -709,3 +730,73 @@ def test_so_error_reads_epipe_after_a_reset_that_follows_eof(
     assert client.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == errno.EPIPE
     assert client.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0
     assert client.recv(10) == b""
+
+
+@pytest.fixture(params=TRANSPORTS)
+def world(request: pytest.FixtureRequest) -> Iterator[World]:
+    """A connected pair in memory or on loopback, with its ports; closed afterwards."""
+    world = World(request.param)
+    yield world
+    world.close_all()
+
+
+def bind_listener_port(world: World) -> Outcome:
+    """Bind a fresh socket of ``world`` to its closed listener's port, and close it."""
+    [port] = [port for port, role in world.ports.items() if role == "listener port"]
+    with world.socket() as sock:
+        return outcome(functools.partial(sock.bind, (HOST, port)))
+
+
+def listener_port_freed(world: World) -> bool:
+    """Whether the listener's port can be bound within a second (a last ACK may be in flight)."""
+    start = time.monotonic()
+    while bind_listener_port(world) != ("ok", None):
+        if time.monotonic() - start > SETTLE_LIMIT:
+            return False
+        time.sleep(POLL)  # sleep-ok: the peer's ACK lands when the kernel says; no event for it
+    return True
+
+
+def fins_both_ways(client: StreamSocket, server: StreamSocket) -> None:
+    """The server shuts its write side first, then the client: the server's side is the active
+    closer, and waits in TIME_WAIT from the client's FIN on."""
+    server.shutdown(socket.SHUT_WR)
+    assert client.recv(10) == b""
+    client.shutdown(socket.SHUT_WR)
+    assert server.recv(10) == b""
+
+
+def test_an_abort_after_fins_both_ways_leaves_time_wait(world: World) -> None:
+    """After FINs both ways, a close that would reset (``SO_LINGER`` 0 on either side) sends no
+    RST: the connection is over, and the server's TIME_WAIT still holds the listener's port."""
+    # Found by the fuzzer once the listener's port was in its rules: memory let the reset end
+    # the TIME_WAIT, as a reset does before the connection is over.
+    client, server = world.sockets["client"], world.sockets["server"]
+    fins_both_ways(client, server)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_RESET)
+    server.close()
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_RESET)
+    client.close()
+    time.sleep(CHANGE_WAIT)  # sleep-ok: time for a reset to arrive, if one were sent
+    assert bind_listener_port(world) == ("raise", "OSError", errno.EADDRINUSE)
+
+
+def test_the_passive_side_lets_its_port_go_while_still_open(world: World) -> None:
+    """After FINs both ways with the client's first, the server's open socket no longer holds
+    the listener's port (its connection is over, and it closed passively)."""
+    client, server = world.sockets["client"], world.sockets["server"]
+    client.shutdown(socket.SHUT_WR)
+    assert server.recv(10) == b""
+    server.shutdown(socket.SHUT_WR)
+    assert client.recv(10) == b""
+    assert listener_port_freed(world), "the server's open socket still holds the port"
+
+
+def test_a_reset_lets_the_port_go_while_the_socket_is_open(world: World) -> None:
+    """A server socket reset by its peer no longer holds the listener's port, though open."""
+    client, server = world.sockets["client"], world.sockets["server"]
+    assert bind_listener_port(world) == ("raise", "OSError", errno.EADDRINUSE)
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_RESET)
+    client.close()
+    eventually_raises(server.getpeername, errno.ENOTCONN, "getpeername after the reset")
+    assert listener_port_freed(world), "the reset server socket still holds the port"

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
         call_names,
         mock_socket_factory,
     )
-    from sockettest._network import DEFAULT_BUFFER_SIZE, FaultPlan, MemoryNetwork
+    from sockettest._network import DEFAULT_BUFFER_SIZE, TIME_WAIT, FaultPlan, MemoryNetwork
     from sockettest._peers import (
         FakeClient,
         FakeServer,
@@ -77,6 +77,7 @@ __all__ = [
     "FaultPlan",
     "FaultInjector",
     "DEFAULT_BUFFER_SIZE",
+    "TIME_WAIT",
     # mocks
     "mock_socket_factory",
     "EPHEMERAL_PORT",
@@ -122,6 +123,7 @@ _HOMES = {
     "MemorySocket": "_memory_socket",
     "FaultPlan": "_network",
     "DEFAULT_BUFFER_SIZE": "_network",
+    "TIME_WAIT": "_network",
     "VirtualClock": "_clock",
     "Faults": "_faults",
     "FaultInjector": "_faults",

@@ -24,7 +24,6 @@ from __future__ import annotations
 import builtins
 import errno
 import functools
-import ipaddress
 import math
 import os
 import socket
@@ -38,7 +37,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sockettest._addresses import format_address
+from sockettest._addresses import as_family, family_for, format_address, normal_ip, unmapped
 from sockettest._deadlines import BlockedTooLong
 from sockettest._faults import FaultInjector, Faults
 from sockettest._readiness import ReadinessMirror
@@ -181,6 +180,7 @@ class _Wait:
 
 _V6ONLY = (socket.IPPROTO_IPV6, getattr(socket, "IPV6_V6ONLY", 26))
 _LINGER = (socket.SOL_SOCKET, socket.SO_LINGER)
+_REUSEADDR = (socket.SOL_SOCKET, socket.SO_REUSEADDR)
 
 
 class MemorySocket:
@@ -194,7 +194,12 @@ class MemorySocket:
 
     Behaviour, as on Linux (each case is a check of :mod:`sockettest.contract`):
 
-    - ``bind((host, 0))`` picks a free port; an address in use raises ``EADDRINUSE``.
+    - ``bind((host, 0))`` picks a free port; an address in use raises ``EADDRINUSE``, one the
+      host does not have ``EADDRNOTAVAIL``. Accepted connections hold their listener's port, and
+      the side that closes a connection first holds its address in TIME_WAIT; ``SO_REUSEADDR``
+      on both sockets lets a bind share an address with any holder that does not listen.
+    - ``accept`` hands out waiting connections first in, first out; an IPv6 socket reaches an
+      IPv4 listener at an IPv4-mapped address (``::ffff:127.0.0.1``).
     - ``connect`` where nothing listens raises :class:`ConnectionRefusedError` at once;
       otherwise the connection is made at once and waits in the listener's backlog for
       ``accept``. A full backlog makes ``connect`` wait, and time out.
@@ -270,6 +275,7 @@ class MemorySocket:
             raise _error(errno.EPROTONOSUPPORT)
         self._family = family
         self._type = socket.SOCK_STREAM
+        self._proto = max(proto, 0)
         self.options: dict[tuple[int, int], Any] = {}
         self.backlog: int | None = None
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
@@ -286,7 +292,10 @@ class MemorySocket:
         self._local: tuple[str, int] | None = None
         self._remote: tuple[str, int] | None = None
         self._remote_lost = False  # reset: getpeername raises ENOTCONN
-        self._owns_address = False
+        self._owns_address = False  # counted among the holders of its port (bind, connect, accept)
+        self._held_until: float | None = None  # closed, in TIME_WAIT (or FIN_WAIT2) until then
+        self._fin_first = False  # sent its FIN before the peer's came: the active closer
+        self._port_locked = False  # bound to a port by hand: held until closed, whatever happens
         self._so_error = 0
         self._connect_unreported = False  # a non-blocking connect has not been confirmed yet
         self._mirror: ReadinessMirror | None = None
@@ -340,7 +349,7 @@ class MemorySocket:
     @property
     def proto(self) -> int:
         """The protocol number given (0 or ``IPPROTO_TCP``), as :attr:`socket.socket.proto`."""
-        return 0
+        return self._proto
 
     @property
     def closed(self) -> bool:
@@ -522,7 +531,9 @@ class MemorySocket:
 
         Raises:
             OSError: ``EADDRINUSE`` if another socket holds the address (wildcards conflict with
-                everything on their port), ``EINVAL`` if already bound, ``EBADF`` after close.
+                everything on their port; a connection in TIME_WAIT holds it too, see
+                :class:`MemoryNetwork`), ``EADDRNOTAVAIL`` for an address the network's host
+                does not have, ``EINVAL`` if already bound, ``EBADF`` after close.
             socket.gaierror: the host is not an IP literal nor a name the network knows.
             OverflowError: the port is outside 0-65535.
             TypeError: the address is not a tuple of the family's shape.
@@ -532,8 +543,9 @@ class MemorySocket:
             host, port = self._parse(address, "bind")
             if self._local is not None:
                 raise _error(errno.EINVAL)
+            self._net._check_local(host, self._family, bool(self.options.get(_V6ONLY)))
             self._local = self._net._allocate(host, port, self)
-            self._owns_address = True
+            self._port_locked = port != 0
 
     def listen(self, backlog: int = 128, /) -> None:
         """Start listening; connections beyond ``backlog`` waiting for accept make connect wait.
@@ -541,7 +553,9 @@ class MemorySocket:
         An unbound socket is first bound to a free port, as on Linux.
 
         Raises:
-            OSError: ``EINVAL`` on a connected socket, ``EBADF`` after close.
+            OSError: ``EINVAL`` on a connected socket, ``EADDRINUSE`` if another socket
+                listens on the address (``SO_REUSEADDR`` lets two bind it, not both listen),
+                ``EBADF`` after close.
         """
         with self._lock:
             self._enter("listen", (backlog,))
@@ -549,9 +563,11 @@ class MemorySocket:
                 raise _error(errno.EINVAL)
             if self._local is None:
                 self._local = self._net._allocate(_ANY[self._family], 0, self)
-                self._owns_address = True
+            elif self._net._listen_conflict(self):
+                raise _error(errno.EADDRINUSE)
             self.backlog = max(int(backlog), 0)
             self._listening = True
+            self._net._add_listener(self)
             self._listen_shut = False
             self._notify_self()
 
@@ -794,7 +810,7 @@ class MemorySocket:
                 self._shut_rd = True
             if writing:
                 self._shut_wr = True
-                self._outgoing.eof = True
+                self._send_fin()
                 if self._peer is not None:
                     self._net._notify(self._peer, writing=False)  # EOF for its readers
             self._net._notify(self, reading=reading, writing=writing)
@@ -837,6 +853,25 @@ class MemorySocket:
             _take_poison(net._poisons, method)
         if self._closed and not when_closed:
             raise _error(errno.EBADF)
+
+    def _holds_port(self, now: float) -> bool:
+        """Whether this socket holds its port now, as Linux's bind table has it.
+
+        Open, it does, unless its connection is over (reset, or FINs both ways) and it took its
+        port from ``bind(0)``, ``connect`` or ``accept``: then Linux lets the port go, except
+        for the side whose FIN went first, which waits in TIME_WAIT. Closed, it holds only in
+        TIME_WAIT (or the FIN_WAIT2 before it), until ``_held_until``.
+        """
+        waiting = self._held_until is not None and self._held_until > now
+        if self._closed:
+            return waiting
+        if not self._gone() or self._port_locked:
+            return True
+        return waiting and self._fin_first and not self._remote_lost
+
+    def _listens(self) -> bool:
+        """Listening now: not shut down, not closed (what a connect reaches)."""
+        return self._listening and not self._listen_shut and not self._closed
 
     def _gone(self) -> bool:
         """The connection is over for the kernel: reset, or a FIN has gone each way (Linux's
@@ -929,10 +964,13 @@ class MemorySocket:
             self._notify_self()
             raise _error(code)
         host, port = self._parse(address, "connect")
-        if host in _WILDCARDS:
-            host = _LOOPBACK[self._family]  # Linux connects "any" to this host
+        plain = unmapped(host)
+        if plain in _WILDCARDS:  # Linux connects "any" to this host
+            host = as_family(_LOOPBACK[family_for(plain)], self._family)
+        elif plain != host and self.options.get(_V6ONLY):
+            raise _error(errno.ENETUNREACH)  # no IPv4 for an IPV6_V6ONLY socket
         net = self._net
-        listener = net._listener_for(self._family, host, port)
+        listener = net._listener_for(host, port)
         nonblocking = self._timeout == 0
         if listener is None:
             if nonblocking:
@@ -960,19 +998,27 @@ class MemorySocket:
             raise BlockingIOError(errno.EINPROGRESS, os.strerror(errno.EINPROGRESS))
 
     def _join(self, listener: MemorySocket, host: str, port: int) -> None:
-        """Make the connection to ``listener`` and queue its server side for ``accept``."""
+        """Make the connection to ``listener`` and queue its server side for ``accept``.
+
+        Addresses are shown in each socket's family: an IPv4 client of a dual-stack listener
+        is ``::ffff:`` mapped to it, and an IPv6 client that dialled a mapped address has a
+        mapped local address, while the IPv4 listener's side sees plain IPv4.
+        """
         net = self._net
+        plain = unmapped(host)
+        source = "127.0.0.1" if plain.startswith("127.") else plain  # Linux's route via lo
         if self._local is None:
-            source = "127.0.0.1" if host.startswith("127.") else host
-            self._local = net._allocate(source, 0, self)
-            self._owns_address = True
+            self._local = net._allocate(as_family(source, self._family), 0, self)
+        elif unmapped(self._local[0]) in _WILDCARDS:
+            self._local = (as_family(source, self._family), self._local[1])
         server_side = net.socket_class(net, listener._family, socket.SOCK_STREAM)
-        mapped = listener._family != self._family  # an IPv4 client of a dual-stack listener
-        local_host = self._local[0]
-        server_side._local = (f"::ffff:{host}" if mapped else host, port)
+        if listener.options.get(_REUSEADDR):
+            server_side.options[_REUSEADDR] = listener.options[_REUSEADDR]  # inherited
+        server_side._local = (as_family(plain, listener._family), port)
+        net._hold(server_side, port)  # an accepted socket holds the listener's port too
         self._link(server_side)
         self._remote = (host, port)
-        server_side._remote = (f"::ffff:{local_host}" if mapped else local_host, self._local[1])
+        server_side._remote = (as_family(self._local[0], listener._family), self._local[1])
         accept_faults, connect_faults = net._next_connection_faults()
         if accept_faults is not None:
             server_side._set_faults(accept_faults)
@@ -1053,6 +1099,8 @@ class MemorySocket:
             self._receive_reset()
             if peer is not None and not peer._closed:
                 peer._receive_reset()
+            elif peer is not None:
+                self._net._release(peer)  # the reset ends its TIME_WAIT, as Linux's does
             return limit
         capacity = self._net.buffer_size
         taken = 0
@@ -1118,6 +1166,7 @@ class MemorySocket:
             if peer is not None and not peer._closed:
                 peer._receive_reset()
             pending._closed = True
+            self._net._release(pending)
             if pending._incoming is not None:
                 pending._incoming.reader_closed = True
                 pending._incoming.data.clear()
@@ -1162,18 +1211,26 @@ class MemorySocket:
             return
         self._closed = True
         net = self._net
-        if self._owns_address:
-            net._release(self._local, self)
+        over = self._gone()  # FINs both ways already: Linux's socket is CLOSED, and sends no RST
         self._reset_queue()
-        incoming, outgoing, peer = self._incoming, self._outgoing, self._peer
+        incoming, peer = self._incoming, self._peer
         linger = self.options.get(_LINGER)
-        resets = bool(incoming is not None and incoming.data) or (
-            isinstance(linger, bytes | bytearray) and linger[:8] == struct.pack("ii", 1, 0)
+        resets = not over and (
+            bool(incoming is not None and incoming.data)
+            or (isinstance(linger, bytes | bytearray) and linger[:8] == struct.pack("ii", 1, 0))
         )
-        if peer is not None and not peer._closed and resets:
-            peer._receive_reset()
-        if outgoing is not None:
-            outgoing.eof = True
+        if peer is not None and resets:
+            if peer._closed:
+                net._release(peer)  # the reset ends its TIME_WAIT, as Linux's does
+            else:
+                peer._receive_reset()
+        self._send_fin()
+        if self._owns_address:
+            if self._fin_first and not (self._broken or self._remote_lost or resets):
+                if self._held_until is None:  # FIN_WAIT2; the peer's FIN starts TIME_WAIT
+                    net._time_wait(self)
+            else:
+                net._release(self)
         if incoming is not None:
             incoming.reader_closed = True
             incoming.data.clear()
@@ -1186,6 +1243,21 @@ class MemorySocket:
         if self._mirror is not None:
             self._mirror.close()
             self._mirror = None
+
+    def _send_fin(self) -> None:
+        """End what this side sends (``shutdown(SHUT_WR)``, ``close``): the peer reads EOF.
+
+        The side whose FIN goes first closes actively: once FINs have gone both ways it waits
+        in TIME_WAIT, holding its address (see ``_holds_port``) from then on.
+        """
+        outgoing = self._outgoing
+        if outgoing is None or outgoing.eof:
+            return
+        outgoing.eof = True
+        self._fin_first = self._incoming is not None and not self._incoming.eof
+        peer = self._peer
+        if peer is not None and peer._fin_first and not peer._remote_lost:
+            self._net._time_wait(peer)  # FINs both ways: the peer's TIME_WAIT starts now
 
     def _deadline(self, kernel_option: int | None = None) -> float | None:
         """When a blocking call gives up: the socket's timeout, or on a blocking socket the
@@ -1302,11 +1374,10 @@ class MemorySocket:
 def _ip_literal(host: str) -> tuple[int, str] | None:
     """``(family, normal form)`` of an IP literal, ``None`` for a name; cached, since every
     bind and connect asks and :mod:`ipaddress` is slow to parse."""
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
+    text = normal_ip(host)
+    if text is None:
         return None
-    return (socket.AF_INET6 if ip.version == 6 else socket.AF_INET), str(ip)
+    return (socket.AF_INET6 if ":" in text else socket.AF_INET), text
 
 
 def _payload(data: Any, flags: int) -> tuple[Any, ...]:

@@ -44,17 +44,17 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, TypeAlias
 
+from sockettest._addresses import bind_errno, normal_ip, overlaps, unmapped
 from sockettest._clock import VirtualClock
 from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong
 from sockettest._faults import Faults
 from sockettest._memory_socket import (
     _AF_UNIX,
-    _ANY,
     _LOOPBACK,
     _POISONABLE,
     _READING,
+    _REUSEADDR,
     _V6ONLY,
-    _WILDCARDS,
     _WRITING,
     MemorySocket,
     _check_poison,
@@ -75,7 +75,7 @@ from sockettest._scheduler import (
 if TYPE_CHECKING:
     from sockettest._names import HostTable
 
-__all__ = ["DEFAULT_BUFFER_SIZE", "EPHEMERAL_PORTS", "FaultPlan", "MemoryNetwork"]
+__all__ = ["DEFAULT_BUFFER_SIZE", "EPHEMERAL_PORTS", "TIME_WAIT", "FaultPlan", "MemoryNetwork"]
 
 _REAL_RLOCK = threading.RLock  # captured at import, before a simulation can patch it
 
@@ -86,6 +86,11 @@ blocks: about what Linux's buffers take on loopback with default settings (3.7-3
 EPHEMERAL_PORTS = range(32768, 61000)
 """Ports handed out for ``bind((host, 0))`` and for connecting sockets (Linux's range)."""
 
+TIME_WAIT = 60.0
+"""Seconds the side that closed a connection first keeps holding its address (Linux's
+``TCP_TIMEWAIT_LEN``; ``tcp_fin_timeout``, as long by default, bounds the FIN_WAIT2 before it),
+measured on the network's clock: a :class:`~sockettest.VirtualClock` can ``advance`` past it."""
+
 FaultPlan: TypeAlias = Faults | Sequence[Faults | None] | None
 """Which connections get a fault schedule: one :class:`Faults` for every connection, or a
 sequence whose i-th entry goes to the i-th connection (``None``: no faults; past the end: none)."""
@@ -94,9 +99,18 @@ sequence whose i-th entry goes to the i-th connection (``None``: no faults; past
 class MemoryNetwork:
     """A network of in-memory TCP sockets: listeners by ``(host, port)``, connections as pipes.
 
-    Every address is local, and every IP literal can be bound. Names resolve through the
-    network's host table: ``localhost`` means ``127.0.0.1`` (or ``::1`` for IPv6), and
-    :meth:`add_host` registers more; nothing is ever looked up for real.
+    The network is one host, as loopback is. Its local addresses, the ones a socket can
+    ``bind``, are the loopback ones (127.0.0.0/8 and ``::1``), the wildcards, and those a test
+    declares: ``local_addresses=``, :meth:`add_address`, or :meth:`add_host`; binding any other
+    raises ``EADDRNOTAVAIL``, as on Linux. Names resolve through the network's host table:
+    ``localhost`` means ``127.0.0.1`` (or ``::1`` for IPv6), and :meth:`add_host` registers
+    more; nothing is ever looked up for real.
+
+    Ports are held as Linux holds them: by every socket bound to them, accepted ones included,
+    and, after a connection is over, by the side that closed first, for :data:`TIME_WAIT`
+    seconds on the network's clock. Binding a held address raises ``EADDRINUSE`` unless both
+    sockets have ``SO_REUSEADDR`` and the holder is not listening (a server that sets it before
+    ``bind`` restarts on its port at once; one that does not, fails for a minute).
 
     Args:
         clock: measure every timeout on this :class:`~sockettest.VirtualClock` instead of
@@ -115,6 +129,8 @@ class MemoryNetwork:
         connect_faults: fault schedules for each socket that connects, in connection order.
         socket_class: the class of every socket the network makes, accepted ones included; a
             :class:`MemorySocket` subclass. This is how a deliberately broken fake is built.
+        local_addresses: IP literals this host has besides the loopback ones, as
+            :meth:`add_address` declares them.
     """
 
     def __init__(
@@ -126,6 +142,7 @@ class MemoryNetwork:
         accept_faults: FaultPlan = None,
         connect_faults: FaultPlan = None,
         socket_class: type[MemorySocket] | None = None,
+        local_addresses: Sequence[str] = (),
     ) -> None:
         if max_block is not None and not max_block > 0:
             raise ValueError(f"max_block must be positive seconds or None, not {max_block!r}")
@@ -154,11 +171,18 @@ class MemoryNetwork:
         self._autojump = None if clock is None else clock.autojump_threshold
         self._waits: list[_Wait] = []  # blocked calls; kept only on a virtual clock
         self._last_use = time.monotonic()
-        self._bound: dict[tuple[str, int], MemorySocket] = {}
+        self._owners: dict[int, dict[MemorySocket, None]] = {}  # port -> sockets holding it
+        self._listeners: dict[int, list[MemorySocket]] = {}  # port -> sockets that listened
+        self._local_addresses: set[str] = set()  # declared: add_address, add_host
         self._ports = itertools.cycle(EPHEMERAL_PORTS)
         self._names = itertools.count(1)
         self._connections = 0
         self._poisons: dict[str, _Poison] = {}
+        if isinstance(local_addresses, str):
+            raise TypeError(
+                f"local_addresses must be a sequence of IP literals, not {local_addresses!r}"
+            )
+        self._local_addresses.update(_normal_addresses("local_addresses", local_addresses))
         if clock is not None:
             clock._subscribe(self._clock_advanced)
 
@@ -233,7 +257,6 @@ class MemoryNetwork:
         with self._lock:
             for sock in (a, b):
                 sock._local = self._allocate(_LOOPBACK[sock._family], 0, sock)
-                sock._owns_address = True
             a._link(b)
         return a, b
 
@@ -243,13 +266,32 @@ class MemoryNetwork:
         """Make ``name`` resolve to ``addresses`` (IP literals), for ``getaddrinfo``,
         ``gethostbyname``, ``gethostbyaddr`` and ``bind``/``connect`` by name.
 
-        The addresses need not be loopback: every address on the network is local, so a
-        server may bind ``("db.test", 5432)`` and a client reach it by that name.
+        The addresses become local too (as :meth:`add_address`): a host named by the test is
+        one the test runs, so a server may bind ``("db.test", 5432)`` and a client reach it by
+        that name.
 
         Raises:
             ValueError: a bad IP literal, or no address.
         """
         self.hosts.add_host(name, *addresses)
+        self.add_address(*addresses)
+
+    def add_address(self, *addresses: str) -> None:
+        """Give this host more local addresses (IP literals): sockets may then ``bind`` them,
+        as a machine binds the addresses of its interfaces. Loopback needs no declaring.
+
+        Raises:
+            ValueError: ``addresses`` holds something that is not an IP literal.
+        """
+        normal = _normal_addresses("add_address", addresses)
+        with self._lock:
+            self._local_addresses.update(normal)
+
+    @property
+    def local_addresses(self) -> frozenset[str]:
+        """The addresses declared local (:meth:`add_address`, :meth:`add_host`), loopback aside."""
+        with self._lock:
+            return frozenset(self._local_addresses)
 
     # The patch hook ----------------------------------------------------------------------------
 
@@ -349,43 +391,111 @@ class MemoryNetwork:
         self.sockets.append(sock)
         return f"memory-socket-{next(self._names)}"
 
-    def _in_use(self, host: str, port: int) -> bool:
-        return any(
-            p == port and (h == host or h in _WILDCARDS or host in _WILDCARDS)
-            for h, p in self._bound
-        )
+    def _holders(self, port: int) -> list[MemorySocket]:
+        """The sockets that hold ``port`` (see ``MemorySocket._holds_port``): bound, listening,
+        connected, or in TIME_WAIT; the others are dropped for good."""
+        holders = self._owners.get(port)
+        if not holders:
+            return []
+        now = self._now()
+        for sock in [s for s in holders if not s._holds_port(now)]:
+            del holders[sock]  # none holds it again once it has let go
+        return list(holders)
+
+    def _in_use(self, host: str, port: int, sock: MemorySocket) -> bool:
+        """Whether binding ``sock`` to ``(host, port)`` collides with a socket that holds it, as
+        Linux decides: unless both have ``SO_REUSEADDR`` and the other is not listening."""
+        reuse = bool(sock.options.get(_REUSEADDR))
+        v6only = bool(sock.options.get(_V6ONLY))
+        for other in self._holders(port):
+            if other is sock or other._local is None:
+                continue
+            if not overlaps(host, v6only, other._local[0], bool(other.options.get(_V6ONLY))):
+                continue
+            if reuse and other.options.get(_REUSEADDR) and not other._listens():
+                continue
+            return True
+        return False
 
     def _allocate(self, host: str, port: int, owner: MemorySocket) -> tuple[str, int]:
-        """Bind ``owner`` to ``(host, port)``, picking an ephemeral port for 0."""
+        """Bind ``owner`` to ``(host, port)``, picking an ephemeral port for 0; an ephemeral port
+        is one nothing holds, TIME_WAIT included."""
         if port == 0:
             for _ in EPHEMERAL_PORTS:
                 port = next(self._ports)
-                if not self._in_use(host, port):
+                if not self._holders(port):
                     break
             else:
                 raise _error(errno.EADDRNOTAVAIL)
-        elif self._in_use(host, port):
+        elif self._in_use(host, port, owner):
             raise _error(errno.EADDRINUSE)
-        self._bound[(host, port)] = owner
+        self._hold(owner, port)
         return host, port
 
-    def _release(self, address: tuple[str, int] | None, owner: MemorySocket) -> None:
-        if address is not None and self._bound.get(address) is owner:
-            del self._bound[address]
+    def _hold(self, owner: MemorySocket, port: int) -> None:
+        """Count ``owner`` among the holders of ``port`` (it is released by :meth:`_release`)."""
+        self._owners.setdefault(port, {})[owner] = None
+        owner._owns_address = True
 
-    def _listener_for(self, family: int, host: str, port: int) -> MemorySocket | None:
-        """The listener a connect to ``(host, port)`` reaches; IPv4 reaches a dual-stack ``::``."""
-        candidates = [(host, port), (_ANY[family], port)]
-        if family == socket.AF_INET:
-            candidates.append(("::", port))
-        for candidate in candidates:
-            sock = self._bound.get(candidate)
-            if sock is None or not sock._listening or sock._listen_shut:
+    def _add_listener(self, sock: MemorySocket) -> None:
+        """``sock`` listens on its port: connects to that port look at it first."""
+        assert sock._local is not None
+        listeners = self._listeners.setdefault(sock._local[1], [])
+        listeners[:] = [s for s in listeners if not s._closed]
+        if sock not in listeners:
+            listeners.append(sock)
+
+    def _listen_conflict(self, sock: MemorySocket) -> bool:
+        """Whether another socket listens where ``sock`` means to (``listen`` then raises
+        ``EADDRINUSE``): two ``SO_REUSEADDR`` sockets may share an address, not both listen."""
+        assert sock._local is not None
+        host, port = sock._local
+        v6only = bool(sock.options.get(_V6ONLY))
+        return any(
+            other is not sock
+            and other._listens()
+            and other._local is not None
+            and overlaps(host, v6only, other._local[0], bool(other.options.get(_V6ONLY)))
+            for other in self._holders(port)
+        )
+
+    def _time_wait(self, sock: MemorySocket) -> None:
+        """``sock``, the active closer, holds its address for :data:`TIME_WAIT` seconds from
+        now, open or closed (see ``MemorySocket._holds_port``)."""
+        sock._held_until = self._now() + TIME_WAIT
+
+    def _release(self, owner: MemorySocket) -> None:
+        """``owner`` no longer holds its port (closed and not in TIME_WAIT, or its wait ended)."""
+        owner._held_until = None
+        if owner._local is None:
+            return
+        port = owner._local[1]
+        holders = self._owners.get(port)
+        if holders is not None and owner in holders:
+            del holders[owner]
+            if not holders:
+                del self._owners[port]
+
+    def _check_local(self, host: str, family: int, v6only: bool) -> None:
+        """Raise what Linux's ``bind`` raises for an address this host does not have."""
+        code = bind_errno(host, family, v6only, self._local_addresses)
+        if code is not None:
+            raise _error(code)
+
+    def _listener_for(self, host: str, port: int) -> MemorySocket | None:
+        """The listener a connect to ``(host, port)`` reaches: one bound to that address, else
+        to its family's wildcard (IPv4 also reaches a dual-stack ``::``; IPv4-mapped is IPv4)."""
+        plain = unmapped(host)
+        wildcard = None
+        for sock in self._listeners.get(port, ()):
+            if not sock._listens() or sock._local is None:
                 continue
-            if sock._family != family and sock.options.get(_V6ONLY, 0):
-                continue
-            return sock
-        return None
+            bound = unmapped(sock._local[0])
+            if bound == plain:
+                return sock
+            if wildcard is None and overlaps(bound, bool(sock.options.get(_V6ONLY)), plain, False):
+                wildcard = sock
+        return wildcard
 
     def _next_connection_faults(self) -> tuple[Faults | None, Faults | None]:
         index, self._connections = self._connections, self._connections + 1
@@ -433,6 +543,18 @@ class MemoryNetwork:
                 if wait.deadline is not None and wait.deadline <= now:
                     wait.woken = True
                     wait.on._channel(wait.channel).notify_all()
+
+
+def _normal_addresses(argument: str, addresses: Sequence[str]) -> list[str]:
+    """``addresses`` in the network's normal form (IPv4-mapped ones as IPv4), or a ValueError
+    that names ``argument`` and the value that is not an IP literal."""
+    normal = []
+    for address in addresses:
+        ip = normal_ip(address) if isinstance(address, str) else None
+        if ip is None:
+            raise ValueError(f"{argument}: {address!r} is not an IPv4 or IPv6 literal")
+        normal.append(unmapped(ip))
+    return normal
 
 
 def _pick(plan: FaultPlan, index: int) -> Faults | None:

@@ -79,8 +79,14 @@ __all__ = [
     # the checks, in the order CHECKS runs them
     "check_bind_port_zero_assigns_a_port",
     "check_bind_address_in_use_fails",
+    "check_active_close_holds_the_address_in_time_wait",
+    "check_open_connection_holds_the_listener_port",
+    "check_reuseaddr_lets_two_sockets_bind_but_one_listen",
+    "check_bind_to_an_address_not_local_fails",
+    "check_wildcards_of_both_families_share_a_port_unless_v6only",
     "check_connect_refused_where_nothing_listens",
     "check_accept_returns_connected_socket",
+    "check_accept_is_first_in_first_out",
     "check_bytes_arrive_in_order",
     "check_recv_returns_at_most_bufsize",
     "check_big_send_arrives_complete",
@@ -123,6 +129,7 @@ __all__ = [
     "check_settimeout_accepts_bool",
     "check_connect_to_any_address_reaches_loopback",
     "check_dual_stack_listener_accepts_ipv4",
+    "check_ipv4_mapped_address_reaches_an_ipv4_listener",
     "check_socket_type_and_buffer_options",
     "check_send_buffer_is_bounded",
 ]
@@ -445,6 +452,172 @@ def check_bind_address_in_use_fails(factory: StreamSocketFactory) -> None:
         _expect_errno(errno.EADDRINUSE, lambda: second.bind(address), "bind to a used address")
 
 
+def _bind_error(factory: StreamSocketFactory, address: _Address, reuse: bool) -> int | None:
+    """The errno of binding a fresh socket (``SO_REUSEADDR`` set or not) to ``address``; ``None``
+    if it binds. The socket is closed at once."""
+    sock = factory(socket.AF_INET6 if ":" in address[0] else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        if reuse:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as error:
+        return error.errno
+    finally:
+        sock.close()
+    return None
+
+
+def _expect_bind(
+    factory: StreamSocketFactory, address: _Address, reuse: bool, code: int | None, what: str
+) -> None:
+    found = _bind_error(factory, address, reuse)
+    name = "SO_REUSEADDR" if reuse else "no SO_REUSEADDR"
+    expected, got = (errno.errorcode[c] if c else "success" for c in (code, found))
+    assert found == code, f"{what}, bind with {name}: expected {expected}, got {got}"
+
+
+def _connection_closed_by(
+    h: _Harness, first: Literal["server", "client"], reuse: bool
+) -> tuple[tuple[str, int], tuple[str, int]]:
+    """Make a connection on a listener (``SO_REUSEADDR`` set or not), close the listener, then
+    close the ``first`` side and then the other; return (listener address, client address)."""
+    listener = h.socket()
+    if reuse:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((HOST, 0))
+    listener.listen(8)
+    address = listener.getsockname()[:2]
+    client = h.socket()
+    client.connect(address)
+    server, _ = h.accept(listener)
+    client_address = client.getsockname()[:2]
+    listener.close()
+    for sock in (server, client) if first == "server" else (client, server):
+        sock.close()
+    return address, client_address
+
+
+def check_active_close_holds_the_address_in_time_wait(factory: StreamSocketFactory) -> None:
+    """The side that closes a connection first holds its address afterwards (TIME_WAIT): when
+    the server's side closed first, binding the server's port fails with ``EADDRINUSE``, also
+    with ``SO_REUSEADDR`` unless the old listener had it too; the client's port is free. When
+    the client closed first, its port is held and the server's is free again."""
+    with _harness(factory, "time_wait") as h:
+        port, client_port = _connection_closed_by(h, "server", reuse=False)
+        what = "the port of a server whose side closed first"
+        _expect_bind(factory, port, False, errno.EADDRINUSE, what)
+        _expect_bind(factory, port, True, errno.EADDRINUSE, f"{what} without SO_REUSEADDR")
+        _expect_bind(factory, client_port, False, None, "the port of a client that closed last")
+
+        port, _ = _connection_closed_by(h, "server", reuse=True)
+        what = "the port of a SO_REUSEADDR server whose side closed first"
+        _expect_bind(factory, port, False, errno.EADDRINUSE, what)
+        _expect_bind(factory, port, True, None, what)
+
+        port, client_port = _connection_closed_by(h, "client", reuse=False)
+        _expect_bind(factory, client_port, False, errno.EADDRINUSE, "a client port, closed first")
+        deadline = time.monotonic() + TIMEOUT  # the server's last ACK may still be on its way
+        while _bind_error(factory, port, False) is not None and time.monotonic() < deadline:
+            time.sleep(SHORT / 4)
+        _expect_bind(factory, port, False, None, "the port of a server whose client closed first")
+
+
+def check_open_connection_holds_the_listener_port(factory: StreamSocketFactory) -> None:
+    """An accepted connection holds the listener's port after the listener closes: a new bind
+    there fails with ``EADDRINUSE`` unless both it and the old listener set ``SO_REUSEADDR``."""
+    with _harness(factory, "accepted_holds") as h:
+        for reuse in (False, True):
+            listener = h.socket()
+            if reuse:
+                listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((HOST, 0))
+            listener.listen(8)
+            address = listener.getsockname()[:2]
+            h.socket().connect(address)
+            h.accept(listener)
+            listener.close()
+            what = f"the port of a closed listener (SO_REUSEADDR {int(reuse)}) with a connection"
+            _expect_bind(factory, address, False, errno.EADDRINUSE, what)
+            _expect_bind(factory, address, True, None if reuse else errno.EADDRINUSE, what)
+
+
+def check_reuseaddr_lets_two_sockets_bind_but_one_listen(factory: StreamSocketFactory) -> None:
+    """Two sockets with ``SO_REUSEADDR`` may bind one address while neither listens; a third
+    without it may not; once one listens, the other's ``listen`` fails with ``EADDRINUSE``."""
+    with _harness(factory, "reuse_two_binds") as h:
+        first, second = h.socket(), h.socket()
+        for sock in (first, second):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        first.bind((HOST, 0))
+        address = first.getsockname()[:2]
+        second.bind(address)
+        assert second.getsockname()[:2] == address
+        _expect_bind(factory, address, False, errno.EADDRINUSE, "an address two sockets share")
+        first.listen(8)
+        _expect_errno(errno.EADDRINUSE, lambda: second.listen(8), "a second listen")
+        _expect_bind(factory, address, True, errno.EADDRINUSE, "an address a socket listens on")
+
+
+_BIND_ANSWERS: tuple[tuple[str, int | None], ...] = (
+    ("192.0.2.1", errno.EADDRNOTAVAIL),  # a documentation address: no host has it
+    ("127.0.0.2", None),  # all of 127.0.0.0/8 is loopback
+    ("224.0.0.1", None),  # Linux lets TCP bind an IPv4 multicast address...
+    ("255.255.255.255", None),  # ...and the broadcast one
+    ("::2", errno.EADDRNOTAVAIL),
+    ("::ffff:127.0.0.2", None),  # IPv4-mapped: the IPv4 address's answer
+    ("::ffff:192.0.2.1", errno.EADDRNOTAVAIL),
+    ("fe80::1", errno.EINVAL),  # link-local: needs a scope id
+    ("ff02::1", errno.EINVAL),  # IPv6 multicast
+)
+"""Addresses and what Linux's ``bind`` answers for each: ``None`` when it binds."""
+
+
+def check_bind_to_an_address_not_local_fails(factory: StreamSocketFactory) -> None:
+    """``bind`` to an address this host does not have raises ``EADDRNOTAVAIL``, as each entry
+    of :data:`_BIND_ANSWERS` says (IPv6 ones where the host has IPv6); an ``IPV6_V6ONLY``
+    socket cannot bind an IPv4-mapped address (``EINVAL``)."""
+    with _harness(factory, "not_local") as h:
+        try:
+            h.socket(socket.AF_INET6).close()
+        except OSError as error:
+            if error.errno not in (errno.EAFNOSUPPORT, errno.EPROTONOSUPPORT):
+                raise
+            ipv6 = False  # no IPv6 on this host: its entries are not checked
+        else:
+            ipv6 = True
+        for host, code in _BIND_ANSWERS:
+            if ":" not in host or ipv6:
+                _expect_bind(factory, (host, 0), False, code, f"bind {host}")
+        if ipv6:
+            only6 = h.socket(socket.AF_INET6)
+            only6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            bind = functools.partial(only6.bind, ("::ffff:127.0.0.1", 0))
+            _expect_errno(errno.EINVAL, bind, "IPV6_V6ONLY bind to an IPv4-mapped address")
+
+
+def check_wildcards_of_both_families_share_a_port_unless_v6only(
+    factory: StreamSocketFactory,
+) -> None:
+    """``0.0.0.0:p`` and ``[::]:p`` collide (``EADDRINUSE``) unless the IPv6 socket is
+    ``IPV6_V6ONLY``; ``[::1]:p`` beside ``0.0.0.0:p`` never does."""
+    with _harness(factory, "wildcards") as h:
+        try:
+            h.socket(socket.AF_INET6).close()
+        except OSError as error:
+            if error.errno in (errno.EAFNOSUPPORT, errno.EPROTONOSUPPORT):
+                return  # no IPv6 on this host: there is nothing to check
+            raise
+        ipv4 = h.socket()
+        ipv4.bind(("0.0.0.0", 0))
+        port = ipv4.getsockname()[1]
+        _expect_bind(factory, ("::", port), False, errno.EADDRINUSE, "[::] beside 0.0.0.0")
+        _expect_bind(factory, ("::1", port), False, None, "[::1] beside 0.0.0.0")
+        only6 = h.socket(socket.AF_INET6)
+        only6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        only6.bind(("::", port))
+        assert only6.getsockname()[1] == port
+
+
 def check_connect_refused_where_nothing_listens(factory: StreamSocketFactory) -> None:
     """``connect`` to a bound port with no listener raises ConnectionRefusedError."""
     with _harness(factory, "refused") as h:
@@ -479,6 +652,19 @@ def check_accept_returns_connected_socket(factory: StreamSocketFactory) -> None:
         server.settimeout(TIMEOUT)
         client.sendall(b"ping")
         assert _recv_exactly(server, 4, "accepted socket") == b"ping"
+
+
+def check_accept_is_first_in_first_out(factory: StreamSocketFactory) -> None:
+    """``accept`` hands out waiting connections in the order they were made (the backlog is a
+    queue), each with its own client's address."""
+    with _harness(factory, "accept_fifo") as h:
+        listener, address = h.listener()
+        clients = [h.socket() for _ in range(3)]
+        for client in clients:
+            client.connect(address)
+        peers = [h.accept(listener)[1][:2] for _ in clients]
+        made = [client.getsockname()[:2] for client in clients]
+        assert peers == made, f"accept() gave the peers {peers!r}; they connected as {made!r}"
 
 
 def check_bytes_arrive_in_order(factory: StreamSocketFactory) -> None:
@@ -1086,6 +1272,39 @@ def check_dual_stack_listener_accepts_ipv4(factory: StreamSocketFactory) -> None
         )
 
 
+def check_ipv4_mapped_address_reaches_an_ipv4_listener(factory: StreamSocketFactory) -> None:
+    """An IPv6 socket reaches an IPv4 listener at ``::ffff:127.0.0.1``: it sees both addresses
+    mapped, the listener's side sees plain IPv4. With ``IPV6_V6ONLY`` 1 the connect fails with
+    ``ENETUNREACH``."""
+    with _harness(factory, "mapped") as h:
+        listener, (_, port) = h.listener()
+        try:
+            client = h.socket(socket.AF_INET6)
+        except OSError as error:
+            if error.errno in (errno.EAFNOSUPPORT, errno.EPROTONOSUPPORT):
+                return  # no IPv6 on this host: there is nothing to check
+            raise
+        client.connect(("::ffff:127.0.0.1", port))
+        server, peer = h.accept(listener)
+        local = tuple(client.getsockname())
+        assert local[0] == "::ffff:127.0.0.1", f"the IPv6 client's name is {local!r}"
+        assert tuple(client.getpeername()) == ("::ffff:127.0.0.1", port, 0, 0), (
+            f"the IPv6 client's peer is {client.getpeername()!r}"
+        )
+        assert tuple(peer) == (HOST, local[1]), f"accept() gave {peer!r} for {local!r}"
+        assert tuple(server.getsockname()) == (HOST, port)
+        client.sendall(b"v6")
+        assert _recv_exactly(server, 2, "data from an IPv6 socket to an IPv4 one") == b"v6"
+
+        only6 = h.socket(socket.AF_INET6)
+        only6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        _expect_errno(
+            errno.ENETUNREACH,
+            lambda: only6.connect(("::ffff:127.0.0.1", port)),
+            "IPV6_V6ONLY connect to an IPv4-mapped address",
+        )
+
+
 # Resets and what follows them ------------------------------------------------------------------
 
 
@@ -1237,8 +1456,14 @@ def check_send_buffer_is_bounded(factory: StreamSocketFactory) -> None:
 CHECKS: tuple[Check, ...] = (
     check_bind_port_zero_assigns_a_port,
     check_bind_address_in_use_fails,
+    check_active_close_holds_the_address_in_time_wait,
+    check_open_connection_holds_the_listener_port,
+    check_reuseaddr_lets_two_sockets_bind_but_one_listen,
+    check_bind_to_an_address_not_local_fails,
+    check_wildcards_of_both_families_share_a_port_unless_v6only,
     check_connect_refused_where_nothing_listens,
     check_accept_returns_connected_socket,
+    check_accept_is_first_in_first_out,
     check_bytes_arrive_in_order,
     check_recv_returns_at_most_bufsize,
     check_big_send_arrives_complete,
@@ -1282,6 +1507,7 @@ CHECKS: tuple[Check, ...] = (
     check_settimeout_accepts_bool,
     check_connect_to_any_address_reaches_loopback,
     check_dual_stack_listener_accepts_ipv4,
+    check_ipv4_mapped_address_reaches_an_ipv4_listener,
     check_socket_type_and_buffer_options,
     check_send_buffer_is_bounded,
 )

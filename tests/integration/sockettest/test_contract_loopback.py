@@ -17,8 +17,9 @@ def loopback_socket(family: int, type: int) -> StreamSocket:
     return socket.socket(family, type)
 
 
-# Connecting to 0.0.0.0 reaches this host, as one check pins: allowed beside the loopback range.
-@pytest.mark.allow_hosts(["127.0.0.1", "::1", "0.0.0.0"])
+# Connecting to 0.0.0.0 reaches this host, and so does ::ffff:127.0.0.1 from an IPv6 socket, as
+# two checks pin: allowed beside the loopback range.
+@pytest.mark.allow_hosts(["127.0.0.1", "::1", "0.0.0.0", "::ffff:127.0.0.1"])
 @pytest.mark.parametrize("check", CHECKS, ids=lambda check: f"loopback-{check_id(check)}")
 def test_contract(check: Check) -> None:
     """Real loopback sockets behave as the check says a TCP socket does."""

@@ -15,7 +15,7 @@ import pytest
 
 from game import Client, Server
 from game.protocol import End, Result
-from sockettest import BlockedTooLong, MemoryNetwork, MemorySocket
+from sockettest import TIME_WAIT, BlockedTooLong, MemoryNetwork, MemorySocket, VirtualClock
 from sockettest._network import EPHEMERAL_PORTS
 from tests.threads import run_threads
 
@@ -100,6 +100,172 @@ def test_a_wildcard_listener_accepts_connections_to_loopback(network: MemoryNetw
         conn, _ = listener.accept()
         with conn:
             assert conn.getsockname() == client.getpeername()
+
+
+# Ports held after a connection: TIME_WAIT on the network's clock ---------------------------------
+
+
+def closed_by_server_first(network: MemoryNetwork, reuse: bool = False) -> tuple[str, int]:
+    """Serve one connection whose server side closes first; return the listener's address."""
+    with network.socket_factory() as listener:
+        if reuse:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        host, port = listener.getsockname()
+        client = network.socket_factory()
+        client.connect((host, port))
+        server_side, _ = listener.accept()
+    server_side.close()
+    client.close()
+    return host, port
+
+
+def bind_error(network: MemoryNetwork, address: tuple[str, int], reuse: bool = False) -> int:
+    """The errno of binding a fresh socket to ``address`` (0: it bound)."""
+    family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+    with network.socket_factory(family) as sock:
+        if reuse:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as error:
+            return error.errno or -1
+    return 0
+
+
+def test_time_wait_ends_after_its_60_seconds_on_the_virtual_clock() -> None:
+    """A port held in TIME_WAIT is refused until the network's clock passes TIME_WAIT seconds."""
+    clock = VirtualClock()
+    network = MemoryNetwork(clock=clock)
+    address = closed_by_server_first(network)
+    clock.advance(TIME_WAIT - 1)
+    assert bind_error(network, address) == errno.EADDRINUSE
+    clock.advance(1)
+    assert bind_error(network, address) == 0
+    network.assert_all_closed()
+
+
+def test_a_fin_reaching_a_closed_socket_starts_its_time_wait_afresh() -> None:
+    """The first closer waits in FIN_WAIT2 for the peer's FIN; TIME_WAIT runs from that FIN."""
+    clock = VirtualClock()
+    network = MemoryNetwork(clock=clock)
+    with network.socket_factory() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        address = listener.getsockname()
+        client = network.socket_factory()
+        client.connect(address)
+        server_side, _ = listener.accept()
+    server_side.close()
+    clock.advance(TIME_WAIT / 2)
+    client.close()  # its FIN reaches the server side, closed half a minute ago
+    clock.advance(TIME_WAIT - 1)
+    assert bind_error(network, address) == errno.EADDRINUSE
+    clock.advance(1)
+    assert bind_error(network, address) == 0
+
+
+def test_a_reset_ends_time_wait_at_once(network: MemoryNetwork) -> None:
+    """Data sent to a socket that closed first answers with a reset, which frees its port."""
+    with network.socket_factory() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        address = listener.getsockname()
+        client = network.socket_factory()
+        client.connect(address)
+        server_side, _ = listener.accept()
+    server_side.close()
+    assert bind_error(network, address) == errno.EADDRINUSE
+    with client:
+        client.send(b"late")
+    assert bind_error(network, address) == 0
+
+
+def test_a_reuseaddr_server_restarts_on_its_port_after_an_active_close(
+    network: MemoryNetwork,
+) -> None:
+    """SO_REUSEADDR on the old and the new listener lets the port be bound again at once."""
+    address = closed_by_server_first(network, reuse=True)
+    assert bind_error(network, address) == errno.EADDRINUSE
+    assert bind_error(network, address, reuse=True) == 0
+
+
+def test_socketpair_keeps_its_proto_and_frees_its_ports() -> None:
+    """An AF_INET socketpair reports the proto it was given; its ports are free once it is
+    closed and TIME_WAIT has passed (the first to close holds its port until then)."""
+    clock = VirtualClock()
+    network = MemoryNetwork(clock=clock)
+    a, b = network.socketpair(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    addresses = [a.getsockname(), b.getsockname()]
+    assert (a.proto, b.proto) == (socket.IPPROTO_TCP, socket.IPPROTO_TCP)
+    a.close()
+    b.close()
+    assert bind_error(network, addresses[0]) == errno.EADDRINUSE  # a closed first
+    assert bind_error(network, addresses[1]) == 0
+    clock.advance(TIME_WAIT)
+    assert [bind_error(network, address) for address in addresses] == [0, 0]
+
+
+# Local addresses: loopback, and what the test declares -------------------------------------------
+
+
+def test_declared_addresses_can_be_bound_and_others_cannot() -> None:
+    """local_addresses=, add_address and add_host make addresses bindable; others give
+    EADDRNOTAVAIL, as on a host without them."""
+    network = MemoryNetwork(local_addresses=["10.0.0.5"])
+    assert bind_error(network, ("10.0.0.6", 0)) == errno.EADDRNOTAVAIL
+    network.add_address("10.0.0.6", "fd00::6")
+    network.add_host("db.test", "10.0.0.7")
+    assert network.local_addresses == {"10.0.0.5", "10.0.0.6", "fd00::6", "10.0.0.7"}
+    for host in ("10.0.0.5", "10.0.0.6", "db.test", "127.9.9.9", "fd00::6", "::1"):
+        assert bind_error(network, (host, 0)) == 0, host
+    assert bind_error(network, ("fd00::7", 0)) == errno.EADDRNOTAVAIL
+    network.assert_all_closed()
+
+
+@pytest.mark.parametrize("bad", ["db.test", "10.0.0.300", 5])
+def test_add_address_refuses_what_is_not_an_ip_literal(bad: object) -> None:
+    """add_address and local_addresses= name the value that is not an IP literal."""
+    network = MemoryNetwork()
+    with pytest.raises(ValueError, match=f"add_address: {bad!r} is not an IPv4 or IPv6"):
+        network.add_address(bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=f"local_addresses: {bad!r} is not an IPv4 or IPv6"):
+        MemoryNetwork(local_addresses=[bad])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="local_addresses must be a sequence"):
+        MemoryNetwork(local_addresses="10.0.0.5")
+
+
+def test_an_ipv4_mapped_bind_shares_the_ipv4_port_space(network: MemoryNetwork) -> None:
+    """An IPv6 socket bound to ::ffff:127.0.0.1 holds 127.0.0.1's port, and an IPv4 client
+    reaches it there, seen as a mapped address."""
+    with (
+        network.socket_factory(socket.AF_INET6) as listener,
+        network.socket_factory() as client,
+    ):
+        listener.bind(("::ffff:127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        assert listener.getsockname() == ("::ffff:127.0.0.1", port, 0, 0)
+        assert bind_error(network, ("127.0.0.1", port)) == errno.EADDRINUSE
+        client.connect(("127.0.0.1", port))
+        conn, peer = listener.accept()
+        with conn:
+            assert peer == ("::ffff:127.0.0.1", client.getsockname()[1], 0, 0)
+
+
+def test_a_socket_bound_to_the_wildcard_gets_a_real_address_on_connect(
+    network: MemoryNetwork,
+) -> None:
+    """After connect, a socket bound to 0.0.0.0 names the address it uses, as Linux's does."""
+    with listening(network) as listener, network.socket_factory() as client:
+        client.bind(("0.0.0.0", 0))
+        port = client.getsockname()[1]
+        client.connect(listener.getsockname())
+        assert client.getsockname() == ("127.0.0.1", port)
+        conn, peer = listener.accept()
+        with conn:
+            assert peer == ("127.0.0.1", port)
 
 
 def test_listen_and_setsockopt_are_recorded(network: MemoryNetwork) -> None:

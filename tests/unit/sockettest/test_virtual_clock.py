@@ -174,6 +174,38 @@ def test_advance_wakes_a_recv_only_once_its_timeout_has_passed() -> None:
     network.assert_all_closed(grace=1.0)
 
 
+def test_advance_wakes_a_blocked_call_at_once_not_at_max_block() -> None:
+    """advance() past a blocked recv's deadline wakes it with TimeoutError within DEADLINE
+    real seconds, far less than the network's max_block: the clock notifies the network."""
+    clock = VirtualClock()
+    network = MemoryNetwork(clock=clock, max_block=10 * DEADLINE)
+    client, server_side = connected_pair(network)
+    errors: list[BaseException] = []
+
+    def receive() -> None:
+        try:
+            server_side.recv(1024)
+        except BaseException as error:  # checked in the test's thread
+            errors.append(error)
+
+    server_side.settimeout(10)
+    thread = threading.Thread(target=receive, name="recv-woken-by-advance", daemon=True)
+    thread.start()
+    try:
+        network.wait_until_blocked(1, timeout=DEADLINE)
+        clock.advance(10)
+        thread.join(DEADLINE)
+        assert not thread.is_alive(), "advance() did not wake the recv whose deadline it passed"
+    finally:
+        client.close()
+        server_side.close()  # wakes the recv if advance did not
+        thread.join(DEADLINE)
+    assert not thread.is_alive()
+    assert len(errors) == 1
+    assert isinstance(errors[0], TimeoutError)
+    network.assert_all_closed()
+
+
 def test_advance_refuses_to_go_back() -> None:
     """advance(-1) raises ValueError and leaves the clock where it was."""
     clock = VirtualClock(start=42.0)
