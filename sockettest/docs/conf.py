@@ -26,7 +26,7 @@ from typing import Any
 
 from docutils import nodes
 from docutils.statemachine import StringList
-from sphinx.addnodes import desc_signature, pending_xref
+from sphinx.addnodes import desc_annotation, desc_signature, pending_xref
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.ext import napoleon
@@ -58,6 +58,7 @@ nitpicky = True
 nitpick_ignore_regex = [(r"py:.*", r"(?!sockettest\.).*"), (r"py:.*", r"sockettest\._.*")]
 
 logger = logging.getLogger(__name__)
+MAX_VALUE_LENGTH = 80
 
 
 def _plugin_module() -> ModuleType:
@@ -254,6 +255,16 @@ def _napoleon_except_attributes(  # noqa: PLR0917 (the event's signature)
         napoleon._process_docstring(app, what, name, obj, options, lines)
 
 
+def _drop_long_values(app: Sphinx, doctree: nodes.document) -> None:
+    """Leave out a constant's value where it would fill more than a line (``CHECKS``, a tuple
+    of 50 functions, printed as their reprs): its docstring says what it holds."""
+    for signature in doctree.findall(desc_signature):
+        for annotation in list(signature.findall(desc_annotation)):
+            text = annotation.astext().strip()
+            if text.startswith("=") and len(text) > MAX_VALUE_LENGTH:
+                annotation.parent.remove(annotation)
+
+
 def _check_every_public_name_is_documented(app: Sphinx, env: BuildEnvironment) -> None:
     """Warn for each public name or fixture the reference leaves out."""
     py = env.get_domain("py")
@@ -281,5 +292,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("fixtures", FixturesDirective)
     app.connect("missing-reference", _resolve_private_path, priority=400)
     app.connect("missing-reference", _report_unknown_name, priority=900)
+    app.connect("doctree-read", _drop_long_values)
     app.connect("env-check-consistency", _check_every_public_name_is_documented)
     return {"parallel_read_safe": True}

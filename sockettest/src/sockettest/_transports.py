@@ -17,6 +17,7 @@ from sockettest._network import MemoryNetwork
 __all__ = ["TRANSPORTS", "Transport"]
 
 TRANSPORTS = ("memory", "loopback")
+"""The names a :class:`Transport` takes: a fresh in-memory network, or real loopback sockets."""
 
 
 class Transport:
