@@ -195,31 +195,6 @@ class FixturesDirective(SphinxDirective):
         return _nested(self, lines, module.__name__)
 
 
-def _public_target(env: BuildEnvironment, target: str) -> str | None:
-    """``sockettest.Name`` for ``sockettest._module.Name`` (how an annotation names a class the
-    package re-exports), if the reference documents it."""
-    package, *private, name = target.split(".")
-    if package != "sockettest" or not private or not all(p.startswith("_") for p in private):
-        return None
-    public = f"sockettest.{name}"
-    return public if public in env.get_domain("py").objects else None  # type: ignore[attr-defined]
-
-
-def _resolve_private_path(
-    app: Sphinx, env: BuildEnvironment, node: pending_xref, contnode: nodes.Element
-) -> nodes.Element | None:
-    """Link ``sockettest._module.Name`` to ``sockettest.Name``, its one public path."""
-    if node.get("refdomain") != "py":
-        return None
-    target = node.get("reftarget", "")
-    public = _public_target(env, target) if "." in target else None
-    if public is None:
-        return None
-    return env.get_domain("py").resolve_xref(
-        env, node.get("refdoc", ""), app.builder, node["reftype"], public, node, contnode
-    )
-
-
 def _is_outside_name(name: str) -> bool:
     """A builtin, a name of :mod:`typing` (an annotation's ``Any``), or a module of the
     standard library or of an installed package."""
@@ -290,8 +265,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     )
     app.add_directive("public-names", PublicNamesDirective)
     app.add_directive("fixtures", FixturesDirective)
-    app.connect("missing-reference", _resolve_private_path, priority=400)
-    app.connect("missing-reference", _report_unknown_name, priority=900)
+    app.connect("missing-reference", _report_unknown_name)
     app.connect("doctree-read", _drop_long_values)
     app.connect("env-check-consistency", _check_every_public_name_is_documented)
     return {"parallel_read_safe": True}
