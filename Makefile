@@ -13,9 +13,10 @@ CONSTRAINTS := requirements/constraints.txt
 BASE := $(VENV)/.installed-base
 DEV := $(VENV)/.installed-dev
 LAB := $(VENV)/.installed-lab
+DOCS := $(VENV)/.installed-docs
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: help demo test unit integration stress-small stress notebooks course-html diagrams lint \
+.PHONY: help demo test unit integration stress-small stress notebooks course-html docs diagrams lint \
 	format lab bench time-game signal-stop import-cost mutate flake-hunt constraints clean
 
 help:  ## list the targets
@@ -31,6 +32,10 @@ $(BASE): pyproject.toml
 $(DEV): $(BASE) $(CONSTRAINTS) sockettest/pyproject.toml
 	$(PIP) -c $(CONSTRAINTS) -e './sockettest[pytest]'
 	$(PIP) -c $(CONSTRAINTS) -e '.[dev]'
+	touch $@
+
+$(DOCS): $(BASE) $(CONSTRAINTS) sockettest/pyproject.toml
+	$(PIP) -c $(CONSTRAINTS) -e './sockettest[docs]'
 	touch $@
 
 $(LAB): $(DEV)
@@ -59,6 +64,10 @@ notebooks: $(DEV)  ## execute every tutorial notebook
 
 course-html: $(DEV)  ## the course executed, with its outputs, as HTML: build/course/index.html
 	$(BIN)/python scripts/course_html.py
+
+docs: $(DOCS)  ## the kit's API reference, from its docstrings, warnings as errors: build/docs/index.html
+	rm -rf build/docs
+	$(BIN)/python -m sphinx -W --keep-going -q -b html sockettest/docs build/docs
 
 diagrams: $(BASE)  ## draw the notebooks' mermaid diagrams to notebooks/diagrams/ (needs npm, Chromium)
 	$(BIN)/python scripts/diagrams.py render

@@ -10,7 +10,7 @@ Pick by the question you are asking:
   switches; :class:`Faults` to make them misbehave (short sends, chunked receives, resets,
   timeouts, early EOF) on a schedule; and a :class:`VirtualClock`, so a 300 s timeout fires in
   milliseconds.
-- *Code that calls ``socket.socket()`` itself?* ``with network.patch():`` runs it unmodified on
+- *Code that calls* ``socket.socket()`` *itself?* ``with network.patch():`` runs it unmodified on
   the network: ``socketserver``, ``http.server``, ``socket.create_connection`` clients.
 - *Does it work on real sockets?* :class:`FakeServer` and :class:`FakeClient`: scripted peers on
   loopback port 0 (or on the memory network), and :func:`serve_in_thread` for any server, with

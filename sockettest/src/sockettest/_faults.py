@@ -135,7 +135,7 @@ class FaultInjector:
         """Count a ``recv`` call and apply the faults due now.
 
         Returns:
-            True when an early EOF is due: ``recv`` must return ``b""`` without reading.
+            True when an early EOF is due (``recv`` must return ``b""`` without reading).
 
         Raises:
             TimeoutError: this is the call ``timeout_on_recv`` names.

@@ -17,13 +17,14 @@ from sockettest._network import MemoryNetwork
 __all__ = ["TRANSPORTS", "Transport"]
 
 TRANSPORTS = ("memory", "loopback")
+"""The names a :class:`Transport` takes: a fresh in-memory network, or real loopback sockets."""
 
 
 class Transport:
     """A socket factory for one transport, with every socket it makes tracked.
 
     Args:
-        name: ``"memory"`` for a fresh :class:`~sockettest.MemoryNetwork` (:attr:`network`),
+        name: ``"memory"`` for a fresh :class:`~sockettest.MemoryNetwork` (``.network``),
             ``"loopback"`` for real sockets (connect them to ``127.0.0.1`` or ``::1``).
 
     Raises:
