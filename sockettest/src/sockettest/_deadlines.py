@@ -1,4 +1,5 @@
-"""The one deadline default, and the one error the kit raises for "this would have hung".
+"""The one deadline default, the one error the kit raises for "this would have hung", and the
+one it raises for "the fake does not do this".
 
 A real socket call with no timeout waits forever; so does a thread nobody stops. In a test suite
 that is the worst failure there is: no report, just a CI job killed at its limit. Every double in
@@ -8,7 +9,7 @@ naming what waited and on what.
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_TIMEOUT", "BlockedTooLong", "Deadlock"]
+__all__ = ["DEFAULT_TIMEOUT", "BlockedTooLong", "Deadlock", "NotModelled"]
 
 DEFAULT_TIMEOUT = 5.0
 """Seconds any wait of the kit may take unless told otherwise: a memory socket call with no
@@ -34,4 +35,11 @@ class Deadlock(BlockedTooLong):
     """Every thread of a simulated run (:func:`sockettest.simulate`) is blocked and none has a
     deadline: nothing can ever wake them. Raised at once, not after a timeout; the message has
     each thread's stack, what it waits for, the seed and how to replay the run.
+    """
+
+
+class NotModelled(NotImplementedError):
+    """A call, or an argument, that a real socket would act on and the in-memory one has no
+    model of (``dup``, ``detach``, ancillary data): it says so at the call, naming the gap,
+    rather than answering differently from Linux. The kit's README lists every gap.
     """

@@ -39,7 +39,17 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sockettest._addresses import format_address
-from sockettest._deadlines import BlockedTooLong
+from sockettest._arguments import (
+    bytes_like,
+    c_int,
+    c_long,
+    c_ssize,
+    check_option,
+    host_and_port,
+    option_value,
+    writable_buffer,
+)
+from sockettest._deadlines import BlockedTooLong, NotModelled
 from sockettest._faults import FaultInjector, Faults
 from sockettest._readiness import ReadinessMirror
 from sockettest._scheduler import THREADS, SchedulableCondition, network_call
@@ -54,7 +64,6 @@ Address: TypeAlias = tuple[Any, ...]
 _ANY: dict[int, str] = {socket.AF_INET: "0.0.0.0", socket.AF_INET6: "::"}
 _LOOPBACK: dict[int, str] = {socket.AF_INET: "127.0.0.1", socket.AF_INET6: "::1"}
 _WILDCARDS = frozenset(_ANY.values())
-_FAMILY_NAMES: dict[int, str] = {socket.AF_INET: "AF_INET", socket.AF_INET6: "AF_INET6"}
 _AF_UNIX: int = getattr(socket, "AF_UNIX", 1)
 # Plain ints, not the enum members: flags are tested on every call, and IntFlag's & is slow.
 _TYPE_FLAGS = int(getattr(socket, "SOCK_NONBLOCK", 0)) | int(getattr(socket, "SOCK_CLOEXEC", 0))
@@ -68,6 +77,8 @@ _MSG_WAITALL = int(getattr(socket, "MSG_WAITALL", 0x100))
 _TIMEOUT_MAX = 9.2e9  # seconds: CPython's limit, past which settimeout raises OverflowError
 _SHUT_HOWS = (socket.SHUT_RD, socket.SHUT_WR, socket.SHUT_RDWR)
 _REAL_MAKEFILE = socket.socket.makefile  # CPython's own, which builds on recv_into and send
+_REAL_SENDFILE: Any = socket.socket._sendfile_use_send  # type: ignore[attr-defined]
+_REAL_CHECK_SENDFILE: Any = socket.socket._check_sendfile_params  # type: ignore[attr-defined]
 _POISONABLE = frozenset(
     {
         "accept",
@@ -75,14 +86,25 @@ _POISONABLE = frozenset(
         "close",
         "connect",
         "connect_ex",
+        "detach",
+        "dup",
+        "get_inheritable",
         "getpeername",
         "getsockname",
         "getsockopt",
         "listen",
         "recv",
         "recv_into",
+        "recvfrom",
+        "recvfrom_into",
+        "recvmsg",
+        "recvmsg_into",
         "send",
         "sendall",
+        "sendfile",
+        "sendmsg",
+        "sendto",
+        "set_inheritable",
         "setblocking",
         "setsockopt",
         "settimeout",
@@ -129,9 +151,15 @@ class _Poison:
     times: int | None  # None: every call
 
 
-def _check_poison(name: str, allowed: frozenset[str], times: int | None) -> None:
+def _check_poison(name: str, error: object, allowed: frozenset[str], times: int | None) -> None:
     if name not in allowed:
         raise ValueError(f"cannot poison {name!r}: choose one of {', '.join(sorted(allowed))}")
+    if not isinstance(error, BaseException) and not (
+        isinstance(error, type) and issubclass(error, BaseException)
+    ):
+        raise TypeError(
+            f"error must be an exception to raise (an instance or a class), not {error!r}"
+        )
     if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
         raise ValueError(f"times must be a number of calls (at least 1) or None, not {times!r}")
 
@@ -181,6 +209,7 @@ class _Wait:
 
 _V6ONLY = (socket.IPPROTO_IPV6, getattr(socket, "IPV6_V6ONLY", 26))
 _LINGER = (socket.SOL_SOCKET, socket.SO_LINGER)
+_BUFLEN_MAX = 1024  # CPython's limit for getsockopt's buflen
 
 
 class MemorySocket:
@@ -393,7 +422,7 @@ class MemorySocket:
         Raises:
             ValueError: ``method`` is not a method this fake can poison.
         """
-        _check_poison(method, _POISONABLE, times)
+        _check_poison(method, error, _POISONABLE, times)
         with self._lock:
             self._poisons[method] = _Poison(error, times)
 
@@ -441,17 +470,20 @@ class MemorySocket:
             OSError: ``EBADF`` after close.
         """
         with self._lock:
-            self._enter("setsockopt", (level, option, value))
+            self._enter("setsockopt", (level, option, value), True)
+            level, option = c_int(level), c_int(option)
+            value = option_value(value, optlen)
+            self._check_open()
+            value = check_option(self._family, level, option, value, setting=True)
             if level == socket.SOL_SOCKET and option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
-                value = _buffer_option(option, int(value))
+                assert isinstance(value, int)  # made one above
+                value = _buffer_option(option, value)
             elif level == socket.SOL_SOCKET and option in _KERNEL_TIMEOUTS:
                 if not isinstance(value, bytes | bytearray) or len(value) < _TIMEVAL.size:
                     raise _error(errno.EINVAL)  # Linux wants a whole struct timeval
                 value = bytes(value[: _TIMEVAL.size])
                 if not 0 <= _TIMEVAL.unpack(value)[1] < 1_000_000:
                     raise _error(errno.EDOM)  # tv_usec out of range, as Linux says it
-            elif isinstance(value, bool):
-                value = int(value)
             self.options[(level, option)] = value
 
     def getsockopt(self, level: int, option: int, buflen: int | None = None, /) -> Any:
@@ -464,7 +496,14 @@ class MemorySocket:
             OSError: ``EBADF`` after close.
         """
         with self._lock:
-            self._enter("getsockopt", (level, option))
+            self._enter("getsockopt", (level, option), True)
+            level, option = c_int(level), c_int(option)
+            if buflen is not None:
+                buflen = c_int(buflen) or None  # 0 asks for the int, as no buflen does
+                if buflen is not None and not 0 < buflen <= _BUFLEN_MAX:
+                    raise OSError("getsockopt buflen out of range")
+            self._check_open()
+            check_option(self._family, level, option, None, setting=False)
             value: Any = self.options.get((level, option), 0)
             if level == socket.SOL_SOCKET:
                 if option == socket.SO_TYPE:
@@ -510,7 +549,7 @@ class MemorySocket:
         """``setblocking(True)`` is ``settimeout(None)``; ``False`` is ``settimeout(0)``."""
         with self._lock:
             self._enter("setblocking", (flag,), True)
-            self._timeout = None if flag else 0.0  # CPython stores it even when closed
+            self._timeout = None if c_long(flag) else 0.0  # CPython stores it even when closed
             self._check_open()
 
     def getblocking(self) -> bool:
@@ -528,8 +567,9 @@ class MemorySocket:
             TypeError: the address is not a tuple of the family's shape.
         """
         with self._lock:
-            self._enter("bind", (address,))
+            self._enter("bind", (address,), True)
             host, port = self._parse(address, "bind")
+            self._check_open()
             if self._local is not None:
                 raise _error(errno.EINVAL)
             self._local = self._net._allocate(host, port, self)
@@ -544,13 +584,15 @@ class MemorySocket:
             OSError: ``EINVAL`` on a connected socket, ``EBADF`` after close.
         """
         with self._lock:
-            self._enter("listen", (backlog,))
+            self._enter("listen", (backlog,), True)
+            backlog = c_int(backlog)
+            self._check_open()
             if self._peer is not None:
                 raise _error(errno.EINVAL)
             if self._local is None:
                 self._local = self._net._allocate(_ANY[self._family], 0, self)
                 self._owns_address = True
-            self.backlog = max(int(backlog), 0)
+            self.backlog = max(backlog, 0)
             self._listening = True
             self._listen_shut = False
             self._notify_self()
@@ -673,7 +715,8 @@ class MemorySocket:
         if THREADS:
             network_call("recv", self)
         with self._lock:
-            self._enter("recv", (bufsize, flags) if flags else (bufsize,), bufsize == 0)
+            self._enter("recv", (bufsize, flags) if flags else (bufsize,), True)
+            bufsize, flags = c_ssize(bufsize), c_int(flags)
             if bufsize < 0:
                 raise ValueError("negative buffersize in recv")
             if bufsize == 0:
@@ -686,7 +729,8 @@ class MemorySocket:
             network_call("recv_into", self)
         with self._lock:
             self._enter("recv_into", (nbytes, flags) if flags else (nbytes,), True)
-            view = memoryview(buffer).cast("B")
+            view = writable_buffer(buffer, "recv_into")
+            nbytes, flags = c_ssize(nbytes), c_int(flags)
             if nbytes < 0:
                 raise ValueError("negative buffersize in recv_into")
             size = nbytes or len(view)
@@ -717,8 +761,8 @@ class MemorySocket:
         if THREADS:
             network_call("send", self)
         with self._lock:
-            self._enter("send", _payload(data, flags))
-            view = memoryview(data).cast("B")
+            self._enter("send", _payload(data, flags), True)
+            view, flags = bytes_like(data), c_int(flags)
             return self._send(view, flags, self._deadline(_SNDTIMEO), "send")
 
     def sendall(self, data: Any, flags: int = 0, /) -> None:
@@ -732,8 +776,8 @@ class MemorySocket:
         if THREADS:
             network_call("sendall", self)
         with self._lock:
-            self._enter("sendall", _payload(data, flags))
-            view = memoryview(data).cast("B")
+            self._enter("sendall", _payload(data, flags), True)
+            view, flags = bytes_like(data), c_int(flags)
             deadline = self._deadline(_SNDTIMEO)
             total = self._send(view, flags, deadline, "sendall")
             while total < len(view):
@@ -777,7 +821,9 @@ class MemorySocket:
         if THREADS:
             network_call("shutdown", self)
         with self._lock:
-            self._enter("shutdown", (how,))
+            self._enter("shutdown", (how,), True)
+            how = c_int(how)
+            self._check_open()
             if how not in _SHUT_HOWS:
                 raise _error(errno.EINVAL)
             reading = how in (socket.SHUT_RD, socket.SHUT_RDWR)
@@ -879,21 +925,7 @@ class MemorySocket:
         return readable, writable
 
     def _parse(self, address: Address, call: str) -> tuple[str, int]:
-        family = _FAMILY_NAMES.get(self._family, "AF_INET")
-        sizes = (2,) if self._family == socket.AF_INET else (2, 3, 4)
-        if not isinstance(address, tuple):
-            raise TypeError(
-                f"{call}(): {family} address must be tuple, not {type(address).__name__}"
-            )
-        if len(address) not in sizes:
-            raise TypeError(f"{call}(): {family} address must be a tuple of {sizes[0]}")
-        host, port = address[0], address[1]
-        if not isinstance(host, str):
-            raise TypeError(f"str, bytes or bytearray expected, not {type(host).__name__}")
-        if isinstance(port, bool) or not isinstance(port, int):
-            raise TypeError(f"'{type(port).__name__}' object cannot be interpreted as an integer")
-        if not 0 <= port <= 65535:
-            raise OverflowError(f"{call}(): port must be 0-65535.")
+        host, port = host_and_port(address, self._family, call)
         if host == "":
             return _ANY[self._family], port
         literal = _ip_literal(host)
@@ -1297,6 +1329,197 @@ class MemorySocket:
         self._net.stuck_calls.append(stuck)
         return stuck
 
+    # The rest of the socket API: calls real code makes less often ---------------------------
+
+    _inheritable = False  # as every socket Python makes (PEP 446); set_inheritable sets it
+
+    def recvfrom(self, bufsize: int, flags: int = 0, /) -> tuple[bytes, None]:
+        """:meth:`recv`, and the sender's address, which Linux does not give for a connected
+        TCP socket: ``(data, None)``. A zero-length read still checks the socket, as the
+        kernel does (``EBADF``, ``ENOTCONN``)."""
+        if THREADS:
+            network_call("recvfrom", self)
+        with self._lock:
+            self._enter("recvfrom", (bufsize, flags) if flags else (bufsize,), True)
+            bufsize, flags = c_ssize(bufsize), c_int(flags)
+            if bufsize < 0:
+                raise ValueError("negative buffersize in recvfrom")
+            return self._receive_some(bufsize, flags), None
+
+    def recvfrom_into(self, buffer: Any, nbytes: int = 0, flags: int = 0, /) -> tuple[int, None]:
+        """:meth:`recv_into`, and the sender's address: ``(count, None)``, as :meth:`recvfrom`."""
+        if THREADS:
+            network_call("recvfrom_into", self)
+        with self._lock:
+            self._enter("recvfrom_into", (nbytes, flags) if flags else (nbytes,), True)
+            view = writable_buffer(buffer, "recvfrom_into")
+            nbytes, flags = c_ssize(nbytes), c_int(flags)
+            if nbytes < 0:
+                raise ValueError("negative buffersize in recvfrom_into")
+            if nbytes > len(view):
+                raise ValueError("nbytes is greater than the length of the buffer")
+            data = self._receive_some(nbytes or len(view), flags)
+        view[: len(data)] = data
+        return len(data), None
+
+    def recvmsg(
+        self, bufsize: int, ancbufsize: int = 0, flags: int = 0, /
+    ) -> tuple[bytes, list[tuple[int, int, bytes]], int, None]:
+        """:meth:`recv` as a message: ``(data, [], 0, None)``; TCP carries no ancillary data
+        here (and Linux's TCP only timestamps), no message flags, and no sender's address."""
+        if THREADS:
+            network_call("recvmsg", self)
+        with self._lock:
+            self._enter("recvmsg", (bufsize, ancbufsize, flags), True)
+            bufsize, ancbufsize, flags = c_ssize(bufsize), c_ssize(ancbufsize), c_int(flags)
+            if bufsize < 0:
+                raise ValueError("negative buffer size in recvmsg()")
+            if ancbufsize < 0:
+                raise ValueError("invalid ancillary data buffer length")
+            return self._receive_some(bufsize, flags), [], 0, None
+
+    def recvmsg_into(
+        self, buffers: Any, ancbufsize: int = 0, flags: int = 0, /
+    ) -> tuple[int, list[tuple[int, int, bytes]], int, None]:
+        """:meth:`recvmsg` into ``buffers`` (each filled in turn): ``(count, [], 0, None)``."""
+        if THREADS:
+            network_call("recvmsg_into", self)
+        with self._lock:
+            self._enter("recvmsg_into", (ancbufsize, flags), True)
+            views = [
+                writable_buffer(buffer, "recvmsg_into")
+                for buffer in _iterable(buffers, "recvmsg_into() argument 1")
+            ]
+            ancbufsize, flags = c_ssize(ancbufsize), c_int(flags)
+            if ancbufsize < 0:
+                raise ValueError("invalid ancillary data buffer length")
+            data = self._receive_some(sum(len(view) for view in views), flags)
+        taken = 0
+        for view in views:
+            part = data[taken : taken + len(view)]
+            view[: len(part)] = part
+            taken += len(part)
+        return len(data), [], 0, None
+
+    def sendto(self, data: Any, flags_or_address: Any, address: Any = None, /) -> int:
+        """:meth:`send`; ``sendto(data, address)`` or ``sendto(data, flags, address)``. The
+        address is checked and resolved, then ignored, as Linux ignores it on a connected TCP
+        socket; on one not connected it is ``EPIPE``, as :meth:`send`."""
+        flags, target = (0, flags_or_address) if address is None else (flags_or_address, address)
+        if THREADS:
+            network_call("sendto", self)
+        with self._lock:
+            self._enter("sendto", (*_payload(data, 0), flags, target), True)
+            view, flags = bytes_like(data), c_int(flags)
+            self._parse(target, "sendto")
+            return self._send(view, flags, self._deadline(_SNDTIMEO), "sendto")
+
+    def sendmsg(
+        self, buffers: Any, ancdata: Any = (), flags: int = 0, address: Any = None, /
+    ) -> int:
+        """:meth:`send` of the ``buffers`` joined; ``address`` as :meth:`sendto`'s.
+
+        Raises:
+            NotModelled: ``ancdata`` is not empty (the network carries bytes only).
+        """
+        if THREADS:
+            network_call("sendmsg", self)
+        chunks = list(_iterable(buffers, "sendmsg() argument 1"))
+        items = list(_iterable(ancdata, "sendmsg() argument 2"))
+        with self._lock:
+            self._enter("sendmsg", (tuple(_payload(c, 0)[0] for c in chunks), flags), True)
+            data = b"".join(bytes(bytes_like(chunk)) for chunk in chunks)
+            for item in items:
+                _ancillary_item(item)
+            flags = c_int(flags)
+            if address is not None:
+                self._parse(address, "sendmsg")
+            if items:
+                raise NotModelled(
+                    "sendmsg with ancillary data: the in-memory network carries bytes only"
+                )
+            return self._send(memoryview(data), flags, self._deadline(_SNDTIMEO), "sendmsg")
+
+    def sendfile(self, file: Any, offset: int = 0, count: int | None = None) -> int:
+        """Send ``file`` (binary, from ``offset``, ``count`` bytes or to its end) with
+        :meth:`send`, exactly as CPython does where ``os.sendfile`` cannot be used (it is
+        CPython's own code); return the bytes sent, and leave the file after them.
+
+        Raises:
+            ValueError: a text file, a ``count`` below 1, or a non-blocking socket.
+            TypeError: a ``count`` that is not an int.
+            OSError: ``EBADF`` after close; the errors of :meth:`send`.
+        """
+        with self._lock:
+            self._enter("sendfile", (file, offset, count), True)
+            _REAL_CHECK_SENDFILE(self, file, offset, count)
+            self._check_open()
+        sent: int = _REAL_SENDFILE(self, file, offset, count)
+        return sent
+
+    def _check_sendfile_params(self, file: Any, offset: int, count: int | None) -> None:
+        """CPython's own checks for :meth:`sendfile`, which its code calls on ``self``."""
+        _REAL_CHECK_SENDFILE(self, file, offset, count)
+
+    def get_inheritable(self) -> bool:
+        """Whether a child process would inherit the descriptor: False unless set.
+
+        Raises:
+            OSError: ``EBADF`` after close.
+        """
+        with self._lock:
+            self._enter("get_inheritable", ())
+            return self._inheritable
+
+    def set_inheritable(self, inheritable: bool, /) -> None:
+        """Store the flag :meth:`get_inheritable` reads (no process ever inherits a memory
+        socket).
+
+        Raises:
+            OSError: ``EBADF`` after close.
+            TypeError: not an integer (a bool is one).
+        """
+        with self._lock:
+            self._enter("set_inheritable", (inheritable,), True)
+            flag = bool(c_int(inheritable))
+            self._check_open()
+            self._inheritable = flag
+
+    def dup(self) -> MemorySocket:
+        """Not modelled: two sockets sharing one connection.
+
+        Raises:
+            NotModelled: always, on an open socket (``EBADF`` after close, as on Linux).
+        """
+        with self._lock:
+            self._enter("dup", ())
+        raise NotModelled(f"dup() of {self!r}: the fake has no shared descriptors")
+
+    def detach(self) -> int:
+        """Not modelled: a connection that outlives its socket object, as a bare descriptor.
+
+        Returns:
+            ``-1`` on a closed socket, as on Linux.
+
+        Raises:
+            NotModelled: always, on an open socket.
+        """
+        with self._lock:
+            self._enter("detach", (), True)
+            if self._closed:
+                return -1
+        raise NotModelled(f"detach() of {self!r}: a memory socket has no descriptor to hand out")
+
+    def _receive_some(self, bufsize: int, flags: int) -> bytes:
+        """:meth:`_receive`, but a zero-length read still asks the kernel, as ``recvfrom`` and
+        ``recvmsg`` do (``recv(0)`` is CPython's shortcut)."""
+        if bufsize:
+            return self._receive(bufsize, flags)
+        self._check_open()
+        if self._incoming is None:
+            raise _error(errno.ENOTCONN)
+        return b""
+
 
 @functools.lru_cache(maxsize=256)
 def _ip_literal(host: str) -> tuple[int, str] | None:
@@ -1336,3 +1559,24 @@ def _check_timeout(timeout: object) -> float | None:
     if value > _TIMEOUT_MAX:
         raise OverflowError("timestamp out of range for platform time_t")
     return value
+
+
+def _iterable(value: Any, what: str) -> Any:
+    """``iter(value)``, with CPython's message for what is not iterable."""
+    try:
+        return iter(value)
+    except TypeError:
+        raise TypeError(f"{what} must be an iterable") from None
+
+
+def _ancillary_item(item: Any) -> None:
+    """Check one ``sendmsg`` ancillary item as CPython does: ``(level, type, data)``."""
+    try:
+        level, kind, data = item
+    except (TypeError, ValueError):
+        raise TypeError(
+            "[sendmsg() ancillary data items]() argument must be 3-item sequence"
+        ) from None
+    c_int(level)
+    c_int(kind)
+    bytes_like(data)

@@ -287,7 +287,7 @@ class MemoryNetwork:
             ValueError: ``method`` is not one this fake has (a typo would otherwise make the
                 test pass without testing anything).
         """
-        _check_poison(method, _POISONABLE | {"socket"}, times)
+        _check_poison(method, error, _POISONABLE | {"socket"}, times)
         with self._lock:
             self._poisons[method] = _Poison(error, times)
 
