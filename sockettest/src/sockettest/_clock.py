@@ -60,10 +60,15 @@ class VirtualClock:
             only :meth:`advance` moves it.
 
     Raises:
-        ValueError: a threshold that is not a positive number of seconds.
+        TypeError: ``start`` or the threshold is not a number.
+        ValueError: a threshold that is not a positive number of seconds, or a ``start`` that
+            is NaN or infinite.
     """
 
     def __init__(self, *, start: float = 0.0, autojump_threshold: float | None = None) -> None:
+        _check_seconds("start", start)
+        if autojump_threshold is not None:
+            _check_seconds("autojump_threshold", autojump_threshold)
         if autojump_threshold is not None and not autojump_threshold > 0:
             raise ValueError(
                 f"autojump_threshold must be positive seconds or None, not {autojump_threshold!r}"
@@ -100,8 +105,10 @@ class VirtualClock:
         """Move the clock forward and wake every network call whose deadline has now passed.
 
         Raises:
+            TypeError: ``seconds`` is not a number.
             ValueError: ``seconds`` is negative (a monotonic clock never goes back).
         """
+        _check_seconds("seconds", seconds)
         if not seconds >= 0:
             raise ValueError(f"a clock only moves forward: advance({seconds!r})")
         sim = current()
@@ -134,3 +141,11 @@ class VirtualClock:
         for wake in listeners:
             if wake is not None:
                 wake()
+
+
+def _check_seconds(name: str, value: object) -> None:
+    """A number of seconds, or a clear error naming the argument."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be seconds (an int or a float), not {value!r}")
+    if name == "start" and not math.isfinite(value):
+        raise ValueError(f"start must be a finite number of seconds, not {value!r}")

@@ -115,6 +115,12 @@ class MemoryNetwork:
         connect_faults: fault schedules for each socket that connects, in connection order.
         socket_class: the class of every socket the network makes, accepted ones included; a
             :class:`MemorySocket` subclass. This is how a deliberately broken fake is built.
+
+    Raises:
+        TypeError: an argument of the wrong kind (a clock that is not a ``VirtualClock``, a
+            fault plan that is not one, a ``socket_class`` that is not a ``MemorySocket``
+            subclass), named in the message.
+        ValueError: ``max_block`` or ``buffer_size`` out of range.
     """
 
     def __init__(
@@ -127,10 +133,25 @@ class MemoryNetwork:
         connect_faults: FaultPlan = None,
         socket_class: type[MemorySocket] | None = None,
     ) -> None:
+        if clock is not None and not isinstance(clock, VirtualClock):
+            raise TypeError(
+                f"clock must be a VirtualClock or None, not {clock!r}: the network reads real "
+                "time by itself; hand a function of time to the code under test instead"
+            )
+        if max_block is not None and (
+            isinstance(max_block, bool) or not isinstance(max_block, int | float)
+        ):
+            raise TypeError(f"max_block must be seconds (a number) or None, not {max_block!r}")
         if max_block is not None and not max_block > 0:
             raise ValueError(f"max_block must be positive seconds or None, not {max_block!r}")
         if isinstance(buffer_size, bool) or not isinstance(buffer_size, int) or buffer_size < 1:
             raise ValueError(f"buffer_size must be an int of at least 1, not {buffer_size!r}")
+        _check_fault_plan("accept_faults", accept_faults)
+        _check_fault_plan("connect_faults", connect_faults)
+        if socket_class is not None and not (
+            isinstance(socket_class, type) and issubclass(socket_class, MemorySocket)
+        ):
+            raise TypeError(f"socket_class must be a MemorySocket subclass, not {socket_class!r}")
         self.clock = clock
         self.max_block = max_block
         self.buffer_size = buffer_size
@@ -439,3 +460,16 @@ def _pick(plan: FaultPlan, index: int) -> Faults | None:
     if plan is None or isinstance(plan, Faults):
         return plan
     return plan[index] if index < len(plan) else None
+
+
+def _check_fault_plan(name: str, plan: object) -> None:
+    """A :data:`FaultPlan`, or a clear error naming the argument."""
+    if plan is None or isinstance(plan, Faults):
+        return
+    sequence = isinstance(plan, Sequence) and not isinstance(plan, str | bytes)
+    if sequence and all(item is None or isinstance(item, Faults) for item in plan):  # type: ignore[attr-defined]
+        return
+    raise TypeError(
+        f"{name} must be Faults, a sequence of Faults or None (one a connection), or None; "
+        f"not {plan!r}"
+    )
