@@ -192,6 +192,9 @@ _TIMEVALS = frozenset(
 )
 """Options whose value is a ``struct timeval``, which the memory socket checks itself."""
 
+_INT_FIRST = frozenset({socket.SOL_SOCKET, socket.IPPROTO_TCP})
+"""Levels whose setsockopt reads an int before it looks at the option."""
+
 _SIZES = {(socket.SOL_SOCKET, socket.SO_LINGER): 8}  # struct linger: two ints
 _INT_SIZE = 4
 
@@ -213,23 +216,31 @@ def check_option(family: int, level: int, option: int, value: Any, *, setting: b
     if level not in _LEVELS.get(family, _LEVELS[socket.AF_INET]):
         unsupported = family == socket.AF_INET and not setting
         raise _error(errno.EOPNOTSUPP if unsupported else errno.ENOPROTOOPT)
-    known = option in _OPTIONS[level]
+    known = option in _OPTIONS[level] and not (setting and (level, option) in _READ_ONLY)
     if not setting:
         if not known:
             raise _error(errno.ENOPROTOOPT)
         return None
-    # These two levels read an int before they look at the option: a shorter value is EINVAL.
-    reads_int = level in (socket.SOL_SOCKET, socket.IPPROTO_TCP)
-    reads_int = reads_int and (level, option) not in _ANY_LENGTH
-    if reads_int and isinstance(value, bytes) and len(value) < _INT_SIZE:
-        raise _error(errno.EINVAL)
-    if value is None:
-        raise _error(errno.EFAULT)
-    if not known or (level, option) in _READ_ONLY:
+    whole = (level, option) not in _ANY_LENGTH
+    if level in _INT_FIRST and whole:
+        # Linux's sock_setsockopt and do_tcp_setsockopt copy an int before they look at the
+        # option: a shorter value, or none, fails first.
+        if isinstance(value, bytes) and len(value) < _INT_SIZE:
+            raise _error(errno.EINVAL)
+        if value is None:
+            raise _error(errno.EFAULT)
+    if not known:
         raise _error(errno.ENOPROTOOPT)
+    if value is None:  # IPv6 reads no buffer as 0; IPv4 copies from it
+        if level == socket.IPPROTO_IPV6:
+            return 0
+        raise _error(errno.EFAULT)
     size = _SIZES.get((level, option))
     if size is not None and (isinstance(value, int) or len(value) < size):
         raise _error(errno.EINVAL)
+    reads_int = (level in _INT_FIRST or level == socket.IPPROTO_IPV6) and whole
     if reads_int and size is None and isinstance(value, bytes) and (level, option) not in _TIMEVALS:
+        if len(value) < _INT_SIZE:  # IPv6's int options
+            raise _error(errno.EINVAL)
         return int.from_bytes(value[:_INT_SIZE], sys.byteorder, signed=True)
     return value

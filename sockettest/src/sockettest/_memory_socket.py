@@ -281,6 +281,7 @@ class MemorySocket:
         type: int = socket.SOCK_STREAM,
         proto: int = 0,
     ) -> None:
+        family, type, proto = c_int(family), c_int(type), c_int(proto)  # as socket.socket's
         family = socket.AF_INET if family == -1 else family
         type = socket.SOCK_STREAM if type == -1 else type
         if family not in _ANY:
@@ -650,7 +651,9 @@ class MemorySocket:
         if THREADS:
             network_call("connect", self)
         with self._lock:
-            self._enter("connect", (address,))
+            self._enter("connect", (address,), True)
+            host_and_port(address, self._family, "connect")  # before the state, as CPython
+            self._check_open()
             self._connect(address)
 
     def connect_ex(self, address: Address, /) -> int:
@@ -659,6 +662,7 @@ class MemorySocket:
             network_call("connect_ex", self)
         with self._lock:
             self._enter("connect_ex", (address,), True)
+            host_and_port(address, self._family, "connect_ex")
             if self._closed:
                 return errno.EBADF
             try:

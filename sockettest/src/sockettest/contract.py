@@ -1245,10 +1245,11 @@ class WrongCall:
     :data:`WRONG_CALLS`, which :func:`check_wrong_calls_answer_as_linux` runs.
 
     Attributes:
-        on: what it is called on: ``"fresh"`` (a new socket), ``"connected"`` (a client with
-            its server), ``"listener"``, ``"closed"``, or a ``makefile`` object of a connected
-            socket: ``"rb file"``, ``"wb file"``, ``"r file"``, ``"raw file"`` (``"rb"``,
-            unbuffered).
+        on: what it is called on: ``"fresh"`` (a new socket), ``"fresh AF_INET6"``,
+            ``"connected"`` (a client with its server), ``"listener"``, ``"closed"``,
+            ``"factory"`` (the socket factory itself, as ``__call__``), or a ``makefile``
+            object of a connected socket: ``"rb file"``, ``"wb file"``, ``"r file"``,
+            ``"raw file"`` (``"rb"``, unbuffered).
         method, args: the call; :data:`ADDRESS` and :data:`PORT` in ``args`` stand for a
             listener's, :data:`FILE` for a fresh binary file.
         raises: the exception type Linux answers with (exactly that type); ``None``: it returns.
@@ -1264,7 +1265,8 @@ class WrongCall:
     @property
     def call(self) -> str:
         """The call as written: ``recv(4.0)``, ``setsockopt(SOL_SOCKET, SO_LINGER, b'ab')``."""
-        return f"{self.method}({', '.join(map(repr, self.args))})"
+        method = "factory" if self.method == "__call__" else self.method
+        return f"{method}({', '.join(map(repr, self.args))})"
 
     def make(self, target: Any, address: _Address) -> object:
         """Call it on ``target``, with a listener's ``address`` for :data:`ADDRESS`."""
@@ -1387,6 +1389,9 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
         ("sendfile", (FILE, 0, "x"), TypeError),
         ("sendfile", (FILE, "x"), TypeError),
         ("sendfile", (FILE, -1), ValueError),
+        ("connect_ex", ("x",), TypeError),
+        ("connect_ex", (ADDRESS,), None),
+        ("listen", ("1",), TypeError),
     ),
     *_rows(
         "fresh",
@@ -1459,6 +1464,16 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
         ("getsockopt", (_O("SOL_SOCKET"), _O("SO_TYPE"), 2000), OSError),
         ("getsockopt", (_O("SOL_SOCKET"), _O("SO_TYPE"), "x"), TypeError),
         ("getsockopt", (_O("SOL_SOCKET"), _O("SO_TYPE"), 0), None),
+        ("setsockopt", (_O("IPPROTO_IP"), 9999, 1), OSError, errno.ENOPROTOOPT),
+        ("getsockopt", (_O("IPPROTO_IP"), 9999), OSError, errno.ENOPROTOOPT),
+        ("setsockopt", (_O("IPPROTO_TCP"), _O("TCP_NODELAY"), None, 4), OSError, errno.EFAULT),
+        ("setsockopt", (_O("IPPROTO_IP"), _O("IP_TOS"), None, 4), OSError, errno.EFAULT),
+        ("setsockopt", (_O("IPPROTO_IP"), 9999, None, 4), OSError, errno.ENOPROTOOPT),
+        ("setsockopt", (_O("SOL_SOCKET"), _O("SO_LINGER"), bytes(8)), None),
+        ("shutdown", ("x",), TypeError),
+        ("shutdown", (7,), OSError, errno.EINVAL),
+        ("shutdown", (_O("SHUT_RD"),), OSError, errno.ENOTCONN),
+        ("accept", (), OSError, errno.EINVAL),
         ("recvfrom", (1,), OSError, errno.ENOTCONN),
         ("sendto", (b"x", ADDRESS), BrokenPipeError, errno.EPIPE),
     ),
@@ -1486,6 +1501,37 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
         ("set_inheritable", ("x",), TypeError),
         ("dup", (), OSError, errno.EBADF),
         ("detach", (), None),
+        ("connect_ex", ("x",), TypeError),
+        ("connect_ex", ((HOST, 1),), None),
+        ("getsockname", (), OSError, errno.EBADF),
+        ("getsockname", (1,), TypeError),
+        ("close", (1,), TypeError),
+        ("gettimeout", (1,), TypeError),
+        ("getblocking", (1,), TypeError),
+    ),
+    *_rows(
+        "fresh AF_INET6",
+        ("bind", (("::1", 0, 2**20),), OverflowError),
+        ("bind", (("::1", 0, -1),), OverflowError),
+        ("bind", (("::1",),), TypeError),
+        ("bind", (("::1", 0, 0, 0, 0),), TypeError),
+        ("bind", (("::1", 0, "x"),), TypeError),
+        ("bind", (("::1", 0, 0, "x"),), TypeError),
+        ("bind", ((HOST, 0),), socket.gaierror, socket.EAI_ADDRFAMILY),
+        ("connect_ex", (("::1", 70000),), OverflowError),
+        ("getsockopt", (9999, 1), OSError, errno.ENOPROTOOPT),
+        ("getsockopt", (_O("IPPROTO_IPV6"), 9999), OSError, errno.ENOPROTOOPT),
+        ("getsockopt", (_O("IPPROTO_IP"), _O("IP_TOS")), None),
+        ("setsockopt", (9999, 1, 1), OSError, errno.ENOPROTOOPT),
+        ("setsockopt", (_O("IPPROTO_IPV6"), 9999, 1), OSError, errno.ENOPROTOOPT),
+        ("setsockopt", (_O("IPPROTO_IPV6"), _O("IPV6_V6ONLY"), b"\x01"), OSError, errno.EINVAL),
+    ),
+    *_rows(
+        "factory",
+        ("__call__", ("x", _O("SOCK_STREAM")), TypeError),
+        ("__call__", (_O("AF_INET"), "x"), TypeError),
+        ("__call__", (1.0, _O("SOCK_STREAM")), TypeError),
+        ("__call__", (2**40, _O("SOCK_STREAM")), OverflowError),
     ),
     *_rows(
         "rb file",
@@ -1538,6 +1584,15 @@ def _wrong_call(h: _Harness, row: WrongCall) -> str | None:
     target: Any
     if row.on == "fresh":
         target = h.socket()
+    elif row.on == "fresh AF_INET6":
+        try:
+            target = h.socket(socket.AF_INET6)
+        except OSError as error:
+            if error.errno in (errno.EAFNOSUPPORT, errno.EPROTONOSUPPORT):
+                return None  # no IPv6 on this host: nothing to compare
+            raise
+    elif row.on == "factory":
+        target = h.factory
     elif row.on == "listener":
         target = listener
     elif row.on == "closed":
