@@ -10,12 +10,15 @@ Rules of this module:
    docstring says otherwise. The contract (:mod:`sockettest.contract`) and the differential
    fuzzer (tests/stress/test_differential.py) pin them.
 2. Every call is recorded (``calls``) before anything else happens, and may be poisoned.
+   Then its arguments are taken as CPython takes them (``_arguments.py``), with its errors,
+   before a closed socket's ``EBADF``: CPython parses them before the kernel sees the socket.
 3. Every wait goes through :meth:`MemorySocket._block`, which honours the timeout, the
    network's ``max_block`` and its clock; a change of state wakes only the calls it concerns
    (reading or writing) and brings the readiness descriptor up to date.
 4. In a simulated thread (:func:`sockettest.simulate`), ``accept``, ``recv``, ``recv_into``,
    ``send``, ``sendall``, ``connect``, ``connect_ex``, ``shutdown`` and ``close`` are
-   scheduling points, taken before the network's lock (a thread never parks holding it), and
+   scheduling points (and so are ``recvfrom``, ``recvmsg``, ``sendto``, ``sendmsg`` and their
+   kin), taken before the network's lock (a thread never parks holding it), and
    a wait parks in the scheduler on virtual time (``_scheduler.SchedulableCondition``).
 """
 

@@ -60,7 +60,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import partial
@@ -146,6 +146,24 @@ class StreamSocket(Protocol):
     def makefile(self, mode: Literal["r"], /, *, encoding: str) -> io.TextIOBase: ...
     def shutdown(self, how: int, /) -> None: ...
     def close(self) -> None: ...
+    def recvfrom(self, bufsize: int, flags: int = 0, /) -> tuple[bytes, Any]: ...
+    def recvfrom_into(
+        self, buffer: bytearray | memoryview, nbytes: int = 0, flags: int = 0, /
+    ) -> tuple[int, Any]: ...
+    def recvmsg(
+        self, bufsize: int, ancbufsize: int = 0, flags: int = 0, /
+    ) -> tuple[bytes, list[Any], int, Any]: ...
+    def recvmsg_into(
+        self, buffers: Iterable[bytearray | memoryview], ancbufsize: int = 0, flags: int = 0, /
+    ) -> tuple[int, list[Any], int, Any]: ...
+    @overload
+    def sendto(self, data: bytes, address: _Address, /) -> int: ...
+    @overload
+    def sendto(self, data: bytes, flags: int, address: _Address, /) -> int: ...
+    def sendmsg(self, buffers: Iterable[bytes | bytearray | memoryview], /) -> int: ...
+    def sendfile(self, file: io.BytesIO, offset: int = 0, count: int | None = None) -> int: ...
+    def get_inheritable(self) -> bool: ...
+    def set_inheritable(self, inheritable: bool, /) -> None: ...
 
 
 class StreamSocketFactory(Protocol):
@@ -1138,22 +1156,21 @@ def check_recvfrom_and_recvmsg_read_as_recv(factory: StreamSocketFactory) -> Non
     they raise ``ENOTCONN``."""
     with _harness(factory, "recvfrom_recvmsg") as h:
         client, server = h.pair()
-        served: Any = server
         client.sendall(b"abcdefgh")
 
         def recvfrom(size: int) -> bytes:
-            data, address = served.recvfrom(size)
+            data, address = server.recvfrom(size)
             assert address is None, f"recvfrom gave the address {address!r}, Linux None"
             return bytes(data)
 
         def recvfrom_into(size: int) -> bytes:
             buffer = bytearray(size)
-            count, address = served.recvfrom_into(buffer)
+            count, address = server.recvfrom_into(buffer)
             assert address is None, f"recvfrom_into gave the address {address!r}, Linux None"
             return bytes(buffer[:count])
 
         def recvmsg(size: int) -> bytes:
-            data, ancillary, flags, address = served.recvmsg(size, 64)
+            data, ancillary, flags, address = server.recvmsg(size, 64)
             assert (ancillary, flags, address) == ([], 0, None), (
                 f"recvmsg gave {(ancillary, flags, address)!r} beside the data, Linux ([], 0, None)"
             )
@@ -1161,7 +1178,7 @@ def check_recvfrom_and_recvmsg_read_as_recv(factory: StreamSocketFactory) -> Non
 
         def recvmsg_into(size: int) -> bytes:
             first, second = bytearray(1), bytearray(size - 1)
-            count, ancillary, flags, address = served.recvmsg_into([first, second])
+            count, ancillary, flags, address = server.recvmsg_into([first, second])
             assert (ancillary, flags, address) == ([], 0, None), (
                 f"recvmsg_into gave {(ancillary, flags, address)!r}, Linux ([], 0, None)"
             )
@@ -1177,7 +1194,7 @@ def check_recvfrom_and_recvmsg_read_as_recv(factory: StreamSocketFactory) -> Non
             )
         )
         assert received == b"abcdefgh", f"the four reads together gave {received!r}"
-        lone: Any = h.socket()
+        lone = h.socket()
         _expect_errno(errno.ENOTCONN, lambda: lone.recvfrom(1), "recvfrom unconnected")
         _expect_errno(errno.ENOTCONN, lambda: lone.recvmsg(1), "recvmsg unconnected")
 
@@ -1188,16 +1205,15 @@ def check_sendto_and_sendmsg_send_as_send(factory: StreamSocketFactory) -> None:
     raise BrokenPipeError (``EPIPE``), as ``send`` does."""
     with _harness(factory, "sendto_sendmsg") as h:
         client, server = h.pair()
-        sender: Any = client
-        sent = sender.sendto(b"ab", (HOST, 1))
+        sent = client.sendto(b"ab", (HOST, 1))
         assert sent == 2, f"sendto(b'ab', elsewhere) returned {sent!r}"
-        sent = sender.sendto(b"cd", 0, (HOST, 1))
+        sent = client.sendto(b"cd", 0, (HOST, 1))
         assert sent == 2, f"sendto(b'cd', 0, elsewhere) returned {sent!r}"
-        sent = sender.sendmsg([b"ef", memoryview(b"gh"), bytearray(b"ij")])
+        sent = client.sendmsg([b"ef", memoryview(b"gh"), bytearray(b"ij")])
         assert sent == 6, f"sendmsg of three buffers, 6 bytes, returned {sent!r}"
         received = _read_all(server.recv, 10, "recv after sendto and sendmsg")
         assert received == b"abcdefghij", f"sendto and sendmsg delivered {received!r}"
-        lone: Any = h.socket()
+        lone = h.socket()
         _expect_os_error(
             BrokenPipeError, errno.EPIPE, lambda: lone.sendto(b"x", (HOST, 1)), "sendto"
         )
@@ -1209,23 +1225,22 @@ def check_sendfile_sends_from_offset_and_moves_file(factory: StreamSocketFactory
     file after them; with no count, to the end; a text file or a count of 0 is ValueError."""
     with _harness(factory, "sendfile") as h:
         client, server = h.pair()
-        sender: Any = client
         file = io.BytesIO(b"0123456789")
-        sent = sender.sendfile(file, 2, 5)
+        sent = client.sendfile(file, 2, 5)
         assert sent == 5, f"sendfile(file, 2, 5) returned {sent!r}"
         assert file.tell() == 7, f"after sendfile(file, 2, 5) the file is at {file.tell()}"
-        sent = sender.sendfile(file)
+        sent = client.sendfile(file)
         assert sent == 3, f"sendfile(file) from position 7 of 10 returned {sent!r}"
         received = _read_all(server.recv, 8, "recv after sendfile")
         assert received == b"23456789", f"sendfile delivered {received!r}"
-        _expect(ValueError, lambda: sender.sendfile(io.BytesIO(b"x"), 0, 0), "count 0")
+        _expect(ValueError, lambda: client.sendfile(io.BytesIO(b"x"), 0, 0), "count 0")
 
 
 def check_inheritable_flag(factory: StreamSocketFactory) -> None:
     """A new socket is not inheritable (PEP 446); ``set_inheritable`` sets what
     ``get_inheritable`` reads; both raise ``EBADF`` after close."""
     with _harness(factory, "inheritable") as h:
-        sock: Any = h.socket()
+        sock = h.socket()
         assert sock.get_inheritable() is False, "a new socket is inheritable"
         sock.set_inheritable(True)
         assert sock.get_inheritable() is True, "set_inheritable(True) did not stick"
