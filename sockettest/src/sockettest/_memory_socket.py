@@ -1455,12 +1455,19 @@ class MemorySocket:
         Raises:
             ValueError: a text file, a ``count`` below 1, or a non-blocking socket.
             TypeError: a ``count`` that is not an int.
-            OSError: ``EBADF`` after close; the errors of :meth:`send`.
+            OSError: the errors of :meth:`send` (``EBADF`` after close, once the file is read;
+                for a regular file, a ValueError first, as CPython's ``os.sendfile`` path).
         """
         with self._lock:
             self._enter("sendfile", (file, offset, count), True)
             _REAL_CHECK_SENDFILE(self, file, offset, count)
-            self._check_open()
+            closed = self._closed
+        size = _regular_file_size(file)
+        # What CPython's os.sendfile path (taken for a regular file) does before it sends.
+        if size == 0:
+            return 0
+        if size is not None and closed:
+            raise ValueError("Invalid file descriptor: -1")
         sent: int = _REAL_SENDFILE(self, file, offset, count)
         return sent
 
@@ -1587,3 +1594,12 @@ def _ancillary_item(item: Any) -> None:
     c_int(level)
     c_int(kind)
     bytes_like(data)
+
+
+def _regular_file_size(file: Any) -> int | None:
+    """The size of ``file`` if it is a regular file with a descriptor, as CPython's
+    ``sendfile`` tells one; ``None`` for what it sends with ``send`` (``BytesIO``, pipes)."""
+    try:
+        return os.fstat(file.fileno()).st_size
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+        return None

@@ -1516,6 +1516,8 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
         ("set_inheritable", ("x",), TypeError),
         ("dup", (), OSError, errno.EBADF),
         ("detach", (), None),
+        ("sendfile", (FILE,), OSError, errno.EBADF),
+        ("sendfile", (FILE, -1), ValueError),
         ("connect_ex", ("x",), TypeError),
         ("connect_ex", ((HOST, 1),), None),
         ("getsockname", (), OSError, errno.EBADF),

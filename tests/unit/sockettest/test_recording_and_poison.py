@@ -55,7 +55,8 @@ POISONABLE_CALLS: dict[str, Callable[[MemorySocket], object]] = {
 CALLS_AFTER_CLOSE: dict[str, Callable[[MemorySocket], object]] = {
     name: call
     for name, call in POISONABLE_CALLS.items()
-    if name not in {"close", "connect_ex", "detach"}  # detach() of a closed socket gives -1
+    # detach() of a closed socket gives -1; sendfile() reads the file, then its send fails
+    if name not in {"close", "connect_ex", "detach", "sendfile"}
 }
 
 
@@ -226,6 +227,19 @@ def test_after_close_a_call_raises_ebadf_and_is_still_recorded(
         CALLS_AFTER_CLOSE[method](sock)
     assert raised.value.errno == errno.EBADF
     assert sock.call_names == ["close", method]
+
+
+def test_after_close_sendfile_reads_the_file_then_its_send_raises_ebadf(
+    memory_network: MemoryNetwork,
+) -> None:
+    """``sendfile`` of a file object after close is CPython's: it reads, then ``send`` fails."""
+    sock = memory_network.socket_factory()
+    sock.close()
+    file = io.BytesIO(b"abc")
+    with pytest.raises(OSError, match="Bad file descriptor"):
+        sock.sendfile(file)
+    assert sock.call_names == ["close", "sendfile", "send"]
+    assert file.tell() == 3  # read, and not rewound: nothing was sent
 
 
 def test_after_close_connect_ex_returns_ebadf_and_is_still_recorded(
