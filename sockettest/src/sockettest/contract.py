@@ -58,6 +58,7 @@ import select
 import selectors
 import socket
 import struct
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -65,7 +66,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import partial
 from types import TracebackType
-from typing import Any, Literal, Protocol, TypeAlias, TypeVar, overload
+from typing import Any, BinaryIO, Literal, Protocol, TypeAlias, TypeVar, overload
 
 __all__ = [
     "CHECKS",
@@ -161,7 +162,7 @@ class StreamSocket(Protocol):
     @overload
     def sendto(self, data: bytes, flags: int, address: _Address, /) -> int: ...
     def sendmsg(self, buffers: Iterable[bytes | bytearray | memoryview], /) -> int: ...
-    def sendfile(self, file: io.BytesIO, offset: int = 0, count: int | None = None) -> int: ...
+    def sendfile(self, file: BinaryIO, offset: int = 0, count: int | None = None) -> int: ...
     def get_inheritable(self) -> bool: ...
     def set_inheritable(self, inheritable: bool, /) -> None: ...
 
@@ -1236,6 +1237,25 @@ def check_sendfile_sends_from_offset_and_moves_file(factory: StreamSocketFactory
         _expect(ValueError, lambda: client.sendfile(io.BytesIO(b"x"), 0, 0), "count 0")
 
 
+def check_sendfile_of_a_regular_file(factory: StreamSocketFactory) -> None:
+    """A regular file (one with a descriptor) is sent whole, an empty one gives 0, and on a
+    closed socket one is ValueError, as CPython's ``os.sendfile`` path answers."""
+    with _harness(factory, "sendfile_regular") as h, tempfile.TemporaryFile() as file:
+        client, server = h.pair()
+        file.write(b"regular")
+        file.seek(0)
+        sent = client.sendfile(file)
+        assert sent == 7, f"sendfile of a 7-byte regular file returned {sent!r}"
+        received = _read_all(server.recv, 7, "recv after sendfile of a regular file")
+        assert received == b"regular", f"sendfile of a regular file delivered {received!r}"
+        with tempfile.TemporaryFile() as empty:
+            sent = client.sendfile(empty)
+            assert sent == 0, f"sendfile of an empty regular file returned {sent!r}"
+        client.close()
+        file.seek(0)
+        _expect(ValueError, lambda: client.sendfile(file), "sendfile after close")
+
+
 def check_inheritable_flag(factory: StreamSocketFactory) -> None:
     """A new socket is not inheritable (PEP 446); ``set_inheritable`` sets what
     ``get_inheritable`` reads; both raise ``EBADF`` after close."""
@@ -1770,6 +1790,7 @@ CHECKS: tuple[Check, ...] = (
     check_recvfrom_and_recvmsg_read_as_recv,
     check_sendto_and_sendmsg_send_as_send,
     check_sendfile_sends_from_offset_and_moves_file,
+    check_sendfile_of_a_regular_file,
     check_inheritable_flag,
     check_wrong_calls_answer_as_linux,
 )
