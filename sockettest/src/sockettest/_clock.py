@@ -43,6 +43,7 @@ import threading
 import weakref
 from collections.abc import Callable
 
+from sockettest._deadlines import check_seconds
 from sockettest._scheduler import THREADS, current, virtual_now
 
 __all__ = ["VirtualClock"]
@@ -66,9 +67,9 @@ class VirtualClock:
     """
 
     def __init__(self, *, start: float = 0.0, autojump_threshold: float | None = None) -> None:
-        _check_seconds("start", start)
+        check_seconds("start", start)
         if autojump_threshold is not None:
-            _check_seconds("autojump_threshold", autojump_threshold)
+            check_seconds("autojump_threshold", autojump_threshold, finite=False)
         if autojump_threshold is not None and not autojump_threshold > 0:
             raise ValueError(
                 f"autojump_threshold must be positive seconds or None, not {autojump_threshold!r}"
@@ -106,9 +107,10 @@ class VirtualClock:
 
         Raises:
             TypeError: ``seconds`` is not a number.
-            ValueError: ``seconds`` is negative (a monotonic clock never goes back).
+            ValueError: ``seconds`` is negative (a monotonic clock never goes back), NaN or
+                infinite.
         """
-        _check_seconds("seconds", seconds)
+        check_seconds("seconds", seconds)
         if not seconds >= 0:
             raise ValueError(f"a clock only moves forward: advance({seconds!r})")
         sim = current()
@@ -141,11 +143,3 @@ class VirtualClock:
         for wake in listeners:
             if wake is not None:
                 wake()
-
-
-def _check_seconds(name: str, value: object) -> None:
-    """A number of seconds, or a clear error naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{name} must be seconds (an int or a float), not {value!r}")
-    if name == "start" and not math.isfinite(value):
-        raise ValueError(f"start must be a finite number of seconds, not {value!r}")

@@ -401,6 +401,8 @@ class MemorySocket:
 
     @faults.setter
     def faults(self, faults: Faults | None) -> None:
+        if faults is not None and not isinstance(faults, Faults):
+            raise TypeError(f"faults must be a Faults schedule or None, not {faults!r}")
         with self._lock:
             self._set_faults(faults)
 

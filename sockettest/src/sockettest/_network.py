@@ -45,7 +45,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, TypeAlias
 
 from sockettest._clock import VirtualClock
-from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong
+from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong, check_seconds
 from sockettest._faults import Faults
 from sockettest._memory_socket import (
     _AF_UNIX,
@@ -138,10 +138,8 @@ class MemoryNetwork:
                 f"clock must be a VirtualClock or None, not {clock!r}: the network reads real "
                 "time by itself; hand a function of time to the code under test instead"
             )
-        if max_block is not None and (
-            isinstance(max_block, bool) or not isinstance(max_block, int | float)
-        ):
-            raise TypeError(f"max_block must be seconds (a number) or None, not {max_block!r}")
+        if max_block is not None:
+            check_seconds("max_block", max_block, finite=False)
         if max_block is not None and not max_block > 0:
             raise ValueError(f"max_block must be positive seconds or None, not {max_block!r}")
         if isinstance(buffer_size, bool) or not isinstance(buffer_size, int) or buffer_size < 1:
@@ -333,7 +331,9 @@ class MemoryNetwork:
 
         Raises:
             AssertionError: lists every open socket's ``repr`` (name, state, addresses).
+            TypeError, ValueError: ``grace`` is not a finite number of seconds.
         """
+        check_seconds("grace", grace)
         with self._lock:
             self._any_closed.wait_for(lambda: all(s._closed for s in self.sockets), grace)
         leaked = self.open_sockets()
@@ -350,7 +350,13 @@ class MemoryNetwork:
 
         Raises:
             BlockedTooLong: fewer were blocked after ``timeout`` real seconds.
+            TypeError, ValueError: ``calls`` is not a positive int, or ``timeout`` not seconds.
         """
+        if isinstance(calls, bool) or not isinstance(calls, int):
+            raise TypeError(f"calls must be a number of calls, not {calls!r}")
+        if calls < 1:
+            raise ValueError(f"calls must be at least 1, not {calls!r}")
+        check_seconds("timeout", timeout)
         with self._lock:
             if not self._any_blocked.wait_for(lambda: self._blocked >= calls, timeout):
                 raise BlockedTooLong(

@@ -59,6 +59,36 @@ def test_virtual_clock_refuses_what_is_not_seconds_by_name() -> None:
         VirtualClock().advance("1")  # type: ignore[arg-type]
 
 
+def test_virtual_clock_refuses_to_advance_to_infinity() -> None:
+    """``advance(math.inf)`` would time out every later call at once: refused, clock unmoved."""
+    clock = VirtualClock(start=5.0)
+    with pytest.raises(ValueError, match="seconds must be a finite number"):
+        clock.advance(float("inf"))
+    assert clock.monotonic() == 5.0
+
+
+def test_network_waits_and_checks_refuse_what_is_not_seconds_or_calls_by_name(
+    network: MemoryNetwork,
+) -> None:
+    """``wait_until_blocked`` and ``assert_all_closed`` name a wrong argument at once."""
+    with pytest.raises(TypeError, match="calls must be a number of calls"):
+        network.wait_until_blocked("1")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="calls must be at least 1"):
+        network.wait_until_blocked(0)
+    with pytest.raises(TypeError, match="timeout must be seconds"):
+        network.wait_until_blocked(1, timeout="1")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="grace must be seconds"):
+        network.assert_all_closed(grace="1")  # type: ignore[arg-type]
+
+
+def test_a_socket_refuses_faults_that_are_not_a_schedule_by_name(network: MemoryNetwork) -> None:
+    """``sock.faults = 5`` is a TypeError naming faults, not an AttributeError from inside."""
+    with network.socket_factory() as sock:
+        with pytest.raises(TypeError, match="faults must be a Faults schedule"):
+            sock.faults = 5  # type: ignore[assignment]
+        assert sock.faults is None
+
+
 def test_faults_refuse_recv_chunks_that_are_not_a_sequence_by_name() -> None:
     """``Faults(recv_chunks=5)`` names recv_chunks, not a bare ``'int' object is not iterable``."""
     with pytest.raises(TypeError, match="recv_chunks must be a sequence"):
