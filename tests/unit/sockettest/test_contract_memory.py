@@ -7,7 +7,7 @@ there, so a failure names both the behaviour and the transport.
 
 import pytest
 
-from sockettest import MemoryNetwork, contract
+from sockettest import MemoryNetwork, MemorySocket, contract
 from sockettest.contract import CHECKS, WRONG_CALLS, Check, check_id
 
 
@@ -42,3 +42,28 @@ def test_a_wrong_call_names_itself_with_its_constants_and_placeholders() -> None
     assert ("fresh", "setsockopt(SOL_SOCKET, SO_LINGER, b'ab')") in rows
     assert ("fresh", "connect_ex((b'127.0.0.1', port))") in rows
     assert ("connected", "recv(4.0)") in rows
+
+
+class LenientSocket(MemorySocket):
+    """A hand-written fake's usual leniency: ``listen`` and ``shutdown`` take any argument
+    ``int()`` takes, so ``listen("1")`` works and ``shutdown(1.0)`` shuts the write side."""
+
+    def listen(self, backlog: int = 128, /) -> None:
+        super().listen(int(backlog))
+
+    def shutdown(self, how: int, /) -> None:
+        super().shutdown(int(how))
+
+
+def test_a_fake_that_takes_wrong_arguments_fails_the_wrong_call_check_naming_each_call() -> None:
+    """The wrong-call check fails a lenient fake, and lists every call it got wrong by name."""
+    network = MemoryNetwork(socket_class=LenientSocket, max_block=2.0)
+    with pytest.raises(AssertionError) as raised:
+        contract.check_wrong_calls_answer_as_linux(network.socket_factory)
+    message = str(raised.value)
+    assert "fresh: listen('1'): expected TypeError, but it returned None" in message
+    assert "connected: shutdown(1.0): expected TypeError, but it returned None" in message
+    head, *listed = message.splitlines()
+    assert head == f"{len(listed)} of {len(WRONG_CALLS)} wrong calls differ:"
+    assert all(call.split(": ")[1].startswith(("listen(", "shutdown(")) for call in listed)
+    network.assert_all_closed()
