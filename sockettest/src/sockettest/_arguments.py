@@ -46,8 +46,14 @@ def _integer(value: Any, bits: int, c_type: str, signed: bool = True) -> int:
     return number
 
 
+_INT_MIN, _INT_MAX = -(1 << 31), (1 << 31) - 1
+_SSIZE_MIN, _SSIZE_MAX = -(1 << 63), (1 << 63) - 1
+
+
 def c_int(value: Any) -> int:
     """An ``int`` argument (CPython's ``"i"``): anything with ``__index__``, not a float."""
+    if type(value) is int and _INT_MIN <= value <= _INT_MAX:  # the common case, at once
+        return value
     return _integer(value, 32, "int")
 
 
@@ -63,11 +69,15 @@ def c_long(value: Any) -> int:
 
 def c_ssize(value: Any) -> int:
     """A ``Py_ssize_t`` argument (``"n"``): buffer sizes."""
+    if type(value) is int and _SSIZE_MIN <= value <= _SSIZE_MAX:
+        return value
     return _integer(value, 64, "ssize_t")
 
 
 def bytes_like(data: object) -> memoryview:
     """A readable buffer (``"y*"``): ``bytes``, ``bytearray``, ``memoryview``..., as bytes."""
+    if type(data) is bytes:
+        return memoryview(data)
     try:
         view = memoryview(data)  # type: ignore[arg-type]
     except TypeError:
