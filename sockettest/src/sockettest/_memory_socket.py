@@ -218,7 +218,9 @@ _BUFLEN_MAX = 1024  # CPython's limit for getsockopt's buflen
 class MemorySocket:
     """A TCP socket on a :class:`MemoryNetwork`, with the API of :class:`socket.socket` that
     real code uses: blocking, timeouts and non-blocking mode, ``fileno`` for ``select`` and
-    ``selectors``, ``makefile``, ``recv_into``, ``MSG_PEEK``, half-close and resets.
+    ``selectors``, ``makefile``, ``recv_into``, ``MSG_PEEK``, half-close and resets, and
+    ``recvfrom``, ``recvmsg``, ``sendto``, ``sendmsg``, ``sendfile`` and the inheritable flag.
+    Every argument is taken as CPython takes it: a wrong one raises CPython's error at once.
 
     Make one with ``network.socket_factory(...)``, or ``socket.socket(...)`` under
     :meth:`MemoryNetwork.patch`; not directly, unless you subclass it to build a broken fake
@@ -265,6 +267,8 @@ class MemorySocket:
     - A non-blocking ``connect`` into a full backlog is queued anyway.
     - ``SO_SNDTIMEO`` does not bound a blocking ``connect`` (Linux's gives up with
       ``EINPROGRESS``): use ``settimeout`` to bound a connect.
+    - ``dup``, ``detach`` and ancillary data (``sendmsg``'s ``ancdata``) are not modelled:
+      they raise :class:`~sockettest.NotModelled`.
     - An unclosed socket gives no :class:`ResourceWarning`; :meth:`MemoryNetwork.open_sockets`
       and the leak-guarded fixtures name it instead.
 
