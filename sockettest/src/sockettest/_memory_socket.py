@@ -1532,12 +1532,11 @@ class MemorySocket:
 
     def _receive_some(self, bufsize: int, flags: int) -> bytes:
         """:meth:`_receive`, but a zero-length read still asks the kernel, as ``recvfrom`` and
-        ``recvmsg`` do (``recv(0)`` is CPython's shortcut)."""
+        ``recvmsg`` do (``recv(0)`` is CPython's shortcut): Linux's waits, as a read does,
+        until there is something to read, and takes none of it."""
         if bufsize:
             return self._receive(bufsize, flags)
-        self._check_open()
-        if self._incoming is None:
-            raise _error(errno.ENOTCONN)
+        self._receive(1, flags | _MSG_PEEK)
         return b""
 
 

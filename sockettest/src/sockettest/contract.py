@@ -1200,6 +1200,26 @@ def check_recvfrom_and_recvmsg_read_as_recv(factory: StreamSocketFactory) -> Non
         _expect_errno(errno.ENOTCONN, lambda: lone.recvmsg(1), "recvmsg unconnected")
 
 
+def check_zero_length_recvfrom_and_recvmsg_wait_for_data(factory: StreamSocketFactory) -> None:
+    """``recvfrom(0)`` and ``recvmsg(0)`` wait, as a read does, until there is something to
+    read (a timeout: TimeoutError), then return nothing and leave it in place; ``recv(0)``
+    returns ``b""`` at once (CPython asks the kernel for nothing)."""
+    with _harness(factory, "zero_length_reads") as h:
+        client, server = h.pair()
+        server.settimeout(SHORT)
+        assert server.recv(0) == b"", "recv(0) with nothing to read"
+        _expect(TimeoutError, lambda: server.recvfrom(0), "recvfrom(0) with nothing to read")
+        _expect(TimeoutError, lambda: server.recvmsg(0), "recvmsg(0) with nothing to read")
+        client.sendall(b"ab")
+        server.settimeout(TIMEOUT)
+        got = _timely(lambda: server.recvfrom(0), "recvfrom(0) with data on its way")
+        assert got == (b"", None), f"recvfrom(0) with data waiting gave {got!r}"
+        message = _timely(lambda: server.recvmsg(0), "recvmsg(0) with data waiting")
+        assert message == (b"", [], 0, None), f"recvmsg(0) with data waiting gave {message!r}"
+        received = _recv_exactly(server, 2, "recv after the zero-length reads")
+        assert received == b"ab", f"the zero-length reads took data: then recv gave {received!r}"
+
+
 def check_sendto_and_sendmsg_send_as_send(factory: StreamSocketFactory) -> None:
     """On a connected TCP socket ``sendto`` sends as ``send`` and ignores its address (which
     must still be well formed), and ``sendmsg`` sends its buffers joined; unconnected, both
@@ -1790,6 +1810,7 @@ CHECKS: tuple[Check, ...] = (
     check_socket_type_and_buffer_options,
     check_send_buffer_is_bounded,
     check_recvfrom_and_recvmsg_read_as_recv,
+    check_zero_length_recvfrom_and_recvmsg_wait_for_data,
     check_sendto_and_sendmsg_send_as_send,
     check_sendfile_sends_from_offset_and_moves_file,
     check_sendfile_of_a_regular_file,
