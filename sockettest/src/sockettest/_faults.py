@@ -136,6 +136,10 @@ class FaultInjector:
     _chunk_index: int = 0
     _eof_logged: bool = False
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.faults, Faults):
+            raise TypeError(f"faults must be a Faults schedule, not {self.faults!r}")
+
     def before_recv(self) -> bool:
         """Count a ``recv`` call and apply the faults due now.
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from sockettest import (
+    FaultInjector,
     Faults,
     MemoryNetwork,
     MemorySocket,
@@ -93,6 +94,12 @@ def test_faults_refuse_recv_chunks_that_are_not_a_sequence_by_name() -> None:
     """``Faults(recv_chunks=5)`` names recv_chunks, not a bare ``'int' object is not iterable``."""
     with pytest.raises(TypeError, match="recv_chunks must be a sequence"):
         Faults(recv_chunks=5)  # type: ignore[arg-type]
+
+
+def test_a_fault_injector_refuses_what_is_not_a_schedule_by_name() -> None:
+    """``FaultInjector(5)`` names faults, instead of failing at the first recv it hooks."""
+    with pytest.raises(TypeError, match="faults must be a Faults schedule"):
+        FaultInjector(5)  # type: ignore[arg-type]
 
 
 def test_mock_socket_factory_refuses_a_wrong_mocker_or_sockname_by_name() -> None:
