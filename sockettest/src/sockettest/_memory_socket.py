@@ -1348,8 +1348,8 @@ class MemorySocket:
 
     def recvfrom(self, bufsize: int, flags: int = 0, /) -> tuple[bytes, None]:
         """:meth:`recv`, and the sender's address, which Linux does not give for a connected
-        TCP socket: ``(data, None)``. A zero-length read still checks the socket, as the
-        kernel does (``EBADF``, ``ENOTCONN``)."""
+        TCP socket: ``(data, None)``. ``recvfrom(0)`` is not ``recv(0)``: it asks the kernel,
+        which waits for something to read and takes none of it."""
         if THREADS:
             network_call("recvfrom", self)
         with self._lock:
