@@ -1031,6 +1031,12 @@ class MemorySocket:
         self._check_open()
         incoming = self._incoming
         if incoming is None:
+            if self._listening and self._timeout:
+                # CPython waits for readiness before it reads, and a listener is readable once
+                # a connection waits: until then, or the timeout, nothing is said.
+                ready = lambda: self._closed or self._listen_shut or bool(self._queue)  # noqa: E731
+                self._block("recv", ready, self._deadline())
+                self._check_open()
             raise _error(errno.ENOTCONN)
         injector = self._injector
         if injector is not None and not self._broken:
@@ -1079,6 +1085,10 @@ class MemorySocket:
         self._check_open()
         outgoing = self._outgoing
         if outgoing is None:
+            if self._listening and self._timeout:  # never writable: the send times out
+                ready = lambda: self._closed or self._listen_shut  # noqa: E731
+                self._block(call, ready, deadline, channel=_WRITING)
+                self._check_open()
             raise _error(errno.EPIPE)
         self._raise_pending()
         if self._shut_wr or self._broken or outgoing.reset:

@@ -1220,6 +1220,23 @@ def check_zero_length_recvfrom_and_recvmsg_wait_for_data(factory: StreamSocketFa
         assert received == b"ab", f"the zero-length reads took data: then recv gave {received!r}"
 
 
+def check_listener_recv_and_send_wait_for_readiness(factory: StreamSocketFactory) -> None:
+    """On a listener with a timeout, ``recv`` waits as CPython waits for readiness: it times
+    out, or once a connection waits raises ``ENOTCONN``; ``send`` always times out (a listener
+    is never writable). Blocking, both fail at once: ``ENOTCONN`` and ``EPIPE``."""
+    with _harness(factory, "listener_recv_send") as h:
+        listener, address = h.listener()
+        listener.settimeout(SHORT)
+        _expect(TimeoutError, lambda: listener.recv(1), "recv on a listener, no connection")
+        client = h.socket()
+        client.connect(address)
+        _expect_errno(errno.ENOTCONN, lambda: listener.recv(1), "recv, a connection waiting")
+        _expect(TimeoutError, lambda: listener.send(b"x"), "send on a listener")
+        listener.settimeout(None)
+        _expect_errno(errno.ENOTCONN, lambda: listener.recv(1), "blocking recv on a listener")
+        _expect_os_error(BrokenPipeError, errno.EPIPE, lambda: listener.send(b"x"), "blocking send")
+
+
 def check_sendto_and_sendmsg_send_as_send(factory: StreamSocketFactory) -> None:
     """On a connected TCP socket ``sendto`` sends as ``send`` and ignores its address (which
     must still be well formed), and ``sendmsg`` sends its buffers joined; unconnected, both
@@ -1536,6 +1553,12 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
         "listener",
         ("accept", (1,), TypeError),
         ("listen", ("1",), TypeError),
+        # with a timeout CPython waits for readiness first, which a listener never has to send
+        # and has to read only once a connection waits
+        ("recv", (1,), TimeoutError),
+        ("recvfrom", (1,), TimeoutError),
+        ("send", (b"x",), TimeoutError),
+        ("sendall", (b"x",), TimeoutError),
     ),
     *_rows(
         "closed",
@@ -1652,6 +1675,7 @@ def _wrong_call(h: _Harness, row: WrongCall) -> str | None:
         target = h.factory
     elif row.on == "listener":
         target = listener
+        target.settimeout(SHORT)
     elif row.on == "closed":
         target = h.socket()
         target.close()
@@ -1811,6 +1835,7 @@ CHECKS: tuple[Check, ...] = (
     check_send_buffer_is_bounded,
     check_recvfrom_and_recvmsg_read_as_recv,
     check_zero_length_recvfrom_and_recvmsg_wait_for_data,
+    check_listener_recv_and_send_wait_for_readiness,
     check_sendto_and_sendmsg_send_as_send,
     check_sendfile_sends_from_offset_and_moves_file,
     check_sendfile_of_a_regular_file,
