@@ -32,7 +32,10 @@ What the checks cover: addresses, connecting and accepting, byte streams, EOF an
 resets (``SO_LINGER``, unread data, data sent to a shut socket) and the errors that follow them,
 timeouts and non-blocking mode, non-blocking connect, readiness through :func:`select.select`
 and :mod:`selectors`, :meth:`~socket.socket.makefile`, ``recv_into`` and ``MSG_PEEK``, a full
-listen backlog, bounded send buffers, socket options, and a dual-stack IPv6 listener.
+listen backlog, bounded send buffers, socket options, a dual-stack IPv6 listener, the calls
+real code makes less often (``recvfrom``, ``recvmsg``, ``sendto``, ``sendmsg``, ``sendfile``,
+the inheritable flag), and :data:`WRONG_CALLS`: wrong arguments and the exception (type and
+errno) Linux answers each with, at once.
 
 Rules of this module:
 
