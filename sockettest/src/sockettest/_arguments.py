@@ -172,9 +172,11 @@ _OPTIONS: dict[int, frozenset[int]] = {
 }
 """The options Linux has at each level, as far as Python names them."""
 
+_AF_UNIX: int = getattr(socket, "AF_UNIX", 1)  # a memory socketpair's family
 _LEVELS: dict[int, frozenset[int]] = {
     socket.AF_INET: frozenset({socket.SOL_SOCKET, socket.IPPROTO_TCP, socket.IPPROTO_IP}),
     socket.AF_INET6: frozenset(_OPTIONS),
+    _AF_UNIX: frozenset({socket.SOL_SOCKET}),
 }
 
 _READ_ONLY_NAMES = ("SO_TYPE", "SO_ERROR", "SO_ACCEPTCONN", "SO_PROTOCOL", "SO_DOMAIN")
@@ -220,11 +222,11 @@ def check_option(family: int, level: int, option: int, value: Any, *, setting: b
 
     Raises:
         OSError: ``ENOPROTOOPT`` for an unknown option, or an unknown level when setting
-            (reading one on ``AF_INET``: ``EOPNOTSUPP``); ``EINVAL`` for a value shorter than
-            the option's; ``EFAULT`` for no buffer at all.
+            (reading one on ``AF_INET``, or either on ``AF_UNIX``: ``EOPNOTSUPP``); ``EINVAL``
+            for a value shorter than the option's; ``EFAULT`` for no buffer at all.
     """
     if level not in _LEVELS.get(family, _LEVELS[socket.AF_INET]):
-        unsupported = family == socket.AF_INET and not setting
+        unsupported = family == _AF_UNIX or (family == socket.AF_INET and not setting)
         raise _error(errno.EOPNOTSUPP if unsupported else errno.ENOPROTOOPT)
     known = option in _OPTIONS[level] and not (setting and (level, option) in _READ_ONLY)
     if not setting:

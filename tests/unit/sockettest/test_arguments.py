@@ -1,6 +1,7 @@
 """Wrong arguments fail at the call, with a message that names them: the kit's own API, and
 the memory socket where the contract's table cannot reach (a blocking socket, the gaps)."""
 
+import errno
 import socket
 import time
 from typing import Any
@@ -163,3 +164,20 @@ def test_dup_detach_and_ancillary_data_say_they_are_not_modelled(
     closed = network.socket_factory()
     closed.close()
     assert closed.detach() == -1  # as on Linux, where a closed socket has nothing to detach
+
+
+def test_a_socketpair_takes_socket_level_options_only_as_an_af_unix_pair_does(
+    network: MemoryNetwork,
+) -> None:
+    """On the default (``AF_UNIX``) pair, TCP and IP options are ``EOPNOTSUPP``, as on Linux:
+    code that sets ``TCP_NODELAY`` on any socket must cope with a pair."""
+    a, b = network.socketpair()
+    with a, b:
+        for level, option in ((socket.IPPROTO_TCP, socket.TCP_NODELAY), (socket.IPPROTO_IP, 1)):
+            with pytest.raises(OSError, match="Operation not supported") as raised:
+                a.setsockopt(level, option, 1)
+            assert raised.value.errno == errno.EOPNOTSUPP
+            with pytest.raises(OSError, match="Operation not supported"):
+                a.getsockopt(level, option)
+        a.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        assert a.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
