@@ -30,6 +30,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import functools
+import io
 import select
 import socket
 import struct
@@ -55,7 +56,7 @@ from hypothesis.stateful import (
 )
 
 from sockettest import MemoryNetwork
-from sockettest.contract import StreamSocket
+from sockettest.contract import WRONG_CALLS, StreamSocket, WrongCall
 from tests.stress.scale import scaled
 
 End: TypeAlias = Literal["client", "server"]
@@ -213,6 +214,8 @@ class World:
 
 
 ends = st.sampled_from(ENDS)
+WRONG_ON_A_CONNECTION = [row for row in WRONG_CALLS if row.on == "connected" and row.raises]
+"""The contract's wrong calls on a connected socket that fail (so they change nothing)."""
 small_data = st.binary(max_size=64)
 recv_sizes = st.one_of(st.sampled_from([0, 1, 2, 4096]), st.integers(1, 10000))
 timeouts = st.sampled_from([0.0, 0.01, TIMEOUT, None])
@@ -572,6 +575,18 @@ class DifferentialMachine(RuleBasedStateMachine):
     def after_close(self, end: End, call: str) -> None:
         """A call on a closed socket."""
         self.same(end, call, CLOSED_CALLS[call])
+
+    @rule(end=ends, row=st.sampled_from(WRONG_ON_A_CONNECTION))
+    def wrong_call(self, end: End, row: WrongCall) -> None:
+        """A wrong call of the contract's table, in whatever state the end is now."""
+
+        def call(sock: StreamSocket) -> object:
+            try:
+                return row.make(sock, (HOST, 1))
+            except (TypeError, OverflowError, io.UnsupportedOperation) as error:
+                return ("raised", type(error).__name__)  # outcome() compares only OS errors
+
+        self.same(end, row.call, call)
 
     # After every step ------------------------------------------------------------------------
 

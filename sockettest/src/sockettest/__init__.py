@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from sockettest import contract, strategies
     from sockettest._addresses import ipv6_loopback_available
     from sockettest._clock import VirtualClock
-    from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong, Deadlock
+    from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong, Deadlock, NotModelled
     from sockettest._faults import FaultInjector, Faults
     from sockettest._guards import LeakError, LeakGuard
     from sockettest._memory_socket import MemorySocket
@@ -108,6 +108,7 @@ __all__ = [
     # deadlines and leaks
     "DEFAULT_TIMEOUT",
     "BlockedTooLong",
+    "NotModelled",
     "LeakGuard",
     "LeakError",
     # one test, two transports; the contract that verifies the fakes; Hypothesis strategies
@@ -146,6 +147,7 @@ _HOMES = {
     "DEFAULT_TIMEOUT": "_deadlines",
     "BlockedTooLong": "_deadlines",
     "Deadlock": "_deadlines",
+    "NotModelled": "_deadlines",
     "simulate": "_simulation",
     "explore": "_simulation",
     "Simulation": "_simulation",

@@ -43,6 +43,7 @@ import threading
 import weakref
 from collections.abc import Callable
 
+from sockettest._deadlines import check_seconds
 from sockettest._scheduler import THREADS, current, virtual_now
 
 __all__ = ["VirtualClock"]
@@ -60,10 +61,15 @@ class VirtualClock:
             only :meth:`advance` moves it.
 
     Raises:
-        ValueError: a threshold that is not a positive number of seconds.
+        TypeError: ``start`` or the threshold is not a number.
+        ValueError: a threshold that is not a positive number of seconds, or a ``start`` that
+            is NaN or infinite.
     """
 
     def __init__(self, *, start: float = 0.0, autojump_threshold: float | None = None) -> None:
+        check_seconds("start", start)
+        if autojump_threshold is not None:
+            check_seconds("autojump_threshold", autojump_threshold, finite=False)
         if autojump_threshold is not None and not autojump_threshold > 0:
             raise ValueError(
                 f"autojump_threshold must be positive seconds or None, not {autojump_threshold!r}"
@@ -100,8 +106,11 @@ class VirtualClock:
         """Move the clock forward and wake every network call whose deadline has now passed.
 
         Raises:
-            ValueError: ``seconds`` is negative (a monotonic clock never goes back).
+            TypeError: ``seconds`` is not a number.
+            ValueError: ``seconds`` is negative (a monotonic clock never goes back), NaN or
+                infinite.
         """
+        check_seconds("seconds", seconds)
         if not seconds >= 0:
             raise ValueError(f"a clock only moves forward: advance({seconds!r})")
         sim = current()

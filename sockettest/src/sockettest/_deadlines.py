@@ -1,4 +1,5 @@
-"""The one deadline default, and the one error the kit raises for "this would have hung".
+"""The one deadline default, the one error the kit raises for "this would have hung", and the
+one it raises for "the fake does not do this".
 
 A real socket call with no timeout waits forever; so does a thread nobody stops. In a test suite
 that is the worst failure there is: no report, just a CI job killed at its limit. Every double in
@@ -8,7 +9,9 @@ naming what waited and on what.
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_TIMEOUT", "BlockedTooLong", "Deadlock"]
+import math
+
+__all__ = ["DEFAULT_TIMEOUT", "BlockedTooLong", "Deadlock", "NotModelled", "check_seconds"]
 
 DEFAULT_TIMEOUT = 5.0
 """Seconds any wait of the kit may take unless told otherwise: a memory socket call with no
@@ -35,3 +38,26 @@ class Deadlock(BlockedTooLong):
     deadline: nothing can ever wake them. Raised at once, not after a timeout; the message has
     each thread's stack, what it waits for, the seed and how to replay the run.
     """
+
+
+class NotModelled(NotImplementedError):
+    """A call, or an argument, that a real socket would act on and the in-memory one has no
+    model of (``dup``, ``detach``, ancillary data): it says so at the call, naming the gap,
+    rather than answering differently from Linux. The kit's README lists every gap.
+    """
+
+
+def check_seconds(name: str, value: object, *, finite: bool = True) -> float:
+    """``value``, a number of seconds given as the argument ``name``; a clear error naming it
+    for what is not a number (a bool is refused: ``True`` seconds is a typo), or for NaN, or
+    infinity unless ``finite`` is False.
+
+    Raises:
+        TypeError: not an int or a float.
+        ValueError: NaN, or infinite where it must be finite.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be seconds (an int or a float), not {value!r}")
+    if math.isnan(value) or (finite and math.isinf(value)):
+        raise ValueError(f"{name} must be a finite number of seconds, not {value!r}")
+    return float(value)

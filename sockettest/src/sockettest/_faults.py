@@ -67,7 +67,12 @@ class Faults:
     eof_after: int | None = None
 
     def __post_init__(self) -> None:
-        chunks = tuple(self.recv_chunks)
+        try:
+            chunks = tuple(self.recv_chunks)
+        except TypeError:
+            raise TypeError(
+                f"recv_chunks must be a sequence of sizes, not {self.recv_chunks!r}"
+            ) from None
         if not all(isinstance(c, int) and not isinstance(c, bool) for c in chunks):
             raise TypeError(f"recv_chunks must be ints, not {self.recv_chunks!r}")
         if any(c < 1 for c in chunks):
@@ -130,6 +135,10 @@ class FaultInjector:
     """A description of every fault that fired, in order."""
     _chunk_index: int = 0
     _eof_logged: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.faults, Faults):
+            raise TypeError(f"faults must be a Faults schedule, not {self.faults!r}")
 
     def before_recv(self) -> bool:
         """Count a ``recv`` call and apply the faults due now.

@@ -10,12 +10,15 @@ Rules of this module:
    docstring says otherwise. The contract (:mod:`sockettest.contract`) and the differential
    fuzzer (tests/stress/test_differential.py) pin them.
 2. Every call is recorded (``calls``) before anything else happens, and may be poisoned.
+   Then its arguments are taken as CPython takes them (``_arguments.py``), with its errors,
+   before a closed socket's ``EBADF``: CPython parses them before the kernel sees the socket.
 3. Every wait goes through :meth:`MemorySocket._block`, which honours the timeout, the
    network's ``max_block`` and its clock; a change of state wakes only the calls it concerns
    (reading or writing) and brings the readiness descriptor up to date.
 4. In a simulated thread (:func:`sockettest.simulate`), ``accept``, ``recv``, ``recv_into``,
    ``send``, ``sendall``, ``connect``, ``connect_ex``, ``shutdown`` and ``close`` are
-   scheduling points, taken before the network's lock (a thread never parks holding it), and
+   scheduling points (and so are ``recvfrom``, ``recvmsg``, ``sendto``, ``sendmsg`` and their
+   kin), taken before the network's lock (a thread never parks holding it), and
    a wait parks in the scheduler on virtual time (``_scheduler.SchedulableCondition``).
 """
 
@@ -35,10 +38,20 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 
 from sockettest._addresses import as_family, family_for, format_address, normal_ip, unmapped
-from sockettest._deadlines import BlockedTooLong
+from sockettest._arguments import (
+    bytes_like,
+    c_int,
+    c_long,
+    c_ssize,
+    check_option,
+    host_and_port,
+    option_value,
+    writable_buffer,
+)
+from sockettest._deadlines import BlockedTooLong, NotModelled
 from sockettest._faults import FaultInjector, Faults
 from sockettest._readiness import ReadinessMirror
 from sockettest._scheduler import THREADS, SchedulableCondition, network_call
@@ -53,7 +66,6 @@ Address: TypeAlias = tuple[Any, ...]
 _ANY: dict[int, str] = {socket.AF_INET: "0.0.0.0", socket.AF_INET6: "::"}
 _LOOPBACK: dict[int, str] = {socket.AF_INET: "127.0.0.1", socket.AF_INET6: "::1"}
 _WILDCARDS = frozenset(_ANY.values())
-_FAMILY_NAMES: dict[int, str] = {socket.AF_INET: "AF_INET", socket.AF_INET6: "AF_INET6"}
 _AF_UNIX: int = getattr(socket, "AF_UNIX", 1)
 # Plain ints, not the enum members: flags are tested on every call, and IntFlag's & is slow.
 _TYPE_FLAGS = int(getattr(socket, "SOCK_NONBLOCK", 0)) | int(getattr(socket, "SOCK_CLOEXEC", 0))
@@ -67,6 +79,8 @@ _MSG_WAITALL = int(getattr(socket, "MSG_WAITALL", 0x100))
 _TIMEOUT_MAX = 9.2e9  # seconds: CPython's limit, past which settimeout raises OverflowError
 _SHUT_HOWS = (socket.SHUT_RD, socket.SHUT_WR, socket.SHUT_RDWR)
 _REAL_MAKEFILE = socket.socket.makefile  # CPython's own, which builds on recv_into and send
+_REAL_SENDFILE: Any = socket.socket._sendfile_use_send  # type: ignore[attr-defined]
+_REAL_CHECK_SENDFILE: Any = socket.socket._check_sendfile_params  # type: ignore[attr-defined]
 _POISONABLE = frozenset(
     {
         "accept",
@@ -74,14 +88,25 @@ _POISONABLE = frozenset(
         "close",
         "connect",
         "connect_ex",
+        "detach",
+        "dup",
+        "get_inheritable",
         "getpeername",
         "getsockname",
         "getsockopt",
         "listen",
         "recv",
         "recv_into",
+        "recvfrom",
+        "recvfrom_into",
+        "recvmsg",
+        "recvmsg_into",
         "send",
         "sendall",
+        "sendfile",
+        "sendmsg",
+        "sendto",
+        "set_inheritable",
         "setblocking",
         "setsockopt",
         "settimeout",
@@ -128,9 +153,15 @@ class _Poison:
     times: int | None  # None: every call
 
 
-def _check_poison(name: str, allowed: frozenset[str], times: int | None) -> None:
+def _check_poison(name: str, error: object, allowed: frozenset[str], times: int | None) -> None:
     if name not in allowed:
         raise ValueError(f"cannot poison {name!r}: choose one of {', '.join(sorted(allowed))}")
+    if not isinstance(error, BaseException) and not (
+        isinstance(error, type) and issubclass(error, BaseException)
+    ):
+        raise TypeError(
+            f"error must be an exception to raise (an instance or a class), not {error!r}"
+        )
     if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
         raise ValueError(f"times must be a number of calls (at least 1) or None, not {times!r}")
 
@@ -181,12 +212,15 @@ class _Wait:
 _V6ONLY = (socket.IPPROTO_IPV6, getattr(socket, "IPV6_V6ONLY", 26))
 _LINGER = (socket.SOL_SOCKET, socket.SO_LINGER)
 _REUSEADDR = (socket.SOL_SOCKET, socket.SO_REUSEADDR)
+_BUFLEN_MAX = 1024  # CPython's limit for getsockopt's buflen
 
 
 class MemorySocket:
     """A TCP socket on a :class:`MemoryNetwork`, with the API of :class:`socket.socket` that
     real code uses: blocking, timeouts and non-blocking mode, ``fileno`` for ``select`` and
-    ``selectors``, ``makefile``, ``recv_into``, ``MSG_PEEK``, half-close and resets.
+    ``selectors``, ``makefile``, ``recv_into``, ``MSG_PEEK``, half-close and resets, and
+    ``recvfrom``, ``recvmsg``, ``sendto``, ``sendmsg``, ``sendfile`` and the inheritable flag.
+    Every argument is taken as CPython takes it: a wrong one raises CPython's error at once.
 
     Make one with ``network.socket_factory(...)``, or ``socket.socket(...)`` under
     :meth:`MemoryNetwork.patch`; not directly, unless you subclass it to build a broken fake
@@ -238,6 +272,8 @@ class MemorySocket:
     - A non-blocking ``connect`` into a full backlog is queued anyway.
     - ``SO_SNDTIMEO`` does not bound a blocking ``connect`` (Linux's gives up with
       ``EINPROGRESS``): use ``settimeout`` to bound a connect.
+    - ``dup``, ``detach`` and ancillary data (``sendmsg``'s ``ancdata``) are not modelled:
+      they raise :class:`~sockettest.NotModelled`.
     - An unclosed socket gives no :class:`ResourceWarning`; :meth:`MemoryNetwork.open_sockets`
       and the leak-guarded fixtures name it instead.
 
@@ -257,6 +293,7 @@ class MemorySocket:
         type: int = socket.SOCK_STREAM,
         proto: int = 0,
     ) -> None:
+        family, type, proto = c_int(family), c_int(type), c_int(proto)  # as socket.socket's
         family = socket.AF_INET if family == -1 else family
         type = socket.SOCK_STREAM if type == -1 else type
         if family not in _ANY:
@@ -377,6 +414,8 @@ class MemorySocket:
 
     @faults.setter
     def faults(self, faults: Faults | None) -> None:
+        if faults is not None and not isinstance(faults, Faults):
+            raise TypeError(f"faults must be a Faults schedule or None, not {faults!r}")
         with self._lock:
             self._set_faults(faults)
 
@@ -402,7 +441,7 @@ class MemorySocket:
         Raises:
             ValueError: ``method`` is not a method this fake can poison.
         """
-        _check_poison(method, _POISONABLE, times)
+        _check_poison(method, error, _POISONABLE, times)
         with self._lock:
             self._poisons[method] = _Poison(error, times)
 
@@ -450,17 +489,20 @@ class MemorySocket:
             OSError: ``EBADF`` after close.
         """
         with self._lock:
-            self._enter("setsockopt", (level, option, value))
+            self._enter("setsockopt", (level, option, value), True)
+            level, option = c_int(level), c_int(option)
+            value = option_value(value, optlen)
+            self._check_open()
+            value = check_option(self._family, level, option, value, setting=True)
             if level == socket.SOL_SOCKET and option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
-                value = _buffer_option(option, int(value))
+                assert isinstance(value, int)  # made one above
+                value = _buffer_option(option, value)
             elif level == socket.SOL_SOCKET and option in _KERNEL_TIMEOUTS:
                 if not isinstance(value, bytes | bytearray) or len(value) < _TIMEVAL.size:
                     raise _error(errno.EINVAL)  # Linux wants a whole struct timeval
                 value = bytes(value[: _TIMEVAL.size])
                 if not 0 <= _TIMEVAL.unpack(value)[1] < 1_000_000:
                     raise _error(errno.EDOM)  # tv_usec out of range, as Linux says it
-            elif isinstance(value, bool):
-                value = int(value)
             self.options[(level, option)] = value
 
     def getsockopt(self, level: int, option: int, buflen: int | None = None, /) -> Any:
@@ -473,7 +515,14 @@ class MemorySocket:
             OSError: ``EBADF`` after close.
         """
         with self._lock:
-            self._enter("getsockopt", (level, option))
+            self._enter("getsockopt", (level, option), True)
+            level, option = c_int(level), c_int(option)
+            if buflen is not None:
+                buflen = c_int(buflen) or None  # 0 asks for the int, as no buflen does
+                if buflen is not None and not 0 < buflen <= _BUFLEN_MAX:
+                    raise OSError("getsockopt buflen out of range")
+            self._check_open()
+            check_option(self._family, level, option, None, setting=False)
             value: Any = self.options.get((level, option), 0)
             if level == socket.SOL_SOCKET:
                 if option == socket.SO_TYPE:
@@ -519,7 +568,7 @@ class MemorySocket:
         """``setblocking(True)`` is ``settimeout(None)``; ``False`` is ``settimeout(0)``."""
         with self._lock:
             self._enter("setblocking", (flag,), True)
-            self._timeout = None if flag else 0.0  # CPython stores it even when closed
+            self._timeout = None if c_long(flag) else 0.0  # CPython stores it even when closed
             self._check_open()
 
     def getblocking(self) -> bool:
@@ -539,8 +588,9 @@ class MemorySocket:
             TypeError: the address is not a tuple of the family's shape.
         """
         with self._lock:
-            self._enter("bind", (address,))
+            self._enter("bind", (address,), True)
             host, port = self._parse(address, "bind")
+            self._check_open()
             if self._local is not None:
                 raise _error(errno.EINVAL)
             self._net._check_local(host, self._family, bool(self.options.get(_V6ONLY)))
@@ -558,14 +608,16 @@ class MemorySocket:
                 ``EBADF`` after close.
         """
         with self._lock:
-            self._enter("listen", (backlog,))
+            self._enter("listen", (backlog,), True)
+            backlog = c_int(backlog)
+            self._check_open()
             if self._peer is not None:
                 raise _error(errno.EINVAL)
             if self._local is None:
                 self._local = self._net._allocate(_ANY[self._family], 0, self)
             elif self._net._listen_conflict(self):
                 raise _error(errno.EADDRINUSE)
-            self.backlog = max(int(backlog), 0)
+            self.backlog = max(backlog, 0)
             self._listening = True
             self._net._add_listener(self)
             self._listen_shut = False
@@ -624,7 +676,9 @@ class MemorySocket:
         if THREADS:
             network_call("connect", self)
         with self._lock:
-            self._enter("connect", (address,))
+            self._enter("connect", (address,), True)
+            host_and_port(address, self._family, "connect")  # before the state, as CPython
+            self._check_open()
             self._connect(address)
 
     def connect_ex(self, address: Address, /) -> int:
@@ -633,6 +687,7 @@ class MemorySocket:
             network_call("connect_ex", self)
         with self._lock:
             self._enter("connect_ex", (address,), True)
+            host_and_port(address, self._family, "connect_ex")
             if self._closed:
                 return errno.EBADF
             try:
@@ -689,7 +744,8 @@ class MemorySocket:
         if THREADS:
             network_call("recv", self)
         with self._lock:
-            self._enter("recv", (bufsize, flags) if flags else (bufsize,), bufsize == 0)
+            self._enter("recv", (bufsize, flags) if flags else (bufsize,), True)
+            bufsize, flags = c_ssize(bufsize), c_int(flags)
             if bufsize < 0:
                 raise ValueError("negative buffersize in recv")
             if bufsize == 0:
@@ -702,7 +758,8 @@ class MemorySocket:
             network_call("recv_into", self)
         with self._lock:
             self._enter("recv_into", (nbytes, flags) if flags else (nbytes,), True)
-            view = memoryview(buffer).cast("B")
+            view = writable_buffer(buffer, "recv_into")
+            nbytes, flags = c_ssize(nbytes), c_int(flags)
             if nbytes < 0:
                 raise ValueError("negative buffersize in recv_into")
             size = nbytes or len(view)
@@ -733,8 +790,8 @@ class MemorySocket:
         if THREADS:
             network_call("send", self)
         with self._lock:
-            self._enter("send", _payload(data, flags))
-            view = memoryview(data).cast("B")
+            self._enter("send", _payload(data, flags), True)
+            view, flags = bytes_like(data), c_int(flags)
             return self._send(view, flags, self._deadline(_SNDTIMEO), "send")
 
     def sendall(self, data: Any, flags: int = 0, /) -> None:
@@ -748,8 +805,8 @@ class MemorySocket:
         if THREADS:
             network_call("sendall", self)
         with self._lock:
-            self._enter("sendall", _payload(data, flags))
-            view = memoryview(data).cast("B")
+            self._enter("sendall", _payload(data, flags), True)
+            view, flags = bytes_like(data), c_int(flags)
             deadline = self._deadline(_SNDTIMEO)
             total = self._send(view, flags, deadline, "sendall")
             while total < len(view):
@@ -793,7 +850,9 @@ class MemorySocket:
         if THREADS:
             network_call("shutdown", self)
         with self._lock:
-            self._enter("shutdown", (how,))
+            self._enter("shutdown", (how,), True)
+            how = c_int(how)
+            self._check_open()
             if how not in _SHUT_HOWS:
                 raise _error(errno.EINVAL)
             reading = how in (socket.SHUT_RD, socket.SHUT_RDWR)
@@ -914,21 +973,7 @@ class MemorySocket:
         return readable, writable
 
     def _parse(self, address: Address, call: str) -> tuple[str, int]:
-        family = _FAMILY_NAMES.get(self._family, "AF_INET")
-        sizes = (2,) if self._family == socket.AF_INET else (2, 3, 4)
-        if not isinstance(address, tuple):
-            raise TypeError(
-                f"{call}(): {family} address must be tuple, not {type(address).__name__}"
-            )
-        if len(address) not in sizes:
-            raise TypeError(f"{call}(): {family} address must be a tuple of {sizes[0]}")
-        host, port = address[0], address[1]
-        if not isinstance(host, str):
-            raise TypeError(f"str, bytes or bytearray expected, not {type(host).__name__}")
-        if isinstance(port, bool) or not isinstance(port, int):
-            raise TypeError(f"'{type(port).__name__}' object cannot be interpreted as an integer")
-        if not 0 <= port <= 65535:
-            raise OverflowError(f"{call}(): port must be 0-65535.")
+        host, port = host_and_port(address, self._family, call)
         if host == "":
             return _ANY[self._family], port
         literal = _ip_literal(host)
@@ -1032,6 +1077,12 @@ class MemorySocket:
         self._check_open()
         incoming = self._incoming
         if incoming is None:
+            if self._listening and self._timeout:
+                # CPython waits for readiness before it reads, and a listener is readable once
+                # a connection waits: until then, or the timeout, nothing is said.
+                ready = lambda: self._closed or self._listen_shut or bool(self._queue)  # noqa: E731
+                self._block("recv", ready, self._deadline())
+                self._check_open()
             raise _error(errno.ENOTCONN)
         injector = self._injector
         if injector is not None and not self._broken:
@@ -1080,7 +1131,7 @@ class MemorySocket:
         self._check_open()
         outgoing = self._outgoing
         if outgoing is None:
-            raise _error(errno.EPIPE)
+            self._refuse_send(call, deadline)
         self._raise_pending()
         if self._shut_wr or self._broken or outgoing.reset:
             if self._so_error == errno.EPIPE:
@@ -1148,6 +1199,14 @@ class MemorySocket:
         if injector is not None:
             injector.after_send(taken)
         return taken
+
+    def _refuse_send(self, call: str, deadline: float | None) -> NoReturn:
+        """A send with no connection; a listener with a timeout waits it out first, as Linux's."""
+        if self._listening and self._timeout:  # never writable: the send times out
+            ready = lambda: self._closed or self._listen_shut  # noqa: E731
+            self._block(call, ready, deadline, channel=_WRITING)
+            self._check_open()
+        raise _error(errno.EPIPE)
 
     def _faulty_send_limit(self, injector: FaultInjector, size: int) -> int:
         """What a fault schedule lets this send take (or the reset it schedules now)."""
@@ -1369,6 +1428,203 @@ class MemorySocket:
         self._net.stuck_calls.append(stuck)
         return stuck
 
+    # The rest of the socket API: calls real code makes less often ---------------------------
+
+    _inheritable = False  # as every socket Python makes (PEP 446); set_inheritable sets it
+
+    def recvfrom(self, bufsize: int, flags: int = 0, /) -> tuple[bytes, None]:
+        """:meth:`recv`, and the sender's address, which Linux does not give for a connected
+        TCP socket: ``(data, None)``. ``recvfrom(0)`` is not ``recv(0)``: it asks the kernel,
+        which waits for something to read and takes none of it."""
+        if THREADS:
+            network_call("recvfrom", self)
+        with self._lock:
+            self._enter("recvfrom", (bufsize, flags) if flags else (bufsize,), True)
+            bufsize, flags = c_ssize(bufsize), c_int(flags)
+            if bufsize < 0:
+                raise ValueError("negative buffersize in recvfrom")
+            return self._receive_some(bufsize, flags), None
+
+    def recvfrom_into(self, buffer: Any, nbytes: int = 0, flags: int = 0, /) -> tuple[int, None]:
+        """:meth:`recv_into`, and the sender's address: ``(count, None)``, as :meth:`recvfrom`."""
+        if THREADS:
+            network_call("recvfrom_into", self)
+        with self._lock:
+            self._enter("recvfrom_into", (nbytes, flags) if flags else (nbytes,), True)
+            view = writable_buffer(buffer, "recvfrom_into")
+            nbytes, flags = c_ssize(nbytes), c_int(flags)
+            if nbytes < 0:
+                raise ValueError("negative buffersize in recvfrom_into")
+            if nbytes > len(view):
+                raise ValueError("nbytes is greater than the length of the buffer")
+            data = self._receive_some(nbytes or len(view), flags)
+        view[: len(data)] = data
+        return len(data), None
+
+    def recvmsg(
+        self, bufsize: int, ancbufsize: int = 0, flags: int = 0, /
+    ) -> tuple[bytes, list[tuple[int, int, bytes]], int, None]:
+        """:meth:`recv` as a message: ``(data, [], 0, None)``; TCP carries no ancillary data
+        here (and Linux's TCP only timestamps), no message flags, and no sender's address."""
+        if THREADS:
+            network_call("recvmsg", self)
+        with self._lock:
+            self._enter("recvmsg", (bufsize, ancbufsize, flags), True)
+            bufsize, ancbufsize, flags = c_ssize(bufsize), c_ssize(ancbufsize), c_int(flags)
+            if bufsize < 0:
+                raise ValueError("negative buffer size in recvmsg()")
+            if ancbufsize < 0:
+                raise ValueError("invalid ancillary data buffer length")
+            return self._receive_some(bufsize, flags), [], 0, None
+
+    def recvmsg_into(
+        self, buffers: Any, ancbufsize: int = 0, flags: int = 0, /
+    ) -> tuple[int, list[tuple[int, int, bytes]], int, None]:
+        """:meth:`recvmsg` into ``buffers`` (each filled in turn): ``(count, [], 0, None)``."""
+        if THREADS:
+            network_call("recvmsg_into", self)
+        with self._lock:
+            self._enter("recvmsg_into", (ancbufsize, flags), True)
+            views = [
+                writable_buffer(buffer, "recvmsg_into")
+                for buffer in _iterable(buffers, "recvmsg_into() argument 1")
+            ]
+            ancbufsize, flags = c_ssize(ancbufsize), c_int(flags)
+            if ancbufsize < 0:
+                raise ValueError("invalid ancillary data buffer length")
+            data = self._receive_some(sum(len(view) for view in views), flags)
+        taken = 0
+        for view in views:
+            part = data[taken : taken + len(view)]
+            view[: len(part)] = part
+            taken += len(part)
+        return len(data), [], 0, None
+
+    def sendto(self, data: Any, flags_or_address: Any, address: Any = None, /) -> int:
+        """:meth:`send`; ``sendto(data, address)`` or ``sendto(data, flags, address)``. The
+        address is checked and resolved, then ignored, as Linux ignores it on a connected TCP
+        socket; on one not connected it is ``EPIPE``, as :meth:`send`."""
+        flags, target = (0, flags_or_address) if address is None else (flags_or_address, address)
+        if THREADS:
+            network_call("sendto", self)
+        with self._lock:
+            self._enter("sendto", (*_payload(data, 0), flags, target), True)
+            view, flags = bytes_like(data), c_int(flags)
+            self._parse(target, "sendto")
+            return self._send(view, flags, self._deadline(_SNDTIMEO), "sendto")
+
+    def sendmsg(
+        self, buffers: Any, ancdata: Any = (), flags: int = 0, address: Any = None, /
+    ) -> int:
+        """:meth:`send` of the ``buffers`` joined; ``address`` as :meth:`sendto`'s.
+
+        Raises:
+            NotModelled: ``ancdata`` is not empty (the network carries bytes only).
+        """
+        if THREADS:
+            network_call("sendmsg", self)
+        chunks = list(_iterable(buffers, "sendmsg() argument 1"))
+        items = list(_iterable(ancdata, "sendmsg() argument 2"))
+        with self._lock:
+            self._enter("sendmsg", (tuple(_payload(c, 0)[0] for c in chunks), flags), True)
+            data = b"".join(bytes(bytes_like(chunk)) for chunk in chunks)
+            for item in items:
+                _ancillary_item(item)
+            flags = c_int(flags)
+            if address is not None:
+                self._parse(address, "sendmsg")
+            if items:
+                raise NotModelled(
+                    "sendmsg with ancillary data: the in-memory network carries bytes only"
+                )
+            return self._send(memoryview(data), flags, self._deadline(_SNDTIMEO), "sendmsg")
+
+    def sendfile(self, file: Any, offset: int = 0, count: int | None = None) -> int:
+        """Send ``file`` (binary, from ``offset``, ``count`` bytes or to its end) with
+        :meth:`send`, exactly as CPython does where ``os.sendfile`` cannot be used (it is
+        CPython's own code); return the bytes sent, and leave the file after them.
+
+        Raises:
+            ValueError: a text file, a ``count`` below 1, or a non-blocking socket.
+            TypeError: a ``count`` that is not an int.
+            OSError: the errors of :meth:`send` (``EBADF`` after close, once the file is read;
+                for a regular file, a ValueError first, as CPython's ``os.sendfile`` path).
+        """
+        with self._lock:
+            self._enter("sendfile", (file, offset, count), True)
+            _REAL_CHECK_SENDFILE(self, file, offset, count)
+            closed = self._closed
+        size = _regular_file_size(file)
+        # What CPython's os.sendfile path (taken for a regular file) does before it sends.
+        if size == 0:
+            return 0
+        if size is not None and closed:
+            raise ValueError("Invalid file descriptor: -1")
+        sent: int = _REAL_SENDFILE(self, file, offset, count)
+        return sent
+
+    def _check_sendfile_params(self, file: Any, offset: int, count: int | None) -> None:
+        """CPython's own checks for :meth:`sendfile`, which its code calls on ``self``."""
+        _REAL_CHECK_SENDFILE(self, file, offset, count)
+
+    def get_inheritable(self) -> bool:
+        """Whether a child process would inherit the descriptor: False unless set.
+
+        Raises:
+            OSError: ``EBADF`` after close.
+        """
+        with self._lock:
+            self._enter("get_inheritable", ())
+            return self._inheritable
+
+    def set_inheritable(self, inheritable: bool, /) -> None:
+        """Store the flag :meth:`get_inheritable` reads (no process ever inherits a memory
+        socket).
+
+        Raises:
+            OSError: ``EBADF`` after close.
+            TypeError: not an integer (a bool is one).
+        """
+        with self._lock:
+            self._enter("set_inheritable", (inheritable,), True)
+            flag = bool(c_int(inheritable))
+            self._check_open()
+            self._inheritable = flag
+
+    def dup(self) -> MemorySocket:
+        """Not modelled: two sockets sharing one connection.
+
+        Raises:
+            NotModelled: always, on an open socket (``EBADF`` after close, as on Linux).
+        """
+        with self._lock:
+            self._enter("dup", ())
+        raise NotModelled(f"dup() of {self!r}: the fake has no shared descriptors")
+
+    def detach(self) -> int:
+        """Not modelled: a connection that outlives its socket object, as a bare descriptor.
+
+        Returns:
+            ``-1`` on a closed socket, as on Linux.
+
+        Raises:
+            NotModelled: always, on an open socket.
+        """
+        with self._lock:
+            self._enter("detach", (), True)
+            if self._closed:
+                return -1
+        raise NotModelled(f"detach() of {self!r}: a memory socket has no descriptor to hand out")
+
+    def _receive_some(self, bufsize: int, flags: int) -> bytes:
+        """:meth:`_receive`, but a zero-length read still asks the kernel, as ``recvfrom`` and
+        ``recvmsg`` do (``recv(0)`` is CPython's shortcut): Linux's waits, as a read does,
+        until there is something to read, and takes none of it."""
+        if bufsize:
+            return self._receive(bufsize, flags)
+        self._receive(1, flags | _MSG_PEEK)
+        return b""
+
 
 @functools.lru_cache(maxsize=256)
 def _ip_literal(host: str) -> tuple[int, str] | None:
@@ -1407,3 +1663,33 @@ def _check_timeout(timeout: object) -> float | None:
     if value > _TIMEOUT_MAX:
         raise OverflowError("timestamp out of range for platform time_t")
     return value
+
+
+def _iterable(value: Any, what: str) -> Any:
+    """``iter(value)``, with CPython's message for what is not iterable."""
+    try:
+        return iter(value)
+    except TypeError:
+        raise TypeError(f"{what} must be an iterable") from None
+
+
+def _ancillary_item(item: Any) -> None:
+    """Check one ``sendmsg`` ancillary item as CPython does: ``(level, type, data)``."""
+    try:
+        level, kind, data = item
+    except (TypeError, ValueError):
+        raise TypeError(
+            "[sendmsg() ancillary data items]() argument must be 3-item sequence"
+        ) from None
+    c_int(level)
+    c_int(kind)
+    bytes_like(data)
+
+
+def _regular_file_size(file: Any) -> int | None:
+    """The size of ``file`` if it is a regular file with a descriptor, as CPython's
+    ``sendfile`` tells one; ``None`` for what it sends with ``send`` (``BytesIO``, pipes)."""
+    try:
+        return os.fstat(file.fileno()).st_size
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+        return None

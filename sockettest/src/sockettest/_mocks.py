@@ -138,10 +138,17 @@ def mock_socket_factory(
             :mod:`unittest.mock`.
         sockname: a fixed answer for ``getsockname()``.
 
+    Raises:
+        TypeError: ``mocker`` is not pytest-mock's fixture, or ``sockname`` not a tuple.
+
     Returns:
         A :class:`MockSockets`; ``socket_factory, sock, parent = mock_socket_factory()``
         also works.
     """
+    if mocker is not None and not hasattr(mocker, "create_autospec"):
+        raise TypeError(f"mocker must be pytest-mock's mocker fixture or None, not {mocker!r}")
+    if sockname is not None and not isinstance(sockname, tuple):
+        raise TypeError(f"sockname must be an address tuple or None, not {sockname!r}")
     module: Any = mock if mocker is None else mocker.mock_module
     autospec: Callable[..., Any] = (
         module.create_autospec if mocker is None else mocker.create_autospec

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 from sockettest._addresses import bind_errno, normal_ip, overlaps, unmapped
 from sockettest._clock import VirtualClock
-from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong
+from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong, check_seconds
 from sockettest._faults import Faults
 from sockettest._memory_socket import (
     _AF_UNIX,
@@ -131,6 +131,12 @@ class MemoryNetwork:
             :class:`MemorySocket` subclass. This is how a deliberately broken fake is built.
         local_addresses: IP literals this host has besides the loopback ones, as
             :meth:`add_address` declares them.
+
+    Raises:
+        TypeError: an argument of the wrong kind (a clock that is not a ``VirtualClock``, a
+            fault plan that is not one, a ``socket_class`` that is not a ``MemorySocket``
+            subclass), named in the message.
+        ValueError: ``max_block`` or ``buffer_size`` out of range.
     """
 
     def __init__(
@@ -144,10 +150,23 @@ class MemoryNetwork:
         socket_class: type[MemorySocket] | None = None,
         local_addresses: Sequence[str] = (),
     ) -> None:
+        if clock is not None and not isinstance(clock, VirtualClock):
+            raise TypeError(
+                f"clock must be a VirtualClock or None, not {clock!r}: the network reads real "
+                "time by itself; hand a function of time to the code under test instead"
+            )
+        if max_block is not None:
+            check_seconds("max_block", max_block, finite=False)
         if max_block is not None and not max_block > 0:
             raise ValueError(f"max_block must be positive seconds or None, not {max_block!r}")
         if isinstance(buffer_size, bool) or not isinstance(buffer_size, int) or buffer_size < 1:
             raise ValueError(f"buffer_size must be an int of at least 1, not {buffer_size!r}")
+        _check_fault_plan("accept_faults", accept_faults)
+        _check_fault_plan("connect_faults", connect_faults)
+        if socket_class is not None and not (
+            isinstance(socket_class, type) and issubclass(socket_class, MemorySocket)
+        ):
+            raise TypeError(f"socket_class must be a MemorySocket subclass, not {socket_class!r}")
         self.clock = clock
         self.max_block = max_block
         self.buffer_size = buffer_size
@@ -329,7 +348,7 @@ class MemoryNetwork:
             ValueError: ``method`` is not one this fake has (a typo would otherwise make the
                 test pass without testing anything).
         """
-        _check_poison(method, _POISONABLE | {"socket"}, times)
+        _check_poison(method, error, _POISONABLE | {"socket"}, times)
         with self._lock:
             self._poisons[method] = _Poison(error, times)
 
@@ -354,7 +373,9 @@ class MemoryNetwork:
 
         Raises:
             AssertionError: lists every open socket's ``repr`` (name, state, addresses).
+            TypeError, ValueError: ``grace`` is not a finite number of seconds.
         """
+        check_seconds("grace", grace)
         with self._lock:
             self._any_closed.wait_for(lambda: all(s._closed for s in self.sockets), grace)
         leaked = self.open_sockets()
@@ -371,7 +392,13 @@ class MemoryNetwork:
 
         Raises:
             BlockedTooLong: fewer were blocked after ``timeout`` real seconds.
+            TypeError, ValueError: ``calls`` is not a positive int, or ``timeout`` not seconds.
         """
+        if isinstance(calls, bool) or not isinstance(calls, int):
+            raise TypeError(f"calls must be a number of calls, not {calls!r}")
+        if calls < 1:
+            raise ValueError(f"calls must be at least 1, not {calls!r}")
+        check_seconds("timeout", timeout)
         with self._lock:
             if not self._any_blocked.wait_for(lambda: self._blocked >= calls, timeout):
                 raise BlockedTooLong(
@@ -561,3 +588,16 @@ def _pick(plan: FaultPlan, index: int) -> Faults | None:
     if plan is None or isinstance(plan, Faults):
         return plan
     return plan[index] if index < len(plan) else None
+
+
+def _check_fault_plan(name: str, plan: object) -> None:
+    """A :data:`FaultPlan`, or a clear error naming the argument."""
+    if plan is None or isinstance(plan, Faults):
+        return
+    sequence = isinstance(plan, Sequence) and not isinstance(plan, str | bytes)
+    if sequence and all(item is None or isinstance(item, Faults) for item in plan):  # type: ignore[attr-defined]
+        return
+    raise TypeError(
+        f"{name} must be Faults, a sequence of Faults or None (one a connection), or None; "
+        f"not {plan!r}"
+    )

@@ -32,7 +32,10 @@ What the checks cover: addresses, connecting and accepting, byte streams, EOF an
 resets (``SO_LINGER``, unread data, data sent to a shut socket) and the errors that follow them,
 timeouts and non-blocking mode, non-blocking connect, readiness through :func:`select.select`
 and :mod:`selectors`, :meth:`~socket.socket.makefile`, ``recv_into`` and ``MSG_PEEK``, a full
-listen backlog, bounded send buffers, socket options, and a dual-stack IPv6 listener.
+listen backlog, bounded send buffers, socket options, a dual-stack IPv6 listener, the calls
+real code makes less often (``recvfrom``, ``recvmsg``, ``sendto``, ``sendmsg``, ``sendfile``,
+the inheritable flag), and :data:`WRONG_CALLS`: wrong arguments and the exception (type and
+errno) Linux answers each with, at once.
 
 Rules of this module:
 
@@ -53,17 +56,20 @@ from __future__ import annotations
 import errno
 import functools
 import io
+import math
 import select
 import selectors
 import socket
 import struct
+import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from functools import partial
 from types import TracebackType
-from typing import Any, Literal, Protocol, TypeAlias, TypeVar, overload
+from typing import Any, BinaryIO, Literal, Protocol, TypeAlias, TypeVar, overload
 
 __all__ = [
     "CHECKS",
@@ -74,64 +80,10 @@ __all__ = [
     "Check",
     "StreamSocket",
     "StreamSocketFactory",
+    "WRONG_CALLS",
+    "WrongCall",
     "check_id",
     "check_socket_contract",
-    # the checks, in the order CHECKS runs them
-    "check_bind_port_zero_assigns_a_port",
-    "check_bind_address_in_use_fails",
-    "check_active_close_holds_the_address_in_time_wait",
-    "check_open_connection_holds_the_listener_port",
-    "check_reuseaddr_lets_two_sockets_bind_but_one_listen",
-    "check_bind_to_an_address_not_local_fails",
-    "check_wildcards_of_both_families_share_a_port_unless_v6only",
-    "check_connect_refused_where_nothing_listens",
-    "check_accept_returns_connected_socket",
-    "check_accept_is_first_in_first_out",
-    "check_bytes_arrive_in_order",
-    "check_recv_returns_at_most_bufsize",
-    "check_big_send_arrives_complete",
-    "check_blocked_recv_wakes_on_data",
-    "check_eof_after_peer_close",
-    "check_eof_after_peer_shut_wr_other_direction_works",
-    "check_own_shut_rd_gives_eof",
-    "check_send_after_shut_wr_raises_broken_pipe",
-    "check_send_to_closed_peer_fails",
-    "check_close_with_unread_data_resets_peer",
-    "check_recv_timeout_raises_timeout_error",
-    "check_accept_timeout_raises_timeout_error",
-    "check_zero_timeout_never_blocks",
-    "check_kernel_timeouts_bound_blocking_calls_with_eagain",
-    "check_use_after_close_raises_ebadf",
-    "check_unconnected_socket_raises_enotconn",
-    "check_shutdown_wakes_blocked_recv",
-    "check_shutdown_wakes_blocked_accept",
-    "check_context_manager_closes",
-    "check_select_readable_on_data_and_eof",
-    "check_select_listener_readable_when_connection_pending",
-    "check_select_writable_until_send_path_full",
-    "check_selector_reports_read_and_write_readiness",
-    "check_non_blocking_calls_raise_blocking_io_error",
-    "check_non_blocking_connect_completes_when_writable",
-    "check_non_blocking_connect_refused_sets_so_error",
-    "check_makefile_rwb_round_trip",
-    "check_makefile_readline_across_odd_splits",
-    "check_makefile_text_mode_readline",
-    "check_makefile_keeps_socket_open_until_file_closed",
-    "check_makefile_unbuffered_write_goes_straight_through",
-    "check_recv_into_fills_buffer",
-    "check_recv_peek_does_not_consume",
-    "check_connect_times_out_when_backlog_full",
-    "check_linger_zero_close_resets_peer",
-    "check_reset_socket_is_not_connected_and_pipe_broken",
-    "check_data_to_shut_rdwr_socket_resets_connection",
-    "check_reset_after_peer_eof_reads_eof_and_breaks_pipe",
-    "check_closed_socket_zero_length_calls",
-    "check_settimeout_accepts_bool",
-    "check_connect_to_any_address_reaches_loopback",
-    "check_dual_stack_listener_accepts_ipv4",
-    "check_ipv4_mapped_address_reaches_an_ipv4_listener",
-    "check_socket_type_and_buffer_options",
-    "check_send_buffer_is_bounded",
 ]
 
 HOST = "127.0.0.1"
@@ -198,6 +150,24 @@ class StreamSocket(Protocol):
     def makefile(self, mode: Literal["r"], /, *, encoding: str) -> io.TextIOBase: ...
     def shutdown(self, how: int, /) -> None: ...
     def close(self) -> None: ...
+    def recvfrom(self, bufsize: int, flags: int = 0, /) -> tuple[bytes, Any]: ...
+    def recvfrom_into(
+        self, buffer: bytearray | memoryview, nbytes: int = 0, flags: int = 0, /
+    ) -> tuple[int, Any]: ...
+    def recvmsg(
+        self, bufsize: int, ancbufsize: int = 0, flags: int = 0, /
+    ) -> tuple[bytes, list[Any], int, Any]: ...
+    def recvmsg_into(
+        self, buffers: Iterable[bytearray | memoryview], ancbufsize: int = 0, flags: int = 0, /
+    ) -> tuple[int, list[Any], int, Any]: ...
+    @overload
+    def sendto(self, data: bytes, address: _Address, /) -> int: ...
+    @overload
+    def sendto(self, data: bytes, flags: int, address: _Address, /) -> int: ...
+    def sendmsg(self, buffers: Iterable[bytes | bytearray | memoryview], /) -> int: ...
+    def sendfile(self, file: BinaryIO, offset: int = 0, count: int | None = None) -> int: ...
+    def get_inheritable(self) -> bool: ...
+    def set_inheritable(self, inheritable: bool, /) -> None: ...
 
 
 class StreamSocketFactory(Protocol):
@@ -1382,6 +1352,581 @@ def check_reset_after_peer_eof_reads_eof_and_breaks_pipe(factory: StreamSocketFa
         _expect_eof(client, "recv after the broken pipe")
 
 
+# The calls that real code makes less often ------------------------------------------------------
+
+
+def _read_all(read: Callable[[int], bytes], size: int, what: str) -> bytes:
+    """Call ``read(n)`` until ``size`` bytes came, however the transport splits them."""
+    data = b""
+    while len(data) < size:
+        chunk = _timely(partial(read, size - len(data)), what)
+        assert chunk, f"{what}: EOF after {len(data)} of {size} bytes"
+        data += chunk
+    return data
+
+
+def check_recvfrom_and_recvmsg_read_as_recv(factory: StreamSocketFactory) -> None:
+    """On a connected TCP socket ``recvfrom`` gives ``(data, None)``, ``recvfrom_into``
+    ``(count, None)``, ``recvmsg`` ``(data, [], 0, None)`` and ``recvmsg_into``
+    ``(count, [], 0, None)``: no sender's address, no ancillary data, no flags. Unconnected,
+    they raise ``ENOTCONN``."""
+    with _harness(factory, "recvfrom_recvmsg") as h:
+        client, server = h.pair()
+        client.sendall(b"abcdefgh")
+
+        def recvfrom(size: int) -> bytes:
+            data, address = server.recvfrom(size)
+            assert address is None, f"recvfrom gave the address {address!r}, Linux None"
+            return bytes(data)
+
+        def recvfrom_into(size: int) -> bytes:
+            buffer = bytearray(size)
+            count, address = server.recvfrom_into(buffer)
+            assert address is None, f"recvfrom_into gave the address {address!r}, Linux None"
+            return bytes(buffer[:count])
+
+        def recvmsg(size: int) -> bytes:
+            data, ancillary, flags, address = server.recvmsg(size, 64)
+            assert (ancillary, flags, address) == ([], 0, None), (
+                f"recvmsg gave {(ancillary, flags, address)!r} beside the data, Linux ([], 0, None)"
+            )
+            return bytes(data)
+
+        def recvmsg_into(size: int) -> bytes:
+            first, second = bytearray(1), bytearray(size - 1)
+            count, ancillary, flags, address = server.recvmsg_into([first, second])
+            assert (ancillary, flags, address) == ([], 0, None), (
+                f"recvmsg_into gave {(ancillary, flags, address)!r}, Linux ([], 0, None)"
+            )
+            return bytes(first + second)[:count]
+
+        received = b"".join(
+            _read_all(read, 2, name)
+            for name, read in (
+                ("recvfrom", recvfrom),
+                ("recvfrom_into", recvfrom_into),
+                ("recvmsg", recvmsg),
+                ("recvmsg_into", recvmsg_into),
+            )
+        )
+        assert received == b"abcdefgh", f"the four reads together gave {received!r}"
+        lone = h.socket()
+        _expect_errno(errno.ENOTCONN, lambda: lone.recvfrom(1), "recvfrom unconnected")
+        _expect_errno(errno.ENOTCONN, lambda: lone.recvmsg(1), "recvmsg unconnected")
+
+
+def check_zero_length_recvfrom_and_recvmsg_wait_for_data(factory: StreamSocketFactory) -> None:
+    """``recvfrom(0)`` and ``recvmsg(0)`` wait, as a read does, until there is something to
+    read (a timeout: TimeoutError), then return nothing and leave it in place; ``recv(0)``
+    returns ``b""`` at once (CPython asks the kernel for nothing)."""
+    with _harness(factory, "zero_length_reads") as h:
+        client, server = h.pair()
+        server.settimeout(SHORT)
+        assert server.recv(0) == b"", "recv(0) with nothing to read"
+        _expect(TimeoutError, lambda: server.recvfrom(0), "recvfrom(0) with nothing to read")
+        _expect(TimeoutError, lambda: server.recvmsg(0), "recvmsg(0) with nothing to read")
+        client.sendall(b"ab")
+        server.settimeout(TIMEOUT)
+        got = _timely(lambda: server.recvfrom(0), "recvfrom(0) with data on its way")
+        assert got == (b"", None), f"recvfrom(0) with data waiting gave {got!r}"
+        message = _timely(lambda: server.recvmsg(0), "recvmsg(0) with data waiting")
+        assert message == (b"", [], 0, None), f"recvmsg(0) with data waiting gave {message!r}"
+        received = _recv_exactly(server, 2, "recv after the zero-length reads")
+        assert received == b"ab", f"the zero-length reads took data: then recv gave {received!r}"
+
+
+def check_listener_recv_and_send_wait_for_readiness(factory: StreamSocketFactory) -> None:
+    """On a listener with a timeout, ``recv`` waits as CPython waits for readiness: it times
+    out, or once a connection waits raises ``ENOTCONN``; ``send`` always times out (a listener
+    is never writable). Blocking, both fail at once: ``ENOTCONN`` and ``EPIPE``."""
+    with _harness(factory, "listener_recv_send") as h:
+        listener, address = h.listener()
+        listener.settimeout(SHORT)
+        _expect(TimeoutError, lambda: listener.recv(1), "recv on a listener, no connection")
+        client = h.socket()
+        client.connect(address)
+        _expect_errno(errno.ENOTCONN, lambda: listener.recv(1), "recv, a connection waiting")
+        _expect(TimeoutError, lambda: listener.send(b"x"), "send on a listener")
+        listener.settimeout(None)
+        _expect_errno(errno.ENOTCONN, lambda: listener.recv(1), "blocking recv on a listener")
+        _expect_os_error(BrokenPipeError, errno.EPIPE, lambda: listener.send(b"x"), "blocking send")
+
+
+def check_sendto_and_sendmsg_send_as_send(factory: StreamSocketFactory) -> None:
+    """On a connected TCP socket ``sendto`` sends as ``send`` and ignores its address (which
+    must still be well formed), and ``sendmsg`` sends its buffers joined; unconnected, both
+    raise BrokenPipeError (``EPIPE``), as ``send`` does."""
+    with _harness(factory, "sendto_sendmsg") as h:
+        client, server = h.pair()
+        sent = client.sendto(b"ab", (HOST, 1))
+        assert sent == 2, f"sendto(b'ab', elsewhere) returned {sent!r}"
+        sent = client.sendto(b"cd", 0, (HOST, 1))
+        assert sent == 2, f"sendto(b'cd', 0, elsewhere) returned {sent!r}"
+        sent = client.sendmsg([b"ef", memoryview(b"gh"), bytearray(b"ij")])
+        assert sent == 6, f"sendmsg of three buffers, 6 bytes, returned {sent!r}"
+        received = _read_all(server.recv, 10, "recv after sendto and sendmsg")
+        assert received == b"abcdefghij", f"sendto and sendmsg delivered {received!r}"
+        lone = h.socket()
+        _expect_os_error(
+            BrokenPipeError, errno.EPIPE, lambda: lone.sendto(b"x", (HOST, 1)), "sendto"
+        )
+        _expect_os_error(BrokenPipeError, errno.EPIPE, lambda: lone.sendmsg([b"x"]), "sendmsg")
+
+
+def check_sendfile_sends_from_offset_and_moves_file(factory: StreamSocketFactory) -> None:
+    """``sendfile(file, offset, count)`` sends ``count`` bytes from ``offset`` and leaves the
+    file after them; with no count, to the end; a text file or a count of 0 is ValueError."""
+    with _harness(factory, "sendfile") as h:
+        client, server = h.pair()
+        file = io.BytesIO(b"0123456789")
+        sent = client.sendfile(file, 2, 5)
+        assert sent == 5, f"sendfile(file, 2, 5) returned {sent!r}"
+        assert file.tell() == 7, f"after sendfile(file, 2, 5) the file is at {file.tell()}"
+        sent = client.sendfile(file)
+        assert sent == 3, f"sendfile(file) from position 7 of 10 returned {sent!r}"
+        received = _read_all(server.recv, 8, "recv after sendfile")
+        assert received == b"23456789", f"sendfile delivered {received!r}"
+        _expect(ValueError, lambda: client.sendfile(io.BytesIO(b"x"), 0, 0), "count 0")
+
+
+def check_sendfile_of_a_regular_file(factory: StreamSocketFactory) -> None:
+    """A regular file (one with a descriptor) is sent whole, an empty one gives 0, and on a
+    closed socket one is ValueError, as CPython's ``os.sendfile`` path answers."""
+    with _harness(factory, "sendfile_regular") as h, tempfile.TemporaryFile() as file:
+        client, server = h.pair()
+        file.write(b"regular")
+        file.seek(0)
+        sent = client.sendfile(file)
+        assert sent == 7, f"sendfile of a 7-byte regular file returned {sent!r}"
+        received = _read_all(server.recv, 7, "recv after sendfile of a regular file")
+        assert received == b"regular", f"sendfile of a regular file delivered {received!r}"
+        with tempfile.TemporaryFile() as empty:
+            sent = client.sendfile(empty)
+            assert sent == 0, f"sendfile of an empty regular file returned {sent!r}"
+        client.close()
+        file.seek(0)
+        _expect(ValueError, lambda: client.sendfile(file), "sendfile after close")
+
+
+def check_inheritable_flag(factory: StreamSocketFactory) -> None:
+    """A new socket is not inheritable (PEP 446); ``set_inheritable`` sets what
+    ``get_inheritable`` reads; both raise ``EBADF`` after close."""
+    with _harness(factory, "inheritable") as h:
+        sock = h.socket()
+        assert sock.get_inheritable() is False, "a new socket is inheritable"
+        sock.set_inheritable(True)
+        assert sock.get_inheritable() is True, "set_inheritable(True) did not stick"
+        sock.set_inheritable(False)
+        assert sock.get_inheritable() is False, "set_inheritable(False) did not stick"
+        sock.close()
+        _expect_errno(errno.EBADF, sock.get_inheritable, "get_inheritable after close")
+        _expect_errno(errno.EBADF, lambda: sock.set_inheritable(True), "set_inheritable")
+
+
+# Wrong calls -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WrongCall:
+    """One call that Linux refuses (or takes, where a fake might not), with its answer: a row of
+    :data:`WRONG_CALLS`, which :func:`check_wrong_calls_answer_as_linux` runs.
+
+    Attributes:
+        on: what it is called on: ``"fresh"`` (a new socket), ``"fresh AF_INET6"``,
+            ``"connected"`` (a client with its server), ``"listener"``, ``"closed"``,
+            ``"factory"`` (the socket factory itself, as ``__call__``), or a ``makefile``
+            object of a connected socket: ``"rb file"``, ``"wb file"``, ``"r file"``,
+            ``"raw file"`` (``"rb"``, unbuffered).
+        method, args: the call; :data:`ADDRESS` and :data:`PORT` in ``args`` stand for a
+            listener's, :data:`FILE` for a fresh binary file.
+        raises: the exception type Linux answers with (exactly that type); ``None``: it returns.
+        errno: the errno it carries, where it has one.
+    """
+
+    on: str
+    method: str
+    args: tuple[Any, ...]
+    raises: type[BaseException] | None
+    errno: int | None = None
+
+    @property
+    def call(self) -> str:
+        """The call as written: ``recv(4.0)``, ``setsockopt(SOL_SOCKET, SO_LINGER, b'ab')``."""
+        method = "factory" if self.method == "__call__" else self.method
+        return f"{method}({', '.join(map(repr, self.args))})"
+
+    def make(self, target: Any, address: _Address) -> object:
+        """Call it on ``target``, with a listener's ``address`` for :data:`ADDRESS`."""
+        args = tuple(_fill(arg, address) for arg in self.args)
+        return getattr(target, self.method)(*args)
+
+
+class _Arg:
+    """An argument of a wrong call filled in when it runs, and named in the call's text."""
+
+    def __init__(self, name: str, make: Callable[[_Address], object]) -> None:
+        self.name = name
+        self.make = make
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def _O(name: str) -> _Arg:  # noqa: N802 (an option's name, as it reads in the table)
+    """A constant of :mod:`socket`, by name: ``_O("SO_LINGER")``."""
+    return _Arg(name, lambda address: getattr(socket, name))
+
+
+ADDRESS = _Arg("address", lambda address: address)
+PORT = _Arg("port", lambda address: address[1])
+FILE = _Arg("file", lambda address: io.BytesIO(b"ab"))
+TEXT_FILE = _Arg("text_file", lambda address: io.StringIO("x"))
+
+
+def _fill(arg: object, address: _Address) -> object:
+    if isinstance(arg, _Arg):
+        return arg.make(address)
+    if isinstance(arg, tuple | list):
+        return type(arg)(_fill(item, address) for item in arg)
+    return arg
+
+
+def _rows(on: str, *rows: tuple[Any, ...]) -> tuple[WrongCall, ...]:
+    return tuple(WrongCall(on, *row) for row in rows)
+
+
+WRONG_CALLS: tuple[WrongCall, ...] = (
+    *_rows(
+        "connected",
+        ("recv", (8 / 2,), TypeError),
+        ("recv", (-1,), ValueError),
+        ("recv", (2**63,), OverflowError),
+        ("recv", ("1",), TypeError),
+        ("recv", (None,), TypeError),
+        ("recv", (1, "x"), TypeError),
+        ("recv", (1, 2**40), OverflowError),
+        ("recv", (1, 1.0), TypeError),
+        ("recv", (), TypeError),
+        ("recv", (1, 0, 0), TypeError),
+        ("recv_into", (b"abc",), TypeError),
+        ("recv_into", (memoryview(b"abc"),), TypeError),
+        ("recv_into", ("abc",), TypeError),
+        ("recv_into", (None,), TypeError),
+        ("recv_into", (bytearray(4), -1), ValueError),
+        ("recv_into", (bytearray(4), 5), ValueError),
+        ("recv_into", (bytearray(4), 1.0), TypeError),
+        ("recv_into", (bytearray(4), 1, "x"), TypeError),
+        ("recv_into", (bytearray(4), 2**63), OverflowError),
+        ("send", ("str",), TypeError),
+        ("send", (1,), TypeError),
+        ("send", (None,), TypeError),
+        ("send", ([1],), TypeError),
+        ("send", (b"x", "x"), TypeError),
+        ("send", (b"x", 2**40), OverflowError),
+        ("sendall", ("str",), TypeError),
+        ("sendall", (1,), TypeError),
+        ("sendall", (b"x", "x"), TypeError),
+        ("sendall", (b"x", 1.0), TypeError),
+        ("shutdown", ("x",), TypeError),
+        ("shutdown", (7,), OSError, errno.EINVAL),
+        ("shutdown", (-1,), OSError, errno.EINVAL),
+        ("shutdown", (2**40,), OverflowError),
+        ("shutdown", (1.0,), TypeError),
+        ("shutdown", (None,), TypeError),
+        ("shutdown", (), TypeError),
+        ("settimeout", (-1,), ValueError),
+        ("settimeout", ("x",), TypeError),
+        ("settimeout", (math.nan,), ValueError),
+        ("settimeout", (math.inf,), OverflowError),
+        ("settimeout", (2**70,), OverflowError),
+        ("settimeout", (), TypeError),
+        ("makefile", ("x",), ValueError),
+        ("makefile", ("rt",), ValueError),
+        ("makefile", (1,), TypeError),
+        ("getpeername", (1,), TypeError),
+        ("fileno", (1,), TypeError),
+        ("recvfrom", (1.0,), TypeError),
+        ("recvfrom", (-1,), ValueError),
+        ("recvfrom_into", (b"abc",), TypeError),
+        ("recvmsg", (-1,), ValueError),
+        ("recvmsg", ("x",), TypeError),
+        ("recvmsg", (1, -1), ValueError),
+        ("recvmsg", (1, 1.0), TypeError),
+        ("recvmsg", (1, 0, "x"), TypeError),
+        ("sendto", ("x", ADDRESS), TypeError),
+        ("sendto", (b"x", "y"), TypeError),
+        ("sendto", (b"x", "y", "z"), TypeError),
+        ("sendto", (b"x", (HOST, 70000)), OverflowError),
+        ("sendto", (b"x",), TypeError),
+        ("sendto", (b"x", ADDRESS), None),
+        ("sendto", (b"x", 0, ADDRESS), None),
+        ("sendmsg", ("x",), TypeError),
+        ("sendmsg", (b"x",), TypeError),
+        ("sendmsg", (["x"],), TypeError),
+        ("sendmsg", ([b"x"], None), TypeError),
+        ("sendmsg", ([b"x"], [1]), TypeError),
+        ("sendmsg", ([b"x"], [], "x"), TypeError),
+        ("sendmsg", ([b"x"], [], 0, "a"), TypeError),
+        ("sendmsg", ([b"x"], [], 0, ADDRESS), None),
+        ("set_inheritable", ("x",), TypeError),
+        ("set_inheritable", (None,), TypeError),
+        ("set_inheritable", (2,), None),
+        ("sendfile", (TEXT_FILE,), TypeError),
+        ("sendfile", (FILE, 0, 0), ValueError),
+        ("sendfile", (FILE, 0, "x"), TypeError),
+        ("sendfile", (FILE, "x"), TypeError),
+        ("sendfile", (FILE, -1), ValueError),
+        ("connect_ex", ("x",), TypeError),
+        ("connect_ex", (ADDRESS,), None),
+        ("listen", ("1",), TypeError),
+    ),
+    *_rows(
+        "fresh",
+        ("listen", ("1",), TypeError),
+        ("listen", (1.5,), TypeError),
+        ("listen", (2**40,), OverflowError),
+        ("listen", (None,), TypeError),
+        ("listen", (-1,), None),
+        ("setblocking", ("x",), TypeError),
+        ("setblocking", (None,), TypeError),
+        ("setblocking", (2.5,), TypeError),
+        ("setblocking", ([],), TypeError),
+        ("setblocking", (2**70,), OverflowError),
+        ("setblocking", (), TypeError),
+        ("bind", ("x",), TypeError),
+        ("bind", ([HOST, 0],), TypeError),
+        ("bind", ((HOST,),), TypeError),
+        ("bind", ((HOST, 0, 0),), TypeError),
+        ("bind", ((HOST, 70000),), OverflowError),
+        ("bind", ((HOST, -1),), OverflowError),
+        ("bind", ((HOST, 2**70),), OverflowError),
+        ("bind", ((HOST, "80"),), TypeError),
+        ("bind", ((HOST, 0.0),), TypeError),
+        ("bind", ((HOST, True),), None),
+        ("bind", ((1, 0),), TypeError),
+        ("bind", ((None, 0),), TypeError),
+        ("bind", ((b"127.0.0.1", 0),), None),
+        ("bind", ((bytearray(b"127.0.0.1"), 0),), None),
+        ("bind", (("127.0.0.1\x00", 0),), TypeError),
+        ("bind", (("\udcff", 0),), TypeError),
+        ("bind", (("::1", 0),), socket.gaierror, socket.EAI_ADDRFAMILY),
+        ("connect", ((HOST,),), TypeError),
+        ("connect", ((HOST, 70000),), OverflowError),
+        ("connect_ex", ((None, 1),), TypeError),
+        ("connect", ((HOST, None),), TypeError),
+        ("connect_ex", ("x",), TypeError),
+        ("connect_ex", ((HOST, 70000),), OverflowError),
+        # connect itself with these three: pytest-socket's host guard cannot read the host
+        ("connect_ex", ((b"127.0.0.1", PORT),), None),
+        ("setsockopt", (_O("SOL_SOCKET"), _O("SO_LINGER"), b"ab"), OSError, errno.EINVAL),
+        ("setsockopt", (_O("SOL_SOCKET"), _O("SO_LINGER"), 1), OSError, errno.EINVAL),
+        ("setsockopt", (_O("SOL_SOCKET"), _O("SO_REUSEADDR"), b""), OSError, errno.EINVAL),
+        ("setsockopt", (_O("SOL_SOCKET"), _O("SO_REUSEADDR"), "1"), TypeError),
+        ("setsockopt", (_O("SOL_SOCKET"), _O("SO_REUSEADDR"), 1.0), TypeError),
+        ("setsockopt", (_O("SOL_SOCKET"), _O("SO_REUSEADDR"), None), TypeError),
+        ("setsockopt", (_O("SOL_SOCKET"), _O("SO_REUSEADDR"), 2**40), TypeError),
+        ("setsockopt", (_O("SOL_SOCKET"), _O("SO_REUSEADDR"), None, 4), OSError, errno.EFAULT),
+        ("setsockopt", (_O("SOL_SOCKET"), _O("SO_REUSEADDR"), 1, 4), TypeError),
+        ("setsockopt", (_O("SOL_SOCKET"), _O("SO_REUSEADDR")), TypeError),
+        ("setsockopt", ("x", _O("SO_REUSEADDR"), 1), TypeError),
+        ("setsockopt", (_O("SOL_SOCKET"), "x", 1), TypeError),
+        ("setsockopt", (_O("SOL_SOCKET"), 9999, 1), OSError, errno.ENOPROTOOPT),
+        ("setsockopt", (9999, 1, 1), OSError, errno.ENOPROTOOPT),
+        ("setsockopt", (_O("IPPROTO_TCP"), 9999, 1), OSError, errno.ENOPROTOOPT),
+        ("setsockopt", (_O("IPPROTO_IPV6"), _O("IPV6_V6ONLY"), 1), OSError, errno.ENOPROTOOPT),
+        ("setsockopt", (_O("SOL_SOCKET"), _O("SO_TYPE"), 1), OSError, errno.ENOPROTOOPT),
+        ("setsockopt", (_O("SOL_SOCKET"), _O("SO_RCVBUF"), b""), OSError, errno.EINVAL),
+        ("setsockopt", (_O("SOL_SOCKET"), _O("SO_RCVBUF"), b"\x00\x01\x00\x00"), None),
+        ("setsockopt", (_O("SOL_SOCKET"), _O("SO_RCVTIMEO"), 1), OSError, errno.EINVAL),
+        ("setsockopt", (_O("IPPROTO_TCP"), _O("TCP_NODELAY"), b""), OSError, errno.EINVAL),
+        ("setsockopt", (_O("IPPROTO_IP"), _O("IP_TOS"), b"\x01"), None),
+        ("getsockopt", ("x", 1), TypeError),
+        ("getsockopt", (2**40, 1), OverflowError),
+        ("getsockopt", (_O("SOL_SOCKET"),), TypeError),
+        ("getsockopt", (_O("SOL_SOCKET"), 9999), OSError, errno.ENOPROTOOPT),
+        ("getsockopt", (9999, 1), OSError, errno.EOPNOTSUPP),
+        ("getsockopt", (_O("IPPROTO_TCP"), 9999), OSError, errno.ENOPROTOOPT),
+        ("getsockopt", (_O("IPPROTO_IPV6"), _O("IPV6_V6ONLY")), OSError, errno.EOPNOTSUPP),
+        ("getsockopt", (_O("SOL_SOCKET"), _O("SO_TYPE"), -1), OSError),
+        ("getsockopt", (_O("SOL_SOCKET"), _O("SO_TYPE"), 2000), OSError),
+        ("getsockopt", (_O("SOL_SOCKET"), _O("SO_TYPE"), "x"), TypeError),
+        ("getsockopt", (_O("SOL_SOCKET"), _O("SO_TYPE"), 0), None),
+        ("setsockopt", (_O("IPPROTO_IP"), 9999, 1), OSError, errno.ENOPROTOOPT),
+        ("getsockopt", (_O("IPPROTO_IP"), 9999), OSError, errno.ENOPROTOOPT),
+        ("setsockopt", (_O("IPPROTO_TCP"), _O("TCP_NODELAY"), None, 4), OSError, errno.EFAULT),
+        ("setsockopt", (_O("IPPROTO_IP"), _O("IP_TOS"), None, 4), OSError, errno.EFAULT),
+        ("setsockopt", (_O("IPPROTO_IP"), 9999, None, 4), OSError, errno.ENOPROTOOPT),
+        ("setsockopt", (_O("SOL_SOCKET"), _O("SO_LINGER"), bytes(8)), None),
+        ("shutdown", ("x",), TypeError),
+        ("shutdown", (7,), OSError, errno.EINVAL),
+        ("shutdown", (_O("SHUT_RD"),), OSError, errno.ENOTCONN),
+        ("accept", (), OSError, errno.EINVAL),
+        ("recvfrom", (1,), OSError, errno.ENOTCONN),
+        ("sendto", (b"x", ADDRESS), BrokenPipeError, errno.EPIPE),
+    ),
+    *_rows(
+        "listener",
+        ("accept", (1,), TypeError),
+        ("listen", ("1",), TypeError),
+        # with a timeout CPython waits for readiness first, which a listener never has to send
+        # and has to read only once a connection waits
+        ("recv", (1,), TimeoutError),
+        ("recvfrom", (1,), TimeoutError),
+        ("send", (b"x",), TimeoutError),
+        ("sendall", (b"x",), TimeoutError),
+    ),
+    *_rows(
+        "closed",
+        ("recv", ("x",), TypeError),
+        ("recv", (-1,), ValueError),
+        ("send", ("x",), TypeError),
+        ("sendall", (1,), TypeError),
+        ("listen", ("1",), TypeError),
+        ("shutdown", ("x",), TypeError),
+        ("settimeout", ("x",), TypeError),
+        ("setblocking", ("x",), TypeError),
+        ("setsockopt", ("x", 1, 1), TypeError),
+        ("getsockopt", (_O("SOL_SOCKET"), _O("SO_TYPE"), -1), OSError),
+        ("bind", ((HOST, "80"),), TypeError),
+        ("recvfrom", (0,), OSError, errno.EBADF),
+        ("recvmsg", (0,), OSError, errno.EBADF),
+        ("get_inheritable", (), OSError, errno.EBADF),
+        ("set_inheritable", ("x",), TypeError),
+        ("dup", (), OSError, errno.EBADF),
+        ("detach", (), None),
+        ("sendfile", (FILE,), OSError, errno.EBADF),
+        ("sendfile", (FILE, -1), ValueError),
+        ("connect_ex", ("x",), TypeError),
+        ("connect_ex", ((HOST, 1),), None),
+        ("getsockname", (), OSError, errno.EBADF),
+        ("getsockname", (1,), TypeError),
+        ("close", (1,), TypeError),
+        ("gettimeout", (1,), TypeError),
+        ("getblocking", (1,), TypeError),
+    ),
+    *_rows(
+        "fresh AF_INET6",
+        ("bind", (("::1", 0, 2**20),), OverflowError),
+        ("bind", (("::1", 0, -1),), OverflowError),
+        ("bind", (("::1",),), TypeError),
+        ("bind", (("::1", 0, 0, 0, 0),), TypeError),
+        ("bind", (("::1", 0, "x"),), TypeError),
+        ("bind", (("::1", 0, 0, "x"),), TypeError),
+        ("bind", ((HOST, 0),), socket.gaierror, socket.EAI_ADDRFAMILY),
+        ("connect_ex", (("::1", 70000),), OverflowError),
+        ("getsockopt", (9999, 1), OSError, errno.ENOPROTOOPT),
+        ("getsockopt", (_O("IPPROTO_IPV6"), 9999), OSError, errno.ENOPROTOOPT),
+        ("getsockopt", (_O("IPPROTO_IP"), _O("IP_TOS")), None),
+        ("setsockopt", (9999, 1, 1), OSError, errno.ENOPROTOOPT),
+        ("setsockopt", (_O("IPPROTO_IPV6"), 9999, 1), OSError, errno.ENOPROTOOPT),
+        ("setsockopt", (_O("IPPROTO_IPV6"), _O("IPV6_V6ONLY"), b"\x01"), OSError, errno.EINVAL),
+    ),
+    *_rows(
+        "factory",
+        ("__call__", ("x", _O("SOCK_STREAM")), TypeError),
+        ("__call__", (_O("AF_INET"), "x"), TypeError),
+        ("__call__", (1.0, _O("SOCK_STREAM")), TypeError),
+        ("__call__", (2**40, _O("SOCK_STREAM")), OverflowError),
+    ),
+    *_rows(
+        "rb file",
+        ("read", ("x",), TypeError),
+        ("readinto", (b"abc",), TypeError),
+        ("write", (b"x",), io.UnsupportedOperation),
+    ),
+    *_rows(
+        "raw file",
+        ("readinto", (b"abc",), TypeError),
+        ("readinto", (memoryview(b"abc"),), TypeError),
+    ),
+    *_rows(
+        "wb file",
+        ("write", ("str",), TypeError),
+        ("write", (1,), TypeError),
+        ("read", (1,), io.UnsupportedOperation),
+    ),
+    *_rows(
+        "r file",
+        ("write", ("x",), io.UnsupportedOperation),
+        ("read", ("x",), TypeError),
+    ),
+)
+"""Wrong calls and Linux's answers: each raises exactly this type (and errno) at once, or, with
+``raises=None``, returns. Found by running each on a real loopback socket, which the contract's
+loopback run keeps doing."""
+
+_FILE_MODES = {"rb file": ("rb", None), "raw file": ("rb", 0), "wb file": ("wb", None)}
+
+
+def _answer(row: WrongCall, error: BaseException | None, value: object) -> str | None:
+    """What is wrong with how a call answered, or ``None``."""
+    if error is None:
+        if row.raises is None:
+            return None
+        return f"expected {row.raises.__name__}, but it returned {value!r}"
+    if row.raises is None:
+        return f"expected it to return, got {error!r}"
+    if type(error) is not row.raises:
+        return f"expected {row.raises.__name__}, got {error!r}"
+    code = getattr(error, "errno", None)
+    if row.errno is not None and code != row.errno:
+        return f"expected errno {errno.errorcode.get(row.errno, row.errno)}, got {error!r}"
+    return None
+
+
+def _wrong_call(h: _Harness, row: WrongCall) -> str | None:
+    listener, address = h.listener()
+    target: Any
+    if row.on == "fresh":
+        target = h.socket()
+    elif row.on == "fresh AF_INET6":
+        try:
+            target = h.socket(socket.AF_INET6)
+        except OSError as error:
+            if error.errno in (errno.EAFNOSUPPORT, errno.EPROTONOSUPPORT):
+                return None  # no IPv6 on this host: nothing to compare
+            raise
+    elif row.on == "factory":
+        target = h.factory
+    elif row.on == "listener":
+        target = listener
+        target.settimeout(SHORT)
+    elif row.on == "closed":
+        target = h.socket()
+        target.close()
+    else:
+        target, _ = h.pair()
+        target.settimeout(SHORT)  # a call that waits instead of failing at once fails fast
+    files: list[Any] = []
+    if row.on in _FILE_MODES:
+        mode, buffering = _FILE_MODES[row.on]
+        files.append(target.makefile(mode, buffering))
+    elif row.on == "r file":
+        files.append(target.makefile("r", encoding="utf-8"))
+    try:
+        value = row.make(files[0] if files else target, address)
+    except Exception as error:
+        return _answer(row, error, None)
+    finally:
+        for file in files:
+            file.close()
+    return _answer(row, None, value)
+
+
+def check_wrong_calls_answer_as_linux(factory: StreamSocketFactory) -> None:
+    """Each call of :data:`WRONG_CALLS` answers as on Linux: the same exception type (and errno),
+    at once, or a return where Linux takes it. The failure lists every call that differs."""
+    wrong: list[str] = []
+    for row in WRONG_CALLS:
+        with _harness(factory, "wrong_call") as h:
+            problem = _wrong_call(h, row)
+        if problem is not None:
+            wrong.append(f"  {row.on}: {row.call}: {problem}")
+    if wrong:  # raised, not asserted: pytest's rewriting would repeat the list
+        listed = "\n".join(wrong)
+        raise AssertionError(f"{len(wrong)} of {len(WRONG_CALLS)} wrong calls differ:\n{listed}")
+
+
 # Small print -----------------------------------------------------------------------------------
 
 
@@ -1510,8 +2055,18 @@ CHECKS: tuple[Check, ...] = (
     check_ipv4_mapped_address_reaches_an_ipv4_listener,
     check_socket_type_and_buffer_options,
     check_send_buffer_is_bounded,
+    check_recvfrom_and_recvmsg_read_as_recv,
+    check_zero_length_recvfrom_and_recvmsg_wait_for_data,
+    check_listener_recv_and_send_wait_for_readiness,
+    check_sendto_and_sendmsg_send_as_send,
+    check_sendfile_sends_from_offset_and_moves_file,
+    check_sendfile_of_a_regular_file,
+    check_inheritable_flag,
+    check_wrong_calls_answer_as_linux,
 )
 """Every check of the contract, in a stable order."""
+
+__all__ += [check.__name__ for check in CHECKS]  # each check, by its name: one list, not two
 
 
 def check_id(check: Check) -> str:

@@ -7,8 +7,8 @@ there, so a failure names both the behaviour and the transport.
 
 import pytest
 
-from sockettest import MemoryNetwork
-from sockettest.contract import CHECKS, Check, check_id
+from sockettest import MemoryNetwork, MemorySocket, contract
+from sockettest.contract import CHECKS, WRONG_CALLS, Check, check_id
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda check: f"memory-{check_id(check)}")
@@ -21,3 +21,49 @@ def test_contract(check: Check) -> None:
         assert network.stuck_calls == []
     finally:
         network.close_all()
+
+
+def test_every_check_of_the_contract_is_in_checks_and_exported() -> None:
+    """Each ``check_*`` function of the contract runs in CHECKS and is in ``__all__``."""
+    helpers = {"check_id", "check_socket_contract"}
+    defined = {
+        name
+        for name, value in vars(contract).items()
+        if name.startswith("check_") and callable(value) and name not in helpers
+    }
+    assert defined == {check.__name__ for check in CHECKS}
+    assert defined <= set(contract.__all__)
+
+
+def test_a_wrong_call_names_itself_with_its_constants_and_placeholders() -> None:
+    """A row of the wrong-call table reads as the call: socket constants and the listener's
+    address by name, so a failure says which call answered unlike Linux."""
+    rows = {(row.on, row.call) for row in WRONG_CALLS}
+    assert ("fresh", "setsockopt(SOL_SOCKET, SO_LINGER, b'ab')") in rows
+    assert ("fresh", "connect_ex((b'127.0.0.1', port))") in rows
+    assert ("connected", "recv(4.0)") in rows
+
+
+class LenientSocket(MemorySocket):
+    """A hand-written fake's usual leniency: ``listen`` and ``shutdown`` take any argument
+    ``int()`` takes, so ``listen("1")`` works and ``shutdown(1.0)`` shuts the write side."""
+
+    def listen(self, backlog: int = 128, /) -> None:
+        super().listen(int(backlog))
+
+    def shutdown(self, how: int, /) -> None:
+        super().shutdown(int(how))
+
+
+def test_a_fake_that_takes_wrong_arguments_fails_the_wrong_call_check_naming_each_call() -> None:
+    """The wrong-call check fails a lenient fake, and lists every call it got wrong by name."""
+    network = MemoryNetwork(socket_class=LenientSocket, max_block=2.0)
+    with pytest.raises(AssertionError) as raised:
+        contract.check_wrong_calls_answer_as_linux(network.socket_factory)
+    message = str(raised.value)
+    assert "fresh: listen('1'): expected TypeError, but it returned None" in message
+    assert "connected: shutdown(1.0): expected TypeError, but it returned None" in message
+    head, *listed = message.splitlines()
+    assert head == f"{len(listed)} of {len(WRONG_CALLS)} wrong calls differ:"
+    assert all(call.split(": ")[1].startswith(("listen(", "shutdown(")) for call in listed)
+    network.assert_all_closed()

@@ -8,6 +8,7 @@ and a poison switch makes one method, or one method on every socket of a network
 from __future__ import annotations
 
 import errno
+import io
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -37,11 +38,25 @@ POISONABLE_CALLS: dict[str, Callable[[MemorySocket], object]] = {
     "setsockopt": lambda s: s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1),
     "settimeout": lambda s: s.settimeout(1.0),
     "shutdown": lambda s: s.shutdown(socket.SHUT_RDWR),
+    "recvfrom": lambda s: s.recvfrom(1),
+    "recvfrom_into": lambda s: s.recvfrom_into(bytearray(1)),
+    "recvmsg": lambda s: s.recvmsg(1),
+    "recvmsg_into": lambda s: s.recvmsg_into([bytearray(1)]),
+    "sendto": lambda s: s.sendto(b"x", ADDRESS),
+    "sendmsg": lambda s: s.sendmsg([b"x"]),
+    "sendfile": lambda s: s.sendfile(io.BytesIO(b"x")),
+    "get_inheritable": lambda s: s.get_inheritable(),
+    "set_inheritable": lambda s: s.set_inheritable(True),
+    "dup": lambda s: s.dup(),
+    "detach": lambda s: s.detach(),
 }
 
 # Calls on a closed socket, each of which must fail with EBADF.
 CALLS_AFTER_CLOSE: dict[str, Callable[[MemorySocket], object]] = {
-    name: call for name, call in POISONABLE_CALLS.items() if name not in {"close", "connect_ex"}
+    name: call
+    for name, call in POISONABLE_CALLS.items()
+    # detach() of a closed socket gives -1; sendfile() reads the file, then its send fails
+    if name not in {"close", "connect_ex", "detach", "sendfile"}
 }
 
 
@@ -212,6 +227,19 @@ def test_after_close_a_call_raises_ebadf_and_is_still_recorded(
         CALLS_AFTER_CLOSE[method](sock)
     assert raised.value.errno == errno.EBADF
     assert sock.call_names == ["close", method]
+
+
+def test_after_close_sendfile_reads_the_file_then_its_send_raises_ebadf(
+    memory_network: MemoryNetwork,
+) -> None:
+    """``sendfile`` of a file object after close is CPython's: it reads, then ``send`` fails."""
+    sock = memory_network.socket_factory()
+    sock.close()
+    file = io.BytesIO(b"abc")
+    with pytest.raises(OSError, match="Bad file descriptor"):
+        sock.sendfile(file)
+    assert sock.call_names == ["close", "sendfile", "send"]
+    assert file.tell() == 3  # read, and not rewound: nothing was sent
 
 
 def test_after_close_connect_ex_returns_ebadf_and_is_still_recorded(

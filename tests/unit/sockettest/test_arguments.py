@@ -1,0 +1,183 @@
+"""Wrong arguments fail at the call, with a message that names them: the kit's own API, and
+the memory socket where the contract's table cannot reach (a blocking socket, the gaps)."""
+
+import errno
+import socket
+import time
+from typing import Any
+
+import pytest
+
+from sockettest import (
+    FaultInjector,
+    Faults,
+    MemoryNetwork,
+    MemorySocket,
+    NotModelled,
+    VirtualClock,
+    mock_socket_factory,
+)
+
+
+def pair(network: MemoryNetwork) -> tuple[MemorySocket, MemorySocket, MemorySocket]:
+    """A listener on 127.0.0.1 and a connected (client, server) pair."""
+    listener = network.socket_factory()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    client = network.socket_factory()
+    client.connect(listener.getsockname())
+    server, _ = listener.accept()
+    return listener, client, server
+
+
+@pytest.mark.parametrize(
+    ("arguments", "kind", "named"),
+    [
+        ({"clock": time.monotonic}, TypeError, "clock must be a VirtualClock"),
+        ({"max_block": "5"}, TypeError, "max_block must be seconds"),
+        ({"accept_faults": "reset"}, TypeError, "accept_faults must be Faults"),
+        ({"connect_faults": [Faults(send_limit=1), 3]}, TypeError, "connect_faults must be"),
+        ({"socket_class": socket.socket}, TypeError, "socket_class must be a MemorySocket"),
+    ],
+    ids=["clock", "max_block", "accept_faults", "connect_faults", "socket_class"],
+)
+def test_memory_network_refuses_a_wrong_argument_by_name(
+    arguments: dict[str, Any], kind: type[Exception], named: str
+) -> None:
+    """MemoryNetwork checks its arguments when made, not at the first call that uses them."""
+    with pytest.raises(kind, match=named):
+        MemoryNetwork(**arguments)
+
+
+def test_virtual_clock_refuses_what_is_not_seconds_by_name() -> None:
+    """VirtualClock's start, threshold and advance take numbers, and say which one was not."""
+    with pytest.raises(TypeError, match="start must be seconds"):
+        VirtualClock(start="0")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="start must be a finite"):
+        VirtualClock(start=float("nan"))
+    with pytest.raises(TypeError, match="autojump_threshold must be seconds"):
+        VirtualClock(autojump_threshold="0.01")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="seconds must be seconds"):
+        VirtualClock().advance("1")  # type: ignore[arg-type]
+
+
+def test_virtual_clock_refuses_to_advance_to_infinity() -> None:
+    """``advance(math.inf)`` would time out every later call at once: refused, clock unmoved."""
+    clock = VirtualClock(start=5.0)
+    with pytest.raises(ValueError, match="seconds must be a finite number"):
+        clock.advance(float("inf"))
+    assert clock.monotonic() == 5.0
+
+
+def test_network_waits_and_checks_refuse_what_is_not_seconds_or_calls_by_name(
+    network: MemoryNetwork,
+) -> None:
+    """``wait_until_blocked`` and ``assert_all_closed`` name a wrong argument at once."""
+    with pytest.raises(TypeError, match="calls must be a number of calls"):
+        network.wait_until_blocked("1")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="calls must be at least 1"):
+        network.wait_until_blocked(0)
+    with pytest.raises(TypeError, match="timeout must be seconds"):
+        network.wait_until_blocked(1, timeout="1")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="grace must be seconds"):
+        network.assert_all_closed(grace="1")  # type: ignore[arg-type]
+
+
+def test_a_socket_refuses_faults_that_are_not_a_schedule_by_name(network: MemoryNetwork) -> None:
+    """``sock.faults = 5`` is a TypeError naming faults, not an AttributeError from inside."""
+    with network.socket_factory() as sock:
+        with pytest.raises(TypeError, match="faults must be a Faults schedule"):
+            sock.faults = 5  # type: ignore[assignment]
+        assert sock.faults is None
+
+
+def test_faults_refuse_recv_chunks_that_are_not_a_sequence_by_name() -> None:
+    """``Faults(recv_chunks=5)`` names recv_chunks, not a bare ``'int' object is not iterable``."""
+    with pytest.raises(TypeError, match="recv_chunks must be a sequence"):
+        Faults(recv_chunks=5)  # type: ignore[arg-type]
+
+
+def test_a_fault_injector_refuses_what_is_not_a_schedule_by_name() -> None:
+    """``FaultInjector(5)`` names faults, instead of failing at the first recv it hooks."""
+    with pytest.raises(TypeError, match="faults must be a Faults schedule"):
+        FaultInjector(5)  # type: ignore[arg-type]
+
+
+def test_mock_socket_factory_refuses_a_wrong_mocker_or_sockname_by_name() -> None:
+    """mock_socket_factory names the argument that is not pytest-mock's fixture or an address."""
+    with pytest.raises(TypeError, match="mocker must be"):
+        mock_socket_factory(object())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="sockname must be"):
+        mock_socket_factory(sockname="127.0.0.1:80")  # type: ignore[arg-type]
+
+
+def test_a_poison_that_is_not_an_exception_is_refused_when_set(network: MemoryNetwork) -> None:
+    """``poison("recv", "notanexc")`` fails at once, naming the error, on a socket and a network."""
+    with network.socket_factory() as sock:
+        with pytest.raises(TypeError, match="error must be an exception"):
+            sock.poison("recv", "notanexc")  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="error must be an exception"):
+            network.poison("recv", 42)  # type: ignore[arg-type]
+        sock.poison("bind", OSError)  # a class is one
+        sock.poison("listen", ConnectionResetError())  # and so is an instance
+
+
+def test_recv_of_a_float_on_a_blocking_socket_raises_type_error_at_once(
+    network: MemoryNetwork,
+) -> None:
+    """``recv(8 / 2)`` with nothing pending and no timeout is a TypeError, not a wait."""
+    listener, client, server = pair(network)
+    with listener, client, server:
+        client.settimeout(None)
+        with pytest.raises(TypeError, match="'float' object cannot be interpreted"):
+            client.recv(8 / 2)  # type: ignore[arg-type]
+        assert network.stuck_calls == []
+
+
+def test_connect_takes_a_bytes_host_as_linux_does(network: MemoryNetwork) -> None:
+    """``connect((b"127.0.0.1", port))`` connects (the contract checks it through connect_ex)."""
+    with network.socket_factory() as listener, network.socket_factory() as client:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        client.connect((b"127.0.0.1", listener.getsockname()[1]))
+        server, _ = listener.accept()
+        with server:
+            client.sendall(b"hi")
+            assert server.recv(2) == b"hi"
+
+
+def test_dup_detach_and_ancillary_data_say_they_are_not_modelled(
+    network: MemoryNetwork,
+) -> None:
+    """The calls the fake leaves out raise NotModelled (a NotImplementedError) naming the gap."""
+    listener, client, server = pair(network)
+    with listener, client, server:
+        with pytest.raises(NotModelled, match=r"dup\(\) of <MemorySocket"):
+            client.dup()
+        with pytest.raises(NotModelled, match=r"detach\(\) of <MemorySocket"):
+            client.detach()
+        ancillary = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, b"")]
+        with pytest.raises(NotModelled, match="sendmsg with ancillary data"):
+            client.sendmsg([b"x"], ancillary)
+        assert issubclass(NotModelled, NotImplementedError)
+        assert client.getpeername() == server.getsockname()  # the socket still works
+    closed = network.socket_factory()
+    closed.close()
+    assert closed.detach() == -1  # as on Linux, where a closed socket has nothing to detach
+
+
+def test_a_socketpair_takes_socket_level_options_only_as_an_af_unix_pair_does(
+    network: MemoryNetwork,
+) -> None:
+    """On the default (``AF_UNIX``) pair, TCP and IP options are ``EOPNOTSUPP``, as on Linux:
+    code that sets ``TCP_NODELAY`` on any socket must cope with a pair."""
+    a, b = network.socketpair()
+    with a, b:
+        for level, option in ((socket.IPPROTO_TCP, socket.TCP_NODELAY), (socket.IPPROTO_IP, 1)):
+            with pytest.raises(OSError, match="Operation not supported") as raised:
+                a.setsockopt(level, option, 1)
+            assert raised.value.errno == errno.EOPNOTSUPP
+            with pytest.raises(OSError, match="Operation not supported"):
+                a.getsockopt(level, option)
+        a.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        assert a.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
