@@ -22,7 +22,15 @@ Rules of this module:
    wakes the threads whose deadline that is. Every thread blocked and none with a deadline is a
    deadlock: the run fails at once.
 5. Once a run is over (its ``fn`` returned, or something failed), the threads still alive are
-   unwound one at a time: each gets :class:`Abandoned` where it is parked.
+   unwound one at a time: each gets :class:`Abandoned` where it is parked. A thread the
+   watchdog gave up on (``lost``) that comes back later never hands the baton again, and no
+   hand-over releases a thread twice (``_handoff``).
+6. A finalizer (``__del__``, a weakref callback) that the garbage collector runs in a simulated
+   thread runs at a moment no seed decides: in the middle of a socket call, or inside this
+   module. So during a collection (:func:`gc_phase`, a :data:`gc.callbacks` hook that
+   ``_replacements.installed`` puts in place) a scheduling point is no point: no step, no
+   switch; the finalizer's calls (closing a socket) take effect at once, and the trace is the
+   one the run has without the collection.
 """
 
 from __future__ import annotations
@@ -55,6 +63,9 @@ __all__ = [
 _get_ident = _thread.get_ident
 _allocate_lock = _thread.allocate_lock
 
+_collecting: int | None = None
+"""The OS thread running a garbage collection (one at a time in CPython), while it runs."""
+
 THREADS: dict[int, SimThread] = {}
 """Every simulated thread of every running simulation, by OS thread ident. Empty when no
 simulation runs: the network's hooks test it first, so they cost one truthiness check then."""
@@ -64,6 +75,17 @@ _UNWINDING_POINTS = 10_000
 before each of them raises :class:`Abandoned` again: code that swallows it cannot loop forever."""
 
 RUNNABLE, BLOCKED, ENDED = "runnable", "blocked", "ended"
+
+
+def gc_phase(phase: str, info: dict[str, int]) -> None:
+    """A :data:`gc.callbacks` hook: note which thread collects, from start to stop (rule 6)."""
+    global _collecting  # noqa: PLW0603 (the collector is one per process)
+    _collecting = _get_ident() if phase == "start" else None
+
+
+def in_collection() -> bool:
+    """Whether the calling thread is running a garbage collection (and so its finalizers)."""
+    return _collecting is not None and _collecting == _get_ident()
 
 
 class Abandoned(BaseException):
@@ -186,6 +208,7 @@ class Scheduler:
         self.done.acquire()
         self._finished = False
         self._counts: dict[str, int] = {}
+        self._handoff = _allocate_lock()  # the watchdog and a lost thread may unwind at once
 
     # Threads -----------------------------------------------------------------------------------
 
@@ -215,6 +238,8 @@ class Scheduler:
         if self.over:
             self._unwinding(me)
             return
+        if _collecting is not None and in_collection():  # rule 6
+            return
         self.trace.append(Step(me.name, operation, self.now))
         self.progress += 1
         if len(self.trace) > self.max_steps:
@@ -234,6 +259,12 @@ class Scheduler:
             raise Abandoned
         if deadline is not None and deadline <= self.now:
             return False
+        if _collecting is not None and in_collection():  # rule 6: it cannot park here
+            raise RuntimeError(
+                f"a finalizer that the garbage collector ran in simulated thread {me.name!r} "
+                f"would block in {operation}: a simulation cannot switch threads inside a "
+                "collection; close or release such resources explicitly"
+            )
         me.state = BLOCKED
         me.key = key
         me.deadline = deadline
@@ -270,10 +301,14 @@ class Scheduler:
         self.over = True
 
     def ended(self, me: SimThread) -> None:
-        """``me``'s thread is over: wake its joiners and hand the baton on; ``me`` does not park."""
+        """``me``'s thread is over: wake its joiners and hand the baton on; ``me`` does not park.
+        A lost thread (rule 5) holds no baton: it only says it ended."""
         me.state = ENDED
         me.key = None
         self.progress += 1
+        if me.lost:
+            self._unwind_if_last()
+            return
         self.wake(me)
         if not self.over and not self._runnable(me) and not self._expire():
             alive = [sim for sim in self.threads if sim.state is not ENDED]
@@ -286,12 +321,6 @@ class Scheduler:
             return
         candidates = self._runnable(me)
         self._hand(me, candidates[self._choose(candidates, me)], park=False)
-
-    def finish(self) -> None:
-        """Tell the supervisor the run is over (once)."""
-        if not self._finished:
-            self._finished = True
-            self.done.release()
 
     def abort(self, error: BaseException) -> None:
         """The watchdog's way out: the baton holder is stuck in something uncontrolled. Give up
@@ -308,14 +337,27 @@ class Scheduler:
 
     def _unwind(self) -> None:
         """The run is over: hand the baton to the next thread still to unwind, or finish."""
-        successor = next(
-            (sim for sim in self.threads if sim.state is not ENDED and not sim.lost), None
-        )
-        if successor is None:
-            self.finish()
-        else:
-            self.running = successor
-            successor.go.release()
+        with self._handoff:
+            successor = next(
+                (sim for sim in self.threads if sim.state is not ENDED and not sim.lost), None
+            )
+            if successor is None:
+                self._finish_once()
+            else:
+                self.running = successor
+                if successor.go.locked():  # not handed the baton already (rule 5)
+                    successor.go.release()
+
+    def _unwind_if_last(self) -> None:
+        """A lost thread ended: finish the run if it was the last one alive."""
+        with self._handoff:
+            if all(sim.state is ENDED or sim.lost for sim in self.threads) and self.over:
+                self._finish_once()
+
+    def _finish_once(self) -> None:
+        if not self._finished:
+            self._finished = True
+            self.done.release()
 
     def _unwinding(self, me: SimThread) -> None:
         me.unwinding_points += 1
@@ -369,8 +411,11 @@ class Scheduler:
     def _hand(self, me: SimThread, successor: SimThread, *, park: bool) -> None:
         if successor is me:
             return
-        self.running = successor
-        successor.go.release()
+        with self._handoff:
+            if me.lost:  # the watchdog gave up on me and unwinds the others: unwind too
+                raise Abandoned
+            self.running = successor
+            successor.go.release()
         if park:
             me.go.acquire()
             if self.over:

@@ -127,7 +127,7 @@ def test_pct_is_deterministic_too() -> None:
     second.run(interleaved_counter)
     assert first.trace == second.trace
     assert first.replay(lost_update) == (
-        "sockettest.simulate(lost_update, seed=9, policy=PCT(depth=2, steps=20))"
+        f"sockettest.simulate({__name__}.lost_update, seed=9, policy=PCT(depth=2, steps=20))"
     )
     assert explore(lost_update, seeds=range(50), policy=policy) is not None
 
@@ -143,7 +143,7 @@ def test_an_exception_comes_out_with_the_seed_and_the_replay() -> None:
         simulate(lost_update, seed=seed)
     note = "\n".join(caught.value.__notes__)
     assert "an update was lost" in str(caught.value)
-    assert f"Replay: sockettest.simulate(lost_update, seed={seed})" in note
+    assert f"Replay: sockettest.simulate({__name__}.lost_update, seed={seed})" in note
     assert "adder-0: sleep 0" in note
 
 
@@ -190,7 +190,10 @@ def test_a_deadlock_fails_at_once_with_each_threads_stack_and_the_seed() -> None
         simulate(scenario, seed=4)
     assert time.monotonic() - started < 2
     message = str(caught.value)
-    assert "Replay: sockettest.simulate(scenario, seed=4)" in message
+    assert (
+        "Replay: sockettest.simulate(fn, seed=4)\n  where fn is a function made inside " in message
+    )
+    assert "(test_a_deadlock_fails_at_once_with_each_threads_stack_and_the_seed.<locals>" in message
     assert "Thread 'forward' (blocked in Lock-2.acquire)" in message
     assert "Thread 'backward' (blocked in Lock-1.acquire)" in message
     assert "Thread 'main' (blocked in join forward)" in message

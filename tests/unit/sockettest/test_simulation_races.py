@@ -11,6 +11,7 @@ tests/stress/test_simulation_races.py; these are the small, fast versions.
 import pytest
 
 from sockettest import Simulation, explore, simulate
+from tests.unit.sockettest import name_server
 from tests.unit.sockettest.name_server import two_claims
 
 SEEDS = range(200)
@@ -44,7 +45,8 @@ def test_the_failure_says_how_to_replay_it(patched: bool) -> None:
     with pytest.raises(AssertionError) as caught:
         simulate(racy, seed=seed)
     note = "\n".join(caught.value.__notes__)
-    assert f"Replay: sockettest.simulate({racy.__name__}, seed={seed})" in note
+    assert f"Replay: sockettest.simulate(fn, seed={seed})\n  where fn is a function made " in note
+    assert f"(two_claims.<locals>.scenario, defined at {name_server.__file__}:" in note
     assert "handler-0: sendall" in note
     assert "handler-1: sendall" in note
 
