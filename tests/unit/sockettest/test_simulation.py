@@ -619,3 +619,138 @@ def test_hypothesis_shrinks_a_failing_schedule_to_a_short_one() -> None:
     assert len(smallest.choices) <= 5, smallest
     assert smallest.choices[-1] != 0, smallest
     assert fails(smallest)
+
+
+# explore, as a test's assertion; arguments ------------------------------------------------------
+
+
+def test_explore_with_raise_failure_raises_the_failing_runs_own_exception() -> None:
+    """raise_failure=True: the first failing seed's own AssertionError, with its note (seed,
+    replay call, trace tail) and which seed of those tried it was; None when all pass."""
+    seed = explore(lost_update, seeds=range(50))
+    assert seed is not None
+    with pytest.raises(AssertionError, match="an update was lost") as caught:
+        explore(lost_update, seeds=range(50), raise_failure=True)
+    note = "\n".join(caught.value.__notes__)
+    assert f"Replay: sockettest.simulate({__name__}.lost_update, seed={seed})" in note
+    assert "adder-0: sleep 0" in note
+    assert (
+        f"sockettest.explore: seed {seed} is the first of the seeds to fail ({seed} passed" in note
+    )
+    assert explore(interleaved_counter, seeds=range(3), raise_failure=True) is None
+
+
+@pytest.mark.parametrize(
+    ("seeds", "error", "message"),
+    [
+        ([1.5], TypeError, r"seeds must be ints; 1\.5 is not"),
+        (["a"], TypeError, r"seeds must be ints; 'a' is not"),
+        ([True], TypeError, r"seeds must be ints; True is not"),
+        ([0, 1, 2.0], TypeError, r"seeds must be ints; 2\.0 is not"),
+        ("abc", TypeError, r"seeds must be an iterable of ints"),
+        (5, TypeError, r"seeds must be an iterable of ints"),
+        ([], ValueError, r"seeds is empty"),
+    ],
+    ids=["float", "str", "bool", "last-one-wrong", "a-string", "an-int", "empty"],
+)
+def test_explore_refuses_seeds_that_simulate_would_before_running_any(
+    seeds: object, error: type[Exception], message: str
+) -> None:
+    """A seed simulate refuses is refused by explore, at the call: fn never runs (it used to
+    return 1.5 as "the failing seed")."""
+    ran: list[int] = []
+    with pytest.raises(error, match=message):
+        explore(lambda: ran.append(1), seeds=seeds)  # type: ignore[arg-type]
+    assert ran == []
+
+
+class Scenarios:
+    @staticmethod
+    def static() -> None:
+        lost_update()
+
+    def bound(self) -> None:
+        lost_update()
+
+
+def test_the_replay_names_fn_by_module_and_qualified_name_or_says_why_not() -> None:
+    """A module's function and a class's are named so that they can be found; a lambda, a
+    local function and a bound method are fn, and the note says what fn is and where."""
+    seed = explore(lost_update, seeds=range(50))
+
+    def local() -> None:
+        lost_update()
+
+    def note_of(fn: Callable[[], object]) -> str:
+        with pytest.raises(AssertionError) as caught:
+            simulate(fn, seed=seed)
+        return "\n".join(caught.value.__notes__)
+
+    assert f"simulate({__name__}.Scenarios.static, seed={seed})\n" in note_of(Scenarios.static)
+    lambda_note = note_of(lambda: lost_update())  # noqa: PLW0108 (a lambda is the point)
+    assert f"simulate(fn, seed={seed})\n  where fn is a lambda (" in lambda_note
+    assert f"<lambda>, defined at {__file__}:" in lambda_note
+    local_note = note_of(local)
+    assert "where fn is a function made inside another (" in local_note
+    assert ".<locals>.local, defined at" in local_note
+    assert "where fn is a method bound to <" in note_of(Scenarios().bound)
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"seed": 1, "policy": "pct"}, TypeError, "policy must be sockettest.RandomWalk"),
+        ({"seed": 1.5}, TypeError, "seed must be an int, not 1.5"),
+        ({"seed": True}, TypeError, "seed must be an int, not True"),
+        ({"schedule": [1, 0]}, TypeError, r"schedule must be a sockettest.Schedule"),
+        ({"seed": 1, "stall_timeout": "5"}, TypeError, "stall_timeout must be a number"),
+        ({"seed": 1, "stall_timeout": 0}, ValueError, "stall_timeout must be positive"),
+        ({"seed": 1, "stall_timeout": float("inf")}, ValueError, "stall_timeout must be"),
+        ({"seed": 1, "max_steps": 0}, ValueError, "max_steps must be an int of at least 1"),
+        ({"seed": 1, "max_steps": 10.0}, TypeError, "max_steps must be an int"),
+        ({"seed": 1, "check_determinism": "yes"}, TypeError, "check_determinism must be True"),
+    ],
+    ids=repr,
+)
+def test_simulate_refuses_a_wrong_argument_at_the_call_naming_it(
+    options: dict[str, object], error: type[Exception], message: str
+) -> None:
+    """Each wrong argument: a TypeError or ValueError that names it, before fn runs (a policy
+    given as a string used to fail deep inside, with an AttributeError on '_chooser')."""
+    ran: list[int] = []
+    with pytest.raises(error, match=message):
+        simulate(lambda: ran.append(1), **options)  # type: ignore[arg-type]
+    assert ran == []
+
+
+def test_explore_checks_its_other_arguments_before_running_any_seed() -> None:
+    """explore's policy, flags and fn are checked before its first run, too."""
+    ran: list[int] = []
+    with pytest.raises(TypeError, match="policy must be"):
+        explore(lambda: ran.append(1), seeds=[0], policy="pct")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="raise_failure must be True or False"):
+        explore(lambda: ran.append(1), seeds=[0], raise_failure=1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="fn must be a function"):
+        explore(None, seeds=[0])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="fn must be a function"):
+        simulate(None, seed=0)  # type: ignore[arg-type]
+    assert ran == []
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: PCT(depth="3"), TypeError, "depth must be an int, not '3'"),  # type: ignore[arg-type]
+        (lambda: PCT(steps=1), ValueError, "steps must be an int of at least 2, not 1"),
+        (lambda: Schedule([1, "0"]), TypeError, "a choice must be an int, not '0'"),  # type: ignore[list-item]
+        (lambda: Schedule(3), TypeError, "choices must be an iterable of ints, not 3"),  # type: ignore[arg-type]
+        (lambda: Schedule([0.5]), TypeError, "a choice must be an int, not 0.5"),  # type: ignore[list-item]
+    ],
+    ids=["pct-depth-str", "pct-steps-1", "schedule-str", "schedule-int", "schedule-float"],
+)
+def test_policies_refuse_wrong_arguments_naming_them(
+    make: Callable[[], object], error: type[Exception], message: str
+) -> None:
+    """PCT and Schedule: a wrong type is a TypeError, a value out of range a ValueError."""
+    with pytest.raises(error, match=message):
+        make()
