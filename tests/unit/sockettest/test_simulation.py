@@ -5,6 +5,7 @@ asks. simulate joins every thread it starts before it returns; the autouse fixtu
 that no thread outlives a test.
 """
 
+import os
 import queue
 import re
 import select
@@ -31,6 +32,7 @@ from sockettest import (
     serve_in_thread,
     simulate,
 )
+from sockettest._scheduler import Scheduler
 from sockettest.strategies import schedules
 
 pytestmark = pytest.mark.usefixtures("leak_guard")  # no thread may outlive its test
@@ -754,3 +756,104 @@ def test_policies_refuse_wrong_arguments_naming_them(
     """PCT and Schedule: a wrong type is a TypeError, a value out of range a ValueError."""
     with pytest.raises(error, match=message):
         make()
+
+
+# What the mutation sample found no test noticing -----------------------------------------------
+
+
+def test_threads_whose_deadline_an_advance_passes_may_run_before_the_advancer_goes_on() -> None:
+    """After clock.advance(10) in a simulated thread, the recv it timed out is runnable at
+    once: some seeds run its timeout before the advancing thread's next step, others after."""
+
+    def scenario() -> list[str]:
+        clock = VirtualClock()
+        network = MemoryNetwork(clock=clock)
+        one, other = network.socketpair()
+        order: list[str] = []
+
+        def wait() -> None:
+            one.settimeout(10)
+            with pytest.raises(TimeoutError):
+                one.recv(1)
+            order.append("timed out")
+
+        thread = threading.Thread(target=wait)
+        thread.start()
+        network.wait_until_blocked()
+        clock.advance(10)
+        for _ in range(3):
+            time.sleep(0)  # sleep-ok: virtual; points where the woken thread may run
+        order.append("advancer went on")
+        thread.join()
+        one.close()
+        other.close()
+        return order
+
+    orders = {tuple(simulate(scenario, seed=seed)) for seed in range(20)}
+    assert orders == {
+        ("timed out", "advancer went on"),
+        ("advancer went on", "timed out"),
+    }
+
+
+def test_every_wait_is_progress_for_the_watchdog() -> None:
+    """A thread that blocks moves the run's progress (the watchdog reads it: a run of threads
+    that only wait is not stalled)."""
+    scheduler = Scheduler(RandomWalk()._chooser(0), Simulation(seed=0), max_steps=100)
+    waiter = scheduler.add("waiter", None, daemon=False)
+    other = scheduler.add("other", None, daemon=False)
+    scheduler.running = waiter
+    waiter.go.release()  # so that its park returns at once: no OS threads here
+    before = scheduler.progress
+    assert scheduler.wait(waiter, "key", None, "waiting")
+    assert scheduler.progress == before + 1
+    assert scheduler.running is other
+
+
+def test_select_outside_the_simulation_is_the_real_one_while_it_runs() -> None:
+    """A thread outside the run calls select.select on a pipe while a simulation is under way:
+    it gets the real answer, at once."""
+    reading, writing = os.pipe()
+    ask, answered = threading.Event(), threading.Event()
+    seen: list[object] = []
+
+    def outsider() -> None:
+        ask.wait(5)
+        seen.append(select.select([reading], [], [], 0))
+        os.write(writing, b"x")
+        seen.append(select.select([reading], [], [], 5))
+        answered.set()
+
+    thread = threading.Thread(target=outsider, name="outsider")
+    thread.start()
+
+    def scenario() -> bool:
+        ask.set()  # real events, made outside fn
+        return answered.wait(5)
+
+    try:
+        assert simulate(scenario, seed=0)
+    finally:
+        thread.join(5)
+        os.close(reading)
+        os.close(writing)
+    assert not thread.is_alive()
+    assert seen == [([], [], []), ([reading], [], [])]
+
+
+def test_the_nanosecond_clocks_read_the_same_virtual_time_as_the_others() -> None:
+    """monotonic_ns, perf_counter_ns and time_ns are the float clocks' readings, in ns."""
+
+    def scenario() -> list[tuple[int, int, int]]:
+        readings = []
+        for seconds in (0.1, 2.5, 3600.0):
+            time.sleep(seconds)  # sleep-ok: virtual time, inside simulate
+            readings.append((time.monotonic_ns(), time.perf_counter_ns(), time.time_ns()))
+        return readings
+
+    epoch = 1_700_000_000 * 10**9
+    assert simulate(scenario, seed=0) == [
+        (100_000_000, 100_000_000, epoch + 100_000_000),
+        (2_600_000_000, 2_600_000_000, epoch + 2_600_000_000),
+        (3_602_600_000_000, 3_602_600_000_000, epoch + 3_602_600_000_000),
+    ]

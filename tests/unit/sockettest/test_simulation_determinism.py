@@ -303,7 +303,7 @@ def test_an_abandoned_run_does_not_keep_the_interpreter_alive() -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=20,  # a run that stalls in 0.2 s and a Python that exits: about a second
         check=False,
     )
     assert (done.returncode, done.stdout) == (0, "stalled\n"), done.stderr
