@@ -26,7 +26,7 @@ pytestmark = pytest.mark.usefixtures("leak_guard")  # no thread may outlive its 
 def test_explore_finds_the_race_and_simulate_replays_it(patched: bool) -> None:
     """A failing seed within 200; five replays of it fail with the same error and trace."""
     racy = two_claims(fixed=False, patched=patched)
-    seed = explore(racy, seeds=SEEDS)
+    seed = explore(racy, seeds=SEEDS, check_determinism=True)  # fails alike twice
     assert seed is not None, "no seed of 200 found the planted race"
     outcomes = set()
     for _ in range(5):
@@ -53,7 +53,8 @@ def test_the_failure_says_how_to_replay_it(patched: bool) -> None:
 
 @ways
 def test_the_fixed_server_passes_every_seed_tried(patched: bool) -> None:
-    """Check and record under one lock: no seed breaks it (10 here, 200 in the stress tier)."""
+    """Check and record under one lock: no seed breaks it (10 here, 200 in the stress tier),
+    and each replays step for step."""
     fixed = two_claims(fixed=True, patched=patched)
-    assert explore(fixed, seeds=range(10)) is None
+    assert explore(fixed, seeds=range(10), check_determinism=True, raise_failure=True) is None
     assert simulate(fixed, seed=0) == ["OK", "TAKEN"]
