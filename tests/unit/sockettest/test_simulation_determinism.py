@@ -123,6 +123,56 @@ def test_a_socket_closed_by_a_finalizer_mid_run_changes_nothing_in_the_schedule(
     assert outside.open_sockets() == []
 
 
+def test_a_collection_in_fn_closes_a_garbage_socket_at_once_and_takes_no_step() -> None:
+    """gc.collect() in fn frees a socket whose only owner was cyclic garbage: its peer reads
+    EOF at once, and the close is no step of the trace (only the recv that reads EOF is)."""
+
+    def scenario() -> bytes:
+        network = MemoryNetwork()
+        one, other = network.socketpair()
+        ClosesWhenCollected(one)
+        del one
+        gc.collect()
+        with other:
+            return other.recv(16)
+
+    simulation = Simulation(seed=0)
+    assert simulation.run(scenario) == b""
+    assert [step.operation for step in simulation.trace] == [
+        "recv memory-socket-2",
+        "close memory-socket-2",
+    ]
+
+
+class SleepsWhenCollected:
+    def __init__(self) -> None:
+        self.cycle = self
+
+    def __del__(self) -> None:
+        time.sleep(1)  # sleep-ok: virtual, and refused: it would block inside a collection
+
+
+def test_a_finalizer_that_would_block_inside_a_collection_is_refused_with_the_reason(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A finalizer that would wait (here, sleep) cannot park inside a collection: it raises a
+    RuntimeError that says why, reported as Python reports any error in a finalizer; the run
+    goes on, and virtual time did not move."""
+    reported: list[BaseException | None] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda report: reported.append(report.exc_value))
+
+    def scenario() -> float:
+        SleepsWhenCollected()
+        gc.collect()
+        return time.monotonic()
+
+    assert simulate(scenario, seed=0) == 0.0
+    assert [type(error) for error in reported] == [RuntimeError]
+    assert "would block in sleep 1: a simulation cannot switch threads inside a collection" in (
+        str(reported[0])
+    )
+
+
 # Thread pools, counters, the hash seed, what ran before -----------------------------------------
 
 
