@@ -473,7 +473,8 @@ def explore(
 
     Args:
         fn, policy, stall_timeout, max_steps, check_determinism: as :func:`simulate` takes them.
-        seeds: the seeds to try, in order (ints; all checked before the first run).
+        seeds: the seeds to try, in order: finitely many ints, all checked before the first
+            run.
         raise_failure: raise the first failure instead of returning its seed.
 
     Raises:
