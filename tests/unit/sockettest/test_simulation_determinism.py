@@ -334,6 +334,50 @@ def test_a_thread_the_watchdog_gave_up_on_hands_no_baton_when_it_comes_back() ->
     assert scheduler.done.acquire(timeout=0), "the run never finished"
 
 
+def test_a_run_the_watchdog_aborts_unwinds_without_an_error_of_the_kits_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A lock made outside fn (real) is held by a thread parked in the simulation; another
+    thread blocks on it, uncontrolled, and the watchdog gives up on it. Unwinding frees the
+    lock, the stuck thread comes back and ends while the others unwind: the run fails with the
+    stall alone (it once also raised 'release unlocked lock' in a thread), and every thread
+    ends."""
+    raised: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: raised.append(args.exc_value))
+    outside = threading.Lock()  # made outside fn: real, uncontrolled
+    started: list[threading.Thread] = []
+
+    def scenario() -> None:
+        def holder() -> None:
+            with outside:
+                time.sleep(1)  # sleep-ok: virtual; parks holding the real lock
+
+        def blocked() -> None:
+            with outside:  # waits for real: the watchdog gives up on this thread
+                pass
+            for _ in range(3):
+                time.sleep(0)  # sleep-ok: virtual; points after it came back
+
+        def bystander(naps: int) -> None:
+            for _ in range(naps):
+                time.sleep(0.5)  # sleep-ok: virtual time
+
+        started.append(threading.Thread(target=holder, name="holder"))
+        started.extend(threading.Thread(target=bystander, args=(n,)) for n in range(1, 6))
+        started.append(threading.Thread(target=blocked, name="blocked"))
+        for thread in started:
+            thread.start()
+        for thread in started:
+            thread.join()
+
+    with pytest.raises(BlockedTooLong, match="Thread 'blocked' is in something"):
+        simulate(scenario, seed=1, stall_timeout=1)
+    for thread in started:
+        thread.join(5)
+    assert [thread.name for thread in started if thread.is_alive()] == []
+    assert raised == []
+
+
 def test_an_abandoned_run_does_not_keep_the_interpreter_alive() -> None:
     """A run whose fn is stuck in something uncontrolled for ever fails on the watchdog; then
     the program exits, although that thread is still stuck."""
