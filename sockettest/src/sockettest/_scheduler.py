@@ -83,11 +83,6 @@ def gc_phase(phase: str, info: dict[str, int]) -> None:
     _collecting = _get_ident() if phase == "start" else None
 
 
-def in_collection() -> bool:
-    """Whether the calling thread is running a garbage collection (and so its finalizers)."""
-    return _collecting is not None and _collecting == _get_ident()
-
-
 class Abandoned(BaseException):
     """Raised in a simulated thread whose run is over, where it is parked, to unwind it.
 
@@ -238,7 +233,7 @@ class Scheduler:
         if self.over:
             self._unwinding(me)
             return
-        if _collecting is not None and in_collection():  # rule 6
+        if _collecting is not None and _collecting == _get_ident():  # rule 6
             return
         self.trace.append(Step(me.name, operation, self.now))
         self.progress += 1
@@ -259,7 +254,7 @@ class Scheduler:
             raise Abandoned
         if deadline is not None and deadline <= self.now:
             return False
-        if _collecting is not None and in_collection():  # rule 6: it cannot park here
+        if _collecting is not None and _collecting == _get_ident():  # rule 6: cannot park
             raise RuntimeError(
                 f"a finalizer that the garbage collector ran in simulated thread {me.name!r} "
                 f"would block in {operation}: a simulation cannot switch threads inside a "
@@ -302,12 +297,12 @@ class Scheduler:
 
     def ended(self, me: SimThread) -> None:
         """``me``'s thread is over: wake its joiners and hand the baton on; ``me`` does not park.
-        A lost thread (rule 5) holds no baton: it only says it ended."""
+        A lost thread (rule 5) holds no baton: it only says it ended (the run was unwound
+        without it)."""
         me.state = ENDED
         me.key = None
         self.progress += 1
         if me.lost:
-            self._unwind_if_last()
             return
         self.wake(me)
         if not self.over and not self._runnable(me) and not self._expire():
@@ -342,22 +337,13 @@ class Scheduler:
                 (sim for sim in self.threads if sim.state is not ENDED and not sim.lost), None
             )
             if successor is None:
-                self._finish_once()
+                if not self._finished:  # tell the supervisor, once
+                    self._finished = True
+                    self.done.release()
             else:
                 self.running = successor
                 if successor.go.locked():  # not handed the baton already (rule 5)
                     successor.go.release()
-
-    def _unwind_if_last(self) -> None:
-        """A lost thread ended: finish the run if it was the last one alive."""
-        with self._handoff:
-            if all(sim.state is ENDED or sim.lost for sim in self.threads) and self.over:
-                self._finish_once()
-
-    def _finish_once(self) -> None:
-        if not self._finished:
-            self._finished = True
-            self.done.release()
 
     def _unwinding(self, me: SimThread) -> None:
         me.unwinding_points += 1
@@ -412,8 +398,10 @@ class Scheduler:
         if successor is me:
             return
         with self._handoff:
-            if me.lost:  # the watchdog gave up on me and unwinds the others: unwind too
-                raise Abandoned
+            if me.lost:  # the watchdog gave up on me and unwinds the others: so do I
+                if park:
+                    raise Abandoned
+                return
             self.running = successor
             successor.go.release()
         if park:
