@@ -33,6 +33,7 @@ Rules of this module:
 
 from __future__ import annotations
 
+import reprlib
 import sys
 import threading
 import time
@@ -172,8 +173,7 @@ class Simulation:
             RuntimeError: called inside a simulation.
             TypeError: ``fn`` is not callable.
         """
-        if not callable(fn):
-            raise TypeError(f"fn must be a function to call with no arguments, not {fn!r}")
+        _check_fn(fn)
         if simulated_thread() is not None:
             raise RuntimeError("simulate() cannot run inside a simulation")
         if not self.check_determinism:
@@ -366,7 +366,7 @@ def _compare(
     each raised): the first step that does, or else the outcome."""
     (first, error), (second, other) = one, two
     differs = next(
-        (i for i, (one, two) in enumerate(zip(first, second, strict=False)) if one != two),
+        (i for i, (mine, theirs) in enumerate(zip(first, second, strict=False)) if mine != theirs),
         None if len(first) == len(second) else min(len(first), len(second)),
     )
     outcomes = [_outcome(error), _outcome(other)]
@@ -463,7 +463,8 @@ def explore(
     raise_failure: bool = False,
 ) -> int | None:
     """Run :func:`simulate` for each seed in turn; return the first seed for which ``fn``
-    raised (an :class:`Exception`: deadlocks and stalls included), or ``None`` if none did.
+    raised (an :class:`Exception`: deadlocks and stalls included, and with
+    ``check_determinism`` a seed whose two runs differ), or ``None`` if none did.
 
     ``simulate(fn, seed=explore(fn, seeds=range(200)))`` then shows the failure, every time.
     In a test that asserts that no seed fails, ``raise_failure=True`` raises the failing run's
@@ -484,8 +485,7 @@ def explore(
     """
     tried = _checked_seeds(seeds)
     check_flag("raise_failure", raise_failure)
-    if not callable(fn):
-        raise TypeError(f"fn must be a function to call with no arguments, not {fn!r}")
+    _check_fn(fn)
     options: dict[str, Any] = {
         "policy": policy,
         "stall_timeout": stall_timeout,
@@ -507,6 +507,11 @@ def explore(
     return None
 
 
+def _check_fn(fn: object) -> None:
+    if not callable(fn):
+        raise TypeError(f"fn must be a function to call with no arguments, not {fn!r}")
+
+
 def _checked_seeds(seeds: Iterable[int]) -> list[int]:
     """``seeds`` as a list, each one checked as :class:`Simulation` checks a seed."""
     if isinstance(seeds, str | bytes) or not isinstance(seeds, Iterable):
@@ -514,7 +519,8 @@ def _checked_seeds(seeds: Iterable[int]) -> list[int]:
     tried = list(seeds)
     for seed in tried:
         if isinstance(seed, bool) or not isinstance(seed, int):
-            raise TypeError(f"seeds must be ints; {seed!r} is not (in seeds={seeds!r})")
+            shown = reprlib.repr(seeds)
+            raise TypeError(f"seeds must be ints; {seed!r} is not (in seeds={shown})")
     if not tried:
         raise ValueError("seeds is empty: explore would pass without running fn once")
     return tried
