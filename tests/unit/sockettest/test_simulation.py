@@ -5,6 +5,7 @@ asks. simulate joins every thread it starts before it returns; the autouse fixtu
 that no thread outlives a test.
 """
 
+import gc
 import os
 import queue
 import re
@@ -14,6 +15,7 @@ import socketserver
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hypothesis import find, settings
@@ -523,11 +525,13 @@ def test_a_poll_loop_that_never_ends_fails_after_max_steps() -> None:
 def test_the_replacements_are_gone_after_the_call() -> None:
     """Outside simulate, threading, queue and time are the standard library's again."""
     originals = (threading.Lock, threading.Event, queue.SimpleQueue, time.monotonic, time.sleep)
-    start = threading.Thread.start
+    start, pool, callbacks = threading.Thread.start, ThreadPoolExecutor.__init__, gc.callbacks[:]
     simulate(threading.Lock, seed=0)
     assert (threading.Lock, threading.Event, queue.SimpleQueue) == originals[:3]
     assert (time.monotonic, time.sleep) == originals[3:]
     assert threading.Thread.start is start
+    assert ThreadPoolExecutor.__init__ is pool
+    assert gc.callbacks == callbacks
     assert type(threading.Lock()).__module__ == "_thread"
 
 
