@@ -27,18 +27,21 @@ Rules of this module:
 3. When ``simulate`` returns or raises, every simulated thread's OS thread has ended (but one
    the watchdog gave up on), and every patch is gone.
 4. Arguments are checked at the call, before anything runs, with errors that name them.
+   ``random``'s module functions are seeded from the run's seed, for the run only.
 5. ``check_determinism=True`` runs each seed twice and compares the traces step by step: a
    difference is a :class:`Nondeterminism`, which names the first step that differs.
 """
 
 from __future__ import annotations
 
+import random
 import reprlib
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -208,7 +211,7 @@ class Simulation:
         runner = threading.Thread(target=body, name="simulated-main", daemon=True)
         main.thread = runner
         vars(runner)[_MARK] = main
-        with installed():
+        with installed(), _seeded_random(f"sockettest.simulate {self._label()}"):
             runner.start()
             scheduler.running = main
             main.go.release()
@@ -308,6 +311,18 @@ class Simulation:
             f"{scheduler.now:.3f} s ({self._label()}).\n"
             f"{self._replay_line(fn)}\n{_tail(scheduler.trace)}"
         )
+
+
+@contextmanager
+def _seeded_random(seed: str) -> Iterator[None]:
+    """``random``'s module functions, seeded for the run (code under test that draws a jitter
+    or a backoff draws the same in every run of a seed), and as they were after it."""
+    outside = random.getstate()
+    random.seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(outside)
 
 
 def _threads(scheduler: Scheduler) -> str:

@@ -8,6 +8,7 @@ test says it makes something outside on purpose.
 
 import gc
 import os
+import random
 import subprocess
 import sys
 import textwrap
@@ -401,3 +402,25 @@ def test_an_abandoned_run_does_not_keep_the_interpreter_alive() -> None:
         check=False,
     )
     assert (done.returncode, done.stdout) == (0, "stalled\n"), done.stderr
+
+
+def test_random_draws_the_same_in_every_run_of_a_seed_and_is_left_as_it_was() -> None:
+    """random's module functions (a backoff's jitter) are seeded by the run's seed, whatever
+    was drawn before; after the run, the stream outside goes on where it was."""
+
+    def backoff() -> list[float]:
+        delays = []
+        for attempt in range(3):
+            delay = random.uniform(0, 2**attempt)
+            time.sleep(delay)  # sleep-ok: virtual time
+            delays.append(delay)
+        return delays
+
+    first = simulate(backoff, seed=4)
+    random.random()  # the test draws in between
+    outside = random.getstate()
+    expected = random.random()
+    random.setstate(outside)
+    assert simulate(backoff, seed=4) == first
+    assert random.random() == expected
+    assert simulate(backoff, seed=5) != first
