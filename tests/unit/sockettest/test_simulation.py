@@ -10,6 +10,7 @@ import os
 import queue
 import re
 import select
+import selectors
 import socket
 import socketserver
 import threading
@@ -34,7 +35,8 @@ from sockettest import (
     serve_in_thread,
     simulate,
 )
-from sockettest._scheduler import Scheduler
+from sockettest._replacements import _PATCHES
+from sockettest._scheduler import Scheduler, gc_phase
 from sockettest.strategies import schedules
 
 pytestmark = pytest.mark.usefixtures("leak_guard")  # no thread may outlive its test
@@ -523,7 +525,8 @@ def test_a_poll_loop_that_never_ends_fails_after_max_steps() -> None:
 
 
 def test_the_replacements_are_gone_after_the_call() -> None:
-    """Outside simulate, threading, queue and time are the standard library's again."""
+    """Outside simulate, threading, queue, time, select and the thread pool are the standard
+    library's again, after one run or after two at once, and the collector's hook is gone."""
     originals = (threading.Lock, threading.Event, queue.SimpleQueue, time.monotonic, time.sleep)
     start, pool, callbacks = threading.Thread.start, ThreadPoolExecutor.__init__, gc.callbacks[:]
     simulate(threading.Lock, seed=0)
@@ -533,6 +536,11 @@ def test_the_replacements_are_gone_after_the_call() -> None:
     assert ThreadPoolExecutor.__init__ is pool
     assert gc.callbacks == callbacks
     assert type(threading.Lock()).__module__ == "_thread"
+    for _ in range(2):  # a miscount would keep them for good, from the first run on
+        simulate(threading.Lock, seed=0)
+        left = [name for owner, name, ours in _PATCHES if vars(owner).get(name) is ours]
+        assert left == []
+        assert gc_phase not in gc.callbacks
 
 
 def test_a_thread_outside_the_simulation_is_unaffected_during_it() -> None:
@@ -861,3 +869,63 @@ def test_the_nanosecond_clocks_read_the_same_virtual_time_as_the_others() -> Non
         (2_600_000_000, 2_600_000_000, epoch + 2_600_000_000),
         (3_602_600_000_000, 3_602_600_000_000, epoch + 3_602_600_000_000),
     ]
+
+
+def test_a_semaphore_acquire_with_no_timeout_waits_for_a_release() -> None:
+    """Semaphore(0).acquire() blocks until another thread releases, at that one's time."""
+
+    def scenario() -> float:
+        semaphore = threading.Semaphore(0)
+
+        def later() -> None:
+            time.sleep(3)  # sleep-ok: virtual time
+            semaphore.release()
+
+        thread = threading.Thread(target=later)
+        thread.start()
+        assert semaphore.acquire()
+        thread.join()
+        return time.monotonic()
+
+    assert simulate(scenario, seed=0) == 3.0
+
+
+def test_max_steps_is_the_most_scheduling_points_a_run_may_take() -> None:
+    """A run of exactly max_steps points passes; one more fails it."""
+
+    def naps() -> None:
+        for _ in range(10):
+            time.sleep(0)  # sleep-ok: virtual; one point each
+
+    simulation = Simulation(seed=0, max_steps=10)
+    simulation.run(naps)
+    assert len(simulation.trace) == 10
+    with pytest.raises(BlockedTooLong, match="more than 9 scheduling points"):
+        simulate(naps, seed=0, max_steps=9)
+
+
+def test_a_thread_out_of_control_for_less_than_stall_timeout_is_no_stall() -> None:
+    """A real wait of a few tenths of a second (an Event made outside fn) is slow, not stuck:
+    the watchdog lets it be when stall_timeout is longer."""
+    outside = threading.Event()  # real: never set, waited on with a real timeout
+
+    def scenario() -> bool:
+        return outside.wait(0.3)
+
+    assert simulate(scenario, seed=0, stall_timeout=5) is False
+
+
+def test_a_selectors_select_never_waits_for_real() -> None:
+    """A selector's select on memory sockets polls without blocking, and waits on virtual time:
+    a 30 s timeout with nothing to read returns at virtual 30 s, taking no real time (the
+    watchdog would fail a real wait longer than its 0.5 s)."""
+
+    def scenario() -> tuple[list[tuple[selectors.SelectorKey, int]], float]:
+        network = MemoryNetwork()
+        one, other = network.socketpair()
+        with one, other, selectors.DefaultSelector() as selector:
+            selector.register(one, selectors.EVENT_READ)
+            ready = selector.select(timeout=30)
+            return ready, time.monotonic()
+
+    assert simulate(scenario, seed=0, stall_timeout=0.5) == ([], 30.0)
