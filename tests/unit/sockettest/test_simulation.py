@@ -929,3 +929,24 @@ def test_a_selectors_select_never_waits_for_real() -> None:
             return ready, time.monotonic()
 
     assert simulate(scenario, seed=0, stall_timeout=0.5) == ([], 30.0)
+
+
+def test_a_bounded_semaphore_may_be_released_back_up_to_its_value() -> None:
+    """Acquired then released, a BoundedSemaphore is at its bound, which is allowed; one more
+    release is not."""
+
+    def scenario() -> None:
+        bounded = threading.BoundedSemaphore(2)
+        assert bounded.acquire()
+        bounded.release()
+        with pytest.raises(ValueError, match="released too many times"):
+            bounded.release()
+
+    simulate(scenario, seed=0)
+
+
+def test_pct_of_depth_one_never_preempts() -> None:
+    """PCT(depth=1) has no change point: the lost update needs a preemption, so no seed of
+    fifty finds it; depth 2 does."""
+    assert explore(lost_update, seeds=range(50), policy=PCT(depth=1, steps=20)) is None
+    assert explore(lost_update, seeds=range(50), policy=PCT(depth=2, steps=20)) is not None
