@@ -32,6 +32,7 @@ from sockettest import (
     simulate,
 )
 from sockettest._scheduler import Scheduler
+from tests.unit.sockettest.test_simulation import interleaved_counter
 
 pytestmark = pytest.mark.usefixtures("leak_guard")  # no thread may outlive its test
 
@@ -172,6 +173,47 @@ def test_a_finalizer_that_would_block_inside_a_collection_is_refused_with_the_re
     assert "would block in sleep 1: a simulation cannot switch threads inside a collection" in (
         str(reported[0])
     )
+
+
+def test_a_collection_in_a_thread_outside_the_run_takes_no_point_from_it() -> None:
+    """While a thread outside the run is in a collection (its finalizer waits), the run's own
+    threads still take every scheduling point: the trace is the one it has without it."""
+    go, entered, leave = threading.Event(), threading.Event(), threading.Event()  # real
+
+    class WaitsWhenCollected:
+        def __init__(self) -> None:
+            self.cycle = self
+
+        def __del__(self) -> None:
+            entered.set()
+            leave.wait(5)
+
+    def collector() -> None:
+        go.wait(5)
+        WaitsWhenCollected()
+        gc.collect()
+
+    def scenario() -> int:
+        go.set()
+        assert entered.wait(5), "the collection outside never began"
+        try:
+            return interleaved_counter()
+        finally:
+            leave.set()
+
+    expected = trace_of(interleaved_counter, seed=2)
+    thread = threading.Thread(target=collector, name="collector")
+    gc.disable()  # only the collector's own collection runs the finalizer
+    try:
+        thread.start()
+        simulation = Simulation(seed=2)
+        simulation.run(scenario)
+    finally:
+        leave.set()
+        thread.join(5)
+        gc.enable()
+    assert not thread.is_alive()
+    assert [str(step) for step in simulation.trace] == expected
 
 
 # Thread pools, counters, the hash seed, what ran before -----------------------------------------
