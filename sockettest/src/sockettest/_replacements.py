@@ -39,14 +39,14 @@ Rules of this module:
 3. At the OS level every simulated thread is a daemon, so that one stuck in something
    uncontrolled cannot hang the interpreter's exit; ``thread.daemon`` still says what the code
    asked for, and the simulation waits for non-daemon threads as the interpreter would.
-4. While any simulation runs, :func:`_scheduler.gc_phase` is a :data:`gc.callbacks` hook: a
-   finalizer that a collection runs in a simulated thread takes no scheduling point.
+4. While any simulation runs, :func:`_scheduler.gc_phase` is a :data:`gc.callbacks` hook
+   (:func:`_scheduler.follow_collections`): a finalizer that a collection runs in a simulated
+   thread takes no scheduling point.
 """
 
 from __future__ import annotations
 
 import _thread
-import gc
 import queue
 import re
 import select
@@ -60,7 +60,14 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-from sockettest._scheduler import ENDED, READINESS, THREADS, Abandoned, SimThread, gc_phase
+from sockettest._scheduler import (
+    ENDED,
+    READINESS,
+    THREADS,
+    Abandoned,
+    SimThread,
+    follow_collections,
+)
 from sockettest._simulated import (
     SimulatedBoundedSemaphore,
     SimulatedCondition,
@@ -421,7 +428,7 @@ def installed() -> Iterator[None]:
             for owner, name, ours in _PATCHES:
                 _installed.append((owner, name, vars(owner)[name], ours))
                 setattr(owner, name, ours)
-            gc.callbacks.append(gc_phase)  # rule 4
+            follow_collections(True)  # rule 4
         _users += 1
     try:
         yield
@@ -429,8 +436,7 @@ def installed() -> Iterator[None]:
         with _install_lock:
             _users -= 1
             if _users == 0:
-                if gc_phase in gc.callbacks:
-                    gc.callbacks.remove(gc_phase)
+                follow_collections(False)
                 for owner, name, original, ours in reversed(_installed):
                     if vars(owner).get(name) is ours:
                         setattr(owner, name, original)

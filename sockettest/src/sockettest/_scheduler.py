@@ -28,7 +28,8 @@ Rules of this module:
 6. A finalizer (``__del__``, a weakref callback) that the garbage collector runs in a simulated
    thread runs at a moment no seed decides: in the middle of a socket call, or inside this
    module. So during a collection (:func:`gc_phase`, a :data:`gc.callbacks` hook that
-   ``_replacements.installed`` puts in place) a scheduling point is no point: no step, no
+   ``_replacements.installed`` puts in place with :func:`follow_collections`) a scheduling
+   point is no point: no step, no
    switch; the finalizer's calls (closing a socket) take effect at once, and the trace is the
    one the run has without the collection.
 """
@@ -36,6 +37,7 @@ Rules of this module:
 from __future__ import annotations
 
 import _thread
+import gc
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -81,6 +83,18 @@ def gc_phase(phase: str, info: dict[str, int]) -> None:
     """A :data:`gc.callbacks` hook: note which thread collects, from start to stop (rule 6)."""
     global _collecting  # noqa: PLW0603 (the collector is one per process)
     _collecting = _get_ident() if phase == "start" else None
+
+
+def follow_collections(on: bool) -> None:
+    """Start or stop following collections (rule 6), each time from a clean slate: a
+    collection under way when the hook goes is never seen to stop, and its thread's ident may
+    be a simulated thread's later."""
+    global _collecting  # noqa: PLW0603
+    _collecting = None
+    if on:
+        gc.callbacks.append(gc_phase)
+    elif gc_phase in gc.callbacks:
+        gc.callbacks.remove(gc_phase)
 
 
 class Abandoned(BaseException):

@@ -216,6 +216,43 @@ def test_a_collection_in_a_thread_outside_the_run_takes_no_point_from_it() -> No
     assert [str(step) for step in simulation.trace] == expected
 
 
+def test_a_collection_still_under_way_when_a_run_ends_silences_no_later_run() -> None:
+    """A collection outside the run outlives it (its finalizer waits); once it is over, the
+    next run's threads, whatever OS thread they get, take every point."""
+    go, entered, leave = threading.Event(), threading.Event(), threading.Event()  # real
+
+    class WaitsWhenCollected:
+        def __init__(self) -> None:
+            self.cycle = self
+
+        def __del__(self) -> None:
+            entered.set()
+            leave.wait(5)
+
+    def collector() -> None:
+        go.wait(5)
+        WaitsWhenCollected()
+        gc.collect()
+
+    def begin_the_collection() -> bool:
+        go.set()
+        return entered.wait(5)
+
+    expected = trace_of(interleaved_counter, seed=2)
+    thread = threading.Thread(target=collector, name="collector")
+    gc.disable()  # only the collector's own collection runs the finalizer
+    try:
+        thread.start()
+        assert simulate(begin_the_collection, seed=0), "the collection outside never began"
+    finally:
+        leave.set()
+        thread.join(5)
+        gc.enable()
+    assert not thread.is_alive()
+    traces = [trace_of(interleaved_counter, seed=2) for _ in range(5)]
+    assert traces == [expected] * 5
+
+
 # Thread pools, counters, the hash seed, what ran before -----------------------------------------
 
 
