@@ -6,6 +6,7 @@ that no thread outlives a test.
 """
 
 import gc
+import importlib
 import os
 import queue
 import re
@@ -13,10 +14,12 @@ import select
 import selectors
 import socket
 import socketserver
+import sys
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from hypothesis import find, settings
@@ -915,20 +918,108 @@ def test_a_thread_out_of_control_for_less_than_stall_timeout_is_no_stall() -> No
     assert simulate(scenario, seed=0, stall_timeout=5) is False
 
 
-def test_a_selectors_select_never_waits_for_real() -> None:
-    """A selector's select on memory sockets polls without blocking, and waits on virtual time:
-    a 30 s timeout with nothing to read returns at virtual 30 s, taking no real time (the
-    watchdog would fail a real wait longer than its 0.5 s)."""
+def test_select_and_a_selectors_select_never_wait_for_real() -> None:
+    """select.select and a selector's select on memory sockets poll without blocking, and wait
+    on virtual time: a 30 s timeout with nothing to read returns at virtual 30 s, taking no
+    real time (the watchdog would fail a real wait longer than its 0.5 s)."""
 
-    def scenario() -> tuple[list[tuple[selectors.SelectorKey, int]], float]:
+    def scenario() -> tuple[object, float, object, float]:
         network = MemoryNetwork()
         one, other = network.socketpair()
         with one, other, selectors.DefaultSelector() as selector:
             selector.register(one, selectors.EVENT_READ)
             ready = selector.select(timeout=30)
-            return ready, time.monotonic()
+            first = time.monotonic()
+            readable = select.select([one], [], [], 30)
+            return ready, first, readable, time.monotonic()
 
-    assert simulate(scenario, seed=0, stall_timeout=0.5) == ([], 30.0)
+    assert simulate(scenario, seed=0, stall_timeout=0.5) == ([], 30.0, ([], [], []), 60.0)
+
+
+def test_a_timeout_of_zero_gives_up_at_once_without_a_switch() -> None:
+    """acquire(timeout=0) on a held lock returns False at once: with no preemption, the thread
+    goes on before the one it started runs."""
+
+    def scenario() -> list[str]:
+        lock = threading.Lock()
+        order: list[str] = []
+        other = threading.Thread(target=order.append, args=("other",))
+        with lock:
+            other.start()
+            assert not lock.acquire(timeout=0)
+            order.append("main")
+        other.join()
+        return order
+
+    assert simulate(scenario, schedule=Schedule([])) == ["main", "other"]
+
+
+def test_a_socket_timeout_under_a_second_runs_out_on_time() -> None:
+    """recv with a 0.25 s timeout times out at virtual 0.25 s, not later."""
+
+    def scenario() -> float:
+        network = MemoryNetwork()
+        one, other = network.socketpair()
+        with one, other:
+            one.settimeout(0.25)
+            with pytest.raises(TimeoutError):
+                one.recv(1)
+        return time.monotonic()
+
+    assert simulate(scenario, seed=0) == 0.25
+
+
+def test_notify_wakes_one_waiter_and_notify_all_the_rest() -> None:
+    """Two threads wait on a condition; notify() wakes one of them, notify_all() the other."""
+
+    def scenario() -> list[tuple[str, float]]:
+        cond = threading.Condition()
+        woke: list[tuple[str, float]] = []
+        waiting = threading.Semaphore(0)
+
+        def waiter(name: str) -> None:
+            with cond:
+                waiting.release()
+                if cond.wait(timeout=10):
+                    woke.append((name, time.monotonic()))
+
+        threads = [threading.Thread(target=waiter, args=(name,)) for name in "ab"]
+        for thread in threads:
+            thread.start()
+        for _ in threads:
+            waiting.acquire()
+        with cond:
+            cond.notify()
+        time.sleep(5)  # sleep-ok: virtual; the one notified has woken, the other still waits
+        count = len(woke)
+        with cond:
+            cond.notify_all()
+        for thread in threads:
+            thread.join()
+        assert count == 1
+        return woke
+
+    for seed in range(5):
+        assert [when for _, when in simulate(scenario, seed=seed)] == [0.0, 5.0]
+
+
+def test_a_lock_a_module_makes_at_import_inside_fn_stays_real(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A module imported for the first time inside fn makes its module-level lock real: it
+    outlives the run, and a simulated one would be useless after it."""
+    (tmp_path / "imported_in_a_run.py").write_text("import threading\nLOCK = threading.Lock()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "imported_in_a_run", raising=False)
+
+    def scenario() -> str:
+        module = importlib.import_module("imported_in_a_run")
+        return type(module.LOCK).__module__
+
+    try:
+        assert simulate(scenario, seed=0) == "_thread"
+    finally:
+        sys.modules.pop("imported_in_a_run", None)
 
 
 def test_a_bounded_semaphore_may_be_released_back_up_to_its_value() -> None:
@@ -936,11 +1027,11 @@ def test_a_bounded_semaphore_may_be_released_back_up_to_its_value() -> None:
     release is not."""
 
     def scenario() -> None:
-        bounded = threading.BoundedSemaphore(2)
-        assert bounded.acquire()
-        bounded.release()
-        with pytest.raises(ValueError, match="released too many times"):
+        for bounded in (threading.BoundedSemaphore(2), threading.BoundedSemaphore()):
+            assert bounded.acquire()
             bounded.release()
+            with pytest.raises(ValueError, match="released too many times"):
+                bounded.release()
 
     simulate(scenario, seed=0)
 
@@ -950,3 +1041,30 @@ def test_pct_of_depth_one_never_preempts() -> None:
     fifty finds it; depth 2 does."""
     assert explore(lost_update, seeds=range(50), policy=PCT(depth=1, steps=20)) is None
     assert explore(lost_update, seeds=range(50), policy=PCT(depth=2, steps=20)) is not None
+
+
+def test_timed_waits_under_a_second_wait_their_time() -> None:
+    """Lock, RLock, Semaphore and Event: a 0.5 s timeout on what nobody releases gives up at
+    virtual 0.5 s; a non-blocking acquire of a held lock gives up at once."""
+
+    def scenario() -> list[tuple[bool, float]]:
+        lock, rlock = threading.Lock(), threading.RLock()
+        empty, unset = threading.Semaphore(0), threading.Event()
+        holder = threading.Thread(target=rlock.acquire)  # it ends holding the RLock
+        holder.start()
+        holder.join()
+        lock.acquire()
+        attempts: list[Callable[[], bool]] = [
+            lambda: lock.acquire(timeout=0.5),
+            lambda: rlock.acquire(timeout=0.5),
+            lambda: empty.acquire(timeout=0.5),
+            lambda: unset.wait(0.5),
+            lambda: lock.acquire(blocking=False),
+        ]
+        results = []
+        for attempt in attempts:
+            started = time.monotonic()
+            results.append((attempt(), time.monotonic() - started))
+        return results
+
+    assert simulate(scenario, seed=0) == [(False, 0.5)] * 4 + [(False, 0.0)]

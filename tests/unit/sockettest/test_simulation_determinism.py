@@ -376,8 +376,9 @@ def test_check_determinism_catches_an_outcome_that_differs_on_the_same_trace() -
         runs["count"] += 1
         assert runs["count"] % 2, "the second run fails"
 
-    with pytest.raises(Nondeterminism, match="the same 0 steps, but different outcomes"):
+    with pytest.raises(Nondeterminism, match="the same 0 steps, but different outcomes") as caught:
         simulate(scenario, seed=0, check_determinism=True)
+    assert "outcomes: passed / raised AssertionError" in str(caught.value)
 
 
 def test_explore_checks_determinism_seed_by_seed() -> None:
