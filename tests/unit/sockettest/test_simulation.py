@@ -1023,13 +1023,16 @@ def test_a_lock_a_module_makes_at_import_inside_fn_stays_real(
 
 
 def test_a_bounded_semaphore_may_be_released_back_up_to_its_value() -> None:
-    """Acquired then released, a BoundedSemaphore is at its bound, which is allowed; one more
-    release is not."""
+    """Acquired to nothing, then released, a BoundedSemaphore is back at its bound (1 by
+    default), which is allowed; one more release is not."""
 
     def scenario() -> None:
-        for bounded in (threading.BoundedSemaphore(2), threading.BoundedSemaphore()):
-            assert bounded.acquire()
-            bounded.release()
+        cases = [(threading.BoundedSemaphore(2), 2), (threading.BoundedSemaphore(), 1)]
+        for bounded, value in cases:
+            assert all(bounded.acquire(blocking=False) for _ in range(value))
+            assert not bounded.acquire(blocking=False)
+            for _ in range(value):
+                bounded.release()
             with pytest.raises(ValueError, match="released too many times"):
                 bounded.release()
 
