@@ -5,6 +5,7 @@ asks. simulate joins every thread it starts before it returns; the autouse fixtu
 that no thread outlives a test.
 """
 
+import functools
 import gc
 import importlib
 import os
@@ -711,6 +712,9 @@ def test_the_replay_names_fn_by_module_and_qualified_name_or_says_why_not() -> N
     assert "where fn is a function made inside another (" in local_note
     assert ".<locals>.local, defined at" in local_note
     assert "where fn is a method bound to <" in note_of(Scenarios().bound)
+    partial_note = note_of(functools.partial(lost_update))
+    assert "where fn is functools.partial(<function lost_update at " in partial_note
+    assert "which has no name to find it by" in partial_note
 
 
 @pytest.mark.parametrize(
@@ -931,9 +935,10 @@ def test_select_and_a_selectors_select_never_wait_for_real() -> None:
             ready = selector.select(timeout=30)
             first = time.monotonic()
             readable = select.select([one], [], [], 30)
+            select.select([one], [], [], 0.25)  # under a second: on time too
             return ready, first, readable, time.monotonic()
 
-    assert simulate(scenario, seed=0, stall_timeout=0.5) == ([], 30.0, ([], [], []), 60.0)
+    assert simulate(scenario, seed=0, stall_timeout=0.5) == ([], 30.0, ([], [], []), 60.25)
 
 
 def test_a_timeout_of_zero_gives_up_at_once_without_a_switch() -> None:
@@ -1047,8 +1052,9 @@ def test_pct_of_depth_one_never_preempts() -> None:
 
 
 def test_timed_waits_under_a_second_wait_their_time() -> None:
-    """Lock, RLock, Semaphore and Event: a 0.5 s timeout on what nobody releases gives up at
-    virtual 0.5 s; a non-blocking acquire of a held lock gives up at once."""
+    """Lock, RLock, Semaphore, Event and a join: a 0.5 s timeout on what nobody releases gives
+    up at virtual 0.5 s, without waiting for real (the watchdog's 1 s would fail it); a
+    non-blocking acquire of a held lock gives up at once."""
 
     def scenario() -> list[tuple[bool, float]]:
         lock, rlock = threading.Lock(), threading.RLock()
@@ -1057,11 +1063,19 @@ def test_timed_waits_under_a_second_wait_their_time() -> None:
         holder.start()
         holder.join()
         lock.acquire()
+        sleeper = threading.Thread(target=time.sleep, args=(10,), daemon=True)
+        sleeper.start()
+
+        def join_sleeper() -> bool:
+            sleeper.join(timeout=0.5)
+            return not sleeper.is_alive()  # it sleeps on: False, as a timed-out acquire
+
         attempts: list[Callable[[], bool]] = [
             lambda: lock.acquire(timeout=0.5),
             lambda: rlock.acquire(timeout=0.5),
             lambda: empty.acquire(timeout=0.5),
             lambda: unset.wait(0.5),
+            join_sleeper,
             lambda: lock.acquire(blocking=False),
         ]
         results = []
@@ -1070,4 +1084,4 @@ def test_timed_waits_under_a_second_wait_their_time() -> None:
             results.append((attempt(), time.monotonic() - started))
         return results
 
-    assert simulate(scenario, seed=0) == [(False, 0.5)] * 4 + [(False, 0.0)]
+    assert simulate(scenario, seed=0, stall_timeout=1) == [(False, 0.5)] * 5 + [(False, 0.0)]

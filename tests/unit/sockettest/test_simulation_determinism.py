@@ -408,6 +408,7 @@ def test_a_thread_the_watchdog_gave_up_on_hands_no_baton_when_it_comes_back() ->
     other = scheduler.add("other", None, daemon=False)
     scheduler.running = stuck
     scheduler.abort(BlockedTooLong("stalled"))
+    assert (stuck.go.locked(), other.go.locked()) == (True, False), "the baton went astray"
     scheduler.ended(stuck)  # it came back from what it was stuck in, and its thread ended
     assert other.go.acquire(timeout=0), "the thread to unwind never got the baton"
     assert not scheduler.done.acquire(timeout=0), "finished before every thread unwound"
@@ -460,17 +461,24 @@ def test_a_run_the_watchdog_aborts_unwinds_without_an_error_of_the_kits_own(
 
 
 def test_an_abandoned_run_does_not_keep_the_interpreter_alive() -> None:
-    """A run whose fn is stuck in something uncontrolled for ever fails on the watchdog; then
-    the program exits, although that thread is still stuck."""
+    """Runs whose fn, or a (non-daemon) thread it started, is stuck in something uncontrolled
+    for ever fail on the watchdog; then the program exits, although those threads are stuck."""
     program = textwrap.dedent(
         """
         import threading
         from sockettest import BlockedTooLong, simulate
         forever = threading.Event()  # made outside fn: real, and never set
-        try:
-            simulate(forever.wait, seed=0, stall_timeout=0.2)
-        except BlockedTooLong:
-            print("stalled")
+
+        def a_thread_stuck():
+            thread = threading.Thread(target=forever.wait)
+            thread.start()
+            thread.join()
+
+        for fn in (forever.wait, a_thread_stuck):
+            try:
+                simulate(fn, seed=0, stall_timeout=0.2)
+            except BlockedTooLong:
+                print("stalled")
         """
     )
     done = subprocess.run(
@@ -481,7 +489,7 @@ def test_an_abandoned_run_does_not_keep_the_interpreter_alive() -> None:
         timeout=20,  # a run that stalls in 0.2 s and a Python that exits: about a second
         check=False,
     )
-    assert (done.returncode, done.stdout) == (0, "stalled\n"), done.stderr
+    assert (done.returncode, done.stdout) == (0, "stalled\nstalled\n"), done.stderr
 
 
 def test_random_draws_the_same_in_every_run_of_a_seed_and_is_left_as_it_was() -> None:
