@@ -5,6 +5,7 @@ asks. simulate joins every thread it starts before it returns; the autouse fixtu
 that no thread outlives a test.
 """
 
+import dataclasses
 import functools
 import gc
 import importlib
@@ -1044,6 +1045,24 @@ def test_a_bounded_semaphore_may_be_released_back_up_to_its_value() -> None:
     simulate(scenario, seed=0)
 
 
+def test_policies_are_frozen_values_that_print_as_they_are_made() -> None:
+    """A policy prints as the call that makes it (PCT's defaults included), compares and hashes
+    by value, and cannot change: a replay passes it back as printed."""
+    assert repr(PCT()) == "PCT(depth=3, steps=1000)"
+    assert PCT(depth=2, steps=40) == PCT(depth=2, steps=40)
+    assert len({RandomWalk(), RandomWalk(), PCT(), PCT()}) == 2
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        PCT().depth = 5  # type: ignore[misc]
+
+
+def test_pct_deeper_than_its_steps_runs() -> None:
+    """PCT(depth=5, steps=2): more change points asked for than steps to put them at; it puts
+    what fits (the one step there is) and runs."""
+    simulation = Simulation(seed=0, policy=PCT(depth=5, steps=2), check_determinism=True)
+    simulation.run(interleaved_counter)
+    assert len(simulation.trace) > 10
+
+
 def test_pct_of_depth_one_never_preempts() -> None:
     """PCT(depth=1) has no change point: the lost update needs a preemption, so no seed of
     fifty finds it; depth 2 does."""
@@ -1052,13 +1071,13 @@ def test_pct_of_depth_one_never_preempts() -> None:
 
 
 def test_timed_waits_under_a_second_wait_their_time() -> None:
-    """Lock, RLock, Semaphore, Event and a join: a 0.5 s timeout on what nobody releases gives
-    up at virtual 0.5 s, without waiting for real (the watchdog's 1 s would fail it); a
-    non-blocking acquire of a held lock gives up at once."""
+    """Lock, RLock, Semaphore, Event, Condition and a join: a 0.5 s timeout on what nobody
+    releases gives up at virtual 0.5 s, without waiting for real (the watchdog's 1 s would fail
+    it); a non-blocking acquire of a held lock gives up at once."""
 
     def scenario() -> list[tuple[bool, float]]:
         lock, rlock = threading.Lock(), threading.RLock()
-        empty, unset = threading.Semaphore(0), threading.Event()
+        empty, unset, cond = threading.Semaphore(0), threading.Event(), threading.Condition()
         holder = threading.Thread(target=rlock.acquire)  # it ends holding the RLock
         holder.start()
         holder.join()
@@ -1070,13 +1089,19 @@ def test_timed_waits_under_a_second_wait_their_time() -> None:
             sleeper.join(timeout=0.5)
             return not sleeper.is_alive()  # it sleeps on: False, as a timed-out acquire
 
+        def wait_unnotified() -> bool:
+            with cond:
+                return cond.wait(0.5)
+
         attempts: list[Callable[[], bool]] = [
             lambda: lock.acquire(timeout=0.5),
             lambda: rlock.acquire(timeout=0.5),
             lambda: empty.acquire(timeout=0.5),
             lambda: unset.wait(0.5),
             join_sleeper,
+            wait_unnotified,
             lambda: lock.acquire(blocking=False),
+            lambda: rlock.acquire(blocking=False),
         ]
         results = []
         for attempt in attempts:
@@ -1084,4 +1109,5 @@ def test_timed_waits_under_a_second_wait_their_time() -> None:
             results.append((attempt(), time.monotonic() - started))
         return results
 
-    assert simulate(scenario, seed=0, stall_timeout=1) == [(False, 0.5)] * 5 + [(False, 0.0)]
+    expected = [(False, 0.5)] * 6 + [(False, 0.0)] * 2
+    assert simulate(scenario, seed=0, stall_timeout=1) == expected
