@@ -1060,7 +1060,7 @@ def test_pct_deeper_than_its_steps_runs() -> None:
     what fits (the one step there is) and runs."""
     simulation = Simulation(seed=0, policy=PCT(depth=5, steps=2), check_determinism=True)
     simulation.run(interleaved_counter)
-    assert len(simulation.trace) > 10
+    assert len(simulation.trace) == 8  # two starts, four sleeps, two joins: whatever the order
 
 
 def test_pct_of_depth_one_never_preempts() -> None:
