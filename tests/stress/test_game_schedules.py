@@ -13,7 +13,7 @@ seeds and compares their traces, step by step.
 
 import pytest
 
-from sockettest import PCT, RandomWalk, Simulation, explore
+from sockettest import PCT, RandomWalk, explore
 from tests.stress.scale import scaled
 from tests.unit.game_scenarios import a_game_then_a_shutdown
 
@@ -24,16 +24,15 @@ pytestmark = pytest.mark.usefixtures("leak_guard")
 
 @pytest.mark.parametrize("policy", [RandomWalk(), PCT()], ids=repr)
 def test_a_game_then_a_shutdown_survives_every_seed(policy: RandomWalk | PCT) -> None:
-    failed = explore(a_game_then_a_shutdown, seeds=SEEDS, policy=policy)
-    assert failed is None, f"seed {failed} fails: replay it with simulate(..., seed={failed})"
+    explore(a_game_then_a_shutdown, seeds=SEEDS, policy=policy, raise_failure=True)
 
 
 @pytest.mark.parametrize("policy", [RandomWalk(), PCT()], ids=repr)
 def test_each_seed_replays_the_same_schedule(policy: RandomWalk | PCT) -> None:
-    for seed in range(scaled(10, 100)):
-        traces = []
-        for _ in range(2):
-            simulation = Simulation(seed=seed, policy=policy)
-            simulation.run(a_game_then_a_shutdown)
-            traces.append(simulation.trace)
-        assert traces[0] == traces[1], f"seed {seed} replayed differently"
+    explore(
+        a_game_then_a_shutdown,
+        seeds=range(scaled(10, 100)),
+        policy=policy,
+        check_determinism=True,
+        raise_failure=True,
+    )

@@ -25,7 +25,7 @@ def test_the_race_is_found_and_fails_100_times_of_100(
     patched: bool, policy: RandomWalk | PCT
 ) -> None:
     racy = two_claims(fixed=False, patched=patched)
-    seed = explore(racy, seeds=SEEDS, policy=policy)
+    seed = explore(racy, seeds=SEEDS, policy=policy, check_determinism=True)
     assert seed is not None, f"no seed of 200 found the planted race with {policy!r}"
     traces, messages = set(), set()
     for _ in range(100):
@@ -42,7 +42,7 @@ def test_the_race_is_found_and_fails_100_times_of_100(
 @policies
 def test_the_fixed_server_passes_all_200_seeds(patched: bool, policy: RandomWalk | PCT) -> None:
     fixed = two_claims(fixed=True, patched=patched)
-    assert explore(fixed, seeds=FIXED_SEEDS, policy=policy) is None
+    explore(fixed, seeds=FIXED_SEEDS, policy=policy, check_determinism=True, raise_failure=True)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -16,19 +16,22 @@ pytestmark = pytest.mark.usefixtures("leak_guard")  # no thread may outlive its 
 
 @pytest.mark.parametrize("policy", [RandomWalk(), PCT()], ids=repr)
 def test_a_game_then_a_shutdown_survives_a_few_schedules(policy: RandomWalk | PCT) -> None:
-    assert explore(a_game_then_a_shutdown, seeds=range(3), policy=policy) is None
+    """Each seed passes, and replays step for step (a failure is raised as itself)."""
+    explore(
+        a_game_then_a_shutdown,
+        seeds=range(3),
+        policy=policy,
+        check_determinism=True,
+        raise_failure=True,
+    )
 
 
 def test_a_game_under_one_seed_is_the_same_game_every_time() -> None:
     """The same seed, the same interleaving: the whole game's trace, step by step. (Seed 11
     once differed: shutdown() joined the handler threads in set order, by id.)"""
-    traces = []
-    for _ in range(2):
-        simulation = Simulation(seed=11)
-        simulation.run(a_game_then_a_shutdown)
-        traces.append(simulation.trace)
-    assert traces[0] == traces[1]
-    assert len(traces[0]) > 100  # the game's socket calls and locks, not a handful of steps
+    simulation = Simulation(seed=11, check_determinism=True)  # two runs, compared
+    simulation.run(a_game_then_a_shutdown)
+    assert len(simulation.trace) > 100  # the game's socket calls and locks, not a handful
 
 
 def a_client_resets_mid_session() -> None:
@@ -53,8 +56,7 @@ def a_client_resets_mid_session() -> None:
 def test_a_reset_never_escapes_the_server_thread_whatever_the_schedule() -> None:
     """Under simulate, an exception that escapes a server thread fails the run, on every
     schedule, not only on the unlucky one."""
-    for seed in range(5):
-        simulate(a_client_resets_mid_session, seed=seed)  # an escaped exception comes out here
+    explore(a_client_resets_mid_session, seeds=range(5), check_determinism=True, raise_failure=True)
 
 
 def test_the_scenario_fails_when_the_game_breaks(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     )
     from sockettest._policies import PCT, RandomWalk, Schedule
     from sockettest._scheduler import Step
-    from sockettest._simulation import Simulation, explore, simulate
+    from sockettest._simulation import Nondeterminism, Simulation, explore, simulate
     from sockettest._threads import serve_in_thread
     from sockettest._transports import TRANSPORTS, Transport
 
@@ -105,6 +105,7 @@ __all__ = [
     "RandomWalk",
     "PCT",
     "Deadlock",
+    "Nondeterminism",
     # deadlines and leaks
     "DEFAULT_TIMEOUT",
     "BlockedTooLong",
@@ -151,6 +152,7 @@ _HOMES = {
     "simulate": "_simulation",
     "explore": "_simulation",
     "Simulation": "_simulation",
+    "Nondeterminism": "_simulation",
     "Step": "_scheduler",
     "Schedule": "_policies",
     "RandomWalk": "_policies",

@@ -43,8 +43,8 @@ import threading
 import weakref
 from collections.abc import Callable
 
-from sockettest._deadlines import check_seconds
 from sockettest._scheduler import THREADS, current, virtual_now
+from sockettest._validation import check_seconds
 
 __all__ = ["VirtualClock"]
 

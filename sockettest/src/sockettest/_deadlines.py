@@ -9,9 +9,7 @@ naming what waited and on what.
 
 from __future__ import annotations
 
-import math
-
-__all__ = ["DEFAULT_TIMEOUT", "BlockedTooLong", "Deadlock", "NotModelled", "check_seconds"]
+__all__ = ["DEFAULT_TIMEOUT", "BlockedTooLong", "Deadlock", "NotModelled"]
 
 DEFAULT_TIMEOUT = 5.0
 """Seconds any wait of the kit may take unless told otherwise: a memory socket call with no
@@ -45,19 +43,3 @@ class NotModelled(NotImplementedError):
     model of (``dup``, ``detach``, ancillary data): it says so at the call, naming the gap,
     rather than answering differently from Linux. The kit's README lists every gap.
     """
-
-
-def check_seconds(name: str, value: object, *, finite: bool = True) -> float:
-    """``value``, a number of seconds given as the argument ``name``; a clear error naming it
-    for what is not a number (a bool is refused: ``True`` seconds is a typo), or for NaN, or
-    infinity unless ``finite`` is False.
-
-    Raises:
-        TypeError: not an int or a float.
-        ValueError: NaN, or infinite where it must be finite.
-    """
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{name} must be seconds (an int or a float), not {value!r}")
-    if math.isnan(value) or (finite and math.isinf(value)):
-        raise ValueError(f"{name} must be a finite number of seconds, not {value!r}")
-    return float(value)

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 from sockettest._addresses import bind_errno, normal_ip, overlaps, unmapped
 from sockettest._clock import VirtualClock
-from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong, check_seconds
+from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong
 from sockettest._faults import Faults
 from sockettest._memory_socket import (
     _AF_UNIX,
@@ -71,6 +71,7 @@ from sockettest._scheduler import (
     readiness_changed,
     virtual_now,
 )
+from sockettest._validation import check_seconds
 
 if TYPE_CHECKING:
     from sockettest._names import HostTable

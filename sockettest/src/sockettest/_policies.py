@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sockettest._scheduler import Chooser
+from sockettest._validation import check_int
 
 __all__ = ["PCT", "Policy", "RandomWalk", "Schedule"]
 
@@ -53,10 +54,8 @@ class PCT:
     steps: int = 1000
 
     def __post_init__(self) -> None:
-        if isinstance(self.depth, bool) or not isinstance(self.depth, int) or self.depth < 1:
-            raise ValueError(f"depth must be an int of at least 1, not {self.depth!r}")
-        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 2:
-            raise ValueError(f"steps must be an int of at least 2, not {self.steps!r}")
+        check_int("depth", self.depth, 1)
+        check_int("steps", self.steps, 2)
 
     def _chooser(self, seed: int) -> Chooser:
         return _PCTChooser(random.Random(seed), self.depth, self.steps)
@@ -69,17 +68,27 @@ class Schedule:
     At the i-th scheduling point that has a choice, ``choices[i]`` (modulo the number of
     runnable threads) picks among them, 0 being the running thread; past the end, 0 (no
     preemption). ``Schedule([])`` runs each thread until it blocks. A seeded run's choices are
-    ``simulation.choices``: ``Schedule(simulation.choices)`` replays it.
+    ``simulation.choices``: ``Schedule(simulation.choices)`` replays it. Any non-negative int is
+    a choice (``Schedule([99])`` with two threads runnable picks the second, 99 % 2), so that
+    Hypothesis can draw and shrink choices without knowing how many threads a run has.
 
     Args:
         choices: non-negative ints.
+
+    Raises:
+        TypeError: ``choices`` is not an iterable of ints.
+        ValueError: a negative choice.
     """
 
     choices: tuple[int, ...] = field(default=())
 
     def __init__(self, choices: Iterable[int] = ()) -> None:
+        if isinstance(choices, str | bytes) or not isinstance(choices, Iterable):
+            raise TypeError(f"choices must be an iterable of ints, not {choices!r}")
         values = tuple(choices)
-        if any(isinstance(c, bool) or not isinstance(c, int) or c < 0 for c in values):
+        for choice in values:
+            check_int("a choice", choice)
+        if any(choice < 0 for choice in values):
             raise ValueError(f"choices must be non-negative ints, not {values!r}")
         object.__setattr__(self, "choices", values)
 

@@ -17,6 +17,10 @@ What is replaced:
 - ``time.monotonic``, ``monotonic_ns``, ``perf_counter``, ``perf_counter_ns``, ``time``,
   ``time_ns`` and ``sleep``, and the copies of ``monotonic`` that ``threading`` and ``queue``
   bound at import (``threading._time``, ``queue.time``).
+- ``ThreadPoolExecutor.__init__``: a pool made in a simulated thread numbers itself in the run
+  (``ThreadPoolExecutor-0_1``, not the process-wide counter's ``ThreadPoolExecutor-3_1``), and
+  keeps its workers in the order they started, so that ``shutdown()`` joins them in that order
+  (CPython keeps them in a set, which iterates by address).
 - ``select.select`` and the ``select`` method of the ``selectors`` classes: a simulated thread
   polls without blocking, and waits in the scheduler for a memory socket's readiness to change
   (``_scheduler.READINESS``) or for its virtual timeout. ``select.poll()`` objects are not
@@ -35,6 +39,9 @@ Rules of this module:
 3. At the OS level every simulated thread is a daemon, so that one stuck in something
    uncontrolled cannot hang the interpreter's exit; ``thread.daemon`` still says what the code
    asked for, and the simulation waits for non-daemon threads as the interpreter would.
+4. While any simulation runs, :func:`_scheduler.gc_phase` is a :data:`gc.callbacks` hook
+   (:func:`_scheduler.follow_collections`): a finalizer that a collection runs in a simulated
+   thread takes no scheduling point.
 """
 
 from __future__ import annotations
@@ -47,12 +54,20 @@ import selectors
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-from sockettest._scheduler import ENDED, READINESS, THREADS, Abandoned, SimThread
+from sockettest._scheduler import (
+    ENDED,
+    READINESS,
+    THREADS,
+    Abandoned,
+    SimThread,
+    follow_collections,
+)
 from sockettest._simulated import (
     SimulatedBoundedSemaphore,
     SimulatedCondition,
@@ -76,6 +91,7 @@ _real_sleep = time.sleep
 _real_start = threading.Thread.start
 _real_join = threading.Thread.join
 _real_is_alive = threading.Thread.is_alive
+_real_executor_init = ThreadPoolExecutor.__init__
 _REAL_JOIN_TIMEOUT = 5.0  # real seconds for an ended thread's OS thread to finish its exit
 
 _THREADING_GLOBALS = vars(threading)
@@ -92,6 +108,7 @@ _KIT_NETWORK = frozenset(
     }
 )
 _DEFAULT_NAME = re.compile(r"Thread-\d+(?P<target> \(.*\))?")
+_DEFAULT_POOL_NAME = re.compile(r"ThreadPoolExecutor-\d+")
 
 
 def simulated_thread() -> SimThread | None:
@@ -168,6 +185,7 @@ def _replacements() -> list[tuple[Any, str, Any]]:
         (threading.Thread, "start", _start),
         (threading.Thread, "join", _join),
         (threading.Thread, "is_alive", _is_alive),
+        (ThreadPoolExecutor, "__init__", _executor_init),
         (threading, "_time", clock["monotonic"]),
         (queue, "time", clock["monotonic"]),
     ]
@@ -301,6 +319,46 @@ def _start(self: threading.Thread) -> None:
     scheduler.point(sim, f"start {name}")
 
 
+def _executor_init(self: ThreadPoolExecutor, *args: Any, **kwargs: Any) -> None:
+    """ThreadPoolExecutor.__init__; in a simulated thread, a run-local name and start order."""
+    _real_executor_init(self, *args, **kwargs)
+    sim = THREADS.get(_get_ident()) if THREADS else None
+    if sim is None:
+        return
+    attributes = vars(self)
+    if _DEFAULT_POOL_NAME.fullmatch(str(attributes.get("_thread_name_prefix"))):
+        number = sim.scheduler.number("ThreadPoolExecutor") - 1  # CPython's count from 0
+        attributes["_thread_name_prefix"] = f"ThreadPoolExecutor-{number}"
+    threads = attributes.get("_threads")
+    if isinstance(threads, set):
+        attributes["_threads"] = _StartOrder(threads)
+
+
+class _StartOrder:
+    """A pool's set of worker threads that iterates in the order they were added."""
+
+    def __init__(self, items: Iterable[threading.Thread] = ()) -> None:
+        self._items = dict.fromkeys(items)
+
+    def add(self, item: threading.Thread) -> None:
+        self._items[item] = None
+
+    def discard(self, item: threading.Thread) -> None:
+        self._items.pop(item, None)
+
+    def remove(self, item: threading.Thread) -> None:
+        del self._items[item]
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._items
+
+    def __iter__(self) -> Iterator[threading.Thread]:
+        return iter(list(self._items))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 def run_as_simulated(sim: SimThread, run: Callable[[], object]) -> object:
     """The body of a simulated thread's OS thread: join, wait for the baton, run, report."""
     ident = _get_ident()
@@ -370,6 +428,7 @@ def installed() -> Iterator[None]:
             for owner, name, ours in _PATCHES:
                 _installed.append((owner, name, vars(owner)[name], ours))
                 setattr(owner, name, ours)
+            follow_collections(True)  # rule 4
         _users += 1
     try:
         yield
@@ -377,6 +436,7 @@ def installed() -> Iterator[None]:
         with _install_lock:
             _users -= 1
             if _users == 0:
+                follow_collections(False)
                 for owner, name, original, ours in reversed(_installed):
                     if vars(owner).get(name) is ours:
                         setattr(owner, name, original)

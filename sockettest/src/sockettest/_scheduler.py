@@ -22,12 +22,22 @@ Rules of this module:
    wakes the threads whose deadline that is. Every thread blocked and none with a deadline is a
    deadlock: the run fails at once.
 5. Once a run is over (its ``fn`` returned, or something failed), the threads still alive are
-   unwound one at a time: each gets :class:`Abandoned` where it is parked.
+   unwound one at a time: each gets :class:`Abandoned` where it is parked. A thread the
+   watchdog gave up on (``lost``) that comes back later never hands the baton again, and no
+   hand-over releases a thread twice (``_handoff``).
+6. A finalizer (``__del__``, a weakref callback) that the garbage collector runs in a simulated
+   thread runs at a moment no seed decides: in the middle of a socket call, or inside this
+   module. So during a collection (:func:`gc_phase`, a :data:`gc.callbacks` hook that
+   ``_replacements.installed`` puts in place with :func:`follow_collections`) a scheduling
+   point is no point: no step, no
+   switch; the finalizer's calls (closing a socket) take effect at once, and the trace is the
+   one the run has without the collection.
 """
 
 from __future__ import annotations
 
 import _thread
+import gc
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -55,6 +65,9 @@ __all__ = [
 _get_ident = _thread.get_ident
 _allocate_lock = _thread.allocate_lock
 
+_collecting: int | None = None
+"""The OS thread running a garbage collection (one at a time in CPython), while it runs."""
+
 THREADS: dict[int, SimThread] = {}
 """Every simulated thread of every running simulation, by OS thread ident. Empty when no
 simulation runs: the network's hooks test it first, so they cost one truthiness check then."""
@@ -64,6 +77,24 @@ _UNWINDING_POINTS = 10_000
 before each of them raises :class:`Abandoned` again: code that swallows it cannot loop forever."""
 
 RUNNABLE, BLOCKED, ENDED = "runnable", "blocked", "ended"
+
+
+def gc_phase(phase: str, info: dict[str, int]) -> None:
+    """A :data:`gc.callbacks` hook: note which thread collects, from start to stop (rule 6)."""
+    global _collecting  # noqa: PLW0603 (the collector is one per process)
+    _collecting = _get_ident() if phase == "start" else None
+
+
+def follow_collections(on: bool) -> None:
+    """Start or stop following collections (rule 6), each time from a clean slate: a
+    collection under way when the hook goes is never seen to stop, and its thread's ident may
+    be a simulated thread's later."""
+    global _collecting  # noqa: PLW0603
+    _collecting = None
+    if on:
+        gc.callbacks.append(gc_phase)
+    elif gc_phase in gc.callbacks:
+        gc.callbacks.remove(gc_phase)
 
 
 class Abandoned(BaseException):
@@ -186,6 +217,7 @@ class Scheduler:
         self.done.acquire()
         self._finished = False
         self._counts: dict[str, int] = {}
+        self._handoff = _allocate_lock()  # the watchdog and a lost thread may unwind at once
 
     # Threads -----------------------------------------------------------------------------------
 
@@ -215,6 +247,8 @@ class Scheduler:
         if self.over:
             self._unwinding(me)
             return
+        if _collecting is not None and _collecting == _get_ident():  # rule 6
+            return
         self.trace.append(Step(me.name, operation, self.now))
         self.progress += 1
         if len(self.trace) > self.max_steps:
@@ -234,6 +268,12 @@ class Scheduler:
             raise Abandoned
         if deadline is not None and deadline <= self.now:
             return False
+        if _collecting is not None and _collecting == _get_ident():  # rule 6: cannot park
+            raise RuntimeError(
+                f"a finalizer that the garbage collector ran in simulated thread {me.name!r} "
+                f"would block in {operation}: a simulation cannot switch threads inside a "
+                "collection; close or release such resources explicitly"
+            )
         me.state = BLOCKED
         me.key = key
         me.deadline = deadline
@@ -270,10 +310,14 @@ class Scheduler:
         self.over = True
 
     def ended(self, me: SimThread) -> None:
-        """``me``'s thread is over: wake its joiners and hand the baton on; ``me`` does not park."""
+        """``me``'s thread is over: wake its joiners and hand the baton on; ``me`` does not park.
+        A lost thread (rule 5) holds no baton: it only says it ended (the run was unwound
+        without it)."""
         me.state = ENDED
         me.key = None
         self.progress += 1
+        if me.lost:
+            return
         self.wake(me)
         if not self.over and not self._runnable(me) and not self._expire():
             alive = [sim for sim in self.threads if sim.state is not ENDED]
@@ -286,12 +330,6 @@ class Scheduler:
             return
         candidates = self._runnable(me)
         self._hand(me, candidates[self._choose(candidates, me)], park=False)
-
-    def finish(self) -> None:
-        """Tell the supervisor the run is over (once)."""
-        if not self._finished:
-            self._finished = True
-            self.done.release()
 
     def abort(self, error: BaseException) -> None:
         """The watchdog's way out: the baton holder is stuck in something uncontrolled. Give up
@@ -308,14 +346,18 @@ class Scheduler:
 
     def _unwind(self) -> None:
         """The run is over: hand the baton to the next thread still to unwind, or finish."""
-        successor = next(
-            (sim for sim in self.threads if sim.state is not ENDED and not sim.lost), None
-        )
-        if successor is None:
-            self.finish()
-        else:
-            self.running = successor
-            successor.go.release()
+        with self._handoff:
+            successor = next(
+                (sim for sim in self.threads if sim.state is not ENDED and not sim.lost), None
+            )
+            if successor is None:
+                if not self._finished:  # tell the supervisor, once
+                    self._finished = True
+                    self.done.release()
+            else:
+                self.running = successor
+                if successor.go.locked():  # not handed the baton already (rule 5)
+                    successor.go.release()
 
     def _unwinding(self, me: SimThread) -> None:
         me.unwinding_points += 1
@@ -369,8 +411,13 @@ class Scheduler:
     def _hand(self, me: SimThread, successor: SimThread, *, park: bool) -> None:
         if successor is me:
             return
-        self.running = successor
-        successor.go.release()
+        with self._handoff:
+            if me.lost:  # the watchdog gave up on me and unwinds the others: so do I
+                if park:
+                    raise Abandoned
+                return
+            self.running = successor
+            successor.go.release()
         if park:
             me.go.acquire()
             if self.over:

@@ -26,24 +26,32 @@ Rules of this module:
    are parked; their ``finally`` blocks run).
 3. When ``simulate`` returns or raises, every simulated thread's OS thread has ended (but one
    the watchdog gave up on), and every patch is gone.
+4. Arguments are checked at the call, before anything runs, with errors that name them.
+   ``random``'s module functions are seeded from the run's seed, for the run only.
+5. ``check_determinism=True`` runs each seed twice and compares the traces step by step: a
+   difference is a :class:`Nondeterminism`, which names the first step that differs.
 """
 
 from __future__ import annotations
 
+import random
+import reprlib
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong, Deadlock
 from sockettest._policies import PCT, Policy, RandomWalk, Schedule
 from sockettest._replacements import installed, run_as_simulated, simulated_thread
 from sockettest._scheduler import BLOCKED, ENDED, Scheduler, SimThread, Step
+from sockettest._validation import check_flag, check_int, check_seconds
 
-__all__ = ["MAX_STEPS", "Simulation", "explore", "simulate"]
+__all__ = ["MAX_STEPS", "Nondeterminism", "Simulation", "explore", "simulate"]
 
 T = TypeVar("T")
 
@@ -65,6 +73,15 @@ _INTERNAL = frozenset(
 )
 
 
+class Nondeterminism(AssertionError):
+    """Two runs of one seed took different schedules (``check_determinism=True``): something
+    outside the seed's control decided a step. The message names the first step that differs,
+    with the steps before it; the usual causes are an object made outside ``fn`` (a lock, a
+    thread, a server), iteration over a set of objects (their order is their address), and
+    names or numbers from process-wide counters.
+    """
+
+
 class Simulation:
     """One simulated run of a function: its policy and seed, then its trace.
 
@@ -84,9 +101,12 @@ class Simulation:
             the run (a thread blocked in something uncontrolled), with every thread's stack.
         max_steps: scheduling points after which the run fails as a livelock (a loop that polls
             for what never comes moves virtual time on for ever).
+        check_determinism: run ``fn`` twice and raise :class:`Nondeterminism` if the two traces
+            differ (``trace`` is then the first run's).
 
     Raises:
-        ValueError: neither or both of ``seed`` and ``schedule``; a seed that is not an int.
+        ValueError: neither or both of ``seed`` and ``schedule``; a value out of range.
+        TypeError: an argument of the wrong type (each error names the argument).
     """
 
     def __init__(
@@ -97,22 +117,29 @@ class Simulation:
         policy: RandomWalk | PCT | None = None,
         stall_timeout: float = DEFAULT_TIMEOUT,
         max_steps: int = MAX_STEPS,
+        check_determinism: bool = False,
     ) -> None:
         if (seed is None) == (schedule is None):
             raise ValueError("give a seed or a schedule (one of them)")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise ValueError(f"a seed is an int, not {seed!r}")
+        if seed is not None:
+            check_int("seed", seed)
+        if schedule is not None and not isinstance(schedule, Schedule):
+            raise TypeError(f"schedule must be a sockettest.Schedule, not {schedule!r}")
         if schedule is not None and policy is not None:
             raise ValueError("a schedule is its own policy: give a schedule or a policy")
-        if not stall_timeout > 0:
-            raise ValueError(f"stall_timeout must be positive seconds, not {stall_timeout!r}")
+        if policy is not None and not isinstance(policy, RandomWalk | PCT):
+            raise TypeError(
+                f"policy must be sockettest.RandomWalk() or sockettest.PCT(...), not {policy!r}"
+            )
+        check_seconds("stall_timeout", stall_timeout, positive=True)
+        check_int("max_steps", max_steps, 1)
+        check_flag("check_determinism", check_determinism)
         self.seed = seed
         self.schedule = schedule
         self.policy: Policy = schedule if schedule is not None else policy or RandomWalk()
-        if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
-            raise ValueError(f"max_steps must be an int of at least 1, not {max_steps!r}")
         self.stall_timeout = stall_timeout
         self.max_steps = max_steps
+        self.check_determinism = check_determinism
         self.trace: list[Step] = []
         """Every scheduling point of the last run, in order; equal for equal seeds."""
         self.choices: list[int] = []
@@ -124,13 +151,18 @@ class Simulation:
         return f"<Simulation {self._label()}, {len(self.trace)} steps>"
 
     def replay(self, fn: Callable[[], object] | None = None) -> str:
-        """The call that replays this run, as text: ``sockettest.simulate(fn, seed=17)``."""
-        name = getattr(fn, "__name__", "fn") if fn is not None else "fn"
-        name = name if name.isidentifier() else "fn"
+        """The call that replays this run, as text: ``sockettest.simulate(mymodule.fn, seed=17)``
+        (``fn`` by module and qualified name; just ``fn`` when it has none to find it by)."""
+        name = "fn" if fn is None else _findable_name(fn)[0]
         if self.schedule is not None:
             return f"sockettest.simulate({name}, schedule={self.schedule!r})"
         policy = "" if isinstance(self.policy, RandomWalk) else f", policy={self.policy!r}"
         return f"sockettest.simulate({name}, seed={self.seed}{policy})"
+
+    def _replay_line(self, fn: Callable[[], object]) -> str:
+        """``Replay: ...``, and why ``fn`` is not named, when it cannot be."""
+        unnamed = _findable_name(fn)[1]
+        return f"Replay: {self.replay(fn)}" + (f"\n  where fn is {unnamed}" if unnamed else "")
 
     def run(self, fn: Callable[[], T]) -> T:
         """Run ``fn()`` under the deterministic scheduler; return what it returns.
@@ -140,10 +172,32 @@ class Simulation:
                 seed, the replay call and the trace's last steps.
             Deadlock: every thread blocked with no deadline.
             BlockedTooLong: no scheduling point for ``stall_timeout`` real seconds.
+            Nondeterminism: with ``check_determinism``, the two runs' traces differ.
             RuntimeError: called inside a simulation.
+            TypeError: ``fn`` is not callable.
         """
+        _check_fn(fn)
         if simulated_thread() is not None:
             raise RuntimeError("simulate() cannot run inside a simulation")
+        if not self.check_determinism:
+            return self._run_once(fn)
+        runs: list[tuple[list[Step], Exception | None]] = []
+        results: list[T] = []
+        for _ in range(2):
+            try:
+                results.append(self._run_once(fn))
+            except Exception as failure:  # compared below, then raised
+                runs.append((self.trace, failure))
+            else:
+                runs.append((self.trace, None))
+        self.trace = runs[0][0]
+        _compare(self, fn, runs[0], runs[1])
+        first_failure = runs[0][1]
+        if first_failure is not None:
+            raise first_failure
+        return results[0]
+
+    def _run_once(self, fn: Callable[[], T]) -> T:
         self._fn: Callable[[], object] = fn
         scheduler = Scheduler(self.policy._chooser(self.seed or 0), self, self.max_steps)
         main = scheduler.add("main", None, daemon=False)
@@ -157,7 +211,7 @@ class Simulation:
         runner = threading.Thread(target=body, name="simulated-main", daemon=True)
         main.thread = runner
         vars(runner)[_MARK] = main
-        with installed():
+        with installed(), _seeded_random(f"sockettest.simulate {self._label()}"):
             runner.start()
             scheduler.running = main
             main.go.release()
@@ -226,7 +280,7 @@ class Simulation:
         return Deadlock(
             f"deadlock: every simulated thread is blocked and none has a deadline, at virtual "
             f"time {scheduler.now:.3f} s ({self._label()}).\n"
-            f"Replay: {self.replay(self._fn)}\n\n{_threads(scheduler)}\n{_tail(scheduler.trace)}"
+            f"{self._replay_line(self._fn)}\n\n{_threads(scheduler)}\n{_tail(scheduler.trace)}"
         )
 
     def too_long(self, scheduler: Scheduler) -> BlockedTooLong:
@@ -235,7 +289,7 @@ class Simulation:
             f"simulated run took more than {self.max_steps} scheduling points, to virtual time "
             f"{scheduler.now:.3f} s ({self._label()}): a livelock, or a loop polling for what "
             "never comes (each pass moves virtual time on). If the run is just long, raise "
-            f"max_steps.\nReplay: {self.replay(self._fn)}\n\n{_threads(scheduler)}\n"
+            f"max_steps.\n{self._replay_line(self._fn)}\n\n{_threads(scheduler)}\n"
             f"{_tail(scheduler.trace)}"
         )
 
@@ -247,7 +301,7 @@ class Simulation:
             f"seconds ({self._label()}). {who.capitalize()} is in something the simulation "
             "does not control (a real socket, select on a real descriptor, a lock or thread "
             "made outside fn, a C extension) or computing; create everything inside fn.\n"
-            f"Replay: {self.replay(fn)}\n\n{_threads(scheduler)}\n{_tail(scheduler.trace)}"
+            f"{self._replay_line(fn)}\n\n{_threads(scheduler)}\n{_tail(scheduler.trace)}"
         )
 
     def _note(self, scheduler: Scheduler, fn: Callable[[], object]) -> str:
@@ -255,8 +309,20 @@ class Simulation:
         return (
             f"sockettest: raised in simulated thread {where!r} at virtual time "
             f"{scheduler.now:.3f} s ({self._label()}).\n"
-            f"Replay: {self.replay(fn)}\n{_tail(scheduler.trace)}"
+            f"{self._replay_line(fn)}\n{_tail(scheduler.trace)}"
         )
+
+
+@contextmanager
+def _seeded_random(seed: str) -> Iterator[None]:
+    """``random``'s module functions, seeded for the run (code under test that draws a jitter
+    or a backoff draws the same in every run of a seed), and as they were after it."""
+    outside = random.getstate()
+    random.seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(outside)
 
 
 def _threads(scheduler: Scheduler) -> str:
@@ -283,6 +349,72 @@ def _tail(trace: list[Step]) -> str:
     return "\n".join([head, *(f"  {step}" for step in shown)])
 
 
+def _findable_name(fn: Callable[..., object]) -> tuple[str, str]:
+    """How a replay names ``fn``: ``module.qualified_name`` when that finds it again (just the
+    name for a script's or a notebook's ``__main__``); else ``fn``, and what it is instead."""
+    module = getattr(fn, "__module__", None)
+    qualname = getattr(fn, "__qualname__", None)
+    owner = getattr(fn, "__self__", None)
+    if owner is not None and not isinstance(owner, type | type(sys)):  # a class's, a module's
+        return "fn", f"a method bound to {owner!r}: pass the same bound method"
+    if not isinstance(qualname, str) or not isinstance(module, str):
+        return "fn", f"{fn!r}, which has no name to find it by: pass the same object"
+    if not all(part.isidentifier() for part in qualname.split(".")):
+        where = _defined_at(fn)
+        kind = "a lambda" if "<lambda>" in qualname else "a function made inside another"
+        return "fn", f"{kind} ({qualname}{where}), which has no name outside: pass the same one"
+    return (qualname if module == "__main__" else f"{module}.{qualname}"), ""
+
+
+def _defined_at(fn: Callable[..., object]) -> str:
+    code = getattr(fn, "__code__", None)
+    return "" if code is None else f", defined at {code.co_filename}:{code.co_firstlineno}"
+
+
+def _compare(
+    simulation: Simulation,
+    fn: Callable[[], object],
+    one: tuple[list[Step], BaseException | None],
+    two: tuple[list[Step], BaseException | None],
+) -> None:
+    """Raise :class:`Nondeterminism` if two runs of one seed differ (their traces, and what
+    each raised): the first step that does, or else the outcome."""
+    (first, error), (second, other) = one, two
+    differs = next(
+        (i for i, (mine, theirs) in enumerate(zip(first, second, strict=False)) if mine != theirs),
+        None if len(first) == len(second) else min(len(first), len(second)),
+    )
+    outcomes = [_outcome(error), _outcome(other)]
+    if differs is None and outcomes[0] == outcomes[1]:
+        return
+    if differs is None:
+        where = f"the same {len(first)} steps, but different outcomes"
+    else:
+        shown = first[max(0, differs - _TAIL // 4) : differs]
+        before = "".join(f"\n    {step}" for step in shown) or "\n    (none)"
+        where = (
+            f"step {differs + 1} differs (the first run took {len(first)} steps, the second "
+            f"{len(second)}).\n  The steps before it, the same in both:{before}\n"
+            f"  first run:  {_step(first, differs)}\n  second run: {_step(second, differs)}"
+        )
+    raise Nondeterminism(
+        f"two runs of {simulation._label()} took different schedules: {where}\n"
+        f"  outcomes: {outcomes[0]} / {outcomes[1]}\n"
+        "Something outside the seed decided a step: an object made outside fn (a lock, a "
+        "thread, a server), iteration over a set of objects (its order is their addresses), "
+        "a name from a process-wide counter, or real time.\n"
+        f"{simulation._replay_line(fn)}"
+    )
+
+
+def _step(trace: list[Step], index: int) -> str:
+    return str(trace[index]).strip() if index < len(trace) else "(the run had ended)"
+
+
+def _outcome(error: BaseException | None) -> str:
+    return "passed" if error is None else f"raised {type(error).__name__}"
+
+
 def simulate(
     fn: Callable[[], T],
     *,
@@ -291,6 +423,7 @@ def simulate(
     policy: RandomWalk | PCT | None = None,
     stall_timeout: float = DEFAULT_TIMEOUT,
     max_steps: int = MAX_STEPS,
+    check_determinism: bool = False,
 ) -> T:
     """Run ``fn()`` under a deterministic scheduler, and return its result.
 
@@ -310,6 +443,7 @@ def simulate(
         policy: :class:`~sockettest.RandomWalk` (default) or :class:`~sockettest.PCT`.
         stall_timeout: real seconds without a scheduling point before the watchdog fails it.
         max_steps: scheduling points before the run fails as a livelock.
+        check_determinism: run ``fn`` twice and compare the traces, step by step.
 
     Raises:
         BaseException: what ``fn`` or one of its threads raised, with the seed, the replay call
@@ -318,6 +452,9 @@ def simulate(
         Deadlock: every thread blocked with no deadline (at once, with each thread's stack).
         BlockedTooLong: the watchdog: ``stall_timeout`` real seconds with no scheduling point;
             or more than ``max_steps`` points.
+        Nondeterminism: with ``check_determinism``, the two runs differ (the first step that
+            does is in the message).
+        TypeError, ValueError: a wrong argument, at the call, before ``fn`` runs.
     """
     simulation = Simulation(
         seed=seed,
@@ -325,6 +462,7 @@ def simulate(
         policy=policy,
         stall_timeout=stall_timeout,
         max_steps=max_steps,
+        check_determinism=check_determinism,
     )
     return simulation.run(fn)
 
@@ -336,15 +474,68 @@ def explore(
     policy: RandomWalk | PCT | None = None,
     stall_timeout: float = DEFAULT_TIMEOUT,
     max_steps: int = MAX_STEPS,
+    check_determinism: bool = False,
+    raise_failure: bool = False,
 ) -> int | None:
     """Run :func:`simulate` for each seed in turn; return the first seed for which ``fn``
-    raised (an :class:`Exception`: deadlocks and stalls included), or ``None`` if none did.
+    raised (an :class:`Exception`: deadlocks and stalls included, and with
+    ``check_determinism`` a seed whose two runs differ), or ``None`` if none did.
 
     ``simulate(fn, seed=explore(fn, seeds=range(200)))`` then shows the failure, every time.
+    In a test that asserts that no seed fails, ``raise_failure=True`` raises the failing run's
+    own exception instead, with its note (the seed, the replay call, the trace's tail)::
+
+        explore(scenario, seeds=range(200), raise_failure=True)  # passes, or shows the failure
+
+    Args:
+        fn, policy, stall_timeout, max_steps, check_determinism: as :func:`simulate` takes them.
+        seeds: the seeds to try, in order: finitely many ints, all checked before the first
+            run.
+        raise_failure: raise the first failure instead of returning its seed.
+
+    Raises:
+        Exception: with ``raise_failure``, what the first failing seed's run raised.
+        TypeError, ValueError: a wrong argument (``seeds`` with a non-int, or none at all), at
+            the call, before ``fn`` runs.
     """
-    for seed in seeds:
+    tried = _checked_seeds(seeds)
+    check_flag("raise_failure", raise_failure)
+    _check_fn(fn)
+    options: dict[str, Any] = {
+        "policy": policy,
+        "stall_timeout": stall_timeout,
+        "max_steps": max_steps,
+        "check_determinism": check_determinism,
+    }
+    Simulation(seed=tried[0], **options)  # checks the options before any run
+    for number, seed in enumerate(tried):
         try:
-            simulate(fn, seed=seed, policy=policy, stall_timeout=stall_timeout, max_steps=max_steps)
-        except Exception:  # the seed is the answer; simulate(fn, seed=seed) shows the error
-            return seed
+            Simulation(seed=seed, **options).run(fn)
+        except Exception as error:
+            if not raise_failure:  # the seed is the answer; simulate(fn, seed=seed) shows it
+                return seed
+            error.add_note(
+                f"sockettest.explore: seed {seed} is the first of the seeds to fail "
+                f"({number} passed before it)."
+            )
+            raise
     return None
+
+
+def _check_fn(fn: object) -> None:
+    if not callable(fn):
+        raise TypeError(f"fn must be a function to call with no arguments, not {fn!r}")
+
+
+def _checked_seeds(seeds: Iterable[int]) -> list[int]:
+    """``seeds`` as a list, each one checked as :class:`Simulation` checks a seed."""
+    if isinstance(seeds, str | bytes) or not isinstance(seeds, Iterable):
+        raise TypeError(f"seeds must be an iterable of ints (a range, a list), not {seeds!r}")
+    tried = list(seeds)
+    for seed in tried:
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            shown = reprlib.repr(seeds)
+            raise TypeError(f"seeds must be ints; {seed!r} is not (in seeds={shown})")
+    if not tried:
+        raise ValueError("seeds is empty: explore would pass without running fn once")
+    return tried

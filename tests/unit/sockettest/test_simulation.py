@@ -5,14 +5,23 @@ asks. simulate joins every thread it starts before it returns; the autouse fixtu
 that no thread outlives a test.
 """
 
+import dataclasses
+import functools
+import gc
+import importlib
+import os
 import queue
 import re
 import select
+import selectors
 import socket
 import socketserver
+import sys
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from hypothesis import find, settings
@@ -31,6 +40,8 @@ from sockettest import (
     serve_in_thread,
     simulate,
 )
+from sockettest._replacements import _PATCHES
+from sockettest._scheduler import Scheduler, gc_phase
 from sockettest.strategies import schedules
 
 pytestmark = pytest.mark.usefixtures("leak_guard")  # no thread may outlive its test
@@ -127,7 +138,7 @@ def test_pct_is_deterministic_too() -> None:
     second.run(interleaved_counter)
     assert first.trace == second.trace
     assert first.replay(lost_update) == (
-        "sockettest.simulate(lost_update, seed=9, policy=PCT(depth=2, steps=20))"
+        f"sockettest.simulate({__name__}.lost_update, seed=9, policy=PCT(depth=2, steps=20))"
     )
     assert explore(lost_update, seeds=range(50), policy=policy) is not None
 
@@ -143,7 +154,7 @@ def test_an_exception_comes_out_with_the_seed_and_the_replay() -> None:
         simulate(lost_update, seed=seed)
     note = "\n".join(caught.value.__notes__)
     assert "an update was lost" in str(caught.value)
-    assert f"Replay: sockettest.simulate(lost_update, seed={seed})" in note
+    assert f"Replay: sockettest.simulate({__name__}.lost_update, seed={seed})" in note
     assert "adder-0: sleep 0" in note
 
 
@@ -190,7 +201,10 @@ def test_a_deadlock_fails_at_once_with_each_threads_stack_and_the_seed() -> None
         simulate(scenario, seed=4)
     assert time.monotonic() - started < 2
     message = str(caught.value)
-    assert "Replay: sockettest.simulate(scenario, seed=4)" in message
+    assert (
+        "Replay: sockettest.simulate(fn, seed=4)\n  where fn is a function made inside " in message
+    )
+    assert "(test_a_deadlock_fails_at_once_with_each_threads_stack_and_the_seed.<locals>" in message
     assert "Thread 'forward' (blocked in Lock-2.acquire)" in message
     assert "Thread 'backward' (blocked in Lock-1.acquire)" in message
     assert "Thread 'main' (blocked in join forward)" in message
@@ -516,14 +530,22 @@ def test_a_poll_loop_that_never_ends_fails_after_max_steps() -> None:
 
 
 def test_the_replacements_are_gone_after_the_call() -> None:
-    """Outside simulate, threading, queue and time are the standard library's again."""
+    """Outside simulate, threading, queue, time, select and the thread pool are the standard
+    library's again, after one run or after two at once, and the collector's hook is gone."""
     originals = (threading.Lock, threading.Event, queue.SimpleQueue, time.monotonic, time.sleep)
-    start = threading.Thread.start
+    start, pool, callbacks = threading.Thread.start, ThreadPoolExecutor.__init__, gc.callbacks[:]
     simulate(threading.Lock, seed=0)
     assert (threading.Lock, threading.Event, queue.SimpleQueue) == originals[:3]
     assert (time.monotonic, time.sleep) == originals[3:]
     assert threading.Thread.start is start
+    assert ThreadPoolExecutor.__init__ is pool
+    assert gc.callbacks == callbacks
     assert type(threading.Lock()).__module__ == "_thread"
+    for _ in range(2):  # a miscount would keep them for good, from the first run on
+        simulate(threading.Lock, seed=0)
+        left = [name for owner, name, ours in _PATCHES if vars(owner).get(name) is ours]
+        assert left == []
+        assert gc_phase not in gc.callbacks
 
 
 def test_a_thread_outside_the_simulation_is_unaffected_during_it() -> None:
@@ -616,3 +638,476 @@ def test_hypothesis_shrinks_a_failing_schedule_to_a_short_one() -> None:
     assert len(smallest.choices) <= 5, smallest
     assert smallest.choices[-1] != 0, smallest
     assert fails(smallest)
+
+
+# explore, as a test's assertion; arguments ------------------------------------------------------
+
+
+def test_explore_with_raise_failure_raises_the_failing_runs_own_exception() -> None:
+    """raise_failure=True: the first failing seed's own AssertionError, with its note (seed,
+    replay call, trace tail) and which seed of those tried it was; None when all pass."""
+    seed = explore(lost_update, seeds=range(50))
+    assert seed is not None
+    with pytest.raises(AssertionError, match="an update was lost") as caught:
+        explore(lost_update, seeds=range(50), raise_failure=True)
+    note = "\n".join(caught.value.__notes__)
+    assert f"Replay: sockettest.simulate({__name__}.lost_update, seed={seed})" in note
+    assert "adder-0: sleep 0" in note
+    assert (
+        f"sockettest.explore: seed {seed} is the first of the seeds to fail ({seed} passed" in note
+    )
+    assert explore(interleaved_counter, seeds=range(3), raise_failure=True) is None
+
+
+@pytest.mark.parametrize(
+    ("seeds", "error", "message"),
+    [
+        ([1.5], TypeError, r"seeds must be ints; 1\.5 is not"),
+        (["a"], TypeError, r"seeds must be ints; 'a' is not"),
+        ([True], TypeError, r"seeds must be ints; True is not"),
+        ([0, 1, 2.0], TypeError, r"seeds must be ints; 2\.0 is not"),
+        ("abc", TypeError, r"seeds must be an iterable of ints"),
+        (5, TypeError, r"seeds must be an iterable of ints"),
+        ([], ValueError, r"seeds is empty"),
+    ],
+    ids=["float", "str", "bool", "last-one-wrong", "a-string", "an-int", "empty"],
+)
+def test_explore_refuses_seeds_that_simulate_would_before_running_any(
+    seeds: object, error: type[Exception], message: str
+) -> None:
+    """A seed simulate refuses is refused by explore, at the call: fn never runs (it used to
+    return 1.5 as "the failing seed")."""
+    ran: list[int] = []
+    with pytest.raises(error, match=message):
+        explore(lambda: ran.append(1), seeds=seeds)  # type: ignore[arg-type]
+    assert ran == []
+
+
+class Scenarios:
+    @staticmethod
+    def static() -> None:
+        lost_update()
+
+    def bound(self) -> None:
+        lost_update()
+
+
+def test_the_replay_names_fn_by_module_and_qualified_name_or_says_why_not() -> None:
+    """A module's function and a class's are named so that they can be found; a lambda, a
+    local function and a bound method are fn, and the note says what fn is and where."""
+    seed = explore(lost_update, seeds=range(50))
+
+    def local() -> None:
+        lost_update()
+
+    def note_of(fn: Callable[[], object]) -> str:
+        with pytest.raises(AssertionError) as caught:
+            simulate(fn, seed=seed)
+        return "\n".join(caught.value.__notes__)
+
+    assert f"simulate({__name__}.Scenarios.static, seed={seed})\n" in note_of(Scenarios.static)
+    lambda_note = note_of(lambda: lost_update())  # noqa: PLW0108 (a lambda is the point)
+    assert f"simulate(fn, seed={seed})\n  where fn is a lambda (" in lambda_note
+    assert f"<lambda>, defined at {__file__}:" in lambda_note
+    local_note = note_of(local)
+    assert "where fn is a function made inside another (" in local_note
+    assert ".<locals>.local, defined at" in local_note
+    assert "where fn is a method bound to <" in note_of(Scenarios().bound)
+    partial_note = note_of(functools.partial(lost_update))
+    assert "where fn is functools.partial(<function lost_update at " in partial_note
+    assert "which has no name to find it by" in partial_note
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"seed": 1, "policy": "pct"}, TypeError, "policy must be sockettest.RandomWalk"),
+        ({"seed": 1.5}, TypeError, "seed must be an int, not 1.5"),
+        ({"seed": True}, TypeError, "seed must be an int, not True"),
+        ({"schedule": [1, 0]}, TypeError, r"schedule must be a sockettest.Schedule"),
+        ({"seed": 1, "stall_timeout": "5"}, TypeError, "stall_timeout must be seconds"),
+        ({"seed": 1, "stall_timeout": 0}, ValueError, "stall_timeout must be positive"),
+        ({"seed": 1, "stall_timeout": float("inf")}, ValueError, "stall_timeout must be"),
+        ({"seed": 1, "max_steps": 0}, ValueError, "max_steps must be an int of at least 1"),
+        ({"seed": 1, "max_steps": 10.0}, TypeError, "max_steps must be an int"),
+        ({"seed": 1, "check_determinism": "yes"}, TypeError, "check_determinism must be True"),
+    ],
+    ids=repr,
+)
+def test_simulate_refuses_a_wrong_argument_at_the_call_naming_it(
+    options: dict[str, object], error: type[Exception], message: str
+) -> None:
+    """Each wrong argument: a TypeError or ValueError that names it, before fn runs (a policy
+    given as a string used to fail deep inside, with an AttributeError on '_chooser')."""
+    ran: list[int] = []
+    with pytest.raises(error, match=message):
+        simulate(lambda: ran.append(1), **options)  # type: ignore[arg-type]
+    assert ran == []
+
+
+def test_explore_checks_its_other_arguments_before_running_any_seed() -> None:
+    """explore's policy, flags and fn are checked before its first run, too."""
+    ran: list[int] = []
+    with pytest.raises(TypeError, match="policy must be"):
+        explore(lambda: ran.append(1), seeds=[0], policy="pct")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="raise_failure must be True or False"):
+        explore(lambda: ran.append(1), seeds=[0], raise_failure=1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="fn must be a function"):
+        explore(None, seeds=[0])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="fn must be a function"):
+        simulate(None, seed=0)  # type: ignore[arg-type]
+    assert ran == []
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: PCT(depth="3"), TypeError, "depth must be an int, not '3'"),  # type: ignore[arg-type]
+        (lambda: PCT(steps=1), ValueError, "steps must be an int of at least 2, not 1"),
+        (lambda: Schedule([1, "0"]), TypeError, "a choice must be an int, not '0'"),  # type: ignore[list-item]
+        (lambda: Schedule(3), TypeError, "choices must be an iterable of ints, not 3"),  # type: ignore[arg-type]
+        (lambda: Schedule([0.5]), TypeError, "a choice must be an int, not 0.5"),  # type: ignore[list-item]
+    ],
+    ids=["pct-depth-str", "pct-steps-1", "schedule-str", "schedule-int", "schedule-float"],
+)
+def test_policies_refuse_wrong_arguments_naming_them(
+    make: Callable[[], object], error: type[Exception], message: str
+) -> None:
+    """PCT and Schedule: a wrong type is a TypeError, a value out of range a ValueError."""
+    with pytest.raises(error, match=message):
+        make()
+
+
+# What the mutation sample found no test noticing -----------------------------------------------
+
+
+def test_threads_whose_deadline_an_advance_passes_may_run_before_the_advancer_goes_on() -> None:
+    """After clock.advance(10) in a simulated thread, the recv it timed out is runnable at
+    once: some seeds run its timeout before the advancing thread's next step, others after."""
+
+    def scenario() -> list[str]:
+        clock = VirtualClock()
+        network = MemoryNetwork(clock=clock)
+        one, other = network.socketpair()
+        order: list[str] = []
+
+        def wait() -> None:
+            one.settimeout(10)
+            with pytest.raises(TimeoutError):
+                one.recv(1)
+            order.append("timed out")
+
+        thread = threading.Thread(target=wait)
+        thread.start()
+        network.wait_until_blocked()
+        clock.advance(10)
+        for _ in range(3):
+            time.sleep(0)  # sleep-ok: virtual; points where the woken thread may run
+        order.append("advancer went on")
+        thread.join()
+        one.close()
+        other.close()
+        return order
+
+    orders = {tuple(simulate(scenario, seed=seed)) for seed in range(20)}
+    assert orders == {
+        ("timed out", "advancer went on"),
+        ("advancer went on", "timed out"),
+    }
+
+
+def test_every_wait_is_progress_for_the_watchdog() -> None:
+    """A thread that blocks moves the run's progress (the watchdog reads it: a run of threads
+    that only wait is not stalled)."""
+    scheduler = Scheduler(RandomWalk()._chooser(0), Simulation(seed=0), max_steps=100)
+    waiter = scheduler.add("waiter", None, daemon=False)
+    other = scheduler.add("other", None, daemon=False)
+    scheduler.running = waiter
+    waiter.go.release()  # so that its park returns at once: no OS threads here
+    before = scheduler.progress
+    assert scheduler.wait(waiter, "key", None, "waiting")
+    assert scheduler.progress == before + 1
+    assert scheduler.running is other
+
+
+def test_select_outside_the_simulation_is_the_real_one_while_it_runs() -> None:
+    """A thread outside the run calls select.select on a pipe while a simulation is under way:
+    it gets the real answer, at once."""
+    reading, writing = os.pipe()
+    ask, answered = threading.Event(), threading.Event()
+    seen: list[object] = []
+
+    def outsider() -> None:
+        ask.wait(5)
+        seen.append(select.select([reading], [], [], 0))
+        os.write(writing, b"x")
+        seen.append(select.select([reading], [], [], 5))
+        answered.set()
+
+    thread = threading.Thread(target=outsider, name="outsider")
+    thread.start()
+
+    def scenario() -> bool:
+        ask.set()  # real events, made outside fn
+        return answered.wait(5)
+
+    try:
+        assert simulate(scenario, seed=0)
+    finally:
+        thread.join(5)
+        os.close(reading)
+        os.close(writing)
+    assert not thread.is_alive()
+    assert seen == [([], [], []), ([reading], [], [])]
+
+
+def test_the_nanosecond_clocks_read_the_same_virtual_time_as_the_others() -> None:
+    """monotonic_ns, perf_counter_ns and time_ns are the float clocks' readings, in ns."""
+
+    def scenario() -> list[tuple[int, int, int]]:
+        readings = []
+        for seconds in (0.1, 2.5, 3600.0):
+            time.sleep(seconds)  # sleep-ok: virtual time, inside simulate
+            readings.append((time.monotonic_ns(), time.perf_counter_ns(), time.time_ns()))
+        return readings
+
+    epoch = 1_700_000_000 * 10**9
+    assert simulate(scenario, seed=0) == [
+        (100_000_000, 100_000_000, epoch + 100_000_000),
+        (2_600_000_000, 2_600_000_000, epoch + 2_600_000_000),
+        (3_602_600_000_000, 3_602_600_000_000, epoch + 3_602_600_000_000),
+    ]
+
+
+def test_a_semaphore_acquire_with_no_timeout_waits_for_a_release() -> None:
+    """Semaphore(0).acquire() blocks until another thread releases, at that one's time."""
+
+    def scenario() -> float:
+        semaphore = threading.Semaphore(0)
+
+        def later() -> None:
+            time.sleep(3)  # sleep-ok: virtual time
+            semaphore.release()
+
+        thread = threading.Thread(target=later)
+        thread.start()
+        assert semaphore.acquire()
+        thread.join()
+        return time.monotonic()
+
+    assert simulate(scenario, seed=0) == 3.0
+
+
+def test_max_steps_is_the_most_scheduling_points_a_run_may_take() -> None:
+    """A run of exactly max_steps points passes; one more fails it."""
+
+    def naps() -> None:
+        for _ in range(10):
+            time.sleep(0)  # sleep-ok: virtual; one point each
+
+    simulation = Simulation(seed=0, max_steps=10)
+    simulation.run(naps)
+    assert len(simulation.trace) == 10
+    with pytest.raises(BlockedTooLong, match="more than 9 scheduling points"):
+        simulate(naps, seed=0, max_steps=9)
+
+
+def test_a_thread_out_of_control_for_less_than_stall_timeout_is_no_stall() -> None:
+    """A real wait of a few tenths of a second (an Event made outside fn) is slow, not stuck:
+    the watchdog lets it be when stall_timeout is longer."""
+    outside = threading.Event()  # real: never set, waited on with a real timeout
+
+    def scenario() -> bool:
+        return outside.wait(0.3)
+
+    assert simulate(scenario, seed=0, stall_timeout=5) is False
+
+
+def test_select_and_a_selectors_select_never_wait_for_real() -> None:
+    """select.select and a selector's select on memory sockets poll without blocking, and wait
+    on virtual time: a 30 s timeout with nothing to read returns at virtual 30 s, taking no
+    real time (the watchdog would fail a real wait longer than its 0.5 s)."""
+
+    def scenario() -> tuple[object, float, object, float]:
+        network = MemoryNetwork()
+        one, other = network.socketpair()
+        with one, other, selectors.DefaultSelector() as selector:
+            selector.register(one, selectors.EVENT_READ)
+            ready = selector.select(timeout=30)
+            first = time.monotonic()
+            readable = select.select([one], [], [], 30)
+            select.select([one], [], [], 0.25)  # under a second: on time too
+            return ready, first, readable, time.monotonic()
+
+    assert simulate(scenario, seed=0, stall_timeout=0.5) == ([], 30.0, ([], [], []), 60.25)
+
+
+def test_a_timeout_of_zero_gives_up_at_once_without_a_switch() -> None:
+    """acquire(timeout=0) on a held lock returns False at once: with no preemption, the thread
+    goes on before the one it started runs."""
+
+    def scenario() -> list[str]:
+        lock = threading.Lock()
+        order: list[str] = []
+        other = threading.Thread(target=order.append, args=("other",))
+        with lock:
+            other.start()
+            assert not lock.acquire(timeout=0)
+            order.append("main")
+        other.join()
+        return order
+
+    assert simulate(scenario, schedule=Schedule([])) == ["main", "other"]
+
+
+def test_a_socket_timeout_under_a_second_runs_out_on_time() -> None:
+    """recv with a 0.25 s timeout times out at virtual 0.25 s, not later."""
+
+    def scenario() -> float:
+        network = MemoryNetwork()
+        one, other = network.socketpair()
+        with one, other:
+            one.settimeout(0.25)
+            with pytest.raises(TimeoutError):
+                one.recv(1)
+        return time.monotonic()
+
+    assert simulate(scenario, seed=0) == 0.25
+
+
+def test_notify_wakes_one_waiter_and_notify_all_the_rest() -> None:
+    """Two threads wait on a condition; notify() wakes one of them, notify_all() the other."""
+
+    def scenario() -> list[tuple[str, float]]:
+        cond = threading.Condition()
+        woke: list[tuple[str, float]] = []
+        waiting = threading.Semaphore(0)
+
+        def waiter(name: str) -> None:
+            with cond:
+                waiting.release()
+                if cond.wait(timeout=10):
+                    woke.append((name, time.monotonic()))
+
+        threads = [threading.Thread(target=waiter, args=(name,)) for name in "ab"]
+        for thread in threads:
+            thread.start()
+        for _ in threads:
+            waiting.acquire()
+        with cond:
+            cond.notify()
+        time.sleep(5)  # sleep-ok: virtual; the one notified has woken, the other still waits
+        count = len(woke)
+        with cond:
+            cond.notify_all()
+        for thread in threads:
+            thread.join()
+        assert count == 1
+        return woke
+
+    for seed in range(5):
+        assert [when for _, when in simulate(scenario, seed=seed)] == [0.0, 5.0]
+
+
+def test_a_lock_a_module_makes_at_import_inside_fn_stays_real(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A module imported for the first time inside fn makes its module-level lock real: it
+    outlives the run, and a simulated one would be useless after it."""
+    (tmp_path / "imported_in_a_run.py").write_text("import threading\nLOCK = threading.Lock()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "imported_in_a_run", raising=False)
+
+    def scenario() -> str:
+        module = importlib.import_module("imported_in_a_run")
+        return type(module.LOCK).__module__
+
+    try:
+        assert simulate(scenario, seed=0) == "_thread"
+    finally:
+        sys.modules.pop("imported_in_a_run", None)
+
+
+def test_a_bounded_semaphore_may_be_released_back_up_to_its_value() -> None:
+    """Acquired to nothing, then released, a BoundedSemaphore is back at its bound (1 by
+    default), which is allowed; one more release is not."""
+
+    def scenario() -> None:
+        cases = [(threading.BoundedSemaphore(2), 2), (threading.BoundedSemaphore(), 1)]
+        for bounded, value in cases:
+            assert all(bounded.acquire(blocking=False) for _ in range(value))
+            assert not bounded.acquire(blocking=False)
+            for _ in range(value):
+                bounded.release()
+            with pytest.raises(ValueError, match="released too many times"):
+                bounded.release()
+
+    simulate(scenario, seed=0)
+
+
+def test_policies_are_frozen_values_that_print_as_they_are_made() -> None:
+    """A policy prints as the call that makes it (PCT's defaults included), compares and hashes
+    by value, and cannot change: a replay passes it back as printed."""
+    assert repr(PCT()) == "PCT(depth=3, steps=1000)"
+    assert PCT(depth=2, steps=40) == PCT(depth=2, steps=40)
+    assert len({RandomWalk(), RandomWalk(), PCT(), PCT()}) == 2
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        PCT().depth = 5  # type: ignore[misc]
+
+
+def test_pct_deeper_than_its_steps_runs() -> None:
+    """PCT(depth=5, steps=2): more change points asked for than steps to put them at; it puts
+    what fits (the one step there is) and runs."""
+    simulation = Simulation(seed=0, policy=PCT(depth=5, steps=2), check_determinism=True)
+    simulation.run(interleaved_counter)
+    assert len(simulation.trace) == 8  # two starts, four sleeps, two joins: whatever the order
+
+
+def test_pct_of_depth_one_never_preempts() -> None:
+    """PCT(depth=1) has no change point: the lost update needs a preemption, so no seed of
+    fifty finds it; depth 2 does."""
+    assert explore(lost_update, seeds=range(50), policy=PCT(depth=1, steps=20)) is None
+    assert explore(lost_update, seeds=range(50), policy=PCT(depth=2, steps=20)) is not None
+
+
+def test_timed_waits_under_a_second_wait_their_time() -> None:
+    """Lock, RLock, Semaphore, Event, Condition and a join: a 0.5 s timeout on what nobody
+    releases gives up at virtual 0.5 s, without waiting for real (the watchdog's 1 s would fail
+    it); a non-blocking acquire of a held lock gives up at once."""
+
+    def scenario() -> list[tuple[bool, float]]:
+        lock, rlock = threading.Lock(), threading.RLock()
+        empty, unset, cond = threading.Semaphore(0), threading.Event(), threading.Condition()
+        holder = threading.Thread(target=rlock.acquire)  # it ends holding the RLock
+        holder.start()
+        holder.join()
+        lock.acquire()
+        sleeper = threading.Thread(target=time.sleep, args=(10,), daemon=True)
+        sleeper.start()
+
+        def join_sleeper() -> bool:
+            sleeper.join(timeout=0.5)
+            return not sleeper.is_alive()  # it sleeps on: False, as a timed-out acquire
+
+        def wait_unnotified() -> bool:
+            with cond:
+                return cond.wait(0.5)
+
+        attempts: list[Callable[[], bool]] = [
+            lambda: lock.acquire(timeout=0.5),
+            lambda: rlock.acquire(timeout=0.5),
+            lambda: empty.acquire(timeout=0.5),
+            lambda: unset.wait(0.5),
+            join_sleeper,
+            wait_unnotified,
+            lambda: lock.acquire(blocking=False),
+            lambda: rlock.acquire(blocking=False),
+        ]
+        results = []
+        for attempt in attempts:
+            started = time.monotonic()
+            results.append((attempt(), time.monotonic() - started))
+        return results
+
+    expected = [(False, 0.5)] * 6 + [(False, 0.0)] * 2
+    assert simulate(scenario, seed=0, stall_timeout=1) == expected

@@ -11,6 +11,7 @@ tests/stress/test_simulation_races.py; these are the small, fast versions.
 import pytest
 
 from sockettest import Simulation, explore, simulate
+from tests.unit.sockettest import name_server
 from tests.unit.sockettest.name_server import two_claims
 
 SEEDS = range(200)
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.usefixtures("leak_guard")  # no thread may outlive its 
 def test_explore_finds_the_race_and_simulate_replays_it(patched: bool) -> None:
     """A failing seed within 200; five replays of it fail with the same error and trace."""
     racy = two_claims(fixed=False, patched=patched)
-    seed = explore(racy, seeds=SEEDS)
+    seed = explore(racy, seeds=SEEDS, check_determinism=True)  # fails alike twice
     assert seed is not None, "no seed of 200 found the planted race"
     outcomes = set()
     for _ in range(5):
@@ -44,14 +45,16 @@ def test_the_failure_says_how_to_replay_it(patched: bool) -> None:
     with pytest.raises(AssertionError) as caught:
         simulate(racy, seed=seed)
     note = "\n".join(caught.value.__notes__)
-    assert f"Replay: sockettest.simulate({racy.__name__}, seed={seed})" in note
+    assert f"Replay: sockettest.simulate(fn, seed={seed})\n  where fn is a function made " in note
+    assert f"(two_claims.<locals>.scenario, defined at {name_server.__file__}:" in note
     assert "handler-0: sendall" in note
     assert "handler-1: sendall" in note
 
 
 @ways
 def test_the_fixed_server_passes_every_seed_tried(patched: bool) -> None:
-    """Check and record under one lock: no seed breaks it (10 here, 200 in the stress tier)."""
+    """Check and record under one lock: no seed breaks it (10 here, 200 in the stress tier),
+    and each replays step for step."""
     fixed = two_claims(fixed=True, patched=patched)
-    assert explore(fixed, seeds=range(10)) is None
+    assert explore(fixed, seeds=range(10), check_determinism=True, raise_failure=True) is None
     assert simulate(fixed, seed=0) == ["OK", "TAKEN"]
