@@ -324,7 +324,7 @@ class HostTable:
         text = name.decode("ascii", "surrogateescape")
         if not text:
             raise socket.herror(*_NO_RECOVERY)
-        if text.strip("0123456789.") == "" and text[0] != "." and text[-1] != ".":
+        if text.strip("0123456789.") == "" and not text.endswith("."):
             # glibc's "digits and dots" shortcut: the name is the address, nothing looked up
             try:
                 return text, [], [socket.inet_ntoa(socket.inet_aton(text))]
@@ -348,17 +348,16 @@ class HostTable:
         return owner, [], [address]
 
     def getfqdn(self, name: str = "") -> str:
-        """``socket.getfqdn``: CPython's algorithm on this table's gethostbyaddr: the first of the
-        name and its aliases with a dot, else the name, else (unknown) ``name`` itself; an empty
-        name, ``0.0.0.0`` or ``::`` is the local host (the real ``gethostname()``)."""
+        """``socket.getfqdn``: the name this table's ``gethostbyaddr`` gives, else ``name`` (with
+        no aliases, CPython's search for a dotted alias ends there); ``""``, ``0.0.0.0`` and
+        ``::`` are the local host (the real ``gethostname()``)."""
         name = name.strip()
         if not name or name in ("0.0.0.0", "::"):
             name = socket.gethostname()
         try:
-            hostname, aliases, _ = self.gethostbyaddr(name)
+            return self.gethostbyaddr(name)[0]
         except OSError:
             return name
-        return next((each for each in [hostname, *aliases] if "." in each), hostname)
 
     def getnameinfo(
         self,
