@@ -31,8 +31,7 @@ import operator
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Final, SupportsIndex, TypeAlias, cast
+from typing import Any, Final, NamedTuple, SupportsIndex, TypeAlias, cast
 
 from sockettest._patch import ORIGINALS
 
@@ -60,14 +59,12 @@ _AI_NUMERICHOST: Final = int(socket.AI_NUMERICHOST)
 _AI_ADDRCONFIG: Final = int(socket.AI_ADDRCONFIG)
 
 
-@dataclass(frozen=True)
-class _Host:
+class _Host(NamedTuple):
     name: str  # as registered (IDNA-encoded, case kept): the canonical name lookups report
     addresses: tuple[str, ...]  # as inet_ntop writes them
 
 
-@dataclass(frozen=True)
-class _State:
+class _State(NamedTuple):
     """One published state of a table; never changed, only replaced."""
 
     hosts: dict[str, _Host]  # by name in lower case (names are ASCII), in registration order
@@ -123,7 +120,7 @@ def _is_address(text: str) -> bool:
     return False
 
 
-def _chosen(host: _Host, family: object, flags: int) -> list[str]:
+def _chosen(host: _Host, family: object, flags: int = 0) -> list[str]:
     """The addresses of ``host`` a lookup in ``family`` gives (the real call maps IPv4 ones)."""
     ipv6 = [a for a in host.addresses if ":" in a]
     if family == socket.AF_INET:
@@ -330,11 +327,10 @@ class HostTable:
                 return text, [], [socket.inet_ntoa(socket.inet_aton(text))]
             except OSError:
                 raise socket.herror(*_HOST_NOT_FOUND) from None
-        host = state.hosts.get(text.lower())
-        ipv4 = [] if host is None else _chosen(host, socket.AF_INET, 0)
-        if host is None or not ipv4:
+        host = state.hosts.get(text.lower())  # it has an IPv4 address: _setipaddr found one
+        if host is None:
             raise socket.herror(*_HOST_NOT_FOUND)
-        return host.name, [], ipv4
+        return host.name, [], _chosen(host, socket.AF_INET)
 
     def gethostbyaddr(self, ip_address: str | bytes | bytearray, /) -> HostEntry:
         """``socket.gethostbyaddr``: (name, [], [address]) for the name that has the address (a
