@@ -120,7 +120,7 @@ def _is_address(text: str) -> bool:
     return False
 
 
-def _chosen(host: _Host, family: object, flags: int = 0) -> list[str]:
+def _chosen(host: _Host, family: object, flags: int) -> list[str]:
     """The addresses of ``host`` a lookup in ``family`` gives (the real call maps IPv4 ones)."""
     ipv6 = [a for a in host.addresses if ":" in a]
     if family == socket.AF_INET:
@@ -330,7 +330,7 @@ class HostTable:
         host = state.hosts.get(text.lower())  # it has an IPv4 address: _setipaddr found one
         if host is None:
             raise socket.herror(*_HOST_NOT_FOUND)
-        return host.name, [], _chosen(host, socket.AF_INET)
+        return host.name, [], [a for a in host.addresses if ":" not in a]
 
     def gethostbyaddr(self, ip_address: str | bytes | bytearray, /) -> HostEntry:
         """``socket.gethostbyaddr``: (name, [], [address]) for the name that has the address (a
