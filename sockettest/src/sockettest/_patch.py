@@ -75,6 +75,8 @@ def _is_a_guard(value: object) -> bool:
 
 
 ORIGINALS: dict[str, Any] = {name: _true_value(name) for name in PATCHED_NAMES}
+"""The :mod:`socket` functions as the standard library defines them, captured at import: what
+:func:`restore_after_test` puts back, and the real resolver the host table asks about numbers."""
 _MARK = "__sockettest_patch__"
 _used_since_last_restore = False
 
