@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sockettest._network import MemoryNetwork
 
-__all__ = ["PATCHED_NAMES", "patch_socket_module", "restore_after_test"]
+__all__ = ["ORIGINALS", "PATCHED_NAMES", "patch_socket_module", "restore_after_test"]
 
 PATCHED_NAMES = (
     "socket",
@@ -74,7 +74,9 @@ def _is_a_guard(value: object) -> bool:
     return module.startswith("pytest_socket") and "uarded" in getattr(value, "__name__", "")
 
 
-_ORIGINALS: dict[str, Any] = {name: _true_value(name) for name in PATCHED_NAMES}
+ORIGINALS: dict[str, Any] = {name: _true_value(name) for name in PATCHED_NAMES}
+"""The :mod:`socket` functions as the standard library defines them, captured at import: what
+:func:`restore_after_test` puts back, and the real resolver the host table asks about numbers."""
 _MARK = "__sockettest_patch__"
 _used_since_last_restore = False
 
@@ -184,5 +186,5 @@ def restore_after_test() -> None:
     _used_since_last_restore = False
     for name in reversed(PATCHED_NAMES):
         current = getattr(socket, name)
-        if current is not _ORIGINALS[name] and _is_ours_or_a_guard(current):
-            setattr(socket, name, _ORIGINALS[name])
+        if current is not ORIGINALS[name] and _is_ours_or_a_guard(current):
+            setattr(socket, name, ORIGINALS[name])
