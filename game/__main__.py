@@ -172,22 +172,23 @@ def _demo(_: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    server = Server(
-        args.host,
-        args.port,
-        idle_timeout=args.idle_timeout,
-        write_timeout=args.write_timeout,
-        max_clients=args.max_clients,
-    )
-    with _stop_signals() as wait_for_a_stop_signal, server.running() as (host, port):
-        where = format_address(host, port)
-        print(
-            f"serving tic-tac-toe on {where}; play with `nc {host or '127.0.0.1'} {port}` "
-            f"or `{PROG} play --port {port} --name NAME`; Ctrl-C stops",
+    with _stop_signals() as wait_for_a_stop_signal:  # first: a stop from now on is clean
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        server = Server(
+            args.host,
+            args.port,
+            idle_timeout=args.idle_timeout,
+            write_timeout=args.write_timeout,
+            max_clients=args.max_clients,
         )
-        wait_for_a_stop_signal()
-        print("stopping...")
+        with server.running() as (host, port):
+            where = format_address(host, port)
+            print(
+                f"serving tic-tac-toe on {where}; play with `nc {host or '127.0.0.1'} {port}` "
+                f"or `{PROG} play --port {port} --name NAME`; Ctrl-C stops",
+            )
+            wait_for_a_stop_signal()
+            print("stopping...")
     print("server stopped cleanly")
     return 0
 
@@ -302,7 +303,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.reconfigure(line_buffering=True)
     args = _parser().parse_args(argv)
     try:
-        signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C: handled below
+        if args.run is not _serve:  # serve stops on Ctrl-C itself, first thing: _stop_signals
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C: handled below
         status: int = args.run(args)
     except (GameError, OSError, ValueError) as error:
         print(f"{PROG} {args.command}: error: {error}", file=sys.stderr)

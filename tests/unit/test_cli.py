@@ -199,6 +199,26 @@ def test_serve_stops_on_a_signal_that_another_of_its_threads_takes(
     network.assert_all_closed(grace=DEADLINE)
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.usefixtures("stop_signals_harmless")
+def test_a_stop_signal_while_serve_builds_its_server_is_a_clean_stop(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], signum: signal.Signals
+) -> None:
+    """A Ctrl-C or SIGTERM that lands while serve is still starting stops it cleanly once it
+    is up, exit 0: serve takes the stop signals first thing. (Before, a SIGINT there was a
+    KeyboardInterrupt and exit 130, which a loaded machine made likely.)"""
+    network = MemoryNetwork()
+
+    def server(*args: Any, **kwargs: Any) -> Server:
+        signal.raise_signal(signum)  # the signal lands in the middle of serve's start-up
+        return Server(*args, socket_factory=network.socket_factory, **kwargs)
+
+    monkeypatch.setattr(game.__main__, "Server", server)
+    assert main(["serve", "--port", "0"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == ["stopping...", "server stopped cleanly"]
+    network.assert_all_closed(grace=DEADLINE)
+
+
 class CountedReads:
     """``os`` for ``game.__main__``, counting each ``read`` as it begins: a read of the wakeup
     pipe that begins is serve waiting (again) for a stop signal."""
