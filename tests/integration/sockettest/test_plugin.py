@@ -820,3 +820,185 @@ def test_fake_server_under_a_patch_serves_that_network_and_says_so(
     """fake_server with patched_network listens on it (either order) and names it."""
     result = run_inprocess(pytester, FAKE_SERVER_UNDER_A_PATCH, "-v", "--disable-socket")
     result.assert_outcomes(passed=3)
+
+
+# Outside pytest, and the process's own AF_UNIX plumbing under a patch --------------------------
+
+OVERLAPPING_PATCHES_SCRIPT = """
+import socket
+import threading
+from contextlib import ExitStack
+
+from sockettest import MemoryNetwork
+
+NAMES = ("socket", "socketpair", "getaddrinfo", "gethostbyname", "gethostbyname_ex",
+         "gethostbyaddr", "getfqdn", "getnameinfo")
+before = {name: getattr(socket, name) for name in NAMES}
+
+first, second = MemoryNetwork(), MemoryNetwork()
+outer = ExitStack()
+outer.enter_context(first.patch())
+inner = ExitStack()
+inner.enter_context(second.patch())
+outer.close()
+inner.close()
+assert {name: getattr(socket, name) for name in NAMES} == before, "ExitStack out of order"
+
+entered, ended = threading.Event(), threading.Event()
+def hold():
+    with MemoryNetwork().patch():
+        entered.set()
+        assert ended.wait(5)
+holder = threading.Thread(target=hold)
+holder.start()
+assert entered.wait(5)
+with MemoryNetwork().patch():
+    ended.set()
+    holder.join(5)  # the older patch, in the other thread, ends first
+assert not holder.is_alive()
+assert {name: getattr(socket, name) for name in NAMES} == before, "two threads"
+
+with socket.socket() as listener:  # the real module answers: a real listener on loopback
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    with socket.create_connection(listener.getsockname(), timeout=5) as client:
+        accepted, _ = listener.accept()
+        accepted.close()
+assert first.sockets == [] and second.sockets == []
+print("the real module is back")
+"""
+
+
+def test_overlapping_patches_outside_pytest_leave_the_real_module(
+    pytester: pytest.Pytester,
+) -> None:
+    """In a plain script, patches ended out of order leave the real socket module."""
+    result = pytester.run(
+        sys.executable, "-c", OVERLAPPING_PATCHES_SCRIPT, timeout=SUBPROCESS_TIMEOUT
+    )
+    assert result.ret == 0, result.stderr.str()
+    result.stdout.fnmatch_lines(["the real module is back"])
+
+
+MULTIPROCESSING_SCRIPT = """
+import multiprocessing
+import socket
+
+from sockettest import MemoryNetwork
+
+def main():
+    network = MemoryNetwork()
+    with network.patch():
+        left, right = multiprocessing.Pipe()
+        left.send("over a pipe")
+        assert right.recv() == "over a pipe"
+        left.close()
+        right.close()
+        with multiprocessing.Manager() as manager:
+            shared = manager.list(["managed"])
+            assert list(shared) == ["managed"]
+        with socket.socket(socket.AF_UNIX) as unix:
+            assert type(unix) is not type(socket.socket())  # a real one
+    assert network.sockets and all(s.family != socket.AF_UNIX for s in network.sockets)
+    print("pipe, manager and AF_UNIX work under a patch")
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_multiprocessing_works_under_a_patch_outside_pytest(pytester: pytest.Pytester) -> None:
+    """In a plain script under a patch, Pipe(), Manager() and socket(AF_UNIX) work."""
+    script = pytester.makepyfile(use_multiprocessing=MULTIPROCESSING_SCRIPT)
+    result = pytester.run(sys.executable, str(script), timeout=SUBPROCESS_TIMEOUT)
+    assert result.ret == 0, result.stderr.str()
+    result.stdout.fnmatch_lines(["pipe, manager and AF_UNIX work under a patch"])
+
+
+AF_UNIX_UNDER_PATCHED_NETWORK = """
+import asyncio
+import multiprocessing
+import socket
+import warnings
+
+import pytest
+
+from sockettest import MemoryNetwork
+
+async def woken_from_a_thread():
+    loop = asyncio.get_running_loop()
+    woken = loop.create_future()
+    loop.call_soon_threadsafe(woken.set_result, "woken")  # through the loop's self-pipe
+    return await asyncio.wait_for(woken, 5)
+
+async def echo_on_the_network():
+    async def handle(reader, writer):
+        writer.write(await reader.readline())
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    async with server:
+        port = server.sockets[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"line\\n")
+        await writer.drain()
+        line = await asyncio.wait_for(reader.readline(), 5)
+        writer.close()
+        await writer.wait_closed()
+    return line
+
+def test_asyncio(patched_network):
+    assert asyncio.run(woken_from_a_thread()) == "woken"
+    assert asyncio.run(echo_on_the_network()) == b"line\\n"
+
+def test_pipe(patched_network):
+    left, right = multiprocessing.Pipe()
+    left.send(1)
+    assert right.recv() == 1
+    left.close()
+    right.close()
+
+def manager_outcome():
+    with warnings.catch_warnings():  # pytest-socket warns as it raises
+        warnings.simplefilter("ignore")
+        try:
+            with multiprocessing.Manager() as manager:
+                return manager.dict(a=1)["a"]
+        except Exception as error:  # compared with the outcome under a patch
+            return type(error).__name__
+
+def test_manager_as_without_the_patch(request):
+    options = request.config.option
+    without = manager_outcome()
+    assert (without == 1) is (not options.disable_socket or options.allow_unix_socket)
+    with MemoryNetwork().patch():
+        assert manager_outcome() == without
+
+def test_af_unix_as_without_the_patch(patched_network, request):
+    options = request.config.option
+    if options.disable_socket and not options.allow_unix_socket:
+        with pytest.warns(UserWarning), pytest.raises(RuntimeError):  # pytest-socket's guard
+            socket.socket(socket.AF_UNIX)
+    else:
+        with socket.socket(socket.AF_UNIX) as unix:
+            assert unix.family == socket.AF_UNIX
+            assert not any(made is unix for made in patched_network.sockets)
+"""
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        pytest.param((), id="plain"),
+        pytest.param(("--disable-socket",), id="disable-socket"),
+        pytest.param(("--disable-socket", "--allow-unix-socket"), id="allow-unix-socket"),
+    ],
+)
+def test_asyncio_and_multiprocessing_under_patched_network(
+    pytester: pytest.Pytester, options: tuple[str, ...]
+) -> None:
+    """Under a patch, asyncio and Pipe() work under any guard; Manager() and AF_UNIX sockets
+    do what they do without the patch (work, or meet pytest-socket's guard)."""
+    result = run_subprocess(pytester, AF_UNIX_UNDER_PATCHED_NETWORK, "-v", *options)
+    result.assert_outcomes(passed=4)
