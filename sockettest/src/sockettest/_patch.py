@@ -87,9 +87,8 @@ def _true_value(name: str) -> Any:
     """``socket.<name>`` as the standard library defines it, even if pytest-socket's guard is
     installed right now (the plugin may first import this module during a guarded test)."""
     value = getattr(socket, name)
-    guard = sys.modules.get("pytest_socket")
-    if guard is not None and _is_a_guard(value):
-        value = getattr(guard, f"_true_{name}", value)
+    if _is_a_guard(value):  # so pytest-socket is loaded, and kept the true value
+        value = getattr(sys.modules.get("pytest_socket"), f"_true_{name}", value)
     return value
 
 
@@ -310,15 +309,11 @@ def reinstate_open_patches() -> None:
                 setattr(socket, name, newest.values[name])
 
 
-def _never_alive(owner: object) -> bool:
-    return False
-
-
-def restore_after_test(alive: Callable[[object], bool] = _never_alive) -> None:
+def restore_after_test(alive: Callable[[object], bool]) -> None:
     """Once a test has torn down, end the patches it leaked and show the right module.
 
-    A patch whose owner is no longer ``alive`` (a test's own, or a finished fixture's) ends
-    now. If patches remain (a module-scoped fixture's), the newest is put back where a
+    A patch whose owner is not ``alive`` (``None``, a test's own, or a finished fixture's)
+    ends now. If patches remain (a module-scoped fixture's), the newest is put back where a
     pytest-socket guard, or pytest-socket's restore of the true functions, replaced it, and the
     true functions go beneath it; if none remains, the functions captured at import are put
     back for any name that still holds a patch or a pytest-socket guard.

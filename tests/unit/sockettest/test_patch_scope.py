@@ -253,3 +253,145 @@ def test_the_loopback_transport_refuses_to_make_a_socket_under_a_patch() -> None
         loopback.socket_factory(socket.AF_INET, socket.SOCK_STREAM)
     assert network.sockets == []
     assert loopback.open_sockets() == []
+
+
+# The plugin's side: a patch that a scoped fixture holds, and what pytest-socket does around it ---
+
+
+class Owners:
+    """Stands for the plugin's fixtures: each patch begun belongs to ``current``, and an owner
+    is set up until it is ``finish``-ed."""
+
+    def __init__(self) -> None:
+        self.current: object = None
+        self.set_up: list[object] = []
+
+    def begin(self, name: str) -> object:
+        self.current = name
+        self.set_up.append(name)
+        return name
+
+    def finish(self, owner: object) -> None:
+        self.set_up.remove(owner)
+
+    def alive(self, owner: object) -> bool:
+        return owner in self.set_up
+
+
+@pytest.fixture
+def owners(monkeypatch: pytest.MonkeyPatch) -> Owners:
+    """The patch module's owner source, for this test only."""
+    made = Owners()
+    monkeypatch.setattr(sockettest._patch, "_owner_source", lambda: made.current)
+    return made
+
+
+def end_of_test(owners: Owners) -> None:
+    """What happens between two tests: pytest-socket's teardown, then the plugin's restore."""
+    pytest_socket._remove_restrictions()
+    sockettest._patch.restore_after_test(owners.alive)
+
+
+def start_of_test() -> None:
+    """pytest-socket's set-up of a guarded test, then the plugin's reinstatement."""
+    pytest_socket.disable_socket()
+    sockettest._patch.reinstate_open_patches()
+
+
+def test_a_patch_held_by_a_live_owner_outlasts_tests_until_its_owner_finishes(
+    owners: Owners,
+) -> None:
+    """A scoped fixture's patch is back after each test's restore and guard, and ends with it."""
+    network = MemoryNetwork()
+    module_fixture = owners.begin("module fixture")
+    held = network.patch()
+    held.__enter__()
+    patched = socket_module_state()
+    owners.current = None
+    for _ in range(2):
+        end_of_test(owners)
+        assert socket_module_state() == patched
+        start_of_test()
+        assert socket_module_state() == patched
+        with socket.socket() as sock:
+            assert made_on(network, sock)
+    owners.finish(module_fixture)  # its finaliser never ended the patch: a leak
+    end_of_test(owners)
+    assert socket_module_state() == sockettest._patch._ORIGINALS
+    held.__exit__(None, None, None)  # late: changes nothing
+    assert socket_module_state() == sockettest._patch._ORIGINALS
+
+
+def test_the_newest_of_two_held_patches_is_in_force_between_tests(owners: Owners) -> None:
+    """Two scoped patches: the newer one is shown after each restore and guard."""
+    older, newer = MemoryNetwork(), MemoryNetwork()
+    session, module = owners.begin("session"), owners.begin("module")
+    owners.current = session
+    held_older = older.patch()
+    held_older.__enter__()
+    owners.current = module
+    held_newer = newer.patch()
+    held_newer.__enter__()
+    owners.current = None
+    for start in (start_of_test, lambda: None):
+        end_of_test(owners)
+        start()
+        with socket.socket() as sock:
+            assert made_on(newer, sock)
+    held_newer.__exit__(None, None, None)
+    owners.finish(module)
+    with socket.socket() as sock:
+        assert made_on(older, sock)
+    held_older.__exit__(None, None, None)
+    owners.finish(session)
+    end_of_test(owners)
+    assert socket_module_state() == sockettest._patch._ORIGINALS
+
+
+def test_a_patch_of_the_test_itself_ends_at_its_teardown(owners: Owners) -> None:
+    """A patch begun outside any scoped fixture and never ended is gone after the restore."""
+    leaked = MemoryNetwork().patch()
+    leaked.__enter__()
+    sockettest._patch.restore_after_test(owners.alive)
+    assert socket_module_state() == sockettest._patch._ORIGINALS
+    leaked.__exit__(None, None, None)
+
+
+def guarded_getaddrinfo(*args: object, **kwargs: object) -> list[object]:
+    """A user's own replacement whose name looks like pytest-socket's guard."""
+    return []
+
+
+def test_a_replacement_of_the_users_own_survives_the_restore(
+    owners: Owners, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A name someone else replaced over a patch keeps their value after the block and the
+    plugin's restore, even one named like pytest-socket's guard."""
+    with MemoryNetwork().patch():
+        monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+    assert socket.getaddrinfo is guarded_getaddrinfo
+    sockettest._patch.restore_after_test(owners.alive)
+    assert socket.getaddrinfo is guarded_getaddrinfo
+    assert socket.socket is sockettest._patch._ORIGINALS["socket"]
+
+
+def a_users_gethostbyaddr(address: str) -> tuple[str, list[str], list[str]]:
+    """A user's own replacement, installed over a patch that a fixture holds."""
+    return ("user.test", [], [address])
+
+
+def test_a_replacement_over_a_held_patch_survives_the_next_test_start(
+    owners: Owners, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between tests, only pytest-socket's guards give way to a held patch, not a user's own."""
+    module_fixture = owners.begin("module fixture")
+    held = MemoryNetwork().patch()
+    held.__enter__()
+    owners.current = None
+    monkeypatch.setattr(socket, "gethostbyaddr", a_users_gethostbyaddr)
+    end_of_test(owners)
+    start_of_test()
+    assert socket.gethostbyaddr is a_users_gethostbyaddr
+    held.__exit__(None, None, None)
+    owners.finish(module_fixture)
+    assert socket.gethostbyaddr is a_users_gethostbyaddr
