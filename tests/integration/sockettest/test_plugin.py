@@ -655,6 +655,10 @@ def a_listener(module_network):
 def test_each_test_of_the_module_is_on_its_network(module_network, n):
     assert in_memory(module_network)
 
+def test_a_guard_the_test_asks_for_wins_over_it(module_network, socket_disabled):
+    with pytest.warns(UserWarning), pytest.raises(RuntimeError):  # pytest-socket's guard
+        socket.socket()
+
 def test_a_function_fixture_uses_it_too(module_network, a_listener):
     assert any(made is a_listener for made in module_network.sockets)
     with socket.create_connection(a_listener.getsockname(), timeout=2) as client:
@@ -698,12 +702,13 @@ GUARD_OPTIONS = [
 def test_a_module_scoped_patch_lasts_for_its_module_and_no_longer(
     pytester: pytest.Pytester, options: tuple[str, ...]
 ) -> None:
-    """A module fixture's patch is in force in every test of its module, and not after it."""
+    """A module fixture's patch is in force in every test of its module (where a test asks for
+    pytest-socket's guard, the guard wins), and not after it."""
     pytester.makeini(INNER_INI)
     pytester.makeconftest(SCOPED_PATCH_CONFTEST)
     pytester.makepyfile(test_a_scoped=SCOPED_PATCH_MODULE, test_b_after=AFTER_THE_SCOPE)
     result = pytester.runpytest_subprocess(*QUIET, "-v", *options, timeout=SUBPROCESS_TIMEOUT)
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=6)
 
 
 @pytest.mark.parametrize("options", GUARD_OPTIONS)
