@@ -148,13 +148,13 @@ class _PatchedSocketType(type):
 
     def __instancecheck__(cls, instance: object) -> bool:
         layer: _Layer = getattr(cls, _MARK)
-        real = (layer.network.socket_class, _ORIGINALS["socket"])
-        return isinstance(instance, real) or type.__instancecheck__(cls, instance)
+        classes = (layer.network.socket_class, _ORIGINALS["socket"])
+        return isinstance(instance, classes) or type.__instancecheck__(cls, instance)
 
     def __subclasscheck__(cls, subclass: type) -> bool:
         layer: _Layer = getattr(cls, _MARK)
-        real = (layer.network.socket_class, _ORIGINALS["socket"])
-        return issubclass(subclass, real) or type.__subclasscheck__(cls, subclass)
+        classes = (layer.network.socket_class, _ORIGINALS["socket"])
+        return issubclass(subclass, classes) or type.__subclasscheck__(cls, subclass)
 
 
 def _socket_class(layer: _Layer) -> type:
