@@ -323,7 +323,11 @@ class MemoryNetwork:
         the standard library's ``create_connection`` and ``create_server`` call those, so they
         make in-memory sockets too, and so do ``socketserver``, ``http.server`` and
         ``http.client``. On exit everything is restored, in an order that works with
-        pytest-socket's guard (see :mod:`sockettest._patch`). Blocks may nest.
+        pytest-socket's guard (see :mod:`sockettest._patch`). Blocks may overlap in any
+        order: the newest open one is in force, and the last to end restores the module.
+        ``AF_UNIX`` is not the network's: ``socket.socket(AF_UNIX)`` is as without the patch,
+        and ``socketpair()`` gives a real ``AF_UNIX`` pair (``socketpair(AF_INET)`` this
+        network's), so asyncio and ``multiprocessing`` keep working.
 
         Patch where the name is looked up: code that did ``from socket import socket`` at
         import time holds the real class, and no patch reaches it.

@@ -6,8 +6,9 @@ or ``socketserver.TCPServer`` itself; there is no factory to inject. :func:`patc
 :mod:`socket` module hands out:
 
 - ``socket.socket``, with any signature, by a class whose instances are the network's
-  :class:`~sockettest.MemorySocket` (a class, since pytest-socket subclasses it);
-- ``socketpair`` by :meth:`MemoryNetwork.socketpair`;
+  :class:`~sockettest.MemorySocket` for the network's families, ``AF_INET`` and ``AF_INET6``
+  (a class, since pytest-socket subclasses it);
+- ``socketpair`` by :meth:`MemoryNetwork.socketpair` for those families;
 - ``getaddrinfo``, ``gethostbyname``, ``gethostbyname_ex``, ``gethostbyaddr``, ``getfqdn`` and
   ``getnameinfo`` by the network's host table (``localhost``, the loopback addresses and the
   names a test registers with :meth:`MemoryNetwork.add_host`; nothing is looked up for real).
@@ -22,21 +23,37 @@ Rules of this module, after mocket's ``true_socket`` and pytest-mock's undo orde
 1. Patch where the name is looked up. Code that did ``from socket import socket`` at import
    holds the real class, and no patch of the module reaches it; ``import socket`` and
    ``socket.socket(...)`` at call time is what the hook replaces.
-2. Restore in reverse order, and only what is still ours: if something patched a name over
+2. Take over only what the network carries. ``AF_UNIX`` is the process's own plumbing
+   (asyncio's self-pipe, ``multiprocessing``'s pipes and managers): ``socket.socket(AF_UNIX)``
+   and a socket wrapping a descriptor (``fileno=``, as ``accept`` and ``fromfd`` make) are what
+   the module held beneath the patch, pytest-socket's guard included; ``socketpair()`` is a
+   real ``AF_UNIX`` pair, made past the guard as ``fileno()``'s pair is (it never leaves the
+   process). ``isinstance(x, socket.socket)`` is true of real sockets and the network's.
+3. A patch lasts exactly as long as its block, whatever order blocks end in. The open patches
+   form a stack, newest in force; a block that ends beneath another hands what it held beneath
+   it to the one above, so whichever ends last puts back what the module held before the
+   first began (two threads, or an ``ExitStack`` closed out of order, leave the real module).
+4. Restore in reverse order, and only what is still ours: if something patched a name over
    ours during the block (pytest-socket's ``socket_disabled`` fixture, say), its value stays.
-3. Never leave the module half patched for the next test. pytest-socket restores its own guard
+5. Never leave the module half patched for the next test. pytest-socket restores its own guard
    in its ``pytest_runtest_teardown``, which runs before fixture teardown, so a fixture's
    compare-and-swap would put pytest-socket's guarded ``getaddrinfo`` back *after* pytest-socket
    removed it, and every later test would find DNS blocked. The plugin's teardown wrapper calls
-   :func:`restore_after_test`, which puts back the originals captured when this module was
-   imported (or pytest-socket's own true values, should a guard be installed at that moment),
-   for any name that still holds a patch or a pytest-socket guard.
+   :func:`restore_after_test`, which ends the patches the test leaked and puts back the
+   originals captured when this module was imported (or pytest-socket's own true values,
+   should a guard be installed at that moment), for any name that still holds a patch or a
+   pytest-socket guard; or, while a module- or session-scoped fixture still holds a patch
+   (:func:`set_owner_source` tells whose a patch is), that patch, which
+   :func:`reinstate_open_patches` also puts back over the guard pytest-socket installs at each
+   test's set-up.
 """
 
 from __future__ import annotations
 
+import _socket
 import socket
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -44,7 +61,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sockettest._network import MemoryNetwork
 
-__all__ = ["ORIGINALS", "PATCHED_NAMES", "patch_socket_module", "restore_after_test"]
+__all__ = [
+    "ORIGINALS",
+    "PATCHED_NAMES",
+    "in_force",
+    "patch_socket_module",
+    "reinstate_open_patches",
+    "restore_after_test",
+    "set_owner_source",
+]
 
 PATCHED_NAMES = (
     "socket",
@@ -63,9 +88,8 @@ def _true_value(name: str) -> Any:
     """``socket.<name>`` as the standard library defines it, even if pytest-socket's guard is
     installed right now (the plugin may first import this module during a guarded test)."""
     value = getattr(socket, name)
-    guard = sys.modules.get("pytest_socket")
-    if guard is not None and _is_a_guard(value):
-        value = getattr(guard, f"_true_{name}", value)
+    if _is_a_guard(value):  # so pytest-socket is loaded, and kept the true value
+        value = getattr(sys.modules.get("pytest_socket"), f"_true_{name}", value)
     return value
 
 
@@ -78,19 +102,68 @@ ORIGINALS: dict[str, Any] = {name: _true_value(name) for name in PATCHED_NAMES}
 """The :mod:`socket` functions as the standard library defines them, captured at import: what
 :func:`restore_after_test` puts back, and the real resolver the host table asks about numbers."""
 _MARK = "__sockettest_patch__"
+_AF_UNIX: int | None = getattr(socket, "AF_UNIX", None)
+_NETWORK_FAMILIES = (socket.AF_INET, socket.AF_INET6)
 _used_since_last_restore = False
 
 
+class _Layer:
+    """One patch in force: what it installs, and what the socket module shows beneath it.
+
+    ``below`` starts as the module's values when the patch began; when a patch beneath this one
+    ends first, its own ``below`` is spliced in here, so that whichever patch ends last puts
+    back what the module held before the first began.
+    """
+
+    def __init__(self, network: MemoryNetwork, owner: object) -> None:
+        self.network = network
+        self.owner = owner
+        self.below: dict[str, Any] = {}
+        self.values = _replacements(network, self)
+
+    def __repr__(self) -> str:
+        return f"<patch of the socket module for {self.network!r}>"
+
+
+_LOCK = threading.Lock()  # real: made at import, before a simulation can replace threading
+_LAYERS: list[_Layer] = []
+"""The patches in force, oldest first: the newest is the one the module shows."""
+
+
+def _no_owner() -> object:
+    return None
+
+
+_owner_source: Callable[[], object] = _no_owner
+
+
+def set_owner_source(source: Callable[[], object]) -> None:
+    """Tell the module who owns a patch that begins now (the pytest plugin passes the fixture
+    being set up, so that a module-scoped fixture's patch outlives the test that set it up).
+    What it returns is handed back to :func:`restore_after_test`'s ``alive``."""
+    global _owner_source  # noqa: PLW0603 (one source, set once by the plugin)
+    _owner_source = source
+
+
 class _PatchedSocketType(type):
-    """Makes ``isinstance(sock, socket.socket)`` true for in-memory sockets under a patch."""
+    """Makes ``isinstance(x, socket.socket)`` true under a patch for what it is true of
+    without one (real sockets, pytest-socket's guarded ones) and for the network's sockets."""
 
     def __instancecheck__(cls, instance: object) -> bool:
-        network: MemoryNetwork = getattr(cls, _MARK)
-        return isinstance(instance, network.socket_class) or type.__instancecheck__(cls, instance)
+        layer: _Layer = getattr(cls, _MARK)
+        classes = (layer.network.socket_class, ORIGINALS["socket"])
+        return isinstance(instance, classes) or type.__instancecheck__(cls, instance)
+
+    def __subclasscheck__(cls, subclass: type) -> bool:
+        layer: _Layer = getattr(cls, _MARK)
+        classes = (layer.network.socket_class, ORIGINALS["socket"])
+        return issubclass(subclass, classes) or type.__subclasscheck__(cls, subclass)
 
 
-def _socket_class(network: MemoryNetwork) -> type:
-    """A stand-in for :class:`socket.socket` whose instances are ``network``'s sockets."""
+def _socket_class(layer: _Layer) -> type:
+    """A stand-in for :class:`socket.socket`: the network's sockets for its families, and what
+    the module held beneath the patch for the rest (``AF_UNIX``, or wrapping a descriptor)."""
+    network = layer.network
 
     def __new__(  # noqa: N807 (the stand-in's constructor)
         cls: type,
@@ -99,6 +172,8 @@ def _socket_class(network: MemoryNetwork) -> type:
         proto: int = -1,
         fileno: int | None = None,
     ) -> Any:
+        if fileno is not None or (family == _AF_UNIX and _AF_UNIX is not None):
+            return layer.below["socket"](family, type, proto, fileno)
         return network.socket_factory(family, type, proto, fileno)
 
     return _PatchedSocketType(
@@ -108,15 +183,33 @@ def _socket_class(network: MemoryNetwork) -> type:
             "__new__": __new__,
             "__doc__": f"socket.socket, patched by sockettest: makes sockets on {network!r}.",
             "__module__": "socket",
-            _MARK: network,
+            _MARK: layer,
         },
     )
 
 
-def _replacements(network: MemoryNetwork) -> dict[str, Any]:
+def _socketpair(network: MemoryNetwork) -> Callable[..., Any]:
+    """``socketpair``: the network's connected pair for its families; for ``AF_UNIX`` (the
+    default) a real pair, made past pytest-socket's guard as ``fileno()``'s pair is (it never
+    leaves the process): asyncio's self-pipe and ``multiprocessing.Pipe`` need descriptors."""
+
+    def socketpair(
+        family: int | None = None, type: int = socket.SOCK_STREAM, proto: int = 0
+    ) -> tuple[Any, Any]:
+        if family in _NETWORK_FAMILIES or _AF_UNIX is None:
+            return network.socketpair(family, type, proto)
+        family = _AF_UNIX if family is None else family
+        real = ORIGINALS["socket"]
+        a, b = _socket.socketpair(family, type, proto)
+        return real(family, type, proto, a.detach()), real(family, type, proto, b.detach())
+
+    return socketpair
+
+
+def _replacements(network: MemoryNetwork, layer: _Layer) -> dict[str, Any]:
     hosts = network.hosts
     functions: dict[str, Callable[..., Any]] = {
-        "socketpair": network.socketpair,
+        "socketpair": _socketpair(network),
         "getaddrinfo": hosts.getaddrinfo,
         "gethostbyname": hosts.gethostbyname,
         "gethostbyname_ex": hosts.gethostbyname_ex,
@@ -124,19 +217,19 @@ def _replacements(network: MemoryNetwork) -> dict[str, Any]:
         "getfqdn": hosts.getfqdn,
         "getnameinfo": hosts.getnameinfo,
     }
-    replacements: dict[str, Any] = {"socket": _socket_class(network)}
+    replacements: dict[str, Any] = {"socket": _socket_class(layer)}
     for name, function in functions.items():
-        replacements[name] = _marked(function, name, network)
+        replacements[name] = _marked(function, name, layer)
     return replacements
 
 
-def _marked(function: Callable[..., Any], name: str, network: MemoryNetwork) -> Any:
+def _marked(function: Callable[..., Any], name: str, layer: _Layer) -> Any:
     def replacement(*args: Any, **kwargs: Any) -> Any:
         return function(*args, **kwargs)
 
     replacement.__name__ = replacement.__qualname__ = name
-    replacement.__doc__ = f"socket.{name}, patched by sockettest to answer for {network!r}."
-    setattr(replacement, _MARK, network)
+    replacement.__doc__ = f"socket.{name}, patched by sockettest to answer for {layer.network!r}."
+    setattr(replacement, _MARK, layer)
     return replacement
 
 
@@ -145,8 +238,10 @@ def patch_socket_module(network: MemoryNetwork) -> Iterator[MemoryNetwork]:
     """Make the :mod:`socket` module hand out ``network``'s sockets and names in the block.
 
     Yields the network. Use ``network.patch()``, or the ``patched_network`` fixture, which
-    calls this for the test's duration. Blocks may nest (the innermost network wins while it
-    lasts), and run in any order with pytest-socket's guard (see the module's rules).
+    calls this for the test's duration. Blocks may overlap in any order (nested, in two
+    threads, or closed out of order by an ``ExitStack``): the newest block still open is in
+    force, and when the last one ends the module holds what it held before the first began.
+    They run in any order with pytest-socket's guard (see the module's rules).
 
     Example::
 
@@ -156,35 +251,95 @@ def patch_socket_module(network: MemoryNetwork) -> Iterator[MemoryNetwork]:
                 ...
     """
     global _used_since_last_restore  # noqa: PLW0603 (one flag for the plugin's teardown hook)
-    replacements = _replacements(network)
-    saved = {name: getattr(socket, name) for name in replacements}
-    _used_since_last_restore = True
-    for name, value in replacements.items():
-        setattr(socket, name, value)
+    layer = _Layer(network, _owner_source())
+    with _LOCK:
+        _used_since_last_restore = True
+        layer.below = {name: getattr(socket, name) for name in PATCHED_NAMES}
+        _LAYERS.append(layer)
+        for name in PATCHED_NAMES:
+            setattr(socket, name, layer.values[name])
     try:
         yield network
     finally:
-        for name in reversed(list(replacements)):
-            if getattr(socket, name) is replacements[name]:
-                setattr(socket, name, saved[name])
+        with _LOCK:
+            _remove(layer)
+
+
+def _remove(layer: _Layer) -> None:
+    """End ``layer``, with the lock held: hand what it held beneath it to the patch above it,
+    or, if it is the newest, put it back where the module still shows this patch's value."""
+    if layer not in _LAYERS:
+        return  # the plugin already ended it as leaked
+    index = _LAYERS.index(layer)
+    del _LAYERS[index]
+    if index < len(_LAYERS):
+        above = _LAYERS[index]
+        for name in PATCHED_NAMES:
+            if above.below[name] is layer.values[name]:
+                above.below[name] = layer.below[name]
+        return
+    for name in reversed(PATCHED_NAMES):
+        if getattr(socket, name) is layer.values[name]:
+            setattr(socket, name, layer.below[name])
 
 
 def _is_ours_or_a_guard(value: object) -> bool:
     return getattr(value, _MARK, None) is not None or _is_a_guard(value)
 
 
-def restore_after_test() -> None:
-    """Put back the :mod:`socket` functions captured at import, where a patch or a
-    pytest-socket guard is still installed once a test that patched has torn down.
+def in_force() -> MemoryNetwork | None:
+    """The network the socket module's ``socket`` makes sockets on now, if it is patched."""
+    layer = getattr(socket.socket, _MARK, None)
+    return None if layer is None else layer.network
+
+
+def reinstate_open_patches() -> None:
+    """Put the newest open patch back over a pytest-socket guard installed since it began.
+
+    pytest-socket guards the module at every test's set-up, over a patch a module- or
+    session-scoped fixture still holds; the plugin calls this before the test's own fixtures
+    run, so that the patch lasts for its fixture's scope. The guard goes beneath the patches,
+    where it would have been had it come first.
+    """
+    with _LOCK:
+        if not _LAYERS:
+            return
+        newest, oldest = _LAYERS[-1], _LAYERS[0]
+        for name in PATCHED_NAMES:
+            current = getattr(socket, name)
+            if current is not newest.values[name] and _is_a_guard(current):
+                oldest.below[name] = current
+                setattr(socket, name, newest.values[name])
+
+
+def restore_after_test(alive: Callable[[object], bool]) -> None:
+    """Once a test has torn down, end the patches it leaked and show the right module.
+
+    A patch whose owner is not ``alive`` (``None``, a test's own, or a finished fixture's)
+    ends now. If patches remain (a module-scoped fixture's), the newest is put back where a
+    pytest-socket guard, or pytest-socket's restore of the true functions, replaced it, and the
+    true functions go beneath it; if none remains, the functions captured at import are put
+    back for any name that still holds a patch or a pytest-socket guard.
 
     The plugin's ``pytest_runtest_teardown`` wrapper calls it after everything else; call it
     yourself only from such a hook. A no-op when no patch ran since the last call.
     """
     global _used_since_last_restore  # noqa: PLW0603 (see patch_socket_module)
-    if not _used_since_last_restore:
-        return
-    _used_since_last_restore = False
-    for name in reversed(PATCHED_NAMES):
-        current = getattr(socket, name)
-        if current is not ORIGINALS[name] and _is_ours_or_a_guard(current):
-            setattr(socket, name, ORIGINALS[name])
+    with _LOCK:
+        if not _used_since_last_restore:
+            return
+        for layer in [layer for layer in _LAYERS if not alive(layer.owner)]:
+            _remove(layer)
+        _used_since_last_restore = bool(_LAYERS)
+        if _LAYERS:
+            oldest = _LAYERS[0]
+            for name in PATCHED_NAMES:
+                if _is_ours_or_a_guard(oldest.below[name]):
+                    oldest.below[name] = ORIGINALS[name]
+        target = _LAYERS[-1].values if _LAYERS else ORIGINALS
+        for name in reversed(PATCHED_NAMES):
+            current = getattr(socket, name)
+            if current is target[name]:
+                continue
+            if _is_ours_or_a_guard(current) or current is ORIGINALS[name]:
+                setattr(socket, name, target[name])

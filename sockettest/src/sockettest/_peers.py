@@ -49,10 +49,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Literal, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 
 from sockettest._addresses import family_for
 from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong
+
+if TYPE_CHECKING:
+    from sockettest._network import MemoryNetwork
 
 __all__ = [
     "FakeClient",
@@ -428,7 +431,8 @@ class FakeServer:
 
     def __repr__(self) -> str:
         where = self._address or self.requested
-        return f"<FakeServer {where[0]}:{where[1]} {self._state}>"
+        on = "" if self.network is None else f" on {self.network!r}"
+        return f"<FakeServer {where[0]}:{where[1]} {self._state}{on}>"
 
     def __enter__(self) -> FakeServer:
         self.start()
@@ -454,6 +458,13 @@ class FakeServer:
         if self._address is None:
             raise RuntimeError(f"{self!r} is not listening: use it in a with block or start()")
         return self._address
+
+    @property
+    def network(self) -> MemoryNetwork | None:
+        """The :class:`~sockettest.MemoryNetwork` it listens on (its factory's, or the one a
+        patch put in force when it started); ``None`` on real sockets, or before it starts."""
+        network: MemoryNetwork | None = getattr(self._listener, "network", None)
+        return network
 
     @property
     def host(self) -> str:

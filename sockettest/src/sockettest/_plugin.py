@@ -5,8 +5,11 @@ environment that has ``sockettest`` installed. Hence four rules:
 
 1. Importing it is cheap: only pytest and the patch module (which captures the socket
    module's true functions); each fixture imports what it needs when first used.
-2. It changes nothing for a test that uses none of its fixtures: no autouse fixture. Its one
-   hook, the teardown wrapper, does nothing unless a test patched the socket module.
+2. It changes nothing for a test that uses none of its fixtures: no autouse fixture. Its hooks
+   do nothing unless a patch of the socket module is open or a test made one: the teardown
+   wrapper ends the patches a test leaked and hands the module back; the set-up, fixture and
+   call wrappers keep a patch that a module- or session-scoped fixture holds in force for
+   every test of its scope, over pytest-socket's per-test guard.
 3. A fixture that needs an optional library says which, and how to get it
    (``pip install 'sockettest[pytest]'``), instead of failing with a bare ``ImportError``.
 4. It never imports the code under test, so any project's own packages are left alone.
@@ -25,7 +28,12 @@ import pytest
 
 # Captures the socket module's true functions now, before any test can have patched or guarded
 # them (it imports only the socket module: cheap).
-from sockettest._patch import restore_after_test
+from sockettest._patch import (
+    in_force,
+    reinstate_open_patches,
+    restore_after_test,
+    set_owner_source,
+)
 
 if TYPE_CHECKING:
     from sockettest import FakeClient, FakeServer, LeakGuard, MemoryNetwork, MockSockets
@@ -91,11 +99,18 @@ def patched_network(memory_network: MemoryNetwork) -> Iterator[MemoryNetwork]:
 
 
 @pytest.fixture
-def fake_server(leak_guard: LeakGuard) -> Iterator[FakeServer]:
+def fake_server(request: pytest.FixtureRequest, leak_guard: LeakGuard) -> Iterator[FakeServer]:
     """A :class:`~sockettest.FakeServer` on an ephemeral loopback port that accepts each
-    connection and closes it at once. For other scripts, use ``fake_server_factory``."""
+    connection and closes it at once. For other scripts, use ``fake_server_factory``.
+
+    Under a patch (``patched_network``, set up first whatever the order of the arguments, or
+    any ``network.patch()`` open) it listens on that in-memory network, where the code under
+    test connects: ``fake_server.network`` is that network, and ``None`` on real sockets.
+    """
     from sockettest import FakeServer
 
+    if "patched_network" in request.fixturenames:
+        request.getfixturevalue("patched_network")
     with FakeServer() as server:
         yield server
 
@@ -166,6 +181,16 @@ def memory_or_loopback(request: pytest.FixtureRequest, leak_guard: LeakGuard) ->
     """
     from sockettest._transports import Transport
 
+    if request.param == "loopback" and (
+        "patched_network" in request.fixturenames or in_force() is not None
+    ):
+        pytest.fail(
+            "memory_or_loopback's loopback case needs real sockets, and the socket module is "
+            "patched to an in-memory network (patched_network, or a network.patch() still "
+            "open), so it would run in memory: use memory_or_loopback's memory case, or "
+            "patched_network, not both",
+            pytrace=False,
+        )
     if request.param == "loopback" and _real_sockets_disabled():
         pytest.skip("real sockets are disabled here: the loopback case runs in the loopback tier")
     if request.param == "memory" and _connections_restricted():
@@ -175,14 +200,70 @@ def memory_or_loopback(request: pytest.FixtureRequest, leak_guard: LeakGuard) ->
     return chosen
 
 
+# Patch scope ------------------------------------------------------------------------------------
+
+_fixtures_in_setup: list[pytest.FixtureDef[Any]] = []
+"""The fixtures being set up, innermost last: a patch begun in one of them belongs to it."""
+_reinstate_before_next_fixture = False
+
+
+def _owner_of_a_new_patch() -> object:
+    """The module-, class-, package- or session-scoped fixture being set up, which keeps the
+    patch it begins for its scope; ``None`` (the test's own: ended at its teardown) otherwise."""
+    if _fixtures_in_setup and _fixtures_in_setup[-1].scope != "function":
+        return _fixtures_in_setup[-1]
+    return None
+
+
+def _still_set_up(owner: object) -> bool:
+    """``owner`` is a fixture that has not been torn down (pytest clears its cached result)."""
+    return owner is not None and getattr(owner, "cached_result", None) is not None
+
+
+set_owner_source(_owner_of_a_new_patch)
+
+
+def _reinstate_once() -> None:
+    """Before the test's first fixture or its call, after pytest-socket installed its guard."""
+    global _reinstate_before_next_fixture  # noqa: PLW0603 (one flag for one test at a time)
+    if _reinstate_before_next_fixture:
+        _reinstate_before_next_fixture = False
+        reinstate_open_patches()
+
+
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, object, object]:
-    # After every other teardown, pytest-socket's included: put back what a patch, or the
-    # guard it was layered over, may have left in the socket module (see sockettest._patch).
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, object, object]:
+    global _reinstate_before_next_fixture  # noqa: PLW0603 (see _reinstate_once)
+    _reinstate_before_next_fixture = True  # pytest-socket's set-up runs inside this wrapper
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
+) -> Generator[None, object, object]:
+    _reinstate_once()
+    _fixtures_in_setup.append(fixturedef)
     try:
         return (yield)
     finally:
-        restore_after_test()
+        _fixtures_in_setup.pop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    _reinstate_once()
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, object, object]:
+    # After every other teardown, pytest-socket's included: end the patches the test leaked,
+    # and show the module as the patches still open, or none, want it (see sockettest._patch).
+    try:
+        return (yield)
+    finally:
+        restore_after_test(_still_set_up)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -13,6 +13,7 @@ import threading
 from typing import Any
 
 from sockettest._network import MemoryNetwork
+from sockettest._patch import in_force
 
 __all__ = ["TRANSPORTS", "Transport"]
 
@@ -49,9 +50,19 @@ class Transport:
 
         On loopback it is a real :class:`socket.socket` (a subclass that records what its
         ``accept`` returns), made from the class bound *now*, so pytest-socket's guard sees it.
+
+        Raises:
+            RuntimeError: on loopback, while the socket module is patched to an in-memory
+                network: the socket would be in memory, and the loopback case would test it.
         """
         if self.network is not None:
             return self.network.socket_factory(family, type)
+        patched = in_force()
+        if patched is not None:
+            raise RuntimeError(
+                f"the loopback transport makes real sockets, but the socket module is patched "
+                f"to {patched!r}: end the patch (or drop patched_network) to test on loopback"
+            )
         made = self._tracking(socket.socket)(family, type)
         with self._lock:
             self._made.append(made)

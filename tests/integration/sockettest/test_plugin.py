@@ -591,3 +591,419 @@ def test_fake_server_factory_runs_a_scripted_peer_in_memory(pytester: pytest.Pyt
         "--disable-socket",
     )
     result.assert_outcomes(passed=1)
+
+
+# Patch scope: a patch lasts exactly as long as what holds it -----------------------------------
+
+SCOPED_PATCH_CONFTEST = """
+import socket
+
+import pytest
+
+from sockettest import MemoryNetwork
+
+NAMES = (
+    "socket", "socketpair", "getaddrinfo", "gethostbyname", "gethostbyname_ex",
+    "gethostbyaddr", "getfqdn", "getnameinfo",
+)
+ORIGINALS = {name: getattr(socket, name) for name in NAMES}  # at collection: untouched
+
+def in_memory(network):
+    with socket.socket() as sock:
+        made_there = any(made is sock for made in network.sockets)
+    answers = socket.getaddrinfo("localhost", 80, socket.AF_INET)
+    return made_there and {address for *_, address in answers} == {("127.0.0.1", 80)}
+
+def unpatched():
+    # Each name is the true one, or pytest-socket's guard for this test: never a patch.
+    return [
+        name for name in NAMES
+        if getattr(socket, name) is not ORIGINALS[name]
+        and "pytest_socket" not in getattr(getattr(socket, name), "__module__", "")
+    ]
+
+@pytest.fixture(scope="session")
+def session_network():
+    network = MemoryNetwork()
+    with network.patch():
+        yield network
+"""
+
+SCOPED_PATCH_MODULE = """
+import socket
+
+import pytest
+
+from conftest import in_memory
+from sockettest import MemoryNetwork
+
+@pytest.fixture(scope="module")
+def module_network():
+    network = MemoryNetwork()
+    with network.patch():
+        yield network
+
+@pytest.fixture
+def a_listener(module_network):
+    # A function-scoped fixture of each test sees the module's patch too.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        yield listener
+
+@pytest.mark.parametrize("n", range(3))
+def test_each_test_of_the_module_is_on_its_network(module_network, n):
+    assert in_memory(module_network)
+
+def test_a_guard_the_test_asks_for_wins_over_it(module_network, socket_disabled):
+    with pytest.warns(UserWarning), pytest.raises(RuntimeError):  # pytest-socket's guard
+        socket.socket()
+
+def test_a_function_fixture_uses_it_too(module_network, a_listener):
+    assert any(made is a_listener for made in module_network.sockets)
+    with socket.create_connection(a_listener.getsockname(), timeout=2) as client:
+        accepted, _ = a_listener.accept()
+        accepted.close()
+        assert any(made is client for made in module_network.sockets)
+"""
+
+AFTER_THE_SCOPE = """
+from conftest import unpatched
+
+def test_the_next_module_has_the_module_unpatched():
+    assert unpatched() == []
+"""
+
+SESSION_PATCH_MODULES = {
+    "test_a_session": """
+import pytest
+from conftest import in_memory
+
+@pytest.mark.parametrize("n", range(2))
+def test_first_module(session_network, n):
+    assert in_memory(session_network)
+""",
+    "test_b_session": """
+from conftest import in_memory
+
+def test_second_module(session_network):
+    assert in_memory(session_network)
+""",
+}
+
+GUARD_OPTIONS = [
+    pytest.param((), id="plain"),
+    pytest.param(("--disable-socket",), id="disable-socket"),
+    pytest.param(("--allow-hosts=127.0.0.1,::1",), id="allow-hosts"),
+]
+
+
+@pytest.mark.parametrize("options", GUARD_OPTIONS)
+def test_a_module_scoped_patch_lasts_for_its_module_and_no_longer(
+    pytester: pytest.Pytester, options: tuple[str, ...]
+) -> None:
+    """A module fixture's patch is in force in every test of its module (where a test asks for
+    pytest-socket's guard, the guard wins), and not after it."""
+    pytester.makeini(INNER_INI)
+    pytester.makeconftest(SCOPED_PATCH_CONFTEST)
+    pytester.makepyfile(test_a_scoped=SCOPED_PATCH_MODULE, test_b_after=AFTER_THE_SCOPE)
+    result = pytester.runpytest_subprocess(*QUIET, "-v", *options, timeout=SUBPROCESS_TIMEOUT)
+    result.assert_outcomes(passed=6)
+
+
+@pytest.mark.parametrize("options", GUARD_OPTIONS)
+def test_a_session_scoped_patch_lasts_across_modules(
+    pytester: pytest.Pytester, options: tuple[str, ...]
+) -> None:
+    """A session fixture's patch is in force in the tests of every module that uses it."""
+    pytester.makeini(INNER_INI)
+    pytester.makeconftest(SCOPED_PATCH_CONFTEST)
+    pytester.makepyfile(**SESSION_PATCH_MODULES)
+    result = pytester.runpytest_subprocess(*QUIET, "-v", *options, timeout=SUBPROCESS_TIMEOUT)
+    result.assert_outcomes(passed=3)
+
+
+LEAKED_PATCHES = {
+    "test_a_leaks": """
+import pytest
+from conftest import in_memory
+from sockettest import MemoryNetwork
+
+NEVER_ENDED = []  # held, so that no garbage collection ends them
+
+def test_enters_a_patch_and_never_ends_it():
+    network = MemoryNetwork()
+    NEVER_ENDED.append(network.patch())
+    NEVER_ENDED[-1].__enter__()
+    assert in_memory(network)
+
+@pytest.fixture(scope="module")
+def leaking_module_network():
+    network = MemoryNetwork()
+    NEVER_ENDED.append(network.patch())
+    NEVER_ENDED[-1].__enter__()
+    return network
+
+@pytest.mark.parametrize("n", range(2))
+def test_uses_a_module_fixture_that_never_ends_its_patch(leaking_module_network, n):
+    assert in_memory(leaking_module_network)
+""",
+    "test_b_after": AFTER_THE_SCOPE,
+}
+
+
+@pytest.mark.parametrize("options", GUARD_OPTIONS[:2])
+def test_a_leaked_patch_ends_with_what_held_it(
+    pytester: pytest.Pytester, options: tuple[str, ...]
+) -> None:
+    """A patch never ended lasts no longer than its test, or its module fixture's module."""
+    pytester.makeini(INNER_INI)
+    pytester.makeconftest(SCOPED_PATCH_CONFTEST)
+    pytester.makepyfile(**LEAKED_PATCHES)
+    result = pytester.runpytest_subprocess(*QUIET, "-v", *options, timeout=SUBPROCESS_TIMEOUT)
+    result.assert_outcomes(passed=4)
+
+
+# Fixtures that cannot combine, and fixtures that follow a patch ----------------------------------
+
+LOOPBACK_WITH_A_PATCH = """
+import socket
+
+def test_echo(memory_or_loopback, patched_network):
+    with memory_or_loopback.socket_factory(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+"""
+
+
+def test_the_loopback_case_under_patched_network_fails_at_set_up_saying_why(
+    pytester: pytest.Pytester,
+) -> None:
+    """memory_or_loopback's loopback case with patched_network is an error at set-up, not a
+    silent run in memory; its memory case runs."""
+    result = run_subprocess(pytester, LOOPBACK_WITH_A_PATCH, "-v")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.re_match_lines(
+        [
+            r".*::test_echo\[memory\] PASSED",
+            r".*::test_echo\[loopback\] ERROR",
+            r".*memory_or_loopback's loopback case needs real sockets, and the socket module is "
+            r"patched to an in-memory network.*",
+        ]
+    )
+
+
+FAKE_SERVER_UNDER_A_PATCH = """
+import socket
+
+import pytest
+
+def reaches(server):
+    with socket.create_connection(server.address, timeout=2) as client:
+        client.settimeout(2)
+        return client.recv(1) == b""  # accept_and_close: an orderly EOF
+
+def test_patch_named_first(patched_network, fake_server):
+    assert fake_server.network is patched_network
+    assert repr(fake_server).endswith(f" on {patched_network!r}>")
+    assert reaches(fake_server)
+
+def test_patch_named_last(fake_server, patched_network):
+    assert fake_server.network is patched_network
+    assert reaches(fake_server)
+
+@pytest.mark.enable_socket
+def test_real_without_a_patch(fake_server):
+    assert fake_server.network is None
+    assert " on " not in repr(fake_server)
+    assert reaches(fake_server)
+"""
+
+
+def test_fake_server_under_a_patch_serves_that_network_and_says_so(
+    pytester: pytest.Pytester,
+) -> None:
+    """fake_server with patched_network listens on it (either order) and names it."""
+    result = run_inprocess(pytester, FAKE_SERVER_UNDER_A_PATCH, "-v", "--disable-socket")
+    result.assert_outcomes(passed=3)
+
+
+# Outside pytest, and the process's own AF_UNIX plumbing under a patch --------------------------
+
+OVERLAPPING_PATCHES_SCRIPT = """
+import socket
+import threading
+from contextlib import ExitStack
+
+from sockettest import MemoryNetwork
+
+NAMES = ("socket", "socketpair", "getaddrinfo", "gethostbyname", "gethostbyname_ex",
+         "gethostbyaddr", "getfqdn", "getnameinfo")
+before = {name: getattr(socket, name) for name in NAMES}
+
+first, second = MemoryNetwork(), MemoryNetwork()
+outer = ExitStack()
+outer.enter_context(first.patch())
+inner = ExitStack()
+inner.enter_context(second.patch())
+outer.close()
+inner.close()
+assert {name: getattr(socket, name) for name in NAMES} == before, "ExitStack out of order"
+
+entered, ended = threading.Event(), threading.Event()
+def hold():
+    with MemoryNetwork().patch():
+        entered.set()
+        assert ended.wait(5)
+holder = threading.Thread(target=hold)
+holder.start()
+assert entered.wait(5)
+with MemoryNetwork().patch():
+    ended.set()
+    holder.join(5)  # the older patch, in the other thread, ends first
+assert not holder.is_alive()
+assert {name: getattr(socket, name) for name in NAMES} == before, "two threads"
+
+with socket.socket() as listener:  # the real module answers: a real listener on loopback
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    with socket.create_connection(listener.getsockname(), timeout=5) as client:
+        accepted, _ = listener.accept()
+        accepted.close()
+assert first.sockets == [] and second.sockets == []
+print("the real module is back")
+"""
+
+
+def test_overlapping_patches_outside_pytest_leave_the_real_module(
+    pytester: pytest.Pytester,
+) -> None:
+    """In a plain script, patches ended out of order leave the real socket module."""
+    result = pytester.run(
+        sys.executable, "-c", OVERLAPPING_PATCHES_SCRIPT, timeout=SUBPROCESS_TIMEOUT
+    )
+    assert result.ret == 0, result.stderr.str()
+    result.stdout.fnmatch_lines(["the real module is back"])
+
+
+MULTIPROCESSING_SCRIPT = """
+import multiprocessing
+import socket
+
+from sockettest import MemoryNetwork
+
+def main():
+    network = MemoryNetwork()
+    with network.patch():
+        left, right = multiprocessing.Pipe()
+        left.send("over a pipe")
+        assert right.recv() == "over a pipe"
+        left.close()
+        right.close()
+        with multiprocessing.Manager() as manager:
+            shared = manager.list(["managed"])
+            assert list(shared) == ["managed"]
+        with socket.socket(socket.AF_UNIX) as unix:
+            assert type(unix) is not type(socket.socket())  # a real one
+    assert network.sockets and all(s.family != socket.AF_UNIX for s in network.sockets)
+    print("pipe, manager and AF_UNIX work under a patch")
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_multiprocessing_works_under_a_patch_outside_pytest(pytester: pytest.Pytester) -> None:
+    """In a plain script under a patch, Pipe(), Manager() and socket(AF_UNIX) work."""
+    script = pytester.makepyfile(use_multiprocessing=MULTIPROCESSING_SCRIPT)
+    result = pytester.run(sys.executable, str(script), timeout=SUBPROCESS_TIMEOUT)
+    assert result.ret == 0, result.stderr.str()
+    result.stdout.fnmatch_lines(["pipe, manager and AF_UNIX work under a patch"])
+
+
+AF_UNIX_UNDER_PATCHED_NETWORK = """
+import asyncio
+import multiprocessing
+import socket
+import warnings
+
+import pytest
+
+from sockettest import MemoryNetwork
+
+async def woken_from_a_thread():
+    loop = asyncio.get_running_loop()
+    woken = loop.create_future()
+    loop.call_soon_threadsafe(woken.set_result, "woken")  # through the loop's self-pipe
+    return await asyncio.wait_for(woken, 5)
+
+async def echo_on_the_network():
+    async def handle(reader, writer):
+        writer.write(await reader.readline())
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    async with server:
+        port = server.sockets[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"line\\n")
+        await writer.drain()
+        line = await asyncio.wait_for(reader.readline(), 5)
+        writer.close()
+        await writer.wait_closed()
+    return line
+
+def test_asyncio(patched_network):
+    assert asyncio.run(woken_from_a_thread()) == "woken"
+    assert asyncio.run(echo_on_the_network()) == b"line\\n"
+
+def test_pipe(patched_network):
+    left, right = multiprocessing.Pipe()
+    left.send(1)
+    assert right.recv() == 1
+    left.close()
+    right.close()
+
+def manager_outcome():
+    with warnings.catch_warnings():  # pytest-socket warns as it raises
+        warnings.simplefilter("ignore")
+        try:
+            with multiprocessing.Manager() as manager:
+                return manager.dict(a=1)["a"]
+        except Exception as error:  # compared with the outcome under a patch
+            return type(error).__name__
+
+def test_manager_as_without_the_patch(request):
+    options = request.config.option
+    without = manager_outcome()
+    assert (without == 1) is (not options.disable_socket or options.allow_unix_socket)
+    with MemoryNetwork().patch():
+        assert manager_outcome() == without
+
+def test_af_unix_as_without_the_patch(patched_network, request):
+    options = request.config.option
+    if options.disable_socket and not options.allow_unix_socket:
+        with pytest.warns(UserWarning), pytest.raises(RuntimeError):  # pytest-socket's guard
+            socket.socket(socket.AF_UNIX)
+    else:
+        with socket.socket(socket.AF_UNIX) as unix:
+            assert unix.family == socket.AF_UNIX
+            assert not any(made is unix for made in patched_network.sockets)
+"""
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        pytest.param((), id="plain"),
+        pytest.param(("--disable-socket",), id="disable-socket"),
+        pytest.param(("--disable-socket", "--allow-unix-socket"), id="allow-unix-socket"),
+    ],
+)
+def test_asyncio_and_multiprocessing_under_patched_network(
+    pytester: pytest.Pytester, options: tuple[str, ...]
+) -> None:
+    """Under a patch, asyncio and Pipe() work under any guard; Manager() and AF_UNIX sockets
+    do what they do without the patch (work, or meet pytest-socket's guard)."""
+    result = run_subprocess(pytester, AF_UNIX_UNDER_PATCHED_NETWORK, "-v", *options)
+    result.assert_outcomes(passed=4)
