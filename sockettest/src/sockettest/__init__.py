@@ -91,7 +91,7 @@ its own home). ``__all__`` and the lazy imports come from this one table."""
 
 __all__ = list(_EXPORTS)
 
-if TYPE_CHECKING:  # what a type checker sees; tests/unit/sockettest/test_exports.py pins it
+if TYPE_CHECKING:  # what a type checker sees: real imports, pinned to the table by a test
     from sockettest import contract as contract
     from sockettest import strategies as strategies
     from sockettest._addresses import ipv6_loopback_available as ipv6_loopback_available
