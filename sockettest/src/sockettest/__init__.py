@@ -35,105 +35,23 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from sockettest import contract, strategies
-    from sockettest._addresses import ipv6_loopback_available
-    from sockettest._clock import VirtualClock
-    from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong, Deadlock, NotModelled
-    from sockettest._faults import FaultInjector, Faults
-    from sockettest._guards import LeakError, LeakGuard
-    from sockettest._memory_socket import MemorySocket
-    from sockettest._mocks import (
-        MockSockets,
-        assert_called_in_order,
-        call_names,
-        mock_socket_factory,
-    )
-    from sockettest._network import DEFAULT_BUFFER_SIZE, TIME_WAIT, FaultPlan, MemoryNetwork
-    from sockettest._peers import (
-        FakeClient,
-        FakeServer,
-        Reply,
-        Script,
-        ServerConnection,
-        SocketFactory,
-        accept_and_close,
-        answer_from_table,
-        send_canned,
-        stay_silent,
-    )
-    from sockettest._policies import PCT, RandomWalk, Schedule
-    from sockettest._scheduler import Step
-    from sockettest._simulation import Nondeterminism, Simulation, explore, simulate
-    from sockettest._threads import serve_in_thread
-    from sockettest._transports import TRANSPORTS, Transport
-
-__all__ = [
+_EXPORTS = {
     # the in-memory network, its clock and its faults
-    "MemoryNetwork",
-    "MemorySocket",
-    "VirtualClock",
-    "Faults",
-    "FaultPlan",
-    "FaultInjector",
-    "DEFAULT_BUFFER_SIZE",
-    "TIME_WAIT",
-    # mocks
-    "mock_socket_factory",
-    "EPHEMERAL_PORT",
-    "MockSockets",
-    "assert_called_in_order",
-    "call_names",
-    # scripted peers and servers in threads
-    "FakeServer",
-    "FakeClient",
-    "ServerConnection",
-    "Script",
-    "Reply",
-    "SocketFactory",
-    "accept_and_close",
-    "answer_from_table",
-    "send_canned",
-    "stay_silent",
-    "serve_in_thread",
-    # seeded, replayable thread schedules
-    "simulate",
-    "explore",
-    "Simulation",
-    "Step",
-    "Schedule",
-    "RandomWalk",
-    "PCT",
-    "Deadlock",
-    "Nondeterminism",
-    # deadlines and leaks
-    "DEFAULT_TIMEOUT",
-    "BlockedTooLong",
-    "NotModelled",
-    "LeakGuard",
-    "LeakError",
-    # one test, two transports; the contract that verifies the fakes; Hypothesis strategies
-    "Transport",
-    "TRANSPORTS",
-    "ipv6_loopback_available",
-    "contract",
-    "strategies",
-]
-
-_HOMES = {
     "MemoryNetwork": "_network",
     "MemorySocket": "_memory_socket",
-    "FaultPlan": "_network",
-    "DEFAULT_BUFFER_SIZE": "_network",
-    "TIME_WAIT": "_network",
     "VirtualClock": "_clock",
     "Faults": "_faults",
+    "FaultPlan": "_network",
     "FaultInjector": "_faults",
+    "DEFAULT_BUFFER_SIZE": "_network",
+    "TIME_WAIT": "_network",
+    # mocks
     "mock_socket_factory": "_mocks",
     "EPHEMERAL_PORT": "_mocks",
     "MockSockets": "_mocks",
     "assert_called_in_order": "_mocks",
     "call_names": "_mocks",
+    # scripted peers and servers in threads
     "FakeServer": "_peers",
     "FakeClient": "_peers",
     "ServerConnection": "_peers",
@@ -145,34 +63,86 @@ _HOMES = {
     "send_canned": "_peers",
     "stay_silent": "_peers",
     "serve_in_thread": "_threads",
-    "DEFAULT_TIMEOUT": "_deadlines",
-    "BlockedTooLong": "_deadlines",
-    "Deadlock": "_deadlines",
-    "NotModelled": "_deadlines",
+    # seeded, replayable thread schedules
     "simulate": "_simulation",
     "explore": "_simulation",
     "Simulation": "_simulation",
-    "Nondeterminism": "_simulation",
     "Step": "_scheduler",
     "Schedule": "_policies",
     "RandomWalk": "_policies",
     "PCT": "_policies",
+    "Deadlock": "_deadlines",
+    "Nondeterminism": "_simulation",
+    # deadlines and leaks
+    "DEFAULT_TIMEOUT": "_deadlines",
+    "BlockedTooLong": "_deadlines",
+    "NotModelled": "_deadlines",
     "LeakGuard": "_guards",
     "LeakError": "_guards",
+    # one test, two transports; the contract that verifies the fakes; Hypothesis strategies
     "Transport": "_transports",
     "TRANSPORTS": "_transports",
     "ipv6_loopback_available": "_addresses",
+    "contract": "contract",
+    "strategies": "strategies",
 }
-_SUBMODULES = frozenset({"contract", "strategies"})
+"""Every public name, in reading order, and the module that defines it (a public submodule is
+its own home). ``__all__`` and the lazy imports come from this one table."""
+
+__all__ = list(_EXPORTS)
+
+if TYPE_CHECKING:  # what a type checker sees: real imports, pinned to the table by a test
+    from sockettest import contract as contract
+    from sockettest import strategies as strategies
+    from sockettest._addresses import ipv6_loopback_available as ipv6_loopback_available
+    from sockettest._clock import VirtualClock as VirtualClock
+    from sockettest._deadlines import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
+    from sockettest._deadlines import BlockedTooLong as BlockedTooLong
+    from sockettest._deadlines import Deadlock as Deadlock
+    from sockettest._deadlines import NotModelled as NotModelled
+    from sockettest._faults import FaultInjector as FaultInjector
+    from sockettest._faults import Faults as Faults
+    from sockettest._guards import LeakError as LeakError
+    from sockettest._guards import LeakGuard as LeakGuard
+    from sockettest._memory_socket import MemorySocket as MemorySocket
+    from sockettest._mocks import EPHEMERAL_PORT as EPHEMERAL_PORT
+    from sockettest._mocks import MockSockets as MockSockets
+    from sockettest._mocks import assert_called_in_order as assert_called_in_order
+    from sockettest._mocks import call_names as call_names
+    from sockettest._mocks import mock_socket_factory as mock_socket_factory
+    from sockettest._network import DEFAULT_BUFFER_SIZE as DEFAULT_BUFFER_SIZE
+    from sockettest._network import TIME_WAIT as TIME_WAIT
+    from sockettest._network import FaultPlan as FaultPlan
+    from sockettest._network import MemoryNetwork as MemoryNetwork
+    from sockettest._peers import FakeClient as FakeClient
+    from sockettest._peers import FakeServer as FakeServer
+    from sockettest._peers import Reply as Reply
+    from sockettest._peers import Script as Script
+    from sockettest._peers import ServerConnection as ServerConnection
+    from sockettest._peers import SocketFactory as SocketFactory
+    from sockettest._peers import accept_and_close as accept_and_close
+    from sockettest._peers import answer_from_table as answer_from_table
+    from sockettest._peers import send_canned as send_canned
+    from sockettest._peers import stay_silent as stay_silent
+    from sockettest._policies import PCT as PCT
+    from sockettest._policies import RandomWalk as RandomWalk
+    from sockettest._policies import Schedule as Schedule
+    from sockettest._scheduler import Step as Step
+    from sockettest._simulation import Nondeterminism as Nondeterminism
+    from sockettest._simulation import Simulation as Simulation
+    from sockettest._simulation import explore as explore
+    from sockettest._simulation import simulate as simulate
+    from sockettest._threads import serve_in_thread as serve_in_thread
+    from sockettest._transports import TRANSPORTS as TRANSPORTS
+    from sockettest._transports import Transport as Transport
 
 
 def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    home = _HOMES.get(name)
+    home = _EXPORTS.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    module = importlib.import_module(f"{__name__}.{home}")
+    value = module if home == name else getattr(module, name)
     globals()[name] = value
     return value
 

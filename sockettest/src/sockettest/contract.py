@@ -179,6 +179,15 @@ class StreamSocketFactory(Protocol):
 Check = Callable[[StreamSocketFactory], None]
 """A contract check: takes a factory; returns if its sockets behave, else raises AssertionError."""
 
+_registered: list[Check] = []
+
+
+def _check(check: Check) -> Check:
+    """Register ``check`` in :data:`CHECKS`, where it is defined: the run order is the order of
+    the definitions, and a check cannot be written and left out of the list."""
+    _registered.append(check)
+    return check
+
 
 class _Result:
     """What a function run in a helper thread returned or raised."""
@@ -402,6 +411,7 @@ def _linger_reset(sock: StreamSocket) -> None:
 # The checks ------------------------------------------------------------------------------------
 
 
+@_check
 def check_bind_port_zero_assigns_a_port(factory: StreamSocketFactory) -> None:
     """``bind((host, 0))`` picks a real port, which ``getsockname()`` reports."""
     with _harness(factory, "bind_port_zero") as h:
@@ -413,6 +423,7 @@ def check_bind_port_zero_assigns_a_port(factory: StreamSocketFactory) -> None:
         assert 0 < port < 65536, f"bind to port 0 gave port {port!r}"
 
 
+@_check
 def check_bind_address_in_use_fails(factory: StreamSocketFactory) -> None:
     """Binding the address a listener holds raises ``EADDRINUSE``, even with SO_REUSEADDR."""
     with _harness(factory, "bind_in_use") as h:
@@ -467,6 +478,7 @@ def _connection_closed_by(
     return address, client_address
 
 
+@_check
 def check_active_close_holds_the_address_in_time_wait(factory: StreamSocketFactory) -> None:
     """The side that closes a connection first holds its address afterwards (TIME_WAIT): when
     the server's side closed first, binding the server's port fails with ``EADDRINUSE``, also
@@ -492,6 +504,7 @@ def check_active_close_holds_the_address_in_time_wait(factory: StreamSocketFacto
         _expect_bind(factory, port, False, None, "the port of a server whose client closed first")
 
 
+@_check
 def check_open_connection_holds_the_listener_port(factory: StreamSocketFactory) -> None:
     """An accepted connection holds the listener's port after the listener closes: a new bind
     there fails with ``EADDRINUSE`` unless both it and the old listener set ``SO_REUSEADDR``."""
@@ -511,6 +524,7 @@ def check_open_connection_holds_the_listener_port(factory: StreamSocketFactory) 
             _expect_bind(factory, address, True, None if reuse else errno.EADDRINUSE, what)
 
 
+@_check
 def check_reuseaddr_lets_two_sockets_bind_but_one_listen(factory: StreamSocketFactory) -> None:
     """Two sockets with ``SO_REUSEADDR`` may bind one address while neither listens; a third
     without it may not; once one listens, the other's ``listen`` fails with ``EADDRINUSE``."""
@@ -542,6 +556,7 @@ _BIND_ANSWERS: tuple[tuple[str, int | None], ...] = (
 """Addresses and what Linux's ``bind`` answers for each: ``None`` when it binds."""
 
 
+@_check
 def check_bind_to_an_address_not_local_fails(factory: StreamSocketFactory) -> None:
     """``bind`` to an address this host does not have raises ``EADDRNOTAVAIL``, as each entry
     of :data:`_BIND_ANSWERS` says (IPv6 ones where the host has IPv6); an ``IPV6_V6ONLY``
@@ -565,6 +580,7 @@ def check_bind_to_an_address_not_local_fails(factory: StreamSocketFactory) -> No
             _expect_errno(errno.EINVAL, bind, "IPV6_V6ONLY bind to an IPv4-mapped address")
 
 
+@_check
 def check_wildcards_of_both_families_share_a_port_unless_v6only(
     factory: StreamSocketFactory,
 ) -> None:
@@ -588,6 +604,7 @@ def check_wildcards_of_both_families_share_a_port_unless_v6only(
         assert only6.getsockname()[1] == port
 
 
+@_check
 def check_connect_refused_where_nothing_listens(factory: StreamSocketFactory) -> None:
     """``connect`` to a bound port with no listener raises ConnectionRefusedError."""
     with _harness(factory, "refused") as h:
@@ -601,6 +618,7 @@ def check_connect_refused_where_nothing_listens(factory: StreamSocketFactory) ->
         )
 
 
+@_check
 def check_accept_returns_connected_socket(factory: StreamSocketFactory) -> None:
     """``accept`` returns a connected socket and the client's address; both ends agree on the
     addresses; the accepted socket blocks (timeout ``None``) whatever the listener's timeout."""
@@ -624,6 +642,7 @@ def check_accept_returns_connected_socket(factory: StreamSocketFactory) -> None:
         assert _recv_exactly(server, 4, "accepted socket") == b"ping"
 
 
+@_check
 def check_accept_is_first_in_first_out(factory: StreamSocketFactory) -> None:
     """``accept`` hands out waiting connections in the order they were made (the backlog is a
     queue), each with its own client's address."""
@@ -637,6 +656,7 @@ def check_accept_is_first_in_first_out(factory: StreamSocketFactory) -> None:
         assert peers == made, f"accept() gave the peers {peers!r}; they connected as {made!r}"
 
 
+@_check
 def check_bytes_arrive_in_order(factory: StreamSocketFactory) -> None:
     """Many small sends arrive complete and in order, in both directions."""
     with _harness(factory, "order") as h:
@@ -650,6 +670,7 @@ def check_bytes_arrive_in_order(factory: StreamSocketFactory) -> None:
             assert received == expected, "bytes arrived out of order or changed"
 
 
+@_check
 def check_recv_returns_at_most_bufsize(factory: StreamSocketFactory) -> None:
     """``recv(n)`` never returns more than ``n`` bytes, and what it leaves stays for the next."""
     with _harness(factory, "partial_reads") as h:
@@ -661,6 +682,7 @@ def check_recv_returns_at_most_bufsize(factory: StreamSocketFactory) -> None:
         assert rest == (b"abcdefghij" * 10)[4:]
 
 
+@_check
 def check_big_send_arrives_complete(factory: StreamSocketFactory) -> None:
     """A ``sendall`` far bigger than any ``recv`` arrives complete, across many reads."""
     data = bytes(range(256)) * 1024  # 256 KiB: may exceed the kernel's buffers, so a thread
@@ -673,6 +695,7 @@ def check_big_send_arrives_complete(factory: StreamSocketFactory) -> None:
         assert received == data, "a big send arrived changed"
 
 
+@_check
 def check_blocked_recv_wakes_on_data(factory: StreamSocketFactory) -> None:
     """A ``recv`` blocked in another thread returns the data as soon as it is sent."""
     with _harness(factory, "wake_on_data") as h:
@@ -685,6 +708,7 @@ def check_blocked_recv_wakes_on_data(factory: StreamSocketFactory) -> None:
         assert result.value == b"hello", f"blocked recv returned {result.value!r}"
 
 
+@_check
 def check_eof_after_peer_close(factory: StreamSocketFactory) -> None:
     """After the peer closes, ``recv`` returns what it sent, then ``b""``, and ``b""`` again."""
     with _harness(factory, "eof_after_close") as h:
@@ -696,6 +720,7 @@ def check_eof_after_peer_close(factory: StreamSocketFactory) -> None:
         _expect_eof(server, "a second recv after the peer closed")
 
 
+@_check
 def check_eof_after_peer_shut_wr_other_direction_works(factory: StreamSocketFactory) -> None:
     """Half-close: after the peer's ``shutdown(SHUT_WR)`` this side reads EOF, and can still
     send to the peer, which can still read."""
@@ -711,6 +736,7 @@ def check_eof_after_peer_shut_wr_other_direction_works(factory: StreamSocketFact
         _expect_eof(client, "recv after the peer closed")
 
 
+@_check
 def check_own_shut_rd_gives_eof(factory: StreamSocketFactory) -> None:
     """After this socket's ``shutdown(SHUT_RD)``, ``recv`` with nothing pending returns ``b""``
     at once, and sending still works."""
@@ -722,6 +748,7 @@ def check_own_shut_rd_gives_eof(factory: StreamSocketFactory) -> None:
         assert _recv_exactly(client, 13, "send after own SHUT_RD") == b"still sending"
 
 
+@_check
 def check_send_after_shut_wr_raises_broken_pipe(factory: StreamSocketFactory) -> None:
     """After this socket's ``shutdown(SHUT_WR)``, ``send`` raises BrokenPipeError."""
     with _harness(factory, "send_after_shut_wr") as h:
@@ -731,6 +758,7 @@ def check_send_after_shut_wr_raises_broken_pipe(factory: StreamSocketFactory) ->
         _expect(BrokenPipeError, lambda: client.sendall(b"x"), "sendall after own SHUT_WR")
 
 
+@_check
 def check_send_to_closed_peer_fails(factory: StreamSocketFactory) -> None:
     """Sending to a peer that closed fails with BrokenPipeError or ConnectionResetError within a
     few sends (Linux takes the first one, then learns of the close)."""
@@ -746,6 +774,7 @@ def check_send_to_closed_peer_fails(factory: StreamSocketFactory) -> None:
         raise AssertionError("send to a closed peer kept succeeding")
 
 
+@_check
 def check_close_with_unread_data_resets_peer(factory: StreamSocketFactory) -> None:
     """Closing with unread data resets the connection: the peer first reads what was sent to it,
     then gets ConnectionResetError, then EOF."""
@@ -760,6 +789,7 @@ def check_close_with_unread_data_resets_peer(factory: StreamSocketFactory) -> No
         _expect_eof(client, "recv after the reset was reported")
 
 
+@_check
 def check_recv_timeout_raises_timeout_error(factory: StreamSocketFactory) -> None:
     """With a timeout and no data, ``recv`` raises TimeoutError after about that long; the
     socket still works afterwards."""
@@ -775,6 +805,7 @@ def check_recv_timeout_raises_timeout_error(factory: StreamSocketFactory) -> Non
         assert _recv_exactly(server, 4, "recv after a timeout") == b"late"
 
 
+@_check
 def check_accept_timeout_raises_timeout_error(factory: StreamSocketFactory) -> None:
     """With a timeout and no connection, ``accept`` raises TimeoutError."""
     with _harness(factory, "accept_timeout") as h:
@@ -783,6 +814,7 @@ def check_accept_timeout_raises_timeout_error(factory: StreamSocketFactory) -> N
         _expect(TimeoutError, listener.accept, "accept with a timeout and no connection")
 
 
+@_check
 def check_zero_timeout_never_blocks(factory: StreamSocketFactory) -> None:
     """With timeout 0, ``recv`` and ``accept`` that would block raise BlockingIOError."""
     with _harness(factory, "zero_timeout") as h:
@@ -803,6 +835,7 @@ def _timeval(seconds: float) -> bytes:
     return struct.pack("@ll", whole, round((seconds - whole) * 1e6))
 
 
+@_check
 def check_kernel_timeouts_bound_blocking_calls_with_eagain(factory: StreamSocketFactory) -> None:
     """On a blocking socket (no Python timeout), ``SO_RCVTIMEO`` makes a ``recv`` with no data,
     and an ``accept`` with no connection, raise BlockingIOError (``EAGAIN``) after about that
@@ -838,6 +871,7 @@ def check_kernel_timeouts_bound_blocking_calls_with_eagain(factory: StreamSocket
         assert gave_up.errno == errno.EAGAIN, f"send with SO_SNDTIMEO: {gave_up!r}"
 
 
+@_check
 def check_use_after_close_raises_ebadf(factory: StreamSocketFactory) -> None:
     """After ``close``, every call raises OSError ``EBADF``; a second ``close`` is harmless."""
     with _harness(factory, "use_after_close") as h:
@@ -856,6 +890,7 @@ def check_use_after_close_raises_ebadf(factory: StreamSocketFactory) -> None:
             _expect_errno(errno.EBADF, call, f"{name} after close")
 
 
+@_check
 def check_unconnected_socket_raises_enotconn(factory: StreamSocketFactory) -> None:
     """On a socket never connected, ``shutdown``, ``recv`` and ``getpeername`` raise
     ``ENOTCONN``."""
@@ -872,6 +907,7 @@ def check_unconnected_socket_raises_enotconn(factory: StreamSocketFactory) -> No
             )
 
 
+@_check
 def check_shutdown_wakes_blocked_recv(factory: StreamSocketFactory) -> None:
     """``shutdown(SHUT_RDWR)`` from another thread wakes a ``recv`` blocked with no timeout,
     which returns ``b""``: how the server stops its reader threads."""
@@ -886,6 +922,7 @@ def check_shutdown_wakes_blocked_recv(factory: StreamSocketFactory) -> None:
         assert result.value == b"", f"the woken recv returned {result.value!r}, not b''"
 
 
+@_check
 def check_shutdown_wakes_blocked_accept(factory: StreamSocketFactory) -> None:
     """``shutdown(SHUT_RDWR)`` from another thread wakes an ``accept`` blocked with no timeout,
     which raises OSError: how the server stops its accept loop."""
@@ -901,6 +938,7 @@ def check_shutdown_wakes_blocked_accept(factory: StreamSocketFactory) -> None:
         )
 
 
+@_check
 def check_context_manager_closes(factory: StreamSocketFactory) -> None:
     """``with sock:`` closes the socket on exit: the peer sees EOF."""
     with _harness(factory, "context_manager") as h:
@@ -915,6 +953,7 @@ def check_context_manager_closes(factory: StreamSocketFactory) -> None:
 # Readiness -------------------------------------------------------------------------------------
 
 
+@_check
 def check_select_readable_on_data_and_eof(factory: StreamSocketFactory) -> None:
     """``select`` reports a connected socket readable only when ``recv`` would not block: not
     with no data, yes once data arrives, no again once it is read, and yes at EOF (for good)."""
@@ -931,6 +970,7 @@ def check_select_readable_on_data_and_eof(factory: StreamSocketFactory) -> None:
         assert _readable(server, 0), "a socket at EOF stopped being readable after reading b''"
 
 
+@_check
 def check_select_listener_readable_when_connection_pending(factory: StreamSocketFactory) -> None:
     """``select`` reports a listener readable when a connection waits to be accepted, and not
     before or after."""
@@ -944,6 +984,7 @@ def check_select_listener_readable_when_connection_pending(factory: StreamSocket
         assert not _readable(listener, 0), "readable after its only connection was accepted"
 
 
+@_check
 def check_select_writable_until_send_path_full(factory: StreamSocketFactory) -> None:
     """A fresh connected socket is writable; once non-blocking sends to a peer that does not
     read fill the send path (BlockingIOError), it is not; once the peer reads it all, it is."""
@@ -956,6 +997,7 @@ def check_select_writable_until_send_path_full(factory: StreamSocketFactory) -> 
         assert _writable(client, TIMEOUT), "not writable again after the peer read everything"
 
 
+@_check
 def check_selector_reports_read_and_write_readiness(factory: StreamSocketFactory) -> None:
     """:class:`selectors.DefaultSelector` sees the same readiness: read when data arrives (not
     before), write on a connected socket, and nothing once the send path is full."""
@@ -986,6 +1028,7 @@ def check_selector_reports_read_and_write_readiness(factory: StreamSocketFactory
 # Non-blocking mode -----------------------------------------------------------------------------
 
 
+@_check
 def check_non_blocking_calls_raise_blocking_io_error(factory: StreamSocketFactory) -> None:
     """After ``setblocking(False)`` (timeout 0.0), ``recv`` with no data, ``accept`` with no
     connection and ``send`` on a full buffer raise BlockingIOError; ``settimeout(0)`` is the
@@ -1007,6 +1050,7 @@ def check_non_blocking_calls_raise_blocking_io_error(factory: StreamSocketFactor
         _expect(BlockingIOError, lambda: client.sendall(b"x"), "sendall, timeout 0, buffer full")
 
 
+@_check
 def check_non_blocking_connect_completes_when_writable(factory: StreamSocketFactory) -> None:
     """A non-blocking ``connect`` raises BlockingIOError ``EINPROGRESS`` (``connect_ex`` returns
     it); the socket turns writable with ``SO_ERROR`` 0, and then it is connected."""
@@ -1034,6 +1078,7 @@ def check_non_blocking_connect_completes_when_writable(factory: StreamSocketFact
         assert second.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0
 
 
+@_check
 def check_non_blocking_connect_refused_sets_so_error(factory: StreamSocketFactory) -> None:
     """A non-blocking ``connect`` where nothing listens still raises ``EINPROGRESS``; the
     socket turns writable with ``SO_ERROR`` ``ECONNREFUSED``, which reading clears."""
@@ -1058,6 +1103,7 @@ def check_non_blocking_connect_refused_sets_so_error(factory: StreamSocketFactor
 # makefile --------------------------------------------------------------------------------------
 
 
+@_check
 def check_makefile_rwb_round_trip(factory: StreamSocketFactory) -> None:
     """``makefile("rwb")``: written bytes reach the peer after ``flush``; ``readline`` reads
     the peer's reply."""
@@ -1072,6 +1118,7 @@ def check_makefile_rwb_round_trip(factory: StreamSocketFactory) -> None:
             assert line == b"pong\n", f"makefile readline returned {line!r}"
 
 
+@_check
 def check_makefile_readline_across_odd_splits(factory: StreamSocketFactory) -> None:
     """``makefile("rb").readline`` joins lines sent in pieces that split them anywhere; at EOF
     it returns the unterminated last line, then ``b""``."""
@@ -1085,6 +1132,7 @@ def check_makefile_readline_across_odd_splits(factory: StreamSocketFactory) -> N
         assert lines == [b"first\n", b"second\n", b"third", b""], f"readline gave {lines!r}"
 
 
+@_check
 def check_makefile_text_mode_readline(factory: StreamSocketFactory) -> None:
     """``makefile("r", encoding="utf-8")`` decodes lines, even where a piece splits a
     multi-byte character; at EOF ``readline`` returns ``""``."""
@@ -1099,6 +1147,7 @@ def check_makefile_text_mode_readline(factory: StreamSocketFactory) -> None:
         assert lines == ["héllo wörld\n", "zweite Zeile\n", ""], f"readline gave {lines!r}"
 
 
+@_check
 def check_makefile_keeps_socket_open_until_file_closed(factory: StreamSocketFactory) -> None:
     """Closing a socket that has a file open (``makefile``) leaves the connection open: the
     file still reads and writes, and the peer sees EOF only once the file is closed too."""
@@ -1119,6 +1168,7 @@ def check_makefile_keeps_socket_open_until_file_closed(factory: StreamSocketFact
             _expect_eof(server, "recv once the socket and its file are both closed")
 
 
+@_check
 def check_makefile_unbuffered_write_goes_straight_through(factory: StreamSocketFactory) -> None:
     """``makefile("wb", buffering=0)`` is unbuffered: ``write`` sends at once, no flush."""
     with _harness(factory, "makefile_unbuffered") as h:
@@ -1132,6 +1182,7 @@ def check_makefile_unbuffered_write_goes_straight_through(factory: StreamSocketF
 # recv variants ---------------------------------------------------------------------------------
 
 
+@_check
 def check_recv_into_fills_buffer(factory: StreamSocketFactory) -> None:
     """``recv_into(buffer)`` and ``recv_into(memoryview, nbytes)`` fill the buffer from its
     start, at most ``nbytes`` (default: its length), return the count, leave the rest alone."""
@@ -1153,6 +1204,7 @@ def check_recv_into_fills_buffer(factory: StreamSocketFactory) -> None:
         assert whole[count:] == bytes(100 - count), "recv_into wrote past what it received"
 
 
+@_check
 def check_recv_peek_does_not_consume(factory: StreamSocketFactory) -> None:
     """``recv(n, MSG_PEEK)`` returns the data waiting without consuming it."""
     with _harness(factory, "recv_peek") as h:
@@ -1170,6 +1222,7 @@ def check_recv_peek_does_not_consume(factory: StreamSocketFactory) -> None:
 # Connecting ------------------------------------------------------------------------------------
 
 
+@_check
 def check_connect_times_out_when_backlog_full(factory: StreamSocketFactory) -> None:
     """A listener that never accepts fills its backlog (``listen(0)`` holds one connection on
     Linux); a blocking ``connect`` with a timeout to it then raises TimeoutError: Linux drops
@@ -1190,6 +1243,7 @@ def check_connect_times_out_when_backlog_full(factory: StreamSocketFactory) -> N
         raise AssertionError("8 connects to a listen(0) that never accepts all succeeded")
 
 
+@_check
 def check_connect_to_any_address_reaches_loopback(factory: StreamSocketFactory) -> None:
     """``connect(("0.0.0.0", port))`` means this host: it reaches a listener on 127.0.0.1,
     and the peer name is ``("127.0.0.1", port)``."""
@@ -1204,6 +1258,7 @@ def check_connect_to_any_address_reaches_loopback(factory: StreamSocketFactory) 
         assert _recv_exactly(server, 2, "data after connecting to 0.0.0.0") == b"hi"
 
 
+@_check
 def check_dual_stack_listener_accepts_ipv4(factory: StreamSocketFactory) -> None:
     """An IPv6 listener on ``::`` accepts IPv4 clients (``IPV6_V6ONLY`` is 0 by default, the
     ``net.ipv6.bindv6only`` default); the peer shows as ``("::ffff:127.0.0.1", port, 0, 0)``.
@@ -1242,6 +1297,7 @@ def check_dual_stack_listener_accepts_ipv4(factory: StreamSocketFactory) -> None
         )
 
 
+@_check
 def check_ipv4_mapped_address_reaches_an_ipv4_listener(factory: StreamSocketFactory) -> None:
     """An IPv6 socket reaches an IPv4 listener at ``::ffff:127.0.0.1``: it sees both addresses
     mapped, the listener's side sees plain IPv4. With ``IPV6_V6ONLY`` 1 the connect fails with
@@ -1278,6 +1334,7 @@ def check_ipv4_mapped_address_reaches_an_ipv4_listener(factory: StreamSocketFact
 # Resets and what follows them ------------------------------------------------------------------
 
 
+@_check
 def check_linger_zero_close_resets_peer(factory: StreamSocketFactory) -> None:
     """Closing with ``SO_LINGER`` (1, 0) resets the connection: the peer reads the bytes already
     delivered to it, then gets ConnectionResetError, then EOF."""
@@ -1291,6 +1348,7 @@ def check_linger_zero_close_resets_peer(factory: StreamSocketFactory) -> None:
         _expect_eof(server, "recv after the reset was reported")
 
 
+@_check
 def check_reset_socket_is_not_connected_and_pipe_broken(factory: StreamSocketFactory) -> None:
     """After a reset, ``getpeername`` raises ``ENOTCONN``; the first ``send`` or ``recv``
     reports the reset (ConnectionResetError), and every later ``send`` raises BrokenPipeError
@@ -1320,6 +1378,7 @@ def check_reset_socket_is_not_connected_and_pipe_broken(factory: StreamSocketFac
         _expect_eof(client, "recv after the reset was reported")
 
 
+@_check
 def check_data_to_shut_rdwr_socket_resets_connection(factory: StreamSocketFactory) -> None:
     """Data that reaches a socket after its ``shutdown(SHUT_RDWR)`` resets the connection: the
     sender's sends soon raise BrokenPipeError (the first is accepted, then the reset comes
@@ -1336,6 +1395,7 @@ def check_data_to_shut_rdwr_socket_resets_connection(factory: StreamSocketFactor
         _expect_eof(server, "the shut socket's recv after the reset was reported")
 
 
+@_check
 def check_reset_after_peer_eof_reads_eof_and_breaks_pipe(factory: StreamSocketFactory) -> None:
     """A reset that comes after the peer's EOF (the peer did SHUT_WR, then closed with
     ``SO_LINGER`` (1, 0)) is not reported by ``recv``, which keeps returning ``b""``;
@@ -1365,6 +1425,7 @@ def _read_all(read: Callable[[int], bytes], size: int, what: str) -> bytes:
     return data
 
 
+@_check
 def check_recvfrom_and_recvmsg_read_as_recv(factory: StreamSocketFactory) -> None:
     """On a connected TCP socket ``recvfrom`` gives ``(data, None)``, ``recvfrom_into``
     ``(count, None)``, ``recvmsg`` ``(data, [], 0, None)`` and ``recvmsg_into``
@@ -1415,6 +1476,7 @@ def check_recvfrom_and_recvmsg_read_as_recv(factory: StreamSocketFactory) -> Non
         _expect_errno(errno.ENOTCONN, lambda: lone.recvmsg(1), "recvmsg unconnected")
 
 
+@_check
 def check_zero_length_recvfrom_and_recvmsg_wait_for_data(factory: StreamSocketFactory) -> None:
     """``recvfrom(0)`` and ``recvmsg(0)`` wait, as a read does, until there is something to
     read (a timeout: TimeoutError), then return nothing and leave it in place; ``recv(0)``
@@ -1435,6 +1497,7 @@ def check_zero_length_recvfrom_and_recvmsg_wait_for_data(factory: StreamSocketFa
         assert received == b"ab", f"the zero-length reads took data: then recv gave {received!r}"
 
 
+@_check
 def check_listener_recv_and_send_wait_for_readiness(factory: StreamSocketFactory) -> None:
     """On a listener with a timeout, ``recv`` waits as CPython waits for readiness: it times
     out, or once a connection waits raises ``ENOTCONN``; ``send`` always times out (a listener
@@ -1452,6 +1515,7 @@ def check_listener_recv_and_send_wait_for_readiness(factory: StreamSocketFactory
         _expect_os_error(BrokenPipeError, errno.EPIPE, lambda: listener.send(b"x"), "blocking send")
 
 
+@_check
 def check_sendto_and_sendmsg_send_as_send(factory: StreamSocketFactory) -> None:
     """On a connected TCP socket ``sendto`` sends as ``send`` and ignores its address (which
     must still be well formed), and ``sendmsg`` sends its buffers joined; unconnected, both
@@ -1473,6 +1537,7 @@ def check_sendto_and_sendmsg_send_as_send(factory: StreamSocketFactory) -> None:
         _expect_os_error(BrokenPipeError, errno.EPIPE, lambda: lone.sendmsg([b"x"]), "sendmsg")
 
 
+@_check
 def check_sendfile_sends_from_offset_and_moves_file(factory: StreamSocketFactory) -> None:
     """``sendfile(file, offset, count)`` sends ``count`` bytes from ``offset`` and leaves the
     file after them; with no count, to the end; a text file or a count of 0 is ValueError."""
@@ -1489,6 +1554,7 @@ def check_sendfile_sends_from_offset_and_moves_file(factory: StreamSocketFactory
         _expect(ValueError, lambda: client.sendfile(io.BytesIO(b"x"), 0, 0), "count 0")
 
 
+@_check
 def check_sendfile_of_a_regular_file(factory: StreamSocketFactory) -> None:
     """A regular file (one with a descriptor) is sent whole, an empty one gives 0, and on a
     closed socket one is ValueError, as CPython's ``os.sendfile`` path answers."""
@@ -1508,6 +1574,7 @@ def check_sendfile_of_a_regular_file(factory: StreamSocketFactory) -> None:
         _expect(ValueError, lambda: client.sendfile(file), "sendfile after close")
 
 
+@_check
 def check_inheritable_flag(factory: StreamSocketFactory) -> None:
     """A new socket is not inheritable (PEP 446); ``set_inheritable`` sets what
     ``get_inheritable`` reads; both raise ``EBADF`` after close."""
@@ -1913,6 +1980,7 @@ def _wrong_call(h: _Harness, row: WrongCall) -> str | None:
     return _answer(row, None, value)
 
 
+@_check
 def check_wrong_calls_answer_as_linux(factory: StreamSocketFactory) -> None:
     """Each call of :data:`WRONG_CALLS` answers as on Linux: the same exception type (and errno),
     at once, or a return where Linux takes it. The failure lists every call that differs."""
@@ -1930,6 +1998,7 @@ def check_wrong_calls_answer_as_linux(factory: StreamSocketFactory) -> None:
 # Small print -----------------------------------------------------------------------------------
 
 
+@_check
 def check_closed_socket_zero_length_calls(factory: StreamSocketFactory) -> None:
     """On a closed socket ``recv(0)`` returns ``b""`` (Python asks the kernel for nothing), but
     ``send(b"")`` and ``sendall(b"")`` raise OSError ``EBADF``."""
@@ -1942,6 +2011,7 @@ def check_closed_socket_zero_length_calls(factory: StreamSocketFactory) -> None:
         _expect_errno(errno.EBADF, lambda: client.sendall(b""), "sendall(b'') after close")
 
 
+@_check
 def check_settimeout_accepts_bool(factory: StreamSocketFactory) -> None:
     """``settimeout(True)`` is ``settimeout(1.0)`` and ``settimeout(False)`` is
     ``settimeout(0.0)``: a bool is an int."""
@@ -1953,6 +2023,7 @@ def check_settimeout_accepts_bool(factory: StreamSocketFactory) -> None:
         assert sock.gettimeout() == 0.0, f"settimeout(False): timeout {sock.gettimeout()!r}"
 
 
+@_check
 def check_socket_type_and_buffer_options(factory: StreamSocketFactory) -> None:
     """``SO_TYPE`` is ``SOCK_STREAM``; ``SO_RCVBUF`` and ``SO_SNDBUF`` start positive, and
     setting one to 32768 reads back 65536 (Linux doubles it for its bookkeeping)."""
@@ -1972,6 +2043,7 @@ def check_socket_type_and_buffer_options(factory: StreamSocketFactory) -> None:
         assert kind == socket.SOCK_STREAM, f"SO_TYPE of an accepted socket is {kind!r}"
 
 
+@_check
 def check_kernel_timeout_out_of_range_is_refused(factory: StreamSocketFactory) -> None:
     """A ``struct timeval`` for ``SO_RCVTIMEO`` or ``SO_SNDTIMEO`` whose ``tv_usec`` is not
     0-999,999 is refused with ``EDOM`` (Linux's ``sock_set_timeout``); 999,999 is accepted."""
@@ -1985,6 +2057,7 @@ def check_kernel_timeout_out_of_range_is_refused(factory: StreamSocketFactory) -
                 _expect_os_error(OSError, errno.EDOM, setting, f"a timeval with tv_usec {micros}")
 
 
+@_check
 def check_send_buffer_is_bounded(factory: StreamSocketFactory) -> None:
     """Buffers are bounded: a ``sendall`` of 64 MiB with a short timeout to a peer that never
     reads raises TimeoutError; it never returns."""
@@ -1998,73 +2071,9 @@ def check_send_buffer_is_bounded(factory: StreamSocketFactory) -> None:
         )
 
 
-CHECKS: tuple[Check, ...] = (
-    check_bind_port_zero_assigns_a_port,
-    check_bind_address_in_use_fails,
-    check_active_close_holds_the_address_in_time_wait,
-    check_open_connection_holds_the_listener_port,
-    check_reuseaddr_lets_two_sockets_bind_but_one_listen,
-    check_bind_to_an_address_not_local_fails,
-    check_wildcards_of_both_families_share_a_port_unless_v6only,
-    check_connect_refused_where_nothing_listens,
-    check_accept_returns_connected_socket,
-    check_accept_is_first_in_first_out,
-    check_bytes_arrive_in_order,
-    check_recv_returns_at_most_bufsize,
-    check_big_send_arrives_complete,
-    check_blocked_recv_wakes_on_data,
-    check_eof_after_peer_close,
-    check_eof_after_peer_shut_wr_other_direction_works,
-    check_own_shut_rd_gives_eof,
-    check_send_after_shut_wr_raises_broken_pipe,
-    check_send_to_closed_peer_fails,
-    check_close_with_unread_data_resets_peer,
-    check_recv_timeout_raises_timeout_error,
-    check_accept_timeout_raises_timeout_error,
-    check_zero_timeout_never_blocks,
-    check_kernel_timeouts_bound_blocking_calls_with_eagain,
-    check_kernel_timeout_out_of_range_is_refused,
-    check_use_after_close_raises_ebadf,
-    check_unconnected_socket_raises_enotconn,
-    check_shutdown_wakes_blocked_recv,
-    check_shutdown_wakes_blocked_accept,
-    check_context_manager_closes,
-    check_select_readable_on_data_and_eof,
-    check_select_listener_readable_when_connection_pending,
-    check_select_writable_until_send_path_full,
-    check_selector_reports_read_and_write_readiness,
-    check_non_blocking_calls_raise_blocking_io_error,
-    check_non_blocking_connect_completes_when_writable,
-    check_non_blocking_connect_refused_sets_so_error,
-    check_makefile_rwb_round_trip,
-    check_makefile_readline_across_odd_splits,
-    check_makefile_text_mode_readline,
-    check_makefile_keeps_socket_open_until_file_closed,
-    check_makefile_unbuffered_write_goes_straight_through,
-    check_recv_into_fills_buffer,
-    check_recv_peek_does_not_consume,
-    check_connect_times_out_when_backlog_full,
-    check_linger_zero_close_resets_peer,
-    check_reset_socket_is_not_connected_and_pipe_broken,
-    check_data_to_shut_rdwr_socket_resets_connection,
-    check_reset_after_peer_eof_reads_eof_and_breaks_pipe,
-    check_closed_socket_zero_length_calls,
-    check_settimeout_accepts_bool,
-    check_connect_to_any_address_reaches_loopback,
-    check_dual_stack_listener_accepts_ipv4,
-    check_ipv4_mapped_address_reaches_an_ipv4_listener,
-    check_socket_type_and_buffer_options,
-    check_send_buffer_is_bounded,
-    check_recvfrom_and_recvmsg_read_as_recv,
-    check_zero_length_recvfrom_and_recvmsg_wait_for_data,
-    check_listener_recv_and_send_wait_for_readiness,
-    check_sendto_and_sendmsg_send_as_send,
-    check_sendfile_sends_from_offset_and_moves_file,
-    check_sendfile_of_a_regular_file,
-    check_inheritable_flag,
-    check_wrong_calls_answer_as_linux,
-)
-"""Every check of the contract, in a stable order."""
+CHECKS: tuple[Check, ...] = tuple(_registered)
+"""Every check of the contract, in the order the module defines them (each registers itself
+with ``@_check``), which is the order they run in."""
 
 __all__ += [check.__name__ for check in CHECKS]  # each check, by its name: one list, not two
 

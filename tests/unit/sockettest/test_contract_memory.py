@@ -23,18 +23,6 @@ def test_contract(check: Check) -> None:
         network.close_all()
 
 
-def test_every_check_of_the_contract_is_in_checks_and_exported() -> None:
-    """Each ``check_*`` function of the contract runs in CHECKS and is in ``__all__``."""
-    helpers = {"check_id", "check_socket_contract"}
-    defined = {
-        name
-        for name, value in vars(contract).items()
-        if name.startswith("check_") and callable(value) and name not in helpers
-    }
-    assert defined == {check.__name__ for check in CHECKS}
-    assert defined <= set(contract.__all__)
-
-
 def test_a_wrong_call_names_itself_with_its_constants_and_placeholders() -> None:
     """A row of the wrong-call table reads as the call: socket constants and the listener's
     address by name, so a failure says which call answered unlike Linux."""
