@@ -47,7 +47,7 @@ demo: $(BASE)  ## two bots play a whole game over loopback
 
 test: lint unit integration stress-small notebooks  ## everything CI runs
 
-unit: $(DEV)  ## the fast tier: no real socket can be opened (with the memory cases of tests/transports)
+unit: $(DEV)  ## the unit tier: no real socket can be opened (with the memory cases of tests/transports)
 	$(PYTEST) tests/unit tests/transports -m "not loopback"
 
 integration: $(DEV)  ## real sockets, loopback only (with the loopback cases of tests/transports)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from game.protocol import Banner
-from sockettest import Reply, Script, ServerConnection, answer_from_table
+from sockettest import Reply, Script, ScriptedConnection, answer_from_table
 
 __all__ = ["BANNER", "answer_like_the_game", "send_banner_and_hang_up"]
 
@@ -17,7 +17,7 @@ BANNER = Banner().to_line()
 """The game's first line, ``GAME tictactoe 1``, as the real server sends it."""
 
 
-def send_banner_and_hang_up(conn: ServerConnection) -> None:
+def send_banner_and_hang_up(conn: ScriptedConnection) -> None:
     """Script: send the game banner ``GAME tictactoe 1`` and close."""
     conn.send_line(BANNER)
 

@@ -155,7 +155,7 @@ def test_a_client_that_never_closes_after_bye_is_let_go_after_the_linger() -> No
         for thread in [t for t in threading.enumerate() if t.name.startswith("game-client")]:
             thread.join(LINGER + DEADLINE)  # the connection's threads end on their own
             assert not thread.is_alive(), f"{thread.name} still running after the linger"
-        assert sockets.open_sockets(listeners=False) == [], "still open after the linger"
+        assert sockets.open_socket_names(listeners=False) == [], "still open after the linger"
 
 
 def test_a_writer_stuck_after_the_clients_eof_is_cut_off_after_the_linger() -> None:

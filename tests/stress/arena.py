@@ -69,7 +69,7 @@ class Arena:
         """Every connection thread has ended and every accepted socket is closed."""
         join_client_threads()
         assert len(client_threads()) == self.idle_threads
-        assert self.sockets.open_sockets(listeners=False) == []
+        assert self.sockets.open_socket_names(listeners=False) == []
 
 
 @contextlib.contextmanager
@@ -87,7 +87,7 @@ def open_arena(**options: Any) -> Iterator[Arena]:
     server = Server("127.0.0.1", 0, socket_factory=sockets.socket_factory, **options)
     with server.running(DEADLINE) as address:
         yield Arena(server, address, sockets, idle)
-    assert sockets.open_sockets() == []
+    assert sockets.open_socket_names() == []
 
 
 @contextlib.contextmanager

@@ -57,7 +57,7 @@ def test_shutdown_with_100_clients_connected_is_prompt_and_leaves_nothing() -> N
 
         assert took < 1.0, f"shutdown() took {took:.3f} s"
         assert [t.name for t in threading.enumerate() if t.name.startswith("game-")] == []
-        assert sockets.open_sockets() == []
+        assert sockets.open_socket_names() == []
         assert sockets.accepted == CLIENTS
         for name, peer, before in peers:
             lines = (before + read_to_eof(peer)).decode().splitlines(keepends=True)

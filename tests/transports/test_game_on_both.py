@@ -53,7 +53,7 @@ def test_a_mistake_is_answered_and_the_connection_stays(memory_or_loopback: Tran
         assert client.next_message() == Error("no match yet: say HELLO and wait for START")
         assert client.ping("still here") >= 0
         client.quit()
-    assert not memory_or_loopback.open_sockets()
+    assert not memory_or_loopback.open_socket_names()
 
 
 def test_pong_echoes_the_token_verbatim(memory_or_loopback: Transport) -> None:

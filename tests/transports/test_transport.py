@@ -18,8 +18,8 @@ def test_the_factory_makes_a_tcp_ipv4_socket_by_default(memory_or_loopback: Tran
 
 
 def test_accepted_connections_are_counted_and_listed_apart(memory_or_loopback: Transport) -> None:
-    """accepted counts what the listeners accepted; open_sockets(listeners=False) lists only
-    those, and open_sockets() the factory's sockets too, until each is closed."""
+    """accepted counts what the listeners accepted; open_socket_names(listeners=False) names
+    only those, and open_socket_names() the factory's sockets too, until each is closed."""
     sockets = memory_or_loopback
     listener = sockets.socket_factory(socket.AF_INET, socket.SOCK_STREAM)
     client = sockets.socket_factory(socket.AF_INET, socket.SOCK_STREAM)
@@ -29,15 +29,15 @@ def test_accepted_connections_are_counted_and_listed_apart(memory_or_loopback: T
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         assert sockets.accepted == 0
-        assert sockets.open_sockets(listeners=False) == []
+        assert sockets.open_socket_names(listeners=False) == []
         client.connect(listener.getsockname())
         accepted, _ = listener.accept()
         with accepted:
             assert sockets.accepted == 1
-            assert sockets.open_sockets(listeners=False) == [repr(accepted)]
-            assert sorted(sockets.open_sockets()) == sorted(
+            assert sockets.open_socket_names(listeners=False) == [repr(accepted)]
+            assert sorted(sockets.open_socket_names()) == sorted(
                 repr(s) for s in (listener, client, accepted)
             )
-        assert sockets.open_sockets(listeners=False) == []
-    assert sockets.open_sockets() == []
+        assert sockets.open_socket_names(listeners=False) == []
+    assert sockets.open_socket_names() == []
     assert sockets.accepted == 1

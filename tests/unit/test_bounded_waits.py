@@ -9,12 +9,12 @@ import pytest
 from game import Client, ProtocolMismatch, ResponseTimeout
 from game.client import MAX_HELD
 from game.testing import BANNER
-from sockettest import FakeServer, MemoryNetwork, Script, ServerConnection, VirtualClock
+from sockettest import FakeServer, MemoryNetwork, Script, ScriptedConnection, VirtualClock
 
 DEADLINE = 5.0
 
 
-def chatter_forever(conn: ServerConnection) -> None:
+def chatter_forever(conn: ScriptedConnection) -> None:
     """Script: the banner, then WAIT lines until the server stops; never WELCOME."""
     conn.send_line(BANNER)
     for _ in itertools.count():
@@ -27,7 +27,7 @@ def chatter_forever(conn: ServerConnection) -> None:
 
 
 def chatter(lines: int) -> Script:
-    def script(conn: ServerConnection) -> None:
+    def script(conn: ScriptedConnection) -> None:
         conn.send_bytes((BANNER + "\n" + "WAIT\n" * lines).encode())
         conn.wait_until_stopped(DEADLINE)
 
@@ -82,7 +82,7 @@ def test_the_client_keeps_fewer_than_1024_messages(
     """1,023 other lines before WELCOME are held for later; the 1,024th is a mismatch
     (``MAX_HELD`` is 1,024)."""
 
-    def then_welcome(conn: ServerConnection) -> None:
+    def then_welcome(conn: ScriptedConnection) -> None:
         conn.send_bytes((BANNER + "\n" + "WAIT\n" * others + "WELCOME alice\n").encode())
         conn.wait_until_stopped(DEADLINE)
 

@@ -1,6 +1,6 @@
 """The game server's and client's socket lifecycles, driven through an in-memory network.
 
-Unit tier: no real socket. test_mock_factory.py pins the same lifecycles with mocks (which
+Unit tier: no real socket. test_mock_sockets.py pins the same lifecycles with mocks (which
 calls, in which order); here a MemoryNetwork's sockets answer as real ones do and record what
 was done to them, so the tests ask about state after the fact: what was set, bound and sent,
 that the socket is closed on every path, and that nothing was called on it after its close.

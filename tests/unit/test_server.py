@@ -3,7 +3,7 @@
 No real socket is opened here: the factory hands the server a ``create_autospec`` of
 :class:`socket.socket`, so a misspelled socket method fails the test. (Most socket methods are
 written in C with no signature autospec can read, so it does not check their arguments: the
-assertions on each call's arguments do. ``sockettest.mock_socket_factory`` restates the
+assertions on each call's arguments do. ``sockettest.mock_sockets`` restates the
 signatures and checks both.)
 """
 

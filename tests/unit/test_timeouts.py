@@ -13,7 +13,7 @@ from game import Client, ResponseTimeout, Server
 from game.protocol import Banner
 from game.sockets import set_kernel_timeout
 from game.testing import BANNER
-from sockettest import FakeServer, MemoryNetwork, ServerConnection, VirtualClock
+from sockettest import FakeServer, MemoryNetwork, ScriptedConnection, VirtualClock
 
 TOO_LONG = threading.TIMEOUT_MAX * 2
 DEADLINE = 5.0
@@ -61,7 +61,7 @@ def test_each_wait_gets_its_own_timeout() -> None:
     clock = VirtualClock(autojump_threshold=0.005)
     network = MemoryNetwork(clock=clock)
 
-    def banner_then_silence(conn: ServerConnection) -> None:
+    def banner_then_silence(conn: ScriptedConnection) -> None:
         conn.send_line(BANNER)
         conn.wait_until_stopped(DEADLINE)
 

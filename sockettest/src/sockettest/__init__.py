@@ -2,7 +2,7 @@
 
 Pick by the question you are asking:
 
-- *Were the right socket calls made, in order?* A mock: :func:`mock_socket_factory` (an
+- *Were the right socket calls made, in order?* A mock: :func:`mock_sockets` (an
   autospecced socket, its factory, and one parent mock recording the order of every call).
 - *Does the whole thing work, threads and all, without the network?* :class:`MemoryNetwork`:
   in-memory sockets with Linux's blocking semantics, readiness for ``select`` and ``selectors``,
@@ -22,8 +22,9 @@ Pick by the question you are asking:
 The in-memory sockets are *verified*: :mod:`sockettest.contract` runs one set of checks on them
 and on real loopback sockets, and both pass. :mod:`sockettest.strategies` has Hypothesis
 strategies for byte splits and fault schedules. The pytest plugin offers fixtures:
-``memory_network``, ``patched_network``, ``fake_server``, ``fake_server_factory``,
-``fake_client``, ``mock_socket_factory``, ``memory_or_loopback`` and ``leak_guard``.
+``memory_network``, ``patched_network``, ``patched_network_on_virtual_clock`` (with
+``virtual_clock``), ``fake_server``, ``fake_server_factory``, ``fake_client_factory``,
+``mock_sockets``, ``memory_or_loopback`` and ``leak_guard``.
 
 Every public name is importable from here and only from here; the modules that define them
 are private (``sockettest._network`` ...). Importing this package is cheap: each name is loaded
@@ -46,7 +47,7 @@ _EXPORTS = {
     "DEFAULT_BUFFER_SIZE": "_network",
     "TIME_WAIT": "_network",
     # mocks
-    "mock_socket_factory": "_mocks",
+    "mock_sockets": "_mocks",
     "EPHEMERAL_PORT": "_mocks",
     "MockSockets": "_mocks",
     "assert_called_in_order": "_mocks",
@@ -54,7 +55,7 @@ _EXPORTS = {
     # scripted peers and servers in threads
     "FakeServer": "_peers",
     "FakeClient": "_peers",
-    "ServerConnection": "_peers",
+    "ScriptedConnection": "_peers",
     "Script": "_peers",
     "Reply": "_peers",
     "SocketFactory": "_peers",
@@ -109,7 +110,7 @@ if TYPE_CHECKING:  # what a type checker sees: real imports, pinned to the table
     from sockettest._mocks import MockSockets as MockSockets
     from sockettest._mocks import assert_called_in_order as assert_called_in_order
     from sockettest._mocks import call_names as call_names
-    from sockettest._mocks import mock_socket_factory as mock_socket_factory
+    from sockettest._mocks import mock_sockets as mock_sockets
     from sockettest._network import DEFAULT_BUFFER_SIZE as DEFAULT_BUFFER_SIZE
     from sockettest._network import TIME_WAIT as TIME_WAIT
     from sockettest._network import FaultPlan as FaultPlan
@@ -118,7 +119,7 @@ if TYPE_CHECKING:  # what a type checker sees: real imports, pinned to the table
     from sockettest._peers import FakeServer as FakeServer
     from sockettest._peers import Reply as Reply
     from sockettest._peers import Script as Script
-    from sockettest._peers import ServerConnection as ServerConnection
+    from sockettest._peers import ScriptedConnection as ScriptedConnection
     from sockettest._peers import SocketFactory as SocketFactory
     from sockettest._peers import accept_and_close as accept_and_close
     from sockettest._peers import answer_from_table as answer_from_table

@@ -42,13 +42,13 @@ class LeakGuard:
 
     def watch_sockets(
         self,
-        open_sockets: Callable[[], Iterable[str]],
+        open_socket_names: Callable[[], Iterable[str]],
         close_all: Callable[[], None] | None = None,
     ) -> None:
         """Add a source of sockets to check: a callable naming those still open, and
         optionally one that closes them, run after the check so one leak cannot spill into
         the next test."""
-        self._socket_sources.append(open_sockets)
+        self._socket_sources.append(open_socket_names)
         if close_all is not None:
             self._cleanups.append(close_all)
 
@@ -64,14 +64,14 @@ class LeakGuard:
                 leaked.append(thread)
         return leaked
 
-    def open_sockets(self) -> list[str]:
+    def open_socket_names(self) -> list[str]:
         """Names of the watched sockets that are still open."""
         return [name for source in self._socket_sources for name in source()]
 
     def check(self) -> None:
         """Raise :class:`LeakError` naming every leaked thread and open socket."""
         problems = [f"thread {t.name!r} is still running" for t in self.leaked_threads()]
-        problems += [f"socket {name} was not closed" for name in self.open_sockets()]
+        problems += [f"socket {name} was not closed" for name in self.open_socket_names()]
         for close_all in self._cleanups:
             close_all()
         if problems:

@@ -1,13 +1,13 @@
 """Mocks that check calls: an autospecced socket, its factory, and one parent mock recording
 the order of every call.
 
-A mock checks calls; a fake checks behaviour. Use :func:`mock_socket_factory` to pin a sequence
+A mock checks calls; a fake checks behaviour. Use :func:`mock_sockets` to pin a sequence
 ("setsockopt before bind before listen") or exact arguments; its limits: a mock has no state,
 so "was it closed on every path?" becomes a list of ``assert_called`` lines, and a mock happily
 accepts a call made after ``close``. For behaviour, use a :class:`~sockettest.MemoryNetwork`,
 whose sockets record their calls too and take poison switches.
 
-pytest-mock is optional: :func:`mock_socket_factory` works with plain :mod:`unittest.mock`, and
+pytest-mock is optional: :func:`mock_sockets` works with plain :mod:`unittest.mock`, and
 uses ``mocker`` only when it is given one.
 """
 
@@ -27,7 +27,7 @@ __all__ = [
     "MockSockets",
     "assert_called_in_order",
     "call_names",
-    "mock_socket_factory",
+    "mock_sockets",
 ]
 
 Address: TypeAlias = tuple[Any, ...]
@@ -86,7 +86,7 @@ class _SocketSpec(socket.socket):
 
 @dataclass(frozen=True)
 class MockSockets:
-    """What :func:`mock_socket_factory` returns. Unpacks as ``socket_factory, sock, parent``.
+    """What :func:`mock_sockets` returns. Unpacks as ``socket_factory, sock, parent``.
 
     Attributes:
         socket_factory: an autospec of ``factory(family, type, /)`` returning :attr:`socket`;
@@ -111,7 +111,7 @@ class MockSockets:
         return call_names(self.parent)
 
 
-def mock_socket_factory(
+def mock_sockets(
     mocker: MockerFixture | None = None,
     *,
     sockname: Address | None = None,
@@ -142,7 +142,7 @@ def mock_socket_factory(
         TypeError: ``mocker`` is not pytest-mock's fixture, or ``sockname`` not a tuple.
 
     Returns:
-        A :class:`MockSockets`; ``socket_factory, sock, parent = mock_socket_factory()``
+        A :class:`MockSockets`; ``socket_factory, sock, parent = mock_sockets()``
         also works.
     """
     if mocker is not None and not hasattr(mocker, "create_autospec"):
@@ -169,7 +169,7 @@ def mock_socket_factory(
 
     def accept() -> Any:
         raise AssertionError(
-            "mock_socket_factory: accept() was called but not scripted; set "
+            "mock_sockets: accept() was called but not scripted; set "
             "socket.accept.side_effect (a list of (conn, address) or a function)"
         )
 

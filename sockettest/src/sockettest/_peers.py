@@ -11,11 +11,11 @@ fake client in to their own classes for easy re-use". These are those classes, m
 - :class:`FakeClient` connects with a timeout, sends lines or raw bytes, reads lines with a
   timeout, and keeps a transcript of both directions.
 
-A *script* is any callable taking a :class:`ServerConnection`; the ready-made ones are
+A *script* is any callable taking a :class:`ScriptedConnection`; the ready-made ones are
 :func:`accept_and_close`, :func:`answer_from_table`, :func:`send_canned` and
 :func:`stay_silent`. Writing your own is the point::
 
-    def greet_then_echo(conn: ServerConnection) -> None:
+    def greet_then_echo(conn: ScriptedConnection) -> None:
         conn.send_line("HELLO")
         for line in conn.lines():
             conn.send_line(line)
@@ -62,7 +62,7 @@ __all__ = [
     "FakeServer",
     "Reply",
     "Script",
-    "ServerConnection",
+    "ScriptedConnection",
     "SocketFactory",
     "accept_and_close",
     "answer_from_table",
@@ -168,7 +168,7 @@ def _quietly(call: Callable[..., object], *args: object) -> None:
 # The fake server ------------------------------------------------------------------------------
 
 
-class ServerConnection:
+class ScriptedConnection:
     """One accepted connection, as a :class:`FakeServer` script sees it.
 
     The script runs in the connection's own thread. When it returns, the server half-closes the
@@ -198,7 +198,7 @@ class ServerConnection:
         self._io = _LineSocket(sock, timeout)
 
     def __repr__(self) -> str:
-        return f"<ServerConnection #{self.index} from {self.peer!r}>"
+        return f"<ScriptedConnection #{self.index} from {self.peer!r}>"
 
     @property
     def timeout(self) -> float:
@@ -273,7 +273,7 @@ class ServerConnection:
         return self.stopping.wait(timeout)
 
 
-Script: TypeAlias = Callable[[ServerConnection], object]
+Script: TypeAlias = Callable[[ScriptedConnection], object]
 """What a :class:`FakeServer` runs for each connection, in that connection's thread; what it
 returns is ignored."""
 
@@ -282,7 +282,7 @@ Reply: TypeAlias = str | Sequence[str | None] | None
 after some lines: ``["BYE", None]``)."""
 
 
-def accept_and_close(conn: ServerConnection) -> None:
+def accept_and_close(conn: ScriptedConnection) -> None:
     """Script: do nothing, so the connection is closed as soon as it is accepted.
 
     The blog's fake server: enough to show that a client connects and copes with EOF.
@@ -307,7 +307,7 @@ def answer_from_table(
         answer_from_table({"PING": "PONG", "QUIT": ["BYE", None]}, greeting="READY")
     """
 
-    def answer(conn: ServerConnection) -> None:
+    def answer(conn: ScriptedConnection) -> None:
         if greeting is not None:
             conn.send_line(greeting)
         for line in conn.lines():
@@ -331,7 +331,7 @@ def send_canned(*chunks: bytes, pause: float = 0.0, hang_up: bool = True) -> Scr
         hang_up: close after the last chunk; ``False``: read (and record) until EOF or stop.
     """
 
-    def send(conn: ServerConnection) -> None:
+    def send(conn: ScriptedConnection) -> None:
         for number, chunk in enumerate(chunks):
             if number and pause:
                 time.sleep(pause)
@@ -354,7 +354,7 @@ def stay_silent(*, read: bool = True, for_seconds: float | None = None) -> Scrip
         for_seconds: hang up after this long; ``None``: stay until EOF or the server stops.
     """
 
-    def silent(conn: ServerConnection) -> None:
+    def silent(conn: ScriptedConnection) -> None:
         if not read:
             conn.wait_until_stopped(for_seconds)
             return
@@ -376,7 +376,7 @@ class FakeServer:
         script: run for each accepted connection, in its own thread (see :data:`Script`).
         host: the address to listen on; ``"::1"`` listens on IPv6 loopback.
         port: the port; ``0`` (the default) lets the OS pick a free one: read :attr:`port`.
-        timeout: the default read timeout of each :class:`ServerConnection`; ``math.inf``
+        timeout: the default read timeout of each :class:`ScriptedConnection`; ``math.inf``
             (the default): reads wait until the server stops.
         join_timeout: seconds :meth:`stop` waits for the threads before it fails.
         ready_timeout: seconds :meth:`start` waits for the listener.
@@ -421,7 +421,7 @@ class FakeServer:
         self._stopping = threading.Event()
         self._lock = threading.Condition()
         self._received: list[str] = []
-        self._connections: list[ServerConnection] = []
+        self._connections: list[ScriptedConnection] = []
         self._sockets: list[_Socket] = []
         self._threads: list[threading.Thread] = []
         self._listener: _Socket | None = None
@@ -491,7 +491,7 @@ class FakeServer:
             return len(self._connections)
 
     @property
-    def connections(self) -> list[ServerConnection]:
+    def connections(self) -> list[ScriptedConnection]:
         """Each accepted connection, in order; each has its own ``received`` lines."""
         with self._lock:
             return list(self._connections)
@@ -659,13 +659,15 @@ class FakeServer:
                 if self._stopping.is_set():
                     sock.close()
                     return
-                conn = ServerConnection(sock, peer, len(self._connections) + 1, self, self.timeout)
+                conn = ScriptedConnection(
+                    sock, peer, len(self._connections) + 1, self, self.timeout
+                )
                 self._sockets.append(sock)
                 self._connections.append(conn)
                 self._lock.notify_all()
             self._spawn(self._handle, f"fake-server-connection-{conn.index}", conn)
 
-    def _handle(self, conn: ServerConnection) -> None:
+    def _handle(self, conn: ScriptedConnection) -> None:
         """A connection's thread: run the script, then half-close and close."""
         try:
             self.script(conn)

@@ -36,10 +36,25 @@ from sockettest._patch import (
 )
 
 if TYPE_CHECKING:
-    from sockettest import FakeClient, FakeServer, LeakGuard, MemoryNetwork, MockSockets
+    from sockettest import (
+        FakeClient,
+        FakeServer,
+        LeakGuard,
+        MemoryNetwork,
+        MockSockets,
+        VirtualClock,
+    )
     from sockettest._transports import Transport
 
 EXTRA = "pip install 'sockettest[pytest]'"
+
+AUTOJUMP_THRESHOLD = 0.01
+"""Real seconds with no socket call on the network before ``virtual_clock`` jumps to the
+earliest deadline of a blocked call: long enough for a thread that is about to call, short
+enough that a 300 s timeout fires in milliseconds."""
+
+PATCHING_FIXTURES = ("patched_network", "patched_network_on_virtual_clock")
+"""The fixtures that patch the socket module to an in-memory network for the test."""
 
 
 def _optional_fixture(request: pytest.FixtureRequest, name: str, plugin: str) -> Any:
@@ -81,7 +96,11 @@ def memory_network(leak_guard: LeakGuard) -> MemoryNetwork:
     """
     from sockettest import MemoryNetwork
 
-    network = MemoryNetwork()
+    return _watched(MemoryNetwork(), leak_guard)
+
+
+def _watched(network: MemoryNetwork, leak_guard: LeakGuard) -> MemoryNetwork:
+    """``network``, its open sockets checked by the leak guard and closed after the test."""
     leak_guard.watch_sockets(lambda: [repr(s) for s in network.open_sockets()], network.close_all)
     return network
 
@@ -99,18 +118,54 @@ def patched_network(memory_network: MemoryNetwork) -> Iterator[MemoryNetwork]:
 
 
 @pytest.fixture
+def virtual_clock() -> VirtualClock:
+    """The :class:`~sockettest.VirtualClock` of ``patched_network_on_virtual_clock``, at 0 s:
+    ask for both to read the time the test took (``virtual_clock.monotonic()``).
+
+    Its ``autojump_threshold`` is 0.01: once no socket of the network has been called for
+    10 ms of real time, it jumps to the earliest deadline of a blocked call.
+    """
+    from sockettest import VirtualClock
+
+    return VirtualClock(autojump_threshold=AUTOJUMP_THRESHOLD)
+
+
+@pytest.fixture
+def patched_network_on_virtual_clock(
+    virtual_clock: VirtualClock, leak_guard: LeakGuard
+) -> Iterator[MemoryNetwork]:
+    """``patched_network`` on ``virtual_clock``: unmodified code's ``settimeout(300)`` fires
+    in milliseconds of real time.
+
+    Every timeout of the network's sockets is measured on the clock, which jumps to the earliest
+    deadline once the network has been idle for 10 ms. Give the test's own side no timeout, or
+    its deadline may be the earliest and the clock jump there first; a call with no timeout
+    still cannot hang: it fails with :class:`~sockettest.BlockedTooLong` after the network's
+    ``max_block`` real seconds (:data:`~sockettest.DEFAULT_TIMEOUT`). ``time.sleep``,
+    ``select()`` timeouts and ``time.monotonic()`` stay on real time.
+    """
+    from sockettest import MemoryNetwork
+
+    network = _watched(MemoryNetwork(clock=virtual_clock), leak_guard)
+    with network.patch():
+        yield network
+
+
+@pytest.fixture
 def fake_server(request: pytest.FixtureRequest, leak_guard: LeakGuard) -> Iterator[FakeServer]:
     """A :class:`~sockettest.FakeServer` on an ephemeral loopback port that accepts each
     connection and closes it at once. For other scripts, use ``fake_server_factory``.
 
-    Under a patch (``patched_network``, set up first whatever the order of the arguments, or
-    any ``network.patch()`` open) it listens on that in-memory network, where the code under
-    test connects: ``fake_server.network`` is that network, and ``None`` on real sockets.
+    Under a patch (``patched_network`` or ``patched_network_on_virtual_clock``, set up first
+    whatever the order of the arguments, or any ``network.patch()`` open) it listens on that
+    in-memory network, where the code under test connects: ``fake_server.network`` is that
+    network, and ``None`` on real sockets.
     """
     from sockettest import FakeServer
 
-    if "patched_network" in request.fixturenames:
-        request.getfixturevalue("patched_network")
+    for name in PATCHING_FIXTURES:
+        if name in request.fixturenames:
+            request.getfixturevalue(name)
     with FakeServer() as server:
         yield server
 
@@ -130,7 +185,7 @@ def fake_server_factory(leak_guard: LeakGuard) -> Iterator[Callable[..., FakeSer
 
 
 @pytest.fixture
-def fake_client(leak_guard: LeakGuard) -> Iterator[Callable[..., FakeClient]]:
+def fake_client_factory(leak_guard: LeakGuard) -> Iterator[Callable[..., FakeClient]]:
     """Call it with ``(host, port)`` (and FakeClient's options) to get a connected
     :class:`~sockettest.FakeClient`; each is closed after the test."""
     from sockettest import FakeClient
@@ -144,13 +199,13 @@ def fake_client(leak_guard: LeakGuard) -> Iterator[Callable[..., FakeClient]]:
 
 
 @pytest.fixture
-def mock_socket_factory(request: pytest.FixtureRequest) -> MockSockets:
+def mock_sockets(request: pytest.FixtureRequest) -> MockSockets:
     """An autospecced socket, the factory that returns it, and one parent mock recording the
     order of every call (``.parent.mock_calls``). Needs pytest-mock."""
     mocker = _optional_fixture(request, "mocker", "pytest-mock")
-    from sockettest import mock_socket_factory
+    from sockettest import mock_sockets as make_mock_sockets
 
-    return mock_socket_factory(mocker)
+    return make_mock_sockets(mocker)
 
 
 def _real_sockets_disabled() -> bool:
@@ -159,7 +214,7 @@ def _real_sockets_disabled() -> bool:
 
 
 def _connections_restricted() -> bool:
-    """pytest-socket's ``allow_hosts`` guard is on: this is the loopback tier."""
+    """pytest-socket's ``allow_hosts`` guard is on: this is the integration tier."""
     return getattr(socket.socket.connect, "__module__", "") == "pytest_socket"
 
 
@@ -175,14 +230,14 @@ def memory_or_loopback(request: pytest.FixtureRequest, leak_guard: LeakGuard) ->
     ``memory_or_loopback.socket_factory`` so that one test pins one behaviour on both.
 
     Each case belongs to one tier: the loopback case is skipped where pytest-socket disables
-    real sockets, the memory case where it restricts them to allowed hosts (the loopback tier).
-    Run ``pytest -m memory --disable-socket`` with the fast tier and ``pytest -m loopback
-    --allow-hosts=127.0.0.1,::1`` with the loopback tier to run each case where it belongs.
+    real sockets, the memory case where it restricts them to allowed hosts (the integration tier).
+    Run ``pytest -m memory --disable-socket`` with the unit tier and ``pytest -m loopback
+    --allow-hosts=127.0.0.1,::1`` with the integration tier to run each case where it belongs.
     """
     from sockettest._transports import Transport
 
     if request.param == "loopback" and (
-        "patched_network" in request.fixturenames or in_force() is not None
+        any(name in request.fixturenames for name in PATCHING_FIXTURES) or in_force() is not None
     ):
         pytest.fail(
             "memory_or_loopback's loopback case needs real sockets, and the socket module is "
@@ -192,11 +247,13 @@ def memory_or_loopback(request: pytest.FixtureRequest, leak_guard: LeakGuard) ->
             pytrace=False,
         )
     if request.param == "loopback" and _real_sockets_disabled():
-        pytest.skip("real sockets are disabled here: the loopback case runs in the loopback tier")
+        pytest.skip(
+            "real sockets are disabled here: the loopback case runs in the integration tier"
+        )
     if request.param == "memory" and _connections_restricted():
-        pytest.skip("this is the loopback tier: the memory case runs where sockets are disabled")
+        pytest.skip("this is the integration tier: the memory case runs where sockets are disabled")
     chosen = Transport(request.param)
-    leak_guard.watch_sockets(chosen.open_sockets, chosen.close_all)
+    leak_guard.watch_sockets(chosen.open_socket_names, chosen.close_all)
     return chosen
 
 

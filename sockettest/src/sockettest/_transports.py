@@ -1,7 +1,7 @@
 """One test, two transports: the in-memory network and real loopback sockets.
 
 A :class:`Transport` is a socket factory that tracks what it makes and what those accept. A test
-written against it runs unchanged on both, which is how a behaviour gets pinned in the fast tier
+written against it runs unchanged on both, which is how a behaviour gets pinned in the unit tier
 and proven on the real network with the same lines of code (the plugin's ``memory_or_loopback``
 fixture runs each test once per transport).
 """
@@ -76,8 +76,9 @@ class Transport:
         with self._lock:
             return len(self._accepted)
 
-    def open_sockets(self, *, listeners: bool = True) -> list[str]:
-        """The sockets this transport made, and the connections they accepted, still open.
+    def open_socket_names(self, *, listeners: bool = True) -> list[str]:
+        """The names (reprs) of the sockets this transport made, and of the connections they
+        accepted, still open.
 
         Args:
             listeners: include the sockets the factory made; ``False``: accepted ones only.

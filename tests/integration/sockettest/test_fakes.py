@@ -19,7 +19,7 @@ from sockettest import (
     BlockedTooLong,
     FakeClient,
     FakeServer,
-    ServerConnection,
+    ScriptedConnection,
     accept_and_close,
     answer_from_table,
     ipv6_loopback_available,
@@ -196,7 +196,7 @@ def test_each_connection_runs_its_own_script_concurrently() -> None:
 def test_a_custom_script_is_a_plain_function() -> None:
     """Write your own: a function that takes the connection helper."""
 
-    def echo(conn: ServerConnection) -> None:
+    def echo(conn: ScriptedConnection) -> None:
         for line in conn.lines():
             conn.send_line(line.upper())
 
@@ -208,7 +208,7 @@ def test_a_custom_script_is_a_plain_function() -> None:
 def test_an_exception_in_a_script_surfaces_when_the_server_stops() -> None:
     """Nothing vanishes in a thread: the script's error is re-raised by ``__exit__``."""
 
-    def broken(conn: ServerConnection) -> None:
+    def broken(conn: ScriptedConnection) -> None:
         raise ValueError("the script is broken")
 
     server = FakeServer(broken)
@@ -224,7 +224,7 @@ def test_an_exception_in_a_script_surfaces_when_the_server_stops() -> None:
 def test_errors_from_several_connections_are_all_reported() -> None:
     """The first is raised; the others are named in its notes."""
 
-    def broken(conn: ServerConnection) -> None:
+    def broken(conn: ScriptedConnection) -> None:
         raise ValueError(f"broken #{conn.index}")
 
     server = FakeServer(broken)
@@ -241,7 +241,7 @@ def test_a_stuck_script_fails_loudly_instead_of_hanging() -> None:
     """A thread still running at the deadline is an error naming it; releasing it ends it."""
     release = threading.Event()
 
-    def stuck(conn: ServerConnection) -> None:
+    def stuck(conn: ScriptedConnection) -> None:
         release.wait(10 * DEADLINE)  # ignores conn.stopping: the bug under test
 
     server = FakeServer(stuck, join_timeout=SHORT)
@@ -312,7 +312,7 @@ def test_the_address_before_start_and_a_second_start_are_errors() -> None:
 def test_a_class_instead_of_a_script_is_refused() -> None:
     """Passing a class where a callable instance is expected is caught at once."""
     with pytest.raises(TypeError, match="script must be a callable"):
-        FakeServer(ServerConnection)  # type: ignore[arg-type]
+        FakeServer(ScriptedConnection)  # type: ignore[arg-type]
 
 
 # FakeClient -------------------------------------------------------------------------------------

@@ -31,10 +31,12 @@ SUBPROCESS_TIMEOUT = 60.0
 FIXTURES = (
     "memory_network",
     "patched_network",
+    "virtual_clock",
+    "patched_network_on_virtual_clock",
     "fake_server",
     "fake_server_factory",
-    "fake_client",
-    "mock_socket_factory",
+    "fake_client_factory",
+    "mock_sockets",
     "memory_or_loopback",
     "leak_guard",
 )
@@ -157,7 +159,7 @@ def test_the_kit_loads_mock_and_hypothesis_only_when_used(pytester: pytest.Pytes
         "heavy = lambda: [m for m in sys.modules if m.split('.')[0] == 'hypothesis'"
         " or m == 'unittest.mock']\n"
         "assert heavy() == [], heavy()\n"
-        "sockettest.mock_socket_factory\n"
+        "sockettest.mock_sockets\n"
         "assert 'unittest.mock' in sys.modules\n"
         "sockettest.strategies\n"
         "assert 'hypothesis' in sys.modules\n"
@@ -491,7 +493,7 @@ LOOPBACK_PASSED = r".*::test_echo\[loopback\] PASSED"
             [
                 MEMORY_PASSED,
                 r".*::test_echo\[loopback\] SKIPPED",
-                r"SKIPPED \[1\] .*: .*the loopback case runs in the loopback tier$",
+                r"SKIPPED \[1\] .*: .*the loopback case runs in the integration tier$",
             ],
             id="disable-socket",
         ),
@@ -501,7 +503,7 @@ LOOPBACK_PASSED = r".*::test_echo\[loopback\] PASSED"
             [
                 r".*::test_echo\[memory\] SKIPPED",
                 LOOPBACK_PASSED,
-                r"SKIPPED \[1\] .*: this is the loopback tier: the memory case runs .*",
+                r"SKIPPED \[1\] .*: this is the integration tier: the memory case runs .*",
             ],
             id="allow-hosts",
         ),
@@ -528,42 +530,91 @@ def test_memory_or_loopback_runs_each_case_in_its_tier(
         assert f"test_echo[{other}]" not in result.stdout.str()
 
 
+# A patched network on a virtual clock -------------------------------------------------------------
+
+ON_A_VIRTUAL_CLOCK = """
+import socket
+
+import pytest
+
+def test_a_300_second_timeout_fires_in_milliseconds(
+    patched_network_on_virtual_clock, virtual_clock
+):
+    assert patched_network_on_virtual_clock.clock is virtual_clock
+    assert virtual_clock.autojump_threshold == 0.01
+    with (
+        socket.create_server(("127.0.0.1", 0)) as listener,  # listens, never accepts
+        socket.create_connection(listener.getsockname(), timeout=300) as client,
+        pytest.raises(TimeoutError),
+    ):
+        client.recv(1)
+    assert virtual_clock.monotonic() == pytest.approx(300)
+
+def test_fake_server_named_first_listens_on_it(fake_server, patched_network_on_virtual_clock):
+    assert fake_server.network is patched_network_on_virtual_clock
+    with socket.create_connection(fake_server.address) as client:
+        assert client.recv(1) == b""  # accept_and_close: an orderly EOF
+
+def test_leaves_a_socket_open(patched_network_on_virtual_clock):
+    socket.socket()
+"""
+
+
+def test_patched_network_on_virtual_clock_runs_unmodified_timeouts_on_the_clock(
+    pytester: pytest.Pytester,
+) -> None:
+    """Under patched_network_on_virtual_clock, socket.socket is on the network, its timeouts on
+    virtual_clock (autojump 0.01), fake_server listens there, and a leak fails by name."""
+    result = run_inprocess(pytester, ON_A_VIRTUAL_CLOCK, "-v", "--disable-socket")
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.re_match_lines(
+        [
+            r".*::test_a_300_second_timeout_fires_in_milliseconds PASSED",
+            r".*::test_fake_server_named_first_listens_on_it PASSED",
+            r".*::test_leaves_a_socket_open PASSED",
+            r".*::test_leaves_a_socket_open ERROR",
+            r"_+ ERROR at teardown of test_leaves_a_socket_open _+$",
+            r".*socket <MemorySocket memory-socket-\d+ .*> was not closed",
+        ]
+    )
+
+
 # Fixtures with needs ------------------------------------------------------------------------------
 
 
-def test_mock_socket_factory_without_pytest_mock_names_the_extra(
+def test_mock_sockets_without_pytest_mock_names_the_extra(
     pytester: pytest.Pytester,
 ) -> None:
-    """Without pytest-mock, mock_socket_factory fails with `pip install 'sockettest[pytest]'`."""
+    """Without pytest-mock, mock_sockets fails with `pip install 'sockettest[pytest]'`."""
     result = run_inprocess(
         pytester,
-        "def test_mocks(mock_socket_factory):\n    pass\n",
+        "def test_mocks(mock_sockets):\n    pass\n",
         "-p",
         "no:pytest_mock",
     )
     result.assert_outcomes(errors=1)
     result.stdout.re_match_lines(
         [
-            r".*the mock_socket_factory fixture needs pytest-mock \(its `mocker` fixture\): "
+            r".*the mock_sockets fixture needs pytest-mock \(its `mocker` fixture\): "
             r"pip install 'sockettest\[pytest\]'$"
         ]
     )
     assert "fixture 'mocker' not found" not in result.stdout.str()
 
 
-def test_mock_socket_factory_records_calls_with_pytest_mock(pytester: pytest.Pytester) -> None:
-    """With pytest-mock, mock_socket_factory gives an autospecced socket and its factory."""
+def test_mock_sockets_records_calls_with_pytest_mock(pytester: pytest.Pytester) -> None:
+    """With pytest-mock, mock_sockets gives an autospecced socket and its factory."""
     result = run_inprocess(
         pytester,
         """
         import socket
 
-        def test_mocks(mock_socket_factory):
-            sock = mock_socket_factory.socket_factory(socket.AF_INET, socket.SOCK_STREAM)
-            assert sock is mock_socket_factory.socket
+        def test_mocks(mock_sockets):
+            sock = mock_sockets.socket_factory(socket.AF_INET, socket.SOCK_STREAM)
+            assert sock is mock_sockets.socket
             sock.connect(("127.0.0.1", 0))  # a mock: nothing is connected to
             sock.close()
-            assert mock_socket_factory.call_names == [
+            assert mock_sockets.call_names == [
                 "socket_factory", "socket.connect", "socket.close"
             ]
         """,

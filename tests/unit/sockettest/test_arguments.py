@@ -15,7 +15,7 @@ from sockettest import (
     MemorySocket,
     NotModelled,
     VirtualClock,
-    mock_socket_factory,
+    mock_sockets,
 )
 
 
@@ -104,11 +104,11 @@ def test_a_fault_injector_refuses_what_is_not_a_schedule_by_name() -> None:
 
 
 def test_mock_socket_factory_refuses_a_wrong_mocker_or_sockname_by_name() -> None:
-    """mock_socket_factory names the argument that is not pytest-mock's fixture or an address."""
+    """mock_sockets names the argument that is not pytest-mock's fixture or an address."""
     with pytest.raises(TypeError, match="mocker must be"):
-        mock_socket_factory(object())  # type: ignore[arg-type]
+        mock_sockets(object())  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="sockname must be"):
-        mock_socket_factory(sockname="127.0.0.1:80")  # type: ignore[arg-type]
+        mock_sockets(sockname="127.0.0.1:80")  # type: ignore[arg-type]
 
 
 def test_a_poison_that_is_not_an_exception_is_refused_when_set(network: MemoryNetwork) -> None:

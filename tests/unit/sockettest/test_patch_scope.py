@@ -252,7 +252,7 @@ def test_the_loopback_transport_refuses_to_make_a_socket_under_a_patch() -> None
     with network.patch(), pytest.raises(RuntimeError, match="patched to <MemoryNetwork"):
         loopback.socket_factory(socket.AF_INET, socket.SOCK_STREAM)
     assert network.sockets == []
-    assert loopback.open_sockets() == []
+    assert loopback.open_socket_names() == []
 
 
 # The plugin's side: a patch that a scoped fixture holds, and what pytest-socket does around it ---

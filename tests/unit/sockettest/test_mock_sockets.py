@@ -1,4 +1,4 @@
-"""``mock_socket_factory`` and ``assert_called_in_order``, and the lifecycles they pin.
+"""``mock_sockets`` and ``assert_called_in_order``, and the lifecycles they pin.
 
 Unit tier: no real socket. A mock answers "which calls, with which arguments, in which order";
 one parent mock sees the factory call and every socket call, so the order is asserted, not
@@ -23,7 +23,7 @@ from sockettest import (
     MockSockets,
     assert_called_in_order,
     call_names,
-    mock_socket_factory,
+    mock_sockets,
 )
 
 LIFECYCLE = ["socket_factory", "setsockopt", "bind", "listen", "accept"]
@@ -43,15 +43,15 @@ def stop_on_accept(server: Server, mocks: MockSockets) -> None:
 
 
 def test_it_unpacks_into_factory_socket_and_parent() -> None:
-    """``socket_factory, sock, parent = mock_socket_factory()``; the factory returns the socket."""
-    factory, sock, parent = mock_socket_factory()
+    """``socket_factory, sock, parent = mock_sockets()``; the factory returns the socket."""
+    factory, sock, parent = mock_sockets()
     assert factory(socket.AF_INET, socket.SOCK_STREAM) is sock
     assert call_names(parent) == ["socket_factory"]
 
 
 def test_the_parent_records_factory_and_socket_calls_in_one_order() -> None:
     """One ``mock_calls`` list for everything: the point of ``attach_mock``."""
-    mocks = mock_socket_factory()
+    mocks = mock_sockets()
     sock = mocks.socket_factory(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     sock.close()
@@ -65,7 +65,7 @@ def test_the_parent_records_factory_and_socket_calls_in_one_order() -> None:
 
 def test_the_socket_is_autospecced_so_typos_and_bad_calls_fail() -> None:
     """A misspelled method or a missing argument fails, as on a real socket."""
-    mocks = mock_socket_factory()
+    mocks = mock_sockets()
     with pytest.raises(AttributeError):
         mocks.socket.bnid(("127.0.0.1", 0))
     with pytest.raises(TypeError):
@@ -86,7 +86,7 @@ def test_what_a_plain_autospec_misses_and_why_the_kit_restates_signatures() -> N
 
 def test_the_real_optional_arguments_are_still_accepted() -> None:
     """The restated signatures are the real ones: ``recv(bufsize, flags)`` is fine."""
-    mocks = mock_socket_factory()
+    mocks = mock_sockets()
     mocks.socket.recv(1024, socket.MSG_PEEK)
     mocks.socket.listen()
     mocks.socket.sendall(b"x", 0)
@@ -94,24 +94,24 @@ def test_the_real_optional_arguments_are_still_accepted() -> None:
 
 def test_it_works_with_pytest_mock_too(mocker: MockerFixture) -> None:
     """Given ``mocker``, it builds through it; the result behaves the same."""
-    mocks = mock_socket_factory(mocker)
+    mocks = mock_sockets(mocker)
     mocks.socket_factory(socket.AF_INET, socket.SOCK_STREAM).listen(5)
     assert_called_in_order(mocks.parent, ["socket_factory", "listen"])
 
 
 def test_getsockname_follows_bind_unless_told_otherwise() -> None:
     """Port 0 gets an ephemeral port, so a server under a mock can report its address."""
-    mocks = mock_socket_factory()
+    mocks = mock_sockets()
     assert mocks.socket.getsockname() == ("0.0.0.0", 0)
     mocks.socket.bind(("::1", 0, 0, 0))
     assert mocks.socket.getsockname() == ("::1", EPHEMERAL_PORT, 0, 0)
-    fixed = mock_socket_factory(sockname=("10.0.0.1", 1234))
+    fixed = mock_sockets(sockname=("10.0.0.1", 1234))
     assert fixed.socket.getsockname() == ("10.0.0.1", 1234)
 
 
 def test_defaults_let_code_run_recv_is_eof_send_sends_everything() -> None:
     """``recv`` returns ``b""``; ``send`` returns the length it was given."""
-    mocks = mock_socket_factory()
+    mocks = mock_sockets()
     assert mocks.socket.recv(4096) == b""
     assert mocks.socket.send(b"abc") == 3
 
@@ -119,7 +119,7 @@ def test_defaults_let_code_run_recv_is_eof_send_sends_everything() -> None:
 def test_an_unscripted_accept_says_what_to_do() -> None:
     """Not a confusing unpacking error deep in the server, but an instruction."""
     with pytest.raises(AssertionError, match=r"accept\(\) was called but not scripted"):
-        mock_socket_factory().socket.accept()
+        mock_sockets().socket.accept()
 
 
 # assert_called_in_order -----------------------------------------------------------------------
@@ -127,7 +127,7 @@ def test_an_unscripted_accept_says_what_to_do() -> None:
 
 def test_order_is_a_subsequence_with_other_calls_between() -> None:
     """Names match a call's dotted name or its last part; other calls may come between."""
-    mocks = mock_socket_factory()
+    mocks = mock_sockets()
     sock = mocks.socket_factory(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -139,7 +139,7 @@ def test_order_is_a_subsequence_with_other_calls_between() -> None:
 
 def test_order_failure_lists_every_actual_call() -> None:
     """The message names the missing step and numbers what did happen."""
-    mocks = mock_socket_factory()
+    mocks = mock_sockets()
     sock = mocks.socket_factory(socket.AF_INET, socket.SOCK_STREAM)
     sock.listen(5)
     sock.bind(("127.0.0.1", 0))
@@ -153,7 +153,7 @@ def test_order_failure_lists_every_actual_call() -> None:
 
 def test_order_failure_on_arguments_of_a_call_object() -> None:
     """A ``call`` must match its arguments exactly."""
-    mocks = mock_socket_factory()
+    mocks = mock_sockets()
     mocks.socket.bind(("127.0.0.1", 1))
     with pytest.raises(AssertionError, match="Actual calls"):
         assert_called_in_order(mocks.parent, [call.socket.bind(("127.0.0.1", 0))])
@@ -165,7 +165,7 @@ def test_order_failure_on_arguments_of_a_call_object() -> None:
 @pytest.mark.parametrize("port", [0, 7777])
 def test_server_makes_sets_binds_listens_then_accepts(port: int) -> None:
     """factory -> setsockopt -> bind -> listen -> accept, in order, with its address."""
-    mocks = mock_socket_factory()
+    mocks = mock_sockets()
     server = Server(port=port, socket_factory=mocks.socket_factory)
     stop_on_accept(server, mocks)
 
@@ -187,7 +187,7 @@ def test_server_makes_sets_binds_listens_then_accepts(port: int) -> None:
 
 def test_server_on_ipv6_asks_the_factory_for_an_ipv6_socket() -> None:
     """The family follows the host literal, with no DNS lookup."""
-    mocks = mock_socket_factory()
+    mocks = mock_sockets()
     server = Server("::1", 0, socket_factory=mocks.socket_factory)
     stop_on_accept(server, mocks)
     server.start_listening()
@@ -196,7 +196,7 @@ def test_server_on_ipv6_asks_the_factory_for_an_ipv6_socket() -> None:
 
 def test_bind_failure_closes_the_socket_and_raises_listen_failed_naming_the_address() -> None:
     """No listen, no accept; a close; a message with the address and a hint."""
-    mocks = mock_socket_factory()
+    mocks = mock_sockets()
     mocks.socket.bind.side_effect = OSError(errno.EADDRINUSE, "Address already in use")
     server = Server(port=7777, socket_factory=mocks.socket_factory)
 
@@ -212,7 +212,7 @@ def test_bind_failure_closes_the_socket_and_raises_listen_failed_naming_the_addr
 
 def test_shutdown_closes_the_listener() -> None:
     """shutdown() wakes accept (shutdown, then close); the loop then ends."""
-    mocks = mock_socket_factory()
+    mocks = mock_sockets()
     server = Server(port=0, socket_factory=mocks.socket_factory)
     stop_on_accept(server, mocks)
     server.start_listening()
@@ -227,7 +227,7 @@ def test_shutdown_closes_the_listener() -> None:
 def test_client_makes_sets_timeout_then_connects_to_the_default_address() -> None:
     """factory -> settimeout -> connect(("127.0.0.1", 7777)); then blocking, with the timeout
     in the kernel for sends, and nothing else."""
-    mocks = mock_socket_factory()
+    mocks = mock_sockets()
     Client(socket_factory=mocks.socket_factory).connect()
     assert mocks.parent.mock_calls == [
         call.socket_factory(socket.AF_INET, socket.SOCK_STREAM),
@@ -240,7 +240,7 @@ def test_client_makes_sets_timeout_then_connects_to_the_default_address() -> Non
 
 def test_client_connects_to_the_given_address() -> None:
     """``connect(host, port)`` wins over the constructor's address; ``::1`` means IPv6."""
-    mocks = mock_socket_factory()
+    mocks = mock_sockets()
     client = Client("127.0.0.1", 7777, socket_factory=mocks.socket_factory, timeout=1.5)
     client.connect("::1", 9000)
     assert_called_in_order(
@@ -266,7 +266,7 @@ def test_client_connects_to_the_given_address() -> None:
 )
 def test_client_closes_the_socket_when_connect_fails(error: OSError) -> None:
     """Each error path closes the socket, after the failed connect, before raising."""
-    mocks = mock_socket_factory()
+    mocks = mock_sockets()
     mocks.socket.connect.side_effect = error
     with pytest.raises(ConnectFailed):
         Client(socket_factory=mocks.socket_factory).connect()
