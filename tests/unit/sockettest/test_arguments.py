@@ -103,7 +103,7 @@ def test_a_fault_injector_refuses_what_is_not_a_schedule_by_name() -> None:
         FaultInjector(5)  # type: ignore[arg-type]
 
 
-def test_mock_socket_factory_refuses_a_wrong_mocker_or_sockname_by_name() -> None:
+def test_mock_sockets_refuses_a_wrong_mocker_or_sockname_by_name() -> None:
     """mock_sockets names the argument that is not pytest-mock's fixture or an address."""
     with pytest.raises(TypeError, match="mocker must be"):
         mock_sockets(object())  # type: ignore[arg-type]
