@@ -50,7 +50,7 @@ test: lint unit integration stress-small notebooks  ## everything CI runs
 unit: $(DEV)  ## the unit tier: no real socket can be opened (with the memory cases of tests/transports)
 	$(PYTEST) tests/unit tests/transports -m "not loopback"
 
-integration: $(DEV)  ## real sockets, loopback only (with the loopback cases of tests/transports)
+integration: $(DEV)  ## the integration tier: real sockets, loopback only (with the loopback cases of tests/transports)
 	$(PYTEST) tests/integration tests/transports -m "not memory"
 
 stress-small: $(DEV)  ## the stress tier at small scale (seconds; part of make test)
