@@ -339,13 +339,15 @@ def test_the_transcript_records_both_directions_in_order() -> None:
 
 
 def test_read_line_timeout_says_what_is_pending() -> None:
-    """A partial line is shown in the TimeoutError."""
+    """A partial line is shown in the TimeoutError. (The wait is the whole deadline, not
+    ``SHORT``: on a loaded machine the server's thread may take longer than that to send the
+    bytes, and the error would rightly show none.)"""
     with (
         FakeServer(send_canned(b"GAME tic", hang_up=False)) as server,
         FakeClient(server.address) as client,
         pytest.raises(TimeoutError, match=r"pending bytes: b'GAME tic'"),
     ):
-        client.read_line(timeout=SHORT)
+        client.read_line(timeout=DEADLINE)
 
 
 def test_read_until_at_eof_is_an_error_listing_the_lines() -> None:
