@@ -102,8 +102,9 @@ mutate: $(DEV)  ## the bug zoo in full, then mutation testing tier by tier (a sa
 	$(BIN)/python scripts/mutate.py --record notebooks/mutation_score.json \
 		$(if $(filter all,$(MUTANTS)),,--sample $(or $(MUTANTS),20))
 
-flake-hunt: $(DEV)  ## integration and stress tiers 50 times: random order, -n 2, no reruns
-	$(BIN)/python scripts/flake_hunt.py --runs 50 --stress
+flake-hunt: $(DEV)  ## every tier but the notebooks 50 times: random order, -n 2, no reruns (RUNS=N; HOGS=N CPU hogs beside)
+	$(BIN)/python scripts/flake_hunt.py --runs $(or $(RUNS),50) --stress $(if $(HOGS),--hogs $(HOGS)) \
+		tests/unit tests/integration tests/transports
 
 lab: $(LAB)  ## open the tutorials in JupyterLab
 	$(BIN)/jupyter lab notebooks

@@ -11,11 +11,17 @@ Run it from the repository root (``make flake-hunt``)::
     python scripts/flake_hunt.py                 # 50 runs of tests/integration
     python scripts/flake_hunt.py --runs 10 --stress   # and the stress tier, at small scale
     python scripts/flake_hunt.py --runs 20 tests/unit  # any other tests
+    python scripts/flake_hunt.py --runs 10 --hogs 4 tests/unit  # beside four busy processes
+
+``--hogs N`` starts N processes that only burn CPU, for the whole hunt, and stops them at its
+end, whatever happened: a test whose outcome depends on getting the CPU in time (a timer that
+fires before a thread it waits for ran) fails here, as it would on a loaded CI machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import re
@@ -23,12 +29,17 @@ import shlex
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT = 900.0
 """Seconds one whole pytest run may take before it counts as a failure (a hang)."""
+
+HOG_STOP_TIMEOUT = 10.0
+"""Seconds a CPU hog may take to exit once killed."""
+_HOG = "while True: pass"
 
 _SUMMARY = re.compile(r"^(FAILED|ERROR) (\S+)", re.MULTILINE)
 
@@ -98,11 +109,32 @@ def run_once(number: int, paths: list[str], workers: str, env: dict[str, str]) -
     return run
 
 
+@contextlib.contextmanager
+def cpu_hogs(count: int) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """``count`` processes that do nothing but spin on a CPU, for the duration of the block.
+
+    Each is killed and reaped when the block ends, by an exception or a Ctrl-C included.
+    """
+    hogs: list[subprocess.Popen[bytes]] = []
+    try:
+        for _ in range(count):
+            hogs.append(subprocess.Popen([sys.executable, "-c", _HOG]))  # noqa: S603 (our own)
+        yield hogs
+    finally:
+        for hog in hogs:
+            hog.kill()
+        for hog in hogs:
+            hog.wait(timeout=HOG_STOP_TIMEOUT)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=50, help="how many runs (default 50)")
     parser.add_argument(
         "--stress", action="store_true", help="also run tests/stress, at STRESS_SCALE=small"
+    )
+    parser.add_argument(
+        "--hogs", type=int, default=0, help="CPU-bound processes to run beside (default 0)"
     )
     parser.add_argument("-n", dest="workers", default="2", help="xdist workers (default 2)")
     parser.add_argument(
@@ -111,23 +143,31 @@ def main() -> int:
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.hogs < 0:
+        parser.error("--hogs must be 0 or more")
     paths = [*args.paths, *(["tests/stress"] if args.stress else [])]
     env = {**os.environ, "STRESS_SCALE": "small"}
 
-    print(f"{args.runs} runs of {' '.join(paths)}: random order, -n {args.workers}, no reruns")
+    beside = f", beside {args.hogs} CPU hogs" if args.hogs else ""
+    print(
+        f"{args.runs} runs of {' '.join(paths)}: random order, -n {args.workers}, no reruns{beside}"
+    )
     runs: list[Run] = []
     began = time.perf_counter()
-    for number in range(1, args.runs + 1):
-        run = run_once(number, paths, args.workers, env)
-        runs.append(run)
-        outcome = "passed" if run.passed else f"FAILED (exit {run.exit_code})"
-        print(f"run {number:>3}/{args.runs}  seed {run.seed:>10}  {outcome}  {run.seconds:.1f} s")
-        for test in run.failed:
-            print(f"          {test}")
+    with cpu_hogs(args.hogs):
+        for number in range(1, args.runs + 1):
+            run = run_once(number, paths, args.workers, env)
+            runs.append(run)
+            outcome = "passed" if run.passed else f"FAILED (exit {run.exit_code})"
+            print(
+                f"run {number:>3}/{args.runs}  seed {run.seed:>10}  {outcome}  {run.seconds:.1f} s"
+            )
+            for test in run.failed:
+                print(f"          {test}")
 
     failures = [run for run in runs if not run.passed]
     minutes = (time.perf_counter() - began) / 60
-    print(f"\n{len(runs)} runs, {len(failures)} failures ({minutes:.1f} min)")
+    print(f"\n{len(runs)} runs, {len(failures)} failures ({minutes:.1f} min{beside})")
     for run in failures:
         print(f"\nrun {run.number}, seed {run.seed}, exit {run.exit_code}:")
         for test in run.failed or ["(no failing test id in the output; its tail follows)"]:

@@ -232,7 +232,7 @@ def _napoleon_except_attributes(  # noqa: PLR0917 (the event's signature)
 
 def _drop_long_values(app: Sphinx, doctree: nodes.document) -> None:
     """Leave out a constant's value where it would fill more than a line (``CHECKS``, a tuple
-    of 50 functions, printed as their reprs): its docstring says what it holds."""
+    of every check function, printed as their reprs): its docstring says what it holds."""
     for signature in doctree.findall(desc_signature):
         for annotation in list(signature.findall(desc_annotation)):
             text = annotation.astext().strip()

@@ -2,14 +2,18 @@
 replies, one that reads nothing is cut off only after the write timeout, and lines caused by one
 player never block that player.
 
-On a memory network with small buffers and a virtual clock, so that filling every buffer takes
-milliseconds and a "stall" of seconds takes none: the loopback versions are in the stress tier.
+On a memory network with small buffers, so that filling every buffer takes milliseconds; the
+tests that wait for a stall run under a seeded schedule (``sockettest.simulate``), where time is
+virtual and moves only when every thread waits, so a "stall" of seconds takes none, and a thread
+that is merely slow to run, on a loaded machine, never passes for one. The loopback versions are
+in the stress tier.
 """
 
 import contextlib
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import pytest
 
@@ -17,7 +21,7 @@ from game import Client, Server
 from game.protocol import Banner, Start, Turn, Update, Welcome
 from game.rules import Board, Mark
 from game.server import ALLOWANCE
-from sockettest import MemoryNetwork, MemorySocket, VirtualClock
+from sockettest import MemoryNetwork, MemorySocket, VirtualClock, simulate
 
 BUFFER = 16 * 1024
 """Each direction's buffer on the test network: small, so that a flood fills it at once."""
@@ -31,19 +35,25 @@ PROMISED = 64 * 1024
 reading a client."""
 PING = b"PING " + b"x" * 400 + b"\n"
 
-
-@pytest.fixture
-def clock() -> VirtualClock:
-    # Autojump after 50 ms without a socket call: every stall these tests wait for is one on
-    # purpose (a client that does not read). A thread kept off the CPU for that long between
-    # two socket calls would pass for a stall too, and a false one jumps to the write timeout;
-    # 50 ms is far more than a busy machine keeps a runnable thread waiting.
-    return VirtualClock(autojump_threshold=0.05)
+T = TypeVar("T")
 
 
-@pytest.fixture
-def network(clock: VirtualClock) -> MemoryNetwork:
-    return MemoryNetwork(clock=clock, buffer_size=BUFFER)
+def on_virtual_time(
+    scenario: Callable[[MemoryNetwork, VirtualClock], T], buffer_size: int = BUFFER
+) -> T:
+    """Run ``scenario(network, clock)`` under a seeded schedule, on a network made for it.
+
+    The stalls these tests wait for are on purpose (a client that does not read). An autojump
+    after some real milliseconds without a socket call would also take a thread kept off the
+    CPU that long for a stall, and jump to the write timeout: on a loaded machine, it did.
+    Under :func:`sockettest.simulate` virtual time moves only once every thread waits.
+    """
+
+    def run() -> T:  # the network is made inside the simulation, to be part of it
+        clock = VirtualClock()
+        return scenario(MemoryNetwork(clock=clock, buffer_size=buffer_size), clock)
+
+    return simulate(run, seed=0)
 
 
 @pytest.fixture
@@ -121,74 +131,86 @@ def test_a_client_that_pipelines_gets_every_reply(
 
 
 def test_a_client_that_sends_without_reading_is_throttled_and_loses_nothing(
-    network: MemoryNetwork, caplog: pytest.LogCaptureFixture
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A flood without reading fills the buffers and the server's allowance, then the server
     stops reading, so the client's own send blocks; once it reads, every PING it sent gets its
     PONG, and it can go on. Nobody is cut off: a slow reader only waits."""
-    with serving(network) as address, raw_client(network, address) as sock:
-        taken = flood_until_blocked(sock)
-        assert taken > ALLOWANCE  # the server read on while its replies fit the allowance
-        whole, cut = divmod(taken, len(PING))
-        lines = read_lines(sock, 1 + whole)
-        assert lines[1:] == [PING[:-1].replace(b"PING", b"PONG")] * whole
-        sock.sendall(PING[cut:] + b"QUIT\n")
-        assert read_lines(sock, 2) == [PING[:-1].replace(b"PING", b"PONG"), b"BYE"]
+
+    def scenario(network: MemoryNetwork, _: VirtualClock) -> None:
+        with serving(network) as address, raw_client(network, address) as sock:
+            taken = flood_until_blocked(sock)
+            assert taken > ALLOWANCE  # the server read on while its replies fit the allowance
+            whole, cut = divmod(taken, len(PING))
+            lines = read_lines(sock, 1 + whole)
+            assert lines[1:] == [PING[:-1].replace(b"PING", b"PONG")] * whole
+            sock.sendall(PING[cut:] + b"QUIT\n")
+            assert read_lines(sock, 2) == [PING[:-1].replace(b"PING", b"PONG"), b"BYE"]
+
+    on_virtual_time(scenario)
     assert "does not read" not in caplog.text
 
 
 def test_a_client_that_never_reads_is_cut_off_after_the_write_timeout(
-    network: MemoryNetwork, caplog: pytest.LogCaptureFixture
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """With no progress on its output for the write timeout, the connection is reset: the
     flooder's next send fails, and the server says why in its log."""
-    with serving(network, write_timeout=1.0) as address, raw_client(network, address) as sock:
-        sock.settimeout(DEADLINE)
-        with pytest.raises((ConnectionResetError, BrokenPipeError)):
-            flood_until_blocked(sock)
+
+    def scenario(network: MemoryNetwork, _: VirtualClock) -> None:
+        with serving(network, write_timeout=1.0) as address, raw_client(network, address) as sock:
+            sock.settimeout(DEADLINE)
+            with pytest.raises((ConnectionResetError, BrokenPipeError)):
+                flood_until_blocked(sock)
+
+    on_virtual_time(scenario)
     [record] = [r for r in caplog.records if "does not read" in r.getMessage()]
     assert "no progress for 1 s" in record.getMessage()
 
 
-def test_lines_caused_by_another_player_never_block_that_player(
-    network: MemoryNetwork, clock: VirtualClock
-) -> None:
+def test_lines_caused_by_another_player_never_block_that_player() -> None:
     """X moves, then floods without reading until the server stops reading it; O's move, which
     sends X a BOARD and a TURN, is still answered at once: lines for X wait for X's writer."""
-    factory = network.socket_factory
-    with (
-        serving(network) as address,
-        raw_client(network, address) as x,
-        Client(*address, socket_factory=factory, clock=clock.monotonic, timeout=DEADLINE) as o,
-    ):
-        x.sendall(b"HELLO x\n")
-        assert read_lines(x, 3) == [b"GAME tictactoe 1", b"WELCOME x", b"WAIT"]
-        assert o.hello("o") == Welcome("o")
-        assert read_lines(x, 3) == [b"START X o", b"BOARD .........", b"TURN"]
-        x.sendall(b"MOVE 5\n")
-        flood_until_blocked(x)
-        assert [o.next_message() for _ in range(4)] == [
-            Start(Mark.O, "x"),
-            Update(Board()),
-            Update(Board("....X....")),
-            Turn(),
-        ]
-        o.move(1)
-        assert o.next_message() == Update(Board("O...X....")), "O waited for X to read"
+
+    def scenario(network: MemoryNetwork, clock: VirtualClock) -> None:
+        factory = network.socket_factory
+        with (
+            serving(network) as address,
+            raw_client(network, address) as x,
+            Client(*address, socket_factory=factory, clock=clock.monotonic, timeout=DEADLINE) as o,
+        ):
+            x.sendall(b"HELLO x\n")
+            assert read_lines(x, 3) == [b"GAME tictactoe 1", b"WELCOME x", b"WAIT"]
+            assert o.hello("o") == Welcome("o")
+            assert read_lines(x, 3) == [b"START X o", b"BOARD .........", b"TURN"]
+            x.sendall(b"MOVE 5\n")
+            flood_until_blocked(x)
+            assert [o.next_message() for _ in range(4)] == [
+                Start(Mark.O, "x"),
+                Update(Board()),
+                Update(Board("....X....")),
+                Turn(),
+            ]
+            o.move(1)
+            assert o.next_message() == Update(Board("O...X....")), "O waited for X to read"
+
+    on_virtual_time(scenario)
 
 
-def test_the_server_stops_reading_at_its_allowance(clock: VirtualClock) -> None:
+def test_the_server_stops_reading_at_its_allowance() -> None:
     """What a client that never reads gets the server to take is exact: the allowance's worth
     of replies held, plus three buffers (the replies in the kernel's buffer, the client's own
     lines in the other, and the reader's last read, not yet handled); a PONG is as long as its
     PING here, so replies and requests count alike."""
     buffer = 256
-    network = MemoryNetwork(clock=clock, buffer_size=buffer)
     line = b"PING " + b"t" * 58 + b"\n"
-    with serving(network) as address, raw_client(network, address) as sock:
-        assert read_lines(sock, 1) == [b"GAME tictactoe 1"]
-        taken = flood_until_blocked(sock, line)
-    assert taken == PROMISED + 3 * buffer
+
+    def scenario(network: MemoryNetwork, _: VirtualClock) -> int:
+        with serving(network) as address, raw_client(network, address) as sock:
+            assert read_lines(sock, 1) == [b"GAME tictactoe 1"]
+            return flood_until_blocked(sock, line)
+
+    assert on_virtual_time(scenario, buffer_size=buffer) == PROMISED + 3 * buffer
 
 
 def flood_until_cut_off(sock: MemorySocket) -> None:
@@ -199,48 +221,52 @@ def flood_until_cut_off(sock: MemorySocket) -> None:
             sock.sendall(PING * 64)
 
 
-def test_the_write_timeout_runs_from_the_last_progress(clock: VirtualClock) -> None:
+def test_the_write_timeout_runs_from_the_last_progress() -> None:
     """A client that read well for a long time, then stops: it is cut off a whole write timeout
     after its output stopped moving, not sooner (the time it spent reading does not count)."""
-    network = MemoryNetwork(clock=clock, buffer_size=BUFFER)
     write_timeout = 30.0
-    with (
-        serving(network, write_timeout=write_timeout, idle_timeout=20.0) as address,
-        raw_client(network, address) as sock,
-    ):
-        assert read_lines(sock, 1) == [b"GAME tictactoe 1"]
-        for _ in range(10):  # 100 virtual seconds of good behaviour
-            sock.sendall(b"PING\n")
-            assert read_lines(sock, 1) == [b"PONG"]
-            clock.advance(10.0)
-        flood_until_blocked(sock)
-        stalled = clock.monotonic()
-        flood_until_cut_off(sock)
-        assert clock.monotonic() - stalled >= write_timeout - STALL
+
+    def scenario(network: MemoryNetwork, clock: VirtualClock) -> float:
+        with (
+            serving(network, write_timeout=write_timeout, idle_timeout=20.0) as address,
+            raw_client(network, address) as sock,
+        ):
+            assert read_lines(sock, 1) == [b"GAME tictactoe 1"]
+            for _ in range(10):  # 100 virtual seconds of good behaviour
+                sock.sendall(b"PING\n")
+                assert read_lines(sock, 1) == [b"PONG"]
+                clock.advance(10.0)
+            flood_until_blocked(sock)
+            stalled = clock.monotonic()
+            flood_until_cut_off(sock)
+            return clock.monotonic() - stalled
+
+    assert on_virtual_time(scenario) >= write_timeout - STALL
 
 
 def test_bytes_without_a_line_do_not_restart_the_idle_timer() -> None:
     """A client that trickles a byte a second, never ending a line, is idle: it gets ``ERROR``
     once the timeout has passed since its last complete line, while it still trickles, however
-    busy its bytes look. (Each second is a ``recv`` that times out on the virtual clock, which
-    jumps quickly here: every deadline it can jump to is one the test means.)"""
-    network = MemoryNetwork(clock=VirtualClock(autojump_threshold=0.01), buffer_size=BUFFER)
-    assert network.clock is not None
-    server = Server(
-        port=0,
-        socket_factory=network.socket_factory,
-        clock=network.clock.monotonic,
-        idle_timeout=10.0,
-    )
-    with server.running(DEADLINE) as address, raw_client(network, address) as sock:
-        assert read_lines(sock, 1) == [b"GAME tictactoe 1"]
-        sock.settimeout(1.0)
-        started, heard = network.clock.monotonic(), b""
-        while not heard and network.clock.monotonic() - started < 30:
-            sock.sendall(b"x")
-            with contextlib.suppress(TimeoutError):
-                heard = sock.recv(4096)
-        waited = network.clock.monotonic() - started
+    busy its bytes look. (Each second is a ``recv`` that times out, on virtual time.)"""
+
+    def scenario(network: MemoryNetwork, clock: VirtualClock) -> tuple[bytes, float]:
+        server = Server(
+            port=0,
+            socket_factory=network.socket_factory,
+            clock=clock.monotonic,
+            idle_timeout=10.0,
+        )
+        with server.running(DEADLINE) as address, raw_client(network, address) as sock:
+            assert read_lines(sock, 1) == [b"GAME tictactoe 1"]
+            sock.settimeout(1.0)
+            started, heard = clock.monotonic(), b""
+            while not heard and clock.monotonic() - started < 30:
+                sock.sendall(b"x")
+                with contextlib.suppress(TimeoutError):
+                    heard = sock.recv(4096)
+            return heard, clock.monotonic() - started
+
+    heard, waited = on_virtual_time(scenario)
     assert heard == b"ERROR idle for more than 10 s\n"
     assert 10 <= waited <= 11
 

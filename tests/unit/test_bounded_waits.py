@@ -9,7 +9,14 @@ import pytest
 from game import Client, ProtocolMismatch, ResponseTimeout
 from game.client import MAX_HELD
 from game.testing import BANNER
-from sockettest import FakeServer, MemoryNetwork, Script, ScriptedConnection, VirtualClock
+from sockettest import (
+    FakeServer,
+    MemoryNetwork,
+    Script,
+    ScriptedConnection,
+    VirtualClock,
+    simulate,
+)
 
 DEADLINE = 5.0
 
@@ -26,10 +33,12 @@ def chatter_forever(conn: ScriptedConnection) -> None:
             return
 
 
-def chatter(lines: int) -> Script:
+def chatter(lines: int, hold: float = DEADLINE) -> Script:
+    """Script: the banner and ``lines`` WAIT lines, then silence for ``hold`` seconds at most."""
+
     def script(conn: ScriptedConnection) -> None:
         conn.send_bytes((BANNER + "\n" + "WAIT\n" * lines).encode())
-        conn.wait_until_stopped(DEADLINE)
+        conn.wait_until_stopped(hold)
 
     return script
 
@@ -49,20 +58,28 @@ def test_hello_against_a_server_that_never_answers_times_out_on_time(
 
 def test_the_timeout_bounds_the_wait_when_lines_trickle() -> None:
     """A trickle of other lines (fewer than MAX_HELD) does not extend the wait: ResponseTimeout,
-    after the client's 30 s, on a virtual clock."""
-    clock = VirtualClock(start=100.0, autojump_threshold=0.005)  # not 0: a time, not a span
-    network = MemoryNetwork(clock=clock)
-    with FakeServer(chatter(10), socket_factory=network.socket_factory) as server:
-        client = Client(
-            *server.address,
-            socket_factory=network.socket_factory,
-            timeout=30,
-            clock=clock.monotonic,
-        )
-        with client, pytest.raises(ResponseTimeout, match="no WELCOME"):
-            client.hello("alice")
-    assert 130 <= clock.monotonic() < 131  # at its deadline: not before, not a wait later
-    network.assert_all_closed(grace=DEADLINE)
+    after the client's 30 s, on virtual time under a seeded schedule (time moves only when every
+    thread waits, so a thread slow to run on a loaded machine cannot make it pass early)."""
+
+    def scenario() -> float:
+        clock = VirtualClock()
+        clock.advance(100.0)  # not 0: a time, not a span (a simulation's clock starts at 0)
+        network = MemoryNetwork(clock=clock)
+        # Silent for longer than the client waits: virtual time passes both deadlines alike.
+        with FakeServer(chatter(10, hold=60.0), socket_factory=network.socket_factory) as server:
+            client = Client(
+                *server.address,
+                socket_factory=network.socket_factory,
+                timeout=30,
+                clock=clock.monotonic,
+            )
+            with client, pytest.raises(ResponseTimeout, match="no WELCOME"):
+                client.hello("alice")
+            given_up = clock.monotonic()
+        network.assert_all_closed(grace=DEADLINE)
+        return given_up
+
+    assert 130 <= simulate(scenario, seed=0) < 131  # at its deadline: not before, nor later
 
 
 def test_a_flood_of_other_lines_is_a_protocol_mismatch_not_a_memory_leak(

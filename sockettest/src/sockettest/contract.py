@@ -559,7 +559,7 @@ _BIND_ANSWERS: tuple[tuple[str, int | None], ...] = (
 @_check
 def check_bind_to_an_address_not_local_fails(factory: StreamSocketFactory) -> None:
     """``bind`` to an address this host does not have raises ``EADDRNOTAVAIL``, as each entry
-    of :data:`_BIND_ANSWERS` says (IPv6 ones where the host has IPv6); an ``IPV6_V6ONLY``
+    of ``_BIND_ANSWERS`` says (IPv6 ones where the host has IPv6); an ``IPV6_V6ONLY``
     socket cannot bind an IPv4-mapped address (``EINVAL``)."""
     with _harness(factory, "not_local") as h:
         try:
@@ -1604,8 +1604,8 @@ class WrongCall:
             ``"factory"`` (the socket factory itself, as ``__call__``), or a ``makefile``
             object of a connected socket: ``"rb file"``, ``"wb file"``, ``"r file"``,
             ``"raw file"`` (``"rb"``, unbuffered).
-        method, args: the call; :data:`ADDRESS` and :data:`PORT` in ``args`` stand for a
-            listener's, :data:`FILE` for a fresh binary file.
+        method, args: the call; ``ADDRESS`` and ``PORT`` in ``args`` stand for a
+            listener's, ``FILE`` for a fresh binary file.
         raises: the exception type Linux answers with (exactly that type); ``None``: it returns.
         errno: the errno it carries, where it has one.
     """
@@ -1623,7 +1623,7 @@ class WrongCall:
         return f"{method}({', '.join(map(repr, self.args))})"
 
     def make(self, target: Any, address: _Address) -> object:
-        """Call it on ``target``, with a listener's ``address`` for :data:`ADDRESS`."""
+        """Call it on ``target``, with a listener's ``address`` for ``ADDRESS``."""
         args = tuple(_fill(arg, address) for arg in self.args)
         return getattr(target, self.method)(*args)
 
