@@ -94,7 +94,8 @@ class VirtualClock:
         """The clock's reading in seconds, like :func:`time.monotonic`; pass it as a ``clock=``.
 
         In a simulated thread (:func:`sockettest.simulate`) it reads the simulation's virtual
-        time, as every timeout of the network then does.
+        time, as every timeout of the network then does: one time for the whole run, which
+        starts at 0 whatever ``start`` was (advance the clock in ``fn`` to begin elsewhere).
         """
         if THREADS:
             now = virtual_now()
