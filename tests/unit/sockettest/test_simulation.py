@@ -274,6 +274,10 @@ def test_lock_rlock_and_semaphores_are_scheduling_points_and_exclude() -> None:
         lock.release()
         with rlock, rlock:
             assert rlock.locked() if hasattr(rlock, "locked") else True
+        assert rlock.acquire()
+        assert rlock.acquire()  # re-entered: True too
+        rlock.release()
+        rlock.release()
         assert not semaphore.acquire(blocking=False)
         semaphore.release(2)
         assert semaphore.acquire()
@@ -869,6 +873,7 @@ def test_the_nanosecond_clocks_read_the_same_virtual_time_as_the_others() -> Non
         for seconds in (0.1, 2.5, 3600.0):
             time.sleep(seconds)  # sleep-ok: virtual time, inside simulate
             readings.append((time.monotonic_ns(), time.perf_counter_ns(), time.time_ns()))
+        assert time.time() == 1_700_000_000 + time.monotonic()
         return readings
 
     epoch = 1_700_000_000 * 10**9
@@ -973,6 +978,31 @@ def test_a_socket_timeout_under_a_second_runs_out_on_time() -> None:
         return time.monotonic()
 
     assert simulate(scenario, seed=0) == 0.25
+
+
+def test_a_waiter_that_timed_out_takes_no_later_notify() -> None:
+    """A thread's wait on a condition times out; a notify() later wakes the thread that waits
+    then, not the one that gave up."""
+
+    def scenario() -> tuple[list[bool], float]:
+        cond = threading.Condition()
+        with cond:
+            assert not cond.wait(1)
+        woke: list[bool] = []
+
+        def waiter() -> None:
+            with cond:
+                woke.append(cond.wait(10))
+
+        thread = threading.Thread(target=waiter)
+        thread.start()
+        time.sleep(2)  # sleep-ok: virtual; the waiter is waiting now
+        with cond:
+            cond.notify()
+        thread.join()
+        return woke, time.monotonic()
+
+    assert simulate(scenario, seed=0) == ([True], 3.0)
 
 
 def test_notify_wakes_one_waiter_and_notify_all_the_rest() -> None:
