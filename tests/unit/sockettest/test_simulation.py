@@ -1058,6 +1058,20 @@ def test_a_lock_a_module_makes_at_import_inside_fn_stays_real(
         sys.modules.pop("imported_in_a_run", None)
 
 
+def test_a_semaphore_holds_one_by_default_and_an_event_clears() -> None:
+    """Semaphore() lets one acquire through; Event.clear() unsets a set event."""
+
+    def scenario() -> tuple[bool, bool, bool, bool]:
+        semaphore, event = threading.Semaphore(), threading.Event()
+        first, second = semaphore.acquire(blocking=False), semaphore.acquire(blocking=False)
+        event.set()
+        was_set = event.is_set()
+        event.clear()
+        return first, second, was_set, event.is_set()
+
+    assert simulate(scenario, seed=0) == (True, False, True, False)
+
+
 def test_a_bounded_semaphore_may_be_released_back_up_to_its_value() -> None:
     """Acquired to nothing, then released, a BoundedSemaphore is back at its bound (1 by
     default), which is allowed; one more release is not."""
@@ -1080,9 +1094,11 @@ def test_policies_are_frozen_values_that_print_as_they_are_made() -> None:
     by value, and cannot change: a replay passes it back as printed."""
     assert repr(PCT()) == "PCT(depth=3, steps=1000)"
     assert PCT(depth=2, steps=40) == PCT(depth=2, steps=40)
-    assert len({RandomWalk(), RandomWalk(), PCT(), PCT()}) == 2
+    assert len({RandomWalk(), RandomWalk(), PCT(), PCT(), Schedule([1]), Schedule([1])}) == 3
     with pytest.raises(dataclasses.FrozenInstanceError):
         PCT().depth = 5  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Schedule([1]).choices = (0,)  # type: ignore[misc]
 
 
 def test_pct_deeper_than_its_steps_runs() -> None:
