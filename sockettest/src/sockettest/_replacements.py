@@ -335,22 +335,14 @@ def _executor_init(self: ThreadPoolExecutor, *args: Any, **kwargs: Any) -> None:
 
 
 class _StartOrder:
-    """A pool's set of worker threads that iterates in the order they were added."""
+    """A pool's set of worker threads that iterates in the order they were added (what the
+    pool does with its set: add, len, iterate)."""
 
     def __init__(self, items: Iterable[threading.Thread] = ()) -> None:
         self._items = dict.fromkeys(items)
 
     def add(self, item: threading.Thread) -> None:
         self._items[item] = None
-
-    def discard(self, item: threading.Thread) -> None:
-        self._items.pop(item, None)
-
-    def remove(self, item: threading.Thread) -> None:
-        del self._items[item]
-
-    def __contains__(self, item: object) -> bool:
-        return item in self._items
 
     def __iter__(self) -> Iterator[threading.Thread]:
         return iter(list(self._items))

@@ -274,6 +274,10 @@ def test_lock_rlock_and_semaphores_are_scheduling_points_and_exclude() -> None:
         lock.release()
         with rlock, rlock:
             assert rlock.locked() if hasattr(rlock, "locked") else True
+        assert rlock.acquire()
+        assert rlock.acquire()  # re-entered: True too
+        rlock.release()
+        rlock.release()
         assert not semaphore.acquire(blocking=False)
         semaphore.release(2)
         assert semaphore.acquire()
@@ -869,6 +873,7 @@ def test_the_nanosecond_clocks_read_the_same_virtual_time_as_the_others() -> Non
         for seconds in (0.1, 2.5, 3600.0):
             time.sleep(seconds)  # sleep-ok: virtual time, inside simulate
             readings.append((time.monotonic_ns(), time.perf_counter_ns(), time.time_ns()))
+        assert time.time() == 1_700_000_000 + time.monotonic()
         return readings
 
     epoch = 1_700_000_000 * 10**9
@@ -975,6 +980,31 @@ def test_a_socket_timeout_under_a_second_runs_out_on_time() -> None:
     assert simulate(scenario, seed=0) == 0.25
 
 
+def test_a_waiter_that_timed_out_takes_no_later_notify() -> None:
+    """A thread's wait on a condition times out; a notify() later wakes the thread that waits
+    then, not the one that gave up."""
+
+    def scenario() -> tuple[list[bool], float]:
+        cond = threading.Condition()
+        with cond:
+            assert not cond.wait(1)
+        woke: list[bool] = []
+
+        def waiter() -> None:
+            with cond:
+                woke.append(cond.wait(10))
+
+        thread = threading.Thread(target=waiter)
+        thread.start()
+        time.sleep(2)  # sleep-ok: virtual; the waiter is waiting now
+        with cond:
+            cond.notify()
+        thread.join()
+        return woke, time.monotonic()
+
+    assert simulate(scenario, seed=0) == ([True], 3.0)
+
+
 def test_notify_wakes_one_waiter_and_notify_all_the_rest() -> None:
     """Two threads wait on a condition; notify() wakes one of them, notify_all() the other."""
 
@@ -1028,6 +1058,20 @@ def test_a_lock_a_module_makes_at_import_inside_fn_stays_real(
         sys.modules.pop("imported_in_a_run", None)
 
 
+def test_a_semaphore_holds_one_by_default_and_an_event_clears() -> None:
+    """Semaphore() lets one acquire through; Event.clear() unsets a set event."""
+
+    def scenario() -> tuple[bool, bool, bool, bool]:
+        semaphore, event = threading.Semaphore(), threading.Event()
+        first, second = semaphore.acquire(blocking=False), semaphore.acquire(blocking=False)
+        event.set()
+        was_set = event.is_set()
+        event.clear()
+        return first, second, was_set, event.is_set()
+
+    assert simulate(scenario, seed=0) == (True, False, True, False)
+
+
 def test_a_bounded_semaphore_may_be_released_back_up_to_its_value() -> None:
     """Acquired to nothing, then released, a BoundedSemaphore is back at its bound (1 by
     default), which is allowed; one more release is not."""
@@ -1050,9 +1094,11 @@ def test_policies_are_frozen_values_that_print_as_they_are_made() -> None:
     by value, and cannot change: a replay passes it back as printed."""
     assert repr(PCT()) == "PCT(depth=3, steps=1000)"
     assert PCT(depth=2, steps=40) == PCT(depth=2, steps=40)
-    assert len({RandomWalk(), RandomWalk(), PCT(), PCT()}) == 2
+    assert len({RandomWalk(), RandomWalk(), PCT(), PCT(), Schedule([1]), Schedule([1])}) == 3
     with pytest.raises(dataclasses.FrozenInstanceError):
         PCT().depth = 5  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Schedule([1]).choices = (0,)  # type: ignore[misc]
 
 
 def test_pct_deeper_than_its_steps_runs() -> None:
