@@ -6,7 +6,8 @@ The package is layered, and imports only point down:
   format), :mod:`game.lobby` (pairing and refereeing), :mod:`game.connection` (each end of a
   connection, sans-IO: what follows the bytes it receives), :mod:`game.errors`.
 - Net, a thin threaded shell around the core: :mod:`game.sockets` (the injectable socket
-  factory and clock), :mod:`game.server`, :mod:`game.client`.
+  factory and clock), :mod:`game.streams` (a connection's reader and writer),
+  :mod:`game.server`, :mod:`game.client`.
 - Face: ``python -m game`` (:mod:`game.__main__`), the command line.
 
 The product never imports its own test doubles; those live in :mod:`game.testing`, built on
