@@ -13,6 +13,9 @@ The package is layered, and imports only point down:
 The product never imports its own test doubles; those live in :mod:`game.testing`, built on
 the generic kit, ``sockettest``.
 
+Every name below is imported from here, ``from game import Server``, and from nowhere else: the
+modules it lives in list in their ``__all__`` only what this does not (``game.server.ALLOWANCE``).
+
 Importing the package is cheap: each name below is loaded on first use (PEP 562), so that
 ``python -m game`` installs its Ctrl-C handling before anything slow is imported.
 """
@@ -29,7 +32,9 @@ if TYPE_CHECKING:
         ConnectionLost,
         GameError,
         IllegalMove,
+        LineTooLong,
         ListenFailed,
+        NotUTF8,
         ProtocolMismatch,
         ProtocolViolation,
         RequestRejected,
@@ -47,7 +52,9 @@ __all__ = [
     "ConnectionLost",
     "GameError",
     "IllegalMove",
+    "LineTooLong",
     "ListenFailed",
+    "NotUTF8",
     "ProtocolMismatch",
     "ProtocolViolation",
     "RequestRejected",

@@ -41,12 +41,13 @@ from game.sockets import (
 )
 from game.streams import Reader, Writer
 
-__all__ = [
+__all__ = [  # and Server, imported from game
     "ALLOWANCE",
     "DEFAULT_MAX_CLIENTS",
     "DEFAULT_PORT",
     "DEFAULT_WRITE_TIMEOUT",
-    "Server",
+    "LINGER",
+    "SHUTDOWN_NOTICE",
 ]
 
 log = logging.getLogger(__name__)
