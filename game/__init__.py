@@ -6,11 +6,15 @@ The package is layered, and imports only point down:
   format), :mod:`game.lobby` (pairing and refereeing), :mod:`game.connection` (each end of a
   connection, sans-IO: what follows the bytes it receives), :mod:`game.errors`.
 - Net, a thin threaded shell around the core: :mod:`game.sockets` (the injectable socket
-  factory and clock), :mod:`game.server`, :mod:`game.client`.
+  factory and clock), :mod:`game.streams` (a connection's reader and writer),
+  :mod:`game.server`, :mod:`game.client`.
 - Face: ``python -m game`` (:mod:`game.__main__`), the command line.
 
 The product never imports its own test doubles; those live in :mod:`game.testing`, built on
 the generic kit, ``sockettest``.
+
+Every name below is imported from here, ``from game import Server``, and from nowhere else: the
+modules it lives in list in their ``__all__`` only what this does not (``game.server.ALLOWANCE``).
 
 Importing the package is cheap: each name below is loaded on first use (PEP 562), so that
 ``python -m game`` installs its Ctrl-C handling before anything slow is imported.
@@ -28,7 +32,9 @@ if TYPE_CHECKING:
         ConnectionLost,
         GameError,
         IllegalMove,
+        LineTooLong,
         ListenFailed,
+        NotUTF8,
         ProtocolMismatch,
         ProtocolViolation,
         RequestRejected,
@@ -46,7 +52,9 @@ __all__ = [
     "ConnectionLost",
     "GameError",
     "IllegalMove",
+    "LineTooLong",
     "ListenFailed",
+    "NotUTF8",
     "ProtocolMismatch",
     "ProtocolViolation",
     "RequestRejected",

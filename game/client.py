@@ -52,6 +52,7 @@ from game.protocol import (
 from game.rules import Board, suggest_move
 from game.sockets import (
     Clock,
+    KernelTimeouts,
     SocketFactory,
     SocketLike,
     check_address,
@@ -60,10 +61,9 @@ from game.sockets import (
     format_address,
     resolve_clock,
     resolve_factory,
-    set_kernel_timeout,
 )
 
-__all__ = ["MAX_HELD", "Client"]
+__all__ = ["MAX_HELD"]  # and Client, imported from game
 
 _RECV_SIZE = 4096
 
@@ -115,9 +115,9 @@ class Client:
         self.timeout = timeout
         self.clock = clock
         self._sock: SocketLike | None = None
+        self._timeouts: KernelTimeouts | None = None  # the socket's, set with it
         self._where = format_address(host, port)
         self._connection = ClientConnection(self._where)
-        self._timeouts: dict[int, float | None] = {}  # SO_RCVTIMEO, SO_SNDTIMEO, as last set
         self._held: deque[ServerMessage] = deque()  # read while waiting for something else
 
     def __repr__(self) -> str:
@@ -166,8 +166,8 @@ class Client:
             sock.connect((host, port))
             # Then blocking, with the timeouts in the kernel: one system call a recv or send.
             sock.settimeout(None)
-            self._timeouts = {}
-            self._set_timeout(sock, socket.SO_SNDTIMEO, self.timeout)
+            timeouts = KernelTimeouts(sock)
+            timeouts.set(socket.SO_SNDTIMEO, self.timeout)
         except ConnectionRefusedError:
             sock.close()
             raise ConnectFailed(
@@ -187,13 +187,13 @@ class Client:
         except BaseException:
             sock.close()
             raise
-        self._sock = sock
+        self._sock, self._timeouts = sock, timeouts
         self._connection = ClientConnection(where)
         self._held.clear()
 
     def close(self) -> None:
         """Close the connection; harmless if it is not open."""
-        sock, self._sock = self._sock, None
+        sock, self._sock, self._timeouts = self._sock, None, None
         if sock is not None:
             sock.close()
 
@@ -351,22 +351,14 @@ class Client:
 
     # I/O ------------------------------------------------------------------------------------
 
-    def _connected_socket(self) -> SocketLike:
-        if self._sock is None:
+    def _connected(self) -> tuple[SocketLike, KernelTimeouts]:
+        if self._sock is None or self._timeouts is None:
             raise RuntimeError(f"{self!r}: call connect() first")
-        return self._sock
-
-    def _set_timeout(self, sock: SocketLike, option: int, seconds: float) -> None:
-        """Bound ``sock``'s receives (``SO_RCVTIMEO``) or sends (``SO_SNDTIMEO``) in the kernel,
-        setting the option only if the figure changes."""
-        timeout = _for_socket(seconds)
-        if option not in self._timeouts or self._timeouts[option] != timeout:
-            set_kernel_timeout(sock, option, timeout)
-            self._timeouts[option] = timeout
+        return self._sock, self._timeouts
 
     def _send(self, command: ClientCommand) -> None:
-        sock = self._connected_socket()
-        self._set_timeout(sock, socket.SO_SNDTIMEO, self.timeout)
+        sock, timeouts = self._connected()
+        timeouts.set(socket.SO_SNDTIMEO, self.timeout)
         try:
             sock.sendall(self._connection.send(command))
         except (BlockingIOError, TimeoutError):  # SO_SNDTIMEO
@@ -422,7 +414,7 @@ class Client:
         The first read of a wait uses the whole ``timeout``, so the socket's receive timeout
         changes only when the wait's does: not once a message while requests keep one.
         """
-        sock = self._connected_socket()
+        sock, timeouts = self._connected()
         connection = self._connection
         if (message := connection.next_message()) is not None:
             return message
@@ -432,7 +424,7 @@ class Client:
         while True:
             if remaining <= 0:
                 raise ResponseTimeout(f"no message from {self._where} within {timeout:g} s")
-            self._set_timeout(sock, socket.SO_RCVTIMEO, remaining)
+            timeouts.set(socket.SO_RCVTIMEO, remaining)
             try:
                 data = sock.recv(_RECV_SIZE)
             except (BlockingIOError, TimeoutError):  # SO_RCVTIMEO

@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections import deque
 
 from game.errors import ConnectionLost, ProtocolMismatch, ProtocolViolation, ServerShuttingDown
-from game.lobby import Close, Effect, Lobby, PlayerId, Send
+from game.lobby import Effect, Lobby, PlayerId, Send
 from game.protocol import (
     GAME,
     SHUTTING_DOWN,
@@ -100,12 +100,10 @@ class Hub:
     def _deliver(self, effects: list[Effect]) -> list[ServerConnection]:
         touched: dict[PlayerId, ServerConnection] = {}
         for effect in effects:
+            connection = self._connections[effect.player]
             if isinstance(effect, Send):
-                connection = self._connections[effect.to]
                 connection._outgoing += effect.message.encode()
             else:
-                assert isinstance(effect, Close)
-                connection = self._connections[effect.who]
                 connection._closing = True
             touched[connection.player] = connection
         return list(touched.values())

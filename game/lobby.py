@@ -47,17 +47,18 @@ PlayerId: TypeAlias = int
 
 @dataclass(frozen=True)
 class Send:
-    """Send ``message`` to player ``to``."""
+    """Send ``message`` to ``player``."""
 
-    to: PlayerId
+    player: PlayerId
     message: ServerMessage
 
 
 @dataclass(frozen=True)
 class Close:
-    """Close ``who``'s connection once every line sent to it before this effect is delivered."""
+    """Close ``player``'s connection once every line sent to it before this effect is
+    delivered."""
 
-    who: PlayerId
+    player: PlayerId
 
 
 Effect: TypeAlias = Send | Close

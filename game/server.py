@@ -1,24 +1,11 @@
 """The game server: a thin, threaded socket shell around the sans-IO :class:`~game.connection.Hub`.
 
 One thread accepts; each connection gets a reader thread (:meth:`Server.handle_client`) and a
-writer thread. The reader feeds what it receives to the connection's sans-IO end
-(:class:`~game.connection.ServerConnection`), which asks the lobby what follows, under one lock.
-The reader then sends its own connection's replies itself, at once: a reply the kernel takes
-right away costs no hand-off between threads. Lines caused by another player (the opponent's
-move, a forfeit) are only queued, for this connection's writer to send, so that a player who
-does not read never blocks anybody else. Both threads take their bytes, in order, from the one
-queue of unsent output, and only one of them sends at a time, so lines to one connection are
-never reordered.
-
-Backpressure, not a cut-off: when a connection's unsent output passes :data:`ALLOWANCE`, its
-reader stops reading until the output drains, and the client's own ``send`` eventually blocks. A
-client that reads nothing at all is cut off only once its output has made no progress for the
-server's write timeout.
-
-A connection's socket stays blocking, with its timeouts in the kernel (``SO_RCVTIMEO`` for the
-idle timer, ``SO_SNDTIMEO`` for the write timeout; see :func:`game.sockets.set_kernel_timeout`):
-each ``recv`` and ``send`` is then one system call, and the reader's inline send can be truly
-non-blocking (``MSG_DONTWAIT``), so it never waits on a client that does not read.
+writer thread (:class:`~game.streams.Writer`). The reader feeds what it receives to the
+connection (:class:`~game.connection.ServerConnection`, its sans-IO end), which asks the lobby
+what follows, under one lock; the output goes to each connection's writer. How the two threads
+share one socket, and the backpressure on a client that does not read, are in
+:mod:`game.streams`.
 
 The socket comes from an injected factory (see :mod:`game.sockets`), so a test can drive the
 whole accept loop with an autospecced mock or an in-memory socket, without the network.
@@ -30,11 +17,10 @@ import contextlib
 import errno
 import logging
 import socket
-import struct
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from game.connection import Hub, ServerConnection
 from game.errors import ListenFailed, ServerClosed
@@ -48,18 +34,20 @@ from game.sockets import (
     check_timeout,
     family_for,
     format_address,
-    resolve_clock,
+    quietly,
     resolve_factory,
     set_kernel_timeout,
     set_nodelay,
 )
+from game.streams import Reader, Writer
 
-__all__ = [
+__all__ = [  # and Server, imported from game
     "ALLOWANCE",
     "DEFAULT_MAX_CLIENTS",
     "DEFAULT_PORT",
     "DEFAULT_WRITE_TIMEOUT",
-    "Server",
+    "LINGER",
+    "SHUTDOWN_NOTICE",
 ]
 
 log = logging.getLogger(__name__)
@@ -84,143 +72,11 @@ SHUTDOWN_NOTICE = 0.5
 """Seconds :meth:`Server.shutdown` gives the writers, in all, to send ``ERROR server shutting
 down`` before it cuts every connection: best effort, so a shutdown stays prompt."""
 
-_RECV_SIZE = 4096
-_DONTWAIT = getattr(socket, "MSG_DONTWAIT", None)  # not on Windows: the writer sends it all
-_SEND_SIZE = 16384  # the most one send() is given: what a blocked writer holds a copy of
-_RESET_ON_CLOSE = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends RST
 _FULL = Error("server full").encode()
 _BUSY = Error("server busy").encode()
 
 # accept() errors that concern one incoming connection or a passing shortage, not the listener.
 _TRANSIENT_ACCEPT_ERRORS = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
-
-
-def _quietly(call: Callable[..., object], *args: object) -> None:
-    """Call a socket method whose failure only means the socket is already shut or closed."""
-    with contextlib.suppress(OSError):
-        call(*args)
-
-
-class _Link:
-    """One connection's socket and its unsent output, shared by its reader and its writer.
-
-    Whoever sends (the reader, inline, or the writer) claims the send side under :attr:`lock`,
-    sends from the front of :attr:`unsent` with one ``send``, and removes what the kernel took:
-    one sender at a time, in order, and progress known to the byte.
-    """
-
-    def __init__(self, sock: SocketLike, name: str, write_timeout: float | None) -> None:
-        self.sock = sock
-        self.name = name
-        self.lock = threading.Lock()  # guards everything below
-        self.changed = threading.Condition(self.lock)  # the writer's and the reader's waits
-        self.unsent = bytearray()
-        self.closing = False  # half-close once unsent is sent
-        self.aborted = False
-        self._sending = False
-        self._waiting_for_room = False
-        self._write_timeout = write_timeout
-        self.reader_done = threading.Event()
-        self.flushed = threading.Event()  # the writer has finished: all sent, or aborted
-
-    def queue(self, data: bytes, close: bool, wake: bool) -> None:
-        """Add output (and the lobby's close), in order, waking the writer if ``wake``: not
-        for the reader's own replies, which it sends itself. Call with :attr:`lock` held."""
-        if self.aborted:
-            return
-        self.unsent += data
-        if close:
-            self.closing = wake = True
-        if wake:
-            self.changed.notify_all()
-
-    def send_inline(self) -> None:
-        """The reader sends its own connection's output, without waiting, unless a send is
-        under way already (the writer's: it will send this too). What the kernel does not take
-        at once is left for the writer."""
-        with self.lock:
-            if self._sending or not self.unsent or self.aborted:
-                return
-            if _DONTWAIT is None:
-                self.changed.notify_all()
-                return
-            self._sending = True
-            data = bytes(self.unsent[:_SEND_SIZE])
-        self._send(data, _DONTWAIT)
-
-    def has_room(self) -> bool:
-        """Wait while the unsent output is over :data:`ALLOWANCE`; False once aborted."""
-        with self.lock:
-            if len(self.unsent) > ALLOWANCE and not self.aborted:
-                self.changed.notify_all()  # the writer takes over what the reader could not send
-                self._waiting_for_room = True
-                while len(self.unsent) > ALLOWANCE and not self.aborted:
-                    self.changed.wait()
-                self._waiting_for_room = False
-            return not self.aborted
-
-    def write_loop(self) -> None:
-        """Send whatever the reader leaves; on close, half-close so the peer reads all before
-        EOF, then wait a little for its EOF."""
-        while True:
-            with self.lock:
-                self.changed.wait_for(self._writer_has_work)
-                if self.aborted or not self.unsent:
-                    break
-                self._sending = True
-                data = bytes(self.unsent[:_SEND_SIZE])
-            self._send(data, 0)
-        self.flushed.set()
-        if self.aborted:
-            return
-        _quietly(self.sock.shutdown, socket.SHUT_WR)
-        if not self.reader_done.wait(LINGER):
-            _quietly(self.sock.shutdown, socket.SHUT_RDWR)
-
-    def _writer_has_work(self) -> bool:
-        """Output no one is sending, a close to make, or an abort: call with :attr:`lock` held."""
-        return self.aborted or (not self._sending and bool(self.unsent or self.closing))
-
-    def _send(self, data: bytes, flags: int) -> None:
-        """One ``send`` of ``data``, the front of the output; the caller claimed the send side.
-
-        The writer's ``send`` blocks; the reader's, with ``MSG_DONTWAIT``, does not. Either way
-        what the kernel took is removed. The kernel tracks the progress: a blocking send gives
-        up only when it could queue nothing for ``SO_SNDTIMEO``, the write timeout, and then the
-        client is cut off.
-        """
-        sent, failed, stuck = 0, False, False
-        try:
-            sent = self.sock.send(data, flags)
-        except (BlockingIOError, TimeoutError):  # nothing taken: at once, or in time
-            stuck = not flags and self._write_timeout is not None
-        except OSError:
-            failed = True
-        finally:
-            with self.lock:
-                self._sending = False
-                del self.unsent[:sent]
-                if self.unsent or self.closing or self._waiting_for_room:
-                    self.changed.notify_all()  # the writer's turn, or the reader's room
-        if stuck:
-            log.warning(
-                "%s does not read what it is sent (no progress for %g s); cutting it off",
-                self.name,
-                self._write_timeout,
-            )
-            # A reset, not a FIN: after a FIN, Linux may keep advertising a zero window, and a
-            # peer that goes on sending would block in send() for a minute instead of failing.
-            _quietly(self.sock.setsockopt, socket.SOL_SOCKET, socket.SO_LINGER, _RESET_ON_CLOSE)
-        if failed or stuck:
-            self.abort()
-
-    def abort(self) -> None:
-        """Stop both directions now: wakes a reader blocked in recv or waiting for room, and a
-        writer in send or waiting for output."""
-        with self.lock:
-            self.aborted = self.closing = True
-            self.changed.notify_all()
-        _quietly(self.sock.shutdown, socket.SHUT_RDWR)
 
 
 class Server:
@@ -283,9 +139,9 @@ class Server:
 
         self._hub = Hub()
         self._lock = threading.Lock()  # guards the hub and the tables below
-        self._links: dict[PlayerId, _Link] = {}  # every connection the hub knows
+        self._writers: dict[PlayerId, Writer] = {}  # of every connection the hub knows
         # Dicts, not sets: in the order they came, so that a stop is the same stop every time.
-        self._connections: dict[_Link, None] = {}  # every connection with a socket, to cut off
+        self._open: dict[Writer, None] = {}  # the writer of every open socket, to cut off
         self._threads: dict[threading.Thread, None] = {}  # handler threads; each joins its writer
         self._listener: SocketLike | None = None
         self._accept_thread: threading.Thread | None = None
@@ -364,7 +220,7 @@ class Server:
             if first:  # every client is told, and nobody forfeits: the lobby's call
                 self._post(self._hub.shutdown())
                 self._notice_until = time.monotonic() + SHUTDOWN_NOTICE
-            listener, connections = self._listener, list(self._connections)
+            listener, writers = self._listener, list(self._open)
             accept_thread, ours = self._accept_thread, set(self._threads)
         # Waking a thread blocked in accept(): close() alone does not do it on Linux, and
         # shutdown() alone does not on macOS or Windows, so do both; the accept loop treats the
@@ -372,9 +228,9 @@ class Server:
         # polling timeout on accept (socketserver's way): no latency, and no select() on the
         # listener, so an autospecced mock can still drive the loop.
         if listener is not None:
-            _quietly(listener.shutdown, socket.SHUT_RDWR)
-            _quietly(listener.close)
-        self._cut_off(connections)
+            quietly(listener.shutdown, socket.SHUT_RDWR)
+            quietly(listener.close)
+        self._cut_off(writers)
         current = threading.current_thread()
         if accept_thread is not None and current is not accept_thread and current not in ours:
             self._finished.wait()
@@ -472,29 +328,29 @@ class Server:
 
     def _turn_away(self, conn: SocketLike, refusal: bytes) -> None:
         """Tell one connection why it is not served (best effort, within a second) and close it."""
-        _quietly(conn.settimeout, 1.0)
+        quietly(conn.settimeout, 1.0)
         if not self._stopping.is_set():
-            _quietly(conn.sendall, refusal)
-            _quietly(conn.shutdown, socket.SHUT_WR)
+            quietly(conn.sendall, refusal)
+            quietly(conn.shutdown, socket.SHUT_WR)
         conn.close()
 
     def _stop_everything(self) -> None:
         with self._lock:
             listener, self._listener = self._listener, None
-            connections, threads = list(self._connections), list(self._threads)
+            writers, threads = list(self._open), list(self._threads)
         if listener is not None:
-            _quietly(listener.close)
-        self._cut_off(connections)
+            quietly(listener.close)
+        self._cut_off(writers)
         for thread in threads:
             thread.join()
 
-    def _cut_off(self, connections: list[_Link]) -> None:
-        """Abort ``connections``, once their writers have sent the shutdown notice, or its
-        time is up (no wait unless :meth:`shutdown` gave one)."""
-        for connection in connections:
-            connection.flushed.wait(max(self._notice_until - time.monotonic(), 0.0))
-        for connection in connections:
-            connection.abort()
+    def _cut_off(self, writers: list[Writer]) -> None:
+        """Abort the connections of ``writers``, once these have sent the shutdown notice, or
+        its time is up (no wait unless :meth:`shutdown` gave one)."""
+        for writer in writers:
+            writer.flushed.wait(max(self._notice_until - time.monotonic(), 0.0))
+        for writer in writers:
+            writer.abort()
 
     # One connection ---------------------------------------------------------------------------
 
@@ -505,150 +361,96 @@ class Server:
         disconnects end this connection (and forfeit its match) and nothing else.
         """
         name = threading.current_thread().name
-        link = _Link(conn, name, self.write_timeout)
+        writer = Writer(
+            conn, name, write_timeout=self.write_timeout, allowance=ALLOWANCE, linger=LINGER
+        )
         set_nodelay(conn)
         with contextlib.suppress(OSError):  # a socket that failed already fails its first recv
             conn.settimeout(None)  # blocking, whatever the listener's default: kernel timeouts
             if self.write_timeout is not None:
                 set_kernel_timeout(conn, socket.SO_SNDTIMEO, self.write_timeout)
-        writer = threading.Thread(target=link.write_loop, name=f"{name}-writer", daemon=True)
-        if not _started(writer):  # before the hub knows of it: nothing to undo
+        writer_thread = threading.Thread(
+            target=writer.write_loop, name=f"{name}-writer", daemon=True
+        )
+        if not _started(writer_thread):  # before the hub knows of it: nothing to undo
             self._turn_away(conn, _BUSY)
             return
         with self._lock:
-            self._connections[link] = None
+            self._open[writer] = None
             if self._stopping.is_set():  # shutdown() took its snapshot before we got here
-                link.abort()
+                writer.abort()
             connection = self._hub.connect()
-            self._links[connection.player] = link
-            self._post([connection], link)
+            self._writers[connection.player] = writer
+            self._post([connection], writer)
         try:
-            self._read_loop(connection, link)
+            self._read_loop(connection, writer)
         finally:
             with self._lock:
-                self._post(connection.receive_eof(), link)
-                del self._links[connection.player]
-            link.reader_done.set()
-            with link.lock:
-                link.queue(b"", close=True, wake=True)
-            writer.join(None if self.write_timeout is not None else LINGER)
-            if writer.is_alive():  # no write timeout, and stuck sending to a peer that won't read
-                link.abort()
-                writer.join()
+                self._post(connection.receive_eof(), writer)
+                del self._writers[connection.player]
+            writer.reader_done.set()
+            with writer.lock:
+                writer.queue(b"", close=True, wake=True)
+            writer_thread.join(None if self.write_timeout is not None else LINGER)
+            if writer_thread.is_alive():  # no write timeout, and a peer that won't read
+                writer.abort()
+                writer_thread.join()
             conn.close()
             with self._lock:
-                self._connections.pop(link, None)
+                self._open.pop(writer, None)
 
-    def _read_loop(self, connection: ServerConnection, link: _Link) -> None:
-        reader = _Reader(link.sock, self.idle_timeout, self.clock)
-        link.send_inline()  # the banner
-        while link.has_room():
+    def _read_loop(self, connection: ServerConnection, writer: Writer) -> None:
+        reader = Reader(writer.sock, self.idle_timeout, self.clock)
+        writer.send_inline()  # the banner
+        while writer.has_room():
             try:
                 data = reader.read()
             except TimeoutError:
                 with self._lock:
-                    self._post(connection.fail(reader.idle_reason()), link)
-                link.send_inline()
+                    self._post(connection.fail(reader.idle_reason()), writer)
+                writer.send_inline()
                 return
             except OSError:
                 return
             if not data:
                 return
-            if self._handle(connection, link, data):
+            if self._handle(connection, writer, data):
                 reader.restart_timer()
 
-    def _handle(self, connection: ServerConnection, link: _Link, data: bytes) -> bool:
+    def _handle(self, connection: ServerConnection, writer: Writer, data: bytes) -> bool:
         """Handle the lines ``data`` completes, and send the replies inline; wait whenever the
-        replies are over :data:`ALLOWANCE`. Return whether any line was handled: a complete line
+        replies are over the allowance. Return whether any line was handled: a complete line
         restarts the idle timer."""
         with self._lock:
             connection.receive_data(data)
-            handled, more = self._handle_lines(connection, link)
-        while more and link.has_room():
+            handled, more = self._handle_lines(connection, writer)
+        while more and writer.has_room():
             with self._lock:
-                more = self._handle_lines(connection, link)[1]
-        link.send_inline()
+                more = self._handle_lines(connection, writer)[1]
+        writer.send_inline()
         return handled
 
-    def _handle_lines(self, connection: ServerConnection, link: _Link) -> tuple[bool, bool]:
+    def _handle_lines(self, connection: ServerConnection, writer: Writer) -> tuple[bool, bool]:
         """Handle complete lines until none is left, or the replies are over the allowance;
         return whether any was handled, and whether any may be left. Call with the lock held."""
         handled = False
         while (touched := connection.handle_next()) is not None:
             handled = True
-            self._post(touched, link)
-            if len(link.unsent) > ALLOWANCE:
+            self._post(touched, writer)
+            if writer.over_allowance():
                 return handled, True
         return handled, False
 
-    def _post(self, touched: list[ServerConnection], own: _Link | None = None) -> None:
-        """Queue what the hub has for each of ``touched`` on its link. Each link's writer is
-        woken, except ``own``'s: that link's reader sends its replies itself. Call with the
-        lock held."""
+    def _post(self, touched: list[ServerConnection], own: Writer | None = None) -> None:
+        """Queue what the hub has for each of ``touched`` on its writer. Each writer thread is
+        woken, except ``own``'s: that connection's reader sends its replies itself. Call with
+        the lock held."""
         for connection in touched:
-            link = self._links[connection.player]
-            with link.lock:
-                link.queue(connection.data_to_send(), connection.close_expected(), link is not own)
-
-
-class _Reader:
-    """Reads from a socket under an idle deadline that restarts on each complete line.
-
-    The deadline lives in the kernel, as ``SO_RCVTIMEO``, set only when the time left changes:
-    not at all while every read completes a line, since the timer then restarts at its whole
-    length.
-    """
-
-    def __init__(self, sock: SocketLike, idle_timeout: float | None, clock: Clock | None) -> None:
-        self._sock = sock
-        self._idle_timeout = idle_timeout
-        self._clock = clock
-        self._deadline: float | None = None
-        self._fresh = True  # the timer restarted since the last read: the whole idle time is left
-        self._set: float | None = None  # the socket's SO_RCVTIMEO, as last set
-        self.restart_timer()
-
-    def restart_timer(self) -> None:
-        if self._idle_timeout is not None:
-            self._deadline = resolve_clock(self._clock)() + self._idle_timeout
-        self._fresh = True
-
-    def idle_reason(self) -> str:
-        if self._idle_timeout is None:  # only a socket that times out on its own gets here
-            return "timed out waiting for a line"
-        return f"idle for more than {self._idle_timeout:g} s"
-
-    def read(self) -> bytes:
-        """Block for the next bytes; ``b""`` at EOF.
-
-        Raises:
-            TimeoutError: the idle deadline passed.
-            OSError: the connection failed (reset, shut down).
-        """
-        while True:
-            timeout = self._timeout()
-            if timeout != self._set:
-                set_kernel_timeout(self._sock, socket.SO_RCVTIMEO, timeout)
-                self._set = timeout
-            try:
-                data = self._sock.recv(_RECV_SIZE)
-            except BlockingIOError:
-                if self._deadline is None:
-                    raise  # no timer of ours: a socket that will not block
-                self._fresh = False  # SO_RCVTIMEO: the deadline, or as good as
-                continue  # _timeout() raises once the deadline has passed
-            self._fresh = False
-            return data
-
-    def _timeout(self) -> float | None:
-        if self._deadline is None or self._idle_timeout is None:
-            return None
-        if self._fresh:
-            return self._idle_timeout
-        left = self._deadline - resolve_clock(self._clock)()
-        if left <= 0:
-            raise TimeoutError
-        return left
+            writer = self._writers[connection.player]
+            with writer.lock:
+                writer.queue(
+                    connection.data_to_send(), connection.close_expected(), writer is not own
+                )
 
 
 def _started(thread: threading.Thread) -> bool:

@@ -28,12 +28,12 @@ from typing import Any, Protocol, TypeAlias
 __all__ = [
     "Address",
     "Clock",
-    "SocketFactory",
-    "SocketLike",
+    "KernelTimeouts",
     "check_address",
     "check_timeout",
     "family_for",
     "format_address",
+    "quietly",
     "resolve_clock",
     "resolve_factory",
     "set_kernel_timeout",
@@ -141,6 +141,12 @@ def check_timeout(seconds: object, what: str) -> float | None:
     return float(seconds)
 
 
+def quietly(call: Callable[..., object], *args: object) -> None:
+    """Call a socket method whose failure only means the socket is already shut or closed."""
+    with contextlib.suppress(OSError):
+        call(*args)
+
+
 def set_kernel_timeout(sock: SocketLike, option: int, seconds: float | None) -> None:
     """Bound ``sock``'s blocking calls in one direction in the kernel: ``option`` is
     ``SO_RCVTIMEO`` (``recv``) or ``SO_SNDTIMEO`` (each ``send``); ``None``: no bound.
@@ -160,6 +166,29 @@ def set_kernel_timeout(sock: SocketLike, option: int, seconds: float | None) -> 
     else:
         value = struct.pack("@ll", whole, micros)
     sock.setsockopt(socket.SOL_SOCKET, option, value)
+
+
+class KernelTimeouts:
+    """One socket's kernel timeouts, each set (:func:`set_kernel_timeout`) only when its figure
+    changes: a ``setsockopt`` is a system call, and a reader or client that waits as long for
+    every line would otherwise make one before every ``recv``.
+
+    The socket must be new (from a factory, or accepted from a listener that has none): such a
+    socket has no kernel timeouts yet.
+    """
+
+    def __init__(self, sock: SocketLike) -> None:
+        self._sock = sock
+        self._set: dict[int, float | None] = {}  # SO_RCVTIMEO, SO_SNDTIMEO, as last set
+
+    def set(self, option: int, seconds: float | None) -> None:
+        """Bound ``option`` (``SO_RCVTIMEO`` or ``SO_SNDTIMEO``) to ``seconds``; ``None`` or
+        ``math.inf``: no bound."""
+        if seconds is not None and math.isinf(seconds):
+            seconds = None
+        if self._set.get(option) != seconds:
+            set_kernel_timeout(self._sock, option, seconds)
+            self._set[option] = seconds
 
 
 def set_nodelay(sock: SocketLike) -> None:

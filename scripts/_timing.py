@@ -28,10 +28,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeAlias
 
-from game import Client, Server
+from game import Client, Server, SocketFactory
 from game.protocol import End, Result
 from game.rules import Board, suggest_move
-from game.sockets import SocketFactory
 from game.testing import play_game
 from sockettest import MemoryNetwork, simulate
 

@@ -58,8 +58,7 @@ import import_cost
 from _timing import DEADLINE, medians_interleaved, percentile
 from time_game import STRATEGIES, measure, measure_fixed_cost, report, report_fixed_cost
 
-from game import Client, Server
-from game.sockets import SocketFactory
+from game import Client, Server, SocketFactory
 from sockettest import MemoryNetwork
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -153,9 +153,9 @@ BUGS = (
         "idle-timer-not-restarted",
         "an idle timer that is not restarted",
         "game/server.py",
-        "            if self._handle(connection, link, data):\n"
+        "            if self._handle(connection, writer, data):\n"
         "                reader.restart_timer()",
-        "            self._handle(connection, link, data)",
+        "            self._handle(connection, writer, data)",
         "an active player is cut off as idle, counted from when they connected",
     ),
     Bug(
@@ -170,8 +170,8 @@ BUGS = (
         "forgotten-close",
         "a forgotten close",
         "game/server.py",
-        "                writer.join()\n            conn.close()\n",
-        "                writer.join()\n",
+        "                writer_thread.join()\n            conn.close()\n",
+        "                writer_thread.join()\n",
         "each connection's socket stays open after its client is gone: a descriptor leak",
     ),
     Bug(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from game.server import Server
+    from game import Server
     from game.testing import GamePair
     from sockettest import LeakGuard
 
@@ -26,7 +26,7 @@ def game_server(leak_guard: LeakGuard) -> Iterator[Server]:
 
     Read the address from ``game_server.address``. Shut down and joined after the test.
     """
-    from game.server import Server
+    from game import Server
 
     server = Server(port=0, idle_timeout=30.0)
     with server.running():

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import threading
 
-from game import Client, ConnectionLost, Server
+from game import Client, ConnectionLost, Server, SocketFactory
 from game.protocol import End, ServerMessage, Start
-from game.sockets import SocketFactory
 from sockettest import MemoryNetwork
 
 NAMES = ("alice", "bob")

@@ -8,8 +8,14 @@ from unittest.mock import Mock, call
 import pytest
 from pytest_mock import MockerFixture
 
-from game import Client, ConnectFailed, ConnectionLost, ProtocolMismatch, ResponseTimeout
-from game.errors import RequestRejected
+from game import (
+    Client,
+    ConnectFailed,
+    ConnectionLost,
+    ProtocolMismatch,
+    RequestRejected,
+    ResponseTimeout,
+)
 from game.protocol import Bye, End, Pong, Result, Start, Welcome
 from game.rules import Mark
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from game import ConnectionLost, ProtocolMismatch, ServerShuttingDown
 from game.connection import ClientConnection, Hub
-from game.errors import ConnectionLost, ProtocolMismatch, ServerShuttingDown
 from game.protocol import MAX_LINE, Banner, Bye, Error, Hello, Ping, Pong, Wait, Welcome
 from sockettest.strategies import splits
 

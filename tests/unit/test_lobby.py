@@ -23,11 +23,11 @@ from game.rules import Board, Mark
 
 
 def lines_for(effects: list[Effect], player: PlayerId) -> list[ServerMessage]:
-    return [e.message for e in effects if isinstance(e, Send) and e.to == player]
+    return [e.message for e in effects if isinstance(e, Send) and e.player == player]
 
 
 def closed(effects: list[Effect]) -> set[PlayerId]:
-    return {e.who for e in effects if isinstance(e, Close)}
+    return {e.player for e in effects if isinstance(e, Close)}
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ def test_recoverable_mistakes_get_an_error_and_change_nothing(
     x, o = match
     [effect] = lobby.receive(o, line)
     assert isinstance(effect, Send)
-    assert effect.to == o
+    assert effect.player == o
     assert isinstance(effect.message, Error)
     assert reason in effect.message.reason
     assert lines_for(lobby.receive(x, "MOVE 5"), o) == [Update(Board("....X....")), Turn()]
@@ -195,7 +195,7 @@ def test_matches_are_independent(lobby: Lobby) -> None:
     for index, player in enumerate(players):
         lobby.receive(player, f"HELLO p{index}")
     effects = lobby.disconnect(players[0])
-    assert {e.to for e in effects if isinstance(e, Send)} == {players[1]}
+    assert {e.player for e in effects if isinstance(e, Send)} == {players[1]}
     assert lines_for(lobby.receive(players[2], "MOVE 5"), players[3])[0] == Update(
         Board("....X....")
     )
@@ -219,4 +219,4 @@ def test_effects_are_immutable_values(lobby: Lobby) -> None:
     for effect in [*effects, *closing]:
         assert hash(effect) == hash(type(effect)(**vars(effect)))
         with pytest.raises(dataclasses.FrozenInstanceError):
-            effect.who = 0  # type: ignore[misc,union-attr]
+            effect.player = 0  # type: ignore[misc]

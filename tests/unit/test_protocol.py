@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from game.errors import LineTooLong, NotUTF8, ProtocolViolation
+from game import LineTooLong, NotUTF8, ProtocolViolation
 from game.protocol import (
     MAX_LINE,
     Banner,

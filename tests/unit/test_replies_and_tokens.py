@@ -5,8 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from game import Client
-from game.errors import ProtocolViolation
+from game import Client, ProtocolViolation
 from game.protocol import (
     MAX_LINE,
     QUOTE_LIMIT,

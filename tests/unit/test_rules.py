@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from game.errors import IllegalMove
+from game import IllegalMove
 from game.rules import CELLS, Board, Mark, suggest_move
 
 WINNING_LINES = [

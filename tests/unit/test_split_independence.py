@@ -7,8 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from game import Client, ProtocolMismatch, Server
-from game.errors import ProtocolViolation
+from game import Client, ProtocolMismatch, ProtocolViolation, Server
 from game.protocol import MAX_LINE, LineBuffer, ServerMessage, Welcome
 from game.testing import GamePair
 from sockettest import FakeServer, MemoryNetwork, send_canned

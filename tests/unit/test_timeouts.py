@@ -5,13 +5,13 @@ import math
 import socket
 import struct
 import threading
-from unittest.mock import create_autospec
+from unittest.mock import call, create_autospec
 
 import pytest
 
 from game import Client, ResponseTimeout, Server
 from game.protocol import Banner
-from game.sockets import set_kernel_timeout
+from game.sockets import KernelTimeouts, set_kernel_timeout
 from game.testing import BANNER
 from sockettest import FakeServer, MemoryNetwork, ScriptedConnection, VirtualClock, simulate
 
@@ -122,3 +122,27 @@ def test_a_kernel_timeout_just_under_a_second_is_accepted_by_the_memory_socket(
         assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, 16) == struct.pack(
             "@ll", 1, 0
         )
+
+
+def test_kernel_timeouts_are_set_only_when_their_figure_changes() -> None:
+    """A new socket has none: no bound (None or math.inf) sets nothing; a figure is set once
+    while it lasts; the two directions are remembered apart."""
+    sock = create_autospec(socket.socket, instance=True)
+    timeouts = KernelTimeouts(sock)
+    receive, send = socket.SO_RCVTIMEO, socket.SO_SNDTIMEO
+    for option, seconds in [
+        (receive, None),
+        (receive, math.inf),
+        (receive, 2.5),
+        (receive, 2.5),
+        (send, 2.5),
+        (receive, math.inf),
+        (receive, None),
+        (send, 2.5),
+    ]:
+        timeouts.set(option, seconds)
+    assert sock.setsockopt.call_args_list == [
+        call(socket.SOL_SOCKET, receive, struct.pack("@ll", 2, 500_000)),
+        call(socket.SOL_SOCKET, send, struct.pack("@ll", 2, 500_000)),
+        call(socket.SOL_SOCKET, receive, struct.pack("@ll", 0, 0)),
+    ]

@@ -16,8 +16,7 @@ from unittest.mock import call, create_autospec
 import pytest
 from pytest_mock import MockerFixture
 
-from game import ConnectFailed, ListenFailed, Server
-from game.client import Client
+from game import Client, ConnectFailed, ListenFailed, Server
 from sockettest import (
     EPHEMERAL_PORT,
     MockSockets,

@@ -15,8 +15,7 @@ import time
 
 import pytest
 
-from game import Client, Server
-from game.errors import ConnectionLost
+from game import Client, ConnectionLost, Server
 from game.protocol import Banner, Error
 from sockettest import BlockedTooLong, MemoryNetwork, MemorySocket, VirtualClock, serve_in_thread
 from tests.threads import in_thread

@@ -1,0 +1,96 @@
+"""One import path for each public name of the game: ``from game import Server``, never also
+``from game.server import Server``; the module a name lives in does not offer it a second time."""
+
+import ast
+import importlib
+import json
+import pkgutil
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import game
+
+ROOT = Path(__file__).resolve().parents[2]
+USERS = ["tests", "scripts", "notebooks", "docs", "README.md", "game/testing"]
+"""Where the game is used as its users use it: through its public names."""
+
+# An import written in prose (markdown, or a docstring shown as an example).
+PROSE_IMPORT = re.compile(r"from (game\.[\w.]+) import ([\w ,]+)")
+
+
+def sources() -> Iterator[tuple[str, str, str]]:
+    """Every file under :data:`USERS` as ``(where, kind, text)``; a notebook cell by cell."""
+    for user in USERS:
+        top = ROOT / user
+        paths = [top] if top.is_file() else sorted(top.rglob("*"))
+        for path in paths:
+            where = str(path.relative_to(ROOT))
+            if ".ipynb_checkpoints" in path.parts or "__pycache__" in path.parts:
+                continue
+            if path.suffix == ".py":
+                yield where, "code", path.read_text()
+            elif path.suffix == ".md":
+                yield where, "prose", path.read_text()
+            elif path.suffix == ".ipynb":
+                for number, cell in enumerate(json.loads(path.read_text())["cells"]):
+                    text = "".join(cell["source"])
+                    if cell["cell_type"] == "code":
+                        # IPython's magics and shell escapes are not Python.
+                        lines = text.splitlines()
+                        magic = ("%", "!")
+                        text = "\n".join(
+                            "" if ln.lstrip().startswith(magic) else ln for ln in lines
+                        )
+                    kind = "code" if cell["cell_type"] == "code" else "prose"
+                    yield f"{where} cell {number}", kind, text
+
+
+def second_paths(text: str, kind: str) -> Iterator[str]:
+    """Each use in ``text`` of a name :mod:`game` exports, reached through one of its modules."""
+    public = set(game.__all__)
+    if kind == "prose":
+        for module, names in PROSE_IMPORT.findall(text):
+            for name in names.replace(" ", "").split(","):
+                if name in public:
+                    yield f"from {module} import {name}"
+        return
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("game."):
+            for alias in node.names:
+                if alias.name in public:
+                    yield f"from {node.module} import {alias.name}"
+        elif isinstance(node, ast.Attribute) and node.attr in public:
+            module = node.value  # game.server in game.server.Server
+            if (
+                isinstance(module, ast.Attribute)
+                and isinstance(module.value, ast.Name)
+                and module.value.id == "game"
+            ):
+                yield f"game.{module.attr}.{node.attr}"
+
+
+def test_the_games_users_import_each_public_name_from_game_itself() -> None:
+    """Tests, scripts, notebooks, docs and game.testing name Server, Client and the errors as
+    game's, never through the module that defines them."""
+    found = [
+        f"{where}: {use}" for where, kind, text in sources() for use in second_paths(text, kind)
+    ]
+    assert found == []
+
+
+def test_no_module_of_the_game_offers_a_name_that_game_exports() -> None:
+    """A module's ``__all__`` lists only what ``game`` itself does not: one home to document."""
+    offered = []
+    for module in pkgutil.walk_packages(game.__path__, "game."):
+        if module.name == "game.__main__":
+            continue
+        names = getattr(importlib.import_module(module.name), "__all__", [])
+        offered += [f"{module.name}.{name}" for name in names if name in game.__all__]
+    assert offered == []
+
+
+def test_every_name_game_exports_is_importable_from_game() -> None:
+    """The lazy ``__getattr__`` finds each name in ``__all__`` in the module it lives in."""
+    for name in game.__all__:
+        assert getattr(game, name).__name__ == name
