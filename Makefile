@@ -85,10 +85,11 @@ time-game: $(DEV)  ## one whole game and a test's fixed cost: loopback, in-memor
 import-cost: $(DEV)  ## what importing sockettest and its plugin adds to pytest's start-up
 	$(BIN)/python scripts/import_cost.py
 
-mutate: $(DEV)  ## the bug zoo in full, then mutation testing tier by tier (a sample of 20; MUTANTS=N or all)
-	$(BIN)/python scripts/bug_zoo.py --record
+mutate: $(DEV)  ## the bug zoo in full, then mutation testing of the game and the kit, tier by tier (20 of each, by module; MUTANTS=N or all, PRODUCTS=kit)
+	$(if $(filter game,$(or $(PRODUCTS),game)),$(BIN)/python scripts/bug_zoo.py --record)
 	$(BIN)/python scripts/mutate.py --record notebooks/mutation_score.json \
-		$(if $(filter all,$(MUTANTS)),,--sample $(or $(MUTANTS),20))
+		$(if $(filter all,$(MUTANTS)),,--sample $(or $(MUTANTS),20)) \
+		$(if $(PRODUCTS),--products $(PRODUCTS))
 
 flake-hunt: $(DEV)  ## integration and stress tiers 50 times: random order, -n 2, no reruns
 	$(BIN)/python scripts/flake_hunt.py --runs 50 --stress

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
-from mutate import ROOT, TIERS, prepare, run_pytest
+from mutate import ROOT, TIERS, prepare, reported, run_pytest
 
 WORK = ROOT / ".zoo"
 RECORD = ROOT / "notebooks" / "bug_zoo.json"
@@ -55,7 +55,6 @@ ZOO_TIMEOUT = {"unit": 60.0, "integration": 180.0, NOTEBOOK_TIER: 300.0}
 """Seconds a tier may take on one bug: a tier that hangs on it (until the tests' own timeouts, or
 this) caught it too."""
 CHECK_TIMEOUT = 60.0
-_REPORTED = re.compile(r"^(?:FAILED|ERROR) (.+?)(?: - .*)?$", re.MULTILINE)
 _EXPLAINED = re.compile(r"^E +(\S.*)$", re.MULTILINE)  # pytest's lines that say what failed
 
 
@@ -206,11 +205,6 @@ def planted(bug: Bug, work: Path) -> Iterator[None]:
         yield
     finally:
         target.write_text(original)
-
-
-def reported(output: str) -> list[str]:
-    """The tests pytest's short summary names as failed or in error, in its order."""
-    return _REPORTED.findall(output)
 
 
 def explained(output: str) -> str:
