@@ -336,6 +336,16 @@ def run_pytest(arguments: list[str], work: Path, timeout: float) -> tuple[bool, 
     return None if run.timed_out else (run.passed, run.output)
 
 
+def _options(arguments: list[str], work: Path) -> list[str]:
+    """``arguments`` without the tests they name: the options a test run alone keeps."""
+    after = ["", *arguments]  # each argument with the one before it: an option's value stays
+    return [
+        argument
+        for before, argument in zip(after, arguments, strict=False)
+        if before.startswith("-") or not (work / argument.partition("::")[0]).exists()
+    ]
+
+
 def reported(output: str) -> list[str]:
     """The tests pytest's short summary names as failed or in error, in its order."""
     return _REPORTED.findall(output)
@@ -364,8 +374,8 @@ def judge_tier(arguments: list[str], work: Path, limit: float) -> TierVerdict:
     """Run a tier on the copy as it is now, and confirm a failure by running its test again."""
     deselected: list[str] = []
     for _ in range(FLAKY_RETRIES + 1):
-        skip = [f"--deselect={test}" for test in deselected]
-        run = pytest_run([*arguments, "-x", "-vv", *skip], work, limit)  # -q -vv: verbose
+        whole = [*arguments, "-x", "-vv", *(f"--deselect={test}" for test in deselected)]
+        run = pytest_run(whole, work, limit)  # -q -vv: verbose
         if run.timed_out:
             return TierVerdict("timed out", _running(run.output), tuple(deselected))
         if run.passed:
@@ -374,7 +384,7 @@ def judge_tier(arguments: list[str], work: Path, limit: float) -> TierVerdict:
         # No test named: the session itself failed (a conftest or plugin that no longer
         # imports, an internal error); the whole tier is what must fail again.
         test = failed[0] if failed else None
-        again = pytest_run([test] if test else [*arguments, *skip], work, limit)
+        again = pytest_run([test, *_options(arguments, work)] if test else whole, work, limit)
         if again.timed_out or _PYTEST_TIMEOUT in again.output:
             return TierVerdict("timed out", test or _running(again.output), tuple(deselected))
         if not again.passed:
