@@ -12,6 +12,8 @@ import errno
 import math
 import socket
 import struct
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -28,6 +30,7 @@ from sockettest import (
     ServerConnection,
     accept_and_close,
     answer_from_table,
+    mock_socket_factory,
     send_canned,
     stay_silent,
 )
@@ -312,6 +315,38 @@ def test_a_scripts_own_socket_error_after_the_stop_does_not_fail_the_test(
     assert conn.sent == b""
 
 
+STUCK_PROGRAM = """
+import threading
+from sockettest import BlockedTooLong, FakeClient, FakeServer, MemoryNetwork
+
+network = MemoryNetwork()
+server = FakeServer(
+    lambda conn: threading.Event().wait(60),
+    join_timeout=0.05,
+    socket_factory=network.socket_factory,
+)
+server.start()
+with FakeClient(server.address, socket_factory=network.socket_factory):
+    server.wait_for_connections(1)
+try:
+    server.stop()
+except BlockedTooLong:
+    print("stuck; exiting")
+"""
+
+
+def test_a_stuck_script_does_not_keep_the_interpreter_alive() -> None:
+    """The server's threads are daemons: a program left with a stuck script still exits."""
+    ended = subprocess.run(
+        [sys.executable, "-c", STUCK_PROGRAM],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert (ended.returncode, ended.stdout, ended.stderr) == (0, "stuck; exiting\n", "")
+
+
 # The ready-made scripts ------------------------------------------------------------------------
 
 
@@ -356,6 +391,15 @@ def test_send_canned_sends_each_chunk_then_hangs_up(network: MemoryNetwork) -> N
     with served(network, script) as server, client_of(network, server) as client:
         assert client.read_until_eof() == ["GAME tictactoe 1", "BOARD \ufffd"]
     assert server.connections[0].sent == b"GAME tictactoe 1\r\nBOARD \xff\n"
+
+
+def test_send_canned_pauses_only_between_chunks(network: MemoryNetwork) -> None:
+    """One chunk goes at once, however long the pause between chunks would be."""
+    with (
+        served(network, send_canned(b"HI\n", pause=60 * DEADLINE)) as server,
+        client_of(network, server) as client,
+    ):
+        assert client.read_line() == "HI"
 
 
 def test_send_canned_without_hanging_up_records_until_eof(network: MemoryNetwork) -> None:
@@ -523,9 +567,9 @@ def test_read_until_matches_a_word_or_a_predicate_within_one_deadline(
 def test_the_clients_waits_are_bounded(network: MemoryNetwork) -> None:
     """``read_until`` and ``read_until_eof`` time out against a server that never answers."""
     with served(network, stay_silent()) as server, client_of(network, server) as client:
-        with pytest.raises(TimeoutError):
+        with pytest.raises(TimeoutError, match=r"no complete line within 0\.0\d* s"):
             client.read_until("NEVER", timeout=SHORT)
-        with pytest.raises(TimeoutError):
+        with pytest.raises(TimeoutError, match=r"no complete line within 0\.0\d* s"):
             client.read_until_eof(timeout=SHORT)
     with (
         served(network, stay_silent()) as server,
@@ -533,6 +577,25 @@ def test_the_clients_waits_are_bounded(network: MemoryNetwork) -> None:
         pytest.raises(TimeoutError, match=r"no complete line within 0\.0\d* s"),
     ):
         client.read_until_eof()
+
+
+def test_each_wait_of_a_read_is_bounded_by_the_time_left() -> None:
+    """A read never asks its socket to wait longer than what is left of the read's timeout."""
+    mocks = mock_socket_factory()
+    mocks.socket.recv.side_effect = TimeoutError  # every wait runs out
+    asked: list[float | None] = []
+
+    def no_longer_than_asked(value: float | None, /) -> None:
+        asked.append(value)
+        if value is None or value > SHORT:
+            raise AssertionError(f"settimeout({value}) for a read of {SHORT} s")
+
+    with FakeClient(("127.0.0.1", 1), timeout=DEADLINE, socket_factory=mocks.socket_factory) as c:
+        mocks.socket.settimeout.side_effect = no_longer_than_asked
+        with pytest.raises(TimeoutError, match=r"no complete line within 0\.05 s"):
+            c.read_line(timeout=SHORT)
+    assert asked
+    assert all(wait is not None and 0 < wait <= SHORT for wait in asked)
 
 
 def test_a_refused_connect_leaves_the_client_unconnected(network: MemoryNetwork) -> None:
