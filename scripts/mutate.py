@@ -51,6 +51,7 @@ from __future__ import annotations
 import argparse
 import ast
 import contextlib
+import fcntl
 import json
 import math
 import os
@@ -65,7 +66,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".mutants"
@@ -439,6 +440,18 @@ def try_mutant(
     return result
 
 
+def _claim(work: Path) -> IO[str]:
+    """Lock ``work`` for this run until the returned file is closed (or the process ends): two
+    runs in one copy would write each other's mutants and originals back."""
+    lock = Path(f"{work}.lock").open("w")  # noqa: SIM115 (held open for the whole run)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise SystemExit(f"another mutation run is using {work}: give this one --work") from None
+    return lock
+
+
 def _check_the_copy_is_imported(work: Path) -> None:
     """Fail at once if ``game`` or ``sockettest`` would not be imported from the copy (an
     installed copy found first would make every mutant survive)."""
@@ -505,6 +518,12 @@ def main() -> int:
     args = parser.parse_args()
     work = WORK if args.work is None else args.work.resolve()
     products = [PRODUCTS[name] for name in args.products or PRODUCTS]
+    with _claim(work):
+        return _run(args, work, products)
+
+
+def _run(args: argparse.Namespace, work: Path, products: list[Product]) -> int:
+    """Try the mutants ``args`` choose of ``products`` in the copy ``work``, and report."""
     prepare(work)
     _check_the_copy_is_imported(work)
     began = time.monotonic()

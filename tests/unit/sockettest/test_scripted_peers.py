@@ -115,6 +115,25 @@ def test_a_factory_of_the_documented_signature_makes_both_peers_sockets(
 # Reading: EOF and resets -----------------------------------------------------------------------
 
 
+def test_each_wait_of_a_read_is_bounded_by_the_time_left() -> None:
+    """A read never asks its socket to wait longer than what is left of the read's timeout."""
+    mocks = mock_socket_factory()
+    mocks.socket.recv.side_effect = TimeoutError  # every wait runs out
+    asked: list[float | None] = []
+
+    def no_longer_than_asked(value: float | None, /) -> None:
+        asked.append(value)
+        if value is None or value > SHORT:
+            raise AssertionError(f"settimeout({value}) for a read of {SHORT} s")
+
+    with FakeClient(("127.0.0.1", 1), timeout=DEADLINE, socket_factory=mocks.socket_factory) as c:
+        mocks.socket.settimeout.side_effect = no_longer_than_asked
+        with pytest.raises(TimeoutError, match=r"no complete line within 0\.05 s"):
+            c.read_line(timeout=SHORT)
+    assert asked
+    assert all(wait is not None and 0 < wait <= SHORT for wait in asked)
+
+
 def test_a_connection_is_not_reset_before_a_reset_nor_after_a_clean_close(
     network: MemoryNetwork,
 ) -> None:
@@ -321,7 +340,7 @@ from sockettest import BlockedTooLong, FakeClient, FakeServer, MemoryNetwork
 
 network = MemoryNetwork()
 server = FakeServer(
-    lambda conn: threading.Event().wait(60),
+    lambda conn: threading.Event().wait(600),
     join_timeout=0.05,
     socket_factory=network.socket_factory,
 )
@@ -341,7 +360,7 @@ def test_a_stuck_script_does_not_keep_the_interpreter_alive() -> None:
         [sys.executable, "-c", STUCK_PROGRAM],
         capture_output=True,
         text=True,
-        timeout=30,
+        timeout=10 * DEADLINE,  # the process takes well under a second; its script, 600 s
         check=False,
     )
     assert (ended.returncode, ended.stdout, ended.stderr) == (0, "stuck; exiting\n", "")
@@ -577,25 +596,6 @@ def test_the_clients_waits_are_bounded(network: MemoryNetwork) -> None:
         pytest.raises(TimeoutError, match=r"no complete line within 0\.0\d* s"),
     ):
         client.read_until_eof()
-
-
-def test_each_wait_of_a_read_is_bounded_by_the_time_left() -> None:
-    """A read never asks its socket to wait longer than what is left of the read's timeout."""
-    mocks = mock_socket_factory()
-    mocks.socket.recv.side_effect = TimeoutError  # every wait runs out
-    asked: list[float | None] = []
-
-    def no_longer_than_asked(value: float | None, /) -> None:
-        asked.append(value)
-        if value is None or value > SHORT:
-            raise AssertionError(f"settimeout({value}) for a read of {SHORT} s")
-
-    with FakeClient(("127.0.0.1", 1), timeout=DEADLINE, socket_factory=mocks.socket_factory) as c:
-        mocks.socket.settimeout.side_effect = no_longer_than_asked
-        with pytest.raises(TimeoutError, match=r"no complete line within 0\.05 s"):
-            c.read_line(timeout=SHORT)
-    assert asked
-    assert all(wait is not None and 0 < wait <= SHORT for wait in asked)
 
 
 def test_a_refused_connect_leaves_the_client_unconnected(network: MemoryNetwork) -> None:
