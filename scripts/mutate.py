@@ -33,6 +33,10 @@ A sample is stratified by module: each module gets a share of the sample in prop
 mutants, and at least one when the sample is as large as the number of modules, so that a small
 module is never left out by chance.
 
+``--record`` keeps the scores in a JSON file: the game's at its top level (what notebook 9
+reads), the kit's under ``"kit"``, each with its survivors, timeouts, flaky tests and counts per
+module. A run locks its scratch copy: a second run at the same time needs its own ``--work``.
+
 It uses ``ast``, not mutmut or cosmic-ray, because it must run each tier in turn with that
 tier's own socket guards and count kills per tier, which neither reports.
 
