@@ -154,7 +154,8 @@ class _LineSocket:
                 self.reset = True
                 data = b""
             except OSError as error:
-                raise self._failed(error) from None
+                self._failed(error)
+                raise
             if not data:
                 self.eof = True
                 continue
@@ -169,7 +170,8 @@ class _LineSocket:
         try:
             self.sock.sendall(data)
         except OSError as error:
-            raise self._failed(error) from None
+            self._failed(error)
+            raise
         self.sent += data
 
     def _failed(self, error: OSError) -> OSError:
