@@ -267,10 +267,12 @@ def stratified(everything: Sequence[Mutant], size: int, seed: str) -> list[Mutan
 
 
 def prepare(work: Path) -> None:
-    """A fresh copy of the repository's tracked files in ``work``."""
+    """A fresh copy in ``work`` of the repository's files as they are now: tracked, and new
+    ones git does not ignore (a test just written counts before it is committed)."""
     shutil.rmtree(work, ignore_errors=True)
     listed = subprocess.run(
-        ["git", "ls-files"],  # noqa: S607 (git from PATH, as every make target finds it)
+        # git from PATH, as every make target finds it
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],  # noqa: S607
         cwd=ROOT,
         capture_output=True,
         text=True,
