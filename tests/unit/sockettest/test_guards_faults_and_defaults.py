@@ -1,15 +1,16 @@
 """Small promises of the kit that its mutants showed no test pinned: the leak guard's grace, a
 server thread's late error, a fault schedule's types, the chunk sizes strategy, the default
-deadline."""
+deadline, a simulated RLock's blocking acquire."""
 
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from hypothesis import find
 
-from sockettest import DEFAULT_TIMEOUT, Faults, LeakGuard, serve_in_thread
+from sockettest import DEFAULT_TIMEOUT, Faults, LeakGuard, serve_in_thread, simulate
 from sockettest.strategies import chunk_sizes
 
 DEADLINE = 2.0
@@ -64,3 +65,27 @@ def test_chunk_sizes_reach_one_byte_one_chunk_and_the_maxima() -> None:
 def test_the_default_deadline_is_the_five_seconds_the_readme_promises() -> None:
     """``DEFAULT_TIMEOUT``: 5 s, as sockettest/README.md says."""
     assert DEFAULT_TIMEOUT == 5.0
+
+
+def test_a_blocking_rlock_acquire_in_a_simulation_waits_as_long_as_it_takes() -> None:
+    """``RLock.acquire()`` with no timeout waits for the holder, however long it holds the lock
+    on virtual time; it never gives up and returns False."""
+
+    def scenario() -> list[bool]:
+        rlock, held = threading.RLock(), threading.Event()
+        got: list[bool] = []
+
+        def holder() -> None:
+            with rlock:
+                held.set()
+                time.sleep(60)  # sleep-ok: virtual time, inside the simulation
+
+        thread = threading.Thread(target=holder)
+        thread.start()
+        held.wait()
+        got.append(rlock.acquire())
+        rlock.release()
+        thread.join()
+        return got
+
+    assert simulate(scenario, seed=1) == [True]
