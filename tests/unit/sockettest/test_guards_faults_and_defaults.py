@@ -1,16 +1,24 @@
 """Small promises of the kit that its mutants showed no test pinned: the leak guard's grace, a
 server thread's late error, a fault schedule's types, the chunk sizes strategy, the default
-deadline, a simulated RLock's blocking acquire."""
+deadline, a simulated RLock's blocking acquire, a frozen policy."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 
 import pytest
 from hypothesis import find
 
-from sockettest import DEFAULT_TIMEOUT, Faults, LeakGuard, serve_in_thread, simulate
+from sockettest import (
+    DEFAULT_TIMEOUT,
+    Faults,
+    LeakGuard,
+    RandomWalk,
+    serve_in_thread,
+    simulate,
+)
 from sockettest.strategies import chunk_sizes
 
 DEADLINE = 2.0
@@ -89,3 +97,10 @@ def test_a_blocking_rlock_acquire_in_a_simulation_waits_as_long_as_it_takes() ->
         return got
 
     assert simulate(scenario, seed=1) == [True]
+
+
+def test_a_policy_is_a_value_that_cannot_change_under_a_replay() -> None:
+    """Policies are frozen: equal ones hash alike, and none can be changed after it is made."""
+    assert len({RandomWalk(), RandomWalk()}) == 1
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        RandomWalk().depth = 3  # type: ignore[attr-defined]
