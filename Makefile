@@ -97,10 +97,11 @@ signal-stop: $(DEV)  ## serve stopped by SIGTERM and SIGINT under a connect/clos
 import-cost: $(DEV)  ## what importing sockettest and its plugin adds to pytest's start-up
 	$(BIN)/python scripts/import_cost.py
 
-mutate: $(DEV)  ## the bug zoo in full, then mutation testing tier by tier (a sample of 20; MUTANTS=N or all)
-	$(BIN)/python scripts/bug_zoo.py --record
+mutate: $(DEV)  ## the bug zoo in full, then mutation testing of the game and the kit, tier by tier (20 of each, by module; MUTANTS=N or all, PRODUCTS=kit)
+	$(if $(filter game,$(or $(PRODUCTS),game)),$(BIN)/python scripts/bug_zoo.py --record)
 	$(BIN)/python scripts/mutate.py --record notebooks/mutation_score.json \
-		$(if $(filter all,$(MUTANTS)),,--sample $(or $(MUTANTS),20))
+		$(if $(filter all,$(MUTANTS)),,--sample $(or $(MUTANTS),20)) \
+		$(if $(PRODUCTS),--products $(PRODUCTS))
 
 flake-hunt: $(DEV)  ## every tier but the notebooks 50 times: random order, -n 2, no reruns (RUNS=N; HOGS=N CPU hogs beside)
 	$(BIN)/python scripts/flake_hunt.py --runs $(or $(RUNS),50) --stress $(if $(HOGS),--hogs $(HOGS)) \

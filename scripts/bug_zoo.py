@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import TypedDict
 
 from flake_hunt import cpu_hogs
-from mutate import ROOT, TIERS, prepare, run_pytest
+from mutate import ROOT, TIERS, prepare, reported, run_pytest
 
 WORK = ROOT / ".zoo"
 RECORD = ROOT / "notebooks" / "bug_zoo.json"
@@ -67,7 +67,6 @@ machine is doing must not decide a catch."""
 MAX_FLAKY = 3
 """Flaky failures of one bug in one tier after which the tier is recorded as missing it."""
 CHECK_TIMEOUT = 60.0
-_REPORTED = re.compile(r"^(?:FAILED|ERROR) (.+?)(?: - .*)?$", re.MULTILINE)
 _EXPLAINED = re.compile(r"^E +(\S.*)$", re.MULTILINE)  # pytest's lines that say what failed
 
 
@@ -219,11 +218,6 @@ def planted(bug: Bug, work: Path) -> Iterator[None]:
         yield
     finally:
         target.write_text(original)
-
-
-def reported(output: str) -> list[str]:
-    """The tests pytest's short summary names as failed or in error, in its order."""
-    return _REPORTED.findall(output)
 
 
 def explained(output: str) -> str:

@@ -1,30 +1,50 @@
-"""Mutation testing of the product, tier by tier: which tier kills which mutant.
+"""Mutation testing of the game and of the kit, tier by tier: which tier kills which mutant.
 
 A mutant is the product with one small change a bug could make: a comparison turned round
 (``==`` to ``!=``, ``<`` to ``<=``), ``and`` for ``or``, a ``not`` dropped, a number off by one,
 ``True`` for ``False``, ``+`` for ``-``. A tier *kills* a mutant when one of its tests fails on it;
 a mutant that every tier lets through is a change nothing notices.
 
-Every mutant of ``game/`` (``game/testing/`` excluded: it is test code) is tried in a scratch
-copy of the repository, ``.mutants/`` (git-ignored), put first on ``PYTHONPATH`` so that
-``import game`` finds the mutant: the unit tier first; if it survives, the integration tier;
-then the stress tier at its small scale. A tier that times out counts as killing it (the
-tests' own timeouts caught a hang). At the end it prints, per file, the mutants tried, how many
-each tier killed, how many survived, and every survivor (file, line, the change).
+Two products are mutated, each against its own tests (:data:`PRODUCTS`): the game (``game/``;
+``game/testing/`` excluded: it is test code) against the project's three tiers, and the kit
+(``sockettest/src/sockettest/``) against the kit's own tests only, so that its score says what
+the kit's suite catches without the game's help. Each mutant is tried in a scratch copy of the
+repository, ``.mutants/`` (git-ignored), put first on ``PYTHONPATH`` so that ``import game`` and
+``import sockettest`` find the mutant: the unit tier first; if it survives, the integration
+tier; then the stress tier at its small scale.
+
+A kill must be confirmed. When a tier fails, the first test that failed is run again, alone, on
+the same mutant; only if it fails again is the mutant killed (by that tier, that test). A test
+that passes the second time was flaky: it is reported, deselected, and the tier runs again
+without it. A tier that outruns its time limit, or a test stopped by pytest-timeout, has not
+killed the mutant: the mutant is *timed out*, reported apart with the test that was running, and
+the next tiers still try it. Each tier's time limit is derived from its own run on the unmutated
+copy at the start (:data:`TIMEOUT_FACTOR` times as long, at least :data:`TIMEOUT_FLOOR`), so a
+loaded machine moves the limit with it.
 
 Two kinds of survivor do not count, and are reported apart: *equivalent* mutants (no input can
 tell them from the original, e.g. ``< 1`` to ``<= 0`` on an int) and changes to *text* no user
 sees (log lines, ``repr``). Each is listed, with the reason, in ``scripts/mutants-not-counted.txt``
 by file, line and change; a change to text that docs/PROTOCOL.md or the CLI's output promises
-counts. The percentages are of the mutants that count.
+counts. The percentages are of the mutants that count; a timed-out mutant counts, and is not a
+kill.
+
+A sample is stratified by module: each module gets a share of the sample in proportion to its
+mutants, and at least one when the sample is as large as the number of modules, so that a small
+module is never left out by chance.
+
+``--record`` keeps the scores in a JSON file: the game's at its top level (what notebook 9
+reads), the kit's under ``"kit"``, each with its survivors, timeouts, flaky tests and counts per
+module. A run locks its scratch copy: a second run at the same time needs its own ``--work``.
 
 It uses ``ast``, not mutmut or cosmic-ray, because it must run each tier in turn with that
 tier's own socket guards and count kills per tier, which neither reports.
 
 Run it from the repository root (``make mutate``; not part of ``make test``)::
 
-    python scripts/mutate.py --sample 20          # a few minutes: 20 mutants drawn at random
-    python scripts/mutate.py                      # every mutant: an hour or more
+    python scripts/mutate.py --sample 20          # 20 mutants of the game and 20 of the kit
+    python scripts/mutate.py --products kit --sample 60 --seed 2
+    python scripts/mutate.py                      # every mutant: hours
     python scripts/mutate.py --files game/lobby.py --sample 20 --seed 3
     python scripts/mutate.py --files game/server.py --tiers unit  # one shell's unit score
     python scripts/mutate.py --at game/server.py:80 game/server.py:83  # some lines, all tiers
@@ -34,17 +54,23 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
+import fcntl
 import json
+import math
 import os
 import random
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
-from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, Literal
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".mutants"
@@ -54,10 +80,50 @@ TIERS = {
     "integration": ["tests/integration", "tests/transports", "-m", "not memory"],
     "stress": ["tests/stress"],
 }
+"""The project's tiers, as ``make unit``, ``make integration`` and ``make stress-small`` run
+them: the game's mutants face these."""
+KIT_TIERS = {
+    "unit": ["tests/unit/sockettest"],
+    "integration": ["tests/integration/sockettest"],
+    "stress": ["tests/stress/test_differential.py", "tests/stress/test_simulation_races.py"],
+}
+"""The kit's own tests in each tier: what a copy of the kit, without the game, would have."""
+
+
+@dataclass(frozen=True)
+class Product:
+    """What is mutated (the modules ``pattern`` matches) and the tiers that face its mutants."""
+
+    name: str
+    pattern: str
+    tiers: dict[str, list[str]]
+
+    def modules(self) -> list[str]:
+        """The product's modules, relative to the repository, sorted."""
+        return sorted(str(p.relative_to(ROOT)) for p in ROOT.glob(self.pattern))
+
+    def owns(self, path: str) -> bool:
+        """Whether the module at ``path`` is one of this product's."""
+        return Path(path).match(self.pattern)
+
+
+PRODUCTS = {
+    "game": Product("game", "game/*.py", TIERS),
+    "kit": Product("kit", "sockettest/src/sockettest/*.py", KIT_TIERS),
+}
 NOT_COUNTED = ROOT / "scripts" / "mutants-not-counted.txt"
-TIER_TIMEOUT = {"unit": 60.0, "integration": 180.0, "stress": 300.0}
-"""Seconds one tier may take on one mutant before the mutant counts as killed (it hangs): about
-ten times what the tier takes on the product."""
+TIMEOUT_FACTOR = 3.0
+"""A tier may take this many times as long on a mutant as on the unmutated copy..."""
+TIMEOUT_FLOOR = 30.0
+"""... and at least this many seconds: a tier that takes a second has as much noise as one that
+takes ten."""
+BASELINE_TIMEOUT = 1200.0
+"""Seconds the unmutated copy's run of one tier may take before the whole run gives up."""
+FLAKY_RETRIES = 3
+"""How many unconfirmed failures one tier may have on one mutant before it is given up on."""
+_REPORTED = re.compile(r"^(?:FAILED|ERROR) (.+?)(?: - .*)?$", re.MULTILINE)
+_STARTED = re.compile(r"^(\S+::\S+) ", re.MULTILINE)  # pytest -v, before a test's outcome
+_PYTEST_TIMEOUT = "Timeout (>"  # how pytest-timeout's failure reads
 
 _COMPARE_SWAPS: dict[type[ast.cmpop], type[ast.cmpop]] = {
     ast.Eq: ast.NotEq,
@@ -179,11 +245,34 @@ def mutated_source(mutant: Mutant, source: str) -> str:
     return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
 
 
+def stratified(everything: Sequence[Mutant], size: int, seed: str) -> list[Mutant]:
+    """``size`` of ``everything``, drawn module by module in proportion to each module's
+    mutants (largest remainders first), each module getting one first if ``size`` allows."""
+    groups: dict[str, list[Mutant]] = defaultdict(list)
+    for mutant in everything:
+        groups[mutant.path].append(mutant)
+    size = min(size, len(everything))
+    quota = dict.fromkeys(groups, 1 if size >= len(groups) else 0)
+    rest = {path: len(group) - quota[path] for path, group in groups.items()}
+    left, pool = size - sum(quota.values()), sum(rest.values())
+    shares = {path: left * rest[path] / pool if pool else 0.0 for path in groups}
+    for path, share in shares.items():
+        quota[path] += math.floor(share)
+    by_remainder = sorted(groups, key=lambda path: (math.floor(shares[path]) - shares[path], path))
+    for path in by_remainder[: size - sum(quota.values())]:
+        quota[path] += 1
+    draw = random.Random(seed)
+    chosen = [m for path in sorted(groups) for m in draw.sample(groups[path], quota[path])]
+    return sorted(chosen, key=lambda m: (m.path, m.index))
+
+
 def prepare(work: Path) -> None:
-    """A fresh copy of the repository's tracked files in ``work``."""
+    """A fresh copy in ``work`` of the repository's files as they are now: tracked, and new
+    ones git does not ignore (a test just written counts before it is committed)."""
     shutil.rmtree(work, ignore_errors=True)
     listed = subprocess.run(
-        ["git", "ls-files"],  # noqa: S607 (git from PATH, as every make target finds it)
+        # git from PATH, as every make target finds it
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],  # noqa: S607
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -196,47 +285,225 @@ def prepare(work: Path) -> None:
             shutil.copy2(source, target)
 
 
-def run_tier(tier: str, work: Path) -> bool:
-    """Whether the tier passes on the copy as it is now (False: the mutant was killed)."""
-    outcome = run_pytest([*TIERS[tier], "-x"], work, TIER_TIMEOUT[tier])
-    if outcome is None:
-        (work / "last-tier.log").write_text(f"timed out after {TIER_TIMEOUT[tier]:g} s\n")
-        return False
-    passed, output = outcome
-    (work / "last-tier.log").write_text(output)
-    return passed
+def _environment(work: Path) -> dict[str, str]:
+    """The environment of a run in the copy ``work``: its ``game`` and ``sockettest`` first."""
+    path = os.pathsep.join([str(work), str(work / "sockettest" / "src")])
+    environment = {**os.environ, "PYTHONPATH": path, "HYPOTHESIS_PROFILE": "dev"}
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    return environment
+
+
+@dataclass(frozen=True)
+class Run:
+    """One pytest run: whether it passed, what it printed (so far, if it timed out), how long."""
+
+    passed: bool
+    timed_out: bool
+    output: str
+    seconds: float
+
+
+def pytest_run(arguments: list[str], work: Path, timeout: float) -> Run:
+    """Run pytest in the copy ``work``, stopping it after ``timeout`` seconds."""
+    command = [sys.executable, "-m", "pytest", *arguments, "-q", "-p", "no:randomly"]
+    command += ["-p", "no:cacheprovider", "--color=no"]  # plain text, even under a notebook
+    began = time.monotonic()
+    # A session of its own, so that a timeout stops what the tests started as well (a server
+    # run with ``python -m game serve``, say), not pytest alone.
+    process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+        command,
+        cwd=work,
+        env=_environment(work),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        try:
+            output, _ = process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:  # something left the session and holds the pipe
+            if process.stdout is not None:
+                process.stdout.close()
+            output = ""
+        return Run(False, True, output, time.monotonic() - began)
+    return Run(process.returncode == 0, False, output, time.monotonic() - began)
 
 
 def run_pytest(arguments: list[str], work: Path, timeout: float) -> tuple[bool, str] | None:
     """Run pytest in the copy ``work``, whose ``game`` and ``sockettest`` are imported first:
     whether it passed, and what it printed; ``None`` if it took longer than ``timeout`` seconds
     (it hung)."""
-    path = os.pathsep.join([str(work), str(work / "sockettest" / "src")])
-    environment = {**os.environ, "PYTHONPATH": path, "HYPOTHESIS_PROFILE": "dev"}
-    environment.pop("PYTHONDONTWRITEBYTECODE", None)
-    command = [sys.executable, "-m", "pytest", *arguments, "-q", "-p", "no:randomly"]
-    command += ["-p", "no:cacheprovider", "--color=no"]  # plain text, even under a notebook
+    run = pytest_run(arguments, work, timeout)
+    return None if run.timed_out else (run.passed, run.output)
+
+
+def _options(arguments: list[str], work: Path) -> list[str]:
+    """``arguments`` without the tests they name: the options a test run alone keeps."""
+    after = ["", *arguments]  # each argument with the one before it: an option's value stays
+    return [
+        argument
+        for before, argument in zip(after, arguments, strict=False)
+        if before.startswith("-") or not (work / argument.partition("::")[0]).exists()
+    ]
+
+
+def reported(output: str) -> list[str]:
+    """The tests pytest's short summary names as failed or in error, in its order."""
+    return _REPORTED.findall(output)
+
+
+def _running(output: str) -> str:
+    """The test a verbose run had started last, as far as its output shows."""
+    started = _STARTED.findall(output)
+    return started[-1] if started else "(before the first test)"
+
+
+Outcome = Literal["killed", "survived", "timed out"]
+
+
+@dataclass(frozen=True)
+class TierVerdict:
+    """One tier on one mutant: killed (by ``test``, failing twice), passed, or timed out
+    (``test`` was running); ``flaky``: tests that failed once and then passed."""
+
+    outcome: Literal["killed", "passed", "timed out"]
+    test: str | None = None
+    flaky: tuple[str, ...] = ()
+
+
+def judge_tier(arguments: list[str], work: Path, limit: float) -> TierVerdict:
+    """Run a tier on the copy as it is now, and confirm a failure by running its test again."""
+    deselected: list[str] = []
+    for _ in range(FLAKY_RETRIES + 1):
+        whole = [*arguments, "-x", "-vv", *(f"--deselect={test}" for test in deselected)]
+        run = pytest_run(whole, work, limit)  # -q -vv: verbose
+        if run.timed_out:
+            return TierVerdict("timed out", _running(run.output), tuple(deselected))
+        if run.passed:
+            return TierVerdict("passed", None, tuple(deselected))
+        failed = reported(run.output)
+        # No test named: the session itself failed (a conftest or plugin that no longer
+        # imports, an internal error); the whole tier is what must fail again.
+        test = failed[0] if failed else None
+        again = pytest_run([test, *_options(arguments, work)] if test else whole, work, limit)
+        if again.timed_out or _PYTEST_TIMEOUT in again.output:
+            return TierVerdict("timed out", test or _running(again.output), tuple(deselected))
+        if not again.passed:
+            why = test or "the session: " + (run.output.strip().splitlines() or ["?"])[-1]
+            return TierVerdict("killed", why, tuple(deselected))
+        if test is None:
+            break
+        deselected.append(test)
+    return TierVerdict("timed out", "(too many failures that did not repeat)", tuple(deselected))
+
+
+@dataclass
+class Result:
+    """A mutant's fate: ``outcome``, in which ``tier`` (killed or first timed out), by which
+    ``test``; the tests that were flaky on it."""
+
+    mutant: Mutant
+    outcome: Outcome
+    tier: str | None = None
+    test: str | None = None
+    flaky: list[str] = field(default_factory=list)
+
+
+def _drop_bytecode(module: Path) -> None:
+    """Remove the cached bytecode of ``module``: a mutant of the same size written within the
+    same second as the last one would otherwise be run from the last one's cache."""
+    for cached in (module.parent / "__pycache__").glob(f"{module.stem}.*.pyc"):
+        cached.unlink()
+
+
+def try_mutant(
+    mutant: Mutant, tiers: dict[str, list[str]], limits: dict[str, float], work: Path
+) -> Result:
+    """Write ``mutant`` into the copy, face it with each tier in turn, and put the copy back."""
+    target = work / mutant.path
+    original = target.read_text()  # the copy made at the start, as listed
+    target.write_text(mutated_source(mutant, original))
+    _drop_bytecode(target)
+    result = Result(mutant, "survived")
     try:
-        result = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
-            command,
-            cwd=work,
-            env=environment,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return None
-    return result.returncode == 0, result.stdout + result.stderr
+        for tier, arguments in tiers.items():
+            verdict = judge_tier(arguments, work, limits[tier])
+            result.flaky += verdict.flaky
+            if verdict.outcome == "killed":
+                result.outcome, result.tier, result.test = "killed", tier, verdict.test
+                break
+            if verdict.outcome == "timed out" and result.outcome == "survived":
+                result.outcome, result.tier, result.test = "timed out", tier, verdict.test
+    finally:
+        target.write_text(original)
+        _drop_bytecode(target)
+    return result
+
+
+def _claim(work: Path) -> IO[str]:
+    """Lock ``work`` for this run until the returned file is closed (or the process ends): two
+    runs in one copy would write each other's mutants and originals back."""
+    lock = Path(f"{work}.lock").open("w")  # noqa: SIM115 (held open for the whole run)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise SystemExit(f"another mutation run is using {work}: give this one --work") from None
+    return lock
+
+
+def _check_the_copy_is_imported(work: Path) -> None:
+    """Fail at once if ``game`` or ``sockettest`` would not be imported from the copy (an
+    installed copy found first would make every mutant survive)."""
+    code = "import game, sockettest; print(game.__file__); print(sockettest.__file__)"
+    found = subprocess.run(  # noqa: S603 (our own interpreter)
+        [sys.executable, "-c", code],
+        cwd=work,
+        env=_environment(work),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    outside = [name for name in found if not Path(name).resolve().is_relative_to(work)]
+    if outside:
+        raise SystemExit(f"the copy in {work} is not what is imported: {outside}")
+
+
+def baseline(tiers: dict[str, list[str]], work: Path) -> dict[str, float] | None:
+    """Run each tier on the unmutated copy: each one's time limit for a mutant, or ``None`` (and
+    what failed, printed) if a tier fails without any mutant."""
+    limits: dict[str, float] = {}
+    for tier, arguments in tiers.items():
+        run = pytest_run(arguments, work, BASELINE_TIMEOUT)
+        if not run.passed:
+            how = "timed out" if run.timed_out else "fails"
+            print(f"the {tier} tier {how} on the unmutated copy: fix that first")
+            print(*run.output.splitlines()[-30:], sep="\n")
+            return None
+        limits[tier] = max(TIMEOUT_FLOOR, TIMEOUT_FACTOR * run.seconds)
+        print(f"  {tier}: {run.seconds:.1f} s unmutated; limit {limits[tier]:.0f} s", flush=True)
+    return limits
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sample", type=int, help="try this many mutants, drawn at random")
+    parser.add_argument(
+        "--sample", type=int, help="try this many mutants of each product, stratified by module"
+    )
     parser.add_argument("--seed", type=int, default=1, help="the draw's seed (default 1)")
-    parser.add_argument("--files", nargs="*", help="only these modules (default: all of game/)")
+    parser.add_argument(
+        "--products",
+        nargs="*",
+        choices=list(PRODUCTS),
+        help="only these products (default: all); --files narrows them further",
+    )
+    parser.add_argument("--files", nargs="*", help="only these modules (default: all)")
     parser.add_argument(
         "--tiers", nargs="*", choices=list(TIERS), help="only these tiers (default: all, in order)"
     )
@@ -247,109 +514,166 @@ def main() -> int:
         help="only the mutants on these lines, e.g. the survivors of a run of the unit tier",
     )
     parser.add_argument(
-        "--record", type=Path, help="also write the scores per tier to this JSON file"
+        "--record",
+        type=Path,
+        help="also write the scores to this JSON file (the products not run keep their entry)",
     )
     parser.add_argument(
         "--work", type=Path, help="the scratch copy (default .mutants; git-ignored as .mutants*)"
     )
     args = parser.parse_args()
     work = WORK if args.work is None else args.work.resolve()
-    tiers = args.tiers or list(TIERS)
-    files = args.files or sorted(str(p.relative_to(ROOT)) for p in (ROOT / "game").glob("*.py"))
+    products = [PRODUCTS[name] for name in args.products or PRODUCTS]
+    with _claim(work):
+        return _run(args, work, products)
+
+
+def _run(args: argparse.Namespace, work: Path, products: list[Product]) -> int:
+    """Try the mutants ``args`` choose of ``products`` in the copy ``work``, and report."""
     prepare(work)
-    everything = [m for path in files for m in mutants_of(path, work)]
-    if args.at:
-        places = {(path, int(line)) for path, line in (a.rsplit(":", 1) for a in args.at)}
-        everything = [m for m in everything if (m.path, m.line) in places]
-    chosen = everything
-    if args.sample is not None:
-        chosen = sorted(
-            random.Random(args.seed).sample(everything, min(args.sample, len(everything))),
-            key=lambda m: (m.path, m.index),
-        )
-    print(f"{len(everything)} mutants in {len(files)} modules; trying {len(chosen)}", flush=True)
-    for tier in tiers:
-        if not run_tier(tier, work):
-            output = (work / "last-tier.log").read_text(errors="replace").splitlines()
-            print(f"the {tier} tier fails on the unmutated copy: fix that first")
-            print(*output[-30:], sep="\n")
-            return 2
+    _check_the_copy_is_imported(work)
     began = time.monotonic()
-    killed: Counter[tuple[str, str]] = Counter()
-    tried: Counter[str] = Counter()
-    survivors: list[Mutant] = []
-    for number, mutant in enumerate(chosen, 1):
-        target = work / mutant.path
-        original = target.read_text()  # the copy made at the start, as listed
-        target.write_text(mutated_source(mutant, original))
-        try:
-            verdict = next((tier for tier in tiers if not run_tier(tier, work)), None)
-        finally:
-            target.write_text(original)
-        tried[mutant.path] += 1
-        if verdict is None:
-            survivors.append(mutant)
-        else:
-            killed[(mutant.path, verdict)] += 1
-        shown = verdict or "SURVIVED"
-        print(f"{number:4}/{len(chosen)} {mutant.path}:{mutant.line} {mutant.change}: {shown}")
-    scores = report(tried, killed, survivors, not_counted(), time.monotonic() - began)
+    scores: dict[str, dict[str, object]] = {}
+    for product in products:
+        files = product.modules()
+        if args.files:
+            files = [path for path in args.files if product.owns(path)]
+        if not files:
+            continue
+        everything = [m for path in files for m in mutants_of(path, work)]
+        if args.at:
+            places = {(path, int(line)) for path, line in (a.rsplit(":", 1) for a in args.at)}
+            everything = [m for m in everything if (m.path, m.line) in places]
+        chosen = everything
+        if args.sample is not None:
+            chosen = stratified(everything, args.sample, f"{args.seed}:{product.name}")
+        tiers = {t: a for t, a in product.tiers.items() if not args.tiers or t in args.tiers}
+        print(
+            f"{product.name}: {len(everything)} mutants in {len(files)} modules; "
+            f"trying {len(chosen)}; the tiers unmutated:",
+            flush=True,
+        )
+        limits = baseline(tiers, work)
+        if limits is None:
+            return 2
+        started = time.monotonic()
+        results: list[Result] = []
+        for number, mutant in enumerate(chosen, 1):
+            result = try_mutant(mutant, tiers, limits, work)
+            results.append(result)
+            shown = {
+                "killed": f"{result.tier} ({result.test})",
+                "survived": "SURVIVED",
+                "timed out": f"TIMED OUT in {result.tier} ({result.test})",
+            }[result.outcome]
+            flaky = f"  [flaky: {', '.join(result.flaky)}]" if result.flaky else ""
+            print(
+                f"{number:4}/{len(chosen)} {mutant.path}:{mutant.line} {mutant.change}: {shown}"
+                f"{flaky}",
+                flush=True,
+            )
+        scores[product.name] = report(
+            product.name, list(tiers), results, not_counted(), time.monotonic() - started
+        )
     if args.record is not None:
-        scores["command"] = " ".join(["python", "scripts/mutate.py", *sys.argv[1:]])
-        args.record.write_text(json.dumps(scores, indent=1) + "\n")
+        command = " ".join(["python", "scripts/mutate.py", *sys.argv[1:]])
+        write_record(args.record, scores, command)
+    print(f"\nall took {(time.monotonic() - began) / 60:.1f} min")
     return 0
 
 
 def report(
-    tried: Counter[str],
-    killed: Counter[tuple[str, str]],
-    survivors: list[Mutant],
+    name: str,
+    tiers: list[str],
+    results: list[Result],
     classified: dict[tuple[str, int, str], str],
     seconds: float,
 ) -> dict[str, object]:
-    """Print the per-file table, the totals per tier (cumulative), and the survivors: those
-    that count, then those that do not, with why. Return the totals, as ``--record`` keeps them."""
-    apart = [m for m in survivors if (m.path, m.line, m.change) in classified]
-    counted = [m for m in survivors if m not in apart]
-    uncounted = Counter(m.path for m in apart)
-    print(
-        f"\n{'module':<24}{'tried':>7}{'unit':>7}{'integr.':>9}{'stress':>8}{'survived':>10}"
-        f"{'apart':>7}{'unit %':>8}{'all %':>7}"
-    )
-    for path in sorted(tried):
-        counts = [killed[(path, tier)] for tier in TIERS]
-        count = tried[path] - uncounted[path]
-        left = count - sum(counts)
-        unit = f"{100 * counts[0] / count:.0f}" if count else "-"
-        every = f"{100 * sum(counts) / count:.0f}" if count else "-"
-        print(
-            f"{path:<24}{tried[path]:>7}{counts[0]:>7}{counts[1]:>9}{counts[2]:>8}{left:>10}"
-            f"{uncounted[path]:>7}{unit:>8}{every:>7}"
+    """Print one product's table per module, its kill rates per tier (each tier with those
+    before it), and every mutant that was not killed: survivors that count, timed out, not
+    counted (with why); then the flaky tests seen. Return the totals, as ``--record`` keeps
+    them."""
+
+    def apart(result: Result) -> bool:
+        mutant = result.mutant
+        return result.outcome == "survived" and (mutant.path, mutant.line, mutant.change) in (
+            classified
         )
-    total = sum(tried.values()) - len(apart)
+
+    counting = [r for r in results if not apart(r)]
+    paths = sorted({r.mutant.path for r in results})
+    width = max([len("module"), *(len(path) for path in paths)]) + 2
+    print(f"\n{name}: mutants per module and the tier that killed each")
+    heading = f"{'module':<{width}}{'tried':>6}"
+    heading += "".join(f"{tier[:7]:>8}" for tier in tiers)
+    print(f"{heading}{'survived':>9}{'timeout':>8}{'apart':>6}{'unit %':>8}{'all %':>7}")
+    modules: dict[str, dict[str, object]] = {}
+    for path in paths:
+        mine = [r for r in counting if r.mutant.path == path]
+        kills = [sum(1 for r in mine if r.tier == t and r.outcome == "killed") for t in tiers]
+        left = sum(1 for r in mine if r.outcome == "survived")
+        timed = sum(1 for r in mine if r.outcome == "timed out")
+        apart_here = sum(1 for r in results if r.mutant.path == path and apart(r))
+        first = f"{100 * kills[0] / len(mine):.0f}" if mine and tiers[:1] == ["unit"] else "-"
+        every = f"{100 * sum(kills) / len(mine):.0f}" if mine else "-"
+        row = f"{path:<{width}}{len(mine) + apart_here:>6}" + "".join(f"{k:>8}" for k in kills)
+        print(f"{row}{left:>9}{timed:>8}{apart_here:>6}{first:>8}{every:>7}")
+        modules[path] = {
+            "counted": len(mine),
+            "not counted": apart_here,
+            "killed first by": dict(zip(tiers, kills, strict=True)),
+            "timed out": timed,
+        }
+    total = len(counting)
+    by_tier = {t: sum(1 for r in counting if r.outcome == "killed" and r.tier == t) for t in tiers}
     running = 0
-    by_tier: dict[str, int] = {}
-    for tier in TIERS:
-        by_tier[tier] = sum(killed[(path, tier)] for path in tried)
+    for tier in tiers:
         running += by_tier[tier]
-        print(f"killed by {tier} and the tiers before it: {running}/{total}", end="")
+        print(f"{name}: killed by {tier} and the tiers before it: {running}/{total}", end="")
         print(f" ({100 * running / total:.1f}%)" if total else "")
-    print(f"\n{len(counted)} survivors that count:")
-    for mutant in counted:
+    survivors = [r.mutant for r in counting if r.outcome == "survived"]
+    hung = [r for r in counting if r.outcome == "timed out"]
+    print(f"\n{len(survivors)} survivors that count:")
+    for mutant in survivors:
         print(f"  {mutant.path}:{mutant.line}  {mutant.change}")
-    print(f"{len(apart)} survivors not counted ({NOT_COUNTED.name}):")
-    for mutant in apart:
+    print(f"{len(hung)} timed out (neither killed nor survived; in the percentages, not kills):")
+    for result in hung:
+        mutant = result.mutant
+        print(f"  {mutant.path}:{mutant.line}  {mutant.change}  ({result.tier}: {result.test})")
+    set_apart = [r.mutant for r in results if apart(r)]
+    print(f"{len(set_apart)} survivors not counted ({NOT_COUNTED.name}):")
+    for mutant in set_apart:
         why = classified[(mutant.path, mutant.line, mutant.change)]
         print(f"  {mutant.path}:{mutant.line}  {mutant.change}  ({why})")
-    print(f"\ntook {seconds / 60:.1f} min")
+    flaky = Counter(test for r in results for test in r.flaky)
+    print(f"{len(flaky)} tests failed once on a mutant and then passed on it (flaky):")
+    for test, times in flaky.most_common():
+        print(f"  {test} ({times} mutants)")
+    print(f"\n{name} took {seconds / 60:.1f} min")
     return {
         "date": time.strftime("%Y-%m-%d"),
         "counted": total,
-        "not counted": len(apart),
+        "not counted": len(set_apart),
         "killed first by": by_tier,
-        "survivors": [f"{m.path}:{m.line} {m.change}" for m in counted],
+        "survivors": [f"{m.path}:{m.line} {m.change}" for m in survivors],
+        "timed out": [f"{r.mutant.path}:{r.mutant.line} {r.mutant.change}" for r in hung],
+        "flaky": sorted(flaky),
+        "modules": modules,
         "minutes": round(seconds / 60, 1),
     }
+
+
+def write_record(path: Path, scores: dict[str, dict[str, object]], command: str) -> None:
+    """Keep ``scores`` in ``path``: the game's at the top level (the shape notebook 9 reads),
+    every other product's under its name; a product not run keeps what the file had."""
+    kept: dict[str, object] = json.loads(path.read_text()) if path.exists() else {}
+    for name, score in scores.items():
+        score["command"] = command
+        if name == "game":
+            kept.update(score)
+        else:
+            kept[name] = score
+    path.write_text(json.dumps(kept, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -35,7 +35,9 @@ Rules of this module:
    wake them.
 2. Nothing is lost in a thread. An exception raised by a script is re-raised by
    :meth:`FakeServer.stop` (so at the end of the ``with`` block); a thread that does not exit in
-   time is a :class:`~sockettest.BlockedTooLong` error naming it.
+   time is a :class:`~sockettest.BlockedTooLong` error naming it. The one exception: an
+   ``OSError`` that the connection's own socket raised because the connection was gone, which
+   ends the script without failing the test (see :class:`ScriptedConnection`).
 3. Everything is closed on exit: listener, connections, client sockets.
 4. ``timeout=None`` means "this object's default timeout"; ``math.inf`` means "no limit".
 """
@@ -114,15 +116,22 @@ def _set_nodelay(sock: _Socket) -> None:
 class _LineSocket:
     """A connected socket with a line buffer: reads lines under a deadline, records both ways."""
 
-    def __init__(self, sock: _Socket, timeout: float) -> None:
+    def __init__(
+        self, sock: _Socket, timeout: float, stopping: threading.Event | None = None
+    ) -> None:
         self.sock = sock
         self.timeout = timeout
+        self.stopping = stopping  # a server connection's: set when its server stops
         self.pending = b""  # bytes after the last line ending
         self.eof = False
         self.reset = False
         self.received: list[str] = []
         self.received_bytes = bytearray()
         self.sent = bytearray()
+        self.failure: OSError | None = None
+        """The last error a read or send here raised (a timeout included)..."""
+        self.failed_stopping = False
+        """... and whether the server was stopping when it did."""
 
     def read_line(self, timeout: float | None, who: str) -> str | None:
         """The next line without its ending; ``None`` at EOF. Raises TimeoutError."""
@@ -133,9 +142,11 @@ class _LineSocket:
                 return None
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError(
-                    f"{who}: no complete line within {limit:g} s; "
-                    f"pending bytes: {self.pending!r}, lines so far: {self.received!r}"
+                raise self._failed(
+                    TimeoutError(
+                        f"{who}: no complete line within {limit:g} s; "
+                        f"pending bytes: {self.pending!r}, lines so far: {self.received!r}"
+                    )
                 )
             self.sock.settimeout(None if math.isinf(remaining) else remaining)
             try:
@@ -145,6 +156,9 @@ class _LineSocket:
             except ConnectionResetError:
                 self.reset = True
                 data = b""
+            except OSError as error:
+                self._failed(error)
+                raise
             if not data:
                 self.eof = True
                 continue
@@ -156,8 +170,24 @@ class _LineSocket:
         return line
 
     def send(self, data: bytes) -> None:
-        self.sock.sendall(data)
+        try:
+            self.sock.sendall(data)
+        except OSError as error:
+            self._failed(error)
+            raise
         self.sent += data
+
+    def _failed(self, error: OSError) -> OSError:
+        self.failure = error
+        self.failed_stopping = self.stopping is not None and self.stopping.is_set()
+        return error
+
+    def ended_by(self, error: OSError) -> bool:
+        """Whether ``error`` is this socket's own, saying that the connection is gone: the peer
+        left (a reset, or a send after its close), or the server was stopping, whose shutdown
+        (or a read's timeout racing it) is what a script then meets."""
+        gone = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
+        return error is self.failure and (self.failed_stopping or isinstance(error, gone))
 
 
 def _quietly(call: Callable[..., object], *args: object) -> None:
@@ -175,6 +205,16 @@ class ScriptedConnection:
     connection (the client reads EOF after everything sent) and closes it. If the client sent
     bytes the script never read, the kernel answers that close with a reset: scripts that must
     end politely read until EOF first (:meth:`lines` does).
+
+    What a script raises fails the test (:meth:`FakeServer.stop` re-raises it), with one
+    exception: an ``OSError`` raised by this connection's own reads and sends because the
+    connection is gone, which only ends the script. That is a ``BrokenPipeError``,
+    ``ConnectionResetError`` or ``ConnectionAbortedError`` once the client has left (whether a
+    send meets it depends on how fast the client's kernel answered, so it cannot decide a test;
+    assert on what the client saw, or on :attr:`eof` and :attr:`reset`), and any error of this
+    connection's own once the server is stopping (its shutdown caused it). A read that meets a
+    reset is not an error at all: it reads EOF and sets :attr:`reset`. Any other ``OSError``, a
+    read's ``TimeoutError`` before the stop included, fails the test.
 
     Attributes:
         index: 1 for the first connection the server accepted, 2 for the next ...
@@ -195,7 +235,7 @@ class ScriptedConnection:
         self.peer = peer
         self.stopping = server._stopping
         self._server = server
-        self._io = _LineSocket(sock, timeout)
+        self._io = _LineSocket(sock, timeout, server._stopping)
 
     def __repr__(self) -> str:
         return f"<ScriptedConnection #{self.index} from {self.peer!r}>"
@@ -672,7 +712,7 @@ class FakeServer:
         try:
             self.script(conn)
         except OSError as error:
-            if not self._stopping.is_set():  # after stop, errors come from our own shutdown
+            if not conn._io.ended_by(error):  # see ScriptedConnection
                 self._fail(error)
         except BaseException as error:
             self._fail(error)
