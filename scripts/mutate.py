@@ -92,24 +92,30 @@ KIT_TIERS = {
 
 @dataclass(frozen=True)
 class Product:
-    """What is mutated (the modules ``pattern`` matches) and the tiers that face its mutants."""
+    """What is mutated (the modules ``patterns`` match) and the tiers that face its mutants."""
 
     name: str
-    pattern: str
+    patterns: tuple[str, ...]
     tiers: dict[str, list[str]]
 
     def modules(self) -> list[str]:
         """The product's modules, relative to the repository, sorted."""
-        return sorted(str(p.relative_to(ROOT)) for p in ROOT.glob(self.pattern))
+        return sorted(
+            str(p.relative_to(ROOT)) for pattern in self.patterns for p in ROOT.glob(pattern)
+        )
 
     def owns(self, path: str) -> bool:
         """Whether the module at ``path`` is one of this product's."""
-        return Path(path).match(self.pattern)
+        return any(Path(path).match(pattern) for pattern in self.patterns)
 
 
 PRODUCTS = {
-    "game": Product("game", "game/*.py", TIERS),
-    "kit": Product("kit", "sockettest/src/sockettest/*.py", KIT_TIERS),
+    "game": Product("game", ("game/*.py",), TIERS),
+    "kit": Product(
+        "kit",
+        ("sockettest/src/sockettest/*.py", "sockettest/src/sockettest/_simulation/*.py"),
+        KIT_TIERS,
+    ),
 }
 NOT_COUNTED = ROOT / "scripts" / "mutants-not-counted.txt"
 TIMEOUT_FACTOR = 3.0

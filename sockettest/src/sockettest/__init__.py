@@ -36,6 +36,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+import sockettest._originals  # noqa: F401 (first: the true versions, before anything is patched)
+
 _EXPORTS = {
     # the in-memory network, its clock and its faults
     "MemoryNetwork": "_network",
@@ -65,15 +67,15 @@ _EXPORTS = {
     "stay_silent": "_peers",
     "serve_in_thread": "_threads",
     # seeded, replayable thread schedules
-    "simulate": "_simulation",
-    "explore": "_simulation",
-    "Simulation": "_simulation",
-    "Step": "_scheduler",
-    "Schedule": "_policies",
-    "RandomWalk": "_policies",
-    "PCT": "_policies",
+    "simulate": "_simulation.runner",
+    "explore": "_simulation.runner",
+    "Simulation": "_simulation.runner",
+    "Step": "_simulation.scheduler",
+    "Schedule": "_simulation.policies",
+    "RandomWalk": "_simulation.policies",
+    "PCT": "_simulation.policies",
     "Deadlock": "_deadlines",
-    "Nondeterminism": "_simulation",
+    "Nondeterminism": "_simulation.runner",
     # deadlines and leaks
     "DEFAULT_TIMEOUT": "_deadlines",
     "BlockedTooLong": "_deadlines",
@@ -125,14 +127,14 @@ if TYPE_CHECKING:  # what a type checker sees: real imports, pinned to the table
     from sockettest._peers import answer_from_table as answer_from_table
     from sockettest._peers import send_canned as send_canned
     from sockettest._peers import stay_silent as stay_silent
-    from sockettest._policies import PCT as PCT
-    from sockettest._policies import RandomWalk as RandomWalk
-    from sockettest._policies import Schedule as Schedule
-    from sockettest._scheduler import Step as Step
-    from sockettest._simulation import Nondeterminism as Nondeterminism
-    from sockettest._simulation import Simulation as Simulation
-    from sockettest._simulation import explore as explore
-    from sockettest._simulation import simulate as simulate
+    from sockettest._simulation.policies import PCT as PCT
+    from sockettest._simulation.policies import RandomWalk as RandomWalk
+    from sockettest._simulation.policies import Schedule as Schedule
+    from sockettest._simulation.runner import Nondeterminism as Nondeterminism
+    from sockettest._simulation.runner import Simulation as Simulation
+    from sockettest._simulation.runner import explore as explore
+    from sockettest._simulation.runner import simulate as simulate
+    from sockettest._simulation.scheduler import Step as Step
     from sockettest._threads import serve_in_thread as serve_in_thread
     from sockettest._transports import TRANSPORTS as TRANSPORTS
     from sockettest._transports import Transport as Transport

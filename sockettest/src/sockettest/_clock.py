@@ -39,16 +39,14 @@ itself: hand it ``clock.monotonic`` (a server or client may take a ``clock=`` ar
 from __future__ import annotations
 
 import math
-import threading
 import weakref
 from collections.abc import Callable
 
-from sockettest._scheduler import THREADS, current, virtual_now
+from sockettest._originals import Lock
+from sockettest._simulation.scheduler import THREADS, current, virtual_now
 from sockettest._validation import check_seconds
 
 __all__ = ["VirtualClock"]
-
-_REAL_LOCK = threading.Lock  # captured at import, before a simulation can patch it
 
 
 class VirtualClock:
@@ -78,7 +76,7 @@ class VirtualClock:
             autojump_threshold = None
         self._now = float(start)
         self._autojump_threshold = autojump_threshold
-        self._lock = _REAL_LOCK()  # real even when made in a simulation
+        self._lock = Lock()  # real even when made in a simulation
         self._listeners: list[weakref.WeakMethod[Callable[[], None]]] = []
 
     def __repr__(self) -> str:

@@ -19,7 +19,7 @@ Rules of this module:
    ``send``, ``sendall``, ``connect``, ``connect_ex``, ``shutdown`` and ``close`` are
    scheduling points (and so are ``recvfrom``, ``recvmsg``, ``sendto``, ``sendmsg`` and their
    kin), taken before the network's lock (a thread never parks holding it), and
-   a wait parks in the scheduler on virtual time (``_scheduler.SchedulableCondition``).
+   a wait parks in the scheduler on virtual time (``_simulation.scheduler.SchedulableCondition``).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ from sockettest._arguments import (
 from sockettest._deadlines import BlockedTooLong, NotModelled
 from sockettest._faults import FaultInjector, Faults
 from sockettest._readiness import ReadinessMirror
-from sockettest._scheduler import THREADS, SchedulableCondition, network_call
+from sockettest._simulation.scheduler import THREADS, SchedulableCondition, network_call
 
 if TYPE_CHECKING:
     from sockettest._network import MemoryNetwork

@@ -9,7 +9,7 @@ entry, and every failure is CPython's exception, errno and message.
 Rules of this module:
 
 1. Numbers go to the real resolver in numeric-only mode (``AI_NUMERICHOST``, ``NI_NUMERICHOST``,
-   ``inet_pton``/``inet_ntop``), captured at import (``_patch.ORIGINALS``, out of pytest-socket's
+   ``inet_pton``/``inet_ntop``), captured at import (``_originals.SOCKET``, out of pytest-socket's
    reach): the platform reads and writes addresses (``127.1``, ``::ffff:1.2.3.4``), ports,
    types and flags, and refuses bad arguments with its own errors. In that mode it looks up no
    host and opens no network socket; a port given by name comes from ``/etc/services`` (NSS).
@@ -33,7 +33,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Final, NamedTuple, SupportsIndex, TypeAlias, cast
 
-from sockettest._patch import ORIGINALS
+from sockettest._originals import SOCKET
 
 __all__ = ["LOCALHOST_ADDRESSES", "LOOPBACK_ADDRESSES", "WILDCARD_ADDRESSES", "HostTable"]
 
@@ -48,8 +48,8 @@ _SockAddr: TypeAlias = tuple[str, int] | tuple[str, int, int, int] | tuple[int, 
 AddrInfo: TypeAlias = tuple[socket.AddressFamily, socket.SocketKind, int, str, _SockAddr]
 HostEntry: TypeAlias = tuple[str, list[str], list[str]]
 
-_real_getaddrinfo: Final[Callable[..., list[AddrInfo]]] = ORIGINALS["getaddrinfo"]
-_real_getnameinfo: Final[Callable[..., tuple[str, str]]] = ORIGINALS["getnameinfo"]
+_real_getaddrinfo: Final[Callable[..., list[AddrInfo]]] = SOCKET["getaddrinfo"]
+_real_getnameinfo: Final[Callable[..., tuple[str, str]]] = SOCKET["getnameinfo"]
 _NO_HOST: Final = ""  # a host the real resolver, in numeric mode, never finds: EAI_NONAME
 _HOST_NOT_FOUND: Final = (1, "Unknown host")  # herror's args, as CPython gives them
 _NO_RECOVERY: Final = (3, "Unknown server error")
@@ -145,7 +145,7 @@ def _name_argument(function: str, value: object) -> bytes:
     elif isinstance(value, bytes | bytearray):
         encoded = bytes(value)
     if encoded is None or b"\0" in encoded:
-        ORIGINALS[function](value)
+        SOCKET[function](value)
         raise AssertionError(f"socket.{function}({value!r}) did not refuse its argument")
     return encoded
 

@@ -38,7 +38,6 @@ from __future__ import annotations
 import errno
 import itertools
 import socket
-import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
@@ -64,8 +63,9 @@ from sockettest._memory_socket import (
     _take_poison,
     _Wait,
 )
+from sockettest._originals import RLock
 from sockettest._patch import patch_socket_module
-from sockettest._scheduler import (
+from sockettest._simulation.scheduler import (
     THREADS,
     SchedulableCondition,
     readiness_changed,
@@ -78,7 +78,6 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_BUFFER_SIZE", "EPHEMERAL_PORTS", "TIME_WAIT", "FaultPlan", "MemoryNetwork"]
 
-_REAL_RLOCK = threading.RLock  # captured at import, before a simulation can patch it
 
 DEFAULT_BUFFER_SIZE = 4 * 1024 * 1024
 """Bytes one direction of a connection holds in flight (sent, not yet read) before ``send``
@@ -183,7 +182,7 @@ class MemoryNetwork:
         """Every socket made on this network, accepted ones included, oldest first."""
         self.accepted = 0
         """How many connections ``accept`` has returned on this network."""
-        self._lock = _REAL_RLOCK()  # real even in a simulation: it has scheduler hooks instead
+        self._lock = RLock()  # real even in a simulation: it has scheduler hooks instead
         self._any_closed = SchedulableCondition(self._lock, "a socket to close")
         self._blocked = 0  # calls waiting right now
         self._any_blocked = SchedulableCondition(self._lock, "a socket call to block")

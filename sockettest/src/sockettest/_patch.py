@@ -52,18 +52,16 @@ from __future__ import annotations
 
 import _socket
 import socket
-import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
+
+from sockettest._originals import PATCHED_NAMES, SOCKET, Lock, is_a_guard
 
 if TYPE_CHECKING:
     from sockettest._network import MemoryNetwork
 
 __all__ = [
-    "ORIGINALS",
-    "PATCHED_NAMES",
     "in_force",
     "patch_socket_module",
     "reinstate_open_patches",
@@ -71,36 +69,6 @@ __all__ = [
     "set_owner_source",
 ]
 
-PATCHED_NAMES = (
-    "socket",
-    "socketpair",
-    "getaddrinfo",
-    "gethostbyname",
-    "gethostbyname_ex",
-    "gethostbyaddr",
-    "getfqdn",
-    "getnameinfo",
-)
-"""The :mod:`socket` module attributes a patch replaces, in the order it replaces them."""
-
-
-def _true_value(name: str) -> Any:
-    """``socket.<name>`` as the standard library defines it, even if pytest-socket's guard is
-    installed right now (the plugin may first import this module during a guarded test)."""
-    value = getattr(socket, name)
-    if _is_a_guard(value):  # so pytest-socket is loaded, and kept the true value
-        value = getattr(sys.modules.get("pytest_socket"), f"_true_{name}", value)
-    return value
-
-
-def _is_a_guard(value: object) -> bool:
-    module = getattr(value, "__module__", "") or ""
-    return module.startswith("pytest_socket") and "uarded" in getattr(value, "__name__", "")
-
-
-ORIGINALS: dict[str, Any] = {name: _true_value(name) for name in PATCHED_NAMES}
-"""The :mod:`socket` functions as the standard library defines them, captured at import: what
-:func:`restore_after_test` puts back, and the real resolver the host table asks about numbers."""
 _MARK = "__sockettest_patch__"
 _AF_UNIX: int | None = getattr(socket, "AF_UNIX", None)
 _NETWORK_FAMILIES = (socket.AF_INET, socket.AF_INET6)
@@ -125,7 +93,7 @@ class _Layer:
         return f"<patch of the socket module for {self.network!r}>"
 
 
-_LOCK = threading.Lock()  # real: made at import, before a simulation can replace threading
+_LOCK = Lock()  # real, even when a simulation has replaced threading's
 _LAYERS: list[_Layer] = []
 """The patches in force, oldest first: the newest is the one the module shows."""
 
@@ -151,12 +119,12 @@ class _PatchedSocketType(type):
 
     def __instancecheck__(cls, instance: object) -> bool:
         layer: _Layer = getattr(cls, _MARK)
-        classes = (layer.network.socket_class, ORIGINALS["socket"])
+        classes = (layer.network.socket_class, SOCKET["socket"])
         return isinstance(instance, classes) or type.__instancecheck__(cls, instance)
 
     def __subclasscheck__(cls, subclass: type) -> bool:
         layer: _Layer = getattr(cls, _MARK)
-        classes = (layer.network.socket_class, ORIGINALS["socket"])
+        classes = (layer.network.socket_class, SOCKET["socket"])
         return issubclass(subclass, classes) or type.__subclasscheck__(cls, subclass)
 
 
@@ -199,7 +167,7 @@ def _socketpair(network: MemoryNetwork) -> Callable[..., Any]:
         if family in _NETWORK_FAMILIES or _AF_UNIX is None:
             return network.socketpair(family, type, proto)
         family = _AF_UNIX if family is None else family
-        real = ORIGINALS["socket"]
+        real = SOCKET["socket"]
         a, b = _socket.socketpair(family, type, proto)
         return real(family, type, proto, a.detach()), real(family, type, proto, b.detach())
 
@@ -284,7 +252,7 @@ def _remove(layer: _Layer) -> None:
 
 
 def _is_ours_or_a_guard(value: object) -> bool:
-    return getattr(value, _MARK, None) is not None or _is_a_guard(value)
+    return getattr(value, _MARK, None) is not None or is_a_guard(value)
 
 
 def in_force() -> MemoryNetwork | None:
@@ -307,7 +275,7 @@ def reinstate_open_patches() -> None:
         newest, oldest = _LAYERS[-1], _LAYERS[0]
         for name in PATCHED_NAMES:
             current = getattr(socket, name)
-            if current is not newest.values[name] and _is_a_guard(current):
+            if current is not newest.values[name] and is_a_guard(current):
                 oldest.below[name] = current
                 setattr(socket, name, newest.values[name])
 
@@ -335,11 +303,11 @@ def restore_after_test(alive: Callable[[object], bool]) -> None:
             oldest = _LAYERS[0]
             for name in PATCHED_NAMES:
                 if _is_ours_or_a_guard(oldest.below[name]):
-                    oldest.below[name] = ORIGINALS[name]
-        target = _LAYERS[-1].values if _LAYERS else ORIGINALS
+                    oldest.below[name] = SOCKET[name]
+        target = _LAYERS[-1].values if _LAYERS else SOCKET
         for name in reversed(PATCHED_NAMES):
             current = getattr(socket, name)
             if current is target[name]:
                 continue
-            if _is_ours_or_a_guard(current) or current is ORIGINALS[name]:
+            if _is_ours_or_a_guard(current) or current is SOCKET[name]:
                 setattr(socket, name, target[name])

@@ -28,7 +28,7 @@ except ImportError as error:  # say which extra brings it, not just that it is m
     ) from error
 
 from sockettest._faults import Faults
-from sockettest._policies import Schedule
+from sockettest._simulation.policies import Schedule
 
 __all__ = ["chunk_sizes", "faults", "schedules", "splits"]
 

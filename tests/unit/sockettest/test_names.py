@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from sockettest import _names
 from sockettest._names import LOCALHOST_ADDRESSES, LOOPBACK_ADDRESSES, WILDCARD_ADDRESSES, HostTable
-from sockettest._patch import ORIGINALS
+from sockettest._originals import SOCKET
 from tests.threads import run_threads
 
 AF_INET = socket.AddressFamily.AF_INET
@@ -36,8 +36,8 @@ SERVICE = (socket.EAI_SERVICE, "Servname not supported for ai_socktype")
 BADFLAGS = (socket.EAI_BADFLAGS, "Bad value for ai_flags")
 UNKNOWN_HOST = (1, "Unknown host")
 
-REAL_GETADDRINFO: Callable[..., list[Any]] = ORIGINALS["getaddrinfo"]
-REAL_GETNAMEINFO: Callable[..., tuple[str, str]] = ORIGINALS["getnameinfo"]
+REAL_GETADDRINFO: Callable[..., list[Any]] = SOCKET["getaddrinfo"]
+REAL_GETNAMEINFO: Callable[..., tuple[str, str]] = SOCKET["getnameinfo"]
 
 
 def real(host: object, port: object, family: int = 0, *rest: int) -> list[Any]:
@@ -503,7 +503,7 @@ def test_gethostby_argument_errors_are_cpythons(
     table: HostTable, function: str, value: object
 ) -> None:
     """gethostbyname/_ex and gethostbyaddr refuse what CPython refuses, with its exception."""
-    expected = outcome(functools.partial(ORIGINALS[function], value))  # refused before any lookup
+    expected = outcome(functools.partial(SOCKET[function], value))  # refused before any lookup
     assert expected[0] in (TypeError, UnicodeError, UnicodeEncodeError)
     assert outcome(functools.partial(getattr(table, function), value)) == expected
 

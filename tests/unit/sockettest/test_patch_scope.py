@@ -31,7 +31,7 @@ DEADLINE = 5.0
 
 def socket_module_state() -> dict[str, object]:
     """The socket module's names a patch replaces, as they are now."""
-    return {name: getattr(socket, name) for name in sockettest._patch.PATCHED_NAMES}
+    return {name: getattr(socket, name) for name in sockettest._originals.PATCHED_NAMES}
 
 
 def made_on(network: MemoryNetwork, sock: object) -> bool:
@@ -227,19 +227,19 @@ def test_isinstance_of_socket_under_a_patch_is_as_without_one(
 # Importing the kit where pytest-socket's guard is already installed ----------------------------
 
 
-def test_the_patch_module_imported_under_the_guard_captures_the_true_functions() -> None:
-    """A fresh import of the patch module while the guard is on records the true functions."""
+def test_the_originals_module_imported_under_the_guard_captures_the_true_functions() -> None:
+    """A fresh import of the originals module while the guard is on records the true functions."""
     assert socket.socket is not pytest_socket._true_socket, "this tier's guard is installed"
-    path = Path(sockettest._patch.__file__)
-    spec = importlib.util.spec_from_file_location("sockettest_patch_copy", path)
+    path = Path(sockettest._originals.__file__)
+    spec = importlib.util.spec_from_file_location("sockettest_originals_copy", path)
     assert spec is not None
     assert spec.loader is not None
     fresh = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(fresh)
-    assert fresh.ORIGINALS["socket"] is pytest_socket._true_socket
-    assert fresh.ORIGINALS["getaddrinfo"] is pytest_socket._true_getaddrinfo
-    assert fresh.ORIGINALS["gethostbyname"] is pytest_socket._true_gethostbyname
-    assert fresh.ORIGINALS == sockettest._patch.ORIGINALS
+    assert fresh.SOCKET["socket"] is pytest_socket._true_socket
+    assert fresh.SOCKET["getaddrinfo"] is pytest_socket._true_getaddrinfo
+    assert fresh.SOCKET["gethostbyname"] is pytest_socket._true_gethostbyname
+    assert fresh.SOCKET == sockettest._originals.SOCKET
 
 
 # A transport that would be answered by the patch ------------------------------------------------
@@ -317,9 +317,9 @@ def test_a_patch_held_by_a_live_owner_outlasts_tests_until_its_owner_finishes(
             assert made_on(network, sock)
     owners.finish(module_fixture)  # its finaliser never ended the patch: a leak
     end_of_test(owners)
-    assert socket_module_state() == sockettest._patch.ORIGINALS
+    assert socket_module_state() == sockettest._originals.SOCKET
     held.__exit__(None, None, None)  # late: changes nothing
-    assert socket_module_state() == sockettest._patch.ORIGINALS
+    assert socket_module_state() == sockettest._originals.SOCKET
 
 
 def test_the_newest_of_two_held_patches_is_in_force_between_tests(owners: Owners) -> None:
@@ -345,7 +345,7 @@ def test_the_newest_of_two_held_patches_is_in_force_between_tests(owners: Owners
     held_older.__exit__(None, None, None)
     owners.finish(session)
     end_of_test(owners)
-    assert socket_module_state() == sockettest._patch.ORIGINALS
+    assert socket_module_state() == sockettest._originals.SOCKET
 
 
 def test_a_patch_of_the_test_itself_ends_at_its_teardown(owners: Owners) -> None:
@@ -353,7 +353,7 @@ def test_a_patch_of_the_test_itself_ends_at_its_teardown(owners: Owners) -> None
     leaked = MemoryNetwork().patch()
     leaked.__enter__()
     sockettest._patch.restore_after_test(owners.alive)
-    assert socket_module_state() == sockettest._patch.ORIGINALS
+    assert socket_module_state() == sockettest._originals.SOCKET
     leaked.__exit__(None, None, None)
 
 
@@ -372,7 +372,7 @@ def test_a_replacement_of_the_users_own_survives_the_restore(
     assert socket.getaddrinfo is guarded_getaddrinfo
     sockettest._patch.restore_after_test(owners.alive)
     assert socket.getaddrinfo is guarded_getaddrinfo
-    assert socket.socket is sockettest._patch.ORIGINALS["socket"]
+    assert socket.socket is sockettest._originals.SOCKET["socket"]
 
 
 def a_users_gethostbyaddr(address: str) -> tuple[str, list[str], list[str]]:

@@ -40,8 +40,8 @@ from sockettest import (
     serve_in_thread,
     simulate,
 )
-from sockettest._replacements import _PATCHES
-from sockettest._scheduler import Scheduler, gc_phase
+from sockettest._simulation.replacements import _PATCHES
+from sockettest._simulation.scheduler import Scheduler, gc_phase
 from sockettest.strategies import schedules
 
 pytestmark = pytest.mark.usefixtures("leak_guard")  # no thread may outlive its test
@@ -209,6 +209,7 @@ def test_a_deadlock_fails_at_once_with_each_threads_stack_and_the_seed() -> None
     assert "Thread 'backward' (blocked in Lock-1.acquire)" in message
     assert "Thread 'main' (blocked in join forward)" in message
     assert "with other:" in message  # the line each waits on
+    assert f"{os.sep}_simulation{os.sep}" not in message  # no frame of the simulation itself
 
 
 def test_a_recv_that_nobody_answers_is_a_deadlock_not_a_timeout() -> None:
@@ -570,7 +571,7 @@ def test_a_thread_outside_the_simulation_is_unaffected_during_it() -> None:
         answered.wait(5)
         return type(threading.Lock()).__module__
 
-    assert simulate(scenario, seed=0) == "sockettest._simulated"
+    assert simulate(scenario, seed=0) == "sockettest._simulation.primitives"
     thread.join(5)
     assert not thread.is_alive()
     assert seen[0] == "_thread"

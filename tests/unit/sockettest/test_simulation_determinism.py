@@ -31,7 +31,7 @@ from sockettest import (
     explore,
     simulate,
 )
-from sockettest._scheduler import Scheduler
+from sockettest._simulation.scheduler import Scheduler
 from tests.unit.sockettest.test_simulation import interleaved_counter
 
 pytestmark = pytest.mark.usefixtures("leak_guard")  # no thread may outlive its test

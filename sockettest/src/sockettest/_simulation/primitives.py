@@ -1,6 +1,6 @@
 """The threading primitives a simulated thread gets: state machines under the scheduler's baton.
 
-Inside :func:`sockettest.simulate`, ``threading.Lock()`` and its kin (``_replacements.py``
+Inside :func:`sockettest.simulate`, ``threading.Lock()`` and its kin (``replacements.py``
 decides when) build these instead of the real ones. Only one simulated thread runs at a time,
 so they need no real locking at all: a primitive's state is plain attributes, and blocking is
 :meth:`Scheduler.wait` on the primitive, with a virtual deadline, until a call that changes the
@@ -19,13 +19,13 @@ Rules of this module:
 
 from __future__ import annotations
 
-import _thread
 from collections import deque
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sockettest._scheduler import THREADS, Scheduler, SimThread
+from sockettest._originals import get_ident
+from sockettest._simulation.scheduler import Scheduler, SimThread, current
 
 __all__ = [
     "SimulatedBoundedSemaphore",
@@ -36,12 +36,7 @@ __all__ = [
     "SimulatedSemaphore",
 ]
 
-_get_ident = _thread.get_ident
 T = TypeVar("T")
-
-
-def _here() -> SimThread | None:
-    return THREADS.get(_get_ident()) if THREADS else None
 
 
 class _Primitive:
@@ -50,14 +45,14 @@ class _Primitive:
     _kind = "Primitive"
 
     def __init__(self) -> None:
-        sim = _here()
+        sim = current()
         self._scheduler: Scheduler | None = None if sim is None else sim.scheduler
         number = 0 if sim is None else sim.scheduler.number(self._kind)
         self._name = f"{self._kind}-{number}"
 
     def _point(self, operation: str) -> SimThread | None:
         """A scheduling point of the calling thread, if it is simulated; returns it."""
-        sim = _here()
+        sim = current()
         if sim is not None:
             sim.scheduler.point(sim, f"{self._name}.{operation}")
         return sim
@@ -72,7 +67,7 @@ class _Primitive:
         return sim.scheduler.wait(sim, key, deadline, f"{self._name}.{op}")
 
     def _wake(self, key: object = None) -> None:
-        sim = _here()
+        sim = current()
         if sim is not None:
             sim.scheduler.wake(self if key is None else key)
 
@@ -151,7 +146,7 @@ class SimulatedLock(_Acquired):
         self._wake()
 
     def _acquire_restore(self, state: None) -> None:
-        sim = _here()
+        sim = current()
         while self._locked:
             self._block(sim, self, None, "acquire")
         self._locked = True
@@ -172,7 +167,7 @@ class SimulatedRLock(_Acquired):
 
     @staticmethod
     def _me(sim: SimThread | None) -> object:
-        return _get_ident() if sim is None else sim
+        return get_ident() if sim is None else sim
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         if not blocking and timeout != -1:
@@ -192,7 +187,7 @@ class SimulatedRLock(_Acquired):
         return True
 
     def release(self) -> None:
-        if not self._count or self._owner != self._me(_here()):
+        if not self._count or self._owner != self._me(current()):
             raise RuntimeError("cannot release un-acquired lock")
         self._count -= 1
         if not self._count:
@@ -204,7 +199,7 @@ class SimulatedRLock(_Acquired):
         return bool(self._count)
 
     def _is_owned(self) -> bool:
-        return bool(self._count) and self._owner == self._me(_here())
+        return bool(self._count) and self._owner == self._me(current())
 
     def _release_save(self) -> tuple[int, object]:
         if not self._count:
@@ -215,7 +210,7 @@ class SimulatedRLock(_Acquired):
         return state
 
     def _acquire_restore(self, state: tuple[int, object]) -> None:
-        sim = _here()
+        sim = current()
         while self._count:
             self._block(sim, self, None, "acquire")
         self._count, self._owner = state
@@ -419,7 +414,7 @@ class SimulatedEvent(_Primitive):
 
 
 def _now() -> float:
-    sim = _here()
+    sim = current()
     if sim is None:
         raise RuntimeError("a simulated condition's wait_for with a timeout needs its simulation")
     return sim.scheduler.now

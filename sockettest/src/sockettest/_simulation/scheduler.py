@@ -1,6 +1,6 @@
 """The baton: simulated threads run one at a time, and a seeded policy picks which runs next.
 
-This is the engine under :func:`sockettest.simulate` (``_simulation.py``). It is imported by the
+This is the engine under :func:`sockettest.simulate` (``runner.py``). It is imported by the
 in-memory network too (``_memory_socket.py``, ``_network.py``, ``_clock.py``), for the three
 hooks that make the network's calls scheduling points: :func:`network_call`,
 :class:`SchedulableCondition` and :func:`virtual_now`. So it imports nothing but the standard
@@ -12,7 +12,7 @@ Rules of this module:
    park, each on its own lock made with :mod:`_thread` (no patch reaches it), until the baton
    holder hands it over.
 2. Only the baton holder touches a scheduler's state. (One exception: the watchdog of
-   ``_simulation.py`` aborts a run whose baton holder is stuck in something uncontrolled.)
+   ``runner.py`` aborts a run whose baton holder is stuck in something uncontrolled.)
 3. Every controlled call is one scheduling point (:meth:`Scheduler.point`): a :class:`Step` in
    the trace, then the policy picks the next thread among the runnable ones. A call that must
    wait (:meth:`Scheduler.wait`) marks its thread blocked, on a key and with an optional
@@ -28,7 +28,7 @@ Rules of this module:
 6. A finalizer (``__del__``, a weakref callback) that the garbage collector runs in a simulated
    thread runs at a moment no seed decides: in the middle of a socket call, or inside this
    module. So during a collection (:func:`gc_phase`, a :data:`gc.callbacks` hook that
-   ``_replacements.installed`` puts in place with :func:`follow_collections`) a scheduling
+   ``replacements.installed`` puts in place with :func:`follow_collections`) a scheduling
    point is no point: no step, no
    switch; the finalizer's calls (closing a socket) take effect at once, and the trace is the
    one the run has without the collection.
@@ -36,12 +36,13 @@ Rules of this module:
 
 from __future__ import annotations
 
-import _thread
 import gc
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from sockettest._originals import allocate_lock, get_ident
 
 __all__ = [
     "BLOCKED",
@@ -62,9 +63,6 @@ __all__ = [
     "virtual_now",
 ]
 
-_get_ident = _thread.get_ident
-_allocate_lock = _thread.allocate_lock
-
 _collecting: int | None = None
 """The OS thread running a garbage collection (one at a time in CPython), while it runs."""
 
@@ -82,7 +80,7 @@ RUNNABLE, BLOCKED, ENDED = "runnable", "blocked", "ended"
 def gc_phase(phase: str, info: dict[str, int]) -> None:
     """A :data:`gc.callbacks` hook: note which thread collects, from start to stop (rule 6)."""
     global _collecting  # noqa: PLW0603 (the collector is one per process)
-    _collecting = _get_ident() if phase == "start" else None
+    _collecting = get_ident() if phase == "start" else None
 
 
 def follow_collections(on: bool) -> None:
@@ -121,7 +119,7 @@ class Step:
 
 
 class Chooser(Protocol):
-    """What a policy (``_policies.py``) gives one run: its choices, in order."""
+    """What a policy (``policies.py``) gives one run: its choices, in order."""
 
     def added(self, index: int) -> None:
         """Thread number ``index`` (0: fn's own) joined the run."""
@@ -164,7 +162,7 @@ class SimThread:
         self.name = name
         self.thread = thread
         self.daemon = daemon
-        self.go = _allocate_lock()  # released by whoever hands this thread the baton
+        self.go = allocate_lock()  # released by whoever hands this thread the baton
         self.go.acquire()
         self.state = RUNNABLE
         self.key: object = None  # what it is blocked on
@@ -213,11 +211,11 @@ class Scheduler:
         self.failure: BaseException | None = None
         self.failed_thread: str | None = None
         self.over = False
-        self.done = _allocate_lock()  # released once every thread has ended
+        self.done = allocate_lock()  # released once every thread has ended
         self.done.acquire()
         self._finished = False
         self._counts: dict[str, int] = {}
-        self._handoff = _allocate_lock()  # the watchdog and a lost thread may unwind at once
+        self._handoff = allocate_lock()  # the watchdog and a lost thread may unwind at once
 
     # Threads -----------------------------------------------------------------------------------
 
@@ -247,7 +245,7 @@ class Scheduler:
         if self.over:
             self._unwinding(me)
             return
-        if _collecting is not None and _collecting == _get_ident():  # rule 6
+        if _collecting is not None and _collecting == get_ident():  # rule 6
             return
         self.trace.append(Step(me.name, operation, self.now))
         self.progress += 1
@@ -268,7 +266,7 @@ class Scheduler:
             raise Abandoned
         if deadline is not None and deadline <= self.now:
             return False
-        if _collecting is not None and _collecting == _get_ident():  # rule 6: cannot park
+        if _collecting is not None and _collecting == get_ident():  # rule 6: cannot park
             raise RuntimeError(
                 f"a finalizer that the garbage collector ran in simulated thread {me.name!r} "
                 f"would block in {operation}: a simulation cannot switch threads inside a "
@@ -432,26 +430,26 @@ READINESS = object()
 def readiness_changed() -> None:
     """A memory socket's readiness changed: wake the calling simulation's ``select`` calls.
     Call it only when :data:`THREADS` is non-empty."""
-    sim = THREADS.get(_get_ident())
+    sim = current()
     if sim is not None:
         sim.scheduler.wake(READINESS)
 
 
 def current() -> SimThread | None:
     """The simulated thread running this code, or ``None`` outside every simulation."""
-    return THREADS.get(_get_ident()) if THREADS else None
+    return THREADS.get(get_ident()) if THREADS else None
 
 
 def virtual_now() -> float | None:
     """The simulation's virtual time in a simulated thread; ``None`` elsewhere."""
-    sim = THREADS.get(_get_ident()) if THREADS else None
+    sim = current()
     return None if sim is None else sim.scheduler.now
 
 
 def network_call(call: str, sock: Any) -> None:
     """A scheduling point for a call into the in-memory network (before it takes the network's
     lock: a thread never parks holding it). Call it only when :data:`THREADS` is non-empty."""
-    sim = THREADS.get(_get_ident())
+    sim = current()
     if sim is not None:
         sim.scheduler.point(sim, f"{call} {sock.name}")
 
@@ -472,7 +470,7 @@ class SchedulableCondition(threading.Condition):
         self.label = label
 
     def wait(self, timeout: float | None = None) -> bool:
-        sim = THREADS.get(_get_ident()) if THREADS else None
+        sim = current()
         if sim is None:
             return super().wait(timeout)
         owned: Callable[[], bool] = getattr(self, "_is_owned")  # noqa: B009 (CPython's own)
@@ -495,6 +493,6 @@ class SchedulableCondition(threading.Condition):
         self._wake_simulated()
 
     def _wake_simulated(self) -> None:
-        sim = THREADS.get(_get_ident()) if THREADS else None
+        sim = current()
         if sim is not None:
             sim.scheduler.wake(self)

@@ -15,7 +15,7 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sockettest._scheduler import Chooser
+from sockettest._simulation.scheduler import Chooser
 from sockettest._validation import check_int
 
 __all__ = ["PCT", "Policy", "RandomWalk", "Schedule"]

@@ -1,10 +1,10 @@
 """What a simulation puts in place of ``threading``, ``queue`` and ``time``, for its duration only.
 
 :func:`installed` patches module attributes for as long as any simulation runs, with stand-ins
-that ask, at each call, whether the calling thread is simulated (``_scheduler.THREADS``). A
+that ask, at each call, whether the calling thread is simulated (``scheduler.THREADS``). A
 thread that is not (pytest's, the test runner's, any thread started before the run) gets the
 real thing, exactly as before; a simulated one gets the simulated primitive
-(``_simulated.py``), the virtual clock, or a scheduling point.
+(``primitives.py``), the virtual clock, or a scheduling point.
 
 What is replaced:
 
@@ -23,7 +23,7 @@ What is replaced:
   (CPython keeps them in a set, which iterates by address).
 - ``select.select`` and the ``select`` method of the ``selectors`` classes: a simulated thread
   polls without blocking, and waits in the scheduler for a memory socket's readiness to change
-  (``_scheduler.READINESS``) or for its virtual timeout. ``select.poll()`` objects are not
+  (``scheduler.READINESS``) or for its virtual timeout. ``select.poll()`` objects are not
   reached: they are C.
 
 Rules of this module:
@@ -34,19 +34,18 @@ Rules of this module:
 2. A primitive stays real when ``threading`` itself makes it (a ``Thread``'s own ``Event``,
    which its OS thread sets before it joins the simulation), except in ``Timer`` and
    ``Barrier``, which should wait in the scheduler; when the kit's network makes it (it has
-   explicit hooks, ``_scheduler.py``); and when a module's top-level code makes it (an import
+   explicit hooks, ``scheduler.py``); and when a module's top-level code makes it (an import
    inside ``fn`` must not leave a simulated lock in a module for ever).
 3. At the OS level every simulated thread is a daemon, so that one stuck in something
    uncontrolled cannot hang the interpreter's exit; ``thread.daemon`` still says what the code
    asked for, and the simulation waits for non-daemon threads as the interpreter would.
-4. While any simulation runs, :func:`_scheduler.gc_phase` is a :data:`gc.callbacks` hook
-   (:func:`_scheduler.follow_collections`): a finalizer that a collection runs in a simulated
+4. While any simulation runs, :func:`scheduler.gc_phase` is a :data:`gc.callbacks` hook
+   (:func:`scheduler.follow_collections`): a finalizer that a collection runs in a simulated
    thread takes no scheduling point.
 """
 
 from __future__ import annotations
 
-import _thread
 import queue
 import re
 import select
@@ -60,15 +59,17 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-from sockettest._scheduler import (
-    ENDED,
-    READINESS,
-    THREADS,
-    Abandoned,
-    SimThread,
-    follow_collections,
+from sockettest._originals import (
+    allocate_lock,
+    executor_init,
+    get_ident,
+    select_select,
+    sleep,
+    thread_is_alive,
+    thread_join,
+    thread_start,
 )
-from sockettest._simulated import (
+from sockettest._simulation.primitives import (
     SimulatedBoundedSemaphore,
     SimulatedCondition,
     SimulatedEvent,
@@ -76,22 +77,25 @@ from sockettest._simulated import (
     SimulatedRLock,
     SimulatedSemaphore,
 )
+from sockettest._simulation.scheduler import (
+    ENDED,
+    READINESS,
+    THREADS,
+    Abandoned,
+    SimThread,
+    current,
+    follow_collections,
+)
 
-__all__ = ["EPOCH", "installed", "run_as_simulated", "simulated_thread"]
+__all__ = ["EPOCH", "MARK", "installed", "run_as_simulated"]
 
 EPOCH = 1_700_000_000.0
 """What ``time.time()`` reads in a simulation at virtual time 0 (14 November 2023): the same in
 every run, so that timestamps in a trace or a log compare equal."""
 
-_get_ident = _thread.get_ident
-_MARK = "_sockettest_simulated"  # a simulated Thread's SimThread, on the Thread object
+MARK = "_sockettest_simulated"
+"""The attribute of a simulated :class:`threading.Thread` object that holds its SimThread."""
 
-_real_monotonic = time.monotonic
-_real_sleep = time.sleep
-_real_start = threading.Thread.start
-_real_join = threading.Thread.join
-_real_is_alive = threading.Thread.is_alive
-_real_executor_init = ThreadPoolExecutor.__init__
 _REAL_JOIN_TIMEOUT = 5.0  # real seconds for an ended thread's OS thread to finish its exit
 
 _THREADING_GLOBALS = vars(threading)
@@ -104,16 +108,11 @@ _KIT_NETWORK = frozenset(
         "sockettest._memory_socket",
         "sockettest._clock",
         "sockettest._names",
-        "sockettest._scheduler",
+        "sockettest._simulation.scheduler",
     }
 )
 _DEFAULT_NAME = re.compile(r"Thread-\d+(?P<target> \(.*\))?")
 _DEFAULT_POOL_NAME = re.compile(r"ThreadPoolExecutor-\d+")
-
-
-def simulated_thread() -> SimThread | None:
-    """The simulated thread running this code, or ``None``."""
-    return THREADS.get(_get_ident()) if THREADS else None
 
 
 def _stays_real(frame: FrameType) -> bool:
@@ -133,7 +132,7 @@ class _Dispatching(type):
     _kinds: tuple[type, ...]
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        if THREADS and _get_ident() in THREADS and not _stays_real(sys._getframe(1)):
+        if current() is not None and not _stays_real(sys._getframe(1)):
             return cls._simulated(*args, **kwargs)
         return cls._real(*args, **kwargs)
 
@@ -197,7 +196,7 @@ def _replacements() -> list[tuple[Any, str, Any]]:
 
 def _virtual(reading: Callable[[float], Any], real: Callable[[], Any]) -> Callable[[], Any]:
     def clock() -> Any:
-        sim = THREADS.get(_get_ident()) if THREADS else None
+        sim = current()
         return real() if sim is None else reading(sim.scheduler.now)
 
     clock.__name__ = clock.__qualname__ = real.__name__
@@ -207,9 +206,9 @@ def _virtual(reading: Callable[[float], Any], real: Callable[[], Any]) -> Callab
 
 def _sleep(seconds: float, /) -> None:
     """time.sleep, on virtual time in a simulated thread (a scheduling point, even for 0)."""
-    sim = THREADS.get(_get_ident()) if THREADS else None
+    sim = current()
     if sim is None:
-        _real_sleep(seconds)
+        sleep(seconds)
         return
     if seconds < 0:
         raise ValueError("sleep length must be non-negative")
@@ -230,7 +229,7 @@ def _simulated_selector(real: Callable[..., Any]) -> Callable[..., Any]:
     for a memory socket's readiness to change, or for its timeout, in the scheduler."""
 
     def select(self: Any, timeout: float | None = None) -> Any:
-        sim = THREADS.get(_get_ident()) if THREADS else None
+        sim = current()
         if sim is None:
             return real(self, timeout)
         return _poll(sim, lambda: real(self, 0), timeout)
@@ -243,11 +242,11 @@ def _select(
     rlist: Any, wlist: Any, xlist: Any, timeout: float | None = None, /
 ) -> tuple[list[Any], list[Any], list[Any]]:
     """select.select, polling and waiting in the scheduler in a simulated thread."""
-    sim = THREADS.get(_get_ident()) if THREADS else None
+    sim = current()
     if sim is None:
-        return _real_select(rlist, wlist, xlist, timeout)
+        return select_select(rlist, wlist, xlist, timeout)
     ready: tuple[list[Any], list[Any], list[Any]] = _poll(
-        sim, lambda: _real_select(rlist, wlist, xlist, 0), timeout
+        sim, lambda: select_select(rlist, wlist, xlist, 0), timeout
     )
     return ready
 
@@ -264,7 +263,6 @@ def _poll(sim: SimThread, poll: Callable[[], Any], timeout: float | None) -> Any
             return poll()
 
 
-_real_select = select.select
 _SELECTOR_NAMES = ("SelectSelector", "PollSelector", "EpollSelector", "DevpollSelector")
 _SELECTORS = list(  # the classes that define select (PollSelector's is _PollLikeSelector's)
     dict.fromkeys(
@@ -279,12 +277,12 @@ _SELECTORS = list(  # the classes that define select (PollSelector's is _PollLik
 
 
 def _simulated_target(thread: threading.Thread) -> SimThread | None:
-    target: SimThread | None = vars(thread).get(_MARK)
+    target: SimThread | None = vars(thread).get(MARK)
     return target
 
 
 def _start(self: threading.Thread) -> None:
-    sim = THREADS.get(_get_ident()) if THREADS else None
+    sim = current()
     attributes = vars(self)
     started = attributes.get("_started")
     if (
@@ -294,7 +292,7 @@ def _start(self: threading.Thread) -> None:
         or started is None
         or started.is_set()
     ):
-        _real_start(self)  # not ours to simulate, or CPython's own error
+        thread_start(self)  # not ours to simulate, or CPython's own error
         return
     scheduler = sim.scheduler
     name = self.name
@@ -305,14 +303,14 @@ def _start(self: threading.Thread) -> None:
     daemon = self.daemon
     child = scheduler.add(name, self, daemon)
     original_run = self.run
-    attributes[_MARK] = child
+    attributes[MARK] = child
     attributes["run"] = lambda: run_as_simulated(child, original_run)
     try:
         self.daemon = True  # rule 3
-        _real_start(self)
+        thread_start(self)
     except BaseException:
         scheduler.remove(child)
-        del attributes[_MARK], attributes["run"]
+        del attributes[MARK], attributes["run"]
         self.daemon = daemon
         raise
     attributes["_daemonic"] = daemon
@@ -321,8 +319,8 @@ def _start(self: threading.Thread) -> None:
 
 def _executor_init(self: ThreadPoolExecutor, *args: Any, **kwargs: Any) -> None:
     """ThreadPoolExecutor.__init__; in a simulated thread, a run-local name and start order."""
-    _real_executor_init(self, *args, **kwargs)
-    sim = THREADS.get(_get_ident()) if THREADS else None
+    executor_init(self, *args, **kwargs)
+    sim = current()
     if sim is None:
         return
     attributes = vars(self)
@@ -353,7 +351,7 @@ class _StartOrder:
 
 def run_as_simulated(sim: SimThread, run: Callable[[], object]) -> object:
     """The body of a simulated thread's OS thread: join, wait for the baton, run, report."""
-    ident = _get_ident()
+    ident = get_ident()
     sim.ident = ident
     THREADS[ident] = sim
     scheduler = sim.scheduler
@@ -376,10 +374,10 @@ def run_as_simulated(sim: SimThread, run: Callable[[], object]) -> object:
 
 
 def _join(self: threading.Thread, timeout: float | None = None) -> None:
-    sim = THREADS.get(_get_ident()) if THREADS else None
+    sim = current()
     target = _simulated_target(self)
     if sim is None or target is None or target.scheduler is not sim.scheduler:
-        _real_join(self, timeout)
+        thread_join(self, timeout)
         return
     scheduler = sim.scheduler
     scheduler.point(sim, f"join {target.name}")
@@ -390,14 +388,14 @@ def _join(self: threading.Thread, timeout: float | None = None) -> None:
         if not scheduler.wait(sim, target, deadline, f"join {target.name}"):
             break
     if target.state is ENDED:
-        _real_join(self, _REAL_JOIN_TIMEOUT)  # its OS thread is on its way out, baton-free
+        thread_join(self, _REAL_JOIN_TIMEOUT)  # its OS thread is on its way out, baton-free
 
 
 def _is_alive(self: threading.Thread) -> bool:
-    sim = THREADS.get(_get_ident()) if THREADS else None
+    sim = current()
     target = _simulated_target(self)
     if sim is None or target is None or target.scheduler is not sim.scheduler:
-        return _real_is_alive(self)
+        return thread_is_alive(self)
     return target.state is not ENDED
 
 
@@ -405,7 +403,7 @@ def _is_alive(self: threading.Thread) -> bool:
 
 _PATCHES = _replacements()  # rule 1: made, and the originals captured, at import
 
-_install_lock = _thread.allocate_lock()
+_install_lock = allocate_lock()
 _installed: list[tuple[Any, str, Any, Any]] = []  # (owner, name, original, ours)
 _users = 0
 

@@ -3,14 +3,14 @@
 The kit makes the bytes deterministic; this makes the threads so. Inside ``simulate(fn,
 seed=...)`` the threads ``fn`` starts run one at a time, and every call into the in-memory
 network and every operation on a threading primitive is a scheduling point, where a seeded
-policy (``_policies.py``) picks the next thread. Time is virtual. So a race that shows once in
+policy (``policies.py``) picks the next thread. Time is virtual. So a race that shows once in
 a thousand real runs shows for some seed, and that seed shows it every time::
 
     seed = sockettest.explore(scenario, seeds=range(200))
     sockettest.simulate(scenario, seed=seed)  # fails, the same way, every time
 
-The pieces: ``_scheduler.py`` (the baton, virtual time, deadlocks, the trace),
-``_simulated.py`` (the primitives), ``_replacements.py`` (what is patched, for whom). This
+The pieces: ``scheduler.py`` (the baton, virtual time, deadlocks, the trace),
+``primitives.py`` (the primitives), ``replacements.py`` (what is patched, for whom). This
 module runs one simulation from the caller's thread, which stays outside it: fn runs in a new
 OS thread (``simulated-main``, called ``main`` in the trace) and the caller supervises, with a
 real-time watchdog for runs stuck in something the simulation does not control.
@@ -46,31 +46,24 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong, Deadlock
-from sockettest._policies import PCT, Policy, RandomWalk, Schedule
-from sockettest._replacements import installed, run_as_simulated, simulated_thread
-from sockettest._scheduler import BLOCKED, ENDED, Scheduler, SimThread, Step
+from sockettest._simulation.policies import PCT, Policy, RandomWalk, Schedule
+from sockettest._simulation.replacements import MARK, installed, run_as_simulated
+from sockettest._simulation.scheduler import BLOCKED, ENDED, Scheduler, SimThread, Step, current
 from sockettest._validation import check_flag, check_int, check_seconds
 
 __all__ = ["MAX_STEPS", "Nondeterminism", "Simulation", "explore", "simulate"]
 
 T = TypeVar("T")
 
-_MARK = "_sockettest_simulated"
 _POLL = 0.05  # real seconds between the watchdog's looks
 _GRACE = 2.0  # real seconds for threads to unwind after the watchdog gave up on one
 _TAIL = 20  # trace steps shown in a failure
 MAX_STEPS = 100_000
 """Scheduling points a run may take before it fails as a livelock: a few seconds of real time."""
-_HERE = Path(__file__).parent
 _INTERNAL = frozenset(
-    {
-        str(_HERE / "_scheduler.py"),
-        str(_HERE / "_simulated.py"),
-        str(_HERE / "_replacements.py"),
-        str(_HERE / "_simulation.py"),
-        threading.__file__,
-    }
+    {*(str(path) for path in Path(__file__).parent.glob("*.py")), threading.__file__}
 )
+"""The files whose frames a report of the threads' stacks leaves out: this package's own."""
 
 
 class Nondeterminism(AssertionError):
@@ -177,7 +170,7 @@ class Simulation:
             TypeError: ``fn`` is not callable.
         """
         _check_fn(fn)
-        if simulated_thread() is not None:
+        if current() is not None:
             raise RuntimeError("simulate() cannot run inside a simulation")
         if not self.check_determinism:
             return self._run_once(fn)
@@ -210,7 +203,7 @@ class Simulation:
 
         runner = threading.Thread(target=body, name="simulated-main", daemon=True)
         main.thread = runner
-        vars(runner)[_MARK] = main
+        vars(runner)[MARK] = main
         with installed(), _seeded_random(f"sockettest.simulate {self._label()}"):
             runner.start()
             scheduler.running = main
@@ -226,7 +219,7 @@ class Simulation:
                     sim.thread.join(_GRACE)
         for sim in scheduler.threads:
             if sim.thread is not None:
-                vars(sim.thread).pop(_MARK, None)
+                vars(sim.thread).pop(MARK, None)
         self.trace, self.choices, self.time = scheduler.trace, scheduler.choices, scheduler.now
         failure = scheduler.failure
         if failure is not None:
@@ -276,7 +269,7 @@ class Simulation:
         return f"seed {self.seed}{policy}"
 
     def deadlock(self, scheduler: Scheduler) -> Deadlock:
-        """The error for a deadlock (``_scheduler.Reports``)."""
+        """The error for a deadlock (``scheduler.Reports``)."""
         return Deadlock(
             f"deadlock: every simulated thread is blocked and none has a deadline, at virtual "
             f"time {scheduler.now:.3f} s ({self._label()}).\n"
@@ -284,7 +277,7 @@ class Simulation:
         )
 
     def too_long(self, scheduler: Scheduler) -> BlockedTooLong:
-        """The error for a run past ``max_steps`` (``_scheduler.Reports``)."""
+        """The error for a run past ``max_steps`` (``scheduler.Reports``)."""
         return BlockedTooLong(
             f"simulated run took more than {self.max_steps} scheduling points, to virtual time "
             f"{scheduler.now:.3f} s ({self._label()}): a livelock, or a loop polling for what "

@@ -1,0 +1,82 @@
+"""The true versions of what the kit patches, captured once, when the kit is imported.
+
+The kit replaces parts of the standard library while it runs: the patch hook the :mod:`socket`
+module's functions, a simulation the :mod:`threading`, :mod:`time` and :mod:`select` functions
+its threads call. Code of the kit that must reach the real thing whatever is patched (the
+scheduler's own locks, the clock's lock, the real resolver, the patch's restore) takes it from
+here. ``sockettest/__init__.py`` imports this module first, so nothing of the kit can have
+patched anything yet; pytest-socket's guard may already be installed, and then the socket
+functions are the true ones it kept.
+"""
+
+from __future__ import annotations
+
+import _thread
+import select
+import socket
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+__all__ = [
+    "PATCHED_NAMES",
+    "SOCKET",
+    "Lock",
+    "RLock",
+    "allocate_lock",
+    "executor_init",
+    "get_ident",
+    "is_a_guard",
+    "monotonic",
+    "select_select",
+    "sleep",
+    "thread_is_alive",
+    "thread_join",
+    "thread_start",
+]
+
+PATCHED_NAMES = (
+    "socket",
+    "socketpair",
+    "getaddrinfo",
+    "gethostbyname",
+    "gethostbyname_ex",
+    "gethostbyaddr",
+    "getfqdn",
+    "getnameinfo",
+)
+"""The :mod:`socket` module attributes a patch replaces, in the order it replaces them."""
+
+
+def is_a_guard(value: object) -> bool:
+    """Whether ``value`` is one of pytest-socket's guards, installed over a socket function."""
+    module = getattr(value, "__module__", "") or ""
+    return module.startswith("pytest_socket") and "uarded" in getattr(value, "__name__", "")
+
+
+def _true_value(name: str) -> Any:
+    """``socket.<name>`` as the standard library defines it, even if pytest-socket's guard is
+    installed right now (the plugin may first import the kit during a guarded test)."""
+    value = getattr(socket, name)
+    if is_a_guard(value):  # so pytest-socket is loaded, and kept the true value
+        value = getattr(sys.modules.get("pytest_socket"), f"_true_{name}", value)
+    return value
+
+
+SOCKET: dict[str, Any] = {name: _true_value(name) for name in PATCHED_NAMES}
+"""The :mod:`socket` functions as the standard library defines them: what the patch hook puts
+back after a test, and the real resolver the host table asks about numbers."""
+
+get_ident = _thread.get_ident
+allocate_lock = _thread.allocate_lock  # a simulation never patches _thread: its parking locks
+Lock = threading.Lock  # real even when made in a simulation: the clock's and network's
+RLock = threading.RLock
+monotonic = time.monotonic
+sleep = time.sleep
+select_select = select.select
+thread_start = threading.Thread.start
+thread_join = threading.Thread.join
+thread_is_alive = threading.Thread.is_alive
+executor_init = ThreadPoolExecutor.__init__
