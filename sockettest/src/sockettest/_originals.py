@@ -6,7 +6,9 @@ its threads call. Code of the kit that must reach the real thing whatever is pat
 scheduler's own locks, the clock's lock, the real resolver, the patch's restore) takes it from
 here. ``sockettest/__init__.py`` imports this module first, so nothing of the kit can have
 patched anything yet; pytest-socket's guard may already be installed, and then the socket
-functions are the true ones it kept.
+functions are the true ones it kept. (``ThreadPoolExecutor.__init__`` is the one original kept
+where it is replaced, in ``_simulation/replacements.py``: importing :mod:`concurrent.futures`
+loads :mod:`logging`, which would double the cost of ``import sockettest``.)
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import socket
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 __all__ = [
@@ -26,7 +27,6 @@ __all__ = [
     "Lock",
     "RLock",
     "allocate_lock",
-    "executor_init",
     "get_ident",
     "is_a_guard",
     "monotonic",
@@ -79,4 +79,3 @@ select_select = select.select
 thread_start = threading.Thread.start
 thread_join = threading.Thread.join
 thread_is_alive = threading.Thread.is_alive
-executor_init = ThreadPoolExecutor.__init__

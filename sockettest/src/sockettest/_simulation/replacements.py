@@ -61,7 +61,6 @@ from typing import Any
 
 from sockettest._originals import (
     allocate_lock,
-    executor_init,
     get_ident,
     select_select,
     sleep,
@@ -95,6 +94,8 @@ every run, so that timestamps in a trace or a log compare equal."""
 
 MARK = "_sockettest_simulated"
 """The attribute of a simulated :class:`threading.Thread` object that holds its SimThread."""
+
+_real_executor_init = ThreadPoolExecutor.__init__  # not in _originals: see there why
 
 _REAL_JOIN_TIMEOUT = 5.0  # real seconds for an ended thread's OS thread to finish its exit
 
@@ -319,7 +320,7 @@ def _start(self: threading.Thread) -> None:
 
 def _executor_init(self: ThreadPoolExecutor, *args: Any, **kwargs: Any) -> None:
     """ThreadPoolExecutor.__init__; in a simulated thread, a run-local name and start order."""
-    executor_init(self, *args, **kwargs)
+    _real_executor_init(self, *args, **kwargs)
     sim = current()
     if sim is None:
         return
