@@ -33,7 +33,6 @@ import socket
 import struct
 import sys
 import time
-from _thread import get_ident
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,6 +52,7 @@ from sockettest._arguments import (
 )
 from sockettest._deadlines import BlockedTooLong, NotModelled
 from sockettest._faults import FaultInjector, Faults
+from sockettest._originals import get_ident
 from sockettest._readiness import ReadinessMirror
 from sockettest._simulation.scheduler import THREADS, SchedulableCondition, network_call
 

@@ -29,7 +29,6 @@ __all__ = [
     "allocate_lock",
     "get_ident",
     "is_a_guard",
-    "monotonic",
     "select_select",
     "sleep",
     "thread_is_alive",
@@ -73,7 +72,6 @@ get_ident = _thread.get_ident
 allocate_lock = _thread.allocate_lock  # a simulation never patches _thread: its parking locks
 Lock = threading.Lock  # real even when made in a simulation: the clock's and network's
 RLock = threading.RLock
-monotonic = time.monotonic
 sleep = time.sleep
 select_select = select.select
 thread_start = threading.Thread.start
