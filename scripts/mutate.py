@@ -8,7 +8,8 @@ a mutant that every tier lets through is a change nothing notices.
 Every mutant of ``game/`` (``game/testing/`` excluded: it is test code) is tried in a scratch
 copy of the repository, ``.mutants/`` (git-ignored), put first on ``PYTHONPATH`` so that
 ``import game`` finds the mutant: the unit tier first; if it survives, the integration tier;
-then the stress tier at its small scale. A tier that times out counts as killing it (the
+then the stress tier at its small scale (a mutant of the kit, ``sockettest/``, goes through
+the kit's own three tiers, run in its folder). A tier that times out counts as killing it (the
 tests' own timeouts caught a hang). At the end it prints, per file, the mutants tried, how many
 each tier killed, how many survived, and every survivor (file, line, the change).
 
@@ -28,6 +29,7 @@ Run it from the repository root (``make mutate``; not part of ``make test``)::
     python scripts/mutate.py --files game/lobby.py --sample 20 --seed 3
     python scripts/mutate.py --files game/server.py --tiers unit  # one shell's unit score
     python scripts/mutate.py --at game/server.py:80 game/server.py:83  # some lines, all tiers
+    python scripts/mutate.py --files sockettest/src/sockettest/_faults.py --sample 5  # the kit's
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ TIERS = {
     "integration": ["tests/integration", "tests/transports", "-m", "not memory"],
     "stress": ["tests/stress"],
 }
+KIT = "sockettest"
+"""The kit's folder: a mutant of a module under it is tried on the kit's own tiers, run there."""
+KIT_TIERS = {tier: [f"tests/{tier}"] for tier in ("unit", "integration", "stress")}
 NOT_COUNTED = ROOT / "scripts" / "mutants-not-counted.txt"
 TIER_TIMEOUT = {"unit": 60.0, "integration": 180.0, "stress": 300.0}
 """Seconds one tier may take on one mutant before the mutant counts as killed (it hangs): about
@@ -196,9 +201,11 @@ def prepare(work: Path) -> None:
             shutil.copy2(source, target)
 
 
-def run_tier(tier: str, work: Path) -> bool:
-    """Whether the tier passes on the copy as it is now (False: the mutant was killed)."""
-    outcome = run_pytest([*TIERS[tier], "-x"], work, TIER_TIMEOUT[tier])
+def run_tier(tier: str, work: Path, *, kit: bool = False) -> bool:
+    """Whether the tier passes on the copy as it is now (False: the mutant was killed); the
+    kit's tier of that name, run in its folder, if ``kit``."""
+    arguments = [*(KIT_TIERS if kit else TIERS)[tier], "-x"]
+    outcome = run_pytest(arguments, work, TIER_TIMEOUT[tier], cwd=work / KIT if kit else None)
     if outcome is None:
         (work / "last-tier.log").write_text(f"timed out after {TIER_TIMEOUT[tier]:g} s\n")
         return False
@@ -207,10 +214,12 @@ def run_tier(tier: str, work: Path) -> bool:
     return passed
 
 
-def run_pytest(arguments: list[str], work: Path, timeout: float) -> tuple[bool, str] | None:
-    """Run pytest in the copy ``work``, whose ``game`` and ``sockettest`` are imported first:
-    whether it passed, and what it printed; ``None`` if it took longer than ``timeout`` seconds
-    (it hung)."""
+def run_pytest(
+    arguments: list[str], work: Path, timeout: float, *, cwd: Path | None = None
+) -> tuple[bool, str] | None:
+    """Run pytest in the copy ``work`` (or in ``cwd``, a folder of it), whose ``game`` and
+    ``sockettest`` are imported first: whether it passed, and what it printed; ``None`` if it
+    took longer than ``timeout`` seconds (it hung)."""
     path = os.pathsep.join([str(work), str(work / "sockettest" / "src")])
     environment = {**os.environ, "PYTHONPATH": path, "HYPOTHESIS_PROFILE": "dev"}
     environment.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -219,7 +228,7 @@ def run_pytest(arguments: list[str], work: Path, timeout: float) -> tuple[bool, 
     try:
         result = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
             command,
-            cwd=work,
+            cwd=work if cwd is None else cwd,
             env=environment,
             capture_output=True,
             text=True,
@@ -268,8 +277,9 @@ def main() -> int:
             key=lambda m: (m.path, m.index),
         )
     print(f"{len(everything)} mutants in {len(files)} modules; trying {len(chosen)}", flush=True)
-    for tier in tiers:
-        if not run_tier(tier, work):
+    packages = sorted({path.startswith(f"{KIT}/") for path in files})
+    for tier, kit in ((tier, kit) for tier in tiers for kit in packages):
+        if not run_tier(tier, work, kit=kit):
             output = (work / "last-tier.log").read_text(errors="replace").splitlines()
             print(f"the {tier} tier fails on the unmutated copy: fix that first")
             print(*output[-30:], sep="\n")
@@ -283,7 +293,8 @@ def main() -> int:
         original = target.read_text()  # the copy made at the start, as listed
         target.write_text(mutated_source(mutant, original))
         try:
-            verdict = next((tier for tier in tiers if not run_tier(tier, work)), None)
+            kit = mutant.path.startswith(f"{KIT}/")
+            verdict = next((tier for tier in tiers if not run_tier(tier, work, kit=kit)), None)
         finally:
             target.write_text(original)
         tried[mutant.path] += 1
