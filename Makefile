@@ -15,6 +15,8 @@ DEV := $(VENV)/.installed-dev
 LAB := $(VENV)/.installed-lab
 DOCS := $(VENV)/.installed-docs
 PYTEST := $(BIN)/python -m pytest
+# The kit's own suite runs from its folder, with its own pytest settings (sockettest/pyproject.toml).
+KIT_PYTEST := cd sockettest && ../$(PYTEST)
 
 .PHONY: help demo test unit integration stress-small stress notebooks course-html docs diagrams lint \
 	format lab bench time-game signal-stop import-cost mutate flake-hunt constraints clean
@@ -47,16 +49,20 @@ demo: $(BASE)  ## two bots play a whole game over loopback
 
 test: lint unit integration stress-small notebooks  ## everything CI runs
 
-unit: $(DEV)  ## the unit tier: no real socket can be opened (with the memory cases of tests/transports)
+unit: $(DEV)  ## the unit tier of the kit and of the game: no real socket can be opened
+	$(KIT_PYTEST) tests/unit
 	$(PYTEST) tests/unit tests/transports -m "not loopback"
 
-integration: $(DEV)  ## the integration tier: real sockets, loopback only (with the loopback cases of tests/transports)
+integration: $(DEV)  ## the integration tier of the kit and of the game: real sockets, loopback only
+	$(KIT_PYTEST) tests/integration
 	$(PYTEST) tests/integration tests/transports -m "not memory"
 
-stress-small: $(DEV)  ## the stress tier at small scale (seconds; part of make test)
+stress-small: $(DEV)  ## the stress tier of the kit and of the game at small scale (part of make test)
+	$(KIT_PYTEST) tests/stress
 	$(PYTEST) tests/stress
 
 stress: $(DEV)  ## the stress tier at full size
+	STRESS_SCALE=full $(KIT_PYTEST) tests/stress
 	STRESS_SCALE=full $(PYTEST) tests/stress
 
 notebooks: $(DEV)  ## execute every tutorial notebook
@@ -76,6 +82,7 @@ lint: $(DEV)  ## ruff, ruff format --check, mypy --strict, no notebook outputs, 
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	cd sockettest && ../$(BIN)/mypy
 	$(BIN)/nbstripout --verify notebooks/*.ipynb
 	$(BIN)/python scripts/diagrams.py check
 	$(BIN)/python scripts/lint_workflows.py
@@ -106,6 +113,8 @@ mutate: $(DEV)  ## the bug zoo in full, then mutation testing of the game and th
 flake-hunt: $(DEV)  ## every tier but the notebooks 50 times: random order, -n 2, no reruns (RUNS=N; HOGS=N CPU hogs beside)
 	$(BIN)/python scripts/flake_hunt.py --runs $(or $(RUNS),50) --stress $(if $(HOGS),--hogs $(HOGS)) \
 		tests/unit tests/integration tests/transports
+	$(BIN)/python scripts/flake_hunt.py --runs $(or $(RUNS),50) --stress $(if $(HOGS),--hogs $(HOGS)) \
+		--kit tests/unit tests/integration
 
 lab: $(LAB)  ## open the tutorials in JupyterLab
 	$(BIN)/jupyter lab notebooks
@@ -117,3 +126,4 @@ constraints: $(LAB)  ## re-pin every development dependency
 
 clean:  ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf sockettest/.pytest_cache sockettest/.mypy_cache sockettest/.hypothesis

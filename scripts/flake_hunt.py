@@ -12,6 +12,7 @@ Run it from the repository root (``make flake-hunt``)::
     python scripts/flake_hunt.py --runs 10 --stress   # and the stress tier, at small scale
     python scripts/flake_hunt.py --runs 20 tests/unit  # any other tests
     python scripts/flake_hunt.py --runs 10 --hogs 4 tests/unit  # beside four busy processes
+    python scripts/flake_hunt.py --kit --stress tests/unit tests/integration  # the kit's suite
 
 ``--hogs N`` starts N processes that only burn CPU, for the whole hunt, and stops them at its
 end, whatever happened: a test whose outcome depends on getting the CPU in time (a timer that
@@ -34,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+KIT = ROOT / "sockettest"
+"""The kit's folder: ``--kit`` runs its own suite from there, with its own pytest settings."""
 RUN_TIMEOUT = 900.0
 """Seconds one whole pytest run may take before it counts as a failure (a hang)."""
 
@@ -81,7 +84,7 @@ def pytest_command(paths: list[str], seed: int, workers: str) -> list[str]:
     ]
 
 
-def run_once(number: int, paths: list[str], workers: str, env: dict[str, str]) -> Run:
+def run_once(number: int, paths: list[str], workers: str, env: dict[str, str], cwd: Path) -> Run:
     seed = random.SystemRandom().randrange(2**32)
     run = Run(number, seed, pytest_command(paths, seed, workers))
     started = time.perf_counter()
@@ -89,7 +92,7 @@ def run_once(number: int, paths: list[str], workers: str, env: dict[str, str]) -
         finished = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
             run.command,
             check=False,
-            cwd=ROOT,
+            cwd=cwd,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -138,6 +141,9 @@ def main() -> int:
     )
     parser.add_argument("-n", dest="workers", default="2", help="xdist workers (default 2)")
     parser.add_argument(
+        "--kit", action="store_true", help="paths are in sockettest/, run from there (its suite)"
+    )
+    parser.add_argument(
         "paths", nargs="*", default=["tests/integration"], help="default: tests/integration"
     )
     args = parser.parse_args()
@@ -147,16 +153,16 @@ def main() -> int:
         parser.error("--hogs must be 0 or more")
     paths = [*args.paths, *(["tests/stress"] if args.stress else [])]
     env = {**os.environ, "STRESS_SCALE": "small"}
+    cwd = KIT if args.kit else ROOT
+    paths_shown = " ".join(f"sockettest/{p}" if args.kit else p for p in paths)
 
     beside = f", beside {args.hogs} CPU hogs" if args.hogs else ""
-    print(
-        f"{args.runs} runs of {' '.join(paths)}: random order, -n {args.workers}, no reruns{beside}"
-    )
+    print(f"{args.runs} runs of {paths_shown}: random order, -n {args.workers}, no reruns{beside}")
     runs: list[Run] = []
     began = time.perf_counter()
     with cpu_hogs(args.hogs):
         for number in range(1, args.runs + 1):
-            run = run_once(number, paths, args.workers, env)
+            run = run_once(number, paths, args.workers, env, cwd)
             runs.append(run)
             outcome = "passed" if run.passed else f"FAILED (exit {run.exit_code})"
             print(
@@ -174,7 +180,8 @@ def main() -> int:
             print(f"  {test}")
         if not run.failed:
             print(run.tail)
-        print(f"  reproduce: {shlex.join(['python', *run.command[1:]])}")
+        where = f"cd {cwd.relative_to(ROOT)} && " if args.kit else ""
+        print(f"  reproduce: {where}{shlex.join(['python', *run.command[1:]])}")
     return 1 if failures else 0
 
 

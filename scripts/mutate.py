@@ -82,12 +82,9 @@ TIERS = {
 }
 """The project's tiers, as ``make unit``, ``make integration`` and ``make stress-small`` run
 them: the game's mutants face these."""
-KIT_TIERS = {
-    "unit": ["tests/unit/sockettest"],
-    "integration": ["tests/integration/sockettest"],
-    "stress": ["tests/stress/test_differential.py", "tests/stress/test_simulation_races.py"],
-}
-"""The kit's own tests in each tier: what a copy of the kit, without the game, would have."""
+KIT_TIERS = {tier: [f"tests/{tier}"] for tier in ("unit", "integration", "stress")}
+"""The kit's own suite in each tier, run in its folder (``sockettest/``) with its own settings:
+what a copy of the kit, without the game, has."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +94,8 @@ class Product:
     name: str
     patterns: tuple[str, ...]
     tiers: dict[str, list[str]]
+    folder: str = ""
+    """Where its tiers run, in the copy: the repository's root, or the kit's own folder."""
 
     def modules(self) -> list[str]:
         """The product's modules, relative to the repository, sorted."""
@@ -115,6 +114,7 @@ PRODUCTS = {
         "kit",
         ("sockettest/src/sockettest/*.py", "sockettest/src/sockettest/_simulation/*.py"),
         KIT_TIERS,
+        "sockettest",
     ),
 }
 NOT_COUNTED = ROOT / "scripts" / "mutants-not-counted.txt"
@@ -309,8 +309,9 @@ class Run:
     seconds: float
 
 
-def pytest_run(arguments: list[str], work: Path, timeout: float) -> Run:
-    """Run pytest in the copy ``work``, stopping it after ``timeout`` seconds."""
+def pytest_run(arguments: list[str], work: Path, timeout: float, folder: str = "") -> Run:
+    """Run pytest in the copy ``work`` (in its ``folder``), stopping it after ``timeout``
+    seconds."""
     command = [sys.executable, "-m", "pytest", *arguments, "-q", "-p", "no:randomly"]
     command += ["-p", "no:cacheprovider", "--color=no"]  # plain text, even under a notebook
     began = time.monotonic()
@@ -318,7 +319,7 @@ def pytest_run(arguments: list[str], work: Path, timeout: float) -> Run:
     # run with ``python -m game serve``, say), not pytest alone.
     process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
         command,
-        cwd=work,
+        cwd=work / folder,
         env=_environment(work),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -383,12 +384,12 @@ class TierVerdict:
     flaky: tuple[str, ...] = ()
 
 
-def judge_tier(arguments: list[str], work: Path, limit: float) -> TierVerdict:
+def judge_tier(arguments: list[str], work: Path, limit: float, folder: str = "") -> TierVerdict:
     """Run a tier on the copy as it is now, and confirm a failure by running its test again."""
     deselected: list[str] = []
     for _ in range(FLAKY_RETRIES + 1):
         whole = [*arguments, "-x", "-vv", *(f"--deselect={test}" for test in deselected)]
-        run = pytest_run(whole, work, limit)  # -q -vv: verbose
+        run = pytest_run(whole, work, limit, folder)  # -q -vv: verbose
         if run.timed_out:
             return TierVerdict("timed out", _running(run.output), tuple(deselected))
         if run.passed:
@@ -397,7 +398,8 @@ def judge_tier(arguments: list[str], work: Path, limit: float) -> TierVerdict:
         # No test named: the session itself failed (a conftest or plugin that no longer
         # imports, an internal error); the whole tier is what must fail again.
         test = failed[0] if failed else None
-        again = pytest_run([test, *_options(arguments, work)] if test else whole, work, limit)
+        alone = [test, *_options(arguments, work / folder)] if test else whole
+        again = pytest_run(alone, work, limit, folder)
         if again.timed_out or _PYTEST_TIMEOUT in again.output:
             return TierVerdict("timed out", test or _running(again.output), tuple(deselected))
         if not again.passed:
@@ -429,7 +431,11 @@ def _drop_bytecode(module: Path) -> None:
 
 
 def try_mutant(
-    mutant: Mutant, tiers: dict[str, list[str]], limits: dict[str, float], work: Path
+    mutant: Mutant,
+    tiers: dict[str, list[str]],
+    limits: dict[str, float],
+    work: Path,
+    folder: str = "",
 ) -> Result:
     """Write ``mutant`` into the copy, face it with each tier in turn, and put the copy back."""
     target = work / mutant.path
@@ -439,7 +445,7 @@ def try_mutant(
     result = Result(mutant, "survived")
     try:
         for tier, arguments in tiers.items():
-            verdict = judge_tier(arguments, work, limits[tier])
+            verdict = judge_tier(arguments, work, limits[tier], folder)
             result.flaky += verdict.flaky
             if verdict.outcome == "killed":
                 result.outcome, result.tier, result.test = "killed", tier, verdict.test
@@ -481,12 +487,12 @@ def _check_the_copy_is_imported(work: Path) -> None:
         raise SystemExit(f"the copy in {work} is not what is imported: {outside}")
 
 
-def baseline(tiers: dict[str, list[str]], work: Path) -> dict[str, float] | None:
+def baseline(tiers: dict[str, list[str]], work: Path, folder: str = "") -> dict[str, float] | None:
     """Run each tier on the unmutated copy: each one's time limit for a mutant, or ``None`` (and
     what failed, printed) if a tier fails without any mutant."""
     limits: dict[str, float] = {}
     for tier, arguments in tiers.items():
-        run = pytest_run(arguments, work, BASELINE_TIMEOUT)
+        run = pytest_run(arguments, work, BASELINE_TIMEOUT, folder)
         if not run.passed:
             how = "timed out" if run.timed_out else "fails"
             print(f"the {tier} tier {how} on the unmutated copy: fix that first")
@@ -559,13 +565,13 @@ def _run(args: argparse.Namespace, work: Path, products: list[Product]) -> int:
             f"trying {len(chosen)}; the tiers unmutated:",
             flush=True,
         )
-        limits = baseline(tiers, work)
+        limits = baseline(tiers, work, product.folder)
         if limits is None:
             return 2
         started = time.monotonic()
         results: list[Result] = []
         for number, mutant in enumerate(chosen, 1):
-            result = try_mutant(mutant, tiers, limits, work)
+            result = try_mutant(mutant, tiers, limits, work, product.folder)
             results.append(result)
             shown = {
                 "killed": f"{result.tier} ({result.test})",

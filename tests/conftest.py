@@ -10,7 +10,6 @@ import os
 from hypothesis import HealthCheck, settings
 
 pytest_plugins = [
-    "pytester",  # the kit plugin's own tests run small pytest sessions
     "game.testing.plugin",  # the game's fixtures; sockettest's load through its entry point
 ]
 

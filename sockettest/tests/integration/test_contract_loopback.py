@@ -2,7 +2,7 @@
 
 If a check fails here, the check is wrong (it asserts something Linux does not guarantee), not
 the kernel. The same checks run on the in-memory network in
-tests/unit/sockettest/test_contract_memory.py.
+tests/unit/test_contract_memory.py.
 """
 
 import socket

@@ -1,8 +1,7 @@
 """Each fault of a Faults schedule really happens, where and when the schedule says.
 
 Also: why short sends matter (a sender that calls ``send`` once loses bytes, ``sendall`` does
-not), and a whole game that still works when every connection is read and written one byte at
-a time.
+not).
 """
 
 import errno
@@ -14,11 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from game import Client, Server
-from game.protocol import End
 from sockettest import FaultInjector, Faults, MemoryNetwork, MemorySocket
 from sockettest.strategies import faults
-from tests.threads import run_threads
 
 DEADLINE = 5.0
 
@@ -236,33 +232,6 @@ def test_network_plans_reach_accepted_and_connecting_sockets(network: MemoryNetw
         assert all(client.faults == Faults(send_limit=1) for client in clients)
         for sock in [*clients, *accepted]:
             sock.close()
-
-
-def test_a_whole_game_survives_one_byte_reads_and_writes() -> None:
-    """With every connection, both sides, read and written one byte at a time, a real Server
-    and two real Clients still play their match to its draw: both split reads and short sends
-    are handled by the product."""
-    one_byte = Faults(recv_chunks=(1,), send_limit=1)
-    network = MemoryNetwork(max_block=2.0, accept_faults=one_byte, connect_faults=one_byte)
-    server = Server(port=0, socket_factory=network.socket_factory, idle_timeout=DEADLINE)
-    results: dict[str, End] = {}
-
-    def player(name: str, port: int) -> Callable[[], None]:
-        def play() -> None:
-            factory = network.socket_factory
-            with Client("127.0.0.1", port, socket_factory=factory, timeout=DEADLINE) as client:
-                results[name] = client.play(name, wait=DEADLINE)
-
-        return play
-
-    with server.running(timeout=DEADLINE) as (_, port):
-        run_threads(player("alice", port), player("bob", port))
-    assert {name: end.to_line() for name, end in results.items()} == {
-        "alice": "END DRAW",
-        "bob": "END DRAW",
-    }  # two bots draw
-    assert any("short send: 1 of" in line for line in network.fault_log)
-    network.assert_all_closed()
 
 
 def test_a_scheduled_fault_is_logged_once_it_fires(network: MemoryNetwork) -> None:

@@ -1,6 +1,6 @@
 """Code written without a testing hook, run unmodified on the in-memory network.
 
-The programs (tests/unit/sockettest/learner_programs.py) call ``socket.socket()``,
+The programs (tests/unit/learner_programs.py) call ``socket.socket()``,
 ``socket.create_connection``, ``socketserver``, ``selectors``, ``http.server`` and
 ``http.client`` the usual way; ``MemoryNetwork.patch()`` (the ``patched_network`` fixture) makes
 them run on in-memory sockets in a tier where real sockets are disabled.
@@ -20,7 +20,7 @@ import pytest
 
 from sockettest import MemoryNetwork, MemorySocket, serve_in_thread
 from tests.threads import in_thread, run_threads
-from tests.unit.sockettest.learner_programs import (
+from tests.unit.learner_programs import (
     HELLO_BODY,
     IdleHangupServer,
     KeyValueClient,

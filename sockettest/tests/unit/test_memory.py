@@ -1,20 +1,16 @@
-"""The in-memory network: what the contract does not cover, and a whole game played on it.
+"""The in-memory network: what the contract does not cover.
 
 The behaviour every TCP socket shares is pinned by the contract suite
 (test_contract_memory.py); here are the network's own promises: addresses, leak tracking,
-max_block, the send buffer, thread safety, and that a real Server and two real Clients play a
-game on it with no real socket (this tier runs with real sockets disabled).
+max_block, the send buffer and thread safety.
 """
 
 import errno
 import socket
 import threading
-from collections.abc import Callable
 
 import pytest
 
-from game import Client, Server
-from game.protocol import End, Result
 from sockettest import TIME_WAIT, BlockedTooLong, MemoryNetwork, MemorySocket, VirtualClock
 from sockettest._network import EPHEMERAL_PORTS
 from tests.threads import run_threads
@@ -441,31 +437,3 @@ def test_a_reader_and_a_writer_thread_share_one_socket(network: MemoryNetwork) -
 
     with server, client:
         run_threads(server_reader, server_writer, client_side)
-
-
-# A whole game ------------------------------------------------------------------------------------
-
-
-def test_a_whole_game_runs_on_the_memory_network(network: MemoryNetwork) -> None:
-    """A real Server and two real Clients play a match to its draw with no real socket, and
-    every socket and thread they opened is closed and joined."""
-    server = Server(port=0, socket_factory=network.socket_factory, idle_timeout=DEADLINE)
-    results: dict[str, End] = {}
-
-    def player(name: str, port: int) -> Callable[[], None]:
-        def play() -> None:
-            factory = network.socket_factory
-            with Client("127.0.0.1", port, socket_factory=factory, timeout=DEADLINE) as client:
-                results[name] = client.play(name, wait=DEADLINE)
-
-        return play
-
-    with server.running(timeout=DEADLINE) as (host, port):
-        assert host == "127.0.0.1"
-        assert port in EPHEMERAL_PORTS
-        run_threads(player("alice", port), player("bob", port))
-
-    assert results == {"alice": End(Result.DRAW), "bob": End(Result.DRAW)}  # two bots draw
-    assert not [t.name for t in threading.enumerate() if t.name.startswith("game-")]
-    assert network.fault_log == []
-    assert network.stuck_calls == []

@@ -1,4 +1,4 @@
-"""The fake server and fake client on real loopback sockets, and the blog's two tests done right.
+"""The fake server and fake client on real loopback sockets.
 
 Integration tier: real sockets, loopback only. No ``sleep`` before connecting (the fake server
 is listening when its ``with`` block starts), no fixed port (port 0), every thread joined with
@@ -12,8 +12,6 @@ import threading
 
 import pytest
 
-from game import Client, ConnectionLost, ProtocolMismatch, ResponseTimeout, Server
-from game.testing import BANNER, answer_like_the_game, send_banner_and_hang_up
 from sockettest import (
     DEFAULT_TIMEOUT,
     BlockedTooLong,
@@ -29,34 +27,12 @@ from sockettest import (
 
 DEADLINE = 2.0
 SHORT = 0.05
+GREETING = "READY"
+greet_and_hang_up = send_canned(f"{GREETING}\n".encode())
 
 
 # The kit's own guard: every thread a test starts must be finished (within 2 s) when it ends.
 pytestmark = pytest.mark.usefixtures("leak_guard")
-
-
-# The blog's two tests, done right --------------------------------------------------------------
-
-
-def test_game_server_accepts_a_connection_and_the_client_disconnects() -> None:
-    """The blog's server test: a real Server on port 0, a fake client connects and leaves.
-
-    No sleep (``running`` yields once listening), no fixed port, and the server thread is
-    joined with a deadline by ``running`` itself.
-    """
-    with Server(port=0).running(timeout=DEADLINE) as address, FakeClient(address) as client:
-        assert client.read_line() == BANNER
-
-
-def test_game_client_connects_and_disconnects_to_a_fake_server() -> None:
-    """The blog's client test: a real Client against a fake server that accepts and closes."""
-    with FakeServer(accept_and_close) as server:
-        client = Client()
-        client.connect(server.host, server.port)
-        assert client.connected
-        client.close()
-        server.wait_for_connections(1)
-    assert server.accepted == 1
 
 
 # FakeServer -------------------------------------------------------------------------------------
@@ -78,10 +54,10 @@ def test_the_fake_server_listens_on_ipv6_when_asked() -> None:
     """``host="::1"``: an IPv6 listener; the address is still a ``(host, port)`` pair."""
     if not ipv6_loopback_available():
         pytest.skip("no IPv6 loopback here")
-    with FakeServer(send_banner_and_hang_up, host="::1") as server:
+    with FakeServer(greet_and_hang_up, host="::1") as server:
         assert server.address == ("::1", server.port)
         with FakeClient(server.address) as client:
-            assert client.read_line() == BANNER
+            assert client.read_line() == GREETING
 
 
 def test_accept_and_close_gives_the_client_eof() -> None:
@@ -89,32 +65,6 @@ def test_accept_and_close_gives_the_client_eof() -> None:
     with FakeServer(accept_and_close) as server, FakeClient(server.address) as client:
         assert client.read_line() is None
         assert client.read_line() is None  # and stays at EOF
-
-
-def test_send_banner_and_hang_up() -> None:
-    """The banner, then EOF."""
-    with FakeServer(send_banner_and_hang_up) as server, FakeClient(server.address) as client:
-        assert client.read_until_eof() == [BANNER]
-
-
-def test_answer_like_the_game_replies_records_and_hangs_up_on_none() -> None:
-    """Known lines get their replies, unknown ones the default, ``None`` hangs up."""
-    script = answer_like_the_game(
-        {"HELLO alice": ["WELCOME alice", "WAIT"], "PING": "PONG", "QUIT": ["BYE", None]},
-        unknown="ERROR unknown",
-    )
-    with FakeServer(script) as server, FakeClient(server.address) as client:
-        assert client.read_line() == BANNER
-        client.send_line("HELLO alice")
-        assert client.read_until("WAIT") == ["WELCOME alice", "WAIT"]
-        client.send_line("DANCE")
-        assert client.read_line() == "ERROR unknown"
-        client.send_line("QUIT")
-        assert client.read_until_eof() == ["BYE"]
-    assert server.received == ["HELLO alice", "DANCE", "QUIT"]
-    (connection,) = server.connections
-    assert connection.received == server.received
-    assert connection.sent.startswith(b"GAME tictactoe 1\nWELCOME alice\nWAIT\n")
 
 
 def test_answer_from_table_waits_for_the_client() -> None:
@@ -131,7 +81,7 @@ def test_send_canned_sends_exact_bytes_in_chunks() -> None:
     """Partial lines, CRLF and bad UTF-8 arrive as sent; a trailing partial line stays pending."""
     script = send_canned(b"GAME tic", b"tactoe 1\r\nBO", b"ARD \xff\nEND", pause=0.01)
     with FakeServer(script) as server, FakeClient(server.address) as client:
-        assert client.read_line() == BANNER
+        assert client.read_line() == "GAME tictactoe 1"
         assert client.read_line() == "BOARD \ufffd"
         assert client.read_line() is None
         assert client.pending == b"END"
@@ -320,21 +270,19 @@ def test_a_class_instead_of_a_script_is_refused() -> None:
 
 def test_the_transcript_records_both_directions_in_order() -> None:
     """("sent" | "received", line), as they happened."""
-    with (
-        FakeServer(answer_like_the_game({"HELLO alice": "WELCOME alice"})) as server,
-        FakeClient(server.address) as client,
-    ):
+    script = answer_from_table({"HELLO alice": "WELCOME alice"}, greeting=GREETING)
+    with FakeServer(script) as server, FakeClient(server.address) as client:
         client.read_line()
         client.send_line("HELLO alice")
         client.read_line()
         client.send_bytes(b"RAW \xff\n")
     assert client.transcript == [
-        ("received", BANNER),
+        ("received", GREETING),
         ("sent", "HELLO alice"),
         ("received", "WELCOME alice"),
         ("sent", "RAW \\xff\n"),
     ]
-    assert client.received == [BANNER, "WELCOME alice"]
+    assert client.received == [GREETING, "WELCOME alice"]
     assert server.received[-1] == "RAW \ufffd"
 
 
@@ -353,9 +301,9 @@ def test_read_line_timeout_says_what_is_pending() -> None:
 def test_read_until_at_eof_is_an_error_listing_the_lines() -> None:
     """It was promised a line; EOF before it is an EOFError, not None."""
     with (
-        FakeServer(send_banner_and_hang_up) as server,
+        FakeServer(greet_and_hang_up) as server,
         FakeClient(server.address) as client,
-        pytest.raises(EOFError, match=r"EOF before a line matching 'WELCOME'.*GAME"),
+        pytest.raises(EOFError, match=r"EOF before a line matching 'WELCOME'.*READY"),
     ):
         client.read_until("WELCOME")
 
@@ -391,10 +339,10 @@ def test_connect_to_a_closed_port_is_refused_and_leaks_nothing() -> None:
 
 def test_a_client_takes_a_host_and_a_port_or_a_pair() -> None:
     """``FakeClient(host, port)`` and ``FakeClient((host, port))`` are the same."""
-    with FakeServer(send_banner_and_hang_up) as server:
+    with FakeServer(greet_and_hang_up) as server:
         for client in (FakeClient(server.host, server.port), FakeClient(server.address)):
             with client:
-                assert client.read_line() == BANNER
+                assert client.read_line() == GREETING
         with pytest.raises(TypeError, match="needs a port"):
             FakeClient(server.host)
 
@@ -414,54 +362,3 @@ def test_infinite_timeout_means_no_limit_for_the_server_side() -> None:
     with FakeServer(stay_silent()) as server, FakeClient(server.address):
         server.wait_for_connections(1)
         assert server.connections[0].timeout == math.inf
-
-
-# The real client against scripted servers -----------------------------------------------------
-
-
-def test_client_hello_against_a_server_that_hangs_up_after_the_banner() -> None:
-    """The client reads the banner, sends HELLO, and reports the lost connection."""
-    with (
-        FakeServer(send_banner_and_hang_up) as server,
-        Client(server.host, server.port, timeout=DEADLINE) as client,
-        pytest.raises(ConnectionLost),
-    ):
-        client.hello("alice")
-
-
-def test_client_hello_against_a_server_of_another_protocol() -> None:
-    """An SSH banner is a protocol mismatch, not a crash."""
-    with (
-        FakeServer(send_canned(b"SSH-2.0-OpenSSH_9.6\r\n", hang_up=False)) as server,
-        Client(server.host, server.port, timeout=DEADLINE) as client,
-        pytest.raises(ProtocolMismatch, match="SSH"),
-    ):
-        client.hello("alice")
-
-
-def test_client_hello_against_a_silent_server_times_out() -> None:
-    """A server that says nothing gives a ResponseTimeout, never a hang."""
-    with (
-        FakeServer(stay_silent()) as server,
-        Client(server.host, server.port, timeout=SHORT) as client,
-        pytest.raises(ResponseTimeout),
-    ):
-        client.hello("alice")
-
-
-def test_client_hello_against_a_scripted_lobby() -> None:
-    """A table is enough to stand in for the lobby in a client test.
-
-    One line a reply, so that what the test shows does not depend on how TCP splits the bytes:
-    two lines sent one after the other reach the client in one ``recv`` or in two, as the timing
-    of the moment has it, so a bug in taking two lines from one read would fail this test on
-    some runs only. That case is tested where the test decides the split, on the memory
-    network (``tests/unit/test_split_independence.py``).
-    """
-    script = answer_like_the_game({"HELLO alice": "WELCOME alice"})
-    with (
-        FakeServer(script) as server,
-        Client(server.host, server.port, timeout=DEADLINE) as client,
-    ):
-        assert client.hello("alice").name == "alice"
-    assert server.received == ["HELLO alice"]

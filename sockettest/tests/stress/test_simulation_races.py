@@ -1,6 +1,6 @@
 """The planted race at the counts issue 11 asks for: found within 200 seeds, replayed 100 times
 out of 100 with one trace, and the fixed server passing all 200 seeds; with each policy, on an
-injected factory and under network.patch(). (tests/unit/sockettest/test_simulation_races.py
+injected factory and under network.patch(). (tests/unit/test_simulation_races.py
 runs the same checks small.) The issue's counts are the small scale; ``STRESS_SCALE=full``
 tries the fixed server on 1,000 seeds."""
 
@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from sockettest import PCT, RandomWalk, Schedule, Simulation, explore, simulate
 from sockettest.strategies import schedules
 from tests.stress.scale import scaled
-from tests.unit.sockettest.name_server import two_claims
+from tests.unit.name_server import two_claims
 
 SEEDS = range(200)
 FIXED_SEEDS = range(scaled(200, 1000))

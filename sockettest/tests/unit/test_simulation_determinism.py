@@ -32,11 +32,11 @@ from sockettest import (
     simulate,
 )
 from sockettest._simulation.scheduler import Scheduler
-from tests.unit.sockettest.test_simulation import interleaved_counter
+from tests.unit.test_simulation import interleaved_counter
 
 pytestmark = pytest.mark.usefixtures("leak_guard")  # no thread may outlive its test
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def trace_of(fn: Callable[[], object], seed: int) -> list[str]:
@@ -290,8 +290,8 @@ PROCESS = textwrap.dedent(
     import hashlib, sys, threading
     from concurrent.futures import ThreadPoolExecutor
     from sockettest import Simulation
-    from tests.unit.game_scenarios import a_game_then_a_shutdown
-    from tests.unit.sockettest.test_simulation_determinism import pooled
+    from tests.unit.name_server import two_claims
+    from tests.unit.test_simulation_determinism import pooled
 
     for _ in range(int(sys.argv[1])):  # work done earlier in the process
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -299,7 +299,7 @@ PROCESS = textwrap.dedent(
         thread = threading.Thread(target=int)
         thread.start()
         thread.join(5)
-    for fn in (pooled, a_game_then_a_shutdown):
+    for fn in (pooled, two_claims(fixed=True)):
         simulation = Simulation(seed=11, check_determinism=True)
         simulation.run(fn)
         text = "\\n".join(map(str, simulation.trace)).encode()
@@ -310,7 +310,7 @@ PROCESS = textwrap.dedent(
 
 def test_one_seed_gives_one_trace_across_processes_and_hash_seeds() -> None:
     """Three processes, each with its own PYTHONHASHSEED and earlier work: one trace per
-    scenario (a thread pool; a whole game and a shutdown), step for step."""
+    scenario (a thread pool; two clients claiming one name on a server), step for step."""
     outputs = set()
     for hash_seed, earlier in (("0", "0"), ("1", "3"), ("4242", "7")):
         environment = {**os.environ, "PYTHONHASHSEED": hash_seed}

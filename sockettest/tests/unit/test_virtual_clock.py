@@ -1,25 +1,21 @@
 """The virtual clock: long socket timeouts in unmodified code, in milliseconds of real time.
 
 A learner's server that calls ``conn.settimeout(300)`` runs under ``MemoryNetwork(clock=...)
-.patch()`` as written; the game's own Server takes the network's socket factory and the clock's
-``monotonic``. Without autojump only ``clock.advance`` moves time, and a call with no timeout
-still fails on real time (``max_block``).
+.patch()`` as written. Without autojump only ``clock.advance`` moves time, and a call with no
+timeout still fails on real time (``max_block``).
 """
 
 from __future__ import annotations
 
-import math
 import socket
 import threading
 import time
 
 import pytest
 
-from game import Client, ConnectionLost, Server
-from game.protocol import Banner, Error
 from sockettest import BlockedTooLong, MemoryNetwork, MemorySocket, VirtualClock, serve_in_thread
 from tests.threads import in_thread
-from tests.unit.sockettest.learner_programs import IdleHangupServer
+from tests.unit.learner_programs import IdleHangupServer
 
 DEADLINE = 5.0
 AUTOJUMP = 0.01
@@ -90,55 +86,7 @@ def test_learners_300_s_idle_timeout_fires_in_milliseconds() -> None:
     network.assert_all_closed(grace=1.0)
 
 
-# 2. The game's own Server, with its default idle_timeout ----------------------------------------
-
-
-def test_game_server_cuts_off_a_silent_client_after_300_virtual_seconds() -> None:
-    """The game Server greets a silent client, then says it was idle 300 s, then closes."""
-    network, clock = autojumping()
-    started = time.monotonic()
-    server = Server(port=0, socket_factory=network.socket_factory, clock=clock.monotonic)
-    assert server.idle_timeout == 300
-    with server.running() as (host, port), network.socket_factory() as sock:
-        sock.settimeout(DEADLINE)
-        sock.connect((host, port))
-        sock.settimeout(None)  # bounded by MAX_BLOCK real seconds: see the top
-        with sock.makefile("rb") as lines:
-            assert lines.readline() == b"GAME tictactoe 1\n"
-            assert lines.readline() == b"ERROR idle for more than 300 s\n"
-            assert lines.readline() == b""
-    real = time.monotonic() - started
-    assert 300 <= clock.monotonic() < 300 + DEADLINE
-    assert real < 1.0
-    network.assert_all_closed(grace=1.0)
-
-
-def test_game_client_hears_the_idle_error_from_the_game_server() -> None:
-    """The game's Client, on the same clock, reads the banner, the idle ERROR, then loses it."""
-    network, clock = autojumping()
-    started = time.monotonic()
-    server = Server(port=0, socket_factory=network.socket_factory, clock=clock.monotonic)
-    with server.running() as (host, port):
-        client = Client(
-            host,
-            port,
-            socket_factory=network.socket_factory,
-            timeout=DEADLINE,
-            clock=clock.monotonic,
-        )
-        with client:  # timeout=math.inf: no deadline, bounded by MAX_BLOCK (see the top)
-            assert isinstance(client.next_message(timeout=math.inf), Banner)
-            error = client.next_message(timeout=math.inf)
-            assert isinstance(error, Error)
-            assert error.reason == "idle for more than 300 s"
-            with pytest.raises(ConnectionLost):
-                client.next_message(timeout=math.inf)
-    assert 300 <= clock.monotonic() < 300 + DEADLINE
-    assert time.monotonic() - started < 1.0
-    network.assert_all_closed(grace=1.0)
-
-
-# 3. advance() by hand ---------------------------------------------------------------------------
+# 2. advance() by hand ---------------------------------------------------------------------------
 
 
 def test_advance_wakes_a_recv_only_once_its_timeout_has_passed() -> None:
@@ -213,7 +161,7 @@ def test_advance_refuses_to_go_back() -> None:
     assert clock.monotonic() == 42.0
 
 
-# 4. No timeout at all: max_block still bounds it in real time -----------------------------------
+# 3. No timeout at all: max_block still bounds it in real time -----------------------------------
 
 
 def test_recv_with_no_timeout_fails_on_real_time_despite_the_virtual_clock() -> None:
@@ -233,7 +181,7 @@ def test_recv_with_no_timeout_fails_on_real_time_despite_the_virtual_clock() -> 
     network.assert_all_closed(grace=1.0)
 
 
-# 5. A full backlog: connect times out on the virtual clock --------------------------------------
+# 4. A full backlog: connect times out on the virtual clock --------------------------------------
 
 
 def test_create_connection_into_a_full_backlog_times_out_on_the_virtual_clock() -> None:
@@ -253,7 +201,7 @@ def test_create_connection_into_a_full_backlog_times_out_on_the_virtual_clock() 
     network.assert_all_closed(grace=1.0)
 
 
-# 6. Virtual time belongs to one network ---------------------------------------------------------
+# 5. Virtual time belongs to one network ---------------------------------------------------------
 
 
 def test_a_network_without_a_clock_keeps_real_time() -> None:

@@ -7,36 +7,18 @@ guessed from separate mocks.
 
 from __future__ import annotations
 
-import errno
 import socket
-import struct
-from typing import Any
 from unittest.mock import call, create_autospec
 
 import pytest
 from pytest_mock import MockerFixture
 
-from game import Client, ConnectFailed, ListenFailed, Server
 from sockettest import (
     EPHEMERAL_PORT,
-    MockSockets,
     assert_called_in_order,
     call_names,
     mock_sockets,
 )
-
-LIFECYCLE = ["socket_factory", "setsockopt", "bind", "listen", "accept"]
-
-
-def stop_on_accept(server: Server, mocks: MockSockets) -> None:
-    """Make ``accept`` do what a real one does when the server shuts down under it."""
-
-    def accept() -> Any:
-        server.shutdown()
-        raise OSError(errno.EINVAL, "Invalid argument")
-
-    mocks.socket.accept.side_effect = accept
-
 
 # The helper itself ----------------------------------------------------------------------------
 
@@ -156,118 +138,3 @@ def test_order_failure_on_arguments_of_a_call_object() -> None:
     mocks.socket.bind(("127.0.0.1", 1))
     with pytest.raises(AssertionError, match="Actual calls"):
         assert_called_in_order(mocks.parent, [call.socket.bind(("127.0.0.1", 0))])
-
-
-# The server's lifecycle -----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("port", [0, 7777])
-def test_server_makes_sets_binds_listens_then_accepts(port: int) -> None:
-    """factory -> setsockopt -> bind -> listen -> accept, in order, with its address."""
-    mocks = mock_sockets()
-    server = Server(port=port, socket_factory=mocks.socket_factory)
-    stop_on_accept(server, mocks)
-
-    server.start_listening()
-
-    assert_called_in_order(
-        mocks.parent,
-        [
-            call.socket_factory(socket.AF_INET, socket.SOCK_STREAM),
-            call.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1),
-            call.socket.bind(("127.0.0.1", port)),
-            call.socket.listen(socket.SOMAXCONN),
-            "accept",
-        ],
-    )
-    assert_called_in_order(mocks.parent, LIFECYCLE)
-    assert server.address == ("127.0.0.1", port or EPHEMERAL_PORT)
-
-
-def test_server_on_ipv6_asks_the_factory_for_an_ipv6_socket() -> None:
-    """The family follows the host literal, with no DNS lookup."""
-    mocks = mock_sockets()
-    server = Server("::1", 0, socket_factory=mocks.socket_factory)
-    stop_on_accept(server, mocks)
-    server.start_listening()
-    mocks.socket_factory.assert_called_once_with(socket.AF_INET6, socket.SOCK_STREAM)
-
-
-def test_bind_failure_closes_the_socket_and_raises_listen_failed_naming_the_address() -> None:
-    """No listen, no accept; a close; a message with the address and a hint."""
-    mocks = mock_sockets()
-    mocks.socket.bind.side_effect = OSError(errno.EADDRINUSE, "Address already in use")
-    server = Server(port=7777, socket_factory=mocks.socket_factory)
-
-    with pytest.raises(ListenFailed, match=r"cannot listen on 127\.0\.0\.1:7777") as raised:
-        server.start_listening()
-
-    assert "Address already in use" in str(raised.value)
-    assert_called_in_order(mocks.parent, ["socket_factory", "bind", "close"])
-    mocks.socket.listen.assert_not_called()
-    mocks.socket.accept.assert_not_called()
-    mocks.socket.close.assert_called_once_with()
-
-
-def test_shutdown_closes_the_listener() -> None:
-    """shutdown() wakes accept (shutdown, then close); the loop then ends."""
-    mocks = mock_sockets()
-    server = Server(port=0, socket_factory=mocks.socket_factory)
-    stop_on_accept(server, mocks)
-    server.start_listening()
-    assert_called_in_order(
-        mocks.parent, ["accept", call.socket.shutdown(socket.SHUT_RDWR), "close"]
-    )
-
-
-# The client's lifecycle -----------------------------------------------------------------------
-
-
-def test_client_makes_sets_timeout_then_connects_to_the_default_address() -> None:
-    """factory -> settimeout -> connect(("127.0.0.1", 7777)); then blocking, with the timeout
-    in the kernel for sends, and nothing else."""
-    mocks = mock_sockets()
-    Client(socket_factory=mocks.socket_factory).connect()
-    assert mocks.parent.mock_calls == [
-        call.socket_factory(socket.AF_INET, socket.SOCK_STREAM),
-        call.socket.settimeout(5.0),
-        call.socket.connect(("127.0.0.1", 7777)),
-        call.socket.settimeout(None),
-        call.socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("@ll", 5, 0)),
-    ]
-
-
-def test_client_connects_to_the_given_address() -> None:
-    """``connect(host, port)`` wins over the constructor's address; ``::1`` means IPv6."""
-    mocks = mock_sockets()
-    client = Client("127.0.0.1", 7777, socket_factory=mocks.socket_factory, timeout=1.5)
-    client.connect("::1", 9000)
-    assert_called_in_order(
-        mocks.parent,
-        [
-            call.socket_factory(socket.AF_INET6, socket.SOCK_STREAM),
-            call.socket.settimeout(1.5),
-            call.socket.connect(("::1", 9000)),
-        ],
-    )
-    client.close()
-    mocks.socket.close.assert_called_once_with()
-
-
-@pytest.mark.parametrize(
-    "error",
-    [
-        ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"),
-        TimeoutError("timed out"),
-        OSError(errno.EHOSTUNREACH, "No route to host"),
-    ],
-    ids=["refused", "timeout", "other"],
-)
-def test_client_closes_the_socket_when_connect_fails(error: OSError) -> None:
-    """Each error path closes the socket, after the failed connect, before raising."""
-    mocks = mock_sockets()
-    mocks.socket.connect.side_effect = error
-    with pytest.raises(ConnectFailed):
-        Client(socket_factory=mocks.socket_factory).connect()
-    assert_called_in_order(mocks.parent, ["socket_factory", "settimeout", "connect", "close"])
-    mocks.socket.close.assert_called_once_with()

@@ -11,8 +11,8 @@ tests/stress/test_simulation_races.py; these are the small, fast versions.
 import pytest
 
 from sockettest import Simulation, explore, simulate
-from tests.unit.sockettest import name_server
-from tests.unit.sockettest.name_server import two_claims
+from tests.unit import name_server
+from tests.unit.name_server import two_claims
 
 SEEDS = range(200)
 
