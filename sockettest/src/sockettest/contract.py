@@ -69,7 +69,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import partial
 from types import TracebackType
-from typing import Any, BinaryIO, Literal, Protocol, TypeAlias, TypeVar, overload
+from typing import Any, BinaryIO, Literal, Protocol, TypeAlias, TypeVar, cast, overload
 
 __all__ = [
     "CHECKS",
@@ -137,8 +137,8 @@ class StreamSocket(Protocol):
     def setblocking(self, flag: bool, /) -> None: ...
     def recv(self, bufsize: int, flags: int = 0, /) -> bytes: ...
     def recv_into(self, buffer: bytearray | memoryview, nbytes: int = 0, /) -> int: ...
-    def send(self, data: bytes, /) -> int: ...
-    def sendall(self, data: bytes, /) -> None: ...
+    def send(self, data: bytes, flags: int = 0, /) -> int: ...
+    def sendall(self, data: bytes, flags: int = 0, /) -> None: ...
     # The overloads in typeshed's order: a class's overloads match a protocol's only in order.
     @overload
     def makefile(self, mode: Literal["wb"], /, buffering: Literal[0]) -> io.RawIOBase: ...
@@ -869,6 +869,63 @@ def check_kernel_timeouts_bound_blocking_calls_with_eagain(factory: StreamSocket
             assert 0 < taken <= len(chunk), f"send with SO_SNDTIMEO returned {taken!r}"
         assert gave_up is not None, "send with SO_SNDTIMEO to a peer that never reads never gave up"
         assert gave_up.errno == errno.EAGAIN, f"send with SO_SNDTIMEO: {gave_up!r}"
+
+
+def _bound_sends(sock: StreamSocket, bound: str) -> int:
+    """Bound ``sock``'s sends as ``bound`` says; return the flags a send then takes."""
+    if bound == "SO_SNDTIMEO":
+        sock.settimeout(None)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, _timeval(SHORT))
+    elif bound == "a timeout":
+        sock.settimeout(SHORT)
+    elif bound == "non-blocking":
+        sock.setblocking(False)
+    else:  # MSG_DONTWAIT, on a blocking socket
+        sock.settimeout(None)
+        return socket.MSG_DONTWAIT
+    return 0
+
+
+def _answer_in_time(h: _Harness, call: Callable[[], _T], what: str) -> _T:
+    """``call()`` in a helper thread, so that a call that never returns fails the check within
+    :data:`JOIN_DEADLINE` instead of hanging it; returns what ``call`` returns, or raises what
+    it raises."""
+    thread, result = h.thread(call, "caller")
+    thread.join(JOIN_DEADLINE)
+    if thread.is_alive():
+        raise AssertionError(f"{what}: no answer within {JOIN_DEADLINE} s")
+    if result.error is not None:
+        raise result.error
+    return cast(_T, result.value)
+
+
+@_check
+def check_send_bigger_than_the_buffers_returns_its_short_count(
+    factory: StreamSocketFactory,
+) -> None:
+    """A ``send`` bigger than all the buffering, to a peer that never reads, takes what fits and
+    returns that short count, whatever bounds it: ``SO_SNDTIMEO`` on a blocking socket (Linux
+    takes part, waits that long for more room, then returns the count), a timeout,
+    non-blocking mode or ``MSG_DONTWAIT``; the peer gets exactly that many bytes. A
+    ``sendall`` then sends part and gives up as its bound says: BlockingIOError (``EAGAIN``),
+    or TimeoutError with a timeout (CPython's ``sendall`` gives up at the first send that
+    takes nothing)."""
+    data = bytes(_FILL_LIMIT)
+    for bound in ("SO_SNDTIMEO", "a timeout", "non-blocking", "MSG_DONTWAIT"):
+        with _harness(factory, "short_send") as h:
+            client, server = h.pair()
+            flags = _bound_sends(client, bound)
+            what = f"send of {len(data)} bytes with {bound} to a peer that never reads"
+            taken = _answer_in_time(h, partial(client.send, data, flags), what)
+            assert 0 < taken < len(data), f"{what} returned {taken!r}, not a short count"
+            _recv_exactly(server, taken, f"the peer of a {what}", bufsize=1 << 16)
+            assert not _readable(server, SHORT), f"{what}: the peer got more than {taken} bytes"
+            what = f"sendall of {len(data)} bytes with {bound} to a peer that never reads"
+            sendall = partial(_answer_in_time, h, partial(client.sendall, data, flags), what)
+            if bound == "a timeout":
+                _expect(TimeoutError, sendall, what)
+            else:
+                _expect_os_error(BlockingIOError, errno.EAGAIN, sendall, what)
 
 
 @_check

@@ -7,6 +7,7 @@ max_block, the send buffer and thread safety.
 
 import errno
 import socket
+import struct
 import threading
 
 import pytest
@@ -405,6 +406,24 @@ def test_sendall_to_a_peer_that_never_reads_times_out() -> None:
         a.settimeout(0)
         with pytest.raises(BlockingIOError):
             a.send(b"x")
+
+
+def test_a_send_with_so_sndtimeo_returns_its_short_count_at_the_deadline() -> None:
+    """With SO_SNDTIMEO, a blocking send that fills the buffer returns the short count when the
+    time is up, as Linux's; then a send or a sendall that takes nothing raises EAGAIN."""
+    network = MemoryNetwork(buffer_size=4)
+    a, b = network.socketpair(socket.AF_INET)
+    with a, b:
+        a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("@ll", 0, 10_000))
+        assert a.send(b"123456") == 4
+        with pytest.raises(BlockingIOError) as caught:
+            a.send(b"x")
+        assert caught.value.errno == errno.EAGAIN
+        assert b.recv(10) == b"1234"
+        with pytest.raises(BlockingIOError) as caught:
+            a.sendall(b"abcdef")
+        assert caught.value.errno == errno.EAGAIN
+        assert b.recv(10) == b"abcd"  # the part sendall took before it gave up
 
 
 # Thread safety -----------------------------------------------------------------------------------
