@@ -24,6 +24,7 @@ from typing import Any
 
 __all__ = [
     "bytes_like",
+    "c_flag",
     "c_int",
     "c_long",
     "c_ssize",
@@ -55,6 +56,12 @@ def c_int(value: Any) -> int:
     if type(value) is int and _INT_MIN <= value <= _INT_MAX:  # the common case, at once
         return value
     return _integer(value, 32, "int")
+
+
+def c_flag(value: Any) -> bool:
+    """``setblocking``'s flag: any object's truth from Python 3.12 on (CPython's ``"p"``), an
+    ``int`` argument before it (``"i"``: ``setblocking("x")`` is a :class:`TypeError` on 3.11)."""
+    return bool(value) if sys.version_info >= (3, 12) else bool(c_long(value))
 
 
 def c_unsigned(value: Any) -> int:

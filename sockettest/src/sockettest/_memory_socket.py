@@ -42,8 +42,8 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 from sockettest._addresses import as_family, family_for, format_address, normal_ip, unmapped
 from sockettest._arguments import (
     bytes_like,
+    c_flag,
     c_int,
-    c_long,
     c_ssize,
     check_option,
     host_and_port,
@@ -568,7 +568,7 @@ class MemorySocket:
         """``setblocking(True)`` is ``settimeout(None)``; ``False`` is ``settimeout(0)``."""
         with self._lock:
             self._enter("setblocking", (flag,), True)
-            self._timeout = None if c_long(flag) else 0.0  # CPython stores it even when closed
+            self._timeout = None if c_flag(flag) else 0.0  # CPython stores it even when closed
             self._check_open()
 
     def getblocking(self) -> bool:
