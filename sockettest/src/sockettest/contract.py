@@ -490,6 +490,7 @@ def check_active_close_holds_the_address_in_time_wait(factory: StreamSocketFacto
         what = "the port of a server whose side closed first"
         _expect_bind(factory, port, False, errno.EADDRINUSE, what)
         _expect_bind(factory, port, True, errno.EADDRINUSE, f"{what} without SO_REUSEADDR")
+        _wait_for_the_last_ack(factory, client_port)
         _expect_bind(factory, client_port, False, None, "the port of a client that closed last")
 
         port, _ = _connection_closed_by(h, "server", reuse=True)
@@ -499,10 +500,17 @@ def check_active_close_holds_the_address_in_time_wait(factory: StreamSocketFacto
 
         port, client_port = _connection_closed_by(h, "client", reuse=False)
         _expect_bind(factory, client_port, False, errno.EADDRINUSE, "a client port, closed first")
-        deadline = time.monotonic() + TIMEOUT  # the server's last ACK may still be on its way
-        while _bind_error(factory, port, False) is not None and time.monotonic() < deadline:
-            time.sleep(SHORT / 4)
+        _wait_for_the_last_ack(factory, port)
         _expect_bind(factory, port, False, None, "the port of a server whose client closed first")
+
+
+def _wait_for_the_last_ack(factory: StreamSocketFactory, address: _Address) -> None:
+    """Wait, up to ``TIMEOUT``, until ``address`` binds: the side that closed last holds it
+    (LAST_ACK) until the final ACK of the side that closed first arrives, which on loopback may
+    still be on its way; a fake that holds it for good still fails the bind that follows."""
+    deadline = time.monotonic() + TIMEOUT
+    while _bind_error(factory, address, False) is not None and time.monotonic() < deadline:
+        time.sleep(SHORT / 4)
 
 
 @_check
