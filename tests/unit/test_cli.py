@@ -219,6 +219,22 @@ def test_a_stop_signal_while_serve_builds_its_server_is_a_clean_stop(
     network.assert_all_closed(grace=DEADLINE)
 
 
+@pytest.mark.usefixtures("stop_signals_harmless")
+def test_ctrl_c_in_demo_or_play_is_exit_130_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Outside serve, which stops on Ctrl-C by itself, main turns Ctrl-C into a
+    KeyboardInterrupt that it ends as exit 130, whatever SIGINT's handler was before."""
+
+    def interrupted(_: object) -> int:
+        signal.raise_signal(signal.SIGINT)
+        return 0
+
+    monkeypatch.setattr(game.__main__, "_demo", interrupted)
+    assert main(["demo"]) == 130
+    assert capsys.readouterr().err == "\n"
+
+
 class CountedReads:
     """``os`` for ``game.__main__``, counting each ``read`` as it begins: a read of the wakeup
     pipe that begins is serve waiting (again) for a stop signal."""
