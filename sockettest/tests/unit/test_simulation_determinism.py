@@ -175,80 +175,74 @@ def test_a_finalizer_that_would_block_inside_a_collection_is_refused_with_the_re
     )
 
 
+class StalledCollection:
+    """A collection in a real thread outside any run, whose finalizer waits until released:
+    :meth:`begin` starts it (from anywhere) and says whether it began."""
+
+    def __init__(self) -> None:
+        self.go, self.entered, self.leave = threading.Event(), threading.Event(), threading.Event()
+
+    def begin(self) -> bool:
+        self.go.set()
+        return self.entered.wait(5)
+
+    @contextmanager
+    def collector(self) -> Iterator[None]:
+        """The collecting thread for the block, with only its own collection running the
+        finalizer; released, joined and asserted dead after."""
+        stalled = self
+
+        class WaitsWhenCollected:
+            def __init__(self) -> None:
+                self.cycle = self
+
+            def __del__(self) -> None:
+                stalled.entered.set()
+                stalled.leave.wait(5)
+
+        def collect() -> None:
+            self.go.wait(5)
+            WaitsWhenCollected()
+            gc.collect()
+
+        thread = threading.Thread(target=collect, name="collector")
+        gc.disable()  # only the collector's own collection runs the finalizer
+        try:
+            thread.start()
+            yield
+        finally:
+            self.leave.set()
+            thread.join(5)
+            gc.enable()
+        assert not thread.is_alive()
+
+
 def test_a_collection_in_a_thread_outside_the_run_takes_no_point_from_it() -> None:
     """While a thread outside the run is in a collection (its finalizer waits), the run's own
     threads still take every scheduling point: the trace is the one it has without it."""
-    go, entered, leave = threading.Event(), threading.Event(), threading.Event()  # real
-
-    class WaitsWhenCollected:
-        def __init__(self) -> None:
-            self.cycle = self
-
-        def __del__(self) -> None:
-            entered.set()
-            leave.wait(5)
-
-    def collector() -> None:
-        go.wait(5)
-        WaitsWhenCollected()
-        gc.collect()
+    stalled = StalledCollection()
 
     def scenario() -> int:
-        go.set()
-        assert entered.wait(5), "the collection outside never began"
+        assert stalled.begin(), "the collection outside never began"
         try:
             return interleaved_counter()
         finally:
-            leave.set()
+            stalled.leave.set()
 
     expected = trace_of(interleaved_counter, seed=2)
-    thread = threading.Thread(target=collector, name="collector")
-    gc.disable()  # only the collector's own collection runs the finalizer
-    try:
-        thread.start()
+    with stalled.collector():
         simulation = Simulation(seed=2)
         simulation.run(scenario)
-    finally:
-        leave.set()
-        thread.join(5)
-        gc.enable()
-    assert not thread.is_alive()
     assert [str(step) for step in simulation.trace] == expected
 
 
 def test_a_collection_still_under_way_when_a_run_ends_silences_no_later_run() -> None:
     """A collection outside the run outlives it (its finalizer waits); once it is over, the
     next run's threads, whatever OS thread they get, take every point."""
-    go, entered, leave = threading.Event(), threading.Event(), threading.Event()  # real
-
-    class WaitsWhenCollected:
-        def __init__(self) -> None:
-            self.cycle = self
-
-        def __del__(self) -> None:
-            entered.set()
-            leave.wait(5)
-
-    def collector() -> None:
-        go.wait(5)
-        WaitsWhenCollected()
-        gc.collect()
-
-    def begin_the_collection() -> bool:
-        go.set()
-        return entered.wait(5)
-
+    stalled = StalledCollection()
     expected = trace_of(interleaved_counter, seed=2)
-    thread = threading.Thread(target=collector, name="collector")
-    gc.disable()  # only the collector's own collection runs the finalizer
-    try:
-        thread.start()
-        assert simulate(begin_the_collection, seed=0), "the collection outside never began"
-    finally:
-        leave.set()
-        thread.join(5)
-        gc.enable()
-    assert not thread.is_alive()
+    with stalled.collector():
+        assert simulate(stalled.begin, seed=0), "the collection outside never began"
     traces = [trace_of(interleaved_counter, seed=2) for _ in range(5)]
     assert traces == [expected] * 5
 
