@@ -3,13 +3,21 @@
 - ``scheduler``: the baton, virtual time, deadlocks, the trace; and :func:`scheduler.current`,
   the calling thread's simulated thread. The in-memory network imports only this module, for
   its hooks, so this package's ``__init__`` imports nothing.
-- ``primitives``: the threading primitives a simulated thread gets.
+- ``primitives``: the two primitives a simulated thread gets, ``Lock`` and ``RLock``.
 - ``replacements``: what a simulation patches in ``threading``, ``time`` and ``select``, and for
   whom.
 - ``policies``: the seeded policies that pick the next thread (:class:`~sockettest.RandomWalk`,
   :class:`~sockettest.PCT`, :class:`~sockettest.Schedule`).
 - ``runner``: :func:`~sockettest.simulate`, :func:`~sockettest.explore` and
   :class:`~sockettest.Simulation`, run from the caller's thread.
+
+What is simulated: only ``Lock`` and ``RLock``, and the lock a ``Condition.wait`` parks on when
+its condition's lock is simulated (a condition on a real lock is real). CPython's own
+``Condition``, ``Semaphore``, ``BoundedSemaphore``, ``Event``, ``Barrier``, ``Timer`` and
+``queue.Queue`` run unchanged on them, so they behave exactly as CPython's do. Their locks are
+named after them and their steps after the method the code called (``Event-1.wait``,
+``Queue-1.put``), never after a lock inside; such a call is a step at its start and one at its
+end (its lock's acquire and release), and one more for each thread it wakes or waits for.
 
 The true ``threading``, ``time`` and ``select`` functions they fall back on are captured in
 ``sockettest._originals``.

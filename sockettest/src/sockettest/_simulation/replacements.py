@@ -8,10 +8,12 @@ real thing, exactly as before; a simulated one gets the simulated primitive
 
 What is replaced:
 
-- ``threading.Lock``, ``RLock``, ``Condition``, ``Semaphore``, ``BoundedSemaphore``, ``Event``
-  and ``queue.SimpleQueue`` (by ``queue._PySimpleQueue``, which is built on ``threading``): by
-  classes whose calls dispatch, and which ``isinstance`` accepts for both kinds. ``queue.Queue``,
-  ``threading.Barrier`` and ``threading.Timer`` then build themselves of simulated parts.
+- ``threading.Lock`` and ``RLock``, and ``queue.SimpleQueue`` (by ``queue._PySimpleQueue``,
+  which is built on ``threading``): by classes whose calls dispatch, and which ``isinstance``
+  accepts for both kinds. ``threading._allocate_lock``, for the lock a ``Condition.wait`` parks
+  on when its condition's lock is simulated. ``threading``'s own ``Condition``, ``Semaphore``,
+  ``BoundedSemaphore``, ``Event``, ``Barrier`` and ``Timer``, and ``queue.Queue``, then build
+  themselves of simulated locks, unchanged.
 - ``Thread.start``, ``Thread.join`` and ``Thread.is_alive``: a simulated thread's new threads
   join the simulation, and its joins wait in the scheduler.
 - ``time.monotonic``, ``monotonic_ns``, ``perf_counter``, ``perf_counter_ns``, ``time``,
@@ -31,11 +33,12 @@ Rules of this module:
 1. The originals are captured when this module is imported, before any patch can be in place,
    and restored in reverse order when the last simulation ends (only where our value is still
    there, as ``_patch.py`` does for ``socket``).
-2. A primitive stays real when ``threading`` itself makes it (a ``Thread``'s own ``Event``,
-   which its OS thread sets before it joins the simulation), except in ``Timer`` and
-   ``Barrier``, which should wait in the scheduler; when the kit's network makes it (it has
-   explicit hooks, ``scheduler.py``); and when a module's top-level code makes it (an import
-   inside ``fn`` must not leave a simulated lock in a module for ever).
+2. A lock stays real when ``threading`` makes it for itself (a ``Thread``'s own ``Event``,
+   which its OS thread sets before it joins the simulation; :func:`primitives.library_call`
+   tells); when the kit's network makes it (it has explicit hooks, ``scheduler.py``); and when
+   a module's top-level code makes it (an import inside ``fn`` must not leave a simulated lock
+   in a module for ever). A lock made for an object of ``threading`` or ``queue`` is named
+   after it (``Event-1``).
 3. At the OS level every simulated thread is a daemon, so that one stuck in something
    uncontrolled cannot hang the interpreter's exit; ``thread.daemon`` still says what the code
    asked for, and the simulation waits for non-daemon threads as the interpreter would.
@@ -69,12 +72,10 @@ from sockettest._originals import (
     thread_start,
 )
 from sockettest._simulation.primitives import (
-    SimulatedBoundedSemaphore,
-    SimulatedCondition,
-    SimulatedEvent,
     SimulatedLock,
     SimulatedRLock,
-    SimulatedSemaphore,
+    kind_of,
+    library_call,
 )
 from sockettest._simulation.scheduler import (
     ENDED,
@@ -99,10 +100,7 @@ _real_executor_init = ThreadPoolExecutor.__init__  # not in _originals: see ther
 
 _REAL_JOIN_TIMEOUT = 5.0  # real seconds for an ended thread's OS thread to finish its exit
 
-_THREADING_GLOBALS = vars(threading)
-_SIMULATED_IN_THREADING = frozenset(
-    {threading.Timer.__init__.__code__, threading.Barrier.__init__.__code__}
-)
+_CONDITION_WAIT = threading.Condition.wait.__code__
 _KIT_NETWORK = frozenset(
     {
         "sockettest._network",
@@ -116,13 +114,17 @@ _DEFAULT_NAME = re.compile(r"Thread-\d+(?P<target> \(.*\))?")
 _DEFAULT_POOL_NAME = re.compile(r"ThreadPoolExecutor-\d+")
 
 
-def _stays_real(frame: FrameType) -> bool:
-    """Whether a primitive made by the code of ``frame`` stays real (rule 2)."""
-    if frame.f_globals is _THREADING_GLOBALS:
-        return frame.f_code not in _SIMULATED_IN_THREADING
-    if frame.f_code.co_name == "<module>":
-        return True
-    return frame.f_globals.get("__name__") in _KIT_NETWORK
+def _made_for(frame: FrameType) -> tuple[bool, str | None]:
+    """Whether a lock made by the code of ``frame`` is simulated (rule 2), and the kind of
+    object it is for (None: for the code itself)."""
+    outside, called = library_call(frame)
+    if (
+        outside is None
+        or outside.f_code.co_name == "<module>"
+        or outside.f_globals.get("__name__") in _KIT_NETWORK
+    ):
+        return False, None
+    return True, kind_of(called)
 
 
 class _Dispatching(type):
@@ -131,10 +133,15 @@ class _Dispatching(type):
     _real: Callable[..., Any]
     _simulated: Callable[..., Any]
     _kinds: tuple[type, ...]
+    _is_lock: bool
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        if current() is not None and not _stays_real(sys._getframe(1)):
-            return cls._simulated(*args, **kwargs)
+        if current() is not None:
+            simulated, made_for = _made_for(sys._getframe(1))
+            if simulated:
+                if cls._is_lock:
+                    kwargs["made_for"] = made_for
+                return cls._simulated(*args, **kwargs)
         return cls._real(*args, **kwargs)
 
     def __instancecheck__(cls, instance: object) -> bool:
@@ -150,6 +157,7 @@ def _stand_in(name: str, real: Any, simulated: type, module: str) -> type:
             "_real": real,
             "_simulated": simulated,
             "_kinds": (real_type, simulated),
+            "_is_lock": simulated in (SimulatedLock, SimulatedRLock),
             "__module__": module,
             "__doc__": f"{module}.{name}, simulated by sockettest in simulated threads.",
         },
@@ -167,20 +175,14 @@ def _replacements() -> list[tuple[Any, str, Any]]:
         "time_ns": _virtual(lambda now: int((EPOCH + now) * 1e9), time.time_ns),
         "sleep": _sleep,
     }
-    primitives = {
-        "Lock": SimulatedLock,
-        "RLock": SimulatedRLock,
-        "Condition": SimulatedCondition,
-        "Semaphore": SimulatedSemaphore,
-        "BoundedSemaphore": SimulatedBoundedSemaphore,
-        "Event": SimulatedEvent,
-    }
+    primitives = {"Lock": SimulatedLock, "RLock": SimulatedRLock}
     patches: list[tuple[Any, str, Any]] = [
         (threading, name, _stand_in(name, getattr(threading, name), simulated, "threading"))
         for name, simulated in primitives.items()
     ]
     simple_queue = _stand_in("SimpleQueue", queue.SimpleQueue, py_simple_queue, "queue")
     patches += [
+        (threading, "_allocate_lock", _allocate_lock),
         (queue, "SimpleQueue", simple_queue),
         (threading.Thread, "start", _start),
         (threading.Thread, "join", _join),
@@ -193,6 +195,17 @@ def _replacements() -> list[tuple[Any, str, Any]]:
     patches += [(cls, "select", _simulated_selector(vars(cls)["select"])) for cls in _SELECTORS]
     patches.append((select, "select", _select))
     return patches
+
+
+def _allocate_lock() -> Any:
+    """threading._allocate_lock: in ``Condition.wait`` on a simulated lock, a simulated lock to
+    park on, named after the condition's lock; a real one everywhere else."""
+    frame = sys._getframe(1)
+    if frame.f_code is _CONDITION_WAIT:
+        lock = frame.f_locals["self"]._lock
+        if isinstance(lock, (SimulatedLock, SimulatedRLock)):
+            return SimulatedLock(name=lock.name, parks=True)
+    return allocate_lock()
 
 
 def _virtual(reading: Callable[[float], Any], real: Callable[[], Any]) -> Callable[[], Any]:
