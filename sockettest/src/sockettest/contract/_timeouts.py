@@ -21,6 +21,7 @@ from sockettest.contract._harness import (
     expect,
     expect_eof,
     expect_errno,
+    harness,
     readable,
     recv_exactly,
     register,
@@ -155,21 +156,20 @@ def check_send_bigger_than_the_buffers_returns_its_short_count(h: Harness) -> No
     takes nothing)."""
     data = bytes(FILL_LIMIT)
     for bound in ("SO_SNDTIMEO", "a timeout", "non-blocking", "MSG_DONTWAIT"):
-        client, server = h.pair()
-        flags = _bound_sends(client, bound)
-        what = f"send of {len(data)} bytes with {bound} to a peer that never reads"
-        taken = h.in_time(partial(client.send, data, flags), what)
-        assert 0 < taken < len(data), f"{what} returned {taken!r}, not a short count"
-        recv_exactly(server, taken, f"the peer of a {what}", bufsize=1 << 16)
-        assert not readable(server, SHORT), f"{what}: the peer got more than {taken} bytes"
-        what = f"sendall of {len(data)} bytes with {bound} to a peer that never reads"
-        sendall = partial(h.in_time, partial(client.sendall, data, flags), what)
-        if bound == "a timeout":
-            expect(TimeoutError, sendall, what)
-        else:
-            expect_errno(errno.EAGAIN, sendall, what, BlockingIOError)
-        for sock in (client, server):  # each bound on a connection of its own, as if alone
-            sock.close()
+        with harness(h.factory, "short_send") as each:  # sockets and threads of its own
+            client, server = each.pair()
+            flags = _bound_sends(client, bound)
+            what = f"send of {len(data)} bytes with {bound} to a peer that never reads"
+            taken = each.in_time(partial(client.send, data, flags), what)
+            assert 0 < taken < len(data), f"{what} returned {taken!r}, not a short count"
+            recv_exactly(server, taken, f"the peer of a {what}", bufsize=1 << 16)
+            assert not readable(server, SHORT), f"{what}: the peer got more than {taken} bytes"
+            what = f"sendall of {len(data)} bytes with {bound} to a peer that never reads"
+            sendall = partial(each.in_time, partial(client.sendall, data, flags), what)
+            if bound == "a timeout":
+                expect(TimeoutError, sendall, what)
+            else:
+                expect_errno(errno.EAGAIN, sendall, what, BlockingIOError)
 
 
 @register
