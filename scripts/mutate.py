@@ -112,7 +112,11 @@ PRODUCTS = {
     "game": Product("game", ("game/*.py",), TIERS),
     "kit": Product(
         "kit",
-        ("sockettest/src/sockettest/*.py", "sockettest/src/sockettest/_simulation/*.py"),
+        (
+            "sockettest/src/sockettest/*.py",
+            "sockettest/src/sockettest/_simulation/*.py",
+            "sockettest/src/sockettest/contract/*.py",
+        ),
         KIT_TIERS,
         "sockettest",
     ),

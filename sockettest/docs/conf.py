@@ -115,13 +115,14 @@ def _assignment_in(module_name: str, name: str) -> tuple[str, str] | None:
 
 
 def _data_home(package: ModuleType, name: str) -> tuple[str, str]:
-    """Where the package's submodules assign the constant or type alias ``name``: its source
-    text and its documentation (the string after it, or ``#:`` comments before it)."""
-    for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
-        found = _assignment_in(info.name, name)
+    """Where the package or its submodules assign the constant or type alias ``name``: its
+    source text and its documentation (the string after it, or ``#:`` comments before it)."""
+    submodules = pkgutil.walk_packages(package.__path__, f"{package.__name__}.")
+    for module_name in (package.__name__, *(info.name for info in submodules)):
+        found = _assignment_in(module_name, name)
         if found is not None:
             return found
-    raise LookupError(f"{package.__name__}.{name}: no submodule assigns it")
+    raise LookupError(f"{package.__name__}.{name}: no module of it assigns it")
 
 
 class PublicNamesDirective(SphinxDirective):

@@ -5,10 +5,13 @@ tests/integration/testing/test_contract_loopback.py; ids say ``memory`` here and
 there, so a failure names both the behaviour and the transport.
 """
 
+import struct
+
 import pytest
 
 from sockettest import MemoryNetwork, MemorySocket, contract
 from sockettest.contract import CHECKS, WRONG_CALLS, Check, check_id
+from sockettest.contract._timeouts import _timeval
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda check: f"memory-{check_id(check)}")
@@ -55,3 +58,10 @@ def test_a_fake_that_takes_wrong_arguments_fails_the_wrong_call_check_naming_eac
     assert head == f"{len(listed)} of {len(WRONG_CALLS)} wrong calls differ:"
     assert all(call.split(": ")[1].startswith(("listen(", "shutdown(")) for call in listed)
     network.assert_all_closed()
+
+
+def test_a_kernel_timeout_just_under_a_second_rounds_up_to_the_next_second() -> None:
+    """The checks' ``struct timeval`` rounds seconds as a whole: 2.9999999 s is (3, 0), never
+    a ``tv_usec`` of 1,000,000, which Linux refuses with ``EDOM``."""
+    assert _timeval(2.9999999) == struct.pack("@ll", 3, 0)
+    assert _timeval(0.02) == struct.pack("@ll", 0, 20_000)

@@ -2,19 +2,21 @@
 
 The package's export table feeds ``__all__`` and the lazy imports, but a type checker needs real
 imports, so those stay written out under ``TYPE_CHECKING`` and are compared with the table here.
-The contract's checks register themselves where they are defined.
+The contract's checks register themselves where they are defined, in the modules of its package.
 """
 
 import ast
 import importlib
 import inspect
+import itertools
+import pkgutil
 from pathlib import Path
 
 import pytest
 
 import sockettest
 from sockettest import contract
-from sockettest.contract import CHECKS
+from sockettest.contract import CHECKS, Check
 
 
 def _type_checking_imports() -> dict[str, str]:
@@ -64,17 +66,48 @@ def test_a_name_not_exported_is_an_attribute_error_naming_it() -> None:
         sockettest.HOST  # noqa: B018 (the lookup is the test)
 
 
-def test_every_check_is_registered_in_checks_and_exported_in_definition_order() -> None:
-    """Each ``check_*`` function the contract defines is in CHECKS once, in the order of the
-    definitions, and ``__all__`` names the same checks, in the same order."""
+def _defined_checks() -> dict[str, list[Check]]:
+    """The ``check_*`` functions each module of the contract package defines, in the order of
+    their definitions, by module name."""
     helpers = {"check_id", "check_socket_contract"}
-    defined = [
-        value
-        for name, value in vars(contract).items()
-        if name.startswith("check_") and callable(value) and name not in helpers
+    modules = [contract] + [
+        importlib.import_module(info.name)
+        for info in pkgutil.walk_packages(contract.__path__, f"{contract.__name__}.")
     ]
-    defined.sort(key=lambda check: check.__code__.co_firstlineno)
-    assert list(CHECKS) == defined
+    found: dict[str, list[Check]] = {}
+    for module in modules:
+        source = inspect.getsource(module)
+        checks = [
+            value
+            for name, value in vars(module).items()
+            if name.startswith("check_") and name not in helpers and callable(value)
+        ]
+        checks = [check for check in checks if check.__module__ == module.__name__]
+        checks.sort(key=lambda check: source.index(f"\ndef {check.__name__}("))
+        if checks:
+            found[module.__name__] = checks
+    return found
+
+
+def test_every_check_is_registered_in_checks_once_in_definition_order() -> None:
+    """Each ``check_*`` function a module of the contract defines is in CHECKS once, the checks
+    of a module together and in the order of their definitions."""
+    runs = [list(run) for _, run in itertools.groupby(CHECKS, key=lambda check: check.__module__)]
+    assert {run[0].__module__: run for run in runs} == _defined_checks()
+    assert len(runs) == len(_defined_checks()), "each module's checks run together"
+
+
+def test_all_names_every_check_in_the_order_of_checks_each_the_packages_own() -> None:
+    """``__all__`` names the checks of CHECKS, in its order, once each, and each name is that
+    check as ``from sockettest.contract import ...`` gives it."""
+    helpers = {"check_id", "check_socket_contract"}
     exported = [name for name in contract.__all__ if name.startswith("check_")]
     assert [name for name in exported if name not in helpers] == [c.__name__ for c in CHECKS]
     assert len(set(contract.__all__)) == len(contract.__all__)
+    assert all(getattr(contract, check.__name__) is check for check in CHECKS)
+
+
+def test_a_name_the_contract_does_not_have_is_an_attribute_error_naming_it() -> None:
+    """A name that is no check of CHECKS raises AttributeError naming it."""
+    with pytest.raises(AttributeError, match=r"'sockettest.contract' has no attribute 'check_x'"):
+        contract.check_x  # noqa: B018 (the lookup is the test)
