@@ -8,9 +8,9 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-T = TypeVar("T")
+from tests.deadline import DEADLINE
 
-DEADLINE = 5.0
+T = TypeVar("T")
 
 
 def in_thread(

@@ -17,10 +17,11 @@ import pytest
 import game
 from game import Client, Server
 from game.protocol import End, Result
-from tests.serve_under_load import DEADLINE as SIGNAL_DEADLINE
+from tests.deadline import DEADLINE
 from tests.serve_under_load import stop_under_load
 
-DEADLINE = 20.0
+PROCESS_DEADLINE = 2 * DEADLINE
+"""A wait on a process of its own: a fresh Python starts and imports the game first."""
 GAME_SOURCE = str(Path(game.__file__).parent)
 """Where the game's modules are: a traceback frame from there would be the game's own."""
 USERS_ENVIRONMENT = {name: v for name, v in os.environ.items() if name != "PYTHONUNBUFFERED"}
@@ -36,7 +37,7 @@ def run_game(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         env=USERS_ENVIRONMENT,
-        timeout=DEADLINE,
+        timeout=PROCESS_DEADLINE,
         check=False,
     )
 
@@ -76,7 +77,7 @@ def test_serve_stops_cleanly_on_sigterm() -> None:
         with Client(port=port) as client:
             assert client.ping("alive") >= 0
         server.send_signal(signal.SIGTERM)
-        out, err = server.communicate(timeout=DEADLINE)
+        out, err = server.communicate(timeout=PROCESS_DEADLINE)
     assert server.returncode == 0, err
     assert out.splitlines()[-1] == "server stopped cleanly"
     assert "Traceback" not in err
@@ -109,7 +110,7 @@ def test_play_lets_a_person_play_a_whole_game_from_the_keyboard() -> None:
 
         def opponent() -> None:
             with Client(host, port) as bot:
-                result.append(bot.play("bot", wait=DEADLINE))
+                result.append(bot.play("bot", wait=PROCESS_DEADLINE))
 
         typed = "\n".join(["oops", *"123456789"]) + "\n"
         human = subprocess.Popen(
@@ -126,8 +127,8 @@ def test_play_lets_a_person_play_a_whole_game_from_the_keyboard() -> None:
             assert human.stdout is not None
             assert human.stdout.readline().startswith("connected to")
             bot.start()
-            out, err = human.communicate(typed, timeout=DEADLINE)
-            bot.join(DEADLINE)
+            out, err = human.communicate(typed, timeout=PROCESS_DEADLINE)
+            bot.join(PROCESS_DEADLINE)
         assert not bot.is_alive()
     assert human.returncode == 0, err
     assert "type one digit 1-9" in out
@@ -147,7 +148,7 @@ def test_play_with_no_input_quits_in_one_line(stdin: str) -> None:
 
         def opponent() -> None:
             with Client(host, port) as bot:
-                ends.append(bot.play("bot", wait=DEADLINE))
+                ends.append(bot.play("bot", wait=PROCESS_DEADLINE))
 
         command = [sys.executable, "-m", "game", "play", "--port", str(port), "--name", "human"]
         if stdin == "closed":
@@ -165,8 +166,8 @@ def test_play_with_no_input_quits_in_one_line(stdin: str) -> None:
             assert human.stdout.readline().startswith("connected to")
             bot = threading.Thread(target=opponent)
             bot.start()
-            out, err = human.communicate(timeout=DEADLINE)
-            bot.join(DEADLINE)
+            out, err = human.communicate(timeout=PROCESS_DEADLINE)
+            bot.join(PROCESS_DEADLINE)
         assert not bot.is_alive()
     assert human.returncode == 0, err
     assert "Traceback" not in err
@@ -192,7 +193,7 @@ def test_ctrl_c_at_any_moment_of_serve_start_up_is_never_a_traceback(delay: floa
     ):
         time.sleep(delay)  # sleep-ok: the moment of the signal is what this test varies
         server.send_signal(signal.SIGINT)
-        _, err = server.communicate(timeout=DEADLINE)
+        _, err = server.communicate(timeout=PROCESS_DEADLINE)
     assert [frame for frame in game_frames(err) if not before_the_handler(frame)] == [], err
     if "Traceback" not in err:  # else the interpreter's start-up (site, runpy) was interrupted
         assert server.returncode in (0, -signal.SIGINT), (server.returncode, err)
@@ -244,5 +245,5 @@ def test_serve_stops_on_a_signal_during_a_connect_close_flood(
     busy server's own thread often took the signal, and the main thread slept on.)"""
     stops = [stop_under_load(signum, flooders=4, players=players) for _ in range(3)]
     for stop in stops:
-        assert stop.seconds is not None, f"still serving {SIGNAL_DEADLINE:g} s after {signum.name}"
+        assert stop.seconds is not None, f"still serving {DEADLINE:g} s after {signum.name}"
         assert stop.clean, stop

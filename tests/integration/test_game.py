@@ -22,9 +22,9 @@ from game.protocol import (
 from game.rules import Board
 from game.server import LINGER
 from sockettest import MemoryNetwork, Transport, VirtualClock, ipv6_loopback_available, simulate
+from tests.deadline import DEADLINE
 from tests.threads import in_thread
 
-DEADLINE = 10.0
 T = TypeVar("T")
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from game import Server
 from sockettest import Transport
-from tests.stress.players import DEADLINE, DRAW, HeldMatch, play_match
+from tests.stress.players import DRAW, UNDER_LOAD, HeldMatch, play_match
 
 __all__ = [
     "CLIENT_THREAD_PREFIX",
@@ -41,7 +41,7 @@ def client_threads() -> list[threading.Thread]:
 
 
 def join_client_threads(
-    keep: frozenset[threading.Thread] = frozenset(), timeout: float = DEADLINE
+    keep: frozenset[threading.Thread] = frozenset(), timeout: float = UNDER_LOAD
 ) -> None:
     """Join every connection thread not in ``keep``, all within ``timeout`` seconds.
 
@@ -81,11 +81,11 @@ def open_arena(**options: Any) -> Iterator[Arena]:
         options: ``Server`` keywords (``idle_timeout``, ``max_clients``); the idle timeout
             defaults to the tier's deadline.
     """
-    options.setdefault("idle_timeout", DEADLINE)
+    options.setdefault("idle_timeout", UNDER_LOAD)
     sockets = Transport("loopback")
     idle = len(client_threads())
     server = Server("127.0.0.1", 0, socket_factory=sockets.socket_factory, **options)
-    with server.running(DEADLINE) as address:
+    with server.running(UNDER_LOAD) as address:
         yield Arena(server, address, sockets, idle)
     assert sockets.open_socket_names() == []
 

@@ -10,8 +10,7 @@ import threading
 from game import Client, Server
 from game.protocol import End, Error, Result, Wait, Welcome
 from sockettest import Transport
-
-DEADLINE = 10.0
+from tests.deadline import DEADLINE
 
 
 def server_on(transport: Transport) -> Server:

@@ -19,7 +19,8 @@ from game.__main__ import _ask_cell, main
 from game.protocol import End, Error, Result, Start, Turn, Update
 from game.rules import Board, Mark
 from sockettest import MemoryNetwork
-from tests.threads import DEADLINE, in_thread
+from tests.deadline import DEADLINE
+from tests.threads import in_thread
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 

@@ -36,9 +36,9 @@ from sockettest import (
     mock_sockets,
 )
 from sockettest._network import EPHEMERAL_PORTS
+from tests.deadline import DEADLINE
 from tests.threads import run_threads
 
-DEADLINE = 5.0
 AUTOJUMP = 0.01
 MAX_BLOCK = 2.0  # real seconds: what bounds a call with no timeout on these networks
 LIFECYCLE = ["socket_factory", "setsockopt", "bind", "listen", "accept"]

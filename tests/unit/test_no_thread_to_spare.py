@@ -11,8 +11,7 @@ import game.server
 from game import Client, Server
 from game.protocol import Banner, Error, LineBuffer
 from sockettest import MemoryNetwork
-
-DEADLINE = 5.0
+from tests.deadline import DEADLINE
 
 
 class Refusing:

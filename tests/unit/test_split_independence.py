@@ -12,8 +12,8 @@ from game.protocol import MAX_LINE, LineBuffer, ServerMessage, Welcome
 from game.testing import GamePair
 from sockettest import FakeServer, MemoryNetwork, send_canned
 from sockettest.strategies import splits
+from tests.deadline import DEADLINE
 
-DEADLINE = 5.0
 GOOD = [b"PING a\n", b"HELLO alice\n", b"PING b c\n", b"MOVE 5\n", b"PING\n"]
 FATAL = [b"\xff\xfe\n", b"x" * MAX_LINE]
 

@@ -14,9 +14,9 @@ from game.protocol import Banner
 from game.sockets import KernelTimeouts, set_kernel_timeout
 from game.testing import BANNER
 from sockettest import FakeServer, MemoryNetwork, ScriptedConnection, VirtualClock, simulate
+from tests.deadline import DEADLINE
 
 TOO_LONG = threading.TIMEOUT_MAX * 2
-DEADLINE = 5.0
 
 
 @pytest.mark.parametrize("make", [Server, Client], ids=["server", "client"])
