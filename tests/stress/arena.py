@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from game import Server
+from game.testing import play_match
 from sockettest import Transport
-from tests.stress.players import DRAW, UNDER_LOAD, HeldMatch, play_match
+from tests.stress.players import DRAW, UNDER_LOAD, HeldMatch
 
 __all__ = [
     "CLIENT_THREAD_PREFIX",
@@ -105,5 +106,8 @@ def others_unharmed(arena: Arena, keepalive: float = 1.0) -> Iterator[HeldMatch]
     with HeldMatch(arena.address, keepalive) as held:
         yield held
         assert held.finish() == (DRAW, DRAW)
-    assert play_match(arena.address) == (DRAW, DRAW)
+    assert play_match(arena.address, names=("fresh-1", "fresh-2"), timeout=UNDER_LOAD) == (
+        DRAW,
+        DRAW,
+    )
     arena.assert_back_to_idle()

@@ -26,7 +26,6 @@ __all__ = [
     "Worker",
     "expect_forfeit",
     "play",
-    "play_match",
 ]
 
 UNDER_LOAD = 3 * DEADLINE
@@ -82,14 +81,6 @@ def play(
     """Connect, play one whole match with the deterministic bot, close; return its ``END``."""
     with Client(*address, timeout=UNDER_LOAD) as client:
         return client.play(name, wait=UNDER_LOAD, on_message=on_message)
-
-
-def play_match(address: tuple[str, int], prefix: str = "fresh") -> tuple[End, End]:
-    """Two bots, each in its own thread, play one match against each other (if nobody else is
-    waiting in the lobby); return both ``END``s."""
-    first = Worker(lambda: play(address, f"{prefix}-1"), name=f"{prefix}-1")
-    second = Worker(lambda: play(address, f"{prefix}-2"), name=f"{prefix}-2")
-    return first.result(), second.result()
 
 
 class HeldMatch:
