@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,8 +14,10 @@ from pathlib import Path
 import pytest
 
 import game
-from game import Client, Server
+from game import Client
 from game.protocol import End, Result
+from game.testing.plugin import GameServerFactory
+from sockettest import serve_in_thread
 from tests.deadline import DEADLINE
 from tests.serve_under_load import stop_under_load
 
@@ -103,72 +104,69 @@ def test_play_against_nobody_is_refused_in_one_line() -> None:
     assert "connection refused; is the server running?" in line
 
 
-def test_play_lets_a_person_play_a_whole_game_from_the_keyboard() -> None:
+def test_play_lets_a_person_play_a_whole_game_from_the_keyboard(
+    game_server_factory: GameServerFactory,
+) -> None:
     """Typed cells become moves; a taken cell is refused and asked again; the bot wins."""
-    with Server(port=0).running() as (host, port):
-        result: list[End] = []
+    host, port = game_server_factory()
+    result: list[End] = []
 
-        def opponent() -> None:
-            with Client(host, port) as bot:
-                result.append(bot.play("bot", wait=PROCESS_DEADLINE))
+    def opponent() -> None:
+        with Client(host, port) as bot:
+            result.append(bot.play("bot", wait=PROCESS_DEADLINE))
 
-        typed = "\n".join(["oops", *"123456789"]) + "\n"
-        human = subprocess.Popen(
-            [sys.executable, "-m", "game", "play", "--port", str(port), "--name", "human"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=USERS_ENVIRONMENT,
-        )
-        with human:
-            # The human says HELLO first, so the human waits and plays X.
-            bot = threading.Thread(target=opponent)
-            assert human.stdout is not None
-            assert human.stdout.readline().startswith("connected to")
-            bot.start()
+    typed = "\n".join(["oops", *"123456789"]) + "\n"
+    human = subprocess.Popen(
+        [sys.executable, "-m", "game", "play", "--port", str(port), "--name", "human"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=USERS_ENVIRONMENT,
+    )
+    with human:
+        # The human says HELLO first, so the human waits and plays X.
+        assert human.stdout is not None
+        assert human.stdout.readline().startswith("connected to")
+        with serve_in_thread(opponent, timeout=PROCESS_DEADLINE, name="bot"):
             out, err = human.communicate(typed, timeout=PROCESS_DEADLINE)
-            bot.join(PROCESS_DEADLINE)
-        assert not bot.is_alive()
     assert human.returncode == 0, err
     assert "type one digit 1-9" in out
     assert "server: cell" in out  # a taken cell was refused and asked again
     # X types 1, 2, then 3 (taken: asked again), 4; the bot, O, takes 5, 3 and 7: 3-5-7.
     assert out.rstrip().splitlines()[-1] == "you lose"
     assert result == [End(Result.WIN)]
-    assert result
 
 
 @pytest.mark.parametrize("stdin", ["closed", "at-eof"])
-def test_play_with_no_input_quits_in_one_line(stdin: str) -> None:
+def test_play_with_no_input_quits_in_one_line(
+    stdin: str, game_server_factory: GameServerFactory
+) -> None:
     """With stdin closed or at its end, play leaves the game when asked for a move, exit 0,
     and no traceback (before, a closed stdin raised RuntimeError from input())."""
-    with Server(port=0).running() as (host, port):
-        ends: list[End] = []
+    host, port = game_server_factory()
+    ends: list[End] = []
 
-        def opponent() -> None:
-            with Client(host, port) as bot:
-                ends.append(bot.play("bot", wait=PROCESS_DEADLINE))
+    def opponent() -> None:
+        with Client(host, port) as bot:
+            ends.append(bot.play("bot", wait=PROCESS_DEADLINE))
 
-        command = [sys.executable, "-m", "game", "play", "--port", str(port), "--name", "human"]
-        if stdin == "closed":
-            command = ["sh", "-c", '"$@" <&-', "sh", *command]  # fd 0 closed for the player
-        human = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=USERS_ENVIRONMENT,
-        )
-        with human:
-            assert human.stdout is not None
-            assert human.stdout.readline().startswith("connected to")
-            bot = threading.Thread(target=opponent)
-            bot.start()
+    command = [sys.executable, "-m", "game", "play", "--port", str(port), "--name", "human"]
+    if stdin == "closed":
+        command = ["sh", "-c", '"$@" <&-', "sh", *command]  # fd 0 closed for the player
+    human = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=USERS_ENVIRONMENT,
+    )
+    with human:
+        assert human.stdout is not None
+        assert human.stdout.readline().startswith("connected to")
+        with serve_in_thread(opponent, timeout=PROCESS_DEADLINE, name="bot"):
             out, err = human.communicate(timeout=PROCESS_DEADLINE)
-            bot.join(PROCESS_DEADLINE)
-        assert not bot.is_alive()
     assert human.returncode == 0, err
     assert "Traceback" not in err
     assert out.rstrip().splitlines()[-1].endswith("you left the game")

@@ -114,12 +114,12 @@ def test_a_restart_on_the_same_port_right_after_a_stop_works() -> None:
         assert again == (host, port)
 
 
-def test_a_port_in_use_is_a_clear_error() -> None:
+def test_a_port_in_use_is_a_clear_error(game_server_factory: GameServerFactory) -> None:
     """The second server on a port fails at once, naming the address."""
-    with Server(port=0).running(timeout=DEADLINE) as (host, port):
-        second = Server(host, port)
-        with pytest.raises(ListenFailed, match=f"{host}:{port}"), second.running(DEADLINE):
-            pass
+    host, port = game_server_factory()
+    second = Server(host, port)
+    with pytest.raises(ListenFailed, match=f"{host}:{port}"), second.running(DEADLINE):
+        pass
 
 
 def test_a_server_that_is_not_running_is_refused_with_a_hint() -> None:
@@ -132,11 +132,11 @@ def test_a_server_that_is_not_running_is_refused_with_a_hint() -> None:
 
 
 @pytest.mark.skipif(not ipv6_loopback_available(), reason="this machine has no IPv6 loopback")
-def test_a_game_over_ipv6_loopback_available() -> None:
+def test_a_game_over_ipv6_loopback_available(game_server_factory: GameServerFactory) -> None:
     """Server and clients on ::1 play as on 127.0.0.1."""
-    with Server("::1", 0).running(timeout=DEADLINE) as address:
-        assert address[0] == "::1"
-        assert play_match(address, timeout=DEADLINE) == (DRAW, DRAW)
+    address = game_server_factory(host="::1")
+    assert address[0] == "::1"
+    assert play_match(address, timeout=DEADLINE) == (DRAW, DRAW)
 
 
 def test_a_client_that_never_closes_after_bye_is_let_go_after_the_linger() -> None:
