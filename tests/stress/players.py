@@ -12,18 +12,17 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Generic, TypeVar
 
 from game import Client, ConnectionLost, ResponseTimeout
 from game.protocol import Bye, End, Result, ServerMessage, Update
 from tests.deadline import DEADLINE
+from tests.threads import Worker
 
 __all__ = [
     "UNDER_LOAD",
     "DRAW",
     "FORFEIT_WIN",
     "HeldMatch",
-    "Worker",
     "expect_forfeit",
     "play",
 ]
@@ -35,42 +34,6 @@ DRAW = End(Result.DRAW)
 """What both bots get: they play the same deterministic strategy."""
 
 FORFEIT_WIN = End(Result.WIN, forfeit=True)
-
-T = TypeVar("T")
-
-
-class Worker(Generic[T]):
-    """Runs ``target`` in a named daemon thread; :meth:`result` joins it and returns its value.
-
-    An exception in the thread is kept and re-raised by :meth:`result`, in the test's thread,
-    so it fails the test with its own traceback instead of vanishing.
-    """
-
-    def __init__(self, target: Callable[[], T], name: str) -> None:
-        self._target = target
-        self._outcome: list[T] = []
-        self._errors: list[BaseException] = []
-        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._outcome.append(self._target())
-        except BaseException as error:  # re-raised by result()
-            self._errors.append(error)
-
-    def result(self, timeout: float = UNDER_LOAD) -> T:
-        """Join the thread within ``timeout`` seconds; return what ``target`` returned.
-
-        Raises:
-            AssertionError: the thread is still running after ``timeout``.
-            BaseException: whatever ``target`` raised.
-        """
-        self.thread.join(max(timeout, 0.0))
-        assert not self.thread.is_alive(), f"{self.thread.name} did not finish in {timeout:g} s"
-        if self._errors:
-            raise self._errors[0]
-        return self._outcome[0]
 
 
 def play(
@@ -142,7 +105,7 @@ class HeldMatch:
         """
         self._release.set()
         players, self._players = self._players, []
-        first, second = (player.result() for player in players)
+        first, second = (player.result(UNDER_LOAD) for player in players)
         return first, second
 
     def _stop(self) -> None:

@@ -26,8 +26,9 @@ from tests.stress.arena import (
     open_arena,
     others_unharmed,
 )
-from tests.stress.players import DRAW, UNDER_LOAD, Worker, expect_forfeit, play
+from tests.stress.players import DRAW, UNDER_LOAD, expect_forfeit, play
 from tests.stress.scale import SCALE, scaled
+from tests.threads import Worker
 
 IDLE_TIMEOUT = 0.5
 """The idle timeout of the server in the silent-client test: short, so the test is too."""
@@ -151,7 +152,7 @@ def test_a_client_that_sends_one_byte_at_a_time_plays_a_whole_match(arena: Arena
         opponent = Worker(lambda: play(arena.address, "opponent"), name="opponent")
         with Client(*arena.address, socket_factory=one_byte_at_a_time, timeout=UNDER_LOAD) as slow:
             assert slow.play("slow", wait=UNDER_LOAD) == DRAW
-        assert opponent.result() == DRAW
+        assert opponent.result(UNDER_LOAD) == DRAW
 
 
 def test_a_silent_client_is_cut_off_after_the_idle_timeout() -> None:

@@ -21,8 +21,8 @@ from game.testing.strategies import client_lines
 from sockettest import Faults, MemoryNetwork, MemorySocket
 from sockettest.strategies import splits
 from tests.deadline import DEADLINE
-from tests.stress.players import Worker
 from tests.stress.scale import scaled
+from tests.threads import Worker
 
 """Seconds one handler may take to serve a whole stream and close; it takes milliseconds."""
 

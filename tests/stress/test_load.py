@@ -9,8 +9,9 @@ import pytest
 
 from game.protocol import End, ServerMessage, Start
 from tests.stress.arena import Arena, client_threads, open_arena
-from tests.stress.players import DRAW, UNDER_LOAD, Worker, play
+from tests.stress.players import DRAW, UNDER_LOAD, play
 from tests.stress.scale import scaled
+from tests.threads import Worker
 
 CONNECTIONS = 200
 """Connections open at once: 100 simultaneous matches, at both scales (it takes about a second)."""
