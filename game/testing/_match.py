@@ -10,10 +10,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from game.client import Client
+from game import Client, SocketFactory
 from game.protocol import End
 from game.rules import Board, suggest_move
-from game.sockets import SocketFactory
 from sockettest import serve_in_thread
 
 __all__ = ["play_match"]
