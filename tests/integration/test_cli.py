@@ -104,38 +104,54 @@ def test_play_against_nobody_is_refused_in_one_line() -> None:
     assert "connection refused; is the server running?" in line
 
 
-def test_play_lets_a_person_play_a_whole_game_from_the_keyboard(
-    game_server_factory: GameServerFactory,
-) -> None:
-    """Typed cells become moves; a taken cell is refused and asked again; the bot wins."""
-    host, port = game_server_factory()
-    result: list[End] = []
+def play_against_a_bot(
+    address: tuple[str, int], typed: str | None, *, stdin_closed: bool = False
+) -> tuple[subprocess.CompletedProcess[str], End]:
+    """``python -m game play`` as "human" against a bot that joins once the human is connected,
+    so the human waits and plays X; return how the process ended and the bot's END.
 
-    def opponent() -> None:
-        with Client(host, port) as bot:
-            result.append(bot.play("bot", wait=PROCESS_DEADLINE))
+    Args:
+        typed: what the human types (``None``: stdin at its end at once).
+        stdin_closed: start the player with file descriptor 0 closed instead.
+    """
+    ends: list[End] = []
 
-    typed = "\n".join(["oops", *"123456789"]) + "\n"
+    def bot() -> None:
+        with Client(*address) as client:
+            ends.append(client.play("bot", wait=PROCESS_DEADLINE))
+
+    command = [sys.executable, "-m", "game", "play", "--port", str(address[1]), "--name", "human"]
+    if stdin_closed:
+        command = ["sh", "-c", '"$@" <&-', "sh", *command]
     human = subprocess.Popen(
-        [sys.executable, "-m", "game", "play", "--port", str(port), "--name", "human"],
-        stdin=subprocess.PIPE,
+        command,
+        stdin=subprocess.DEVNULL if typed is None else subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=USERS_ENVIRONMENT,
     )
     with human:
-        # The human says HELLO first, so the human waits and plays X.
         assert human.stdout is not None
         assert human.stdout.readline().startswith("connected to")
-        with serve_in_thread(opponent, timeout=PROCESS_DEADLINE, name="bot"):
+        with serve_in_thread(bot, timeout=PROCESS_DEADLINE, name="bot"):
             out, err = human.communicate(typed, timeout=PROCESS_DEADLINE)
-    assert human.returncode == 0, err
-    assert "type one digit 1-9" in out
-    assert "server: cell" in out  # a taken cell was refused and asked again
+    [end] = ends
+    return subprocess.CompletedProcess(command, human.returncode, out, err), end
+
+
+def test_play_lets_a_person_play_a_whole_game_from_the_keyboard(
+    game_server_factory: GameServerFactory,
+) -> None:
+    """Typed cells become moves; a taken cell is refused and asked again; the bot wins."""
+    typed = "\n".join(["oops", *"123456789"]) + "\n"
+    done, bot_end = play_against_a_bot(game_server_factory(), typed)
+    assert done.returncode == 0, done.stderr
+    assert "type one digit 1-9" in done.stdout
+    assert "server: cell" in done.stdout  # a taken cell was refused and asked again
     # X types 1, 2, then 3 (taken: asked again), 4; the bot, O, takes 5, 3 and 7: 3-5-7.
-    assert out.rstrip().splitlines()[-1] == "you lose"
-    assert result == [End(Result.WIN)]
+    assert done.stdout.rstrip().splitlines()[-1] == "you lose"
+    assert bot_end == End(Result.WIN)
 
 
 @pytest.mark.parametrize("stdin", ["closed", "at-eof"])
@@ -144,33 +160,12 @@ def test_play_with_no_input_quits_in_one_line(
 ) -> None:
     """With stdin closed or at its end, play leaves the game when asked for a move, exit 0,
     and no traceback (before, a closed stdin raised RuntimeError from input())."""
-    host, port = game_server_factory()
-    ends: list[End] = []
-
-    def opponent() -> None:
-        with Client(host, port) as bot:
-            ends.append(bot.play("bot", wait=PROCESS_DEADLINE))
-
-    command = [sys.executable, "-m", "game", "play", "--port", str(port), "--name", "human"]
-    if stdin == "closed":
-        command = ["sh", "-c", '"$@" <&-', "sh", *command]  # fd 0 closed for the player
-    human = subprocess.Popen(
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=USERS_ENVIRONMENT,
-    )
-    with human:
-        assert human.stdout is not None
-        assert human.stdout.readline().startswith("connected to")
-        with serve_in_thread(opponent, timeout=PROCESS_DEADLINE, name="bot"):
-            out, err = human.communicate(timeout=PROCESS_DEADLINE)
-    assert human.returncode == 0, err
-    assert "Traceback" not in err
-    assert out.rstrip().splitlines()[-1].endswith("you left the game")
-    assert ends == [End(Result.WIN, forfeit=True)]
+    address = game_server_factory()
+    done, bot_end = play_against_a_bot(address, None, stdin_closed=stdin == "closed")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout.rstrip().splitlines()[-1].endswith("you left the game")
+    assert bot_end == End(Result.WIN, forfeit=True)
 
 
 @pytest.mark.parametrize("delay", [0.0, 0.01, 0.02, 0.03, 0.04, 0.06, 0.08, 0.12, 0.2])
