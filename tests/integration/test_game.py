@@ -53,9 +53,14 @@ def read_until(client: Client, kind: type[ServerMessage]) -> list[ServerMessage]
     return seen
 
 
-def test_two_clients_play_a_whole_game(address: tuple[str, int]) -> None:
-    """Both bots play the same deterministic strategy: a draw, seen by both."""
-    assert play_match(address, timeout=DEADLINE) == (DRAW, DRAW)
+def test_two_clients_play_a_whole_game(game_server: Server) -> None:
+    """Both bots play the same deterministic strategy: a draw, seen by both (on the published
+    ``game_server`` fixture: a server already listening on a loopback port of its own)."""
+    assert game_server.address is not None
+    host, port = game_server.address
+    assert host == "127.0.0.1"
+    assert port > 0
+    assert play_match((host, port), timeout=DEADLINE) == (DRAW, DRAW)
 
 
 def test_a_mistake_and_a_fatal_error_leave_another_match_untouched(
