@@ -2,8 +2,9 @@
 
 - :func:`game_over_loopback`, :func:`game_in_memory` and :func:`game_through_pair` play the same
   whole two-bot game, from server start to shutdown, over real loopback sockets, through the
-  in-memory network (``sockettest.MemoryNetwork``), and through the sans-IO pair
-  (``game.testing.play_game``); each returns the seconds it took.
+  in-memory network (``sockettest.MemoryNetwork``), both with ``game.testing.play_match``, and
+  through the sans-IO pair (``game.testing.play_game``); each returns the seconds it took and
+  checks the exact result.
   Each takes the bots' strategy: the game's own (``suggest_move``, which looks for wins and
   blocks) or :func:`first_free_cell`, which costs next to nothing, so that what is left to
   time is the protocol and the transport.
@@ -31,7 +32,7 @@ from typing import TypeAlias
 from game import Client, Server, SocketFactory
 from game.protocol import End, Result
 from game.rules import Board, suggest_move
-from game.testing import play_game
+from game.testing import play_game, play_match
 from sockettest import MemoryNetwork, simulate
 
 __all__ = [
@@ -61,13 +62,21 @@ def first_free_cell(board: Board) -> int:
     return board.free_cells[0]
 
 
-def check_results(ends: Sequence[End]) -> None:
-    """Raise unless ``ends`` are whole matches: as many wins as losses, draws in pairs, and
-    no forfeit."""
-    count = Counter(end.result for end in ends)
-    whole = count[Result.WIN] == count[Result.LOSE] and count[Result.DRAW] % 2 == 0
-    if not whole or any(end.forfeit for end in ends):
-        raise RuntimeError(f"not whole matches: {ends}")
+ONE_MATCH: dict[Strategy, tuple[End, End]] = {
+    suggest_move: (End(Result.DRAW), End(Result.DRAW)),
+    first_free_cell: (End(Result.WIN), End(Result.LOSE)),
+}
+"""What one match between two bots of each strategy ends with: the strategies are
+deterministic, so every match of two of them ends alike (X's END first)."""
+
+
+def check_results(ends: Sequence[End], choose: Strategy) -> None:
+    """Raise unless ``ends`` are exactly what whole matches of two ``choose`` bots end with:
+    :data:`ONE_MATCH` once per match, in any order."""
+    matches, odd = divmod(len(ends), 2)
+    expected = Counter(ONE_MATCH[choose] * matches)
+    if odd or Counter(ends) != expected:
+        raise RuntimeError(f"not what {matches} matches of {choose.__name__} end with: {ends}")
 
 
 def play_games(
@@ -106,7 +115,7 @@ def play_games(
         raise RuntimeError(f"bots still playing after {DEADLINE:g} s")
     if errors:
         raise errors[0]
-    check_results(ends)
+    check_results(ends, choose)
     return len(ends) // 2
 
 
@@ -114,7 +123,8 @@ def _whole_game(socket_factory: SocketFactory | None, choose: Strategy) -> float
     started = time.perf_counter()
     server = Server("127.0.0.1", 0, socket_factory=socket_factory, idle_timeout=DEADLINE)
     with server.running(DEADLINE) as address:
-        play_games(address, matches=1, socket_factory=socket_factory, choose=choose)
+        ends = play_match(address, socket_factory=socket_factory, choose=choose, timeout=DEADLINE)
+    check_results(ends, choose)
     return time.perf_counter() - started
 
 
@@ -142,7 +152,7 @@ def game_simulated(choose: Strategy = suggest_move, *, seeds: Iterator[int]) -> 
 def game_through_pair(choose: Strategy = suggest_move) -> float:
     """Seconds for the same game through the sans-IO pair: no socket, no thread."""
     started = time.perf_counter()
-    check_results(play_game(choose))
+    check_results(play_game(choose), choose)
     return time.perf_counter() - started
 
 

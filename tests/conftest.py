@@ -1,4 +1,4 @@
-"""Settings shared by both tiers: Hypothesis profiles.
+"""Settings shared by every tier: the tier markers (:mod:`tests.tiers`) and Hypothesis profiles.
 
 ``HYPOTHESIS_PROFILE=ci`` (set by .ci/run) runs more examples and never reuses the example
 database; the default ``dev`` profile (10 examples a property) keeps the unit tier under three
@@ -8,6 +8,10 @@ seconds, fast enough to run on every save; CI's 200 examples a property do the s
 import os
 
 from hypothesis import HealthCheck, settings
+
+from tests.tiers import pytest_collection_modifyitems
+
+__all__ = ["pytest_collection_modifyitems"]  # the tier hook, found here by pytest
 
 pytest_plugins = [
     "game.testing.plugin",  # the game's fixtures; sockettest's load through its entry point

@@ -26,10 +26,10 @@ from pathlib import Path
 
 from game import Client, GameError
 from game.protocol import ServerMessage, Start
+from tests.deadline import DEADLINE
 
-__all__ = ["DEADLINE", "Load", "Stop", "serve_process", "stop_under_load"]
+__all__ = ["Load", "Stop", "serve_process", "stop_under_load"]
 
-DEADLINE = 10.0
 """Seconds any one wait may take: the banner, the load's start, a stop that never comes."""
 
 FLOOD_LIMIT = 100_000

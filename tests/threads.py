@@ -1,56 +1,54 @@
-"""Running test code in background threads that can neither hang a test nor hide its errors.
+"""Running test code in a background thread that can neither hang a test nor hide its errors.
 
-Every thread is joined within a deadline and asserted dead; an exception raised in it is
-re-raised in the test's own thread, where pytest reports it.
+Most tests run a thread with :func:`sockettest.serve_in_thread`: it runs, is joined within a
+deadline and asserted dead, and what it raised is re-raised in the test. :class:`Worker` is for
+the tests that need more: the thread's return value, a join with a deadline of the test's
+choosing, or the thread itself while it runs (the stress tier's held matches, its load and its
+fuzzed handlers).
 """
+
+from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Generic, TypeVar
+
+from tests.deadline import DEADLINE
+
+__all__ = ["Worker"]
 
 T = TypeVar("T")
 
-DEADLINE = 5.0
 
+class Worker(Generic[T]):
+    """Runs ``target`` in a named daemon thread; :meth:`result` joins it and returns its value.
 
-def in_thread(
-    target: Callable[[], T], *, deadline: float = DEADLINE, name: str = "test-thread"
-) -> Callable[[], T]:
-    """Start ``target`` in a thread; return a function that joins it within ``deadline`` and
-    returns what ``target`` returned, or raises what it raised."""
-    outcome: list[T] = []
-    errors: list[BaseException] = []
+    An exception in the thread is kept and re-raised by :meth:`result`, in the test's thread,
+    so it fails the test with its own traceback instead of vanishing.
+    """
 
-    def run() -> None:
+    def __init__(self, target: Callable[[], T], name: str) -> None:
+        self._target = target
+        self._outcome: list[T] = []
+        self._errors: list[BaseException] = []
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
         try:
-            outcome.append(target())
-        except BaseException as error:  # re-raised in the test's thread by join()
-            errors.append(error)
+            self._outcome.append(self._target())
+        except BaseException as error:  # re-raised by result()
+            self._errors.append(error)
 
-    thread = threading.Thread(target=run, name=name, daemon=True)
-    thread.start()
+    def result(self, timeout: float = DEADLINE) -> T:
+        """Join the thread within ``timeout`` seconds; return what ``target`` returned.
 
-    def join() -> T:
-        thread.join(deadline)
-        assert not thread.is_alive(), f"{thread.name} did not exit within {deadline} s"
-        if errors:
-            raise errors[0]
-        return outcome[0]
-
-    return join
-
-
-def run_threads(*targets: Callable[[], object], deadline: float = DEADLINE) -> None:
-    """Run each target in its own thread, all at once; join each within ``deadline`` and
-    re-raise the first error."""
-    joins = [
-        in_thread(t, deadline=deadline, name=f"test-thread-{i}") for i, t in enumerate(targets)
-    ]
-    failures: list[BaseException] = []
-    for join in joins:
-        try:
-            join()
-        except BaseException as error:  # join every thread before reporting
-            failures.append(error)
-    if failures:
-        raise failures[0]
+        Raises:
+            AssertionError: the thread is still running after ``timeout``.
+            BaseException: whatever ``target`` raised.
+        """
+        self.thread.join(max(timeout, 0.0))
+        assert not self.thread.is_alive(), f"{self.thread.name} did not finish in {timeout:g} s"
+        if self._errors:
+            raise self._errors[0]
+        return self._outcome[0]

@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,12 +14,15 @@ from pathlib import Path
 import pytest
 
 import game
-from game import Client, Server
+from game import Client
 from game.protocol import End, Result
-from tests.serve_under_load import DEADLINE as SIGNAL_DEADLINE
+from game.testing.plugin import GameServerFactory
+from sockettest import serve_in_thread
+from tests.deadline import DEADLINE
 from tests.serve_under_load import stop_under_load
 
-DEADLINE = 20.0
+PROCESS_DEADLINE = 2 * DEADLINE
+"""A wait on a process of its own: a fresh Python starts and imports the game first."""
 GAME_SOURCE = str(Path(game.__file__).parent)
 """Where the game's modules are: a traceback frame from there would be the game's own."""
 USERS_ENVIRONMENT = {name: v for name, v in os.environ.items() if name != "PYTHONUNBUFFERED"}
@@ -36,7 +38,7 @@ def run_game(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         env=USERS_ENVIRONMENT,
-        timeout=DEADLINE,
+        timeout=PROCESS_DEADLINE,
         check=False,
     )
 
@@ -76,7 +78,7 @@ def test_serve_stops_cleanly_on_sigterm() -> None:
         with Client(port=port) as client:
             assert client.ping("alive") >= 0
         server.send_signal(signal.SIGTERM)
-        out, err = server.communicate(timeout=DEADLINE)
+        out, err = server.communicate(timeout=PROCESS_DEADLINE)
     assert server.returncode == 0, err
     assert out.splitlines()[-1] == "server stopped cleanly"
     assert "Traceback" not in err
@@ -102,76 +104,68 @@ def test_play_against_nobody_is_refused_in_one_line() -> None:
     assert "connection refused; is the server running?" in line
 
 
-def test_play_lets_a_person_play_a_whole_game_from_the_keyboard() -> None:
+def play_against_a_bot(
+    address: tuple[str, int], typed: str | None, *, stdin_closed: bool = False
+) -> tuple[subprocess.CompletedProcess[str], End]:
+    """``python -m game play`` as "human" against a bot that joins once the human is connected,
+    so the human waits and plays X; return how the process ended and the bot's END.
+
+    Args:
+        typed: what the human types (``None``: stdin at its end at once).
+        stdin_closed: start the player with file descriptor 0 closed instead.
+    """
+    ends: list[End] = []
+
+    def bot() -> None:
+        with Client(*address) as client:
+            ends.append(client.play("bot", wait=PROCESS_DEADLINE))
+
+    command = [sys.executable, "-m", "game", "play", "--port", str(address[1]), "--name", "human"]
+    if stdin_closed:
+        command = ["sh", "-c", '"$@" <&-', "sh", *command]
+    human = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL if typed is None else subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=USERS_ENVIRONMENT,
+    )
+    with human:
+        assert human.stdout is not None
+        assert human.stdout.readline().startswith("connected to")
+        with serve_in_thread(bot, timeout=PROCESS_DEADLINE, name="bot"):
+            out, err = human.communicate(typed, timeout=PROCESS_DEADLINE)
+    [end] = ends
+    return subprocess.CompletedProcess(command, human.returncode, out, err), end
+
+
+def test_play_lets_a_person_play_a_whole_game_from_the_keyboard(
+    game_server_factory: GameServerFactory,
+) -> None:
     """Typed cells become moves; a taken cell is refused and asked again; the bot wins."""
-    with Server(port=0).running() as (host, port):
-        result: list[End] = []
-
-        def opponent() -> None:
-            with Client(host, port) as bot:
-                result.append(bot.play("bot", wait=DEADLINE))
-
-        typed = "\n".join(["oops", *"123456789"]) + "\n"
-        human = subprocess.Popen(
-            [sys.executable, "-m", "game", "play", "--port", str(port), "--name", "human"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=USERS_ENVIRONMENT,
-        )
-        with human:
-            # The human says HELLO first, so the human waits and plays X.
-            bot = threading.Thread(target=opponent)
-            assert human.stdout is not None
-            assert human.stdout.readline().startswith("connected to")
-            bot.start()
-            out, err = human.communicate(typed, timeout=DEADLINE)
-            bot.join(DEADLINE)
-        assert not bot.is_alive()
-    assert human.returncode == 0, err
-    assert "type one digit 1-9" in out
-    assert "server: cell" in out  # a taken cell was refused and asked again
+    typed = "\n".join(["oops", *"123456789"]) + "\n"
+    done, bot_end = play_against_a_bot(game_server_factory(), typed)
+    assert done.returncode == 0, done.stderr
+    assert "type one digit 1-9" in done.stdout
+    assert "server: cell" in done.stdout  # a taken cell was refused and asked again
     # X types 1, 2, then 3 (taken: asked again), 4; the bot, O, takes 5, 3 and 7: 3-5-7.
-    assert out.rstrip().splitlines()[-1] == "you lose"
-    assert result == [End(Result.WIN)]
-    assert result
+    assert done.stdout.rstrip().splitlines()[-1] == "you lose"
+    assert bot_end == End(Result.WIN)
 
 
 @pytest.mark.parametrize("stdin", ["closed", "at-eof"])
-def test_play_with_no_input_quits_in_one_line(stdin: str) -> None:
+def test_play_with_no_input_quits_in_one_line(
+    stdin: str, game_server_factory: GameServerFactory
+) -> None:
     """With stdin closed or at its end, play leaves the game when asked for a move, exit 0,
     and no traceback (before, a closed stdin raised RuntimeError from input())."""
-    with Server(port=0).running() as (host, port):
-        ends: list[End] = []
-
-        def opponent() -> None:
-            with Client(host, port) as bot:
-                ends.append(bot.play("bot", wait=DEADLINE))
-
-        command = [sys.executable, "-m", "game", "play", "--port", str(port), "--name", "human"]
-        if stdin == "closed":
-            command = ["sh", "-c", '"$@" <&-', "sh", *command]  # fd 0 closed for the player
-        human = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=USERS_ENVIRONMENT,
-        )
-        with human:
-            assert human.stdout is not None
-            assert human.stdout.readline().startswith("connected to")
-            bot = threading.Thread(target=opponent)
-            bot.start()
-            out, err = human.communicate(timeout=DEADLINE)
-            bot.join(DEADLINE)
-        assert not bot.is_alive()
-    assert human.returncode == 0, err
-    assert "Traceback" not in err
-    assert out.rstrip().splitlines()[-1].endswith("you left the game")
-    assert ends == [End(Result.WIN, forfeit=True)]
+    address = game_server_factory()
+    done, bot_end = play_against_a_bot(address, None, stdin_closed=stdin == "closed")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout.rstrip().splitlines()[-1].endswith("you left the game")
+    assert bot_end == End(Result.WIN, forfeit=True)
 
 
 @pytest.mark.parametrize("delay", [0.0, 0.01, 0.02, 0.03, 0.04, 0.06, 0.08, 0.12, 0.2])
@@ -192,7 +186,7 @@ def test_ctrl_c_at_any_moment_of_serve_start_up_is_never_a_traceback(delay: floa
     ):
         time.sleep(delay)  # sleep-ok: the moment of the signal is what this test varies
         server.send_signal(signal.SIGINT)
-        _, err = server.communicate(timeout=DEADLINE)
+        _, err = server.communicate(timeout=PROCESS_DEADLINE)
     assert [frame for frame in game_frames(err) if not before_the_handler(frame)] == [], err
     if "Traceback" not in err:  # else the interpreter's start-up (site, runpy) was interrupted
         assert server.returncode in (0, -signal.SIGINT), (server.returncode, err)
@@ -244,5 +238,5 @@ def test_serve_stops_on_a_signal_during_a_connect_close_flood(
     busy server's own thread often took the signal, and the main thread slept on.)"""
     stops = [stop_under_load(signum, flooders=4, players=players) for _ in range(3)]
     for stop in stops:
-        assert stop.seconds is not None, f"still serving {SIGNAL_DEADLINE:g} s after {signum.name}"
+        assert stop.seconds is not None, f"still serving {DEADLINE:g} s after {signum.name}"
         assert stop.clean, stop

@@ -4,7 +4,6 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from typing import TypeVar
 
 import pytest
@@ -21,23 +20,29 @@ from game.protocol import (
 )
 from game.rules import Board
 from game.server import LINGER
-from sockettest import MemoryNetwork, Transport, VirtualClock, ipv6_loopback_available, simulate
-from tests.threads import in_thread
+from game.testing import play_match
+from game.testing.plugin import GameServerFactory
+from sockettest import (
+    MemoryNetwork,
+    Transport,
+    VirtualClock,
+    ipv6_loopback_available,
+    serve_in_thread,
+    simulate,
+)
+from tests.deadline import DEADLINE
 
-DEADLINE = 10.0
 T = TypeVar("T")
 
 
+DRAW = End(Result.DRAW)
+"""What two bots of the game get: suggest_move never loses."""
+
+
 @pytest.fixture
-def address() -> Iterator[tuple[str, int]]:
+def address(game_server_factory: GameServerFactory) -> tuple[str, int]:
     """A real server on an ephemeral loopback port, shut down and joined after the test."""
-    with Server(port=0, idle_timeout=DEADLINE).running(timeout=DEADLINE) as bound:
-        yield bound
-
-
-def play(address: tuple[str, int], name: str) -> End:
-    with Client(*address) as client:
-        return client.play(name, wait=DEADLINE)
+    return game_server_factory(idle_timeout=DEADLINE)
 
 
 def read_until(client: Client, kind: type[ServerMessage]) -> list[ServerMessage]:
@@ -48,12 +53,14 @@ def read_until(client: Client, kind: type[ServerMessage]) -> list[ServerMessage]
     return seen
 
 
-def test_two_clients_play_a_whole_game(address: tuple[str, int]) -> None:
-    """Both bots play the same deterministic strategy: a draw, seen by both."""
-    alice = in_thread(lambda: play(address, "alice"))
-    bob = in_thread(lambda: play(address, "bob"))
-    assert alice() == End(Result.DRAW)
-    assert bob() == End(Result.DRAW)
+def test_two_clients_play_a_whole_game(game_server: Server) -> None:
+    """Both bots play the same deterministic strategy: a draw, seen by both (on the published
+    ``game_server`` fixture: a server already listening on a loopback port of its own)."""
+    assert game_server.address is not None
+    host, port = game_server.address
+    assert host == "127.0.0.1"
+    assert port > 0
+    assert play_match((host, port), timeout=DEADLINE) == (DRAW, DRAW)
 
 
 def test_a_mistake_and_a_fatal_error_leave_another_match_untouched(
@@ -61,28 +68,29 @@ def test_a_mistake_and_a_fatal_error_leave_another_match_untouched(
 ) -> None:
     """One match sees an ERROR it recovers from, then a line over 512 bytes that ends it by
     forfeit; a second match, running at the same time, plays to its normal end."""
+    ends: list[tuple[End, End]] = []
+
+    def another_match() -> None:
+        ends.append(play_match(address, timeout=DEADLINE))
+
     with Client(*address) as x, socket.create_connection(address, timeout=DEADLINE) as o:
         x.hello("x1")
         o.sendall(b"HELLO o1\n")
         read_until(x, Turn)
-        alice = in_thread(lambda: play(address, "alice"))
-        bob = in_thread(lambda: play(address, "bob"))
+        with serve_in_thread(another_match, timeout=DEADLINE, name="another-match"):
+            x.move(0)
+            assert x.next_message(DEADLINE) == Error("cell 0 is outside 1-9")
+            x.move(5)
+            assert x.next_message(DEADLINE) == Update(Board("....X...."))
 
-        x.move(0)
-        assert x.next_message(DEADLINE) == Error("cell 0 is outside 1-9")
-        x.move(5)
-        assert x.next_message(DEADLINE) == Update(Board("....X...."))
-
-        o.sendall(b"A" * 600)
-        assert read_until(x, Bye)[-2:] == [End(Result.WIN, forfeit=True), Bye()]
-        reply = b""
-        while chunk := o.recv(4096):
-            reply += chunk
-        assert reply.endswith(b"ERROR line longer than 512 bytes\n")
-        assert b"BYE" not in reply
-
-        assert alice() == End(Result.DRAW)
-        assert bob() == End(Result.DRAW)
+            o.sendall(b"A" * 600)
+            assert read_until(x, Bye)[-2:] == [End(Result.WIN, forfeit=True), Bye()]
+            reply = b""
+            while chunk := o.recv(4096):
+                reply += chunk
+            assert reply.endswith(b"ERROR line longer than 512 bytes\n")
+            assert b"BYE" not in reply
+    assert ends == [(DRAW, DRAW)]
 
 
 def test_shutdown_with_clients_connected_returns_promptly() -> None:
@@ -106,19 +114,17 @@ def test_shutdown_with_clients_connected_returns_promptly() -> None:
 def test_a_restart_on_the_same_port_right_after_a_stop_works() -> None:
     """SO_REUSEADDR: the port a stopped server used, with a finished game, is free again."""
     with Server(port=0).running(timeout=DEADLINE) as (host, port):
-        alice = in_thread(lambda: play((host, port), "alice"))
-        bob = in_thread(lambda: play((host, port), "bob"))
-        alice(), bob()
+        assert play_match((host, port), timeout=DEADLINE) == (DRAW, DRAW)
     with Server(host, port).running(timeout=DEADLINE) as again:
         assert again == (host, port)
 
 
-def test_a_port_in_use_is_a_clear_error() -> None:
+def test_a_port_in_use_is_a_clear_error(game_server_factory: GameServerFactory) -> None:
     """The second server on a port fails at once, naming the address."""
-    with Server(port=0).running(timeout=DEADLINE) as (host, port):
-        second = Server(host, port)
-        with pytest.raises(ListenFailed, match=f"{host}:{port}"), second.running(DEADLINE):
-            pass
+    host, port = game_server_factory()
+    second = Server(host, port)
+    with pytest.raises(ListenFailed, match=f"{host}:{port}"), second.running(DEADLINE):
+        pass
 
 
 def test_a_server_that_is_not_running_is_refused_with_a_hint() -> None:
@@ -131,13 +137,11 @@ def test_a_server_that_is_not_running_is_refused_with_a_hint() -> None:
 
 
 @pytest.mark.skipif(not ipv6_loopback_available(), reason="this machine has no IPv6 loopback")
-def test_a_game_over_ipv6_loopback_available() -> None:
+def test_a_game_over_ipv6_loopback_available(game_server_factory: GameServerFactory) -> None:
     """Server and clients on ::1 play as on 127.0.0.1."""
-    with Server("::1", 0).running(timeout=DEADLINE) as address:
-        assert address[0] == "::1"
-        alice = in_thread(lambda: play(address, "alice"))
-        bob = in_thread(lambda: play(address, "bob"))
-        assert alice() == bob() == End(Result.DRAW)
+    address = game_server_factory(host="::1")
+    assert address[0] == "::1"
+    assert play_match(address, timeout=DEADLINE) == (DRAW, DRAW)
 
 
 def test_a_client_that_never_closes_after_bye_is_let_go_after_the_linger() -> None:

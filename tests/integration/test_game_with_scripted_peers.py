@@ -13,8 +13,8 @@ import pytest
 from game import Client, ConnectionLost, ProtocolMismatch, ResponseTimeout, Server
 from game.testing import BANNER, answer_like_the_game, send_banner_and_hang_up
 from sockettest import FakeClient, FakeServer, accept_and_close, send_canned, stay_silent
+from tests.deadline import DEADLINE
 
-DEADLINE = 2.0
 SHORT = 0.05
 
 

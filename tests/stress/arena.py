@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from game import Server
+from game.testing import play_match
 from sockettest import Transport
-from tests.stress.players import DEADLINE, DRAW, HeldMatch, play_match
+from tests.stress.players import DRAW, UNDER_LOAD, HeldMatch
 
 __all__ = [
     "CLIENT_THREAD_PREFIX",
@@ -41,7 +42,7 @@ def client_threads() -> list[threading.Thread]:
 
 
 def join_client_threads(
-    keep: frozenset[threading.Thread] = frozenset(), timeout: float = DEADLINE
+    keep: frozenset[threading.Thread] = frozenset(), timeout: float = UNDER_LOAD
 ) -> None:
     """Join every connection thread not in ``keep``, all within ``timeout`` seconds.
 
@@ -81,11 +82,11 @@ def open_arena(**options: Any) -> Iterator[Arena]:
         options: ``Server`` keywords (``idle_timeout``, ``max_clients``); the idle timeout
             defaults to the tier's deadline.
     """
-    options.setdefault("idle_timeout", DEADLINE)
+    options.setdefault("idle_timeout", UNDER_LOAD)
     sockets = Transport("loopback")
     idle = len(client_threads())
     server = Server("127.0.0.1", 0, socket_factory=sockets.socket_factory, **options)
-    with server.running(DEADLINE) as address:
+    with server.running(UNDER_LOAD) as address:
         yield Arena(server, address, sockets, idle)
     assert sockets.open_socket_names() == []
 
@@ -105,5 +106,8 @@ def others_unharmed(arena: Arena, keepalive: float = 1.0) -> Iterator[HeldMatch]
     with HeldMatch(arena.address, keepalive) as held:
         yield held
         assert held.finish() == (DRAW, DRAW)
-    assert play_match(arena.address) == (DRAW, DRAW)
+    assert play_match(arena.address, names=("fresh-1", "fresh-2"), timeout=UNDER_LOAD) == (
+        DRAW,
+        DRAW,
+    )
     arena.assert_back_to_idle()

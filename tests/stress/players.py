@@ -12,65 +12,28 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Generic, TypeVar
 
 from game import Client, ConnectionLost, ResponseTimeout
 from game.protocol import Bye, End, Result, ServerMessage, Update
+from tests.deadline import DEADLINE
+from tests.threads import Worker
 
 __all__ = [
-    "DEADLINE",
+    "UNDER_LOAD",
     "DRAW",
     "FORFEIT_WIN",
     "HeldMatch",
-    "Worker",
     "expect_forfeit",
     "play",
-    "play_match",
 ]
 
-DEADLINE = 30.0
-"""Seconds any one wait may take before the test fails; generous, since 2 cores are shared."""
+UNDER_LOAD = 3 * DEADLINE
+"""Seconds any one wait may take in this tier: hundreds of clients share 2 cores."""
 
 DRAW = End(Result.DRAW)
 """What both bots get: they play the same deterministic strategy."""
 
 FORFEIT_WIN = End(Result.WIN, forfeit=True)
-
-T = TypeVar("T")
-
-
-class Worker(Generic[T]):
-    """Runs ``target`` in a named daemon thread; :meth:`result` joins it and returns its value.
-
-    An exception in the thread is kept and re-raised by :meth:`result`, in the test's thread,
-    so it fails the test with its own traceback instead of vanishing.
-    """
-
-    def __init__(self, target: Callable[[], T], name: str) -> None:
-        self._target = target
-        self._outcome: list[T] = []
-        self._errors: list[BaseException] = []
-        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._outcome.append(self._target())
-        except BaseException as error:  # re-raised by result()
-            self._errors.append(error)
-
-    def result(self, timeout: float = DEADLINE) -> T:
-        """Join the thread within ``timeout`` seconds; return what ``target`` returned.
-
-        Raises:
-            AssertionError: the thread is still running after ``timeout``.
-            BaseException: whatever ``target`` raised.
-        """
-        self.thread.join(max(timeout, 0.0))
-        assert not self.thread.is_alive(), f"{self.thread.name} did not finish in {timeout:g} s"
-        if self._errors:
-            raise self._errors[0]
-        return self._outcome[0]
 
 
 def play(
@@ -79,16 +42,8 @@ def play(
     on_message: Callable[[ServerMessage], None] | None = None,
 ) -> End:
     """Connect, play one whole match with the deterministic bot, close; return its ``END``."""
-    with Client(*address, timeout=DEADLINE) as client:
-        return client.play(name, wait=DEADLINE, on_message=on_message)
-
-
-def play_match(address: tuple[str, int], prefix: str = "fresh") -> tuple[End, End]:
-    """Two bots, each in its own thread, play one match against each other (if nobody else is
-    waiting in the lobby); return both ``END``s."""
-    first = Worker(lambda: play(address, f"{prefix}-1"), name=f"{prefix}-1")
-    second = Worker(lambda: play(address, f"{prefix}-2"), name=f"{prefix}-2")
-    return first.result(), second.result()
+    with Client(*address, timeout=UNDER_LOAD) as client:
+        return client.play(name, wait=UNDER_LOAD, on_message=on_message)
 
 
 class HeldMatch:
@@ -122,9 +77,9 @@ class HeldMatch:
             )
         try:
             for holding in self._holding:
-                if not holding.wait(DEADLINE):
+                if not holding.wait(UNDER_LOAD):
                     self._raise_from_players()
-                    raise AssertionError(f"{self.name}: no first move within {DEADLINE:g} s")
+                    raise AssertionError(f"{self.name}: no first move within {UNDER_LOAD:g} s")
         except BaseException:
             self._stop()
             raise
@@ -150,14 +105,14 @@ class HeldMatch:
         """
         self._release.set()
         players, self._players = self._players, []
-        first, second = (player.result() for player in players)
+        first, second = (player.result(UNDER_LOAD) for player in players)
         return first, second
 
     def _stop(self) -> None:
         """Release and join the players without raising: a test's own error is on its way."""
         self._release.set()
         for player in self._players:
-            player.thread.join(DEADLINE)
+            player.thread.join(UNDER_LOAD)
         self._players = []
 
     def _raise_from_players(self) -> None:
@@ -167,18 +122,18 @@ class HeldMatch:
                 player.result(0)
 
     def _play(self, name: str, holding: threading.Event) -> End:
-        with Client(*self.address, timeout=DEADLINE) as client:
+        with Client(*self.address, timeout=UNDER_LOAD) as client:
 
             def hold(message: ServerMessage) -> None:
                 if isinstance(message, Update) and message.board.cells.count(".") == 8:
                     holding.set()
-                    give_up = time.monotonic() + 4 * DEADLINE
+                    give_up = time.monotonic() + 4 * UNDER_LOAD
                     while not self._release.wait(self.keepalive):
                         if time.monotonic() > give_up:
                             raise AssertionError(f"{name} was never released")
                         client.ping("held")
 
-            return client.play(name, wait=DEADLINE, on_message=hold)
+            return client.play(name, wait=UNDER_LOAD, on_message=hold)
 
 
 def expect_forfeit(client: Client, keepalive: float = 1.0) -> list[ServerMessage]:
@@ -186,9 +141,9 @@ def expect_forfeit(client: Client, keepalive: float = 1.0) -> list[ServerMessage
     ended by forfeit in ``client``'s favour and the server then closed. Returns what was read.
     """
     seen: list[ServerMessage] = []
-    give_up = time.monotonic() + DEADLINE
+    give_up = time.monotonic() + UNDER_LOAD
     while not seen or not isinstance(seen[-1], Bye):
-        assert time.monotonic() < give_up, f"no BYE within {DEADLINE:g} s; read {seen}"
+        assert time.monotonic() < give_up, f"no BYE within {UNDER_LOAD:g} s; read {seen}"
         try:
             seen.append(client.next_message(keepalive))
         except ResponseTimeout:
@@ -198,7 +153,7 @@ def expect_forfeit(client: Client, keepalive: float = 1.0) -> list[ServerMessage
                 client.ping("waiting")
     assert seen[-2:] == [FORFEIT_WIN, Bye()], seen
     try:
-        extra = client.next_message(DEADLINE)
+        extra = client.next_message(UNDER_LOAD)
     except ConnectionLost:
         return seen
     raise AssertionError(f"the server sent {extra} after BYE")

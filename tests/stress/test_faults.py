@@ -26,8 +26,9 @@ from tests.stress.arena import (
     open_arena,
     others_unharmed,
 )
-from tests.stress.players import DEADLINE, DRAW, Worker, expect_forfeit, play
+from tests.stress.players import DRAW, UNDER_LOAD, expect_forfeit, play
 from tests.stress.scale import SCALE, scaled
+from tests.threads import Worker
 
 IDLE_TIMEOUT = 0.5
 """The idle timeout of the server in the silent-client test: short, so the test is too."""
@@ -55,7 +56,7 @@ def arena() -> Iterator[Arena]:
 @contextlib.contextmanager
 def wait_for_opponent(arena: Arena, name: str = "opponent") -> Iterator[Client]:
     """A client that said HELLO and waits: the next HELLO starts a match, with this one as X."""
-    with Client(*arena.address, timeout=DEADLINE) as client:
+    with Client(*arena.address, timeout=UNDER_LOAD) as client:
         assert client.hello(name) == Welcome(name)
         assert client.next_message() == Wait()
         yield client
@@ -72,7 +73,7 @@ def read_until_turn(client: Client) -> None:
 @contextlib.contextmanager
 def victim_in_match(arena: Arena, opponent: Client) -> Iterator[FakeClient]:
     """A raw client that joins ``opponent``'s match as O, once X has its first TURN."""
-    with FakeClient(arena.address, timeout=DEADLINE) as victim:
+    with FakeClient(arena.address, timeout=UNDER_LOAD) as victim:
         assert victim.read_line() == BANNER
         victim.send_line("HELLO victim")
         read_until_turn(opponent)
@@ -107,7 +108,7 @@ def test_a_disconnect_before_hello_harms_nobody(arena: Arena, reads_banner: bool
     connection: nobody is paired with it."""
     with others_unharmed(arena):
         for _ in range(10):
-            with FakeClient(arena.address, timeout=DEADLINE) as victim:
+            with FakeClient(arena.address, timeout=UNDER_LOAD) as victim:
                 if reads_banner:
                     assert victim.read_line() == BANNER
 
@@ -115,7 +116,7 @@ def test_a_disconnect_before_hello_harms_nobody(arena: Arena, reads_banner: bool
 def test_a_reset_mid_match_forfeits_only_that_match(arena: Arena) -> None:
     """A close with SO_LINGER 0 sends a TCP reset: the opponent wins by forfeit."""
     with others_unharmed(arena), wait_for_opponent(arena) as opponent:
-        victim = socket.create_connection(arena.address, timeout=DEADLINE)
+        victim = socket.create_connection(arena.address, timeout=UNDER_LOAD)
         with victim:
             victim.sendall(b"HELLO victim\n")
             read_until_turn(opponent)
@@ -149,9 +150,9 @@ def test_a_client_that_sends_one_byte_at_a_time_plays_a_whole_match(arena: Arena
     """Every line split into 1-byte segments still makes the same game: a draw for both."""
     with others_unharmed(arena):
         opponent = Worker(lambda: play(arena.address, "opponent"), name="opponent")
-        with Client(*arena.address, socket_factory=one_byte_at_a_time, timeout=DEADLINE) as slow:
-            assert slow.play("slow", wait=DEADLINE) == DRAW
-        assert opponent.result() == DRAW
+        with Client(*arena.address, socket_factory=one_byte_at_a_time, timeout=UNDER_LOAD) as slow:
+            assert slow.play("slow", wait=UNDER_LOAD) == DRAW
+        assert opponent.result(UNDER_LOAD) == DRAW
 
 
 def test_a_silent_client_is_cut_off_after_the_idle_timeout() -> None:
@@ -164,19 +165,19 @@ def test_a_silent_client_is_cut_off_after_the_idle_timeout() -> None:
         open_arena(idle_timeout=IDLE_TIMEOUT) as arena,
         others_unharmed(arena, keepalive),
         wait_for_opponent(arena) as opponent,
-        FakeClient(arena.address, timeout=DEADLINE) as mute,
-        FakeClient(arena.address, timeout=DEADLINE) as victim,
+        FakeClient(arena.address, timeout=UNDER_LOAD) as mute,
+        FakeClient(arena.address, timeout=UNDER_LOAD) as victim,
     ):
         assert victim.read_line() == BANNER
         said_hello = time.monotonic()
         victim.send_line("HELLO victim")
         expect_forfeit(opponent, keepalive)
-        lines = victim.read_until_eof(DEADLINE)
+        lines = victim.read_until_eof(UNDER_LOAD)
         silent_for = time.monotonic() - said_hello
         assert lines[-1] == idle_error
         assert "BYE" not in lines
         assert silent_for >= IDLE_TIMEOUT
-        assert mute.read_until_eof(DEADLINE) == [BANNER, idle_error]
+        assert mute.read_until_eof(UNDER_LOAD) == [BANNER, idle_error]
 
 
 PING = b"PING " + b"x" * 500 + b"\n"
@@ -190,7 +191,7 @@ def test_a_client_that_floods_without_reading_is_throttled_and_loses_nothing(
     the server's allowance are full, the server stops reading it, and the client's own send
     blocks (after about 6.5 MiB on loopback). When it then reads, every PING it sent has its
     PONG, in order, and the connection goes on."""
-    with others_unharmed(arena), socket.create_connection(arena.address, DEADLINE) as flood:
+    with others_unharmed(arena), socket.create_connection(arena.address, UNDER_LOAD) as flood:
         flood.settimeout(FLOOD_STALL)
         taken = 0
         with contextlib.suppress(TimeoutError):
@@ -198,7 +199,7 @@ def test_a_client_that_floods_without_reading_is_throttled_and_loses_nothing(
                 taken += flood.send((PING * 64)[taken % len(PING) :])
         assert taken < 64 * 2**20, "the server never stopped reading"
         assert taken > ALLOWANCE
-        flood.settimeout(DEADLINE)
+        flood.settimeout(UNDER_LOAD)
         whole, cut = divmod(taken, len(PING))
         received = read_exactly(flood, len(BANNER) + 1 + whole * len(PONG))
         assert received == (BANNER + "\n").encode() + PONG * whole
@@ -227,7 +228,7 @@ def test_a_client_that_never_reads_is_cut_off_after_the_write_timeout(
         flood = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         with flood:
             flood.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            flood.settimeout(DEADLINE)
+            flood.settimeout(UNDER_LOAD)
             flood.connect(arena.address)
             sent_pings, error = flood_with_pings(flood)
         assert isinstance(error, BrokenPipeError | ConnectionResetError), (
@@ -268,7 +269,7 @@ def test_a_cut_off_client_that_keeps_sending_gets_an_error_at_once() -> None:
             socket.socket(socket.AF_INET, socket.SOCK_STREAM) as flood,
         ):
             flood.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            flood.settimeout(DEADLINE)
+            flood.settimeout(UNDER_LOAD)
             flood.connect(arena.address)
             sent_pings, error = flood_with_pings(flood)
             assert isinstance(error, BrokenPipeError | ConnectionResetError), (
@@ -290,7 +291,7 @@ def test_a_fatal_line_ends_only_that_connection(arena: Arena, garbage: bytes, re
         with victim_in_match(arena, opponent) as victim:
             victim.read_until("BOARD")
             victim.send_bytes(garbage)
-            lines = victim.read_until_eof(DEADLINE)
+            lines = victim.read_until_eof(UNDER_LOAD)
         assert lines[-1] == f"ERROR {reason}"
         assert "BYE" not in lines
         expect_forfeit(opponent)
@@ -311,7 +312,7 @@ def test_10000_junk_lines_each_get_one_error_and_the_connection_survives(arena: 
     """10,000 recoverable mistakes get 10,000 ERROR lines, in order; the connection then still
     answers PING and leaves politely with QUIT."""
     per_batch = 500  # read the answers as we go, as a client should
-    with others_unharmed(arena), FakeClient(arena.address, timeout=DEADLINE) as junk:
+    with others_unharmed(arena), FakeClient(arena.address, timeout=UNDER_LOAD) as junk:
         assert junk.read_line() == BANNER
         for start in range(0, JUNK_LINES, per_batch):
             batch = [JUNK[i % len(JUNK)] for i in range(start, start + per_batch)]
@@ -326,7 +327,7 @@ def test_10000_junk_lines_each_get_one_error_and_the_connection_survives(arena: 
         junk.send_line("PING still here")
         assert junk.read_line() == "PONG still here"
         junk.send_line("QUIT")
-        assert junk.read_until_eof(DEADLINE) == ["BYE"]
+        assert junk.read_until_eof(UNDER_LOAD) == ["BYE"]
 
 
 def test_1000_connect_disconnect_cycles_leave_no_thread_or_socket(arena: Arena) -> None:
@@ -334,7 +335,7 @@ def test_1000_connect_disconnect_cycles_leave_no_thread_or_socket(arena: Arena) 
     banner) are each served and cleaned up: threads gone, sockets closed (300 small)."""
     with others_unharmed(arena):
         for cycle in range(CYCLES):
-            with FakeClient(arena.address, timeout=DEADLINE) as client:
+            with FakeClient(arena.address, timeout=UNDER_LOAD) as client:
                 if cycle % 2:
                     assert client.read_line() == BANNER
     assert arena.sockets.accepted == CYCLES + 4  # and the held and the fresh matches' four
@@ -346,16 +347,16 @@ def test_connections_beyond_max_clients_are_refused_with_server_full() -> None:
     max_clients = 6
     with open_arena(max_clients=max_clients) as arena, others_unharmed(arena):
         held_threads = frozenset(client_threads())
-        fillers = [FakeClient(arena.address, timeout=DEADLINE) for _ in range(max_clients - 2)]
+        fillers = [FakeClient(arena.address, timeout=UNDER_LOAD) for _ in range(max_clients - 2)]
         try:
             for filler in fillers:
                 filler.connect()
                 assert filler.read_line() == BANNER
             for _ in range(5):
-                with FakeClient(arena.address, timeout=DEADLINE) as extra:
-                    assert extra.read_until_eof(DEADLINE) == ["ERROR server full"]
+                with FakeClient(arena.address, timeout=UNDER_LOAD) as extra:
+                    assert extra.read_until_eof(UNDER_LOAD) == ["ERROR server full"]
                 with (
-                    Client(*arena.address, timeout=DEADLINE) as refused,
+                    Client(*arena.address, timeout=UNDER_LOAD) as refused,
                     pytest.raises(ConnectFailed, match="server full"),
                 ):
                     refused.hello("refused")

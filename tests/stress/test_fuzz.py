@@ -20,10 +20,10 @@ from game.protocol import Banner, Bye, Error, ServerMessage, parse_message
 from game.testing.strategies import client_lines
 from sockettest import Faults, MemoryNetwork, MemorySocket
 from sockettest.strategies import splits
-from tests.stress.players import Worker
+from tests.deadline import DEADLINE
 from tests.stress.scale import scaled
+from tests.threads import Worker
 
-HANDLER_DEADLINE = 10.0
 """Seconds one handler may take to serve a whole stream and close; it takes milliseconds."""
 
 FATAL_REASONS = {"line longer than 512 bytes", "line is not valid UTF-8"}
@@ -58,7 +58,7 @@ def serve(
 
 def replies(client: MemorySocket) -> list[ServerMessage]:
     """Everything the server sent ``client``, parsed; fails unless it is whole protocol lines."""
-    client.settimeout(HANDLER_DEADLINE)
+    client.settimeout(DEADLINE)
     received = b""
     while chunk := client.recv(4096):
         received += chunk
@@ -87,11 +87,11 @@ def test_any_bytes_split_any_way_get_only_well_formed_replies(
     """Whatever two clients send, however it is split, each handler returns without raising
     and within its deadline, and every reply is a whole, parseable protocol line (100
     examples small, 1,000 full)."""
-    network = MemoryNetwork(max_block=HANDLER_DEADLINE)
+    network = MemoryNetwork(max_block=DEADLINE)
     server = Server(port=0, socket_factory=network.socket_factory, idle_timeout=None)
     connections = [serve(server, network, chunks) for chunks in (first, second)]
     for _, handler in connections:
-        handler.result(HANDLER_DEADLINE)
+        handler.result(DEADLINE)
     try:
         for client, _ in connections:
             check_conversation(replies(client))

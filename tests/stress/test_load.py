@@ -9,8 +9,9 @@ import pytest
 
 from game.protocol import End, ServerMessage, Start
 from tests.stress.arena import Arena, client_threads, open_arena
-from tests.stress.players import DEADLINE, DRAW, Worker, play
+from tests.stress.players import DRAW, UNDER_LOAD, play
 from tests.stress.scale import scaled
+from tests.threads import Worker
 
 CONNECTIONS = 200
 """Connections open at once: 100 simultaneous matches, at both scales (it takes about a second)."""
@@ -41,7 +42,7 @@ def play_wave(arena: Arena, wave: str) -> tuple[list[End], int]:
     all play on; return their ``END``s and the connection threads counted while all waited."""
     peak: list[int] = []
     everyone_started = threading.Barrier(
-        CONNECTIONS, timeout=DEADLINE, action=lambda: peak.append(len(client_threads()))
+        CONNECTIONS, timeout=UNDER_LOAD, action=lambda: peak.append(len(client_threads()))
     )
 
     def wait_for_all(message: ServerMessage) -> None:
@@ -55,6 +56,6 @@ def play_wave(arena: Arena, wave: str) -> tuple[list[End], int]:
         )
         for i in range(CONNECTIONS)
     ]
-    give_up = time.monotonic() + 2 * DEADLINE
+    give_up = time.monotonic() + 2 * UNDER_LOAD
     ends = [player.result(give_up - time.monotonic()) for player in players]
     return ends, peak[0]

@@ -9,7 +9,7 @@ from game import Server
 from game.protocol import SHUTTING_DOWN, Banner, End, Error, Welcome, parse_message
 from sockettest import Transport
 from tests.stress.arena import client_threads
-from tests.stress.players import DEADLINE
+from tests.stress.players import UNDER_LOAD
 from tests.stress.scale import scaled
 
 CLIENTS = scaled(small=100, full=100)
@@ -38,13 +38,13 @@ def test_shutdown_with_100_clients_connected_is_prompt_and_leaves_nothing() -> N
     second, leaves no server thread and no open server socket, and every client reads
     ERROR server shutting down, no forfeit, then EOF."""
     sockets = Transport("loopback")
-    server = Server("127.0.0.1", 0, socket_factory=sockets.socket_factory, idle_timeout=DEADLINE)
+    server = Server("127.0.0.1", 0, socket_factory=sockets.socket_factory, idle_timeout=UNDER_LOAD)
     idle = len(client_threads())
     with contextlib.ExitStack() as clients:
-        with server.running(DEADLINE) as address:
+        with server.running(UNDER_LOAD) as address:
             peers = []
             for index in range(CLIENTS):
-                peer = clients.enter_context(socket.create_connection(address, DEADLINE))
+                peer = clients.enter_context(socket.create_connection(address, UNDER_LOAD))
                 peer.sendall(f"HELLO p{index}\n".encode())
                 # Once WELCOME is here the server has read all this client sent, so its close
                 # will be a FIN, not a reset for unread data.

@@ -2,16 +2,15 @@
 
 The ``memory_or_loopback`` fixture (sockettest's plugin) runs every test here twice; the
 ``memory`` case runs with real sockets disabled, the ``loopback`` case is allowed 127.0.0.1 and
-::1 (see this folder's conftest).
+::1 (see ``tests/tiers.py``).
 """
-
-import threading
 
 from game import Client, Server
 from game.protocol import End, Error, Result, Wait, Welcome
+from game.testing import play_match
+from game.testing.plugin import GameServerFactory
 from sockettest import Transport
-
-DEADLINE = 10.0
+from tests.deadline import DEADLINE
 
 
 def server_on(transport: Transport) -> Server:
@@ -23,22 +22,14 @@ def client_on(transport: Transport, address: tuple[str, int]) -> Client:
     return Client(host, port, socket_factory=transport.socket_factory)
 
 
-def test_a_whole_game_ends_in_a_draw(memory_or_loopback: Transport) -> None:
+def test_a_whole_game_ends_in_a_draw(
+    memory_or_loopback: Transport, game_server_factory: GameServerFactory
+) -> None:
     """Two bots with the same strategy draw, whatever carries their bytes."""
-    with server_on(memory_or_loopback).running(DEADLINE) as address:
-        ends: list[End] = []
-
-        def bob() -> None:
-            with client_on(memory_or_loopback, address) as client:
-                ends.append(client.play("bob", wait=DEADLINE))
-
-        thread = threading.Thread(target=bob, name="test-bob")
-        thread.start()
-        with client_on(memory_or_loopback, address) as alice:
-            ends.append(alice.play("alice", wait=DEADLINE))
-        thread.join(DEADLINE)
-        assert not thread.is_alive()
-    assert ends == [End(Result.DRAW), End(Result.DRAW)]
+    factory = memory_or_loopback.socket_factory
+    address = game_server_factory(factory)
+    ends = play_match(address, socket_factory=factory, timeout=DEADLINE)
+    assert ends == (End(Result.DRAW), End(Result.DRAW))
 
 
 def test_a_mistake_is_answered_and_the_connection_stays(memory_or_loopback: Transport) -> None:
@@ -56,12 +47,12 @@ def test_a_mistake_is_answered_and_the_connection_stays(memory_or_loopback: Tran
     assert not memory_or_loopback.open_socket_names()
 
 
-def test_pong_echoes_the_token_verbatim(memory_or_loopback: Transport) -> None:
+def test_pong_echoes_the_token_verbatim(
+    memory_or_loopback: Transport, game_server_factory: GameServerFactory
+) -> None:
     """Spaces inside the token survive the round trip on both transports."""
-    with (
-        server_on(memory_or_loopback).running(DEADLINE) as address,
-        client_on(memory_or_loopback, address) as client,
-    ):
+    address = game_server_factory(memory_or_loopback.socket_factory)
+    with client_on(memory_or_loopback, address) as client:
         client.hello("alice")
         client.ping("a  b")  # returns only once the matching PONG arrived
         assert client.next_message() == Wait()  # sent before the PONG, kept in order

@@ -6,8 +6,7 @@ from __future__ import annotations
 import socket
 
 from sockettest._transports import Transport
-
-DEADLINE = 5.0
+from tests.deadline import DEADLINE
 
 
 def test_the_factory_makes_a_tcp_ipv4_socket_by_default(memory_or_loopback: Transport) -> None:

@@ -13,6 +13,7 @@ import threading
 
 from game import Client, ConnectionLost, Server, SocketFactory
 from game.protocol import End, Result, ServerMessage, Start
+from game.testing import play_match
 from sockettest import MemoryNetwork
 
 NAMES = ("alice", "bob")
@@ -29,8 +30,8 @@ def a_game_then_a_shutdown() -> None:
     network = MemoryNetwork()
     server = Server("127.0.0.1", 0, socket_factory=network.socket_factory)
     with server.running() as address:
-        first = play_a_match(address, network.socket_factory, NAMES)
-        assert first == {name: End(Result.DRAW) for name in NAMES}, first  # two bots draw
+        first = play_match(address, socket_factory=network.socket_factory, names=NAMES)
+        assert first == (End(Result.DRAW), End(Result.DRAW)), first  # two bots draw
         started = threading.Event()
         second = start_a_match(address, network.socket_factory, LATE, started)
         assert started.wait(60), "the second match never started"  # shut down during it
@@ -40,20 +41,6 @@ def a_game_then_a_shutdown() -> None:
         # its draw, if it ended before the shutdown; else the connection's end, and no forfeit
         assert what == End(Result.DRAW) or isinstance(what, ConnectionLost), f"{name}: {what!r}"
     network.assert_all_closed()
-
-
-def play_a_match(
-    address: tuple[str, int], factory: SocketFactory, names: tuple[str, str]
-) -> dict[str, End]:
-    """Two bots play one whole match; each one's END."""
-    matches = start_a_match(address, factory, names, threading.Event())
-    ends: dict[str, End] = {}
-    for name, (thread, outcome) in matches.items():
-        thread.join()
-        [what] = outcome
-        assert isinstance(what, End), f"{name} got {what!r}"
-        ends[name] = what
-    return ends
 
 
 def start_a_match(

@@ -25,7 +25,7 @@ from sockettest import MemoryNetwork, MemorySocket, VirtualClock, simulate
 
 BUFFER = 16 * 1024
 """Each direction's buffer on the test network: small, so that a flood fills it at once."""
-DEADLINE = 60.0
+VIRTUAL_DEADLINE = 60.0
 """Virtual seconds: any wait longer than this is a hang."""
 STALL = 5.0
 """Virtual seconds a flooding client's send may take before it counts as blocked."""
@@ -67,7 +67,7 @@ def real_time_network() -> MemoryNetwork:
 def serving(
     network: MemoryNetwork,
     write_timeout: float = WRITE_TIMEOUT,
-    idle_timeout: float = DEADLINE * 10,
+    idle_timeout: float = VIRTUAL_DEADLINE * 10,
 ) -> Iterator[tuple[str, int]]:
     server = Server(
         port=0,
@@ -76,13 +76,13 @@ def serving(
         idle_timeout=idle_timeout,
         write_timeout=write_timeout,
     )
-    with server.running(DEADLINE) as address:
+    with server.running(VIRTUAL_DEADLINE) as address:
         yield address
 
 
 def raw_client(network: MemoryNetwork, address: tuple[str, int]) -> MemorySocket:
     sock: MemorySocket = network.socket_factory()
-    sock.settimeout(DEADLINE)
+    sock.settimeout(VIRTUAL_DEADLINE)
     sock.connect(address)
     return sock
 
@@ -109,7 +109,7 @@ def flood_until_blocked(sock: MemorySocket, line: bytes = PING) -> int:
         try:
             taken += sock.send(data[taken % len(line) :])
         except TimeoutError:
-            sock.settimeout(DEADLINE)
+            sock.settimeout(VIRTUAL_DEADLINE)
             return taken
         assert taken < 100 * (2 * BUFFER + ALLOWANCE), "the server never stopped reading"
 
@@ -159,7 +159,7 @@ def test_a_client_that_never_reads_is_cut_off_after_the_write_timeout(
 
     def scenario(network: MemoryNetwork, _: VirtualClock) -> None:
         with serving(network, write_timeout=1.0) as address, raw_client(network, address) as sock:
-            sock.settimeout(DEADLINE)
+            sock.settimeout(VIRTUAL_DEADLINE)
             with pytest.raises((ConnectionResetError, BrokenPipeError)):
                 flood_until_blocked(sock)
 
@@ -177,7 +177,9 @@ def test_lines_caused_by_another_player_never_block_that_player() -> None:
         with (
             serving(network) as address,
             raw_client(network, address) as x,
-            Client(*address, socket_factory=factory, clock=clock.monotonic, timeout=DEADLINE) as o,
+            Client(
+                *address, socket_factory=factory, clock=clock.monotonic, timeout=VIRTUAL_DEADLINE
+            ) as o,
         ):
             x.sendall(b"HELLO x\n")
             assert read_lines(x, 3) == [b"GAME tictactoe 1", b"WELCOME x", b"WAIT"]
@@ -256,7 +258,7 @@ def test_bytes_without_a_line_do_not_restart_the_idle_timer() -> None:
             clock=clock.monotonic,
             idle_timeout=10.0,
         )
-        with server.running(DEADLINE) as address, raw_client(network, address) as sock:
+        with server.running(VIRTUAL_DEADLINE) as address, raw_client(network, address) as sock:
             assert read_lines(sock, 1) == [b"GAME tictactoe 1"]
             sock.settimeout(1.0)
             started, heard = clock.monotonic(), b""
@@ -275,7 +277,7 @@ def test_a_line_a_read_costs_no_timeout_change(memory_network: MemoryNetwork) ->
     """While every read completes a line, the idle timer restarts at its full length, so the
     socket's receive timeout never changes: set once for the whole conversation."""
     server = Server(port=0, socket_factory=memory_network.socket_factory)
-    with server.running(DEADLINE) as address, raw_client(memory_network, address) as sock:
+    with server.running(VIRTUAL_DEADLINE) as address, raw_client(memory_network, address) as sock:
         assert read_lines(sock, 1) == [b"GAME tictactoe 1"]
         for number in range(20):
             sock.sendall(b"PING %d\n" % number)

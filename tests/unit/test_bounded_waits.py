@@ -17,8 +17,7 @@ from sockettest import (
     VirtualClock,
     simulate,
 )
-
-DEADLINE = 5.0
+from tests.deadline import DEADLINE
 
 
 def chatter_forever(conn: ScriptedConnection) -> None:

@@ -18,8 +18,8 @@ from game import Client, ListenFailed, Server
 from game.__main__ import _ask_cell, main
 from game.protocol import End, Error, Result, Start, Turn, Update
 from game.rules import Board, Mark
-from sockettest import MemoryNetwork
-from tests.threads import DEADLINE, in_thread
+from sockettest import MemoryNetwork, serve_in_thread
+from tests.deadline import DEADLINE
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -176,24 +176,25 @@ def test_serve_stops_on_a_signal_that_another_of_its_threads_takes(
         made.append(Server(*args, socket_factory=network.socket_factory, **kwargs))
         return made[-1]
 
-    def take_the_signal_here() -> bool:
-        """Send the signal to this thread once serve waits; True if the main thread had to be
-        sent it too, after a deadline, for serve to stop."""
+    rescued: list[bool] = []
+
+    def take_the_signal_here() -> None:
+        """Send the signal to this thread once serve waits; record whether the main thread had
+        to be sent it too, after a deadline, for serve to stop."""
         deadline = time.monotonic() + DEADLINE
         while not parked_in_serve(main_thread):
             assert time.monotonic() < deadline, "serve did not start waiting in time"
             time.sleep(0.001)  # sleep-ok: polls the main thread's frames
         signal.pthread_kill(threading.get_ident(), signum)
-        if returned.wait(DEADLINE):
-            return False
-        signal.pthread_kill(main_thread, signum)  # the rescue: the test fails, not hangs
-        return True
+        rescued.append(not returned.wait(DEADLINE))
+        if rescued[-1]:
+            signal.pthread_kill(main_thread, signum)  # the rescue: the test fails, not hangs
 
     monkeypatch.setattr(game.__main__, "Server", server)
-    rescued = in_thread(take_the_signal_here, deadline=2 * DEADLINE)
-    status = main(["serve", "--port", "0"])
-    returned.set()
-    assert rescued() is False, f"serve went on serving after {signum.name}"
+    with serve_in_thread(take_the_signal_here, timeout=2 * DEADLINE, name="signal-taker"):
+        status = main(["serve", "--port", "0"])
+        returned.set()
+    assert rescued == [False], f"serve went on serving after {signum.name}"
     assert status == 0
     assert capsys.readouterr().out.splitlines()[1:] == ["stopping...", "server stopped cleanly"]
     network.assert_all_closed(grace=DEADLINE)
@@ -275,9 +276,8 @@ def test_serve_goes_on_serving_through_a_signal_that_is_not_a_stop(
         signal.pthread_kill(main_thread, signal.SIGTERM)
 
     try:
-        join = in_thread(signal_twice, deadline=3 * DEADLINE)
-        assert main(["serve", "--port", "0"]) == 0
-        join()
+        with serve_in_thread(signal_twice, timeout=3 * DEADLINE, name="signal-twice"):
+            assert main(["serve", "--port", "0"]) == 0
     finally:
         signal.signal(signal.SIGUSR1, signal.SIG_DFL)
     assert capsys.readouterr().out.splitlines()[1:] == ["stopping...", "server stopped cleanly"]

@@ -17,7 +17,6 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from unittest.mock import call
@@ -26,6 +25,7 @@ import pytest
 
 from game import Client, ConnectFailed, ConnectionLost, ListenFailed, Server
 from game.protocol import Banner, End, Error, Result
+from game.testing import play_match
 from sockettest import (
     EPHEMERAL_PORT,
     Faults,
@@ -36,9 +36,8 @@ from sockettest import (
     mock_sockets,
 )
 from sockettest._network import EPHEMERAL_PORTS
-from tests.threads import run_threads
+from tests.deadline import DEADLINE
 
-DEADLINE = 5.0
 AUTOJUMP = 0.01
 MAX_BLOCK = 2.0  # real seconds: what bounds a call with no timeout on these networks
 LIFECYCLE = ["socket_factory", "setsockopt", "bind", "listen", "accept"]
@@ -55,23 +54,14 @@ def autojumping() -> tuple[MemoryNetwork, VirtualClock]:
 def test_a_whole_game_runs_on_the_memory_network(memory_network: MemoryNetwork) -> None:
     """A real Server and two real Clients play a match to its draw with no real socket, and
     every socket and thread they opened is closed and joined."""
-    server = Server(port=0, socket_factory=memory_network.socket_factory, idle_timeout=DEADLINE)
-    results: dict[str, End] = {}
+    factory = memory_network.socket_factory
+    server = Server(port=0, socket_factory=factory, idle_timeout=DEADLINE)
+    with server.running(timeout=DEADLINE) as address:
+        assert address[0] == "127.0.0.1"
+        assert address[1] in EPHEMERAL_PORTS
+        ends = play_match(address, socket_factory=factory, timeout=DEADLINE)
 
-    def player(name: str, port: int) -> Callable[[], None]:
-        def play() -> None:
-            factory = memory_network.socket_factory
-            with Client("127.0.0.1", port, socket_factory=factory, timeout=DEADLINE) as client:
-                results[name] = client.play(name, wait=DEADLINE)
-
-        return play
-
-    with server.running(timeout=DEADLINE) as (host, port):
-        assert host == "127.0.0.1"
-        assert port in EPHEMERAL_PORTS
-        run_threads(player("alice", port), player("bob", port))
-
-    assert results == {"alice": End(Result.DRAW), "bob": End(Result.DRAW)}  # two bots draw
+    assert ends == (End(Result.DRAW), End(Result.DRAW))  # two bots draw
     assert not [t.name for t in threading.enumerate() if t.name.startswith("game-")]
     assert memory_network.fault_log == []
     assert memory_network.stuck_calls == []
@@ -84,19 +74,9 @@ def test_a_whole_game_survives_one_byte_reads_and_writes() -> None:
     one_byte = Faults(recv_chunks=(1,), send_limit=1)
     network = MemoryNetwork(max_block=2.0, accept_faults=one_byte, connect_faults=one_byte)
     server = Server(port=0, socket_factory=network.socket_factory, idle_timeout=DEADLINE)
-    results: dict[str, End] = {}
-
-    def player(name: str, port: int) -> Callable[[], None]:
-        def play() -> None:
-            factory = network.socket_factory
-            with Client("127.0.0.1", port, socket_factory=factory, timeout=DEADLINE) as client:
-                results[name] = client.play(name, wait=DEADLINE)
-
-        return play
-
-    with server.running(timeout=DEADLINE) as (_, port):
-        run_threads(player("alice", port), player("bob", port))
-    assert results == {"alice": End(Result.DRAW), "bob": End(Result.DRAW)}  # two bots draw
+    with server.running(timeout=DEADLINE) as address:
+        ends = play_match(address, socket_factory=network.socket_factory, timeout=DEADLINE)
+    assert ends == (End(Result.DRAW), End(Result.DRAW))  # two bots draw
     assert any("short send: 1 of" in line for line in network.fault_log)
     network.assert_all_closed()
 

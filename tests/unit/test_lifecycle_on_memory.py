@@ -19,8 +19,8 @@ import pytest
 from game import Client, ConnectFailed, ListenFailed, Server
 from game.protocol import SHUTTING_DOWN, Error, Welcome
 from sockettest import Faults, LeakGuard, MemoryNetwork, MemorySocket
+from tests.deadline import DEADLINE
 
-DEADLINE = 2.0
 BANNER = b"GAME tictactoe 1\n"
 
 

@@ -10,9 +10,9 @@ import pytest
 import game.server
 from game import Client, Server
 from game.protocol import Banner, Error, LineBuffer
+from game.testing.plugin import GameServerFactory
 from sockettest import MemoryNetwork
-
-DEADLINE = 5.0
+from tests.deadline import DEADLINE
 
 
 class Refusing:
@@ -57,18 +57,20 @@ def lines_until_eof(network: MemoryNetwork, address: tuple[str, int]) -> list[st
 
 @pytest.mark.parametrize("suffix", ["", "-writer"], ids=["handler", "writer"])
 def test_a_connection_with_no_thread_gets_server_busy_and_others_are_served(
-    memory_network: MemoryNetwork, monkeypatch: pytest.MonkeyPatch, suffix: str
+    memory_network: MemoryNetwork,
+    monkeypatch: pytest.MonkeyPatch,
+    suffix: str,
+    game_server_factory: GameServerFactory,
 ) -> None:
     """The connection whose thread cannot start is turned away; the next one plays on."""
     refusing = Refusing(suffix)
-    server = Server(port=0, socket_factory=memory_network.socket_factory)
-    with server.running(DEADLINE) as address:
-        refusing.patch(monkeypatch)
-        assert lines_until_eof(memory_network, address) == [Error("server busy").to_line()]
-        monkeypatch.undo()
-        with Client(*address, socket_factory=memory_network.socket_factory) as client:
-            assert client.next_message() == Banner()
-            assert client.ping("still serving") >= 0
+    address = game_server_factory(memory_network.socket_factory)
+    refusing.patch(monkeypatch)
+    assert lines_until_eof(memory_network, address) == [Error("server busy").to_line()]
+    monkeypatch.undo()
+    with Client(*address, socket_factory=memory_network.socket_factory) as client:
+        assert client.next_message() == Banner()
+        assert client.ping("still serving") >= 0
     assert refusing.refused, "no thread was refused: the test tested nothing"
     assert all(name.startswith("game-client-") for name in refusing.refused)
 

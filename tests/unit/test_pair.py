@@ -32,17 +32,11 @@ from game.rules import Board, Mark
 from game.testing import GamePair, PairClient, play_game
 
 
-@pytest.fixture
-def pair() -> GamePair:
-    """A fresh pair: a lobby and no client yet."""
-    return GamePair()
-
-
-def matched(pair: GamePair) -> tuple[PairClient, PairClient]:
+def matched(game_pair: GamePair) -> tuple[PairClient, PairClient]:
     """Alice (X) and Bob (O) in a match, their inboxes drained."""
-    alice, bob = pair.join("alice"), pair.join("bob")
-    pair.messages(alice)
-    pair.messages(bob)
+    alice, bob = game_pair.join("alice"), game_pair.join("bob")
+    game_pair.messages(alice)
+    game_pair.messages(bob)
     return alice, bob
 
 
@@ -51,47 +45,52 @@ def first_free(board: Board) -> int:
     return board.free_cells[0]
 
 
-def test_connecting_delivers_the_banner_as_bytes_on_the_wire(pair: GamePair) -> None:
+def test_connecting_delivers_the_banner_as_bytes_on_the_wire(game_pair: GamePair) -> None:
     """The pair sends real bytes: the raw stream is exactly what a socket would carry."""
-    alice = pair.connect("alice")
-    assert pair.raw(alice) == b"GAME tictactoe 1\n"
-    assert pair.messages(alice) == [Banner()]
+    alice = game_pair.connect("alice")
+    assert game_pair.raw(alice) == b"GAME tictactoe 1\n"
+    assert game_pair.messages(alice) == [Banner()]
 
 
-def test_messages_drains_what_was_received(pair: GamePair) -> None:
+def test_messages_drains_what_was_received(game_pair: GamePair) -> None:
     """A second call returns only what arrived since the first."""
-    alice = pair.connect("alice")
-    assert pair.messages(alice) == [Banner()]
-    assert pair.messages(alice) == []
-    pair.send(alice, Ping("x"))
-    assert pair.messages(alice) == [Pong("x")]
+    alice = game_pair.connect("alice")
+    assert game_pair.messages(alice) == [Banner()]
+    assert game_pair.messages(alice) == []
+    game_pair.send(alice, Ping("x"))
+    assert game_pair.messages(alice) == [Pong("x")]
 
 
-def test_the_first_hello_waits_and_the_second_starts_a_match(pair: GamePair) -> None:
+def test_the_first_hello_waits_and_the_second_starts_a_match(game_pair: GamePair) -> None:
     """X is whoever waited; X gets TURN; both get the empty board."""
-    alice = pair.join("alice")
-    assert pair.messages(alice) == [Banner(), Welcome("alice"), Wait()]
-    bob = pair.join("bob")
-    assert pair.messages(alice) == [Start(Mark.X, "bob"), Update(Board()), Turn()]
-    assert pair.messages(bob) == [Banner(), Welcome("bob"), Start(Mark.O, "alice"), Update(Board())]
+    alice = game_pair.join("alice")
+    assert game_pair.messages(alice) == [Banner(), Welcome("alice"), Wait()]
+    bob = game_pair.join("bob")
+    assert game_pair.messages(alice) == [Start(Mark.X, "bob"), Update(Board()), Turn()]
+    assert game_pair.messages(bob) == [
+        Banner(),
+        Welcome("bob"),
+        Start(Mark.O, "alice"),
+        Update(Board()),
+    ]
 
 
-def test_a_move_is_seen_by_both_and_the_turn_passes(pair: GamePair) -> None:
+def test_a_move_is_seen_by_both_and_the_turn_passes(game_pair: GamePair) -> None:
     """After X moves, both see the board, and O gets TURN."""
-    alice, bob = matched(pair)
-    pair.send(alice, Move(5))
+    alice, bob = matched(game_pair)
+    game_pair.send(alice, Move(5))
     after = Board("....X....")
-    assert pair.messages(alice) == [Update(after)]
-    assert pair.messages(bob) == [Update(after), Turn()]
+    assert game_pair.messages(alice) == [Update(after)]
+    assert game_pair.messages(bob) == [Update(after), Turn()]
 
 
-def test_bytes_split_anywhere_make_the_same_lines(pair: GamePair) -> None:
+def test_bytes_split_anywhere_make_the_same_lines(game_pair: GamePair) -> None:
     """The server's LineBuffer reassembles a command sent in pieces."""
-    alice = pair.connect("alice")
-    pair.messages(alice)
+    alice = game_pair.connect("alice")
+    game_pair.messages(alice)
     for piece in (b"HEL", b"LO al", b"ice\r", b"\n"):
-        pair.send_bytes(alice, piece)
-    assert pair.messages(alice) == [Welcome("alice"), Wait()]
+        game_pair.send_bytes(alice, piece)
+    assert game_pair.messages(alice) == [Welcome("alice"), Wait()]
 
 
 @pytest.mark.parametrize("chunk_size", [1, 2, 3, 7, None])
@@ -107,88 +106,88 @@ def test_play_game_with_suggest_move_is_a_draw_and_opens_no_thread() -> None:
     assert threading.active_count() == before
 
 
-def test_play_returns_each_side_result(pair: GamePair) -> None:
+def test_play_returns_each_side_result(game_pair: GamePair) -> None:
     """A weak strategy loses: the results come back as (first's, second's)."""
-    alice, bob = pair.connect("alice"), pair.connect("bob")
-    assert pair.play(alice, bob, first_free) == (End(Result.WIN), End(Result.LOSE))
-    assert pair.is_closed(alice)
-    assert pair.is_closed(bob)
-    assert pair.lobby.player_count == 0
+    alice, bob = game_pair.connect("alice"), game_pair.connect("bob")
+    assert game_pair.play(alice, bob, first_free) == (End(Result.WIN), End(Result.LOSE))
+    assert game_pair.is_closed(alice)
+    assert game_pair.is_closed(bob)
+    assert game_pair.lobby.player_count == 0
 
 
-def test_play_fails_loudly_on_an_illegal_move(pair: GamePair) -> None:
+def test_play_fails_loudly_on_an_illegal_move(game_pair: GamePair) -> None:
     """A strategy that repeats a taken cell gets ERROR, and the helper says so."""
-    alice, bob = pair.connect("alice"), pair.connect("bob")
+    alice, bob = game_pair.connect("alice"), game_pair.connect("bob")
     with pytest.raises(AssertionError, match="got 'ERROR cell 5 is taken'"):
-        pair.play(alice, bob, lambda board: 5)
+        game_pair.play(alice, bob, lambda board: 5)
 
 
-def test_more_than_two_clients_make_independent_matches(pair: GamePair) -> None:
+def test_more_than_two_clients_make_independent_matches(game_pair: GamePair) -> None:
     """Four clients, two matches; moves in one are not seen in the other."""
-    alice, bob = matched(pair)
-    carol, dave = matched(pair)
-    pair.send(carol, Move(1))
-    assert pair.messages(alice) == []
-    assert pair.messages(bob) == []
-    assert pair.messages(dave) == [Update(Board("X........")), Turn()]
+    alice, bob = matched(game_pair)
+    carol, dave = matched(game_pair)
+    game_pair.send(carol, Move(1))
+    assert game_pair.messages(alice) == []
+    assert game_pair.messages(bob) == []
+    assert game_pair.messages(dave) == [Update(Board("X........")), Turn()]
 
 
-def test_an_unknown_command_gets_an_error_and_the_connection_stays(pair: GamePair) -> None:
+def test_an_unknown_command_gets_an_error_and_the_connection_stays(game_pair: GamePair) -> None:
     """A mistake is not fatal: ERROR, and the next line is served."""
-    alice = pair.connect("alice")
-    pair.messages(alice)
-    pair.send_line(alice, "DANCE")
-    (error,) = pair.messages(alice)
+    alice = game_pair.connect("alice")
+    game_pair.messages(alice)
+    game_pair.send_line(alice, "DANCE")
+    (error,) = game_pair.messages(alice)
     assert isinstance(error, Error)
     assert "unknown command 'DANCE'" in error.reason
-    assert not pair.is_closed(alice)
-    pair.send(alice, Hello("alice"))
-    assert pair.messages(alice) == [Welcome("alice"), Wait()]
+    assert not game_pair.is_closed(alice)
+    game_pair.send(alice, Hello("alice"))
+    assert game_pair.messages(alice) == [Welcome("alice"), Wait()]
 
 
-def test_an_over_long_line_is_fatal_and_later_bytes_are_ignored(pair: GamePair) -> None:
+def test_an_over_long_line_is_fatal_and_later_bytes_are_ignored(game_pair: GamePair) -> None:
     """Framing errors end the connection (ERROR, close, no BYE), as in the real server."""
-    alice = pair.connect("alice")
-    pair.messages(alice)
-    pair.send_bytes(alice, b"x" * MAX_LINE)
-    assert pair.messages(alice) == [Error(f"line longer than {MAX_LINE} bytes")]
-    assert pair.is_closed(alice)
-    pair.send(alice, Ping())
-    assert pair.messages(alice) == []
+    alice = game_pair.connect("alice")
+    game_pair.messages(alice)
+    game_pair.send_bytes(alice, b"x" * MAX_LINE)
+    assert game_pair.messages(alice) == [Error(f"line longer than {MAX_LINE} bytes")]
+    assert game_pair.is_closed(alice)
+    game_pair.send(alice, Ping())
+    assert game_pair.messages(alice) == []
 
 
-def test_bad_utf8_is_fatal(pair: GamePair) -> None:
+def test_bad_utf8_is_fatal(game_pair: GamePair) -> None:
     """A line that is not UTF-8 cannot be answered in kind: ERROR and close."""
-    alice = pair.connect("alice")
-    pair.messages(alice)
-    pair.send_bytes(alice, b"HELLO \xff\n")
-    assert pair.messages(alice) == [Error("line is not valid UTF-8")]
-    assert pair.is_closed(alice)
+    alice = game_pair.connect("alice")
+    game_pair.messages(alice)
+    game_pair.send_bytes(alice, b"HELLO \xff\n")
+    assert game_pair.messages(alice) == [Error("line is not valid UTF-8")]
+    assert game_pair.is_closed(alice)
 
 
-def test_quit_says_bye_and_closes(pair: GamePair) -> None:
+def test_quit_says_bye_and_closes(game_pair: GamePair) -> None:
     """QUIT -> BYE, then the server closes."""
-    alice = pair.connect("alice")
-    pair.send(alice, Quit())
-    assert pair.messages(alice)[-1] == Bye()
-    assert pair.is_closed(alice)
+    alice = game_pair.connect("alice")
+    game_pair.send(alice, Quit())
+    assert game_pair.messages(alice)[-1] == Bye()
+    assert game_pair.is_closed(alice)
 
 
-def test_hanging_up_mid_match_forfeits_it(pair: GamePair) -> None:
+def test_hanging_up_mid_match_forfeits_it(game_pair: GamePair) -> None:
     """The opponent wins by forfeit, hears BYE and is closed."""
-    alice, bob = matched(pair)
-    pair.hang_up(alice)
-    assert pair.messages(bob) == [End(Result.WIN, forfeit=True), Bye()]
-    assert pair.is_closed(bob)
-    pair.hang_up(alice)  # again: harmless
+    alice, bob = matched(game_pair)
+    game_pair.hang_up(alice)
+    assert game_pair.messages(bob) == [End(Result.WIN, forfeit=True), Bye()]
+    assert game_pair.is_closed(bob)
+    game_pair.hang_up(alice)  # again: harmless
 
 
-def test_a_client_that_hung_up_cannot_send(pair: GamePair) -> None:
+def test_a_client_that_hung_up_cannot_send(game_pair: GamePair) -> None:
     """Misuse of the pair is an error, not a silent no-op."""
-    alice = pair.connect("alice")
-    pair.hang_up(alice)
+    alice = game_pair.connect("alice")
+    game_pair.hang_up(alice)
     with pytest.raises(RuntimeError, match="alice hung up"):
-        pair.send(alice, Ping())
+        game_pair.send(alice, Ping())
 
 
 def test_a_chunk_size_below_one_is_refused() -> None:
@@ -197,9 +196,9 @@ def test_a_chunk_size_below_one_is_refused() -> None:
         GamePair(chunk_size=0)
 
 
-def test_clients_are_listed_in_connection_order(pair: GamePair) -> None:
+def test_clients_are_listed_in_connection_order(game_pair: GamePair) -> None:
     """``clients`` keeps everyone, with their labels."""
-    alice, unnamed = pair.connect("alice"), pair.connect()
-    assert pair.clients == [alice, unnamed]
+    alice, unnamed = game_pair.connect("alice"), game_pair.connect()
+    assert game_pair.clients == [alice, unnamed]
     assert unnamed.name == f"client-{unnamed.player}"
-    assert "alice" in repr(pair)
+    assert "alice" in repr(game_pair)

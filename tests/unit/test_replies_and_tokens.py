@@ -106,15 +106,14 @@ def test_printable_unicode_tokens_go_through_verbatim() -> None:
     assert parse_command(f"PING {spoken}") == Ping(spoken)
 
 
-def test_a_refused_token_leaves_the_connection_open() -> None:
+def test_a_refused_token_leaves_the_connection_open(game_pair: GamePair) -> None:
     """After the ERROR, the same connection still gets PONG for a good token."""
-    pair = GamePair()
-    alice = pair.connect("alice")
-    pair.messages(alice)
-    pair.send_line(alice, "PING a\u2028b")
-    (refused,) = pair.messages(alice)
+    alice = game_pair.connect("alice")
+    game_pair.messages(alice)
+    game_pair.send_line(alice, "PING a\u2028b")
+    (refused,) = game_pair.messages(alice)
     assert isinstance(refused, Error)
     assert "may not hold" in refused.reason
-    pair.send_line(alice, "PING fine")
-    assert pair.messages(alice) == [Pong("fine")]
-    assert not pair.is_closed(alice)
+    game_pair.send_line(alice, "PING fine")
+    assert game_pair.messages(alice) == [Pong("fine")]
+    assert not game_pair.is_closed(alice)

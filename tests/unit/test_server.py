@@ -17,8 +17,7 @@ from pytest_mock import MockerFixture
 from pytest_socket import SocketBlockedError
 
 from game import ListenFailed, Server, ServerClosed
-
-THREAD_DEADLINE = 5.0
+from tests.deadline import DEADLINE
 
 
 def listener_factory(mocker: MockerFixture) -> tuple[Mock, Mock, Mock]:
@@ -155,7 +154,7 @@ def test_accepted_connections_are_served_in_their_own_thread(mocker: MockerFixtu
     def accept() -> tuple[Mock, tuple[str, int]]:
         for accepted in accepts:
             return accepted
-        assert reading.wait(THREAD_DEADLINE), "the connection was never served"
+        assert reading.wait(DEADLINE), "the connection was never served"
         server.shutdown()
         raise OSError(errno.EINVAL, "Invalid argument")
 
@@ -217,7 +216,7 @@ def test_shutdown_from_a_handler_thread_does_not_join_itself(mocker: MockerFixtu
     def accept() -> tuple[Mock, tuple[str, int]]:
         for accepted in accepts:
             return accepted
-        assert stopped.wait(THREAD_DEADLINE), "the handler never called shutdown()"
+        assert stopped.wait(DEADLINE), "the handler never called shutdown()"
         raise OSError(errno.EBADF, "Bad file descriptor")  # what a closed listener raises
 
     listener.accept.side_effect = accept
@@ -236,7 +235,7 @@ def test_a_send_that_fails_ends_that_connection(mocker: MockerFixture) -> None:
     conn.recv.side_effect = [b"PING a\n", b""]
     handler = threading.Thread(target=Server(port=0).handle_client, args=(conn,))
     handler.start()
-    handler.join(THREAD_DEADLINE)
+    handler.join(DEADLINE)
     assert not handler.is_alive(), "the handler kept going after its sends failed"
     conn.shutdown.assert_any_call(socket.SHUT_RDWR)
     conn.close.assert_called_once_with()
@@ -303,7 +302,7 @@ def test_an_accept_that_fails_for_the_listener_with_a_client_connected_cuts_it_o
 
     def recv(size: int) -> bytes:
         reading.set()
-        cut.wait(THREAD_DEADLINE)  # a connected client, silent until the server cuts it off
+        cut.wait(DEADLINE)  # a connected client, silent until the server cuts it off
         return b""
 
     conn.recv.side_effect = recv
@@ -313,7 +312,7 @@ def test_an_accept_that_fails_for_the_listener_with_a_client_connected_cuts_it_o
     def accept() -> tuple[Mock, tuple[str, int]]:
         for accepted in accepts:
             return accepted
-        assert reading.wait(THREAD_DEADLINE), "the connection was never served"
+        assert reading.wait(DEADLINE), "the connection was never served"
         raise OSError(errno.EBADF, "Bad file descriptor")
 
     listener.accept.side_effect = accept
@@ -336,7 +335,7 @@ def test_a_socket_that_times_out_by_itself_gets_an_error_line_that_says_so(
     conn.recv.side_effect = TimeoutError("timed out")
     handler = threading.Thread(target=Server(port=0, idle_timeout=None).handle_client, args=(conn,))
     handler.start()
-    handler.join(THREAD_DEADLINE)
+    handler.join(DEADLINE)
     assert not handler.is_alive(), "the handler kept going after its recv timed out"
     assert sent_to(conn) == b"GAME tictactoe 1\nERROR timed out waiting for a line\n"
     conn.close.assert_called_once_with()

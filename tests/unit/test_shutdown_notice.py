@@ -9,8 +9,7 @@ from game import Client, Server, ServerShuttingDown
 from game.lobby import Close, Lobby, Send
 from game.protocol import SHUTTING_DOWN, End, Error, LineBuffer, Start, Update, parse_message
 from sockettest import MemoryNetwork
-
-DEADLINE = 5.0
+from tests.deadline import DEADLINE
 
 
 def test_the_lobby_tells_everyone_and_forfeits_no_match() -> None:

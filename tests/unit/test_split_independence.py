@@ -7,13 +7,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from game import Client, ProtocolMismatch, ProtocolViolation, Server
+from game import Client, ProtocolMismatch, ProtocolViolation
 from game.protocol import MAX_LINE, LineBuffer, ServerMessage, Welcome
 from game.testing import GamePair
+from game.testing.plugin import GameServerFactory
 from sockettest import FakeServer, MemoryNetwork, send_canned
 from sockettest.strategies import splits
+from tests.deadline import DEADLINE
 
-DEADLINE = 5.0
 GOOD = [b"PING a\n", b"HELLO alice\n", b"PING b c\n", b"MOVE 5\n", b"PING\n"]
 FATAL = [b"\xff\xfe\n", b"x" * MAX_LINE]
 
@@ -49,19 +50,20 @@ def test_a_violation_carries_the_lines_before_it() -> None:
     assert raised.value.lines == ["PING"]
 
 
-def test_the_server_answers_the_ping_before_the_bad_line(memory_network: MemoryNetwork) -> None:
+def test_the_server_answers_the_ping_before_the_bad_line(
+    memory_network: MemoryNetwork, game_server_factory: GameServerFactory
+) -> None:
     """Sent in one piece, a PING and a bad line get the PONG, then the fatal ERROR."""
-    server = Server(port=0, socket_factory=memory_network.socket_factory)
-    with server.running(DEADLINE) as address:
-        sock = memory_network.socket_factory()
-        sock.settimeout(DEADLINE)
-        sock.connect(address)
-        with sock:
-            sock.sendall(b"PING \n\xff\xfe\n")
-            sock.shutdown(1)  # SHUT_WR: all we say
-            received = b""
-            while data := sock.recv(4096):
-                received += data
+    address = game_server_factory(memory_network.socket_factory)
+    sock = memory_network.socket_factory()
+    sock.settimeout(DEADLINE)
+    sock.connect(address)
+    with sock:
+        sock.sendall(b"PING \n\xff\xfe\n")
+        sock.shutdown(1)  # SHUT_WR: all we say
+        received = b""
+        while data := sock.recv(4096):
+            received += data
     assert received.splitlines()[1:] == [b"PONG", b"ERROR line is not valid UTF-8"]
 
 

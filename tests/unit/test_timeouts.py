@@ -13,10 +13,11 @@ from game import Client, ResponseTimeout, Server
 from game.protocol import Banner
 from game.sockets import KernelTimeouts, set_kernel_timeout
 from game.testing import BANNER
+from game.testing.plugin import GameServerFactory
 from sockettest import FakeServer, MemoryNetwork, ScriptedConnection, VirtualClock, simulate
+from tests.deadline import DEADLINE
 
 TOO_LONG = threading.TIMEOUT_MAX * 2
-DEADLINE = 5.0
 
 
 @pytest.mark.parametrize("make", [Server, Client], ids=["server", "client"])
@@ -39,14 +40,15 @@ def test_a_server_with_no_idle_limit_serves_its_clients(memory_network: MemoryNe
         assert client.ping("still") >= 0  # returns only once the PONG came back
 
 
-def test_a_client_with_no_timeout_connects_and_reads(memory_network: MemoryNetwork) -> None:
+def test_a_client_with_no_timeout_connects_and_reads(
+    memory_network: MemoryNetwork, game_server_factory: GameServerFactory
+) -> None:
     """Client(timeout=math.inf) waits without limit instead of failing to set its socket up."""
-    server = Server(port=0, socket_factory=memory_network.socket_factory)
-    with server.running(DEADLINE) as (host, port):
-        client = Client(host, port, socket_factory=memory_network.socket_factory, timeout=math.inf)
-        with client:
-            assert client.next_message() == Banner()
-            assert client.ping("x") >= 0
+    host, port = game_server_factory(memory_network.socket_factory)
+    client = Client(host, port, socket_factory=memory_network.socket_factory, timeout=math.inf)
+    with client:
+        assert client.next_message() == Banner()
+        assert client.ping("x") >= 0
 
 
 def test_next_message_refuses_a_wait_too_long_to_make() -> None:
