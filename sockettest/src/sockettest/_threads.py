@@ -45,8 +45,9 @@ def serve_in_thread(
     Raises:
         BlockedTooLong: not ready within ``timeout``, or the thread still alive ``timeout``
             seconds after ``stop()``; the message names the thread.
-        BaseException: whatever ``serve()`` raised, at entry if it died before it was ready,
-            else at exit.
+        BaseException: whatever ``serve()`` raised, at exit; or at entry, if the readiness
+            wait failed: the thread is then stopped and joined first, and what ``serve()``
+            raised (a bind's error, say) takes the place of the wait's own error.
 
     Example::
 
@@ -62,13 +63,7 @@ def serve_in_thread(
         except BaseException as error:  # re-raised in the caller's thread
             errors.append(error)
 
-    label = name or f"serve-{getattr(serve, '__qualname__', 'server')}"
-    thread = threading.Thread(target=run, name=label, daemon=True)
-    thread.start()
-    try:
-        _wait_until_ready(thread, ready, timeout, errors)
-        yield thread
-    finally:
+    def finish() -> None:
         if stop is not None:
             stop()
         thread.join(timeout)
@@ -77,6 +72,21 @@ def serve_in_thread(
                 f"server thread {thread.name!r} did not exit within {timeout:g} s of stop(): "
                 "is serve() waiting on something stop() does not wake?"
             )
+
+    label = name or f"serve-{getattr(serve, '__qualname__', 'server')}"
+    thread = threading.Thread(target=run, name=label, daemon=True)
+    thread.start()
+    try:
+        _wait_until_ready(thread, ready, timeout)
+    except BaseException:
+        finish()  # what serve() raised explains a failed readiness better than the wait does
+        if errors:
+            raise errors[0] from None
+        raise
+    try:
+        yield thread
+    finally:
+        finish()
     if errors:
         raise errors[0]
 
@@ -85,19 +95,9 @@ def _wait_until_ready(
     thread: threading.Thread,
     ready: threading.Event | Callable[[], object] | None,
     timeout: float,
-    errors: list[BaseException],
 ) -> None:
-    if ready is None:
-        return
     if isinstance(ready, threading.Event):
         if not ready.wait(timeout):
-            if errors:
-                raise errors[0]
             raise BlockedTooLong(f"server thread {thread.name!r} not ready within {timeout:g} s")
-        return
-    try:
+    elif ready is not None:
         ready()
-    except BaseException:
-        if errors:
-            raise errors[0] from None
-        raise

@@ -53,6 +53,28 @@ def test_what_a_server_raises_after_it_was_ready_is_raised_at_the_end_of_the_blo
     assert not thread.is_alive()
 
 
+def test_what_a_server_raises_while_its_readiness_fails_is_the_error_raised() -> None:
+    """When the readiness check fails, serve_in_thread stops and joins the server first, and
+    raises what the server raised, not the readiness check's error."""
+    started = threading.Event()
+    stopped = threading.Event()
+
+    def serve() -> None:
+        started.set()
+        stopped.wait(DEADLINE)
+        raise OSError("the server's own error")
+
+    def ready() -> None:
+        started.wait(DEADLINE)
+        raise RuntimeError("not ready")
+
+    with (
+        pytest.raises(OSError, match="the server's own error"),
+        serve_in_thread(serve, ready=ready, stop=stopped.set, timeout=DEADLINE),
+    ):
+        pytest.fail("the block ran although the server was not ready")
+
+
 @pytest.mark.parametrize("chunk", ["1", 1.5, None])
 def test_recv_chunks_that_are_not_ints_are_refused(chunk: object) -> None:
     """A fault schedule's chunk sizes are ints, checked when the schedule is made."""
