@@ -14,7 +14,8 @@ Pick by the question you are asking:
   the network: ``socketserver``, ``http.server``, ``socket.create_connection`` clients.
 - *Does it work on real sockets?* :class:`FakeServer` and :class:`FakeClient`: scripted peers on
   loopback port 0 (or on the memory network), and :func:`serve_in_thread` for any server, with
-  readiness signals and joins that fail loudly (:class:`BlockedTooLong`) instead of hanging.
+  readiness signals and joins that fail loudly (:class:`BlockedTooLong`) instead of hanging
+  (:func:`run_in_thread` for a function whose result the test wants).
 - *A race that shows once in a thousand runs?* :func:`simulate` runs a function's threads one
   at a time under a seeded scheduler, on virtual time: the same seed, the same interleaving.
   :func:`explore` tries seeds until one fails; a :class:`Deadlock` fails at once.
@@ -66,6 +67,7 @@ _EXPORTS = {
     "send_canned": "_peers",
     "stay_silent": "_peers",
     "serve_in_thread": "_threads",
+    "run_in_thread": "_threads",
     # seeded, replayable thread schedules
     "simulate": "_simulation.runner",
     "explore": "_simulation.runner",
@@ -135,6 +137,7 @@ if TYPE_CHECKING:  # what a type checker sees: real imports, pinned to the table
     from sockettest._simulation.runner import explore as explore
     from sockettest._simulation.runner import simulate as simulate
     from sockettest._simulation.scheduler import Step as Step
+    from sockettest._threads import run_in_thread as run_in_thread
     from sockettest._threads import serve_in_thread as serve_in_thread
     from sockettest._transports import TRANSPORTS as TRANSPORTS
     from sockettest._transports import Transport as Transport

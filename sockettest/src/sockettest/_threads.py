@@ -1,9 +1,13 @@
-"""Run any server in a background thread, with readiness and a join that cannot hang.
+"""Run any server, or any function, in a background thread, with a join that cannot hang.
 
 The blog post this kit grew from starts a server thread, sleeps "long enough", and joins
 without a deadline: a race on a loaded machine, and a hang when the server does not stop.
 :func:`serve_in_thread` is the safe version for any server callable, the kit's own or not:
 ``socketserver``'s ``serve_forever``, ``http.server``, a hand-written accept loop.
+:func:`run_in_thread` is the same thread for a function whose result the test wants (a client
+playing its side), joined where the test chooses. Both hand what the thread raised to the
+test's thread, where pytest reports it, and both fail with :class:`BlockedTooLong`, naming the
+thread, instead of waiting on one that does not end.
 """
 
 from __future__ import annotations
@@ -11,10 +15,52 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong
 
-__all__ = ["serve_in_thread"]
+__all__ = ["run_in_thread", "serve_in_thread"]
+
+T = TypeVar("T")
+
+
+def run_in_thread(
+    target: Callable[[], T], *, timeout: float = DEFAULT_TIMEOUT, name: str | None = None
+) -> Callable[[], T]:
+    """Start ``target()`` in a thread now; return its join.
+
+    The join waits for the thread within ``timeout`` seconds, then returns what ``target``
+    returned, or raises in the calling thread what it raised. Call it once the test has done
+    its own side (each thread a test starts must be joined, also when the test fails: join in a
+    ``finally``, or use :func:`serve_in_thread`, whose ``with`` block does).
+
+    Args:
+        target: what to run, with no arguments (``functools.partial`` or a lambda for some).
+        timeout: seconds the join waits.
+        name: the thread's name (default: after ``target``).
+
+    Raises (from the join):
+        BlockedTooLong: the thread still alive ``timeout`` seconds into the join; the message
+            names it.
+        BaseException: whatever ``target()`` raised.
+
+    Example::
+
+        alice = run_in_thread(lambda: play(address, "alice"))
+        bob = run_in_thread(lambda: play(address, "bob"))
+        assert alice() == bob() == "DRAW"
+    """
+    thread, results, errors = _start(
+        target, name or f"run-{getattr(target, '__qualname__', 'target')}"
+    )
+
+    def join() -> T:
+        _join(thread, timeout)
+        if errors:
+            raise errors[0]
+        return results[0]
+
+    return join
 
 
 @contextmanager
@@ -55,27 +101,14 @@ def serve_in_thread(
         with server, serve_in_thread(server.serve_forever, stop=server.shutdown):
             talk_to(server.server_address)
     """
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            serve()
-        except BaseException as error:  # re-raised in the caller's thread
-            errors.append(error)
+    thread, _, errors = _start(serve, name or f"serve-{getattr(serve, '__qualname__', 'server')}")
 
     def finish() -> None:
         if stop is not None:
             stop()
-        thread.join(timeout)
-        if thread.is_alive():
-            raise BlockedTooLong(
-                f"server thread {thread.name!r} did not exit within {timeout:g} s of stop(): "
-                "is serve() waiting on something stop() does not wake?"
-            )
+        hint = " of stop(): is serve() waiting on something stop() does not wake?"
+        _join(thread, timeout, "server thread", hint)
 
-    label = name or f"serve-{getattr(serve, '__qualname__', 'server')}"
-    thread = threading.Thread(target=run, name=label, daemon=True)
-    thread.start()
     try:
         _wait_until_ready(thread, ready, timeout)
     except BaseException:
@@ -89,6 +122,31 @@ def serve_in_thread(
         finish()
     if errors:
         raise errors[0]
+
+
+def _start(
+    target: Callable[[], T], name: str
+) -> tuple[threading.Thread, list[T], list[BaseException]]:
+    """A started daemon thread running ``target``, the list its result will be in, and the
+    list what it raised will be in (for the joining thread to raise)."""
+    results: list[T] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            results.append(target())
+        except BaseException as error:  # re-raised in the joining thread
+            errors.append(error)
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    return thread, results, errors
+
+
+def _join(thread: threading.Thread, timeout: float, kind: str = "thread", hint: str = "") -> None:
+    thread.join(timeout)
+    if thread.is_alive():
+        raise BlockedTooLong(f"{kind} {thread.name!r} did not exit within {timeout:g} s{hint}")
 
 
 def _wait_until_ready(

@@ -16,8 +16,6 @@ from hypothesis import strategies as st
 from sockettest import FaultInjector, Faults, MemoryNetwork, MemorySocket
 from sockettest.strategies import faults
 
-DEADLINE = 5.0
-
 
 def recv_sizes(sock: MemorySocket, bufsize: int = 100) -> list[int]:
     """The size of each recv until EOF."""

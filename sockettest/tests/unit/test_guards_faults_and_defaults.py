@@ -13,15 +13,16 @@ from hypothesis import find
 
 from sockettest import (
     DEFAULT_TIMEOUT,
+    BlockedTooLong,
     Faults,
     LeakGuard,
     RandomWalk,
+    run_in_thread,
     serve_in_thread,
     simulate,
 )
 from sockettest.strategies import chunk_sizes
-
-DEADLINE = 2.0
+from tests.deadlines import DEADLINE
 
 
 def test_a_thread_that_ends_within_the_grace_is_no_leak() -> None:
@@ -73,6 +74,48 @@ def test_what_a_server_raises_while_its_readiness_fails_is_the_error_raised() ->
         serve_in_thread(serve, ready=ready, stop=stopped.set, timeout=DEADLINE),
     ):
         pytest.fail("the block ran although the server was not ready")
+
+
+def test_run_in_thread_runs_at_once_and_its_join_returns_the_result() -> None:
+    """The target runs in another thread as soon as it is started; the join hands back what it
+    returned."""
+    started = threading.Event()
+
+    def answer() -> tuple[str, bool]:
+        started.set()
+        return threading.current_thread().name, threading.current_thread() is main
+
+    main = threading.current_thread()
+    join = run_in_thread(answer, name="answering")
+    assert started.wait(DEADLINE)  # before the join: it started at once
+    assert join() == ("answering", False)
+
+
+def test_run_in_thread_reraises_in_the_joining_thread() -> None:
+    """What the target raised comes out of the join, as it was raised."""
+    failure = ValueError("the client broke")
+
+    def broken() -> None:
+        raise failure
+
+    join = run_in_thread(broken)
+    with pytest.raises(ValueError, match="the client broke") as raised:
+        join()
+    assert raised.value is failure
+
+
+def test_run_in_thread_fails_naming_a_thread_that_does_not_end() -> None:
+    """A join that times out is a BlockedTooLong naming the thread, not a hang."""
+    release = threading.Event()
+    join = run_in_thread(lambda: release.wait(10 * DEADLINE), timeout=0.05, name="stuck-one")
+    try:
+        with pytest.raises(
+            BlockedTooLong, match=r"^thread 'stuck-one' did not exit within 0.05 s$"
+        ):
+            join()
+    finally:
+        release.set()
+    assert join() is True
 
 
 @pytest.mark.parametrize("chunk", ["1", 1.5, None])

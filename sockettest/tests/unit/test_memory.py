@@ -12,11 +12,16 @@ import threading
 
 import pytest
 
-from sockettest import TIME_WAIT, BlockedTooLong, MemoryNetwork, MemorySocket, VirtualClock
+from sockettest import (
+    TIME_WAIT,
+    BlockedTooLong,
+    MemoryNetwork,
+    MemorySocket,
+    VirtualClock,
+    serve_in_thread,
+)
 from sockettest._network import EPHEMERAL_PORTS
-from tests.threads import run_threads
-
-DEADLINE = 5.0
+from tests.deadlines import DEADLINE
 
 
 def listening(network: MemoryNetwork, host: str = "127.0.0.1") -> MemorySocket:
@@ -365,8 +370,8 @@ def test_close_from_another_thread_wakes_a_blocked_recv(network: MemoryNetwork) 
         started.wait(DEADLINE)
         a.close()
 
-    with b:
-        run_threads(reader, closer)
+    with b, serve_in_thread(reader), serve_in_thread(closer):
+        pass  # both run at once; each is joined, and what it raised re-raised, at the end
 
 
 # The send buffer ---------------------------------------------------------------------------------
@@ -388,8 +393,8 @@ def test_sendall_blocks_on_a_full_buffer_until_the_peer_reads() -> None:
         a.sendall(data)
         a.shutdown(socket.SHUT_WR)
 
-    with a, b:
-        run_threads(reader, writer)
+    with a, b, serve_in_thread(reader), serve_in_thread(writer):
+        pass  # both run at once, joined at the end
     assert bytes(received) == data
     network.assert_all_closed()
 
@@ -454,5 +459,11 @@ def test_a_reader_and_a_writer_thread_share_one_socket(network: MemoryNetwork) -
             received.extend(chunk)
         assert received == b"s" * count
 
-    with server, client:
-        run_threads(server_reader, server_writer, client_side)
+    with (
+        server,
+        client,
+        serve_in_thread(server_reader),
+        serve_in_thread(server_writer),
+        serve_in_thread(client_side),
+    ):
+        pass  # all three run at once, joined at the end

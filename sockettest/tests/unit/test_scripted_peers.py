@@ -34,9 +34,8 @@ from sockettest import (
     send_canned,
     stay_silent,
 )
+from tests.deadlines import DEADLINE, SHORT
 
-DEADLINE = 2.0
-SHORT = 0.05
 RESET_ON_CLOSE = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() resets
 
 # The kit's own guard: every thread a test starts must be finished when it ends.
