@@ -8,8 +8,8 @@ Pick by the question you are asking:
   in-memory sockets with Linux's blocking semantics, readiness for ``select`` and ``selectors``,
   ``makefile``, resets and full buffers; sockets that record their calls and take poison
   switches; :class:`Faults` to make them misbehave (short sends, chunked receives, resets,
-  timeouts, early EOF) on a schedule; and a :class:`VirtualClock`, so a 300 s timeout fires in
-  milliseconds.
+  timeouts, early EOF) at the byte or call a test picks; and a :class:`VirtualClock`, so a
+  300 s timeout fires in milliseconds.
 - *Code that calls* ``socket.socket()`` *itself?* ``with network.patch():`` runs it unmodified on
   the network: ``socketserver``, ``http.server``, ``socket.create_connection`` clients.
 - *Does it work on real sockets?* :class:`FakeServer` and :class:`FakeClient`: scripted peers on
@@ -22,7 +22,7 @@ Pick by the question you are asking:
 
 The in-memory sockets are *verified*: :mod:`sockettest.contract` runs one set of checks on them
 and on real loopback sockets, and both pass. :mod:`sockettest.strategies` has Hypothesis
-strategies for byte splits and fault schedules. The pytest plugin offers fixtures:
+strategies for byte splits, faults and thread schedules. The pytest plugin offers fixtures:
 ``memory_network``, ``patched_network``, ``patched_network_on_virtual_clock`` (with
 ``virtual_clock``), ``fake_server``, ``fake_server_factory``, ``fake_client_factory``,
 ``mock_sockets``, ``memory_or_loopback`` and ``leak_guard``.

@@ -83,12 +83,12 @@ def test_network_waits_and_checks_refuse_what_is_not_seconds_or_calls_by_name(
         memory_network.assert_all_closed(grace="1")  # type: ignore[arg-type]
 
 
-def test_a_socket_refuses_faults_that_are_not_a_schedule_by_name(
+def test_a_socket_refuses_what_is_not_faults_by_name(
     memory_network: MemoryNetwork,
 ) -> None:
     """``sock.faults = 5`` is a TypeError naming faults, not an AttributeError from inside."""
     with memory_network.socket_factory() as sock:
-        with pytest.raises(TypeError, match="faults must be a Faults schedule"):
+        with pytest.raises(TypeError, match="faults must be a Faults"):
             sock.faults = 5  # type: ignore[assignment]
         assert sock.faults is None
 
@@ -99,9 +99,9 @@ def test_faults_refuse_recv_chunks_that_are_not_a_sequence_by_name() -> None:
         Faults(recv_chunks=5)  # type: ignore[arg-type]
 
 
-def test_a_fault_injector_refuses_what_is_not_a_schedule_by_name() -> None:
+def test_a_fault_injector_refuses_what_is_not_faults_by_name() -> None:
     """``FaultInjector(5)`` names faults, instead of failing at the first recv it hooks."""
-    with pytest.raises(TypeError, match="faults must be a Faults schedule"):
+    with pytest.raises(TypeError, match=r"^faults must be a Faults, not 5$"):
         FaultInjector(5)  # type: ignore[arg-type]
 
 

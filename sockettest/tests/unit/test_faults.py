@@ -1,4 +1,4 @@
-"""Each fault of a Faults schedule really happens, where and when the schedule says.
+"""Each fault a Faults sets really happens, where and when it says.
 
 Also: why short sends matter (a sender that calls ``send`` once loses bytes, ``sendall`` does
 not).
@@ -25,17 +25,17 @@ def recv_sizes(sock: MemorySocket, bufsize: int = 100) -> list[int]:
     return sizes
 
 
-# The schedule ------------------------------------------------------------------------------------
+# Faults, the value --------------------------------------------------------------------------------
 
 
 def test_the_repr_names_only_the_faults_that_are_set() -> None:
-    """Hypothesis prints a schedule when it shrinks: the repr is short and rebuilds it."""
+    """Hypothesis prints a Faults when it shrinks: the repr is short and rebuilds it."""
     assert repr(Faults()) == "Faults()"
-    schedule = Faults(recv_chunks=[1, 3], send_limit=1)  # type: ignore[arg-type]
-    assert repr(schedule) == "Faults(recv_chunks=(1, 3), send_limit=1)"
-    assert hash(schedule) == hash(Faults(recv_chunks=(1, 3), send_limit=1))
+    planned = Faults(recv_chunks=[1, 3], send_limit=1)  # type: ignore[arg-type]
+    assert repr(planned) == "Faults(recv_chunks=(1, 3), send_limit=1)"
+    assert hash(planned) == hash(Faults(recv_chunks=(1, 3), send_limit=1))
     assert Faults().is_empty
-    assert not schedule.is_empty
+    assert not planned.is_empty
 
 
 @pytest.mark.parametrize(
@@ -49,13 +49,13 @@ def test_the_repr_names_only_the_faults_that_are_set() -> None:
     ],
     ids=lambda bad: next(iter(bad)),
 )
-def test_out_of_range_schedules_are_refused(bad: dict[str, object]) -> None:
+def test_out_of_range_faults_are_refused(bad: dict[str, object]) -> None:
     """A size or position that would make no sense (or make sendall spin) is a ValueError."""
     with pytest.raises(ValueError, match=next(iter(bad))):
         Faults(**bad)  # type: ignore[arg-type]
 
 
-def test_a_schedule_set_on_a_socket_starts_afresh(memory_network: MemoryNetwork) -> None:
+def test_faults_set_on_a_socket_start_afresh(memory_network: MemoryNetwork) -> None:
     """Setting ``faults`` resets the counts; ``None`` or ``Faults()`` removes the injector."""
     a, b = memory_network.socketpair(socket.AF_INET)
     with a, b:
@@ -197,26 +197,26 @@ def test_eof_after_ends_the_stream_early(memory_network: MemoryNetwork) -> None:
     assert memory_network.fault_log == [f"{b.name}: early EOF after 4 bytes received"]
 
 
-@given(schedule=faults(resets=False, timeouts=False, early_eof=False), data=st.binary())
-def test_benign_faults_never_change_what_sendall_delivers(schedule: Faults, data: bytes) -> None:
+@given(drawn=faults(resets=False, timeouts=False, early_eof=False), data=st.binary())
+def test_benign_faults_never_change_what_sendall_delivers(drawn: Faults, data: bytes) -> None:
     """Under any chunking and short sends, sendall then recv-until-EOF gives the same bytes."""
     network = MemoryNetwork(max_block=2.0)
     a, b = network.socketpair(socket.AF_INET)
     with a, b:
-        a.faults = schedule
-        b.faults = schedule
+        a.faults = drawn
+        b.faults = drawn
         a.sendall(data)
         a.shutdown(2)
         assert b"".join(iter(lambda: b.recv(7), b"")) == data
     network.assert_all_closed()
 
 
-# Schedules for the code under test's own sockets ------------------------------------------------
+# Fault plans for the code under test's own sockets ---------------------------------------------
 
 
 def test_network_plans_reach_accepted_and_connecting_sockets(memory_network: MemoryNetwork) -> None:
     """accept_faults goes to the server side of each connection, connect_faults to the client
-    side; a sequence assigns schedules in connection order."""
+    side; a sequence assigns its Faults in connection order."""
     memory_network.accept_faults = (None, Faults(recv_chunks=(1,)))
     memory_network.connect_faults = Faults(send_limit=1)
     with memory_network.socket_factory() as listener:
@@ -232,7 +232,7 @@ def test_network_plans_reach_accepted_and_connecting_sockets(memory_network: Mem
             sock.close()
 
 
-def test_a_scheduled_fault_is_logged_once_it_fires(memory_network: MemoryNetwork) -> None:
+def test_a_planned_fault_is_logged_once_it_fires(memory_network: MemoryNetwork) -> None:
     """The injector's fired list and the network's log record each fault as it happens."""
     a, b = memory_network.socketpair(socket.AF_INET)
     with a, b:

@@ -1,5 +1,5 @@
 """Small promises of the kit that its mutants showed no test pinned: the leak guard's grace, a
-server thread's late error, a fault schedule's types, the chunk sizes strategy, the default
+server thread's late error, the types of a Faults, the chunk sizes strategy, the default
 deadline, a simulated RLock's blocking acquire, a frozen policy."""
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def test_run_in_thread_fails_naming_a_thread_that_does_not_end() -> None:
 
 @pytest.mark.parametrize("chunk", ["1", 1.5, None])
 def test_recv_chunks_that_are_not_ints_are_refused(chunk: object) -> None:
-    """A fault schedule's chunk sizes are ints, checked when the schedule is made."""
+    """A Faults' chunk sizes are ints, checked when it is made."""
     with pytest.raises(TypeError, match="recv_chunks"):
         Faults(recv_chunks=(2, chunk))  # type: ignore[arg-type]
 
