@@ -60,12 +60,12 @@ _EXPORTS = {
     "FakeClient": "_peers",
     "ScriptedConnection": "_peers",
     "Script": "_peers",
-    "Reply": "_peers",
+    "Reply": "_scripts",
     "SocketFactory": "_peers",
-    "accept_and_close": "_peers",
-    "answer_from_table": "_peers",
-    "send_canned": "_peers",
-    "stay_silent": "_peers",
+    "accept_and_close": "_scripts",
+    "answer_from_table": "_scripts",
+    "send_canned": "_scripts",
+    "stay_silent": "_scripts",
     "serve_in_thread": "_threads",
     "run_in_thread": "_threads",
     # seeded, replayable thread schedules
@@ -121,14 +121,14 @@ if TYPE_CHECKING:  # what a type checker sees: real imports, pinned to the table
     from sockettest._network import MemoryNetwork as MemoryNetwork
     from sockettest._peers import FakeClient as FakeClient
     from sockettest._peers import FakeServer as FakeServer
-    from sockettest._peers import Reply as Reply
     from sockettest._peers import Script as Script
     from sockettest._peers import ScriptedConnection as ScriptedConnection
     from sockettest._peers import SocketFactory as SocketFactory
-    from sockettest._peers import accept_and_close as accept_and_close
-    from sockettest._peers import answer_from_table as answer_from_table
-    from sockettest._peers import send_canned as send_canned
-    from sockettest._peers import stay_silent as stay_silent
+    from sockettest._scripts import Reply as Reply
+    from sockettest._scripts import accept_and_close as accept_and_close
+    from sockettest._scripts import answer_from_table as answer_from_table
+    from sockettest._scripts import send_canned as send_canned
+    from sockettest._scripts import stay_silent as stay_silent
     from sockettest._simulation.policies import PCT as PCT
     from sockettest._simulation.policies import RandomWalk as RandomWalk
     from sockettest._simulation.policies import Schedule as Schedule
