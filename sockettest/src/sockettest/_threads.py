@@ -29,20 +29,20 @@ def run_in_thread(
 ) -> Callable[[], T]:
     """Start ``target()`` in a thread now; return its join.
 
-    The join waits for the thread within ``timeout`` seconds, then returns what ``target``
-    returned, or raises in the calling thread what it raised. Call it once the test has done
-    its own side (each thread a test starts must be joined, also when the test fails: join in a
-    ``finally``, or use :func:`serve_in_thread`, whose ``with`` block does).
+    Call the join once the test has done its own side. Each thread a test starts must be
+    joined, also when the test fails: join in a ``finally``, or use :func:`serve_in_thread`,
+    whose ``with`` block does.
 
     Args:
         target: what to run, with no arguments (``functools.partial`` or a lambda for some).
         timeout: seconds the join waits.
         name: the thread's name (default: after ``target``).
 
-    Raises (from the join):
-        BlockedTooLong: the thread still alive ``timeout`` seconds into the join; the message
-            names it.
-        BaseException: whatever ``target()`` raised.
+    Returns:
+        The join, a function that waits for the thread within ``timeout`` seconds and returns
+        what ``target`` returned, or raises in the calling thread what it raised. A thread
+        still alive when the time is up is a :class:`BlockedTooLong` naming it; the join can
+        be called again once the thread is released.
 
     Example::
 
