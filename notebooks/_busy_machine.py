@@ -3,7 +3,7 @@
 The blog's test sleeps a ten-millionth of a second and hopes that its server thread reaches
 ``listen()`` before the test reaches ``connect()``. Whether it does depends on the thread
 scheduler, so the outcome changes from machine to machine and from run to run: a poor lesson,
-because the failure may not happen while the reader watches. A :class:`Schedule` picks the
+because the failure may not happen while the reader watches. A :class:`RaceStage` picks the
 outcome instead. It hands the blog's code a *real* socket class (a subclass of
 :class:`socket.socket`, installed in place of it for one test) that waits, at exactly one
 point, for the other thread: with ``client_first=True`` the server's ``listen()`` waits until
@@ -21,16 +21,16 @@ import socket
 import threading
 from typing import Any
 
-__all__ = ["Schedule"]
+__all__ = ["RaceStage"]
 
 
-class Schedule:
+class RaceStage:
     """Decides whether the server's ``listen()`` or the client's ``connect()`` happens first.
 
     Args:
         client_first: ``True``: the client connects before the server listens (the race is
             lost); ``False``: the server listens before the client connects (the race is won).
-        deadline: seconds that bound each wait for the other thread, so that a schedule never
+        deadline: seconds that bound each wait for the other thread, so that a stage never
             hangs a test, whatever the code under it does.
     """
 
@@ -44,36 +44,36 @@ class Schedule:
 
     def socket_class(self) -> type[socket.socket]:
         """A real socket class that waits for the other side at the one point that matters."""
-        schedule = self
+        stage = self
 
-        class ScheduledSocket(socket.socket):
+        class StagedSocket(socket.socket):
             def __init__(self, *args: Any, **kwargs: Any) -> None:
                 super().__init__(*args, **kwargs)
-                schedule.made.append(self)
+                stage.made.append(self)
 
             def bind(self, address: Any, /) -> None:
                 try:
                     super().bind(address)
                 except OSError:
-                    schedule.server_done.set()  # nobody will listen: let the client go on
+                    stage.server_done.set()  # nobody will listen: let the client go on
                     raise
 
             def listen(self, *backlog: int) -> None:
-                if schedule.client_first:
-                    schedule.client_done.wait(schedule.deadline)
+                if stage.client_first:
+                    stage.client_done.wait(stage.deadline)
                 super().listen(*backlog)
-                schedule.listening.append(self)
-                schedule.server_done.set()
+                stage.listening.append(self)
+                stage.server_done.set()
 
             def connect(self, address: Any, /) -> None:
-                if not schedule.client_first:
-                    schedule.server_done.wait(schedule.deadline)
+                if not stage.client_first:
+                    stage.server_done.wait(stage.deadline)
                 try:
                     super().connect(address)
                 finally:
-                    schedule.client_done.set()
+                    stage.client_done.set()
 
-        return ScheduledSocket
+        return StagedSocket
 
     def close_leftovers(self) -> None:
         """Close the sockets a failed test left open, but not a listener a thread still uses.

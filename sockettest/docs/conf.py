@@ -141,7 +141,10 @@ class PublicNamesDirective(SphinxDirective):
             if isinstance(value, ModuleType):
                 continue
             if inspect.isclass(value):
-                lines += [f".. autoclass:: {qualified}", ""]
+                lines.append(f".. autoclass:: {qualified}")
+                if any(base.__name__.startswith("_") for base in value.__mro__[1:]):
+                    lines.append("   :inherited-members:")  # a private base's are the class's
+                lines.append("")
             elif callable(value) and not hasattr(value, "__origin__"):
                 lines += [f".. autofunction:: {qualified}", ""]
             else:

@@ -8,20 +8,21 @@ Pick by the question you are asking:
   in-memory sockets with Linux's blocking semantics, readiness for ``select`` and ``selectors``,
   ``makefile``, resets and full buffers; sockets that record their calls and take poison
   switches; :class:`Faults` to make them misbehave (short sends, chunked receives, resets,
-  timeouts, early EOF) on a schedule; and a :class:`VirtualClock`, so a 300 s timeout fires in
-  milliseconds.
+  timeouts, early EOF) at the byte or call a test picks; and a :class:`VirtualClock`, so a
+  300 s timeout fires in milliseconds.
 - *Code that calls* ``socket.socket()`` *itself?* ``with network.patch():`` runs it unmodified on
   the network: ``socketserver``, ``http.server``, ``socket.create_connection`` clients.
 - *Does it work on real sockets?* :class:`FakeServer` and :class:`FakeClient`: scripted peers on
   loopback port 0 (or on the memory network), and :func:`serve_in_thread` for any server, with
-  readiness signals and joins that fail loudly (:class:`BlockedTooLong`) instead of hanging.
+  readiness signals and joins that fail loudly (:class:`BlockedTooLong`) instead of hanging
+  (:func:`run_in_thread` for a function whose result the test wants).
 - *A race that shows once in a thousand runs?* :func:`simulate` runs a function's threads one
   at a time under a seeded scheduler, on virtual time: the same seed, the same interleaving.
   :func:`explore` tries seeds until one fails; a :class:`Deadlock` fails at once.
 
 The in-memory sockets are *verified*: :mod:`sockettest.contract` runs one set of checks on them
 and on real loopback sockets, and both pass. :mod:`sockettest.strategies` has Hypothesis
-strategies for byte splits and fault schedules. The pytest plugin offers fixtures:
+strategies for byte splits, faults and thread schedules. The pytest plugin offers fixtures:
 ``memory_network``, ``patched_network``, ``patched_network_on_virtual_clock`` (with
 ``virtual_clock``), ``fake_server``, ``fake_server_factory``, ``fake_client_factory``,
 ``mock_sockets``, ``memory_or_loopback`` and ``leak_guard``.
@@ -59,13 +60,14 @@ _EXPORTS = {
     "FakeClient": "_peers",
     "ScriptedConnection": "_peers",
     "Script": "_peers",
-    "Reply": "_peers",
+    "Reply": "_scripts",
     "SocketFactory": "_peers",
-    "accept_and_close": "_peers",
-    "answer_from_table": "_peers",
-    "send_canned": "_peers",
-    "stay_silent": "_peers",
+    "accept_and_close": "_scripts",
+    "answer_from_table": "_scripts",
+    "send_canned": "_scripts",
+    "stay_silent": "_scripts",
     "serve_in_thread": "_threads",
+    "run_in_thread": "_threads",
     # seeded, replayable thread schedules
     "simulate": "_simulation.runner",
     "explore": "_simulation.runner",
@@ -119,14 +121,14 @@ if TYPE_CHECKING:  # what a type checker sees: real imports, pinned to the table
     from sockettest._network import MemoryNetwork as MemoryNetwork
     from sockettest._peers import FakeClient as FakeClient
     from sockettest._peers import FakeServer as FakeServer
-    from sockettest._peers import Reply as Reply
     from sockettest._peers import Script as Script
     from sockettest._peers import ScriptedConnection as ScriptedConnection
     from sockettest._peers import SocketFactory as SocketFactory
-    from sockettest._peers import accept_and_close as accept_and_close
-    from sockettest._peers import answer_from_table as answer_from_table
-    from sockettest._peers import send_canned as send_canned
-    from sockettest._peers import stay_silent as stay_silent
+    from sockettest._scripts import Reply as Reply
+    from sockettest._scripts import accept_and_close as accept_and_close
+    from sockettest._scripts import answer_from_table as answer_from_table
+    from sockettest._scripts import send_canned as send_canned
+    from sockettest._scripts import stay_silent as stay_silent
     from sockettest._simulation.policies import PCT as PCT
     from sockettest._simulation.policies import RandomWalk as RandomWalk
     from sockettest._simulation.policies import Schedule as Schedule
@@ -135,20 +137,22 @@ if TYPE_CHECKING:  # what a type checker sees: real imports, pinned to the table
     from sockettest._simulation.runner import explore as explore
     from sockettest._simulation.runner import simulate as simulate
     from sockettest._simulation.scheduler import Step as Step
+    from sockettest._threads import run_in_thread as run_in_thread
     from sockettest._threads import serve_in_thread as serve_in_thread
     from sockettest._transports import TRANSPORTS as TRANSPORTS
     from sockettest._transports import Transport as Transport
 
 
-def __getattr__(name: str) -> Any:
-    home = _EXPORTS.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = importlib.import_module(f"{__name__}.{home}")
-    value = module if home == name else getattr(module, name)
-    globals()[name] = value
-    return value
+if not TYPE_CHECKING:  # hidden from type checkers, so a name not exported is an error there
 
+    def __getattr__(name: str) -> Any:
+        home = _EXPORTS.get(name)
+        if home is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        module = importlib.import_module(f"{__name__}.{home}")
+        value = module if home == name else getattr(module, name)
+        globals()[name] = value
+        return value
 
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+    def __dir__() -> list[str]:
+        return sorted([*globals(), *__all__])

@@ -1,25 +1,25 @@
-"""Fault injection for in-memory sockets: a schedule of what goes wrong, and when.
+"""Fault injection for in-memory sockets: what goes wrong, and when.
 
 A real network splits your bytes wherever it likes, accepts only part of a ``send``, resets a
 connection in the middle of a line, goes quiet, or ends the stream early. On loopback none of
-that happens on demand, so code that mishandles it passes every test. A :class:`Faults` schedule
-makes it happen, deterministically, on a :class:`~sockettest.MemorySocket`:
+that happens on demand, so code that mishandles it passes every test. A :class:`Faults` makes it
+happen, deterministically, on a :class:`~sockettest.MemorySocket`:
 
     network = MemoryNetwork(accept_faults=Faults(recv_chunks=(1,)))  # the server reads 1 byte
     sock.faults = Faults(send_limit=3)  # this socket's send() takes at most 3 bytes a call
 
 Rules of this module:
 
-1. A schedule is a frozen value (hashable, comparable, with a short ``repr`` that names only
+1. A :class:`Faults` is a frozen value (hashable, comparable, with a short ``repr`` that names only
    the faults it sets), so Hypothesis can generate, shrink and print it
    (:func:`sockettest.strategies.faults`).
-2. Byte positions count the bytes *this* socket has received or sent since the schedule was set;
+2. Byte positions count the bytes *this* socket has received or sent since its faults were set;
    call numbers count its ``recv`` calls from 1.
-3. Faults happen only on the socket that carries the schedule. Its peer sees what follows from
+3. Faults happen only on the socket that carries them. Its peer sees what follows from
    how the code under test reacts (typically a close, so EOF), as it would on a real network
    where only one host's view of the connection breaks.
 4. Every fault that fires is written to the injector's :attr:`FaultInjector.fired` list (and the
-   network's ``fault_log``), so a test can check that the fault it scheduled really happened.
+   network's ``fault_log``), so a test can check that the fault it planned really happened.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ class Faults:
 
     @property
     def is_empty(self) -> bool:
-        """True when no fault is scheduled: the socket behaves normally."""
+        """True when no fault is set: the socket behaves normally."""
         return self == Faults()
 
 
@@ -110,14 +110,14 @@ def _check_int(name: str, value: int | None, least: int) -> None:
 
 @dataclass
 class FaultInjector:
-    """A :class:`Faults` schedule applied to one socket: counts its bytes and calls.
+    """A :class:`Faults` applied to one socket: counts its bytes and calls.
 
     The socket calls these hooks with its lock held; you only need this class to write your own
     faulty socket. :class:`~sockettest.MemorySocket` creates one when you set its
     ``faults``.
 
     Args:
-        faults: the schedule.
+        faults: what goes wrong on the socket, and when.
         name: the socket's name, used in the messages of the faults that fire.
         on_fire: called with a description of each fault as it fires (the network's log).
     """
@@ -126,11 +126,11 @@ class FaultInjector:
     name: str = "socket"
     on_fire: Callable[[str], None] | None = None
     received: int = 0
-    """Bytes ``recv`` has returned since the schedule was set."""
+    """Bytes ``recv`` has returned since the faults were set."""
     sent: int = 0
-    """Bytes ``send`` has accepted since the schedule was set."""
+    """Bytes ``send`` has accepted since the faults were set."""
     recv_calls: int = 0
-    """``recv`` calls since the schedule was set."""
+    """``recv`` calls since the faults were set."""
     fired: list[str] = field(default_factory=list)
     """A description of every fault that fired, in order."""
     _chunk_index: int = 0
@@ -138,7 +138,7 @@ class FaultInjector:
 
     def __post_init__(self) -> None:
         if not isinstance(self.faults, Faults):
-            raise TypeError(f"faults must be a Faults schedule, not {self.faults!r}")
+            raise TypeError(f"faults must be a Faults, not {self.faults!r}")
 
     def before_recv(self) -> bool:
         """Count a ``recv`` call and apply the faults due now.

@@ -49,12 +49,13 @@ import math
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from types import TracebackType
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 
 from sockettest._addresses import family_for
 from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong
+from sockettest._scripts import accept_and_close
+from sockettest._threads import serve_in_thread
 
 if TYPE_CHECKING:
     from sockettest._network import MemoryNetwork
@@ -62,14 +63,9 @@ if TYPE_CHECKING:
 __all__ = [
     "FakeClient",
     "FakeServer",
-    "Reply",
     "Script",
     "ScriptedConnection",
     "SocketFactory",
-    "accept_and_close",
-    "answer_from_table",
-    "send_canned",
-    "stay_silent",
 ]
 
 _RECV_SIZE = 4096
@@ -195,10 +191,56 @@ def _quietly(call: Callable[..., object], *args: object) -> None:
         call(*args)
 
 
+class _LinePeer:
+    """What a scripted connection and a fake client share: lines and bytes over one socket."""
+
+    _io: _LineSocket | None
+    _who: str
+
+    def _line_socket(self) -> _LineSocket:
+        if self._io is None:
+            raise RuntimeError(f"{self!r}: connect first")
+        return self._io
+
+    def _record(self, way: Literal["sent", "received"], line: str) -> None:
+        """Keep a line sent or read, where this kind of peer keeps them."""
+
+    def read_line(self, timeout: float | None = None) -> str | None:
+        """Read one line, record it, and return it without its ``\\n`` or ``\\r\\n``.
+
+        A partial line before EOF is not a line: it stays pending.
+
+        Args:
+            timeout: seconds for the whole line; ``None``: this peer's ``timeout``.
+
+        Returns:
+            The line (undecodable bytes replaced by U+FFFD), or ``None`` at EOF.
+
+        Raises:
+            TimeoutError: no complete line in time; the message shows what is pending.
+            OSError: the connection failed.
+        """
+        line = self._line_socket().read_line(timeout, self._who)
+        if line is not None:
+            self._record("received", line)
+        return line
+
+    def send_line(self, line: str) -> None:
+        """Send ``line`` and a ``\\n`` (UTF-8)."""
+        self._line_socket().send((line + "\n").encode("utf-8"))
+        self._record("sent", line)
+
+    def send_bytes(self, data: bytes) -> None:
+        """Send ``data`` as it is: for partial lines, bad UTF-8, odd line endings (recorded
+        decoded, undecodable bytes escaped)."""
+        self._line_socket().send(data)
+        self._record("sent", data.decode("utf-8", errors="backslashreplace"))
+
+
 # The fake server ------------------------------------------------------------------------------
 
 
-class ScriptedConnection:
+class ScriptedConnection(_LinePeer):
     """One accepted connection, as a :class:`FakeServer` script sees it.
 
     The script runs in the connection's own thread. When it returns, the server half-closes the
@@ -223,19 +265,15 @@ class ScriptedConnection:
         timeout: the default for reads (``math.inf``: until a line, EOF or the server's stop).
     """
 
-    def __init__(
-        self,
-        sock: _Socket,
-        peer: Any,
-        index: int,
-        server: FakeServer,
-        timeout: float,
-    ) -> None:
+    _io: _LineSocket
+
+    def __init__(self, sock: _Socket, peer: Any, index: int, server: FakeServer) -> None:
         self.index = index
         self.peer = peer
         self.stopping = server._stopping
         self._server = server
-        self._io = _LineSocket(sock, timeout, server._stopping)
+        self._io = _LineSocket(sock, server.timeout, server._stopping)
+        self._who = f"fake server connection #{index}"
 
     def __repr__(self) -> str:
         return f"<ScriptedConnection #{self.index} from {self.peer!r}>"
@@ -270,22 +308,9 @@ class ScriptedConnection:
         """True if the client reset the connection (read as EOF)."""
         return self._io.reset
 
-    def read_line(self, timeout: float | None = None) -> str | None:
-        """Read one line, record it, and return it without its ``\\n`` or ``\\r\\n``.
-
-        Args:
-            timeout: seconds; ``None``: :attr:`timeout` (by default, until the server stops).
-
-        Returns:
-            The line (undecodable bytes replaced by U+FFFD), or ``None`` at EOF.
-
-        Raises:
-            TimeoutError: no complete line in time.
-        """
-        line = self._io.read_line(timeout, f"fake server connection #{self.index}")
-        if line is not None:
+    def _record(self, way: Literal["sent", "received"], line: str) -> None:
+        if way == "received":
             self._server._record(line)
-        return line
 
     def lines(self, timeout: float | None = None) -> Iterator[str]:
         """Yield lines until EOF; ``timeout`` bounds each wait (see :meth:`read_line`)."""
@@ -295,14 +320,6 @@ class ScriptedConnection:
     def read_until_eof(self, timeout: float | None = None) -> list[str]:
         """Read and return every line until EOF."""
         return list(self.lines(timeout))
-
-    def send_line(self, line: str) -> None:
-        """Send ``line`` and a ``\\n`` (UTF-8)."""
-        self._io.send((line + "\n").encode("utf-8"))
-
-    def send_bytes(self, data: bytes) -> None:
-        """Send ``data`` as it is: for partial lines, bad UTF-8, odd line endings."""
-        self._io.send(data)
 
     def hang_up(self) -> None:
         """Half-close now: the client reads EOF after what was sent; reading still works."""
@@ -316,97 +333,6 @@ class ScriptedConnection:
 Script: TypeAlias = Callable[[ScriptedConnection], object]
 """What a :class:`FakeServer` runs for each connection, in that connection's thread; what it
 returns is ignored."""
-
-Reply: TypeAlias = str | Sequence[str | None] | None
-"""An :func:`answer_from_table` reply: a line, several lines, or ``None`` to hang up (also
-after some lines: ``["BYE", None]``)."""
-
-
-def accept_and_close(conn: ScriptedConnection) -> None:
-    """Script: do nothing, so the connection is closed as soon as it is accepted.
-
-    The blog's fake server: enough to show that a client connects and copes with EOF.
-    """
-
-
-def answer_from_table(
-    table: Mapping[str, Reply],
-    *,
-    greeting: str | None = None,
-    unknown: Reply = (),
-) -> Script:
-    """Make a script that answers each line it reads from ``table``, until EOF.
-
-    Args:
-        table: received line (exact, without its ending) -> reply (see :data:`Reply`).
-        greeting: a first line to send before reading (``None``, the default: nothing).
-        unknown: the reply to a line not in the table; by default nothing.
-
-    Example::
-
-        answer_from_table({"PING": "PONG", "QUIT": ["BYE", None]}, greeting="READY")
-    """
-
-    def answer(conn: ScriptedConnection) -> None:
-        if greeting is not None:
-            conn.send_line(greeting)
-        for line in conn.lines():
-            reply = table.get(line, unknown)
-            replies = [reply] if reply is None or isinstance(reply, str) else list(reply)
-            for one in replies:
-                if one is None:
-                    return
-                conn.send_line(one)
-
-    return answer
-
-
-def send_canned(*chunks: bytes, pause: float = 0.0, hang_up: bool = True) -> Script:
-    """Make a script that sends fixed bytes, then hangs up or waits for EOF.
-
-    Args:
-        *chunks: sent in order, each with one ``sendall``.
-        pause: seconds between chunks, to make separate TCP segments likely (TCP promises
-            nothing about how bytes are split; the client must cope either way).
-        hang_up: close after the last chunk; ``False``: read (and record) until EOF or stop.
-    """
-
-    def send(conn: ScriptedConnection) -> None:
-        for number, chunk in enumerate(chunks):
-            if number and pause:
-                time.sleep(pause)
-            conn.send_bytes(chunk)
-        if not hang_up:
-            conn.read_until_eof(math.inf)
-
-    return send
-
-
-def stay_silent(*, read: bool = True, for_seconds: float | None = None) -> Script:
-    """Make a script that keeps the connection open and sends nothing.
-
-    For testing a client's timeouts. Bounded either way: by ``for_seconds``, and by the
-    server's stop, which wakes it.
-
-    Args:
-        read: read (and record) whatever arrives until EOF; ``False``: read nothing at all,
-            so what the client sends piles up in the kernel's buffers.
-        for_seconds: hang up after this long; ``None``: stay until EOF or the server stops.
-    """
-
-    def silent(conn: ScriptedConnection) -> None:
-        if not read:
-            conn.wait_until_stopped(for_seconds)
-            return
-        deadline = time.monotonic() + (math.inf if for_seconds is None else for_seconds)
-        while not conn.eof:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return
-            with contextlib.suppress(TimeoutError):
-                conn.read_line(remaining)
-
-    return silent
 
 
 class FakeServer:
@@ -462,10 +388,11 @@ class FakeServer:
         self._lock = threading.Condition()
         self._received: list[str] = []
         self._connections: list[ScriptedConnection] = []
-        self._sockets: list[_Socket] = []
-        self._threads: list[threading.Thread] = []
+        self._threads: list[threading.Thread] = []  # the connections'
+        self._listener_thread: threading.Thread | None = None
+        self._running = contextlib.ExitStack()
+        self._deadline = math.inf  # for the threads' join: join_timeout after the stop
         self._listener: _Socket | None = None
-        self._listen_error: BaseException | None = None
         self._address: tuple[str, int] | None = None
         self._state: Literal["new", "running", "stopped"] = "new"
 
@@ -478,12 +405,7 @@ class FakeServer:
         self.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     # Where it listens -------------------------------------------------------------------------
@@ -540,7 +462,8 @@ class FakeServer:
     def threads(self) -> list[threading.Thread]:
         """The server's threads still alive."""
         with self._lock:
-            return [t for t in self._threads if t.is_alive()]
+            threads = [self._listener_thread, *self._threads]
+        return [t for t in threads if t is not None and t.is_alive()]
 
     def wait_for_lines(self, count: int, timeout: float = DEFAULT_TIMEOUT) -> list[str]:
         """Wait until scripts have read ``count`` lines in all; return every line read.
@@ -548,13 +471,8 @@ class FakeServer:
         Raises:
             TimeoutError: fewer lines after ``timeout`` seconds (the message lists them).
         """
-        with self._lock:
-            if not self._lock.wait_for(lambda: len(self._received) >= count, timeout):
-                raise TimeoutError(
-                    f"{self!r} read {len(self._received)} of {count} lines within "
-                    f"{timeout:g} s: {self._received!r}"
-                )
-            return list(self._received)
+        self._wait_for(self._received, count, timeout, "read {} of {} lines")
+        return self.received
 
     def wait_for_connections(self, count: int, timeout: float = DEFAULT_TIMEOUT) -> None:
         """Wait until ``count`` connections were accepted.
@@ -562,11 +480,14 @@ class FakeServer:
         Raises:
             TimeoutError: fewer after ``timeout`` seconds.
         """
+        self._wait_for(self._connections, count, timeout, "accepted {} of {} connections")
+
+    def _wait_for(self, items: list[Any], count: int, timeout: float, what: str) -> None:
         with self._lock:
-            if not self._lock.wait_for(lambda: len(self._connections) >= count, timeout):
+            if not self._lock.wait_for(lambda: len(items) >= count, timeout):
+                shown = f": {items!r}" if items is self._received else ""
                 raise TimeoutError(
-                    f"{self!r} accepted {len(self._connections)} of {count} connections "
-                    f"within {timeout:g} s"
+                    f"{self!r} {what.format(len(items), count)} within {timeout:g} s{shown}"
                 )
 
     def _record(self, line: str) -> None:
@@ -587,13 +508,20 @@ class FakeServer:
         if self._state != "new":
             raise RuntimeError(f"{self!r}: a FakeServer starts once")
         self._state = "running"
-        self._spawn(self._serve, "fake-server")
-        if not self.ready.wait(self.ready_timeout):
-            self.stop()
-            raise TimeoutError(f"{self!r} was not listening after {self.ready_timeout:g} s")
-        if self._listen_error is not None:
-            self.stop()
-            raise self._listen_error
+        # The listener's thread joins the connections' threads before it ends, within
+        # join_timeout of the stop; the extra DEFAULT_TIMEOUT only bounds a bug of its own.
+        running = serve_in_thread(
+            self._serve,
+            ready=self._wait_until_listening,
+            stop=self._shut_down,
+            timeout=self.join_timeout + DEFAULT_TIMEOUT,
+            name="fake-server",
+        )
+        try:
+            self._listener_thread = self._running.enter_context(running)
+        except BaseException:
+            self._state = "stopped"
+            raise
 
     def stop(self) -> None:
         """Stop accepting, shut every connection down, join every thread, close every socket.
@@ -605,25 +533,118 @@ class FakeServer:
             Exception: the first exception a script raised; the others are in :attr:`errors`
                 and named in its notes.
         """
-        if self._state == "stopped":
-            return
-        self._state = "stopped"
+        if self._state != "stopped":
+            self._state = "stopped"
+            self._running.close()
+
+    def join(self, timeout: float = DEFAULT_TIMEOUT) -> bool:
+        """Join every server thread within ``timeout`` seconds in all; return whether all did.
+
+        :meth:`stop` calls it; call it again after releasing a stuck script.
+        """
+        deadline = time.monotonic() + timeout
+        for thread in self.threads:
+            if thread is not threading.current_thread():
+                thread.join(max(0.0, deadline - time.monotonic()))
+        return all(t is threading.current_thread() for t in self.threads)
+
+    # Threads ----------------------------------------------------------------------------------
+
+    def _wait_until_listening(self) -> None:
+        if not self.ready.wait(self.ready_timeout):
+            raise TimeoutError(f"{self!r} was not listening after {self.ready_timeout:g} s")
+        if self._address is None:  # the listener's thread failed: serve_in_thread raises why
+            raise RuntimeError(f"{self!r} failed to listen")
+
+    def _shut_down(self) -> None:
+        """Wake every thread: the listener's accept, and the scripts' reads (they read EOF)."""
         with self._lock:
+            self._deadline = time.monotonic() + self.join_timeout
             self._stopping.set()
-            listener, sockets = self._listener, list(self._sockets)
+            listener, sockets = self._listener, [c._io.sock for c in self._connections]
         if listener is not None:
             # close() alone does not wake accept() on Linux; shutdown() alone not on macOS.
             _quietly(listener.shutdown, socket.SHUT_RDWR)
             listener.close()
-        for sock in sockets:  # wakes scripts blocked in recv: they read EOF
+        for sock in sockets:
             _quietly(sock.shutdown, socket.SHUT_RDWR)
-        stuck = not self.join(self.join_timeout)
+
+    def _serve(self) -> None:
+        """The listener's thread: bind, listen, signal ready, accept until stopped; then join
+        the connections' threads and raise what their scripts raised."""
+        try:
+            listener = self._listen()
+        finally:
+            self.ready.set()
+        try:
+            if listener is not None:
+                self._accept(listener)
+        except OSError as error:
+            if not self._stopping.is_set():
+                self.errors.append(error)
+        self._stopping.wait()  # a failed accept leaves the scripts running until the stop
+        self._end_connections()
+
+    def _listen(self) -> _Socket | None:
+        host, port = self.requested
+        listener = _make_socket(self.socket_factory, host)
+        try:
+            listener.bind((host, port))
+            listener.listen(16)
+            bound = listener.getsockname()
+        except BaseException:
+            listener.close()
+            raise
         with self._lock:
-            sockets, errors = list(self._sockets), list(self.errors)
+            if self._stopping.is_set():
+                listener.close()
+                return None
+            self._listener = listener
+        self._address = (bound[0], bound[1])
+        return listener
+
+    def _accept(self, listener: _Socket) -> None:
+        while True:
+            sock, peer = listener.accept()
+            _set_nodelay(sock)
+            with self._lock:
+                if self._stopping.is_set():
+                    sock.close()
+                    return
+                index = len(self._connections) + 1
+                conn = ScriptedConnection(sock, peer, index, self)
+                thread = threading.Thread(
+                    target=self._handle, args=(conn,), name=f"fake-server-connection-{index}"
+                )
+                thread.daemon = True
+                self._connections.append(conn)
+                self._threads.append(thread)
+                self._lock.notify_all()
+            thread.start()
+
+    def _handle(self, conn: ScriptedConnection) -> None:
+        """A connection's thread: run the script, then half-close and close."""
+        try:
+            self.script(conn)
+        except OSError as error:
+            if not conn._io.ended_by(error):  # see ScriptedConnection
+                self.errors.append(error)
+        except BaseException as error:
+            self.errors.append(error)
+        finally:
+            conn.hang_up()
+            conn._io.sock.close()
+
+    def _end_connections(self) -> None:
+        """Join the connections' threads by the deadline, close their sockets, and raise what
+        went wrong: a thread still running, or what the scripts raised."""
+        stuck = not self.join(max(0.0, self._deadline - time.monotonic()))
+        with self._lock:
+            sockets, errors = [c._io.sock for c in self._connections], list(self.errors)
         for sock in sockets:
             sock.close()
         if stuck:
-            names = ", ".join(t.name for t in self.threads)
+            names = ", ".join(t.name for t in self.threads if t is not threading.current_thread())
             error = BlockedTooLong(
                 f"fake server thread did not exit within {self.join_timeout:g} s: {names} "
                 "still running; a script that waits must wait on conn.stopping or with a "
@@ -633,92 +654,9 @@ class FakeServer:
                 error.add_note(f"a script also raised {other!r}")
             raise error
         if errors:
-            first = errors[0]
             for other in errors[1:]:
-                first.add_note(f"another fake server thread raised {other!r}")
-            raise first
-
-    def join(self, timeout: float = DEFAULT_TIMEOUT) -> bool:
-        """Join every server thread within ``timeout`` seconds in all; return whether all did.
-
-        :meth:`stop` calls it; call it again after releasing a stuck script.
-        """
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._lock:
-                alive = [t for t in self._threads if t.is_alive()]
-            if not alive:
-                return True
-            for thread in alive:
-                thread.join(max(0.0, deadline - time.monotonic()))
-            if time.monotonic() >= deadline:
-                return not self.threads
-
-    # Threads ----------------------------------------------------------------------------------
-
-    def _spawn(self, target: Callable[..., None], name: str, *args: Any) -> None:
-        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
-        with self._lock:
-            self._threads.append(thread)
-        thread.start()
-
-    def _fail(self, error: BaseException) -> None:
-        with self._lock:
-            self.errors.append(error)
-
-    def _serve(self) -> None:
-        """The listener thread: bind, listen, signal ready, accept until stopped."""
-        host, port = self.requested
-        listener = _make_socket(self.socket_factory, host)
-        try:
-            listener.bind((host, port))
-            listener.listen(16)
-            bound = listener.getsockname()
-        except BaseException as error:
-            listener.close()
-            self._listen_error = error
-            self.ready.set()
-            return
-        with self._lock:
-            if self._stopping.is_set():
-                listener.close()
-                self.ready.set()
-                return
-            self._listener = listener
-        self._address = (bound[0], bound[1])
-        self.ready.set()
-        while True:
-            try:
-                sock, peer = listener.accept()
-            except OSError as error:
-                if not self._stopping.is_set():
-                    self._fail(error)
-                return
-            _set_nodelay(sock)
-            with self._lock:
-                if self._stopping.is_set():
-                    sock.close()
-                    return
-                conn = ScriptedConnection(
-                    sock, peer, len(self._connections) + 1, self, self.timeout
-                )
-                self._sockets.append(sock)
-                self._connections.append(conn)
-                self._lock.notify_all()
-            self._spawn(self._handle, f"fake-server-connection-{conn.index}", conn)
-
-    def _handle(self, conn: ScriptedConnection) -> None:
-        """A connection's thread: run the script, then half-close and close."""
-        try:
-            self.script(conn)
-        except OSError as error:
-            if not conn._io.ended_by(error):  # see ScriptedConnection
-                self._fail(error)
-        except BaseException as error:
-            self._fail(error)
-        finally:
-            conn.hang_up()
-            conn._io.sock.close()
+                errors[0].add_note(f"another fake server thread raised {other!r}")
+            raise errors[0]
 
 
 # The fake client ------------------------------------------------------------------------------
@@ -735,7 +673,7 @@ def _host_and_port(address: str | Sequence[Any], port: int | None) -> tuple[str,
     return str(address[0]), int(address[1])
 
 
-class FakeClient:
+class FakeClient(_LinePeer):
     """A line-oriented TCP client for driving a server in a test, with a transcript.
 
     Args:
@@ -774,6 +712,7 @@ class FakeClient:
         self.transcript: list[tuple[Literal["sent", "received"], str]] = []
         """``("sent" | "received", line)`` in the order they happened."""
         self._io: _LineSocket | None = None
+        self._who = "fake client"
 
     def __repr__(self) -> str:
         state = "connected" if self._io is not None else "not connected"
@@ -784,12 +723,7 @@ class FakeClient:
             self.connect()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     @property
@@ -828,26 +762,14 @@ class FakeClient:
         if io is not None:
             io.sock.close()
 
-    def _connected(self) -> _LineSocket:
-        if self._io is None:
-            raise RuntimeError(f"{self!r}: connect first")
-        return self._io
+    def _record(self, way: Literal["sent", "received"], line: str) -> None:
+        self.transcript.append((way, line))
 
     # Sending ----------------------------------------------------------------------------------
 
-    def send_line(self, line: str) -> None:
-        """Send ``line`` and a ``\\n`` (UTF-8); recorded as ``("sent", line)``."""
-        self._connected().send((line + "\n").encode("utf-8"))
-        self.transcript.append(("sent", line))
-
-    def send_bytes(self, data: bytes) -> None:
-        """Send ``data`` as it is; recorded decoded, undecodable bytes escaped."""
-        self._connected().send(data)
-        self.transcript.append(("sent", data.decode("utf-8", errors="backslashreplace")))
-
     def shutdown_write(self) -> None:
         """Half-close: the server reads EOF, and this client can still read its answers."""
-        self._connected().sock.shutdown(socket.SHUT_WR)
+        self._line_socket().sock.shutdown(socket.SHUT_WR)
 
     # Reading ----------------------------------------------------------------------------------
 
@@ -860,23 +782,6 @@ class FakeClient:
     def pending(self) -> bytes:
         """Bytes received after the last line ending: a partial line."""
         return self._io.pending if self._io is not None else b""
-
-    def read_line(self, timeout: float | None = None) -> str | None:
-        """Return the next line without its ``\\n`` or ``\\r\\n``; ``None`` at EOF.
-
-        A partial line before EOF is not a line: it stays in :attr:`pending`.
-
-        Args:
-            timeout: seconds for the whole line; ``None``: the client's timeout.
-
-        Raises:
-            TimeoutError: no complete line in time; the message shows what is pending.
-            OSError: the connection failed (a reset, for instance).
-        """
-        line = self._connected().read_line(timeout, "fake client")
-        if line is not None:
-            self.transcript.append(("received", line))
-        return line
 
     def read_until(
         self, match: str | Callable[[str], bool], timeout: float | None = None
@@ -898,16 +803,12 @@ class FakeClient:
             matches = lambda line: line == word or line.startswith(word + " ")  # noqa: E731
         else:
             matches = match
-        limit = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + limit
         lines: list[str] = []
-        while True:
-            line = self.read_line(max(0.0, deadline - time.monotonic()))
-            if line is None:
-                raise EOFError(f"EOF before a line matching {match!r}; read {lines!r}")
+        for line in self._lines_within(timeout):
             lines.append(line)
             if matches(line):
                 return lines
+        raise EOFError(f"EOF before a line matching {match!r}; read {lines!r}")
 
     def read_until_eof(self, timeout: float | None = None) -> list[str]:
         """Read and return every line until EOF.
@@ -918,9 +819,10 @@ class FakeClient:
         Raises:
             TimeoutError: the connection was still open after ``timeout``.
         """
-        limit = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + limit
-        lines: list[str] = []
+        return list(self._lines_within(timeout))
+
+    def _lines_within(self, timeout: float | None) -> Iterator[str]:
+        """Lines until EOF, all within ``timeout`` (``None``: the client's)."""
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
         while (line := self.read_line(max(0.0, deadline - time.monotonic()))) is not None:
-            lines.append(line)
-        return lines
+            yield line

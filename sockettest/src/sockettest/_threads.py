@@ -1,9 +1,13 @@
-"""Run any server in a background thread, with readiness and a join that cannot hang.
+"""Run any server, or any function, in a background thread, with a join that cannot hang.
 
 The blog post this kit grew from starts a server thread, sleeps "long enough", and joins
 without a deadline: a race on a loaded machine, and a hang when the server does not stop.
 :func:`serve_in_thread` is the safe version for any server callable, the kit's own or not:
 ``socketserver``'s ``serve_forever``, ``http.server``, a hand-written accept loop.
+:func:`run_in_thread` is the same thread for a function whose result the test wants (a client
+playing its side), joined where the test chooses. Both hand what the thread raised to the
+test's thread, where pytest reports it, and both fail with :class:`BlockedTooLong`, naming the
+thread, instead of waiting on one that does not end.
 """
 
 from __future__ import annotations
@@ -11,10 +15,52 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong
 
-__all__ = ["serve_in_thread"]
+__all__ = ["run_in_thread", "serve_in_thread"]
+
+T = TypeVar("T")
+
+
+def run_in_thread(
+    target: Callable[[], T], *, timeout: float = DEFAULT_TIMEOUT, name: str | None = None
+) -> Callable[[], T]:
+    """Start ``target()`` in a thread now; return its join.
+
+    Call the join once the test has done its own side. Each thread a test starts must be
+    joined, also when the test fails: join in a ``finally``, or use :func:`serve_in_thread`,
+    whose ``with`` block does.
+
+    Args:
+        target: what to run, with no arguments (``functools.partial`` or a lambda for some).
+        timeout: seconds the join waits.
+        name: the thread's name (default: after ``target``).
+
+    Returns:
+        The join, a function that waits for the thread within ``timeout`` seconds and returns
+        what ``target`` returned, or raises in the calling thread what it raised. A thread
+        still alive when the time is up is a :class:`BlockedTooLong` naming it; the join can
+        be called again once the thread is released.
+
+    Example::
+
+        alice = run_in_thread(lambda: play(address, "alice"))
+        bob = run_in_thread(lambda: play(address, "bob"))
+        assert alice() == bob() == "DRAW"
+    """
+    thread, results, errors = _start(
+        target, name or f"run-{getattr(target, '__qualname__', 'target')}"
+    )
+
+    def join() -> T:
+        _join(thread, timeout)
+        if errors:
+            raise errors[0]
+        return results[0]
+
+    return join
 
 
 @contextmanager
@@ -45,8 +91,9 @@ def serve_in_thread(
     Raises:
         BlockedTooLong: not ready within ``timeout``, or the thread still alive ``timeout``
             seconds after ``stop()``; the message names the thread.
-        BaseException: whatever ``serve()`` raised, at entry if it died before it was ready,
-            else at exit.
+        BaseException: whatever ``serve()`` raised, at exit; or at entry, if the readiness
+            wait failed: the thread is then stopped and joined first, and what ``serve()``
+            raised (a bind's error, say) takes the place of the wait's own error.
 
     Example::
 
@@ -54,50 +101,61 @@ def serve_in_thread(
         with server, serve_in_thread(server.serve_forever, stop=server.shutdown):
             talk_to(server.server_address)
     """
+    thread, _, errors = _start(serve, name or f"serve-{getattr(serve, '__qualname__', 'server')}")
+
+    def finish() -> None:
+        if stop is not None:
+            stop()
+        hint = " of stop(): is serve() waiting on something stop() does not wake?"
+        _join(thread, timeout, "server thread", hint)
+
+    try:
+        _wait_until_ready(thread, ready, timeout)
+    except BaseException:
+        finish()  # what serve() raised explains a failed readiness better than the wait does
+        if errors:
+            raise errors[0] from None
+        raise
+    try:
+        yield thread
+    finally:
+        finish()
+    if errors:
+        raise errors[0]
+
+
+def _start(
+    target: Callable[[], T], name: str
+) -> tuple[threading.Thread, list[T], list[BaseException]]:
+    """A started daemon thread running ``target``, the list its result will be in, and the
+    list what it raised will be in (for the joining thread to raise)."""
+    results: list[T] = []
     errors: list[BaseException] = []
 
     def run() -> None:
         try:
-            serve()
-        except BaseException as error:  # re-raised in the caller's thread
+            results.append(target())
+        except BaseException as error:  # re-raised in the joining thread
             errors.append(error)
 
-    label = name or f"serve-{getattr(serve, '__qualname__', 'server')}"
-    thread = threading.Thread(target=run, name=label, daemon=True)
+    thread = threading.Thread(target=run, name=name, daemon=True)
     thread.start()
-    try:
-        _wait_until_ready(thread, ready, timeout, errors)
-        yield thread
-    finally:
-        if stop is not None:
-            stop()
-        thread.join(timeout)
-        if thread.is_alive():
-            raise BlockedTooLong(
-                f"server thread {thread.name!r} did not exit within {timeout:g} s of stop(): "
-                "is serve() waiting on something stop() does not wake?"
-            )
-    if errors:
-        raise errors[0]
+    return thread, results, errors
+
+
+def _join(thread: threading.Thread, timeout: float, kind: str = "thread", hint: str = "") -> None:
+    thread.join(timeout)
+    if thread.is_alive():
+        raise BlockedTooLong(f"{kind} {thread.name!r} did not exit within {timeout:g} s{hint}")
 
 
 def _wait_until_ready(
     thread: threading.Thread,
     ready: threading.Event | Callable[[], object] | None,
     timeout: float,
-    errors: list[BaseException],
 ) -> None:
-    if ready is None:
-        return
     if isinstance(ready, threading.Event):
         if not ready.wait(timeout):
-            if errors:
-                raise errors[0]
             raise BlockedTooLong(f"server thread {thread.name!r} not ready within {timeout:g} s")
-        return
-    try:
+    elif ready is not None:
         ready()
-    except BaseException:
-        if errors:
-            raise errors[0] from None
-        raise

@@ -75,7 +75,7 @@ def faults(
     early_eof: bool = True,
     max_bytes: int = 64,
 ) -> st.SearchStrategy[Faults]:
-    """Fault schedules (:class:`~sockettest.Faults`), each kind switched on by a flag.
+    """Faults (:class:`~sockettest.Faults`), each kind switched on by a flag.
 
     Leave a kind on to let Hypothesis try it; turn it off when the property does not hold under
     it. For instance a correct program gives the same result under any chunking and short

@@ -24,9 +24,8 @@ from sockettest import (
     send_canned,
     stay_silent,
 )
+from tests.deadlines import DEADLINE, SHORT
 
-DEADLINE = 2.0
-SHORT = 0.05
 GREETING = "READY"
 greet_and_hang_up = send_canned(f"{GREETING}\n".encode())
 

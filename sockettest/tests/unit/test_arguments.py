@@ -70,23 +70,25 @@ def test_virtual_clock_refuses_to_advance_to_infinity() -> None:
 
 
 def test_network_waits_and_checks_refuse_what_is_not_seconds_or_calls_by_name(
-    network: MemoryNetwork,
+    memory_network: MemoryNetwork,
 ) -> None:
     """``wait_until_blocked`` and ``assert_all_closed`` name a wrong argument at once."""
     with pytest.raises(TypeError, match="calls must be a number of calls"):
-        network.wait_until_blocked("1")  # type: ignore[arg-type]
+        memory_network.wait_until_blocked("1")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="calls must be at least 1"):
-        network.wait_until_blocked(0)
+        memory_network.wait_until_blocked(0)
     with pytest.raises(TypeError, match="timeout must be seconds"):
-        network.wait_until_blocked(1, timeout="1")  # type: ignore[arg-type]
+        memory_network.wait_until_blocked(1, timeout="1")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="grace must be seconds"):
-        network.assert_all_closed(grace="1")  # type: ignore[arg-type]
+        memory_network.assert_all_closed(grace="1")  # type: ignore[arg-type]
 
 
-def test_a_socket_refuses_faults_that_are_not_a_schedule_by_name(network: MemoryNetwork) -> None:
+def test_a_socket_refuses_what_is_not_faults_by_name(
+    memory_network: MemoryNetwork,
+) -> None:
     """``sock.faults = 5`` is a TypeError naming faults, not an AttributeError from inside."""
-    with network.socket_factory() as sock:
-        with pytest.raises(TypeError, match="faults must be a Faults schedule"):
+    with memory_network.socket_factory() as sock:
+        with pytest.raises(TypeError, match="faults must be a Faults"):
             sock.faults = 5  # type: ignore[assignment]
         assert sock.faults is None
 
@@ -97,9 +99,9 @@ def test_faults_refuse_recv_chunks_that_are_not_a_sequence_by_name() -> None:
         Faults(recv_chunks=5)  # type: ignore[arg-type]
 
 
-def test_a_fault_injector_refuses_what_is_not_a_schedule_by_name() -> None:
+def test_a_fault_injector_refuses_what_is_not_faults_by_name() -> None:
     """``FaultInjector(5)`` names faults, instead of failing at the first recv it hooks."""
-    with pytest.raises(TypeError, match="faults must be a Faults schedule"):
+    with pytest.raises(TypeError, match=r"^faults must be a Faults, not 5$"):
         FaultInjector(5)  # type: ignore[arg-type]
 
 
@@ -111,32 +113,34 @@ def test_mock_sockets_refuses_a_wrong_mocker_or_sockname_by_name() -> None:
         mock_sockets(sockname="127.0.0.1:80")  # type: ignore[arg-type]
 
 
-def test_a_poison_that_is_not_an_exception_is_refused_when_set(network: MemoryNetwork) -> None:
+def test_a_poison_that_is_not_an_exception_is_refused_when_set(
+    memory_network: MemoryNetwork,
+) -> None:
     """``poison("recv", "notanexc")`` fails at once, naming the error, on a socket and a network."""
-    with network.socket_factory() as sock:
+    with memory_network.socket_factory() as sock:
         with pytest.raises(TypeError, match="error must be an exception"):
             sock.poison("recv", "notanexc")  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="error must be an exception"):
-            network.poison("recv", 42)  # type: ignore[arg-type]
+            memory_network.poison("recv", 42)  # type: ignore[arg-type]
         sock.poison("bind", OSError)  # a class is one
         sock.poison("listen", ConnectionResetError())  # and so is an instance
 
 
 def test_recv_of_a_float_on_a_blocking_socket_raises_type_error_at_once(
-    network: MemoryNetwork,
+    memory_network: MemoryNetwork,
 ) -> None:
     """``recv(8 / 2)`` with nothing pending and no timeout is a TypeError, not a wait."""
-    listener, client, server = pair(network)
+    listener, client, server = pair(memory_network)
     with listener, client, server:
         client.settimeout(None)
         with pytest.raises(TypeError, match="'float' object cannot be interpreted"):
             client.recv(8 / 2)  # type: ignore[arg-type]
-        assert network.stuck_calls == []
+        assert memory_network.stuck_calls == []
 
 
-def test_connect_takes_a_bytes_host_as_linux_does(network: MemoryNetwork) -> None:
+def test_connect_takes_a_bytes_host_as_linux_does(memory_network: MemoryNetwork) -> None:
     """``connect((b"127.0.0.1", port))`` connects (the contract checks it through connect_ex)."""
-    with network.socket_factory() as listener, network.socket_factory() as client:
+    with memory_network.socket_factory() as listener, memory_network.socket_factory() as client:
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         client.connect((b"127.0.0.1", listener.getsockname()[1]))
@@ -147,10 +151,10 @@ def test_connect_takes_a_bytes_host_as_linux_does(network: MemoryNetwork) -> Non
 
 
 def test_dup_detach_and_ancillary_data_say_they_are_not_modelled(
-    network: MemoryNetwork,
+    memory_network: MemoryNetwork,
 ) -> None:
     """The calls the fake leaves out raise NotModelled (a NotImplementedError) naming the gap."""
-    listener, client, server = pair(network)
+    listener, client, server = pair(memory_network)
     with listener, client, server:
         with pytest.raises(NotModelled, match=r"dup\(\) of <MemorySocket"):
             client.dup()
@@ -161,17 +165,17 @@ def test_dup_detach_and_ancillary_data_say_they_are_not_modelled(
             client.sendmsg([b"x"], ancillary)
         assert issubclass(NotModelled, NotImplementedError)
         assert client.getpeername() == server.getsockname()  # the socket still works
-    closed = network.socket_factory()
+    closed = memory_network.socket_factory()
     closed.close()
     assert closed.detach() == -1  # as on Linux, where a closed socket has nothing to detach
 
 
 def test_a_socketpair_takes_socket_level_options_only_as_an_af_unix_pair_does(
-    network: MemoryNetwork,
+    memory_network: MemoryNetwork,
 ) -> None:
     """On the default (``AF_UNIX``) pair, TCP and IP options are ``EOPNOTSUPP``, as on Linux:
     code that sets ``TCP_NODELAY`` on any socket must cope with a pair."""
-    a, b = network.socketpair()
+    a, b = memory_network.socketpair()
     with a, b:
         for level, option in ((socket.IPPROTO_TCP, socket.TCP_NODELAY), (socket.IPPROTO_IP, 1)):
             with pytest.raises(OSError, match="Operation not supported") as raised:

@@ -1,5 +1,5 @@
 """Small promises of the kit that its mutants showed no test pinned: the leak guard's grace, a
-server thread's late error, a fault schedule's types, the chunk sizes strategy, the default
+server thread's late error, the types of a Faults, the chunk sizes strategy, the default
 deadline, a simulated RLock's blocking acquire, a frozen policy."""
 
 from __future__ import annotations
@@ -13,15 +13,16 @@ from hypothesis import find
 
 from sockettest import (
     DEFAULT_TIMEOUT,
+    BlockedTooLong,
     Faults,
     LeakGuard,
     RandomWalk,
+    run_in_thread,
     serve_in_thread,
     simulate,
 )
 from sockettest.strategies import chunk_sizes
-
-DEADLINE = 2.0
+from tests.deadlines import DEADLINE
 
 
 def test_a_thread_that_ends_within_the_grace_is_no_leak() -> None:
@@ -53,9 +54,73 @@ def test_what_a_server_raises_after_it_was_ready_is_raised_at_the_end_of_the_blo
     assert not thread.is_alive()
 
 
+def test_what_a_server_raises_while_its_readiness_fails_is_the_error_raised() -> None:
+    """When the readiness check fails, serve_in_thread stops and joins the server first, and
+    raises what the server raised, not the readiness check's error."""
+    started = threading.Event()
+    stopped = threading.Event()
+
+    def serve() -> None:
+        started.set()
+        stopped.wait(DEADLINE)
+        raise OSError("the server's own error")
+
+    def ready() -> None:
+        started.wait(DEADLINE)
+        raise RuntimeError("not ready")
+
+    with (
+        pytest.raises(OSError, match="the server's own error"),
+        serve_in_thread(serve, ready=ready, stop=stopped.set, timeout=DEADLINE),
+    ):
+        pytest.fail("the block ran although the server was not ready")
+
+
+def test_run_in_thread_runs_at_once_and_its_join_returns_the_result() -> None:
+    """The target runs in another thread as soon as it is started; the join hands back what it
+    returned."""
+    started = threading.Event()
+
+    def answer() -> tuple[str, bool]:
+        started.set()
+        return threading.current_thread().name, threading.current_thread() is main
+
+    main = threading.current_thread()
+    join = run_in_thread(answer, name="answering")
+    assert started.wait(DEADLINE)  # before the join: it started at once
+    assert join() == ("answering", False)
+
+
+def test_run_in_thread_reraises_in_the_joining_thread() -> None:
+    """What the target raised comes out of the join, as it was raised."""
+    failure = ValueError("the client broke")
+
+    def broken() -> None:
+        raise failure
+
+    join = run_in_thread(broken)
+    with pytest.raises(ValueError, match="the client broke") as raised:
+        join()
+    assert raised.value is failure
+
+
+def test_run_in_thread_fails_naming_a_thread_that_does_not_end() -> None:
+    """A join that times out is a BlockedTooLong naming the thread, not a hang."""
+    release = threading.Event()
+    join = run_in_thread(lambda: release.wait(10 * DEADLINE), timeout=0.05, name="stuck-one")
+    try:
+        with pytest.raises(
+            BlockedTooLong, match=r"^thread 'stuck-one' did not exit within 0.05 s$"
+        ):
+            join()
+    finally:
+        release.set()
+    assert join() is True
+
+
 @pytest.mark.parametrize("chunk", ["1", 1.5, None])
 def test_recv_chunks_that_are_not_ints_are_refused(chunk: object) -> None:
-    """A fault schedule's chunk sizes are ints, checked when the schedule is made."""
+    """A Faults' chunk sizes are ints, checked when it is made."""
     with pytest.raises(TypeError, match="recv_chunks"):
         Faults(recv_chunks=(2, chunk))  # type: ignore[arg-type]
 

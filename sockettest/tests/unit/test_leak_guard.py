@@ -8,10 +8,8 @@ import time
 
 import pytest
 
-from sockettest import LeakError, LeakGuard
-from tests.threads import in_thread
-
-DEADLINE = 5.0
+from sockettest import LeakError, LeakGuard, run_in_thread
+from tests.deadlines import DEADLINE
 
 
 def test_a_thread_still_running_and_a_socket_still_open_are_named() -> None:
@@ -59,7 +57,7 @@ def test_threads_from_before_the_guard_and_the_checking_thread_are_not_leaks() -
     older.start()
     try:
         guard = LeakGuard(grace=0.0)
-        in_thread(guard.check, name="checking-thread")()  # started after the guard
+        run_in_thread(guard.check, name="checking-thread")()  # started after the guard
         assert guard.leaked_threads() == []
     finally:
         release.set()
@@ -74,7 +72,7 @@ def test_the_grace_period_bounds_the_wait_for_a_leaked_thread() -> None:
     guard = LeakGuard(grace=0.0)
     worker.start()
     try:
-        join_check = in_thread(guard.leaked_threads, deadline=DEADLINE)
+        join_check = run_in_thread(guard.leaked_threads, timeout=DEADLINE)
         assert join_check() == [worker]
     finally:
         release.set()

@@ -12,11 +12,16 @@ import threading
 
 import pytest
 
-from sockettest import TIME_WAIT, BlockedTooLong, MemoryNetwork, MemorySocket, VirtualClock
+from sockettest import (
+    TIME_WAIT,
+    BlockedTooLong,
+    MemoryNetwork,
+    MemorySocket,
+    VirtualClock,
+    serve_in_thread,
+)
 from sockettest._network import EPHEMERAL_PORTS
-from tests.threads import run_threads
-
-DEADLINE = 5.0
+from tests.deadlines import DEADLINE
 
 
 def listening(network: MemoryNetwork, host: str = "127.0.0.1") -> MemorySocket:
@@ -29,22 +34,22 @@ def listening(network: MemoryNetwork, host: str = "127.0.0.1") -> MemorySocket:
 # Addresses ---------------------------------------------------------------------------------------
 
 
-def test_factory_makes_memory_sockets_and_only_tcp(network: MemoryNetwork) -> None:
+def test_factory_makes_memory_sockets_and_only_tcp(memory_network: MemoryNetwork) -> None:
     """The factory makes MemorySockets for TCP over IPv4 or IPv6, and refuses anything else."""
-    with network.socket_factory(socket.AF_INET6, socket.SOCK_STREAM) as sock:
+    with memory_network.socket_factory(socket.AF_INET6, socket.SOCK_STREAM) as sock:
         assert isinstance(sock, MemorySocket)
         assert sock.getsockname() == ("::", 0, 0, 0)
     with pytest.raises(OSError, match="not supported") as caught:
-        network.socket_factory(socket.AF_INET, socket.SOCK_DGRAM)
+        memory_network.socket_factory(socket.AF_INET, socket.SOCK_DGRAM)
     assert caught.value.errno == errno.ESOCKTNOSUPPORT
     with pytest.raises(OSError, match="Address family not supported") as caught:
-        network.socket_factory(socket.AF_UNIX, socket.SOCK_STREAM)
+        memory_network.socket_factory(socket.AF_UNIX, socket.SOCK_STREAM)
     assert caught.value.errno == errno.EAFNOSUPPORT
 
 
-def test_ephemeral_ports_are_distinct_and_in_linux_range(network: MemoryNetwork) -> None:
+def test_ephemeral_ports_are_distinct_and_in_linux_range(memory_network: MemoryNetwork) -> None:
     """Each bind to port 0 gets a different port from the ephemeral range."""
-    sockets = [network.socket_factory() for _ in range(3)]
+    sockets = [memory_network.socket_factory() for _ in range(3)]
     for sock in sockets:
         sock.bind(("127.0.0.1", 0))
     ports = [sock.getsockname()[1] for sock in sockets]
@@ -54,31 +59,33 @@ def test_ephemeral_ports_are_distinct_and_in_linux_range(network: MemoryNetwork)
         sock.close()
 
 
-def test_an_address_is_free_again_after_close(network: MemoryNetwork) -> None:
+def test_an_address_is_free_again_after_close(memory_network: MemoryNetwork) -> None:
     """Closing a socket releases its address for the next bind."""
-    first = listening(network)
+    first = listening(memory_network)
     address = first.getsockname()
     first.close()
-    with network.socket_factory() as second:
+    with memory_network.socket_factory() as second:
         second.bind(address)
         assert second.getsockname() == address
 
 
-def test_a_wildcard_bind_conflicts_with_every_host_on_its_port(network: MemoryNetwork) -> None:
+def test_a_wildcard_bind_conflicts_with_every_host_on_its_port(
+    memory_network: MemoryNetwork,
+) -> None:
     """Binding 0.0.0.0:p while 127.0.0.1:p is held raises EADDRINUSE, as on Linux."""
-    with listening(network) as listener, network.socket_factory() as wildcard:
+    with listening(memory_network) as listener, memory_network.socket_factory() as wildcard:
         port = listener.getsockname()[1]
         with pytest.raises(OSError, match="Address already in use") as caught:
             wildcard.bind(("", port))
         assert caught.value.errno == errno.EADDRINUSE
 
 
-def test_hosts_are_normalised_and_names_do_not_resolve(network: MemoryNetwork) -> None:
+def test_hosts_are_normalised_and_names_do_not_resolve(memory_network: MemoryNetwork) -> None:
     """'' binds the wildcard, 'localhost' is 127.0.0.1, and other names fail as DNS would."""
     with (
-        network.socket_factory() as wildcard,
-        network.socket_factory() as local,
-        network.socket_factory() as named,
+        memory_network.socket_factory() as wildcard,
+        memory_network.socket_factory() as local,
+        memory_network.socket_factory() as named,
     ):
         wildcard.bind(("", 0))
         assert wildcard.getsockname()[0] == "0.0.0.0"
@@ -90,9 +97,9 @@ def test_hosts_are_normalised_and_names_do_not_resolve(network: MemoryNetwork) -
             named.bind(("127.0.0.1", 70000))
 
 
-def test_a_wildcard_listener_accepts_connections_to_loopback(network: MemoryNetwork) -> None:
+def test_a_wildcard_listener_accepts_connections_to_loopback(memory_network: MemoryNetwork) -> None:
     """A server bound to '' is reachable at 127.0.0.1, as on a real host."""
-    with listening(network, host="") as listener, network.socket_factory() as client:
+    with listening(memory_network, host="") as listener, memory_network.socket_factory() as client:
         client.connect(("127.0.0.1", listener.getsockname()[1]))
         conn, _ = listener.accept()
         with conn:
@@ -163,29 +170,29 @@ def test_a_fin_reaching_a_closed_socket_starts_its_time_wait_afresh() -> None:
     assert bind_error(network, address) == 0
 
 
-def test_a_reset_ends_time_wait_at_once(network: MemoryNetwork) -> None:
+def test_a_reset_ends_time_wait_at_once(memory_network: MemoryNetwork) -> None:
     """Data sent to a socket that closed first answers with a reset, which frees its port."""
-    with network.socket_factory() as listener:
+    with memory_network.socket_factory() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
         address = listener.getsockname()
-        client = network.socket_factory()
+        client = memory_network.socket_factory()
         client.connect(address)
         server_side, _ = listener.accept()
     server_side.close()
-    assert bind_error(network, address) == errno.EADDRINUSE
+    assert bind_error(memory_network, address) == errno.EADDRINUSE
     with client:
         client.send(b"late")
-    assert bind_error(network, address) == 0
+    assert bind_error(memory_network, address) == 0
 
 
 def test_a_reuseaddr_server_restarts_on_its_port_after_an_active_close(
-    network: MemoryNetwork,
+    memory_network: MemoryNetwork,
 ) -> None:
     """SO_REUSEADDR on the old and the new listener lets the port be bound again at once."""
-    address = closed_by_server_first(network, reuse=True)
-    assert bind_error(network, address) == errno.EADDRINUSE
-    assert bind_error(network, address, reuse=True) == 0
+    address = closed_by_server_first(memory_network, reuse=True)
+    assert bind_error(memory_network, address) == errno.EADDRINUSE
+    assert bind_error(memory_network, address, reuse=True) == 0
 
 
 def test_socketpair_keeps_its_proto_and_frees_its_ports() -> None:
@@ -233,18 +240,18 @@ def test_add_address_refuses_what_is_not_an_ip_literal(bad: object) -> None:
         MemoryNetwork(local_addresses="10.0.0.5")
 
 
-def test_an_ipv4_mapped_bind_shares_the_ipv4_port_space(network: MemoryNetwork) -> None:
+def test_an_ipv4_mapped_bind_shares_the_ipv4_port_space(memory_network: MemoryNetwork) -> None:
     """An IPv6 socket bound to ::ffff:127.0.0.1 holds 127.0.0.1's port, and an IPv4 client
     reaches it there, seen as a mapped address."""
     with (
-        network.socket_factory(socket.AF_INET6) as listener,
-        network.socket_factory() as client,
+        memory_network.socket_factory(socket.AF_INET6) as listener,
+        memory_network.socket_factory() as client,
     ):
         listener.bind(("::ffff:127.0.0.1", 0))
         listener.listen(1)
         port = listener.getsockname()[1]
         assert listener.getsockname() == ("::ffff:127.0.0.1", port, 0, 0)
-        assert bind_error(network, ("127.0.0.1", port)) == errno.EADDRINUSE
+        assert bind_error(memory_network, ("127.0.0.1", port)) == errno.EADDRINUSE
         client.connect(("127.0.0.1", port))
         conn, peer = listener.accept()
         with conn:
@@ -252,10 +259,10 @@ def test_an_ipv4_mapped_bind_shares_the_ipv4_port_space(network: MemoryNetwork) 
 
 
 def test_a_socket_bound_to_the_wildcard_gets_a_real_address_on_connect(
-    network: MemoryNetwork,
+    memory_network: MemoryNetwork,
 ) -> None:
     """After connect, a socket bound to 0.0.0.0 names the address it uses, as Linux's does."""
-    with listening(network) as listener, network.socket_factory() as client:
+    with listening(memory_network) as listener, memory_network.socket_factory() as client:
         client.bind(("0.0.0.0", 0))
         port = client.getsockname()[1]
         client.connect(listener.getsockname())
@@ -265,9 +272,9 @@ def test_a_socket_bound_to_the_wildcard_gets_a_real_address_on_connect(
             assert peer == ("127.0.0.1", port)
 
 
-def test_listen_and_setsockopt_are_recorded(network: MemoryNetwork) -> None:
+def test_listen_and_setsockopt_are_recorded(memory_network: MemoryNetwork) -> None:
     """A test can read back the backlog and the options the code under test set."""
-    with network.socket_factory() as sock:
+    with memory_network.socket_factory() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         sock.listen(socket.SOMAXCONN)
@@ -279,9 +286,9 @@ def test_listen_and_setsockopt_are_recorded(network: MemoryNetwork) -> None:
 # Connections -------------------------------------------------------------------------------------
 
 
-def test_connect_pair_is_connected_both_ways(network: MemoryNetwork) -> None:
+def test_connect_pair_is_connected_both_ways(memory_network: MemoryNetwork) -> None:
     """connect_pair gives two sockets joined to each other, like socket.socketpair."""
-    a, b = network.socketpair(socket.AF_INET)
+    a, b = memory_network.socketpair(socket.AF_INET)
     with a, b:
         assert a.getpeername() == b.getsockname()
         a.sendall(b"to b")
@@ -290,10 +297,12 @@ def test_connect_pair_is_connected_both_ways(network: MemoryNetwork) -> None:
         assert a.recv(10) == b"to a"
 
 
-def test_closing_a_listener_resets_connections_not_yet_accepted(network: MemoryNetwork) -> None:
+def test_closing_a_listener_resets_connections_not_yet_accepted(
+    memory_network: MemoryNetwork,
+) -> None:
     """A client whose connection was never accepted gets ECONNRESET once, then EOF."""
-    listener = listening(network)
-    with network.socket_factory() as client:
+    listener = listening(memory_network)
+    with memory_network.socket_factory() as client:
         client.connect(listener.getsockname())
         listener.close()
         with pytest.raises(ConnectionResetError):
@@ -301,12 +310,12 @@ def test_closing_a_listener_resets_connections_not_yet_accepted(network: MemoryN
         assert client.recv(10) == b""
 
 
-def test_connect_waits_while_the_backlog_is_full(network: MemoryNetwork) -> None:
+def test_connect_waits_while_the_backlog_is_full(memory_network: MemoryNetwork) -> None:
     """Past the backlog, connect waits for accept and times out if it never comes."""
     with (
-        network.socket_factory() as listener,
-        network.socket_factory() as first,
-        network.socket_factory() as second,
+        memory_network.socket_factory() as listener,
+        memory_network.socket_factory() as first,
+        memory_network.socket_factory() as second,
     ):
         listener.bind(("127.0.0.1", 0))
         listener.listen(0)  # Linux queues backlog + 1 connections
@@ -319,40 +328,42 @@ def test_connect_waits_while_the_backlog_is_full(network: MemoryNetwork) -> None
 # Leaks, names and stuck calls --------------------------------------------------------------------
 
 
-def test_open_sockets_lists_what_a_test_forgot_by_name(network: MemoryNetwork) -> None:
+def test_open_sockets_lists_what_a_test_forgot_by_name(memory_network: MemoryNetwork) -> None:
     """assert_all_closed names each open socket with its state and addresses."""
-    listener = listening(network)
-    client = network.socket_factory()
+    listener = listening(memory_network)
+    client = memory_network.socket_factory()
     client.connect(listener.getsockname())
-    names = [sock.name for sock in network.open_sockets()]
+    names = [sock.name for sock in memory_network.open_sockets()]
     assert names == ["memory-socket-1", "memory-socket-2", "memory-socket-3"]  # 3: accepted
     with pytest.raises(AssertionError) as caught:
-        network.assert_all_closed()
+        memory_network.assert_all_closed()
     message = str(caught.value)
     assert "3 memory socket(s) left open" in message
     assert "memory-socket-1 listening on 127.0.0.1:" in message
     assert f"memory-socket-2 connected 127.0.0.1:{client.getsockname()[1]} ->" in message
-    network.close_all()
-    assert network.open_sockets() == []
+    memory_network.close_all()
+    assert memory_network.open_sockets() == []
     assert repr(client) == "<MemorySocket memory-socket-2 closed>"
 
 
-def test_a_call_blocked_with_no_timeout_fails_after_max_block(network: MemoryNetwork) -> None:
+def test_a_call_blocked_with_no_timeout_fails_after_max_block(
+    memory_network: MemoryNetwork,
+) -> None:
     """recv with no timeout and no data raises BlockedTooLong after max_block, naming itself."""
-    network.max_block = 0.02
-    a, b = network.socketpair(socket.AF_INET)
+    memory_network.max_block = 0.02
+    a, b = memory_network.socketpair(socket.AF_INET)
     with a, b, pytest.raises(BlockedTooLong) as caught:
         a.recv(10)
     assert str(caught.value).startswith(f"recv on <MemorySocket {a.name} connected")
     assert "blocked for more than 0.02 s with no timeout: is the other side waiting too?" in str(
         caught.value
     )
-    assert network.stuck_calls == [caught.value]
+    assert memory_network.stuck_calls == [caught.value]
 
 
-def test_close_from_another_thread_wakes_a_blocked_recv(network: MemoryNetwork) -> None:
+def test_close_from_another_thread_wakes_a_blocked_recv(memory_network: MemoryNetwork) -> None:
     """A recv blocked in one thread raises EBADF when another thread closes the socket."""
-    a, b = network.socketpair(socket.AF_INET)
+    a, b = memory_network.socketpair(socket.AF_INET)
     started = threading.Event()
 
     def reader() -> None:
@@ -365,8 +376,8 @@ def test_close_from_another_thread_wakes_a_blocked_recv(network: MemoryNetwork) 
         started.wait(DEADLINE)
         a.close()
 
-    with b:
-        run_threads(reader, closer)
+    with b, serve_in_thread(reader), serve_in_thread(closer):
+        pass  # both run at once; each is joined, and what it raised re-raised, at the end
 
 
 # The send buffer ---------------------------------------------------------------------------------
@@ -388,8 +399,8 @@ def test_sendall_blocks_on_a_full_buffer_until_the_peer_reads() -> None:
         a.sendall(data)
         a.shutdown(socket.SHUT_WR)
 
-    with a, b:
-        run_threads(reader, writer)
+    with a, b, serve_in_thread(reader), serve_in_thread(writer):
+        pass  # both run at once, joined at the end
     assert bytes(received) == data
     network.assert_all_closed()
 
@@ -429,9 +440,9 @@ def test_a_send_with_so_sndtimeo_returns_its_short_count_at_the_deadline() -> No
 # Thread safety -----------------------------------------------------------------------------------
 
 
-def test_a_reader_and_a_writer_thread_share_one_socket(network: MemoryNetwork) -> None:
+def test_a_reader_and_a_writer_thread_share_one_socket(memory_network: MemoryNetwork) -> None:
     """As in the server: one thread reads a socket while another writes it; nothing is lost."""
-    server, client = network.socketpair(socket.AF_INET)
+    server, client = memory_network.socketpair(socket.AF_INET)
     count = 200
 
     def server_reader() -> None:
@@ -454,5 +465,11 @@ def test_a_reader_and_a_writer_thread_share_one_socket(network: MemoryNetwork) -
             received.extend(chunk)
         assert received == b"s" * count
 
-    with server, client:
-        run_threads(server_reader, server_writer, client_side)
+    with (
+        server,
+        client,
+        serve_in_thread(server_reader),
+        serve_in_thread(server_writer),
+        serve_in_thread(client_side),
+    ):
+        pass  # all three run at once, joined at the end

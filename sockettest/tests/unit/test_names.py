@@ -18,10 +18,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sockettest import _names
+from sockettest import _names, serve_in_thread
 from sockettest._names import LOCALHOST_ADDRESSES, LOOPBACK_ADDRESSES, WILDCARD_ADDRESSES, HostTable
 from sockettest._originals import SOCKET
-from tests.threads import run_threads
 
 AF_INET = socket.AddressFamily.AF_INET
 AF_INET6 = socket.AddressFamily.AF_INET6
@@ -820,4 +819,5 @@ def test_lookups_racing_add_host_see_one_state(table: HostTable) -> None:
             entries = table.getaddrinfo("flip.test", 80, type=socket.SOCK_STREAM)
             assert tuple(entry[4][0] for entry in entries) in pairs
 
-    run_threads(writer, reader, reader)
+    with serve_in_thread(writer), serve_in_thread(reader), serve_in_thread(reader):
+        pass  # all three run at once, joined at the end

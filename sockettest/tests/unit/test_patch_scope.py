@@ -22,11 +22,9 @@ import pytest
 import pytest_socket
 
 import sockettest
-from sockettest import MemoryNetwork, MemorySocket
+from sockettest import MemoryNetwork, MemorySocket, run_in_thread
 from sockettest._transports import Transport
-from tests.threads import in_thread
-
-DEADLINE = 5.0
+from tests.deadlines import DEADLINE
 
 
 def socket_module_state() -> dict[str, object]:
@@ -90,8 +88,8 @@ def test_patches_in_two_threads_that_end_in_either_order_leave_the_real_module()
             second_entered.set()
             assert first_ended.wait(DEADLINE)
 
-    join_first = in_thread(first, name="first-patch")
-    join_second = in_thread(second, name="second-patch")
+    join_first = run_in_thread(first, name="first-patch")
+    join_second = run_in_thread(second, name="second-patch")
     join_first()
     join_second()
     assert socket_module_state() == before
@@ -169,7 +167,7 @@ async def call_from_another_thread() -> str:
     """Wake the running loop from a thread (through its self-pipe, a socketpair)."""
     loop = asyncio.get_running_loop()
     woken = loop.create_future()
-    join = in_thread(lambda: loop.call_soon_threadsafe(woken.set_result, "woken"))
+    join = run_in_thread(lambda: loop.call_soon_threadsafe(woken.set_result, "woken"))
     result: str = await asyncio.wait_for(woken, DEADLINE)
     join()
     return result

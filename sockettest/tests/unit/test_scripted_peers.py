@@ -34,9 +34,8 @@ from sockettest import (
     send_canned,
     stay_silent,
 )
+from tests.deadlines import DEADLINE, SHORT
 
-DEADLINE = 2.0
-SHORT = 0.05
 RESET_ON_CLOSE = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() resets
 
 # The kit's own guard: every thread a test starts must be finished when it ends.
@@ -79,9 +78,9 @@ def signalling(script: Script, done: threading.Event) -> Script:
 
 
 @pytest.fixture
-def raw_client(network: MemoryNetwork) -> Iterator[MemorySocket]:
+def raw_client(memory_network: MemoryNetwork) -> Iterator[MemorySocket]:
     """A bare memory socket, for what FakeClient will not do (a reset)."""
-    with network.socket_factory(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    with memory_network.socket_factory(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(DEADLINE)
         yield sock
 
@@ -93,7 +92,7 @@ def raw_client(network: MemoryNetwork) -> Iterator[MemorySocket]:
     ("host", "family"), [("127.0.0.1", socket.AF_INET), ("::1", socket.AF_INET6)]
 )
 def test_a_factory_of_the_documented_signature_makes_both_peers_sockets(
-    network: MemoryNetwork, host: str, family: int
+    memory_network: MemoryNetwork, host: str, family: int
 ) -> None:
     """``factory(family, type)``, positional only, is all either peer calls: a stream socket of
     the host's family."""
@@ -101,7 +100,7 @@ def test_a_factory_of_the_documented_signature_makes_both_peers_sockets(
 
     def factory(family: int, kind: int, /) -> MemorySocket:
         asked.append((family, kind))
-        return network.socket_factory(family, kind)
+        return memory_network.socket_factory(family, kind)
 
     with (
         FakeServer(send_canned(b"HI\n"), host=host, socket_factory=factory) as server,
@@ -135,7 +134,7 @@ def test_each_wait_of_a_read_is_bounded_by_the_time_left() -> None:
 
 
 def test_a_connection_is_not_reset_before_a_reset_nor_after_a_clean_close(
-    network: MemoryNetwork,
+    memory_network: MemoryNetwork,
 ) -> None:
     """``reset`` reads False from the start, and stays False at an ordinary EOF."""
     at_start: list[tuple[bool, bool]] = []
@@ -145,8 +144,8 @@ def test_a_connection_is_not_reset_before_a_reset_nor_after_a_clean_close(
         at_start.append((conn.eof, conn.reset))
         conn.read_until_eof()
 
-    with served(network, signalling(script, done)) as server:
-        with client_of(network, server) as client:
+    with served(memory_network, signalling(script, done)) as server:
+        with client_of(memory_network, server) as client:
             client.send_line("BYE")
         assert done.wait(DEADLINE)
     (conn,) = server.connections
@@ -156,12 +155,12 @@ def test_a_connection_is_not_reset_before_a_reset_nor_after_a_clean_close(
 
 
 def test_a_reset_reads_as_eof_and_adds_no_bytes(
-    network: MemoryNetwork, raw_client: MemorySocket
+    memory_network: MemoryNetwork, raw_client: MemorySocket
 ) -> None:
     """A client's reset ends the script's read as EOF, sets ``reset``, and leaves what was
     received exactly as sent: the partial line stays partial and unrecorded."""
     done = threading.Event()
-    with served(network, signalling(ScriptedConnection.read_until_eof, done)) as server:
+    with served(memory_network, signalling(ScriptedConnection.read_until_eof, done)) as server:
         raw_client.connect(server.address)
         raw_client.sendall(b"HELLO al")
         raw_client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RESET_ON_CLOSE)
@@ -174,12 +173,12 @@ def test_a_reset_reads_as_eof_and_adds_no_bytes(
     assert server.received == []
 
 
-def test_the_client_reads_none_at_eof_and_stays_there(network: MemoryNetwork) -> None:
+def test_the_client_reads_none_at_eof_and_stays_there(memory_network: MemoryNetwork) -> None:
     """At EOF ``read_line`` returns None at once, every time, rather than waiting or raising;
     a partial last line stays in ``pending``."""
     with (
-        served(network, send_canned(b"ONE\nTW")) as server,
-        client_of(network, server) as client,
+        served(memory_network, send_canned(b"ONE\nTW")) as server,
+        client_of(memory_network, server) as client,
     ):
         assert client.read_line() == "ONE"
         assert client.read_line() is None
@@ -188,12 +187,12 @@ def test_the_client_reads_none_at_eof_and_stays_there(network: MemoryNetwork) ->
         assert client.received == ["ONE"]
 
 
-def test_the_client_reads_a_servers_reset_as_eof(network: MemoryNetwork) -> None:
+def test_the_client_reads_a_servers_reset_as_eof(memory_network: MemoryNetwork) -> None:
     """A server that closes with the client's bytes unread resets the connection: the client's
     read ends as at EOF."""
     with (
-        served(network, stay_silent(read=False, for_seconds=0.0)) as server,
-        client_of(network, server) as client,
+        served(memory_network, stay_silent(read=False, for_seconds=0.0)) as server,
+        client_of(memory_network, server) as client,
     ):
         client.send_line("UNREAD")
         assert client.read_line() is None
@@ -204,17 +203,17 @@ def test_the_client_reads_a_servers_reset_as_eof(network: MemoryNetwork) -> None
 
 
 def test_every_scripts_error_is_reported_the_first_raised_the_others_in_its_notes(
-    network: MemoryNetwork,
+    memory_network: MemoryNetwork,
 ) -> None:
     """The first connection's error is raised when the server stops; each later one is a note."""
 
     def broken(conn: ScriptedConnection) -> None:
         raise ValueError(f"broken #{conn.index}")
 
-    server = served(network, broken)
+    server = served(memory_network, broken)
     server.start()
     for _ in range(3):
-        with client_of(network, server) as client:
+        with client_of(memory_network, server) as client:
             assert client.read_line() is None  # the script has raised: its thread hung up
     with pytest.raises(ValueError, match="broken #1") as raised:
         server.stop()
@@ -226,7 +225,7 @@ def test_every_scripts_error_is_reported_the_first_raised_the_others_in_its_note
 
 
 def test_a_stuck_script_is_blocked_too_long_and_names_the_errors_of_the_others(
-    network: MemoryNetwork,
+    memory_network: MemoryNetwork,
 ) -> None:
     """BlockedTooLong names the thread that did not exit, and notes what other scripts raised."""
     release = threading.Event()
@@ -236,12 +235,12 @@ def test_a_stuck_script_is_blocked_too_long_and_names_the_errors_of_the_others(
             raise ValueError("broken")
         release.wait(10 * DEADLINE)  # ignores conn.stopping: the bug under test
 
-    server = served(network, broken_then_stuck, join_timeout=SHORT)
+    server = served(memory_network, broken_then_stuck, join_timeout=SHORT)
     server.start()
     try:
-        with client_of(network, server) as first:
+        with client_of(memory_network, server) as first:
             assert first.read_line() is None
-        with client_of(network, server):
+        with client_of(memory_network, server):
             server.wait_for_connections(2, timeout=DEADLINE)
         with pytest.raises(
             BlockedTooLong, match=r"within 0.05 s: fake-server-connection-2 still running"
@@ -254,18 +253,18 @@ def test_a_stuck_script_is_blocked_too_long_and_names_the_errors_of_the_others(
     assert server.threads == []
 
 
-def test_an_oserror_a_script_raises_fails_the_test(network: MemoryNetwork) -> None:
+def test_an_oserror_a_script_raises_fails_the_test(memory_network: MemoryNetwork) -> None:
     """An OSError of the script's own, not its connection's, is re-raised by ``stop``: before
     the stop, and after it as well."""
 
     def before_stop(conn: ScriptedConnection) -> None:
         raise OSError(errno.EPROTO, "the script's own error")
 
-    server = served(network, before_stop)
+    server = served(memory_network, before_stop)
     with (
         pytest.raises(OSError, match="the script's own error"),
         server,
-        client_of(network, server) as client,
+        client_of(memory_network, server) as client,
     ):
         assert client.read_line() is None
 
@@ -273,31 +272,31 @@ def test_an_oserror_a_script_raises_fails_the_test(network: MemoryNetwork) -> No
         assert conn.wait_until_stopped(DEADLINE)
         raise OSError(errno.EPROTO, "raised once stopping")
 
-    server = served(network, after_stop)
+    server = served(memory_network, after_stop)
     with (
         pytest.raises(OSError, match="raised once stopping"),
         server,
-        client_of(network, server),
+        client_of(memory_network, server),
     ):
         server.wait_for_connections(1, timeout=DEADLINE)
 
 
-def test_a_timeout_in_a_scripts_read_fails_the_test(network: MemoryNetwork) -> None:
+def test_a_timeout_in_a_scripts_read_fails_the_test(memory_network: MemoryNetwork) -> None:
     """A script that waited for a line in vain raises TimeoutError, and the test fails with it."""
 
     def expects_a_line(conn: ScriptedConnection) -> None:
         conn.read_line(timeout=SHORT)
 
-    server = served(network, expects_a_line)
+    server = served(memory_network, expects_a_line)
     with (
         pytest.raises(TimeoutError, match=r"no complete line within 0\.05 s"),
         server,
-        client_of(network, server) as client,
+        client_of(memory_network, server) as client,
     ):
         assert client.read_line() is None  # the script has raised: its thread hung up
 
 
-def test_a_client_that_leaves_does_not_fail_the_server(network: MemoryNetwork) -> None:
+def test_a_client_that_leaves_does_not_fail_the_server(memory_network: MemoryNetwork) -> None:
     """Sending to a client that has closed ends the script (EPIPE) without failing the test:
     whether a send meets that error is up to TCP's timing, not the code under test."""
     done = threading.Event()
@@ -308,8 +307,8 @@ def test_a_client_that_leaves_does_not_fail_the_server(network: MemoryNetwork) -
         for _ in range(3):
             conn.send_line("MORE")
 
-    with served(network, signalling(keeps_talking, done)) as server:
-        with client_of(network, server) as client:
+    with served(memory_network, signalling(keeps_talking, done)) as server:
+        with client_of(memory_network, server) as client:
             assert client.read_line() == "ONE"
         assert done.wait(DEADLINE)
     (conn,) = server.connections
@@ -318,7 +317,7 @@ def test_a_client_that_leaves_does_not_fail_the_server(network: MemoryNetwork) -
 
 
 def test_a_scripts_own_socket_error_after_the_stop_does_not_fail_the_test(
-    network: MemoryNetwork,
+    memory_network: MemoryNetwork,
 ) -> None:
     """Once the server is stopping, the connection is shut down: a send then fails, and that
     is the stop's doing, not the script's."""
@@ -327,7 +326,7 @@ def test_a_scripts_own_socket_error_after_the_stop_does_not_fail_the_test(
         assert conn.wait_until_stopped(DEADLINE)
         conn.send_line("TOO LATE")
 
-    with served(network, waits_then_sends) as server, client_of(network, server):
+    with served(memory_network, waits_then_sends) as server, client_of(memory_network, server):
         server.wait_for_connections(1, timeout=DEADLINE)
     assert server.errors == []
     (conn,) = server.connections
@@ -369,7 +368,9 @@ def test_a_stuck_script_does_not_keep_the_interpreter_alive() -> None:
 # The ready-made scripts ------------------------------------------------------------------------
 
 
-def test_answer_from_table_greets_answers_and_hangs_up_on_none(network: MemoryNetwork) -> None:
+def test_answer_from_table_greets_answers_and_hangs_up_on_none(
+    memory_network: MemoryNetwork,
+) -> None:
     """A greeting first; a line, several lines, the default for the unknown; ``None`` (also after
     lines) hangs up."""
     script = answer_from_table(
@@ -377,7 +378,7 @@ def test_answer_from_table_greets_answers_and_hangs_up_on_none(network: MemoryNe
         greeting="READY",
         unknown="WHAT",
     )
-    with served(network, script) as server, client_of(network, server) as client:
+    with served(memory_network, script) as server, client_of(memory_network, server) as client:
         assert client.read_line() == "READY"
         client.send_line("PING")
         assert client.read_line() == "PONG"
@@ -391,11 +392,11 @@ def test_answer_from_table_greets_answers_and_hangs_up_on_none(network: MemoryNe
 
 
 def test_answer_from_table_without_a_greeting_waits_and_ignores_the_unknown(
-    network: MemoryNetwork,
+    memory_network: MemoryNetwork,
 ) -> None:
     """No greeting, no reply to an unknown line, ``None`` alone hangs up at once."""
     script = answer_from_table({"PING": "PONG", "QUIT": None})
-    with served(network, script) as server, client_of(network, server) as client:
+    with served(memory_network, script) as server, client_of(memory_network, server) as client:
         client.send_line("DANCE")
         client.send_line("PING")
         assert client.read_line() == "PONG"
@@ -404,28 +405,28 @@ def test_answer_from_table_without_a_greeting_waits_and_ignores_the_unknown(
     assert server.connections[0].sent == b"PONG\n"
 
 
-def test_send_canned_sends_each_chunk_then_hangs_up(network: MemoryNetwork) -> None:
+def test_send_canned_sends_each_chunk_then_hangs_up(memory_network: MemoryNetwork) -> None:
     """Chunks arrive as sent (CRLF and bad UTF-8 included), then EOF."""
     script = send_canned(b"GAME tic", b"tactoe 1\r\nBO", b"ARD \xff\n")
-    with served(network, script) as server, client_of(network, server) as client:
+    with served(memory_network, script) as server, client_of(memory_network, server) as client:
         assert client.read_until_eof() == ["GAME tictactoe 1", "BOARD \ufffd"]
     assert server.connections[0].sent == b"GAME tictactoe 1\r\nBOARD \xff\n"
 
 
-def test_send_canned_pauses_only_between_chunks(network: MemoryNetwork) -> None:
+def test_send_canned_pauses_only_between_chunks(memory_network: MemoryNetwork) -> None:
     """One chunk goes at once, however long the pause between chunks would be."""
     with (
-        served(network, send_canned(b"HI\n", pause=60 * DEADLINE)) as server,
-        client_of(network, server) as client,
+        served(memory_network, send_canned(b"HI\n", pause=60 * DEADLINE)) as server,
+        client_of(memory_network, server) as client,
     ):
         assert client.read_line() == "HI"
 
 
-def test_send_canned_without_hanging_up_records_until_eof(network: MemoryNetwork) -> None:
+def test_send_canned_without_hanging_up_records_until_eof(memory_network: MemoryNetwork) -> None:
     """``hang_up=False``: it reads and records until the client's EOF, then hangs up."""
     with (
-        served(network, send_canned(b"HI\n", hang_up=False)) as server,
-        client_of(network, server) as client,
+        served(memory_network, send_canned(b"HI\n", hang_up=False)) as server,
+        client_of(memory_network, server) as client,
     ):
         assert client.read_line() == "HI"
         client.send_line("QUIT")
@@ -434,9 +435,14 @@ def test_send_canned_without_hanging_up_records_until_eof(network: MemoryNetwork
     assert server.received == ["QUIT"]
 
 
-def test_stay_silent_records_and_never_answers_until_the_stop(network: MemoryNetwork) -> None:
+def test_stay_silent_records_and_never_answers_until_the_stop(
+    memory_network: MemoryNetwork,
+) -> None:
     """The client times out, saying what is pending; the server heard it; the stop ends it."""
-    with served(network, stay_silent()) as server, client_of(network, server) as client:
+    with (
+        served(memory_network, stay_silent()) as server,
+        client_of(memory_network, server) as client,
+    ):
         client.send_bytes(b"HELLO alice\nHAL")
         with pytest.raises(TimeoutError, match=r"within 0.05 s; pending bytes: b''"):
             client.read_line(timeout=SHORT)
@@ -444,20 +450,23 @@ def test_stay_silent_records_and_never_answers_until_the_stop(network: MemoryNet
     assert server.connections[0].received_bytes == b"HELLO alice\nHAL"
 
 
-def test_stay_silent_for_a_while_then_hangs_up(network: MemoryNetwork) -> None:
+def test_stay_silent_for_a_while_then_hangs_up(memory_network: MemoryNetwork) -> None:
     """``for_seconds``: silence, then EOF, with what arrived meanwhile recorded."""
     with (
-        served(network, stay_silent(for_seconds=SHORT)) as server,
-        client_of(network, server) as client,
+        served(memory_network, stay_silent(for_seconds=SHORT)) as server,
+        client_of(memory_network, server) as client,
     ):
         client.send_line("ANYONE")
         assert client.read_line() is None
     assert server.received == ["ANYONE"]
 
 
-def test_stay_silent_without_reading_records_nothing(network: MemoryNetwork) -> None:
+def test_stay_silent_without_reading_records_nothing(memory_network: MemoryNetwork) -> None:
     """``read=False``: nothing is read until the stop (a reset then greets the client)."""
-    with served(network, stay_silent(read=False)) as server, client_of(network, server) as client:
+    with (
+        served(memory_network, stay_silent(read=False)) as server,
+        client_of(memory_network, server) as client,
+    ):
         client.send_line("HELLO")
         with pytest.raises(TimeoutError):
             client.read_line(timeout=SHORT)
@@ -468,7 +477,7 @@ def test_stay_silent_without_reading_records_nothing(network: MemoryNetwork) -> 
 # The server's life and what it saw --------------------------------------------------------------
 
 
-def test_each_connection_has_its_own_script_and_record(network: MemoryNetwork) -> None:
+def test_each_connection_has_its_own_script_and_record(memory_network: MemoryNetwork) -> None:
     """Connections are numbered in order; each keeps its lines, the server all of them."""
 
     def echo_index(conn: ScriptedConnection) -> None:
@@ -476,9 +485,9 @@ def test_each_connection_has_its_own_script_and_record(network: MemoryNetwork) -
             conn.send_line(f"{line} #{conn.index}")
 
     with (
-        served(network, echo_index) as server,
-        client_of(network, server) as first,
-        client_of(network, server) as second,
+        served(memory_network, echo_index) as server,
+        client_of(memory_network, server) as first,
+        client_of(memory_network, server) as second,
     ):
         server.wait_for_connections(2, timeout=DEADLINE)
         second.send_line("B")
@@ -493,9 +502,14 @@ def test_each_connection_has_its_own_script_and_record(network: MemoryNetwork) -
     assert server.threads == []
 
 
-def test_waiting_for_more_lines_or_connections_than_come_times_out(network: MemoryNetwork) -> None:
+def test_waiting_for_more_lines_or_connections_than_come_times_out(
+    memory_network: MemoryNetwork,
+) -> None:
     """Each wait says what it got."""
-    with served(network, stay_silent()) as server, client_of(network, server) as client:
+    with (
+        served(memory_network, stay_silent()) as server,
+        client_of(memory_network, server) as client,
+    ):
         client.send_line("one")
         assert server.wait_for_lines(1) == ["one"]
         with pytest.raises(TimeoutError, match=r"read 1 of 2 lines within 0.05 s: \['one'\]"):
@@ -504,47 +518,49 @@ def test_waiting_for_more_lines_or_connections_than_come_times_out(network: Memo
             server.wait_for_connections(2, timeout=SHORT)
 
 
-def test_the_default_read_timeout_of_a_connection_is_no_limit(network: MemoryNetwork) -> None:
+def test_the_default_read_timeout_of_a_connection_is_no_limit(
+    memory_network: MemoryNetwork,
+) -> None:
     """``timeout`` defaults to ``math.inf`` (until the stop); a number bounds each read."""
-    with served(network, stay_silent()) as server, client_of(network, server):
+    with served(memory_network, stay_silent()) as server, client_of(memory_network, server):
         server.wait_for_connections(1, timeout=DEADLINE)
         assert server.connections[0].timeout == math.inf
     with (
         pytest.raises(TimeoutError, match=r"no complete line within 0\.05 s"),
-        served(network, ScriptedConnection.read_line, timeout=SHORT) as server,
-        client_of(network, server) as client,
+        served(memory_network, ScriptedConnection.read_line, timeout=SHORT) as server,
+        client_of(memory_network, server) as client,
     ):
         assert client.read_line() is None  # the script has raised: its thread hung up
 
 
-def test_a_port_in_use_fails_at_start_and_leaves_no_thread(network: MemoryNetwork) -> None:
+def test_a_port_in_use_fails_at_start_and_leaves_no_thread(memory_network: MemoryNetwork) -> None:
     """The bind's error is raised by ``start``, in the test's thread."""
-    with served(network) as first:
-        second = FakeServer(port=first.port, socket_factory=network.socket_factory)
+    with served(memory_network) as first:
+        second = FakeServer(port=first.port, socket_factory=memory_network.socket_factory)
         with pytest.raises(OSError, match="in use"):
             second.start()
         assert second.threads == []
 
 
-def test_misusing_the_server_says_what_to_do(network: MemoryNetwork) -> None:
+def test_misusing_the_server_says_what_to_do(memory_network: MemoryNetwork) -> None:
     """No address before start, one start only, a second stop is harmless; the repr says where
     and in which state."""
-    server = served(network)
+    server = served(memory_network)
     assert repr(server) == "<FakeServer 127.0.0.1:0 new>"
     with pytest.raises(RuntimeError, match="not listening"):
         _ = server.address
     with server:
-        assert repr(server) == f"<FakeServer 127.0.0.1:{server.port} running on {network!r}>"
+        assert repr(server) == f"<FakeServer 127.0.0.1:{server.port} running on {memory_network!r}>"
         with pytest.raises(RuntimeError, match="starts once"):
             server.start()
     server.stop()
-    assert repr(server) == f"<FakeServer 127.0.0.1:{server.port} stopped on {network!r}>"
+    assert repr(server) == f"<FakeServer 127.0.0.1:{server.port} stopped on {memory_network!r}>"
 
 
-def test_a_server_that_never_gets_ready_fails_its_start(network: MemoryNetwork) -> None:
+def test_a_server_that_never_gets_ready_fails_its_start(memory_network: MemoryNetwork) -> None:
     """``ready_timeout`` bounds the wait for the listener: a TimeoutError, and nothing left."""
-    network.poison("listen", TimeoutError("listen never came back"))
-    server = FakeServer(socket_factory=network.socket_factory, ready_timeout=DEADLINE)
+    memory_network.poison("listen", TimeoutError("listen never came back"))
+    server = FakeServer(socket_factory=memory_network.socket_factory, ready_timeout=DEADLINE)
     with pytest.raises(TimeoutError, match="listen never came back"):
         server.start()
     assert server.threads == []
@@ -553,10 +569,10 @@ def test_a_server_that_never_gets_ready_fails_its_start(network: MemoryNetwork) 
 # The client -------------------------------------------------------------------------------------
 
 
-def test_the_transcript_records_both_ways_in_order(network: MemoryNetwork) -> None:
+def test_the_transcript_records_both_ways_in_order(memory_network: MemoryNetwork) -> None:
     """("sent" | "received", line) as they happened; raw bytes escaped."""
     script = answer_from_table({"HELLO": "WELCOME"}, greeting="READY")
-    with served(network, script) as server, client_of(network, server) as client:
+    with served(memory_network, script) as server, client_of(memory_network, server) as client:
         assert client.read_line() == "READY"
         client.send_line("HELLO")
         assert client.read_line() == "WELCOME"
@@ -572,42 +588,45 @@ def test_the_transcript_records_both_ways_in_order(network: MemoryNetwork) -> No
 
 
 def test_read_until_matches_a_word_or_a_predicate_within_one_deadline(
-    network: MemoryNetwork,
+    memory_network: MemoryNetwork,
 ) -> None:
     """A word matches the line or its first word; a predicate anything; EOF first is EOFError."""
     script = send_canned(b"ENDING\nEND WIN\nA\nBB\n")
-    with served(network, script) as server, client_of(network, server) as client:
+    with served(memory_network, script) as server, client_of(memory_network, server) as client:
         assert client.read_until("END") == ["ENDING", "END WIN"]
         assert client.read_until(lambda line: len(line) == 2) == ["A", "BB"]
         with pytest.raises(EOFError, match=r"EOF before a line matching 'NEVER'; read \[\]"):
             client.read_until("NEVER")
 
 
-def test_the_clients_waits_are_bounded(network: MemoryNetwork) -> None:
+def test_the_clients_waits_are_bounded(memory_network: MemoryNetwork) -> None:
     """``read_until`` and ``read_until_eof`` time out against a server that never answers."""
-    with served(network, stay_silent()) as server, client_of(network, server) as client:
+    with (
+        served(memory_network, stay_silent()) as server,
+        client_of(memory_network, server) as client,
+    ):
         with pytest.raises(TimeoutError, match=r"no complete line within 0\.0\d* s"):
             client.read_until("NEVER", timeout=SHORT)
         with pytest.raises(TimeoutError, match=r"no complete line within 0\.0\d* s"):
             client.read_until_eof(timeout=SHORT)
     with (
-        served(network, stay_silent()) as server,
-        client_of(network, server, SHORT) as client,
+        served(memory_network, stay_silent()) as server,
+        client_of(memory_network, server, SHORT) as client,
         pytest.raises(TimeoutError, match=r"no complete line within 0\.0\d* s"),
     ):
         client.read_until_eof()
 
 
-def test_a_refused_connect_leaves_the_client_unconnected(network: MemoryNetwork) -> None:
+def test_a_refused_connect_leaves_the_client_unconnected(memory_network: MemoryNetwork) -> None:
     """The socket is closed before the error (the network checks), and connect can be retried."""
-    with served(network) as server:
+    with served(memory_network) as server:
         address = server.address
-    client = FakeClient(address, socket_factory=network.socket_factory)
+    client = FakeClient(address, socket_factory=memory_network.socket_factory)
     assert repr(client) == f"<FakeClient {address!r} not connected>"
     with pytest.raises(ConnectionRefusedError):
         client.connect()
     assert not client.connected
-    with served(network, send_canned(b"HI\n")) as server:
+    with served(memory_network, send_canned(b"HI\n")) as server:
         client.connect(server.address)
         assert repr(client) == f"<FakeClient {server.address!r} connected>"
         with pytest.raises(RuntimeError, match="already connected"):
@@ -617,14 +636,14 @@ def test_a_refused_connect_leaves_the_client_unconnected(network: MemoryNetwork)
     assert not client.connected
 
 
-def test_a_client_takes_a_pair_or_a_host_and_a_port(network: MemoryNetwork) -> None:
+def test_a_client_takes_a_pair_or_a_host_and_a_port(memory_network: MemoryNetwork) -> None:
     """``FakeClient(host, port)`` and ``FakeClient((host, port, ...))`` reach the same server;
     a host without a port, or a pair with one, is refused."""
-    with served(network, send_canned(b"HI\n"), host="::1") as server:
+    with served(memory_network, send_canned(b"HI\n"), host="::1") as server:
         host, port = server.address
         for client in (
-            FakeClient(host, port, socket_factory=network.socket_factory),
-            FakeClient((host, port, 0, 0), socket_factory=network.socket_factory),
+            FakeClient(host, port, socket_factory=memory_network.socket_factory),
+            FakeClient((host, port, 0, 0), socket_factory=memory_network.socket_factory),
         ):
             with client:
                 assert client.read_line() == "HI"
@@ -634,10 +653,10 @@ def test_a_client_takes_a_pair_or_a_host_and_a_port(network: MemoryNetwork) -> N
         FakeClient(("::1", 1), 1)
 
 
-def test_an_unconnected_client_says_connect_first(network: MemoryNetwork) -> None:
+def test_an_unconnected_client_says_connect_first(memory_network: MemoryNetwork) -> None:
     """Use before connect is a clear error; without an address there is nothing to connect to;
     the default timeout is the kit's."""
-    client = FakeClient(socket_factory=network.socket_factory)
+    client = FakeClient(socket_factory=memory_network.socket_factory)
     assert client.timeout == DEFAULT_TIMEOUT
     assert client.pending == b""
     with pytest.raises(RuntimeError, match="connect first"):

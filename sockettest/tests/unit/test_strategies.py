@@ -41,22 +41,22 @@ def test_chunk_sizes_are_positive(sizes: tuple[int, ...]) -> None:
     Faults(recv_chunks=sizes)
 
 
-@given(schedule=faults(max_bytes=10))
-def test_faults_are_valid_schedules(schedule: Faults) -> None:
-    """Every drawn schedule is a Faults within the bounds asked for, whose repr rebuilds it."""
-    assert isinstance(schedule, Faults)
-    for position in (schedule.reset_after_recv, schedule.reset_after_send, schedule.eof_after):
+@given(drawn=faults(max_bytes=10))
+def test_drawn_faults_are_valid(drawn: Faults) -> None:
+    """Every drawn Faults keeps within the bounds asked for, and its repr rebuilds it."""
+    assert isinstance(drawn, Faults)
+    for position in (drawn.reset_after_recv, drawn.reset_after_send, drawn.eof_after):
         assert position is None or 0 <= position <= 10
-    assert eval(repr(schedule), {"Faults": Faults}) == schedule  # noqa: S307 (our own repr)
+    assert eval(repr(drawn), {"Faults": Faults}) == drawn  # noqa: S307 (our own repr)
 
 
-@given(schedule=faults(resets=False, timeouts=False, early_eof=False))
-def test_faults_flags_switch_kinds_off(schedule: Faults) -> None:
+@given(drawn=faults(resets=False, timeouts=False, early_eof=False))
+def test_faults_flags_switch_kinds_off(drawn: Faults) -> None:
     """A kind switched off is never drawn: here only chunking and short sends remain."""
-    assert schedule.reset_after_recv is None
-    assert schedule.reset_after_send is None
-    assert schedule.timeout_on_recv is None
-    assert schedule.eof_after is None
+    assert drawn.reset_after_recv is None
+    assert drawn.reset_after_send is None
+    assert drawn.timeout_on_recv is None
+    assert drawn.eof_after is None
 
 
 def test_without_hypothesis_the_import_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:

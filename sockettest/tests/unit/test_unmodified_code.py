@@ -18,8 +18,8 @@ from contextlib import closing
 
 import pytest
 
-from sockettest import MemoryNetwork, MemorySocket, serve_in_thread
-from tests.threads import in_thread, run_threads
+from sockettest import MemoryNetwork, MemorySocket, run_in_thread, serve_in_thread
+from tests.deadlines import DEADLINE
 from tests.unit.learner_programs import (
     HELLO_BODY,
     IdleHangupServer,
@@ -29,7 +29,6 @@ from tests.unit.learner_programs import (
     hello_server,
 )
 
-DEADLINE = 5.0
 POLL = 0.01  # serve_forever's poll_interval: shutdown() returns within it
 
 
@@ -82,7 +81,8 @@ def test_key_value_clients_in_two_threads_share_one_store(patched_network: Memor
                 seen[mine] = kv.get(theirs)
                 assert kv.quit() == "BYE"
 
-        run_threads(lambda: client("a", "b"), lambda: client("b", "a"), deadline=DEADLINE)
+        with serve_in_thread(lambda: client("a", "b")), serve_in_thread(lambda: client("b", "a")):
+            pass  # both play at once, joined at the end
         assert seen == {"a": "from-b", "b": "from-a"}
         assert server.store == {"a": "from-a", "b": "from-b"}
     patched_network.assert_all_closed(grace=1.0)
@@ -100,7 +100,7 @@ def test_selectors_echo_server_returns_100_kib_intact(patched_network: MemoryNet
             serve_in_thread(server.serve_forever, stop=server.stop),
             socket.create_connection(server.address, timeout=DEADLINE) as sock,
         ):
-            join_sender = in_thread(lambda: sock.sendall(payload), name="sender")
+            join_sender = run_in_thread(lambda: sock.sendall(payload), name="sender")
             received = bytearray()
             while len(received) < len(payload):
                 chunk = sock.recv(65536)

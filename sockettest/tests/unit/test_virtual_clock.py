@@ -13,11 +13,17 @@ import time
 
 import pytest
 
-from sockettest import BlockedTooLong, MemoryNetwork, MemorySocket, VirtualClock, serve_in_thread
-from tests.threads import in_thread
+from sockettest import (
+    BlockedTooLong,
+    MemoryNetwork,
+    MemorySocket,
+    VirtualClock,
+    run_in_thread,
+    serve_in_thread,
+)
+from tests.deadlines import DEADLINE
 from tests.unit.learner_programs import IdleHangupServer
 
-DEADLINE = 5.0
 AUTOJUMP = 0.01
 MAX_BLOCK = 2.0  # real seconds: what bounds a call with no timeout on these networks
 
@@ -217,7 +223,7 @@ def test_a_network_without_a_clock_keeps_real_time() -> None:
             with pytest.raises(TimeoutError):
                 v_server.recv(1)
 
-        join_virtual = in_thread(virtual_recv, name="virtual-recv")
+        join_virtual = run_in_thread(virtual_recv, name="virtual-recv")
         r_server.settimeout(0.05)
         started = time.monotonic()
         with pytest.raises(TimeoutError):

@@ -1,0 +1,8 @@
+"""The kit's tests' deadlines, written once: a test that needs another figure says why."""
+
+DEADLINE = 5.0
+"""Seconds a test waits for what should happen at once (a thread's join, a line, a signal): far
+more than it takes on a loaded 2-core machine, and what a failing wait costs."""
+
+SHORT = 0.05
+"""Seconds for a wait the test expects to run out: a real wait, that costs next to nothing."""
