@@ -36,13 +36,14 @@ from sockettest import (
     Step,
     VirtualClock,
     explore,
+    run_in_thread,
     serve_in_thread,
     simulate,
 )
 from sockettest._simulation.replacements import _PATCHES
 from sockettest._simulation.scheduler import Scheduler, gc_phase
 from sockettest.strategies import schedules
-from tests.threads import DEADLINE, in_thread
+from tests.deadlines import DEADLINE
 
 pytestmark = pytest.mark.usefixtures("leak_guard")  # no thread may outlive its test
 
@@ -395,7 +396,7 @@ def test_a_condition_on_a_lock_made_outside_fn_stays_real() -> None:
         with box[0]:
             box[0].notify()
 
-    join_outsider = in_thread(outsider, name="outsider")
+    join_outsider = run_in_thread(outsider, name="outsider")
     try:
         assert simulate(scenario, seed=0) == (True, 0.0)
     finally:
