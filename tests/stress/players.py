@@ -15,8 +15,8 @@ from types import TracebackType
 
 from game import Client, ConnectionLost, ResponseTimeout
 from game.protocol import Bye, End, Result, ServerMessage, Update
+from sockettest import run_in_thread
 from tests.deadline import DEADLINE
-from tests.threads import Worker
 
 __all__ = [
     "UNDER_LOAD",
@@ -67,13 +67,17 @@ class HeldMatch:
         self.name = name
         self._release = threading.Event()
         self._holding = [threading.Event(), threading.Event()]
-        self._players: list[Worker[End]] = []
+        self._players: list[Callable[[], End]] = []
 
     def __enter__(self) -> HeldMatch:
         for index, holding in enumerate(self._holding):
             player = f"{self.name}-{index + 1}"
             self._players.append(
-                Worker(functools.partial(self._play, player, holding), name=f"{player}-player")
+                run_in_thread(
+                    functools.partial(self._play, player, holding),
+                    timeout=UNDER_LOAD,
+                    name=f"{player}-player",
+                )
             )
         try:
             for holding in self._holding:
@@ -105,21 +109,23 @@ class HeldMatch:
         """
         self._release.set()
         players, self._players = self._players, []
-        first, second = (player.result(UNDER_LOAD) for player in players)
+        first, second = (player() for player in players)
         return first, second
 
     def _stop(self) -> None:
         """Release and join the players without raising: a test's own error is on its way."""
         self._release.set()
-        for player in self._players:
-            player.thread.join(UNDER_LOAD)
-        self._players = []
+        players, self._players = self._players, []
+        for player in players:
+            with contextlib.suppress(Exception):
+                player()
 
     def _raise_from_players(self) -> None:
-        """A player that failed before holding re-raises its error here, in the test thread."""
+        """Release the players and join them: one that failed before holding re-raises its
+        error here, in the test thread."""
+        self._release.set()
         for player in self._players:
-            if not player.thread.is_alive():
-                player.result(0)
+            player()
 
     def _play(self, name: str, holding: threading.Event) -> End:
         with Client(*self.address, timeout=UNDER_LOAD) as client:

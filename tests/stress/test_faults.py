@@ -18,7 +18,7 @@ from game import Client, ConnectFailed
 from game.protocol import Turn, Wait, Welcome
 from game.server import ALLOWANCE
 from game.testing import BANNER
-from sockettest import FakeClient
+from sockettest import FakeClient, run_in_thread
 from tests.stress.arena import (
     Arena,
     client_threads,
@@ -28,7 +28,6 @@ from tests.stress.arena import (
 )
 from tests.stress.players import DRAW, UNDER_LOAD, expect_forfeit, play
 from tests.stress.scale import SCALE, scaled
-from tests.threads import Worker
 
 IDLE_TIMEOUT = 0.5
 """The idle timeout of the server in the silent-client test: short, so the test is too."""
@@ -149,10 +148,12 @@ def one_byte_at_a_time(family: int, type: int, /) -> OneByteAtATime:
 def test_a_client_that_sends_one_byte_at_a_time_plays_a_whole_match(arena: Arena) -> None:
     """Every line split into 1-byte segments still makes the same game: a draw for both."""
     with others_unharmed(arena):
-        opponent = Worker(lambda: play(arena.address, "opponent"), name="opponent")
+        opponent = run_in_thread(
+            lambda: play(arena.address, "opponent"), timeout=UNDER_LOAD, name="opponent"
+        )
         with Client(*arena.address, socket_factory=one_byte_at_a_time, timeout=UNDER_LOAD) as slow:
             assert slow.play("slow", wait=UNDER_LOAD) == DRAW
-        assert opponent.result(UNDER_LOAD) == DRAW
+        assert opponent() == DRAW
 
 
 def test_a_silent_client_is_cut_off_after_the_idle_timeout() -> None:

@@ -10,6 +10,7 @@ is the deadline that turns a hang into a failure.
 """
 
 import socket
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -18,11 +19,10 @@ from hypothesis import strategies as st
 from game import Server
 from game.protocol import Banner, Bye, Error, ServerMessage, parse_message
 from game.testing.strategies import client_lines
-from sockettest import Faults, MemoryNetwork, MemorySocket
+from sockettest import Faults, MemoryNetwork, MemorySocket, run_in_thread
 from sockettest.strategies import splits
 from tests.deadline import DEADLINE
 from tests.stress.scale import scaled
-from tests.threads import Worker
 
 """Seconds one handler may take to serve a whole stream and close; it takes milliseconds."""
 
@@ -45,7 +45,7 @@ def split_streams(draw: st.DrawFn) -> list[bytes]:
 
 def serve(
     server: Server, network: MemoryNetwork, chunks: list[bytes]
-) -> tuple[MemorySocket, Worker[None]]:
+) -> tuple[MemorySocket, Callable[[], None]]:
     """Send ``chunks`` then EOF on a fresh connection, and start the server's handler on the
     other end, whose ``recv`` returns exactly those chunks."""
     client, served = network.socketpair(socket.AF_INET)
@@ -53,7 +53,9 @@ def serve(
     for chunk in chunks:
         client.sendall(chunk)
     client.shutdown(socket.SHUT_WR)
-    return client, Worker(lambda: server.handle_client(served), name="fuzz-handler")
+    return client, run_in_thread(
+        lambda: server.handle_client(served), timeout=DEADLINE, name="fuzz-handler"
+    )
 
 
 def replies(client: MemorySocket) -> list[ServerMessage]:
@@ -91,7 +93,7 @@ def test_any_bytes_split_any_way_get_only_well_formed_replies(
     server = Server(port=0, socket_factory=network.socket_factory, idle_timeout=None)
     connections = [serve(server, network, chunks) for chunks in (first, second)]
     for _, handler in connections:
-        handler.result(DEADLINE)
+        handler()
     try:
         for client, _ in connections:
             check_conversation(replies(client))

@@ -3,15 +3,14 @@
 import functools
 import logging
 import threading
-import time
 
 import pytest
 
 from game.protocol import End, ServerMessage, Start
+from sockettest import run_in_thread
 from tests.stress.arena import Arena, client_threads, open_arena
 from tests.stress.players import DRAW, UNDER_LOAD, play
 from tests.stress.scale import scaled
-from tests.threads import Worker
 
 CONNECTIONS = 200
 """Connections open at once: 100 simultaneous matches, at both scales (it takes about a second)."""
@@ -50,12 +49,12 @@ def play_wave(arena: Arena, wave: str) -> tuple[list[End], int]:
             everyone_started.wait()
 
     players = [
-        Worker(
+        run_in_thread(
             functools.partial(play, arena.address, f"{wave}-p{i}", wait_for_all),
+            timeout=2 * UNDER_LOAD,
             name=f"load-player-{i}",
         )
         for i in range(CONNECTIONS)
     ]
-    give_up = time.monotonic() + 2 * UNDER_LOAD
-    ends = [player.result(give_up - time.monotonic()) for player in players]
+    ends = [player() for player in players]
     return ends, peak[0]
