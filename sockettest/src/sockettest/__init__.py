@@ -40,6 +40,10 @@ from typing import TYPE_CHECKING, Any
 import sockettest._originals  # noqa: F401 (first: the true versions, before anything is patched)
 
 _EXPORTS = {
+    # the kit's words for an address, a socket and what makes one
+    "Address": "_types",
+    "Socket": "_types",
+    "SocketFactory": "_types",
     # the in-memory network, its clock and its faults
     "MemoryNetwork": "_network",
     "MemorySocket": "_memory_socket",
@@ -61,7 +65,6 @@ _EXPORTS = {
     "ScriptedConnection": "_peers",
     "Script": "_peers",
     "Reply": "_scripts",
-    "SocketFactory": "_peers",
     "accept_and_close": "_scripts",
     "answer_from_table": "_scripts",
     "send_canned": "_scripts",
@@ -123,7 +126,6 @@ if TYPE_CHECKING:  # what a type checker sees: real imports, pinned to the table
     from sockettest._peers import FakeServer as FakeServer
     from sockettest._peers import Script as Script
     from sockettest._peers import ScriptedConnection as ScriptedConnection
-    from sockettest._peers import SocketFactory as SocketFactory
     from sockettest._scripts import Reply as Reply
     from sockettest._scripts import accept_and_close as accept_and_close
     from sockettest._scripts import answer_from_table as answer_from_table
@@ -141,6 +143,9 @@ if TYPE_CHECKING:  # what a type checker sees: real imports, pinned to the table
     from sockettest._threads import serve_in_thread as serve_in_thread
     from sockettest._transports import TRANSPORTS as TRANSPORTS
     from sockettest._transports import Transport as Transport
+    from sockettest._types import Address as Address
+    from sockettest._types import Socket as Socket
+    from sockettest._types import SocketFactory as SocketFactory
 
 
 if not TYPE_CHECKING:  # hidden from type checkers, so a name not exported is an error there

@@ -55,13 +55,12 @@ from sockettest._faults import FaultInjector, Faults
 from sockettest._originals import get_ident
 from sockettest._readiness import ReadinessMirror
 from sockettest._simulation.scheduler import THREADS, SchedulableCondition, network_call
+from sockettest._types import Address
 
 if TYPE_CHECKING:
     from sockettest._network import MemoryNetwork
 
 __all__ = ["MemorySocket"]
-
-Address: TypeAlias = tuple[Any, ...]
 
 _ANY: dict[int, str] = {socket.AF_INET: "0.0.0.0", socket.AF_INET6: "::"}
 _LOOPBACK: dict[int, str] = {socket.AF_INET: "127.0.0.1", socket.AF_INET6: "::1"}

@@ -16,8 +16,10 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any
 from unittest import mock
+
+from sockettest._types import Address
 
 if TYPE_CHECKING:
     from pytest_mock import MockerFixture
@@ -29,8 +31,6 @@ __all__ = [
     "call_names",
     "mock_sockets",
 ]
-
-Address: TypeAlias = tuple[Any, ...]
 
 EPHEMERAL_PORT = 49152
 """The port the mock's ``getsockname()`` reports after a bind to port 0."""

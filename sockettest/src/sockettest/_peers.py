@@ -50,12 +50,13 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from sockettest._addresses import family_for
 from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong
 from sockettest._scripts import accept_and_close
 from sockettest._threads import serve_in_thread
+from sockettest._types import Address, Socket, SocketFactory
 
 if TYPE_CHECKING:
     from sockettest._network import MemoryNetwork
@@ -65,41 +66,19 @@ __all__ = [
     "FakeServer",
     "Script",
     "ScriptedConnection",
-    "SocketFactory",
 ]
 
 _RECV_SIZE = 4096
 
 
-class _Socket(Protocol):
-    """What the peers call on a socket: :class:`socket.socket` and ``MemorySocket`` both are."""
-
-    def setsockopt(self, level: int, option: int, value: int, /) -> None: ...
-    def bind(self, address: Any, /) -> None: ...
-    def listen(self, backlog: int, /) -> None: ...
-    def accept(self) -> tuple[Any, Any]: ...
-    def getsockname(self) -> Any: ...
-    def connect(self, address: Any, /) -> None: ...
-    def settimeout(self, timeout: float | None, /) -> None: ...
-    def recv(self, bufsize: int, /) -> bytes: ...
-    def sendall(self, data: bytes, /) -> None: ...
-    def shutdown(self, how: int, /) -> None: ...
-    def close(self) -> None: ...
-
-
-SocketFactory: TypeAlias = Callable[[int, int], Any]
-"""Makes a socket as ``factory(family, socket.SOCK_STREAM)``: ``socket.socket``, or an in-memory
-network's ``socket_factory``."""
-
-
-def _make_socket(factory: SocketFactory | None, host: str) -> _Socket:
+def _make_socket(factory: SocketFactory | None, host: str) -> Socket:
     """A socket for ``host`` from ``factory``, or from :class:`socket.socket` looked up now."""
     make = socket.socket if factory is None else factory
-    sock: _Socket = make(family_for(host), socket.SOCK_STREAM)
+    sock: Socket = make(family_for(host), socket.SOCK_STREAM)
     return sock
 
 
-def _set_nodelay(sock: _Socket) -> None:
+def _set_nodelay(sock: Socket) -> None:
     """Send each line at once (no Nagle delay); best effort. (The game has its own copy in
     ``game/sockets.py``; the kit cannot import the game.)"""
     with contextlib.suppress(OSError):
@@ -113,7 +92,7 @@ class _LineSocket:
     """A connected socket with a line buffer: reads lines under a deadline, records both ways."""
 
     def __init__(
-        self, sock: _Socket, timeout: float, stopping: threading.Event | None = None
+        self, sock: Socket, timeout: float, stopping: threading.Event | None = None
     ) -> None:
         self.sock = sock
         self.timeout = timeout
@@ -267,7 +246,7 @@ class ScriptedConnection(_LinePeer):
 
     _io: _LineSocket
 
-    def __init__(self, sock: _Socket, peer: Any, index: int, server: FakeServer) -> None:
+    def __init__(self, sock: Socket, peer: Address, index: int, server: FakeServer) -> None:
         self.index = index
         self.peer = peer
         self.stopping = server._stopping
@@ -392,7 +371,7 @@ class FakeServer:
         self._listener_thread: threading.Thread | None = None
         self._running = contextlib.ExitStack()
         self._deadline = math.inf  # for the threads' join: join_timeout after the stop
-        self._listener: _Socket | None = None
+        self._listener: Socket | None = None
         self._address: tuple[str, int] | None = None
         self._state: Literal["new", "running", "stopped"] = "new"
 
@@ -585,7 +564,7 @@ class FakeServer:
         self._stopping.wait()  # a failed accept leaves the scripts running until the stop
         self._end_connections()
 
-    def _listen(self) -> _Socket | None:
+    def _listen(self) -> Socket | None:
         host, port = self.requested
         listener = _make_socket(self.socket_factory, host)
         try:
@@ -603,7 +582,7 @@ class FakeServer:
         self._address = (bound[0], bound[1])
         return listener
 
-    def _accept(self, listener: _Socket) -> None:
+    def _accept(self, listener: Socket) -> None:
         while True:
             sock, peer = listener.accept()
             _set_nodelay(sock)

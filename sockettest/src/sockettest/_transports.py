@@ -14,6 +14,7 @@ from typing import Any
 
 from sockettest._network import MemoryNetwork
 from sockettest._patch import in_force
+from sockettest._types import Socket
 
 __all__ = ["TRANSPORTS", "Transport"]
 
@@ -45,7 +46,7 @@ class Transport:
     def __repr__(self) -> str:
         return f"<Transport {self.name}>"
 
-    def socket_factory(self, family: int = -1, type: int = -1, /) -> Any:
+    def socket_factory(self, family: int = -1, type: int = -1, /) -> Socket:
         """Make a socket of this transport: pass it as the code under test's factory.
 
         On loopback it is a real :class:`socket.socket` (a subclass that records what its

@@ -9,10 +9,11 @@ import socket
 
 import pytest
 
-from sockettest.contract import CHECKS, Check, StreamSocket, check_id
+from sockettest import Socket
+from sockettest.contract import CHECKS, Check, check_id
 
 
-def loopback_socket(family: int, type: int) -> StreamSocket:
+def loopback_socket(family: int, type: int) -> Socket:
     """``socket.socket`` looked up at call time, so pytest-socket's guard still sees it."""
     return socket.socket(family, type)
 

@@ -55,8 +55,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from sockettest import MemoryNetwork
-from sockettest.contract import WRONG_CALLS, StreamSocket, WrongCall
+from sockettest import MemoryNetwork, Socket
+from sockettest.contract import WRONG_CALLS, WrongCall
 from tests.stress.scale import scaled
 
 End: TypeAlias = Literal["client", "server"]
@@ -100,7 +100,7 @@ def outcome(call: Callable[[], object]) -> Outcome:
     return ("ok", value)
 
 
-def readiness(sock: StreamSocket) -> Outcome:
+def readiness(sock: Socket) -> Outcome:
     """``select.select([sock], [sock], [], 0)`` as (readable, writable), or what it raised."""
 
     def probe() -> tuple[bool, bool]:
@@ -110,7 +110,7 @@ def readiness(sock: StreamSocket) -> Outcome:
     return outcome(probe)
 
 
-def readable_within(sock: StreamSocket, timeout: float) -> bool:
+def readable_within(sock: Socket, timeout: float) -> bool:
     """Whether ``select`` reports ``sock`` readable within ``timeout`` seconds."""
     readable, _, _ = select.select([sock], [], [], timeout)
     return bool(readable)
@@ -127,7 +127,7 @@ class World:
     def __init__(self, transport: str) -> None:
         self.transport = transport
         self.network = MemoryNetwork() if transport == "memory" else None
-        self.sockets: dict[End, StreamSocket] = {}
+        self.sockets: dict[End, Socket] = {}
         self.open: set[End] = set()
         listener = self.socket()
         try:
@@ -148,9 +148,9 @@ class World:
             client.getsockname()[1]: "client port",
         }
 
-    def socket(self) -> StreamSocket:
+    def socket(self) -> Socket:
         """A fresh socket of this world, with the harness's timeout."""
-        sock: StreamSocket
+        sock: Socket
         if self.network is None:
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         else:
@@ -276,7 +276,7 @@ OPTIONS: dict[tuple[int, int], str] = {
     (socket.SOL_SOCKET, socket.SO_KEEPALIVE): "SO_KEEPALIVE",
     (socket.IPPROTO_TCP, socket.TCP_NODELAY): "TCP_NODELAY",
 }
-CLOSED_CALLS: dict[str, Callable[[StreamSocket], object]] = {
+CLOSED_CALLS: dict[str, Callable[[Socket], object]] = {
     "send(b'x')": lambda s: s.send(b"x"),
     "sendall(b'x')": lambda s: s.sendall(b"x"),
     "recv(0)": lambda s: s.recv(0),
@@ -331,7 +331,7 @@ class DifferentialMachine(RuleBasedStateMachine):
         self,
         end: End,
         what: str,
-        call: Callable[[StreamSocket], object],
+        call: Callable[[Socket], object],
         *,
         settle: bool = False,
         watch_peer: bool = False,
@@ -364,7 +364,7 @@ class DifferentialMachine(RuleBasedStateMachine):
         self,
         end: End,
         what: str,
-        call: Callable[[StreamSocket], object],
+        call: Callable[[Socket], object],
         *,
         settle: bool = False,
         watch_peer: bool = False,
@@ -488,7 +488,7 @@ class DifferentialMachine(RuleBasedStateMachine):
         if not self.may_read(end, size, wait):
             return
 
-        def read_into(sock: StreamSocket) -> bytes:
+        def read_into(sock: Socket) -> bytes:
             buffer = bytearray(size)
             count = sock.recv_into(buffer)
             return bytes(buffer[:count])
@@ -523,7 +523,7 @@ class DifferentialMachine(RuleBasedStateMachine):
     def linger_close(self, end: End) -> End:
         """Set ``SO_LINGER`` (1, 0), then ``close``: a reset."""
 
-        def reset(sock: StreamSocket) -> None:
+        def reset(sock: Socket) -> None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_RESET)
             sock.close()
 
@@ -625,7 +625,7 @@ class DifferentialMachine(RuleBasedStateMachine):
     def wrong_call(self, end: End, row: WrongCall) -> None:
         """A wrong call of the contract's table, in whatever state the end is now."""
 
-        def call(sock: StreamSocket) -> object:
+        def call(sock: Socket) -> object:
             try:
                 return row.make(sock, (HOST, 1))
             except (TypeError, OverflowError, io.UnsupportedOperation) as error:
@@ -661,7 +661,7 @@ def test_differential_memory_against_loopback() -> None:
 
 
 @pytest.fixture(params=TRANSPORTS)
-def pair(request: pytest.FixtureRequest) -> Iterator[tuple[StreamSocket, StreamSocket]]:
+def pair(request: pytest.FixtureRequest) -> Iterator[tuple[Socket, Socket]]:
     """A connected (client, server) pair in memory or on loopback, closed afterwards."""
     world = World(request.param)
     yield world.sockets["client"], world.sockets["server"]
@@ -681,7 +681,7 @@ def eventually_raises(call: Callable[[], object], code: int, what: str) -> None:
         time.sleep(POLL)  # sleep-ok: a FIN or RST lands when the kernel says; no event for it
 
 
-def test_getpeername_after_fin_both_ways(pair: tuple[StreamSocket, StreamSocket]) -> None:
+def test_getpeername_after_fin_both_ways(pair: tuple[Socket, Socket]) -> None:
     """After FINs both ways (each end shut its write side), ``getpeername`` raises ENOTCONN."""
     # Linux: the first to shut goes FIN_WAIT2 -> TIME_WAIT, the other LAST_ACK -> CLOSE; both
     # sockets are in TCP_CLOSE, not connected (the fake used to go on answering).
@@ -694,7 +694,7 @@ def test_getpeername_after_fin_both_ways(pair: tuple[StreamSocket, StreamSocket]
     eventually_raises(server.getpeername, errno.ENOTCONN, "the server's getpeername")
 
 
-def test_shutdown_after_fin_both_ways(pair: tuple[StreamSocket, StreamSocket]) -> None:
+def test_shutdown_after_fin_both_ways(pair: tuple[Socket, Socket]) -> None:
     """After FINs both ways, ``shutdown`` raises ENOTCONN."""
     client, server = pair
     client.shutdown(socket.SHUT_WR)
@@ -706,7 +706,7 @@ def test_shutdown_after_fin_both_ways(pair: tuple[StreamSocket, StreamSocket]) -
         eventually_raises(shut, errno.ENOTCONN, f"the {name}'s shutdown(SHUT_RD)")
 
 
-def test_shutdown_after_reset(pair: tuple[StreamSocket, StreamSocket]) -> None:
+def test_shutdown_after_reset(pair: tuple[Socket, Socket]) -> None:
     """After a reset, ``shutdown`` in any direction raises ENOTCONN."""
     client, server = pair
     server.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_RESET)
@@ -717,7 +717,7 @@ def test_shutdown_after_reset(pair: tuple[StreamSocket, StreamSocket]) -> None:
         eventually_raises(shut, errno.ENOTCONN, f"shutdown({how})")
 
 
-def test_timeout_set_on_closed_socket_sticks(pair: tuple[StreamSocket, StreamSocket]) -> None:
+def test_timeout_set_on_closed_socket_sticks(pair: tuple[Socket, Socket]) -> None:
     """On a closed socket ``settimeout``/``setblocking`` raise EBADF but store the timeout."""
     # CPython sets sock_timeout before its ioctl(FIONBIO) on fd -1 fails; the fake does the same.
     client, _ = pair
@@ -728,7 +728,7 @@ def test_timeout_set_on_closed_socket_sticks(pair: tuple[StreamSocket, StreamSoc
     assert client.gettimeout() == 0.0
 
 
-def test_so_error_reports_reset(pair: tuple[StreamSocket, StreamSocket]) -> None:
+def test_so_error_reports_reset(pair: tuple[Socket, Socket]) -> None:
     """After a reset, ``SO_ERROR`` reads ECONNRESET once, which the next ``recv`` no longer gets."""
     # Memory's SO_ERROR holds only a failed non-blocking connect's error: it reads 0 here.
     client, server = pair
@@ -741,7 +741,7 @@ def test_so_error_reports_reset(pair: tuple[StreamSocket, StreamSocket]) -> None
 
 
 def test_recv_dontwait_with_a_timeout_waits_for_it(
-    pair: tuple[StreamSocket, StreamSocket],
+    pair: tuple[Socket, Socket],
 ) -> None:
     """``recv(n, MSG_DONTWAIT)`` with a timeout and no data raises TimeoutError, not EAGAIN."""
     # CPython polls for readability for the timeout before it calls recv(2) with the flag.
@@ -752,7 +752,7 @@ def test_recv_dontwait_with_a_timeout_waits_for_it(
 
 @pytest.mark.parametrize("timeout", [0.2, 0.0], ids=["timeout", "non-blocking"])
 def test_recv_waitall_with_a_timeout_returns_what_is_there(
-    pair: tuple[StreamSocket, StreamSocket], timeout: float
+    pair: tuple[Socket, Socket], timeout: float
 ) -> None:
     """``recv(n, MSG_WAITALL)`` with a timeout (or none) returns the fewer bytes already there."""
     # With any timeout CPython's descriptor is O_NONBLOCK, so the kernel returns what it has;
@@ -764,7 +764,7 @@ def test_recv_waitall_with_a_timeout_returns_what_is_there(
     assert outcome(lambda: server.recv(100, socket.MSG_WAITALL)) == ("ok", b"hello")
 
 
-def test_reset_of_a_connection_already_reset(pair: tuple[StreamSocket, StreamSocket]) -> None:
+def test_reset_of_a_connection_already_reset(pair: tuple[Socket, Socket]) -> None:
     """A reset is reported once: closing the other end later does not reset the socket again."""
     # The server aborts (data reached it after its SHUT_RDWR) and reports ECONNRESET; the
     # client's close with unread data then has no connection left to reset on Linux, while
@@ -782,7 +782,7 @@ def test_reset_of_a_connection_already_reset(pair: tuple[StreamSocket, StreamSoc
 
 
 def test_so_error_reads_epipe_after_a_reset_that_follows_eof(
-    pair: tuple[StreamSocket, StreamSocket],
+    pair: tuple[Socket, Socket],
 ) -> None:
     """A reset after the peer's FIN leaves EPIPE in ``SO_ERROR`` (read once), not 0."""
     # Linux's tcp_reset() in CLOSE_WAIT sets sk_err to EPIPE; recv still reads EOF.
@@ -821,7 +821,7 @@ def listener_port_freed(world: World) -> bool:
     return True
 
 
-def fins_both_ways(client: StreamSocket, server: StreamSocket) -> None:
+def fins_both_ways(client: Socket, server: Socket) -> None:
     """The server shuts its write side first, then the client: the server's side is the active
     closer, and waits in TIME_WAIT from the client's FIN on."""
     server.shutdown(socket.SHUT_WR)

@@ -3,7 +3,7 @@
 import pytest
 
 import sockettest
-from sockettest import LeakGuard, Transport, _plugin
+from sockettest import LeakGuard, Transport, _plugin, contract
 
 
 @pytest.mark.parametrize(
@@ -37,3 +37,16 @@ def test_what_returns_socket_names_is_called_open_socket_names(
     assert callable(owner.open_socket_names)
     assert not hasattr(owner, "open_sockets")
     assert callable(sockettest.MemoryNetwork.open_sockets)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"), [("StreamSocket", "Socket"), ("StreamSocketFactory", "SocketFactory")]
+)
+def test_the_contracts_socket_types_are_the_kits_by_their_new_names(old: str, new: str) -> None:
+    """The contract's socket types moved to the package under the kit's one name for each; the
+    contract exports neither the old name nor the new (one import path per public name)."""
+    assert new in sockettest.__all__
+    assert old not in contract.__all__
+    assert new not in contract.__all__
+    with pytest.raises(AttributeError, match=rf"has no attribute '{old}'"):
+        getattr(contract, old)

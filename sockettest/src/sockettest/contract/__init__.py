@@ -1,12 +1,13 @@
 """The socket contract: one set of checks that a real socket passes, and so must a fake.
 
 A fake socket is only worth its speed if it behaves like the real thing where your code can
-tell. Each check here is a plain function that takes a socket factory (``factory(family, type)``,
-the hook through which code under test makes its sockets), makes its own sockets on
-``127.0.0.1``, and raises :class:`AssertionError` when the behaviour differs from a TCP socket on
-Linux. Run the same checks on :class:`socket.socket` over loopback and on your fake: a fake that
-passes them all is a *verified* fake. It is trio's ``check_two_way_stream`` idea, for the plain
-blocking socket API::
+tell. Each check here is a plain function that takes a :class:`~sockettest.SocketFactory`
+(``factory(family, type)``, the hook through which code under test makes its sockets), makes its
+own sockets on ``127.0.0.1`` (each a :class:`~sockettest.Socket`), and raises
+:class:`AssertionError` when the behaviour differs from a TCP socket on Linux. Run the same
+checks on :class:`socket.socket` over loopback and on your fake: a fake that passes them all is
+a *verified* fake. It is trio's ``check_two_way_stream`` idea, for the plain blocking socket
+API::
 
     import pytest
 
@@ -48,13 +49,14 @@ Rules of the checks:
    Linux needs a moment (a reset travelling back), a check polls with a deadline, never sleeps
    a fixed time and asserts.
 4. No dependency beyond the standard library: not even pytest. The package imports nothing from
-   the code it tests.
+   the code it tests, only the kit's socket types, which are protocols.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from sockettest._types import SocketFactory
 from sockettest.contract import _binding, _calls, _streams, _timeouts, _wrong_calls
 from sockettest.contract._harness import (
     HOST,
@@ -63,8 +65,6 @@ from sockettest.contract._harness import (
     SHORT,
     TIMEOUT,
     Check,
-    StreamSocket,
-    StreamSocketFactory,
 )
 from sockettest.contract._wrong_calls import WRONG_CALLS, WrongCall
 
@@ -84,8 +84,6 @@ __all__ = [
     "SHORT",
     "TIMEOUT",
     "Check",
-    "StreamSocket",
-    "StreamSocketFactory",
     "WRONG_CALLS",
     "WrongCall",
     "check_id",
@@ -116,7 +114,7 @@ def check_id(check: Check) -> str:
 
 
 def check_socket_contract(
-    factory: Callable[[], StreamSocketFactory], checks: tuple[Check, ...] = CHECKS
+    factory: Callable[[], SocketFactory], checks: tuple[Check, ...] = CHECKS
 ) -> None:
     """Run every check, each on a fresh factory, and stop at the first that fails.
 

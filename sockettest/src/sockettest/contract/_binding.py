@@ -8,13 +8,12 @@ import time
 from functools import partial
 from typing import Literal
 
+from sockettest._types import Address, SocketFactory
 from sockettest.contract._harness import (
     HOST,
     SHORT,
     TIMEOUT,
-    Address,
     Harness,
-    StreamSocketFactory,
     expect,
     expect_errno,
     recv_exactly,
@@ -42,7 +41,7 @@ def check_bind_address_in_use_fails(h: Harness) -> None:
     expect_errno(errno.EADDRINUSE, lambda: second.bind(address), "bind to a used address")
 
 
-def _bind_error(factory: StreamSocketFactory, address: Address, reuse: bool) -> int | None:
+def _bind_error(factory: SocketFactory, address: Address, reuse: bool) -> int | None:
     """The errno of binding a fresh socket (``SO_REUSEADDR`` set or not) to ``address``; ``None``
     if it binds. The socket is closed at once."""
     sock = factory(socket.AF_INET6 if ":" in address[0] else socket.AF_INET, socket.SOCK_STREAM)

@@ -1,4 +1,5 @@
-"""What every check stands on: the socket types it needs, its harness, and the ways it fails.
+"""What every check stands on: its harness and the ways it fails (the socket types it takes are
+the kit's own, from :mod:`sockettest._types`).
 
 A check is a function of a :class:`Harness` registered with :func:`register`, which makes it the
 public :data:`Check` (a function of a socket factory): the harness makes the check's sockets and
@@ -8,17 +9,17 @@ threads on that factory and cleans up after it, pass or fail, as the contract's 
 from __future__ import annotations
 
 import errno
-import io
 import select
 import socket
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from functools import partial
-from types import TracebackType
-from typing import Any, BinaryIO, Literal, Protocol, TypeAlias, TypeVar, cast, overload
+from typing import Any, TypeVar, cast
+
+from sockettest._types import Address, Socket, SocketFactory
 
 HOST = "127.0.0.1"
 """Where every check binds and connects."""
@@ -38,79 +39,10 @@ FILL_LIMIT = 64 << 20
 NO_IPV6 = (errno.EAFNOSUPPORT, errno.EADDRNOTAVAIL, errno.EPROTONOSUPPORT)
 """What making or binding an IPv6 socket raises on a host without IPv6."""
 
-Address: TypeAlias = tuple[Any, ...]
-"""A socket address: ``(host, port)`` for IPv4, ``(host, port, flowinfo, scope_id)`` for IPv6."""
-
 _T = TypeVar("_T")
 
 
-class StreamSocket(Protocol):
-    """Every method the checks call on a socket: :class:`socket.socket` is one, and so must a
-    fake be. ``makefile`` lists only the modes the checks use."""
-
-    def __enter__(self) -> Any: ...
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-        /,
-    ) -> Any: ...
-    def fileno(self) -> int: ...
-    def setsockopt(self, level: int, option: int, value: int | bytes, /) -> None: ...
-    def getsockopt(self, level: int, option: int, /) -> int: ...
-    def bind(self, address: Address, /) -> None: ...
-    def listen(self, backlog: int, /) -> None: ...
-    def accept(self) -> tuple[StreamSocket, Any]: ...
-    def getsockname(self) -> Any: ...
-    def getpeername(self) -> Any: ...
-    def connect(self, address: Address, /) -> None: ...
-    def connect_ex(self, address: Address, /) -> int: ...
-    def settimeout(self, timeout: float | None, /) -> None: ...
-    def gettimeout(self) -> float | None: ...
-    def setblocking(self, flag: bool, /) -> None: ...
-    def recv(self, bufsize: int, flags: int = 0, /) -> bytes: ...
-    def recv_into(self, buffer: bytearray | memoryview, nbytes: int = 0, /) -> int: ...
-    def send(self, data: bytes, flags: int = 0, /) -> int: ...
-    def sendall(self, data: bytes, flags: int = 0, /) -> None: ...
-    # The overloads in typeshed's order: a class's overloads match a protocol's only in order.
-    @overload
-    def makefile(self, mode: Literal["wb"], /, buffering: Literal[0]) -> io.RawIOBase: ...
-    @overload
-    def makefile(self, mode: Literal["rwb"], /) -> io.BufferedIOBase: ...
-    @overload
-    def makefile(self, mode: Literal["rb"], /) -> io.BufferedIOBase: ...
-    @overload
-    def makefile(self, mode: Literal["r"], /, *, encoding: str) -> io.TextIOBase: ...
-    def shutdown(self, how: int, /) -> None: ...
-    def close(self) -> None: ...
-    def recvfrom(self, bufsize: int, flags: int = 0, /) -> tuple[bytes, Any]: ...
-    def recvfrom_into(
-        self, buffer: bytearray | memoryview, nbytes: int = 0, flags: int = 0, /
-    ) -> tuple[int, Any]: ...
-    def recvmsg(
-        self, bufsize: int, ancbufsize: int = 0, flags: int = 0, /
-    ) -> tuple[bytes, list[Any], int, Any]: ...
-    def recvmsg_into(
-        self, buffers: Iterable[bytearray | memoryview], ancbufsize: int = 0, flags: int = 0, /
-    ) -> tuple[int, list[Any], int, Any]: ...
-    @overload
-    def sendto(self, data: bytes, address: Address, /) -> int: ...
-    @overload
-    def sendto(self, data: bytes, flags: int, address: Address, /) -> int: ...
-    def sendmsg(self, buffers: Iterable[bytes | bytearray | memoryview], /) -> int: ...
-    def sendfile(self, file: BinaryIO, offset: int = 0, count: int | None = None) -> int: ...
-    def get_inheritable(self) -> bool: ...
-    def set_inheritable(self, inheritable: bool, /) -> None: ...
-
-
-class StreamSocketFactory(Protocol):
-    """Makes a :class:`StreamSocket`, called as ``factory(family, socket.SOCK_STREAM)``."""
-
-    def __call__(self, family: int, type: int, /) -> StreamSocket: ...
-
-
-Check = Callable[[StreamSocketFactory], None]
+Check = Callable[[SocketFactory], None]
 """A contract check: takes a factory; returns if its sockets behave, else raises AssertionError."""
 
 REGISTERED: list[Check] = []
@@ -122,7 +54,7 @@ def register(body: Callable[[Harness], None]) -> Check:
     written and left out: the check runs ``body`` on a harness for the factory it is given,
     named for the check, and cleans up after it. It keeps ``body``'s name and docstring."""
 
-    def run(factory: StreamSocketFactory) -> None:
+    def run(factory: SocketFactory) -> None:
         with harness(factory, body.__name__.removeprefix("check_")) as h:
             body(h)
 
@@ -143,19 +75,19 @@ class Result:
 class Harness:
     """Makes a check's sockets and threads, and cleans up after it whatever happens."""
 
-    def __init__(self, factory: StreamSocketFactory, name: str) -> None:
+    def __init__(self, factory: SocketFactory, name: str) -> None:
         self.factory = factory
         self.name = name
-        self.sockets: list[StreamSocket] = []
+        self.sockets: list[Socket] = []
         self.threads: list[threading.Thread] = []
 
-    def socket(self, family: int = socket.AF_INET) -> StreamSocket:
+    def socket(self, family: int = socket.AF_INET) -> Socket:
         sock = self.factory(family, socket.SOCK_STREAM)
         self.sockets.append(sock)
         sock.settimeout(TIMEOUT)
         return sock
 
-    def ipv6_socket(self) -> StreamSocket | None:
+    def ipv6_socket(self) -> Socket | None:
         """An ``AF_INET6`` socket, or ``None`` on a host without IPv6 (its checks are moot)."""
         try:
             return self.socket(socket.AF_INET6)
@@ -164,7 +96,7 @@ class Harness:
                 raise
             return None
 
-    def listener(self, backlog: int = 8, reuse: bool = False) -> tuple[StreamSocket, Address]:
+    def listener(self, backlog: int = 8, reuse: bool = False) -> tuple[Socket, Address]:
         """A socket listening on :data:`HOST` (with ``SO_REUSEADDR`` if ``reuse``), and its
         address."""
         sock = self.socket()
@@ -174,14 +106,14 @@ class Harness:
         sock.listen(backlog)
         return sock, tuple(sock.getsockname()[:2])
 
-    def accept(self, listener: StreamSocket) -> tuple[StreamSocket, Any]:
+    def accept(self, listener: Socket) -> tuple[Socket, Any]:
         """``listener.accept()``; the accepted socket is cleaned up and gets :data:`TIMEOUT`."""
         server, peer = timely(listener.accept, "accept")
         self.sockets.append(server)
         server.settimeout(TIMEOUT)
         return server, peer
 
-    def pair(self, reuse: bool = False) -> tuple[StreamSocket, StreamSocket]:
+    def pair(self, reuse: bool = False) -> tuple[Socket, Socket]:
         """A connected (client, server) pair; the listener (``SO_REUSEADDR`` if ``reuse``) is
         closed at once."""
         listener, address = self.listener(reuse=reuse)
@@ -241,7 +173,7 @@ class Harness:
 
 
 @contextmanager
-def harness(factory: StreamSocketFactory, name: str) -> Iterator[Harness]:
+def harness(factory: SocketFactory, name: str) -> Iterator[Harness]:
     """A :class:`Harness` on ``factory``, cleaned up on the way out whatever happened."""
     h = Harness(factory, name)
     try:
@@ -278,7 +210,7 @@ def timely(call: Callable[[], _T], what: str) -> _T:
         raise AssertionError(f"{what}: timed out") from None
 
 
-def recv(sock: StreamSocket, bufsize: int, what: str) -> bytes:
+def recv(sock: Socket, bufsize: int, what: str) -> bytes:
     """``recv`` that turns a timeout into a failure that says what was awaited."""
     try:
         data = sock.recv(bufsize)
@@ -300,12 +232,12 @@ def read_all(read: Callable[[int], bytes], size: int, what: str) -> bytes:
     return b"".join(chunks)
 
 
-def recv_exactly(sock: StreamSocket, size: int, what: str, bufsize: int = 4096) -> bytes:
+def recv_exactly(sock: Socket, size: int, what: str, bufsize: int = 4096) -> bytes:
     """``size`` bytes from ``sock``, by ``recv`` calls of at most ``bufsize``."""
     return read_all(lambda wanted: recv(sock, min(bufsize, wanted), what), size, what)
 
 
-def expect_eof(sock: StreamSocket, what: str) -> None:
+def expect_eof(sock: Socket, what: str) -> None:
     data = recv(sock, 1024, what)
     assert data == b"", f"{what}: expected EOF (b''), got {data!r}"
 
@@ -316,12 +248,12 @@ def wait_until_blocked() -> None:
     time.sleep(SHORT)
 
 
-def readable(sock: StreamSocket, timeout: float) -> bool:
+def readable(sock: Socket, timeout: float) -> bool:
     """Whether ``select`` reports ``sock`` readable within ``timeout`` seconds."""
     return bool(select.select([sock], [], [], timeout)[0])
 
 
-def writable(sock: StreamSocket, timeout: float) -> bool:
+def writable(sock: Socket, timeout: float) -> bool:
     """Whether ``select`` reports ``sock`` writable within ``timeout`` seconds."""
     return bool(select.select([], [sock], [], timeout)[1])
 
@@ -336,7 +268,7 @@ def poll(attempt: Callable[[], _T | None]) -> _T | None:
     return outcome
 
 
-def linger_reset(sock: StreamSocket) -> None:
+def linger_reset(sock: Socket) -> None:
     """Close ``sock`` with ``SO_LINGER`` (1, 0): the connection is reset, not closed."""
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     sock.close()

@@ -9,11 +9,11 @@ import time
 from collections.abc import Callable
 from functools import partial
 
+from sockettest._types import Socket
 from sockettest.contract._harness import (
     SHORT,
     TIMEOUT,
     Harness,
-    StreamSocket,
     expect,
     expect_eof,
     expect_errno,
@@ -205,7 +205,7 @@ def check_unconnected_socket_raises_enotconn(h: Harness) -> None:
     """On a socket never connected, ``shutdown``, ``recv`` and ``getpeername`` raise
     ``ENOTCONN``."""
     # A fresh socket for each call: on Linux a failed shutdown still marks the socket shut.
-    calls: dict[str, Callable[[StreamSocket], object]] = {
+    calls: dict[str, Callable[[Socket], object]] = {
         "shutdown": lambda sock: sock.shutdown(socket.SHUT_RDWR),
         "recv": lambda sock: sock.recv(1),
         "getpeername": lambda sock: sock.getpeername(),
@@ -248,7 +248,7 @@ def check_context_manager_closes(h: Harness) -> None:
     expect_eof(server, "recv after the with block closed the peer")
 
 
-def _send_error(sock: StreamSocket) -> OSError | None:
+def _send_error(sock: Socket) -> OSError | None:
     """The error of sending a byte on ``sock``, or ``None`` if the send went through."""
     try:
         sock.send(b"x")
@@ -257,7 +257,7 @@ def _send_error(sock: StreamSocket) -> OSError | None:
     return None
 
 
-def _reset_taken(sock: StreamSocket) -> bool | None:
+def _reset_taken(sock: Socket) -> bool | None:
     """``True`` once ``sock`` has taken its peer's reset: ``getpeername`` raises ``ENOTCONN``
     (it does not consume the pending error, as ``recv`` and ``send`` would)."""
     try:

@@ -11,13 +11,13 @@ import time
 from collections.abc import Callable
 from functools import partial
 
+from sockettest._types import Socket
 from sockettest.contract._harness import (
     FILL_LIMIT,
     HOST,
     SHORT,
     TIMEOUT,
     Harness,
-    StreamSocket,
     expect,
     expect_eof,
     expect_errno,
@@ -35,7 +35,7 @@ def _timeval(seconds: float) -> bytes:
     return struct.pack("@ll", *divmod(round(seconds * 1_000_000), 1_000_000))
 
 
-def _send_until_blocked(sock: StreamSocket, what: str) -> int:
+def _send_until_blocked(sock: Socket, what: str) -> int:
     """Send on a non-blocking ``sock`` until BlockingIOError; return how many bytes it took.
     Fails if it takes more than :data:`FILL_LIMIT`: the send path is unbounded."""
     chunk = bytes(65536)
@@ -48,7 +48,7 @@ def _send_until_blocked(sock: StreamSocket, what: str) -> int:
     raise AssertionError(f"{what}: {sent} bytes to a peer that never reads, and send never blocks")
 
 
-def _fill_send_path(sock: StreamSocket, writable: Callable[[], bool], what: str) -> int:
+def _fill_send_path(sock: Socket, writable: Callable[[], bool], what: str) -> int:
     """Fill a non-blocking ``sock``'s send path until ``writable()`` says no; return the bytes
     sent. Right after the first BlockingIOError Linux may still report writable while the
     peer's receive window takes the last bytes; refilling closes it."""
@@ -130,7 +130,7 @@ def check_kernel_timeouts_bound_blocking_calls_with_eagain(h: Harness) -> None:
     assert gave_up.errno == errno.EAGAIN, f"send with SO_SNDTIMEO: {gave_up!r}"
 
 
-def _bound_sends(sock: StreamSocket, bound: str) -> int:
+def _bound_sends(sock: Socket, bound: str) -> int:
     """Bound ``sock``'s sends as ``bound`` says; return the flags a send then takes."""
     if bound == "SO_SNDTIMEO":
         sock.settimeout(None)

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sockettest.contract._harness import HOST, SHORT, Address, Harness, harness, register
+from sockettest._types import Address
+from sockettest.contract._harness import HOST, SHORT, Harness, harness, register
 
 
 @dataclass(frozen=True)
