@@ -51,7 +51,7 @@ autodoc_default_options = {"members": True, "undoc-members": True, "member-order
 autodoc_typehints_format = "short"
 autodoc_preserve_defaults = True
 # References to the standard library and pytest cannot resolve offline and are left as text;
-# so are the private modules' own names that annotations mention (sockettest._peers._Socket).
+# so are the private modules' own names that annotations mention (sockettest._types.Socket).
 # A reference to a public sockettest name that does not exist is a warning (nitpicky), and so is
 # a bare name in a docstring that is not the kit's, a builtin or a module (_report_unknown_name).
 nitpicky = True
@@ -244,6 +244,22 @@ def _drop_long_values(app: Sphinx, doctree: nodes.document) -> None:
                 annotation.parent.remove(annotation)
 
 
+def _no_signature_for_a_protocol(  # noqa: PLR0917 (the event's signature)
+    app: Sphinx,
+    what: str,
+    name: str,
+    obj: object,
+    options: Any,
+    signature: str | None,
+    return_annotation: str | None,
+) -> tuple[str, str | None] | None:
+    """A protocol (``Socket``, ``SocketFactory``) is a type to annotate with, never made: leave
+    out the ``(*args, **kwargs)`` that ``typing.Protocol`` gives every such class."""
+    if what == "class" and getattr(obj, "_is_protocol", False):
+        return "", return_annotation
+    return None
+
+
 def _check_every_public_name_is_documented(app: Sphinx, env: BuildEnvironment) -> None:
     """Warn for each public name or fixture the reference leaves out."""
     py = env.get_domain("py")
@@ -271,5 +287,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("fixtures", FixturesDirective)
     app.connect("missing-reference", _report_unknown_name)
     app.connect("doctree-read", _drop_long_values)
+    app.connect("autodoc-process-signature", _no_signature_for_a_protocol)
     app.connect("env-check-consistency", _check_every_public_name_is_documented)
     return {"parallel_read_safe": True}
