@@ -9,7 +9,9 @@ signatures and checks both.)
 
 import errno
 import socket
+import sys
 import threading
+import time
 from unittest.mock import Mock, call
 
 import pytest
@@ -17,6 +19,7 @@ from pytest_mock import MockerFixture
 from pytest_socket import SocketBlockedError
 
 from game import ListenFailed, Server, ServerClosed
+from tests.threads import in_thread
 
 THREAD_DEADLINE = 5.0
 
@@ -124,8 +127,8 @@ def test_shutdown_before_start_means_start_returns_at_once(mocker: MockerFixture
     """No socket is even made; waiting for the address says why there is none."""
     factory, _, _ = listener_factory(mocker)
     server = Server(port=0, socket_factory=factory)
-    server.shutdown()
-    server.shutdown()  # idempotent
+    in_thread(server.shutdown)()  # nothing to join: returns at once, or fails, never hangs
+    in_thread(server.shutdown)()  # idempotent
     server.start_listening()
     factory.assert_not_called()
     with pytest.raises(ServerClosed, match=r"was shut down before it listened$"):
@@ -340,3 +343,51 @@ def test_a_socket_that_times_out_by_itself_gets_an_error_line_that_says_so(
     assert not handler.is_alive(), "the handler kept going after its recv timed out"
     assert sent_to(conn) == b"GAME tictactoe 1\nERROR timed out waiting for a line\n"
     conn.close.assert_called_once_with()
+
+
+def parked_in_shutdown(ident: int) -> bool:
+    """The thread ``ident`` is asleep in a ``wait`` that :meth:`Server.shutdown` called,
+    directly or through ``Event.wait``."""
+    frame = sys._current_frames().get(ident)
+    names: list[str] = []
+    while frame is not None and len(names) < 3:
+        names.append(frame.f_code.co_name)
+        frame = frame.f_back
+    return names[:1] == ["wait"] and "shutdown" in names[1:]
+
+
+def test_shutdown_from_another_thread_returns_only_once_the_server_has_stopped(
+    mocker: MockerFixture,
+) -> None:
+    """shutdown() called outside the server's threads waits for start_listening to finish: it
+    is still waiting while accept has not returned, and returns once the server stopped."""
+    factory, listener, _ = listener_factory(mocker)
+    accepting, release, returned = threading.Event(), threading.Event(), threading.Event()
+
+    def accept() -> tuple[Mock, tuple[str, int]]:
+        accepting.set()
+        release.wait(THREAD_DEADLINE)  # the accept thread is held here, shutdown or not
+        raise OSError(errno.EINVAL, "Invalid argument")  # what a shut-down listener raises
+
+    listener.accept.side_effect = accept
+    server = Server(port=0, socket_factory=factory)
+    serve = in_thread(server.start_listening, name="test-serve")
+    assert accepting.wait(THREAD_DEADLINE), "the server never accepted"
+    stopper: list[int] = []
+
+    def stop() -> None:
+        stopper.append(threading.get_ident())
+        server.shutdown()
+        returned.set()
+
+    stopped = in_thread(stop, name="test-stop")
+    deadline = time.monotonic() + THREAD_DEADLINE
+    while not (returned.is_set() or (stopper and parked_in_shutdown(stopper[0]))):
+        assert time.monotonic() < deadline, "shutdown neither returned nor waited"
+        time.sleep(0.001)  # sleep-ok: polls the stopping thread's frames
+    waited = not returned.is_set()
+    release.set()
+    stopped()
+    serve()
+    assert waited, "shutdown returned while the server was still accepting"
+    listener.close.assert_called_with()
