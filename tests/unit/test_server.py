@@ -391,3 +391,30 @@ def test_shutdown_from_another_thread_returns_only_once_the_server_has_stopped(
     serve()
     assert waited, "shutdown returned while the server was still accepting"
     listener.close.assert_called_with()
+
+
+def test_a_second_start_listening_is_refused_and_the_first_serves_on(
+    mocker: MockerFixture,
+) -> None:
+    """A Server runs once: start_listening called again raises RuntimeError at once, and the
+    first call goes on serving on its address until shutdown()."""
+    factory, listener, _ = listener_factory(mocker)
+    accepting, released = threading.Event(), threading.Event()
+
+    def accept() -> tuple[Mock, tuple[str, int]]:
+        accepting.set()
+        released.wait(THREAD_DEADLINE)
+        raise OSError(errno.EINVAL, "Invalid argument")  # what a shut-down listener raises
+
+    listener.accept.side_effect = accept
+    listener.shutdown.side_effect = lambda how: released.set()
+    server = Server(port=0, socket_factory=factory)
+    serve = in_thread(server.start_listening, name="test-serve")
+    assert accepting.wait(THREAD_DEADLINE), "the first start_listening never accepted"
+    with pytest.raises(RuntimeError, match=r"already called; a Server runs once"):
+        server.start_listening()
+    assert server.wait_until_listening(timeout=0) == ("127.0.0.1", 7777)
+    assert not released.is_set()
+    server.shutdown()
+    serve()
+    factory.assert_called_once()
