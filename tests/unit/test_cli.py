@@ -282,3 +282,38 @@ def test_serve_goes_on_serving_through_a_signal_that_is_not_a_stop(
         signal.signal(signal.SIGUSR1, signal.SIG_DFL)
     assert capsys.readouterr().out.splitlines()[1:] == ["stopping...", "server stopped cleanly"]
     network.assert_all_closed(grace=DEADLINE)
+
+
+def test_serve_takes_one_client_as_its_least_max_clients(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--max-clients 1 is the least allowed, and reaches the Server as 1."""
+    made: list[dict[str, Any]] = []
+
+    def server(*args: Any, **kwargs: Any) -> Server:
+        made.append(kwargs)
+        raise ListenFailed("no listening in the unit tier")
+
+    monkeypatch.setattr(game.__main__, "Server", server)
+    assert main(["serve", "--max-clients", "1"]) == 1
+    assert [kwargs["max_clients"] for kwargs in made] == [1]
+
+
+def test_play_asks_for_no_cell_for_a_refusal_before_its_first_turn(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An ERROR before our first TURN (bob, playing X, thinks) is not about a move of ours."""
+    client = create_autospec(Client, instance=True)
+    client.__enter__.return_value = client
+    client.next_message.side_effect = [
+        Start(Mark.O, "bob"),
+        Error("idle for more than 300 s"),
+        Update(Board("X........")),
+        Turn(),
+        End(Result.WIN, forfeit=True),
+    ]
+    monkeypatch.setattr(game.__main__, "Client", lambda host, port: client)
+    typed = iter(["5"])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(typed))
+    assert main(["play", "--name", "alice"]) == 0
+    assert [c.args for c in client.move.call_args_list] == [(5,)]
+    assert next(typed, None) is None
+    assert capsys.readouterr().out.rstrip().endswith("you win (your opponent left)")

@@ -6,6 +6,8 @@ import importlib
 import json
 import pkgutil
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -94,3 +96,23 @@ def test_every_name_game_exports_is_importable_from_game() -> None:
     """The lazy ``__getattr__`` finds each name in ``__all__`` in the module it lives in."""
     for name in game.__all__:
         assert getattr(game, name).__name__ == name
+
+
+def test_importing_game_loads_none_of_its_modules_until_a_name_is_used() -> None:
+    """``import game`` alone imports no ``game.*`` module: each loads on its name's first use."""
+    code = (
+        "import sys, game\n"
+        "print(sorted(m for m in sys.modules if m.startswith('game.')))\n"
+        "game.Server\n"
+        "print('game.server' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["[]", "True"]

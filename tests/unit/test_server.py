@@ -9,7 +9,9 @@ signatures and checks both.)
 
 import errno
 import socket
+import sys
 import threading
+import time
 from unittest.mock import Mock, call
 
 import pytest
@@ -17,6 +19,7 @@ from pytest_mock import MockerFixture
 from pytest_socket import SocketBlockedError
 
 from game import ListenFailed, Server, ServerClosed
+from sockettest import run_in_thread
 from tests.deadline import DEADLINE
 
 
@@ -123,8 +126,10 @@ def test_shutdown_before_start_means_start_returns_at_once(mocker: MockerFixture
     """No socket is even made; waiting for the address says why there is none."""
     factory, _, _ = listener_factory(mocker)
     server = Server(port=0, socket_factory=factory)
-    server.shutdown()
-    server.shutdown()  # idempotent
+    run_in_thread(
+        server.shutdown, timeout=DEADLINE
+    )()  # nothing to join: returns at once, or fails, never hangs
+    run_in_thread(server.shutdown, timeout=DEADLINE)()  # idempotent
     server.start_listening()
     factory.assert_not_called()
     with pytest.raises(ServerClosed, match=r"was shut down before it listened$"):
@@ -339,3 +344,82 @@ def test_a_socket_that_times_out_by_itself_gets_an_error_line_that_says_so(
     assert not handler.is_alive(), "the handler kept going after its recv timed out"
     assert sent_to(conn) == b"GAME tictactoe 1\nERROR timed out waiting for a line\n"
     conn.close.assert_called_once_with()
+
+
+def parked_in_shutdown(ident: int) -> bool:
+    """The thread ``ident`` is asleep in a ``wait`` that :meth:`Server.shutdown` called,
+    directly or through ``Event.wait``."""
+    frame = sys._current_frames().get(ident)
+    names: list[str] = []
+    while frame is not None and len(names) < 3:
+        names.append(frame.f_code.co_name)
+        frame = frame.f_back
+    return names[:1] == ["wait"] and "shutdown" in names[1:]
+
+
+def test_shutdown_from_another_thread_returns_only_once_the_server_has_stopped(
+    mocker: MockerFixture,
+) -> None:
+    """shutdown() called outside the server's threads waits for start_listening to finish: it
+    is still waiting while accept has not returned, and returns once the server stopped."""
+    factory, listener, _ = listener_factory(mocker)
+    accepting, release, returned = threading.Event(), threading.Event(), threading.Event()
+
+    def accept() -> tuple[Mock, tuple[str, int]]:
+        accepting.set()
+        release.wait(DEADLINE)  # the accept thread is held here, shutdown or not
+        raise OSError(errno.EINVAL, "Invalid argument")  # what a shut-down listener raises
+
+    listener.accept.side_effect = accept
+    server = Server(port=0, socket_factory=factory)
+    serve = run_in_thread(server.start_listening, timeout=DEADLINE, name="test-serve")
+    assert accepting.wait(DEADLINE), "the server never accepted"
+    stopper: list[int] = []
+
+    def stop() -> None:
+        stopper.append(threading.get_ident())
+        server.shutdown()
+        returned.set()
+
+    stopped = run_in_thread(stop, timeout=DEADLINE, name="test-stop")
+    try:
+        deadline = time.monotonic() + DEADLINE
+        while not (returned.is_set() or (stopper and parked_in_shutdown(stopper[0]))):
+            assert time.monotonic() < deadline, "shutdown neither returned nor waited"
+            time.sleep(0.001)  # sleep-ok: polls the stopping thread's frames
+        waited = not returned.is_set()
+    finally:
+        release.set()
+        stopped()
+        serve()
+    assert waited, "shutdown returned while the server was still accepting"
+    listener.close.assert_called_with()
+
+
+def test_a_second_start_listening_is_refused_and_the_first_serves_on(
+    mocker: MockerFixture,
+) -> None:
+    """A Server runs once: start_listening called again raises RuntimeError at once, and the
+    first call goes on serving on its address until shutdown()."""
+    factory, listener, _ = listener_factory(mocker)
+    accepting, released = threading.Event(), threading.Event()
+
+    def accept() -> tuple[Mock, tuple[str, int]]:
+        accepting.set()
+        released.wait(DEADLINE)
+        raise OSError(errno.EINVAL, "Invalid argument")  # what a shut-down listener raises
+
+    listener.accept.side_effect = accept
+    listener.shutdown.side_effect = lambda how: released.set()
+    server = Server(port=0, socket_factory=factory)
+    serve = run_in_thread(server.start_listening, timeout=DEADLINE, name="test-serve")
+    try:
+        assert accepting.wait(DEADLINE), "the first start_listening never accepted"
+        with pytest.raises(RuntimeError, match=r"already called; a Server runs once"):
+            server.start_listening()
+        assert server.wait_until_listening(timeout=0) == ("127.0.0.1", 7777)
+        assert not released.is_set()
+    finally:
+        server.shutdown()
+        serve()
+    factory.assert_called_once()
