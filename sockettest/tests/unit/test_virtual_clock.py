@@ -95,6 +95,25 @@ def test_learners_300_s_idle_timeout_fires_in_milliseconds() -> None:
 # 2. advance() by hand ---------------------------------------------------------------------------
 
 
+def recv_in_thread(sock: MemorySocket, name: str) -> tuple[threading.Thread, list[BaseException]]:
+    """Start ``sock.recv(1024)`` in a daemon thread named ``name``; return the thread and the
+    list that gets what the recv raises, for the test's thread to check once it has joined.
+
+    Not :func:`~sockettest.run_in_thread`, whose join has one timeout for every call: these
+    tests take a short look (is the recv still blocked?) before the join that waits."""
+    errors: list[BaseException] = []
+
+    def receive() -> None:
+        try:
+            sock.recv(1024)
+        except BaseException as error:  # checked in the test's thread
+            errors.append(error)
+
+    thread = threading.Thread(target=receive, name=name, daemon=True)
+    thread.start()
+    return thread, errors
+
+
 def test_advance_wakes_a_recv_only_once_its_timeout_has_passed() -> None:
     """A recv with settimeout(10) survives advance(5) and times out on a further advance(5)."""
     clock = VirtualClock()
@@ -102,16 +121,7 @@ def test_advance_wakes_a_recv_only_once_its_timeout_has_passed() -> None:
     client, server_side = connected_pair(network)
     with client, server_side:
         server_side.settimeout(10)
-        errors: list[BaseException] = []
-
-        def receive() -> None:
-            try:
-                server_side.recv(1024)
-            except BaseException as error:  # checked in the test's thread
-                errors.append(error)
-
-        thread = threading.Thread(target=receive, name="recv-10-s", daemon=True)
-        thread.start()
+        thread, errors = recv_in_thread(server_side, "recv-10-s")
         try:
             wait_until_blocked_in(server_side, "recv")
             clock.advance(5)
@@ -133,17 +143,8 @@ def test_advance_wakes_a_blocked_call_at_once_not_at_max_block() -> None:
     clock = VirtualClock()
     network = MemoryNetwork(clock=clock, max_block=10 * DEADLINE)
     client, server_side = connected_pair(network)
-    errors: list[BaseException] = []
-
-    def receive() -> None:
-        try:
-            server_side.recv(1024)
-        except BaseException as error:  # checked in the test's thread
-            errors.append(error)
-
     server_side.settimeout(10)
-    thread = threading.Thread(target=receive, name="recv-woken-by-advance", daemon=True)
-    thread.start()
+    thread, errors = recv_in_thread(server_side, "recv-woken-by-advance")
     try:
         network.wait_until_blocked(1, timeout=DEADLINE)
         clock.advance(10)
