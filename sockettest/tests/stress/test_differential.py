@@ -37,7 +37,7 @@ import struct
 import termios
 import time
 from collections.abc import Callable, Iterator
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, TypedDict, Unpack
 
 import pytest
 from hypothesis import settings
@@ -294,6 +294,20 @@ CLOSED_CALLS: dict[str, Callable[[Socket], object]] = {
 """Calls made on a closed socket."""
 
 
+class OnTheWire(TypedDict, total=False):
+    """What a call puts on the wire, for :meth:`DifferentialMachine.apply` (each ``False`` if
+    not given)."""
+
+    settle: bool
+    """Wait for the loopback world to settle after the call."""
+    watch_peer: bool
+    """While settling, wait for the peer's state to change too (a FIN or RST on its way)."""
+    closes: bool
+    """The call closes the socket."""
+    lingers: bool
+    """The call sets ``SO_LINGER`` (1, 0) first: a close resets."""
+
+
 class DifferentialMachine(RuleBasedStateMachine):
     """The same operations on a memory pair and a loopback pair; every outcome compared."""
 
@@ -328,19 +342,12 @@ class DifferentialMachine(RuleBasedStateMachine):
         return "server" if end == "client" else "client"
 
     def apply(
-        self,
-        end: End,
-        what: str,
-        call: Callable[[Socket], object],
-        *,
-        settle: bool = False,
-        watch_peer: bool = False,
-        closes: bool = False,
-        lingers: bool = False,
+        self, end: End, what: str, call: Callable[[Socket], object], **wire: Unpack[OnTheWire]
     ) -> tuple[Outcome, Outcome]:
-        """Run ``call`` on ``end`` in both worlds (settling the loopback one if asked; ``closes``:
-        the call closes the socket; ``lingers``: it sets ``SO_LINGER`` (1, 0) first) and
-        return the two outcomes, memory's first."""
+        """Run ``call`` on ``end`` in both worlds (``wire``: what it puts on the wire, which
+        the loopback world is settled for) and return the two outcomes, memory's first."""
+        settle, closes = wire.get("settle", False), wire.get("closes", False)
+        watch_peer, lingers = wire.get("watch_peer", False), wire.get("lingers", False)
         self.history.append(f"{end}.{what}")
         results: list[Outcome] = []
         for world in self.worlds:
@@ -361,20 +368,10 @@ class DifferentialMachine(RuleBasedStateMachine):
         )
 
     def same(
-        self,
-        end: End,
-        what: str,
-        call: Callable[[Socket], object],
-        *,
-        settle: bool = False,
-        watch_peer: bool = False,
-        closes: bool = False,
-        lingers: bool = False,
+        self, end: End, what: str, call: Callable[[Socket], object], **wire: Unpack[OnTheWire]
     ) -> None:
-        memory, loopback = self.apply(
-            end, what, call, settle=settle, watch_peer=watch_peer, closes=closes, lingers=lingers
-        )
-        self.compare(end, what, memory, loopback)
+        """:meth:`apply`, then :meth:`compare` the two outcomes."""
+        self.compare(end, what, *self.apply(end, what, call, **wire))
 
     def may_read(self, end: End, size: int, wait: bool) -> bool:
         """Whether a read on ``end`` can be made without hanging, and is worth its time."""
