@@ -279,18 +279,26 @@ def test_patched_network_runs_unmodified_socket_code(
     result.assert_outcomes(passed=3)
 
 
-REAL_SOCKET_HELPERS = """
-import socket
-import warnings
-
-import pytest
-
+SOCKET_ORIGINALS = """
 NAMES = (
     "socket", "socketpair", "getaddrinfo", "gethostbyname", "gethostbyname_ex",
     "gethostbyaddr", "getfqdn", "getnameinfo",
 )
-ORIGINALS = {name: getattr(socket, name) for name in NAMES}  # at collection: untouched
-# Like a user's, this module does not import sockettest: the fixtures need no import.
+ORIGINALS = {name: getattr(socket, name) for name in NAMES}  # at import: untouched
+"""
+"""Inner source, after ``import socket``: the names a patch replaces, each as it is when the
+inner module is imported. The inner projects list the names themselves, not from the kit, so
+that a name the kit forgot to hand back still fails them."""
+
+REAL_SOCKET_HELPERS = (
+    """
+import socket
+import warnings
+
+import pytest
+"""
+    + SOCKET_ORIGINALS
+    + """# Like a user's, this module does not import sockettest: the fixtures need no import.
 
 def use_real_sockets():
     assert socket.getaddrinfo("localhost", 80)  # real DNS: pytest-socket's guard is gone
@@ -312,6 +320,7 @@ def use_patched_sockets(network):
         assert type(sock).__name__ == "MemorySocket"
     assert socket.getaddrinfo("localhost", 80)
 """
+)
 
 FIXTURE_PATCH_THEN_REAL = (
     REAL_SOCKET_HELPERS
@@ -648,19 +657,16 @@ def test_fake_server_factory_runs_a_scripted_peer_in_memory(pytester: pytest.Pyt
 
 # Patch scope: a patch lasts exactly as long as what holds it -----------------------------------
 
-SCOPED_PATCH_CONFTEST = """
+SCOPED_PATCH_CONFTEST = (
+    """
 import socket
 
 import pytest
 
 from sockettest import MemoryNetwork
-
-NAMES = (
-    "socket", "socketpair", "getaddrinfo", "gethostbyname", "gethostbyname_ex",
-    "gethostbyaddr", "getfqdn", "getnameinfo",
-)
-ORIGINALS = {name: getattr(socket, name) for name in NAMES}  # at collection: untouched
-
+"""
+    + SOCKET_ORIGINALS
+    + """
 def in_memory(network):
     with socket.socket() as sock:
         made_there = any(made is sock for made in network.sockets)
@@ -681,6 +687,7 @@ def session_network():
     with network.patch():
         yield network
 """
+)
 
 SCOPED_PATCH_MODULE = """
 import socket
@@ -751,16 +758,25 @@ GUARD_OPTIONS = [
 ]
 
 
+def run_beside_scoped_patch_conftest(
+    pytester: pytest.Pytester, modules: dict[str, str], options: tuple[str, ...]
+) -> pytest.RunResult:
+    """Run ``modules`` (name: source) as a user's test modules beside
+    ``SCOPED_PATCH_CONFTEST``, verbosely, in a fresh interpreter."""
+    pytester.makeini(INNER_INI)
+    pytester.makeconftest(SCOPED_PATCH_CONFTEST)
+    pytester.makepyfile(**modules)
+    return pytester.runpytest_subprocess(*QUIET, "-v", *options, timeout=SUBPROCESS_TIMEOUT)
+
+
 @pytest.mark.parametrize("options", GUARD_OPTIONS)
 def test_a_module_scoped_patch_lasts_for_its_module_and_no_longer(
     pytester: pytest.Pytester, options: tuple[str, ...]
 ) -> None:
     """A module fixture's patch is in force in every test of its module (where a test asks for
     pytest-socket's guard, the guard wins), and not after it."""
-    pytester.makeini(INNER_INI)
-    pytester.makeconftest(SCOPED_PATCH_CONFTEST)
-    pytester.makepyfile(test_a_scoped=SCOPED_PATCH_MODULE, test_b_after=AFTER_THE_SCOPE)
-    result = pytester.runpytest_subprocess(*QUIET, "-v", *options, timeout=SUBPROCESS_TIMEOUT)
+    modules = {"test_a_scoped": SCOPED_PATCH_MODULE, "test_b_after": AFTER_THE_SCOPE}
+    result = run_beside_scoped_patch_conftest(pytester, modules, options)
     result.assert_outcomes(passed=6)
 
 
@@ -769,10 +785,7 @@ def test_a_session_scoped_patch_lasts_across_modules(
     pytester: pytest.Pytester, options: tuple[str, ...]
 ) -> None:
     """A session fixture's patch is in force in the tests of every module that uses it."""
-    pytester.makeini(INNER_INI)
-    pytester.makeconftest(SCOPED_PATCH_CONFTEST)
-    pytester.makepyfile(**SESSION_PATCH_MODULES)
-    result = pytester.runpytest_subprocess(*QUIET, "-v", *options, timeout=SUBPROCESS_TIMEOUT)
+    result = run_beside_scoped_patch_conftest(pytester, SESSION_PATCH_MODULES, options)
     result.assert_outcomes(passed=3)
 
 
@@ -810,10 +823,7 @@ def test_a_leaked_patch_ends_with_what_held_it(
     pytester: pytest.Pytester, options: tuple[str, ...]
 ) -> None:
     """A patch never ended lasts no longer than its test, or its module fixture's module."""
-    pytester.makeini(INNER_INI)
-    pytester.makeconftest(SCOPED_PATCH_CONFTEST)
-    pytester.makepyfile(**LEAKED_PATCHES)
-    result = pytester.runpytest_subprocess(*QUIET, "-v", *options, timeout=SUBPROCESS_TIMEOUT)
+    result = run_beside_scoped_patch_conftest(pytester, LEAKED_PATCHES, options)
     result.assert_outcomes(passed=4)
 
 
@@ -882,17 +892,16 @@ def test_fake_server_under_a_patch_serves_that_network_and_says_so(
 
 # Outside pytest, and the process's own AF_UNIX plumbing under a patch --------------------------
 
-OVERLAPPING_PATCHES_SCRIPT = """
+OVERLAPPING_PATCHES_SCRIPT = (
+    """
 import socket
 import threading
 from contextlib import ExitStack
 
 from sockettest import MemoryNetwork
-
-NAMES = ("socket", "socketpair", "getaddrinfo", "gethostbyname", "gethostbyname_ex",
-         "gethostbyaddr", "getfqdn", "getnameinfo")
-before = {name: getattr(socket, name) for name in NAMES}
-
+"""
+    + SOCKET_ORIGINALS
+    + """
 first, second = MemoryNetwork(), MemoryNetwork()
 outer = ExitStack()
 outer.enter_context(first.patch())
@@ -900,7 +909,7 @@ inner = ExitStack()
 inner.enter_context(second.patch())
 outer.close()
 inner.close()
-assert {name: getattr(socket, name) for name in NAMES} == before, "ExitStack out of order"
+assert {name: getattr(socket, name) for name in NAMES} == ORIGINALS, "ExitStack out of order"
 
 entered, ended = threading.Event(), threading.Event()
 def hold():
@@ -914,7 +923,7 @@ with MemoryNetwork().patch():
     ended.set()
     holder.join(5)  # the older patch, in the other thread, ends first
 assert not holder.is_alive()
-assert {name: getattr(socket, name) for name in NAMES} == before, "two threads"
+assert {name: getattr(socket, name) for name in NAMES} == ORIGINALS, "two threads"
 
 with socket.socket() as listener:  # the real module answers: a real listener on loopback
     listener.bind(("127.0.0.1", 0))
@@ -925,6 +934,7 @@ with socket.socket() as listener:  # the real module answers: a real listener on
 assert first.sockets == [] and second.sockets == []
 print("the real module is back")
 """
+)
 
 
 def test_overlapping_patches_outside_pytest_leave_the_real_module(
