@@ -226,12 +226,7 @@ def test_a_client_that_never_reads_is_cut_off_after_the_write_timeout(
     for the write timeout, and only that one: the connection is reset, so its send fails, and
     its threads end."""
     with open_arena(write_timeout=WRITE_TIMEOUT) as arena, others_unharmed(arena):
-        flood = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        with flood:
-            flood.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            flood.settimeout(UNDER_LOAD)
-            flood.connect(arena.address)
-            sent_pings, error = flood_with_pings(flood)
+        sent_pings, error = flood_with_pings(arena)
         assert isinstance(error, BrokenPipeError | ConnectionResetError), (
             f"{error!r} after {sent_pings} PINGs"
         )
@@ -240,18 +235,23 @@ def test_a_client_that_never_reads_is_cut_off_after_the_write_timeout(
     assert f"no progress for {WRITE_TIMEOUT:g} s" in cut_off[0]
 
 
-def flood_with_pings(sock: socket.socket) -> tuple[int, OSError | None]:
-    """Send 500-byte PINGs until sending fails, up to 64 MB (far beyond any loopback buffers);
-    return how many were sent and the error that stopped it (``None``: none did)."""
+def flood_with_pings(arena: Arena) -> tuple[int, OSError | None]:
+    """Connect to ``arena`` with a 4 KB receive buffer and, never reading, send 500-byte PINGs
+    until sending fails, up to 64 MB (far beyond any loopback buffers); close, and return how
+    many were sent and the error that stopped it (``None``: none did)."""
     per_batch = 64
     batch = PING * per_batch
     sent = 0
-    for _ in range(2_000):
-        try:
-            sock.sendall(batch)
-        except OSError as error:
-            return sent, error
-        sent += per_batch
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as flood:
+        flood.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        flood.settimeout(UNDER_LOAD)
+        flood.connect(arena.address)
+        for _ in range(2_000):
+            try:
+                flood.sendall(batch)
+            except OSError as error:
+                return sent, error
+            sent += per_batch
     return sent, None
 
 
@@ -265,14 +265,8 @@ def test_a_cut_off_client_that_keeps_sending_gets_an_error_at_once() -> None:
     """Every client cut off for not reading gets a reset or a broken pipe on its send, never a
     send that just hangs: the cut-off is a reset, not a FIN (100 clients, full scale only)."""
     for attempt in range(CUT_OFF_ATTEMPTS):
-        with (
-            open_arena(write_timeout=WRITE_TIMEOUT) as arena,
-            socket.socket(socket.AF_INET, socket.SOCK_STREAM) as flood,
-        ):
-            flood.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            flood.settimeout(UNDER_LOAD)
-            flood.connect(arena.address)
-            sent_pings, error = flood_with_pings(flood)
+        with open_arena(write_timeout=WRITE_TIMEOUT) as arena:
+            sent_pings, error = flood_with_pings(arena)
             assert isinstance(error, BrokenPipeError | ConnectionResetError), (
                 f"client {attempt + 1}: {error!r} after {sent_pings} PINGs"
             )
