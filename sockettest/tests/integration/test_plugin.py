@@ -60,6 +60,14 @@ def run_subprocess(pytester: pytest.Pytester, source: str, *args: str) -> pytest
     return pytester.runpytest_subprocess(*QUIET, *args, timeout=SUBPROCESS_TIMEOUT)
 
 
+def run_python(pytester: pytest.Pytester, *args: str, prints: str) -> None:
+    """Run ``python *args`` outside pytest, in a fresh interpreter: it exits 0 and prints
+    ``prints``, a line it says only once every assertion of its own has passed."""
+    result = pytester.run(sys.executable, *args, timeout=SUBPROCESS_TIMEOUT)
+    assert result.ret == 0, result.stderr.str()
+    result.stdout.fnmatch_lines([prints])
+
+
 # Discovery: the fixtures are there, and nothing of the course is --------------------------------
 
 
@@ -137,23 +145,21 @@ def test_a_project_with_its_own_game_package_runs_unharmed(pytester: pytest.Pyte
 
 def test_the_plugin_imports_nothing_of_the_code_under_test(pytester: pytest.Pytester) -> None:
     """Importing sockettest and its plugin leaves `game` and its submodules unimported."""
-    result = pytester.run(
-        sys.executable,
+    run_python(
+        pytester,
         "-c",
         "import sys, sockettest, sockettest._plugin\n"
         "found = [m for m in sys.modules if m == 'game' or m.startswith('game.')]\n"
         "assert not found, found\n"
         "print('no game module')\n",
-        timeout=SUBPROCESS_TIMEOUT,
+        prints="no game module",
     )
-    assert result.ret == 0, result.stderr.str()
-    result.stdout.fnmatch_lines(["no game module"])
 
 
 def test_the_kit_loads_mock_and_hypothesis_only_when_used(pytester: pytest.Pytester) -> None:
     """Importing sockettest and its plugin does not import unittest.mock or hypothesis."""
-    result = pytester.run(
-        sys.executable,
+    run_python(
+        pytester,
         "-c",
         "import sys, sockettest, sockettest._plugin\n"
         "heavy = lambda: [m for m in sys.modules if m.split('.')[0] == 'hypothesis'"
@@ -164,10 +170,8 @@ def test_the_kit_loads_mock_and_hypothesis_only_when_used(pytester: pytest.Pytes
         "sockettest.strategies\n"
         "assert 'hypothesis' in sys.modules\n"
         "print('loaded lazily')\n",
-        timeout=SUBPROCESS_TIMEOUT,
+        prints="loaded lazily",
     )
-    assert result.ret == 0, result.stderr.str()
-    result.stdout.fnmatch_lines(["loaded lazily"])
 
 
 # Leak guards --------------------------------------------------------------------------------------
@@ -941,11 +945,7 @@ def test_overlapping_patches_outside_pytest_leave_the_real_module(
     pytester: pytest.Pytester,
 ) -> None:
     """In a plain script, patches ended out of order leave the real socket module."""
-    result = pytester.run(
-        sys.executable, "-c", OVERLAPPING_PATCHES_SCRIPT, timeout=SUBPROCESS_TIMEOUT
-    )
-    assert result.ret == 0, result.stderr.str()
-    result.stdout.fnmatch_lines(["the real module is back"])
+    run_python(pytester, "-c", OVERLAPPING_PATCHES_SCRIPT, prints="the real module is back")
 
 
 MULTIPROCESSING_SCRIPT = """
@@ -978,9 +978,7 @@ if __name__ == "__main__":
 def test_multiprocessing_works_under_a_patch_outside_pytest(pytester: pytest.Pytester) -> None:
     """In a plain script under a patch, Pipe(), Manager() and socket(AF_UNIX) work."""
     script = pytester.makepyfile(use_multiprocessing=MULTIPROCESSING_SCRIPT)
-    result = pytester.run(sys.executable, str(script), timeout=SUBPROCESS_TIMEOUT)
-    assert result.ret == 0, result.stderr.str()
-    result.stdout.fnmatch_lines(["pipe, manager and AF_UNIX work under a patch"])
+    run_python(pytester, str(script), prints="pipe, manager and AF_UNIX work under a patch")
 
 
 AF_UNIX_UNDER_PATCHED_NETWORK = """
