@@ -20,6 +20,7 @@ from game.protocol import End, Error, Result, Start, Turn, Update
 from game.rules import Board, Mark
 from sockettest import MemoryNetwork, serve_in_thread
 from tests.deadline import DEADLINE
+from tests.stacks import waiting_in
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -147,17 +148,6 @@ def stop_signals_harmless() -> Iterator[None]:
         signal.signal(sig, handler)
 
 
-def parked_in_serve(ident: int) -> bool:
-    """The thread ``ident`` is asleep in serve's wait for a stop signal: its innermost frame is
-    a ``wait`` that ``_serve`` called, directly or through ``Event.wait``."""
-    frame = sys._current_frames().get(ident)
-    names: list[str] = []
-    while frame is not None and len(names) < 3:
-        names.append(frame.f_code.co_name)
-        frame = frame.f_back
-    return names[:1] == ["wait"] and "_serve" in names[1:]
-
-
 @pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs pthread_kill")
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 @pytest.mark.usefixtures("stop_signals_harmless")
@@ -182,7 +172,7 @@ def test_serve_stops_on_a_signal_that_another_of_its_threads_takes(
         """Send the signal to this thread once serve waits; record whether the main thread had
         to be sent it too, after a deadline, for serve to stop."""
         deadline = time.monotonic() + DEADLINE
-        while not parked_in_serve(main_thread):
+        while not waiting_in(main_thread, "_serve"):
             assert time.monotonic() < deadline, "serve did not start waiting in time"
             time.sleep(0.001)  # sleep-ok: polls the main thread's frames
         signal.pthread_kill(threading.get_ident(), signum)

@@ -9,7 +9,6 @@ signatures and checks both.)
 
 import errno
 import socket
-import sys
 import threading
 import time
 from unittest.mock import Mock, call
@@ -21,6 +20,7 @@ from pytest_socket import SocketBlockedError
 from game import ListenFailed, Server, ServerClosed
 from sockettest import run_in_thread
 from tests.deadline import DEADLINE
+from tests.stacks import waiting_in
 
 
 def listener_factory(mocker: MockerFixture) -> tuple[Mock, Mock, Mock]:
@@ -346,17 +346,6 @@ def test_a_socket_that_times_out_by_itself_gets_an_error_line_that_says_so(
     conn.close.assert_called_once_with()
 
 
-def parked_in_shutdown(ident: int) -> bool:
-    """The thread ``ident`` is asleep in a ``wait`` that :meth:`Server.shutdown` called,
-    directly or through ``Event.wait``."""
-    frame = sys._current_frames().get(ident)
-    names: list[str] = []
-    while frame is not None and len(names) < 3:
-        names.append(frame.f_code.co_name)
-        frame = frame.f_back
-    return names[:1] == ["wait"] and "shutdown" in names[1:]
-
-
 def test_shutdown_from_another_thread_returns_only_once_the_server_has_stopped(
     mocker: MockerFixture,
 ) -> None:
@@ -384,7 +373,7 @@ def test_shutdown_from_another_thread_returns_only_once_the_server_has_stopped(
     stopped = run_in_thread(stop, timeout=DEADLINE, name="test-stop")
     try:
         deadline = time.monotonic() + DEADLINE
-        while not (returned.is_set() or (stopper and parked_in_shutdown(stopper[0]))):
+        while not (returned.is_set() or (stopper and waiting_in(stopper[0], "shutdown"))):
             assert time.monotonic() < deadline, "shutdown neither returned nor waited"
             time.sleep(0.001)  # sleep-ok: polls the stopping thread's frames
         waited = not returned.is_set()
