@@ -16,7 +16,7 @@ import pytest
 import game.__main__
 from game import Client, ListenFailed, Server
 from game.__main__ import _ask_cell, main
-from game.protocol import End, Error, Result, Start, Turn, Update
+from game.protocol import End, Error, Result, ServerMessage, Start, Turn, Update
 from game.rules import Board, Mark
 from sockettest import MemoryNetwork, serve_in_thread
 from tests.deadline import DEADLINE
@@ -63,21 +63,31 @@ def test_a_move_is_one_digit_not_a_run_of_them(
     assert "type one digit 1-9" in capsys.readouterr().out
 
 
+def client_saying(monkeypatch: pytest.MonkeyPatch, messages: list[ServerMessage]) -> Any:
+    """An autospecced Client that ``play`` gets in place of a connection, and whose
+    ``next_message`` returns ``messages`` one after the other."""
+    client = create_autospec(Client, instance=True)
+    client.__enter__.return_value = client
+    client.next_message.side_effect = messages
+    monkeypatch.setattr(game.__main__, "Client", lambda host, port: client)
+    return client
+
+
 def test_play_asks_for_a_cell_on_its_turn_and_after_its_own_move_is_refused(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A refusal after the board moved on is not about our move: no cell is asked for then."""
-    client = create_autospec(Client, instance=True)
-    client.__enter__.return_value = client
-    client.next_message.side_effect = [
-        Start(Mark.X, "bob"),
-        Turn(),
-        Error("cell 5 is taken"),  # our move was refused: asked again
-        Update(Board("X........")),
-        Error("idle for more than 300 s"),  # while bob thinks: not a prompt
-        End(Result.DRAW),
-    ]
-    monkeypatch.setattr(game.__main__, "Client", lambda host, port: client)
+    client = client_saying(
+        monkeypatch,
+        [
+            Start(Mark.X, "bob"),
+            Turn(),
+            Error("cell 5 is taken"),  # our move was refused: asked again
+            Update(Board("X........")),
+            Error("idle for more than 300 s"),  # while bob thinks: not a prompt
+            End(Result.DRAW),
+        ],
+    )
     typed = iter(["5", "1"])
     monkeypatch.setattr("builtins.input", lambda prompt="": next(typed))
     assert main(["play", "--name", "alice"]) == 0
@@ -291,16 +301,16 @@ def test_play_asks_for_no_cell_for_a_refusal_before_its_first_turn(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """An ERROR before our first TURN (bob, playing X, thinks) is not about a move of ours."""
-    client = create_autospec(Client, instance=True)
-    client.__enter__.return_value = client
-    client.next_message.side_effect = [
-        Start(Mark.O, "bob"),
-        Error("idle for more than 300 s"),
-        Update(Board("X........")),
-        Turn(),
-        End(Result.WIN, forfeit=True),
-    ]
-    monkeypatch.setattr(game.__main__, "Client", lambda host, port: client)
+    client = client_saying(
+        monkeypatch,
+        [
+            Start(Mark.O, "bob"),
+            Error("idle for more than 300 s"),
+            Update(Board("X........")),
+            Turn(),
+            End(Result.WIN, forfeit=True),
+        ],
+    )
     typed = iter(["5"])
     monkeypatch.setattr("builtins.input", lambda prompt="": next(typed))
     assert main(["play", "--name", "alice"]) == 0
