@@ -50,12 +50,12 @@ from sockettest._arguments import (
     option_value,
     writable_buffer,
 )
-from sockettest._deadlines import BlockedTooLong, NotModelled
+from sockettest._deadlines import NotModelled
 from sockettest._faults import FaultInjector, Faults
-from sockettest._originals import get_ident
 from sockettest._readiness import ReadinessMirror
-from sockettest._simulation.scheduler import THREADS, SchedulableCondition, network_call
+from sockettest._simulation.scheduler import THREADS, network_call
 from sockettest._types import Address
+from sockettest._waiting import READING, WRITING, Channels
 
 if TYPE_CHECKING:
     from sockettest._network import MemoryNetwork
@@ -190,24 +190,6 @@ class _Pipe:
         self.reset = False  # a fault reset the reader: sends fail at once with EPIPE
 
 
-_READING, _WRITING = 0, 1
-"""The two ways a call waits on a socket: for something to read (recv, accept), or for room
-to write (send, and connect, which waits on the listener's backlog). Each has its own
-condition, so that a byte arriving does not wake the thread that waits to send."""
-
-
-class _Wait:
-    """A blocked call, as the clock sees it: what wakes it, how, and its deadline."""
-
-    __slots__ = ("channel", "deadline", "on", "woken")
-
-    def __init__(self, on: MemorySocket, channel: int, deadline: float | None) -> None:
-        self.on = on
-        self.channel = channel
-        self.deadline = deadline
-        self.woken = False
-
-
 _V6ONLY = (socket.IPPROTO_IPV6, getattr(socket, "IPV6_V6ONLY", 26))
 _LINGER = (socket.SOL_SOCKET, socket.SO_LINGER)
 _REUSEADDR = (socket.SOL_SOCKET, socket.SO_REUSEADDR)
@@ -318,8 +300,6 @@ class MemorySocket:
         self.accepted_by: MemorySocket | None = None
         self._net = network
         self._lock = network._lock
-        self._conds: list[SchedulableCondition | None] = [None, None]  # made on first wait
-        self._asleep = [0, 0]  # calls waiting right now, to read and to write
         nonblocking = bool(type & getattr(socket, "SOCK_NONBLOCK", 0))
         self._timeout: float | None = 0.0 if nonblocking else socket.getdefaulttimeout()
         self._closed = False  # really closed
@@ -351,6 +331,8 @@ class MemorySocket:
         self._injector: FaultInjector | None = None
         with network._lock:
             self.name = network._register(self)
+        self._waiting = network._waiting
+        self._channels = Channels(self._lock, self.name)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name} {self._describe()}>"
@@ -903,8 +885,8 @@ class MemorySocket:
         """Record the call; raise its poison, or ``EBADF`` if closed (unless ``when_closed``)."""
         self.calls.append((method, args))
         net = self._net
-        if net._autojump is not None:
-            net._last_use = time.monotonic()
+        if self._waiting.autojump is not None:
+            self._waiting.last_use = time.monotonic()
         if self._poisons:
             _take_poison(self._poisons, method)
         if net._poisons:
@@ -1032,7 +1014,7 @@ class MemorySocket:
                     or len(listener._queue) <= (listener.backlog or 0)
                 )
 
-            self._block("connect", room, self._deadline(), on=listener, channel=_WRITING)
+            self._block("connect", room, self._deadline(), on=listener, channel=WRITING)
             self._check_open()
             if listener._closed or listener._listen_shut:
                 raise ConnectionRefusedError(errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED))
@@ -1173,7 +1155,7 @@ class MemorySocket:
                     call,
                     writable,
                     deadline,
-                    channel=_WRITING,
+                    channel=WRITING,
                     nonblocking=dontwait,
                     partial=taken,
                 )
@@ -1205,7 +1187,7 @@ class MemorySocket:
         """A send with no connection; a listener with a timeout waits it out first, as Linux's."""
         if self._listening and self._timeout:  # never writable: the send times out
             ready = lambda: self._closed or self._listen_shut  # noqa: E731
-            self._block(call, ready, deadline, channel=_WRITING)
+            self._block(call, ready, deadline, channel=WRITING)
             self._check_open()
         raise _error(errno.EPIPE)
 
@@ -1294,9 +1276,9 @@ class MemorySocket:
         if incoming is not None:
             incoming.reader_closed = True
             incoming.data.clear()
-        for channel in (_READING, _WRITING):
-            if self._asleep[channel]:
-                self._channel(channel).notify_all()
+        for channel in (READING, WRITING):
+            if self._channels.asleep[channel]:
+                self._channels.condition(channel).notify_all()
         net._any_closed.notify_all()
         if peer is not None:
             net._notify(peer)
@@ -1326,7 +1308,7 @@ class MemorySocket:
         timeout = self._timeout
         if timeout is None and kernel_option is not None:
             timeout = self._kernel_timeout(kernel_option)
-        return None if timeout is None else self._net._now() + timeout
+        return None if timeout is None else self._waiting.now() + timeout
 
     def _kernel_timeout(self, option: int) -> float | None:
         value = self.options.get((socket.SOL_SOCKET, option))
@@ -1342,7 +1324,7 @@ class MemorySocket:
         deadline: float | None,
         *,
         on: MemorySocket | None = None,
-        channel: int = _READING,
+        channel: int = READING,
         nonblocking: bool = False,
         partial: int = 0,
     ) -> None:
@@ -1357,77 +1339,16 @@ class MemorySocket:
             return
         if nonblocking or self._timeout == 0:
             raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
-        net = self._net
-        clock = net.clock
-        # A simulated thread waits in the scheduler, on virtual time; a deadlock fails its run
-        # at once, so max_block does not apply, and the clock's autojump is not needed.
-        simulated = bool(THREADS) and get_ident() in THREADS
-        limit = None if simulated or (deadline is not None and clock is None) else net.max_block
-        stuck_at = None if limit is None else time.monotonic() + limit
-        wait = None
-        if clock is not None and not simulated:
-            wait = _Wait(on or self, channel, deadline)
-            net._waits.append(wait)
-        sleeper = on or self
-        cond = sleeper._channel(channel)
-        sleeper._asleep[channel] += 1
-        net._blocked += 1
-        net._any_blocked.notify_all()
-        try:
-            while not ready():
-                if deadline is not None and net._now() >= deadline:
-                    if partial:
-                        return
-                    if self._timeout is None:  # a kernel timeout, SO_RCVTIMEO or SO_SNDTIMEO
-                        raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
-                    raise TimeoutError("timed out")
-                if simulated:
-                    cond.wait(None if deadline is None else deadline - net._now())
-                    continue
-                real = time.monotonic()
-                if stuck_at is not None and real >= stuck_at:
-                    raise self._stuck(call, limit, deadline)
-                ends: list[float] = [] if stuck_at is None else [stuck_at - real]
-                if clock is None:
-                    if deadline is not None:
-                        ends.append(deadline - real)
-                elif net._autojump is not None and deadline is not None:
-                    ends.append(net._autojump)
-                if wait is not None:
-                    wait.woken = False
-                cond.wait(min(ends) if ends else None)
-                if wait is not None and net._autojump is not None:
-                    net._maybe_autojump()
-        finally:
-            sleeper._asleep[channel] -= 1
-            net._blocked -= 1
-            if wait is not None:
-                net._waits.remove(wait)
-                if net._autojump is not None:
-                    net._last_use = time.monotonic()  # the call's return counts as use
-
-    def _channel(self, channel: int) -> SchedulableCondition:
-        """The condition this socket's calls wait on to read or to write, made on first need."""
-        cond = self._conds[channel]
-        if cond is None:
-            label = f"{'recv or accept' if channel == _READING else 'send or connect'} {self.name}"
-            cond = self._conds[channel] = SchedulableCondition(self._lock, label)
-        return cond
-
-    def _stuck(self, call: str, limit: float | None, deadline: float | None) -> BlockedTooLong:
-        if deadline is not None:
-            what = (
-                f"{call} on {self!r} waited {limit:g} real seconds for its timeout on the "
-                "virtual clock: advance the clock, or give it an autojump_threshold"
-            )
-        else:
-            what = (
-                f"{call} on {self!r} blocked for more than {limit:g} s with no timeout: "
-                "is the other side waiting too?"
-            )
-        stuck = BlockedTooLong(what)
-        self._net.stuck_calls.append(stuck)
-        return stuck
+        self._waiting.block(
+            (on or self)._channels,
+            channel,
+            ready,
+            deadline,
+            call=call,
+            caller=self,
+            partial=bool(partial),
+            kernel_timeout=self._timeout is None,
+        )
 
     # The rest of the socket API: calls real code makes less often ---------------------------
 

@@ -38,8 +38,7 @@ from __future__ import annotations
 import errno
 import itertools
 import socket
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, TypeAlias
 
@@ -51,27 +50,20 @@ from sockettest._memory_socket import (
     _AF_UNIX,
     _LOOPBACK,
     _POISONABLE,
-    _READING,
     _REUSEADDR,
     _V6ONLY,
-    _WRITING,
     MemorySocket,
     _check_poison,
     _error,
     _Outcome,
     _Poison,
     _take_poison,
-    _Wait,
 )
 from sockettest._originals import RLock
 from sockettest._patch import patch_socket_module
-from sockettest._simulation.scheduler import (
-    THREADS,
-    SchedulableCondition,
-    readiness_changed,
-    virtual_now,
-)
+from sockettest._simulation.scheduler import THREADS, SchedulableCondition, readiness_changed
 from sockettest._validation import check_seconds
+from sockettest._waiting import READING, WRITING, waiting_for
 
 if TYPE_CHECKING:
     from sockettest._names import HostTable
@@ -184,12 +176,7 @@ class MemoryNetwork:
         """How many connections ``accept`` has returned on this network."""
         self._lock = RLock()  # real even in a simulation: it has scheduler hooks instead
         self._any_closed = SchedulableCondition(self._lock, "a socket to close")
-        self._blocked = 0  # calls waiting right now
-        self._any_blocked = SchedulableCondition(self._lock, "a socket call to block")
-        self._clock_now: Callable[[], float] = time.monotonic if clock is None else clock.monotonic
-        self._autojump = None if clock is None else clock.autojump_threshold
-        self._waits: list[_Wait] = []  # blocked calls; kept only on a virtual clock
-        self._last_use = time.monotonic()
+        self._waiting = waiting_for(self, self._lock, clock)
         self._owners: dict[int, dict[MemorySocket, None]] = {}  # port -> sockets holding it
         self._listeners: dict[int, list[MemorySocket]] = {}  # port -> sockets that listened
         self._local_addresses: set[str] = set()  # declared: add_address, add_host
@@ -202,19 +189,13 @@ class MemoryNetwork:
                 f"local_addresses must be a sequence of IP literals, not {local_addresses!r}"
             )
         self._local_addresses.update(_normal_addresses("local_addresses", local_addresses))
-        if clock is not None:
-            clock._subscribe(self._clock_advanced)
 
     def __repr__(self) -> str:
         return f"<MemoryNetwork {len(self.open_sockets())} open sockets>"
 
     def _now(self) -> float:
         """The network's time: its clock's, or in a simulated thread the simulation's."""
-        if THREADS:
-            now = virtual_now()
-            if now is not None:
-                return now
-        return self._clock_now()
+        return self._waiting.now()
 
     @property
     def hosts(self) -> HostTable:
@@ -404,9 +385,10 @@ class MemoryNetwork:
             raise ValueError(f"calls must be at least 1, not {calls!r}")
         check_seconds("timeout", timeout)
         with self._lock:
-            if not self._any_blocked.wait_for(lambda: self._blocked >= calls, timeout):
+            waiting = self._waiting
+            if not waiting.any_blocked.wait_for(lambda: waiting.blocked >= calls, timeout):
                 raise BlockedTooLong(
-                    f"{self._blocked} of {calls} socket calls were blocked after {timeout:g} s"
+                    f"{waiting.blocked} of {calls} socket calls were blocked after {timeout:g} s"
                 )
 
     def close_all(self) -> None:
@@ -535,45 +517,14 @@ class MemoryNetwork:
     def _notify(self, sock: MemorySocket, reading: bool = True, writing: bool = True) -> None:
         """Wake the calls blocked on ``sock`` that wait to read, or to write, or both, and bring
         its descriptor's readiness up to date (the only effect when neither is asked)."""
-        for channel, wanted in ((_READING, reading), (_WRITING, writing)):
-            if wanted and sock._asleep[channel]:
-                sock._channel(channel).notify_all()
-                for wait in self._waits:
-                    if wait.on is sock and wait.channel == channel:
-                        wait.woken = True
+        if reading:
+            self._waiting.wake(sock._channels, READING)
+        if writing:
+            self._waiting.wake(sock._channels, WRITING)
         if sock._mirror is not None:
             sock._mirror.show(*sock._readiness())
             if THREADS:
                 readiness_changed()
-
-    def _maybe_autojump(self) -> None:
-        """Jump the virtual clock to the earliest deadline if the network is idle."""
-        assert self.clock is not None
-        assert self._autojump is not None
-        real = time.monotonic()
-        if real - self._last_use < self._autojump:
-            return
-        waits = self._waits
-        if any(wait.woken for wait in waits):
-            return  # a woken call has not run yet: it may still change everything
-        deadlines = [wait.deadline for wait in waits if wait.deadline is not None]
-        if not deadlines or not self.clock._jump_to(min(deadlines)):
-            return
-        self._last_use = real  # the next jump waits for idleness afresh
-        now = self.clock.monotonic()
-        for wait in waits:
-            if wait.deadline is not None and wait.deadline <= now:
-                wait.woken = True
-                wait.on._channel(wait.channel).notify_all()
-
-    def _clock_advanced(self) -> None:
-        """The clock moved: wake every call whose deadline has passed."""
-        with self._lock:
-            now = self._now()
-            for wait in self._waits:
-                if wait.deadline is not None and wait.deadline <= now:
-                    wait.woken = True
-                    wait.on._channel(wait.channel).notify_all()
 
 
 def _normal_addresses(argument: str, addresses: Sequence[str]) -> list[str]:
