@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import builtins
 import errno
-import functools
-import math
 import os
 import socket
 import struct
@@ -35,11 +33,10 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from sockettest._addresses import as_family, family_for, format_address, normal_ip, unmapped
+from sockettest._addresses import as_family, family_for, format_address, unmapped
 from sockettest._arguments import (
     bytes_like,
     c_flag,
@@ -50,8 +47,34 @@ from sockettest._arguments import (
     option_value,
     writable_buffer,
 )
-from sockettest._deadlines import NotModelled
 from sockettest._faults import FaultInjector, Faults
+from sockettest._linux import (
+    AF_UNIX,
+    ANY,
+    BUFLEN_MAX,
+    KERNEL_TIMEOUTS,
+    LINGER,
+    LOOPBACK,
+    MSG_DONTWAIT,
+    MSG_PEEK,
+    MSG_WAITALL,
+    RCVTIMEO,
+    REUSEADDR,
+    SHUT_HOWS,
+    SNDTIMEO,
+    TIMEVAL,
+    TYPE_FLAGS,
+    V6ONLY,
+    WILDCARDS,
+    buffer_option,
+    check_timeout,
+    ip_literal,
+    os_error,
+    payload,
+    reset_error,
+)
+from sockettest._poison import POISONABLE, Outcome, Poisons
+from sockettest._rare_calls import RareCalls
 from sockettest._readiness import ReadinessMirror
 from sockettest._simulation.scheduler import THREADS, network_call
 from sockettest._types import Address
@@ -62,120 +85,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MemorySocket"]
 
-_ANY: dict[int, str] = {socket.AF_INET: "0.0.0.0", socket.AF_INET6: "::"}
-_LOOPBACK: dict[int, str] = {socket.AF_INET: "127.0.0.1", socket.AF_INET6: "::1"}
-_WILDCARDS = frozenset(_ANY.values())
-_AF_UNIX: int = getattr(socket, "AF_UNIX", 1)
-# Plain ints, not the enum members: flags are tested on every call, and IntFlag's & is slow.
-_TYPE_FLAGS = int(getattr(socket, "SOCK_NONBLOCK", 0)) | int(getattr(socket, "SOCK_CLOEXEC", 0))
-_MSG_DONTWAIT = int(getattr(socket, "MSG_DONTWAIT", 0x40))
-_RCVTIMEO = int(getattr(socket, "SO_RCVTIMEO", 20))
-_SNDTIMEO = int(getattr(socket, "SO_SNDTIMEO", 21))
-_KERNEL_TIMEOUTS = (_RCVTIMEO, _SNDTIMEO)
-_TIMEVAL = struct.Struct("@ll")  # struct timeval: seconds, microseconds
-_MSG_PEEK = int(socket.MSG_PEEK)
-_MSG_WAITALL = int(getattr(socket, "MSG_WAITALL", 0x100))
-_TIMEOUT_MAX = 9.2e9  # seconds: CPython's limit, past which settimeout raises OverflowError
-_SHUT_HOWS = (socket.SHUT_RD, socket.SHUT_WR, socket.SHUT_RDWR)
 _REAL_MAKEFILE = socket.socket.makefile  # CPython's own, which builds on recv_into and send
-_REAL_SENDFILE: Any = socket.socket._sendfile_use_send  # type: ignore[attr-defined]
-_REAL_CHECK_SENDFILE: Any = socket.socket._check_sendfile_params  # type: ignore[attr-defined]
-_POISONABLE = frozenset(
-    {
-        "accept",
-        "bind",
-        "close",
-        "connect",
-        "connect_ex",
-        "detach",
-        "dup",
-        "get_inheritable",
-        "getpeername",
-        "getsockname",
-        "getsockopt",
-        "listen",
-        "recv",
-        "recv_into",
-        "recvfrom",
-        "recvfrom_into",
-        "recvmsg",
-        "recvmsg_into",
-        "send",
-        "sendall",
-        "sendfile",
-        "sendmsg",
-        "sendto",
-        "set_inheritable",
-        "setblocking",
-        "setsockopt",
-        "settimeout",
-        "shutdown",
-    }
-)
-_Outcome: TypeAlias = BaseException | type[BaseException]
-
-
-def _error(code: int) -> OSError:
-    """The :class:`OSError` subclass Python raises for ``code``, with the system's message."""
-    return OSError(code, os.strerror(code))
-
-
-def _reset_error() -> ConnectionResetError:
-    return ConnectionResetError(errno.ECONNRESET, os.strerror(errno.ECONNRESET))
-
-
-@functools.cache
-def _sysctl(name: str, field: int, default: int) -> int:
-    """A Linux sysctl (``net/core/rmem_max``), read once; ``default`` elsewhere."""
-    try:
-        with open(f"/proc/sys/{name}", encoding="ascii") as file:
-            return int(file.read().split()[field])
-    except (OSError, ValueError, IndexError):
-        return default
-
-
-def _buffer_option(option: int, value: int | None) -> int:
-    """What Linux reads back for SO_RCVBUF/SO_SNDBUF: the default, or twice what was set,
-    clamped to the kernel's minimum and to twice ``rmem_max``/``wmem_max``."""
-    if option == socket.SO_RCVBUF:
-        fresh, floor, ceiling = _sysctl("net/ipv4/tcp_rmem", 1, 131072), 2304, "rmem_max"
-    else:
-        fresh, floor, ceiling = _sysctl("net/ipv4/tcp_wmem", 1, 16384), 4608, "wmem_max"
-    if value is None:
-        return fresh
-    return max(floor, min(2 * value, 2 * _sysctl(f"net/core/{ceiling}", 0, 212992)))
-
-
-@dataclass
-class _Poison:
-    error: _Outcome
-    times: int | None  # None: every call
-
-
-def _check_poison(name: str, error: object, allowed: frozenset[str], times: int | None) -> None:
-    if name not in allowed:
-        raise ValueError(f"cannot poison {name!r}: choose one of {', '.join(sorted(allowed))}")
-    if not isinstance(error, BaseException) and not (
-        isinstance(error, type) and issubclass(error, BaseException)
-    ):
-        raise TypeError(
-            f"error must be an exception to raise (an instance or a class), not {error!r}"
-        )
-    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
-        raise ValueError(f"times must be a number of calls (at least 1) or None, not {times!r}")
-
-
-def _take_poison(poisons: dict[str, _Poison], name: str) -> None:
-    """Raise the poison for ``name``, if any, counting down its ``times``."""
-    poison = poisons.get(name)
-    if poison is None:
-        return
-    if poison.times is not None:
-        poison.times -= 1
-        if poison.times <= 0:
-            del poisons[name]
-    error = poison.error
-    raise error() if isinstance(error, type) else error
 
 
 class _Pipe:
@@ -190,13 +100,7 @@ class _Pipe:
         self.reset = False  # a fault reset the reader: sends fail at once with EPIPE
 
 
-_V6ONLY = (socket.IPPROTO_IPV6, getattr(socket, "IPV6_V6ONLY", 26))
-_LINGER = (socket.SOL_SOCKET, socket.SO_LINGER)
-_REUSEADDR = (socket.SOL_SOCKET, socket.SO_REUSEADDR)
-_BUFLEN_MAX = 1024  # CPython's limit for getsockopt's buflen
-
-
-class MemorySocket:
+class MemorySocket(RareCalls):
     """A TCP socket on a :class:`MemoryNetwork`, with the API of :class:`socket.socket` that
     real code uses: blocking, timeouts and non-blocking mode, ``fileno`` for ``select`` and
     ``selectors``, ``makefile``, ``recv_into``, ``MSG_PEEK``, half-close and resets, and
@@ -277,20 +181,20 @@ class MemorySocket:
         family, type, proto = c_int(family), c_int(type), c_int(proto)  # as socket.socket's
         family = socket.AF_INET if family == -1 else family
         type = socket.SOCK_STREAM if type == -1 else type
-        if family not in _ANY:
+        if family not in ANY:
             raise OSError(
                 errno.EAFNOSUPPORT,
                 f"{os.strerror(errno.EAFNOSUPPORT)}: the in-memory network carries AF_INET and "
                 f"AF_INET6 only, not {family!r}",
             )
-        if type & ~_TYPE_FLAGS != socket.SOCK_STREAM:
+        if type & ~TYPE_FLAGS != socket.SOCK_STREAM:
             raise OSError(
                 errno.ESOCKTNOSUPPORT,
                 f"{os.strerror(errno.ESOCKTNOSUPPORT)}: the in-memory network carries TCP "
                 f"(SOCK_STREAM) only, not type {type!r}",
             )
         if proto not in (-1, 0, socket.IPPROTO_TCP):
-            raise _error(errno.EPROTONOSUPPORT)
+            raise os_error(errno.EPROTONOSUPPORT)
         self._family = family
         self._type = socket.SOCK_STREAM
         self._proto = max(proto, 0)
@@ -315,7 +219,7 @@ class MemorySocket:
         self._so_error = 0
         self._connect_unreported = False  # a non-blocking connect has not been confirmed yet
         self._mirror: ReadinessMirror | None = None
-        self._poisons: dict[str, _Poison] = {}
+        self._poisons = Poisons(POISONABLE)
         # a listener
         self._listening = False
         self._listen_shut = False
@@ -411,7 +315,7 @@ class MemorySocket:
         else:
             self._injector = FaultInjector(faults, self.name, self._net.fault_log.append)
 
-    def poison(self, method: str, error: _Outcome, *, times: int | None = None) -> None:
+    def poison(self, method: str, error: Outcome, *, times: int | None = None) -> None:
         """Make ``method`` of this socket raise ``error`` instead of doing anything.
 
         Args:
@@ -422,9 +326,8 @@ class MemorySocket:
         Raises:
             ValueError: ``method`` is not a method this fake can poison.
         """
-        _check_poison(method, error, _POISONABLE, times)
         with self._lock:
-            self._poisons[method] = _Poison(error, times)
+            self._poisons.add(method, error, times)
 
     def cure(self, method: str) -> None:
         """Remove the poison from ``method``, if any."""
@@ -477,13 +380,13 @@ class MemorySocket:
             value = check_option(self._family, level, option, value, setting=True)
             if level == socket.SOL_SOCKET and option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
                 assert isinstance(value, int)  # made one above
-                value = _buffer_option(option, value)
-            elif level == socket.SOL_SOCKET and option in _KERNEL_TIMEOUTS:
-                if not isinstance(value, bytes | bytearray) or len(value) < _TIMEVAL.size:
-                    raise _error(errno.EINVAL)  # Linux wants a whole struct timeval
-                value = bytes(value[: _TIMEVAL.size])
-                if not 0 <= _TIMEVAL.unpack(value)[1] < 1_000_000:
-                    raise _error(errno.EDOM)  # tv_usec out of range, as Linux says it
+                value = buffer_option(option, value)
+            elif level == socket.SOL_SOCKET and option in KERNEL_TIMEOUTS:
+                if not isinstance(value, bytes | bytearray) or len(value) < TIMEVAL.size:
+                    raise os_error(errno.EINVAL)  # Linux wants a whole struct timeval
+                value = bytes(value[: TIMEVAL.size])
+                if not 0 <= TIMEVAL.unpack(value)[1] < 1_000_000:
+                    raise os_error(errno.EDOM)  # tv_usec out of range, as Linux says it
             self.options[(level, option)] = value
 
     def getsockopt(self, level: int, option: int, buflen: int | None = None, /) -> Any:
@@ -500,7 +403,7 @@ class MemorySocket:
             level, option = c_int(level), c_int(option)
             if buflen is not None:
                 buflen = c_int(buflen) or None  # 0 asks for the int, as no buflen does
-                if buflen is not None and not 0 < buflen <= _BUFLEN_MAX:
+                if buflen is not None and not 0 < buflen <= BUFLEN_MAX:
                     raise OSError("getsockopt buflen out of range")
             self._check_open()
             check_option(self._family, level, option, None, setting=False)
@@ -518,7 +421,7 @@ class MemorySocket:
                 elif option == socket.SO_ACCEPTCONN:
                     value = int(self._listening)
                 elif option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
-                    value = self.options.get((level, option)) or _buffer_option(option, None)
+                    value = self.options.get((level, option)) or buffer_option(option, None)
             if buflen is None:
                 if isinstance(value, bytes | bytearray):
                     return int.from_bytes(bytes(value[:4]).ljust(4, b"\0"), sys.byteorder)
@@ -538,7 +441,7 @@ class MemorySocket:
         """
         with self._lock:
             self._enter("settimeout", (timeout,), True)
-            self._timeout = _check_timeout(timeout)  # CPython stores it even when closed
+            self._timeout = check_timeout(timeout)  # CPython stores it even when closed
             self._check_open()
 
     def gettimeout(self) -> float | None:
@@ -573,8 +476,8 @@ class MemorySocket:
             host, port = self._parse(address, "bind")
             self._check_open()
             if self._local is not None:
-                raise _error(errno.EINVAL)
-            self._net._check_local(host, self._family, bool(self.options.get(_V6ONLY)))
+                raise os_error(errno.EINVAL)
+            self._net._check_local(host, self._family, bool(self.options.get(V6ONLY)))
             self._local = self._net._allocate(host, port, self)
             self._port_locked = port != 0
 
@@ -593,11 +496,11 @@ class MemorySocket:
             backlog = c_int(backlog)
             self._check_open()
             if self._peer is not None:
-                raise _error(errno.EINVAL)
+                raise os_error(errno.EINVAL)
             if self._local is None:
-                self._local = self._net._allocate(_ANY[self._family], 0, self)
+                self._local = self._net._allocate(ANY[self._family], 0, self)
             elif self._net._listen_conflict(self):
-                raise _error(errno.EADDRINUSE)
+                raise os_error(errno.EADDRINUSE)
             self.backlog = max(backlog, 0)
             self._listening = True
             self._net._add_listener(self)
@@ -622,15 +525,15 @@ class MemorySocket:
         with self._lock:
             self._enter("accept", ())
             if not self._listening:
-                raise _error(errno.EINVAL)
+                raise os_error(errno.EINVAL)
             self._block(
                 "accept",
                 lambda: self._closed or self._listen_shut or bool(self._queue),
-                self._deadline(_RCVTIMEO),
+                self._deadline(RCVTIMEO),
             )
             self._check_open()
             if self._listen_shut:
-                raise _error(errno.EINVAL)
+                raise os_error(errno.EINVAL)
             conn = self._queue.popleft()
             conn._timeout = socket.getdefaulttimeout()
             conn.accepted_by = self
@@ -689,9 +592,9 @@ class MemorySocket:
         """
         with self._lock:
             self._enter("getsockname", ())
-            if self._family == _AF_UNIX:
+            if self._family == AF_UNIX:
                 return ""
-            return self._address(self._local or (_ANY[self._family], 0))
+            return self._address(self._local or (ANY[self._family], 0))
 
     def getpeername(self) -> Any:
         """The peer's address.
@@ -702,8 +605,8 @@ class MemorySocket:
         with self._lock:
             self._enter("getpeername", ())
             if self._remote is None or self._gone():
-                raise _error(errno.ENOTCONN)
-            if self._family == _AF_UNIX:
+                raise os_error(errno.ENOTCONN)
+            if self._family == AF_UNIX:
                 return ""
             return self._address(self._remote)
 
@@ -771,9 +674,9 @@ class MemorySocket:
         if THREADS:
             network_call("send", self)
         with self._lock:
-            self._enter("send", _payload(data, flags), True)
+            self._enter("send", payload(data, flags), True)
             view, flags = bytes_like(data), c_int(flags)
-            return self._send(view, flags, self._deadline(_SNDTIMEO), "send")
+            return self._send(view, flags, self._deadline(SNDTIMEO), "send")
 
     def sendall(self, data: Any, flags: int = 0, /) -> None:
         """Send all of ``data``, calling the same primitive as :meth:`send` until it is taken,
@@ -786,13 +689,13 @@ class MemorySocket:
         if THREADS:
             network_call("sendall", self)
         with self._lock:
-            self._enter("sendall", _payload(data, flags), True)
+            self._enter("sendall", payload(data, flags), True)
             view, flags = bytes_like(data), c_int(flags)
-            deadline = self._deadline(_SNDTIMEO)
+            deadline = self._deadline(SNDTIMEO)
             total = self._send(view, flags, deadline, "sendall")
             while total < len(view):
                 if self._timeout is None:  # SO_SNDTIMEO bounds each send, not the whole call
-                    deadline = self._deadline(_SNDTIMEO)
+                    deadline = self._deadline(SNDTIMEO)
                 total += self._send(view[total:], flags, deadline, "sendall")
 
     def makefile(
@@ -834,8 +737,8 @@ class MemorySocket:
             self._enter("shutdown", (how,), True)
             how = c_int(how)
             self._check_open()
-            if how not in _SHUT_HOWS:
-                raise _error(errno.EINVAL)
+            if how not in SHUT_HOWS:
+                raise os_error(errno.EINVAL)
             reading = how in (socket.SHUT_RD, socket.SHUT_RDWR)
             if self._listening:
                 if reading:
@@ -844,7 +747,7 @@ class MemorySocket:
                 self._notify_self()
                 return
             if self._outgoing is None or self._gone():
-                raise _error(errno.ENOTCONN)
+                raise os_error(errno.ENOTCONN)
             writing = how in (socket.SHUT_WR, socket.SHUT_RDWR)
             if reading:
                 self._shut_rd = True
@@ -888,11 +791,11 @@ class MemorySocket:
         if self._waiting.autojump is not None:
             self._waiting.last_use = time.monotonic()
         if self._poisons:
-            _take_poison(self._poisons, method)
+            self._poisons.take(method)
         if net._poisons:
-            _take_poison(net._poisons, method)
+            net._poisons.take(method)
         if self._closed and not when_closed:
-            raise _error(errno.EBADF)
+            raise os_error(errno.EBADF)
 
     def _holds_port(self, now: float) -> bool:
         """Whether this socket holds its port now, as Linux's bind table has it.
@@ -924,7 +827,7 @@ class MemorySocket:
 
     def _check_open(self) -> None:
         if self._closed:
-            raise _error(errno.EBADF)
+            raise os_error(errno.EBADF)
 
     def _notify_self(self) -> None:
         self._net._notify(self)
@@ -956,8 +859,8 @@ class MemorySocket:
     def _parse(self, address: Address, call: str) -> tuple[str, int]:
         host, port = host_and_port(address, self._family, call)
         if host == "":
-            return _ANY[self._family], port
-        literal = _ip_literal(host)
+            return ANY[self._family], port
+        literal = ip_literal(host)
         if literal is None:
             return str(self._net.hosts.getaddrinfo(host, None, self._family)[0][4][0]), port
         literal_family, text = literal
@@ -979,22 +882,22 @@ class MemorySocket:
 
     def _connect(self, address: Address) -> None:
         if self._listening:
-            raise _error(errno.EISCONN)
+            raise os_error(errno.EISCONN)
         if self._peer is not None:
             if self._connect_unreported:  # the non-blocking connect has completed
                 self._connect_unreported = False
                 return
-            raise _error(errno.EISCONN)
+            raise os_error(errno.EISCONN)
         if self._so_error:  # a non-blocking connect failed: this call reports it
             code, self._so_error = self._so_error, 0
             self._notify_self()
-            raise _error(code)
+            raise os_error(code)
         host, port = self._parse(address, "connect")
         plain = unmapped(host)
-        if plain in _WILDCARDS:  # Linux connects "any" to this host
-            host = as_family(_LOOPBACK[family_for(plain)], self._family)
-        elif plain != host and self.options.get(_V6ONLY):
-            raise _error(errno.ENETUNREACH)  # no IPv4 for an IPV6_V6ONLY socket
+        if plain in WILDCARDS:  # Linux connects "any" to this host
+            host = as_family(LOOPBACK[family_for(plain)], self._family)
+        elif plain != host and self.options.get(V6ONLY):
+            raise os_error(errno.ENETUNREACH)  # no IPv4 for an IPV6_V6ONLY socket
         net = self._net
         listener = net._listener_for(host, port)
         nonblocking = self._timeout == 0
@@ -1035,11 +938,11 @@ class MemorySocket:
         source = "127.0.0.1" if plain.startswith("127.") else plain  # Linux's route via lo
         if self._local is None:
             self._local = net._allocate(as_family(source, self._family), 0, self)
-        elif unmapped(self._local[0]) in _WILDCARDS:
+        elif unmapped(self._local[0]) in WILDCARDS:
             self._local = (as_family(source, self._family), self._local[1])
         server_side = net.socket_class(net, listener._family, socket.SOCK_STREAM)
-        if listener.options.get(_REUSEADDR):
-            server_side.options[_REUSEADDR] = listener.options[_REUSEADDR]  # inherited
+        if listener.options.get(REUSEADDR):
+            server_side.options[REUSEADDR] = listener.options[REUSEADDR]  # inherited
         server_side._local = (as_family(plain, listener._family), port)
         net._hold(server_side, port)  # an accepted socket holds the listener's port too
         self._link(server_side)
@@ -1064,7 +967,7 @@ class MemorySocket:
                 ready = lambda: self._closed or self._listen_shut or bool(self._queue)  # noqa: E731
                 self._block("recv", ready, self._deadline())
                 self._check_open()
-            raise _error(errno.ENOTCONN)
+            raise os_error(errno.ENOTCONN)
         injector = self._injector
         if injector is not None and not self._broken:
             try:
@@ -1076,7 +979,7 @@ class MemorySocket:
         # CPython keeps a socket with a timeout non-blocking underneath and waits in poll():
         # MSG_WAITALL then gets what is there, and MSG_DONTWAIT waits the timeout anyway.
         blocking = self._timeout is None
-        want = bufsize if flags & _MSG_WAITALL and blocking else 1
+        want = bufsize if flags & MSG_WAITALL and blocking else 1
 
         def readable() -> bool:
             return (
@@ -1089,13 +992,13 @@ class MemorySocket:
             )
 
         if not readable():
-            dontwait = bool(flags & _MSG_DONTWAIT) and blocking
-            self._block("recv", readable, self._deadline(_RCVTIMEO), nonblocking=dontwait)
+            dontwait = bool(flags & MSG_DONTWAIT) and blocking
+            self._block("recv", readable, self._deadline(RCVTIMEO), nonblocking=dontwait)
             self._check_open()
         if incoming.data:
             limit = bufsize if injector is None else injector.recv_limit(bufsize)
             data = bytes(incoming.data[:limit])
-            if flags & _MSG_PEEK:
+            if flags & MSG_PEEK:
                 return data
             del incoming.data[:limit]
             if injector is not None:
@@ -1117,7 +1020,7 @@ class MemorySocket:
         if self._shut_wr or self._broken or outgoing.reset:
             if self._so_error == errno.EPIPE:
                 self._so_error = 0  # the send reports it
-            raise _error(errno.EPIPE)
+            raise os_error(errno.EPIPE)
         size = len(view)
         if size == 0:
             return 0
@@ -1136,7 +1039,7 @@ class MemorySocket:
             return limit
         capacity = self._net.buffer_size
         taken = 0
-        dontwait = bool(flags & _MSG_DONTWAIT) and self._timeout is None  # as recv's
+        dontwait = bool(flags & MSG_DONTWAIT) and self._timeout is None  # as recv's
         whole = self._timeout is None and not dontwait
 
         def writable() -> bool:
@@ -1163,7 +1066,7 @@ class MemorySocket:
                 if taken:
                     return taken
                 self._check_open()
-                raise _error(errno.EPIPE)
+                raise os_error(errno.EPIPE)
             if self._pending_error is not None:
                 if taken:
                     return taken
@@ -1189,7 +1092,7 @@ class MemorySocket:
             ready = lambda: self._closed or self._listen_shut  # noqa: E731
             self._block(call, ready, deadline, channel=WRITING)
             self._check_open()
-        raise _error(errno.EPIPE)
+        raise os_error(errno.EPIPE)
 
     def _faulty_send_limit(self, injector: FaultInjector, size: int) -> int:
         """What a fault schedule lets this send take (or the reset it schedules now)."""
@@ -1223,7 +1126,7 @@ class MemorySocket:
         if seen_eof:
             self._so_error = errno.EPIPE  # Linux's error for a reset in CLOSE_WAIT
         elif self._pending_error is None:
-            self._pending_error = _reset_error()
+            self._pending_error = reset_error()
         self._broken = True
         self._remote_lost = True
         self._notify_self()
@@ -1256,7 +1159,7 @@ class MemorySocket:
         over = self._gone()  # FINs both ways already: Linux's socket is CLOSED, and sends no RST
         self._reset_queue()
         incoming, peer = self._incoming, self._peer
-        linger = self.options.get(_LINGER)
+        linger = self.options.get(LINGER)
         resets = not over and (
             bool(incoming is not None and incoming.data)
             or (isinstance(linger, bytes | bytearray) and linger[:8] == struct.pack("ii", 1, 0))
@@ -1314,7 +1217,7 @@ class MemorySocket:
         value = self.options.get((socket.SOL_SOCKET, option))
         if not isinstance(value, bytes):
             return None
-        seconds, micros = _TIMEVAL.unpack(value)
+        seconds, micros = TIMEVAL.unpack(value)
         return (seconds + micros / 1e6) or None
 
     def _block(
@@ -1349,269 +1252,3 @@ class MemorySocket:
             partial=bool(partial),
             kernel_timeout=self._timeout is None,
         )
-
-    # The rest of the socket API: calls real code makes less often ---------------------------
-
-    _inheritable = False  # as every socket Python makes (PEP 446); set_inheritable sets it
-
-    def recvfrom(self, bufsize: int, flags: int = 0, /) -> tuple[bytes, None]:
-        """:meth:`recv`, and the sender's address, which Linux does not give for a connected
-        TCP socket: ``(data, None)``. ``recvfrom(0)`` is not ``recv(0)``: it asks the kernel,
-        which waits for something to read and takes none of it."""
-        if THREADS:
-            network_call("recvfrom", self)
-        with self._lock:
-            self._enter("recvfrom", (bufsize, flags) if flags else (bufsize,), True)
-            bufsize, flags = c_ssize(bufsize), c_int(flags)
-            if bufsize < 0:
-                raise ValueError("negative buffersize in recvfrom")
-            return self._receive_some(bufsize, flags), None
-
-    def recvfrom_into(self, buffer: Any, nbytes: int = 0, flags: int = 0, /) -> tuple[int, None]:
-        """:meth:`recv_into`, and the sender's address: ``(count, None)``, as :meth:`recvfrom`."""
-        if THREADS:
-            network_call("recvfrom_into", self)
-        with self._lock:
-            self._enter("recvfrom_into", (nbytes, flags) if flags else (nbytes,), True)
-            view = writable_buffer(buffer, "recvfrom_into")
-            nbytes, flags = c_ssize(nbytes), c_int(flags)
-            if nbytes < 0:
-                raise ValueError("negative buffersize in recvfrom_into")
-            if nbytes > len(view):
-                raise ValueError("nbytes is greater than the length of the buffer")
-            data = self._receive_some(nbytes or len(view), flags)
-        view[: len(data)] = data
-        return len(data), None
-
-    def recvmsg(
-        self, bufsize: int, ancbufsize: int = 0, flags: int = 0, /
-    ) -> tuple[bytes, list[tuple[int, int, bytes]], int, None]:
-        """:meth:`recv` as a message: ``(data, [], 0, None)``; TCP carries no ancillary data
-        here (and Linux's TCP only timestamps), no message flags, and no sender's address."""
-        if THREADS:
-            network_call("recvmsg", self)
-        with self._lock:
-            self._enter("recvmsg", (bufsize, ancbufsize, flags), True)
-            bufsize, ancbufsize, flags = c_ssize(bufsize), c_ssize(ancbufsize), c_int(flags)
-            if bufsize < 0:
-                raise ValueError("negative buffer size in recvmsg()")
-            if ancbufsize < 0:
-                raise ValueError("invalid ancillary data buffer length")
-            return self._receive_some(bufsize, flags), [], 0, None
-
-    def recvmsg_into(
-        self, buffers: Any, ancbufsize: int = 0, flags: int = 0, /
-    ) -> tuple[int, list[tuple[int, int, bytes]], int, None]:
-        """:meth:`recvmsg` into ``buffers`` (each filled in turn): ``(count, [], 0, None)``."""
-        if THREADS:
-            network_call("recvmsg_into", self)
-        with self._lock:
-            self._enter("recvmsg_into", (ancbufsize, flags), True)
-            views = [
-                writable_buffer(buffer, "recvmsg_into")
-                for buffer in _iterable(buffers, "recvmsg_into() argument 1")
-            ]
-            ancbufsize, flags = c_ssize(ancbufsize), c_int(flags)
-            if ancbufsize < 0:
-                raise ValueError("invalid ancillary data buffer length")
-            data = self._receive_some(sum(len(view) for view in views), flags)
-        taken = 0
-        for view in views:
-            part = data[taken : taken + len(view)]
-            view[: len(part)] = part
-            taken += len(part)
-        return len(data), [], 0, None
-
-    def sendto(self, data: Any, flags_or_address: Any, address: Any = None, /) -> int:
-        """:meth:`send`; ``sendto(data, address)`` or ``sendto(data, flags, address)``. The
-        address is checked and resolved, then ignored, as Linux ignores it on a connected TCP
-        socket; on one not connected it is ``EPIPE``, as :meth:`send`."""
-        flags, target = (0, flags_or_address) if address is None else (flags_or_address, address)
-        if THREADS:
-            network_call("sendto", self)
-        with self._lock:
-            self._enter("sendto", (*_payload(data, 0), flags, target), True)
-            view, flags = bytes_like(data), c_int(flags)
-            self._parse(target, "sendto")
-            return self._send(view, flags, self._deadline(_SNDTIMEO), "sendto")
-
-    def sendmsg(
-        self, buffers: Any, ancdata: Any = (), flags: int = 0, address: Any = None, /
-    ) -> int:
-        """:meth:`send` of the ``buffers`` joined; ``address`` as :meth:`sendto`'s.
-
-        Raises:
-            NotModelled: ``ancdata`` is not empty (the network carries bytes only).
-        """
-        if THREADS:
-            network_call("sendmsg", self)
-        chunks = list(_iterable(buffers, "sendmsg() argument 1"))
-        items = list(_iterable(ancdata, "sendmsg() argument 2"))
-        with self._lock:
-            self._enter("sendmsg", (tuple(_payload(c, 0)[0] for c in chunks), flags), True)
-            data = b"".join(bytes(bytes_like(chunk)) for chunk in chunks)
-            for item in items:
-                _ancillary_item(item)
-            flags = c_int(flags)
-            if address is not None:
-                self._parse(address, "sendmsg")
-            if items:
-                raise NotModelled(
-                    "sendmsg with ancillary data: the in-memory network carries bytes only"
-                )
-            return self._send(memoryview(data), flags, self._deadline(_SNDTIMEO), "sendmsg")
-
-    def sendfile(self, file: Any, offset: int = 0, count: int | None = None) -> int:
-        """Send ``file`` (binary, from ``offset``, ``count`` bytes or to its end) with
-        :meth:`send`, exactly as CPython does where ``os.sendfile`` cannot be used (it is
-        CPython's own code); return the bytes sent, and leave the file after them.
-
-        Raises:
-            ValueError: a text file, a ``count`` below 1, or a non-blocking socket.
-            TypeError: a ``count`` that is not an int.
-            OSError: the errors of :meth:`send` (``EBADF`` after close, once the file is read;
-                for a regular file, a ValueError first, as CPython's ``os.sendfile`` path).
-        """
-        with self._lock:
-            self._enter("sendfile", (file, offset, count), True)
-            _REAL_CHECK_SENDFILE(self, file, offset, count)
-            closed = self._closed
-        size = _regular_file_size(file)
-        # What CPython's os.sendfile path (taken for a regular file) does before it sends.
-        if size == 0:
-            return 0
-        if size is not None and closed:
-            raise ValueError("Invalid file descriptor: -1")
-        sent: int = _REAL_SENDFILE(self, file, offset, count)
-        return sent
-
-    def _check_sendfile_params(self, file: Any, offset: int, count: int | None) -> None:
-        """CPython's own checks for :meth:`sendfile`, which its code calls on ``self``."""
-        _REAL_CHECK_SENDFILE(self, file, offset, count)
-
-    def get_inheritable(self) -> bool:
-        """Whether a child process would inherit the descriptor: False unless set.
-
-        Raises:
-            OSError: ``EBADF`` after close.
-        """
-        with self._lock:
-            self._enter("get_inheritable", ())
-            return self._inheritable
-
-    def set_inheritable(self, inheritable: bool, /) -> None:
-        """Store the flag :meth:`get_inheritable` reads (no process ever inherits a memory
-        socket).
-
-        Raises:
-            OSError: ``EBADF`` after close.
-            TypeError: not an integer (a bool is one).
-        """
-        with self._lock:
-            self._enter("set_inheritable", (inheritable,), True)
-            flag = bool(c_int(inheritable))
-            self._check_open()
-            self._inheritable = flag
-
-    def dup(self) -> MemorySocket:
-        """Not modelled: two sockets sharing one connection.
-
-        Raises:
-            NotModelled: always, on an open socket (``EBADF`` after close, as on Linux).
-        """
-        with self._lock:
-            self._enter("dup", ())
-        raise NotModelled(f"dup() of {self!r}: the fake has no shared descriptors")
-
-    def detach(self) -> int:
-        """Not modelled: a connection that outlives its socket object, as a bare descriptor.
-
-        Returns:
-            ``-1`` on a closed socket, as on Linux.
-
-        Raises:
-            NotModelled: always, on an open socket.
-        """
-        with self._lock:
-            self._enter("detach", (), True)
-            if self._closed:
-                return -1
-        raise NotModelled(f"detach() of {self!r}: a memory socket has no descriptor to hand out")
-
-    def _receive_some(self, bufsize: int, flags: int) -> bytes:
-        """:meth:`_receive`, but a zero-length read still asks the kernel, as ``recvfrom`` and
-        ``recvmsg`` do (``recv(0)`` is CPython's shortcut): Linux's waits, as a read does,
-        until there is something to read, and takes none of it."""
-        if bufsize:
-            return self._receive(bufsize, flags)
-        self._receive(1, flags | _MSG_PEEK)
-        return b""
-
-
-@functools.lru_cache(maxsize=256)
-def _ip_literal(host: str) -> tuple[int, str] | None:
-    """``(family, normal form)`` of an IP literal, ``None`` for a name; cached, since every
-    bind and connect asks and :mod:`ipaddress` is slow to parse."""
-    text = normal_ip(host)
-    if text is None:
-        return None
-    return (socket.AF_INET6 if ":" in text else socket.AF_INET), text
-
-
-def _payload(data: Any, flags: int) -> tuple[Any, ...]:
-    """What a send records: the bytes (copied from a view, which may not outlive the call);
-    what is not bytes-like is recorded as it was given, and the call then fails on it."""
-    if isinstance(data, bytes):
-        recorded = data
-    else:
-        try:
-            recorded = bytes(memoryview(data))
-        except TypeError:
-            recorded = data
-    return (recorded, flags) if flags else (recorded,)
-
-
-def _check_timeout(timeout: object) -> float | None:
-    """``timeout`` as :meth:`socket.socket.settimeout` accepts it, with its errors."""
-    if timeout is None:
-        return None
-    if not isinstance(timeout, int | float):
-        raise TypeError(f"'{type(timeout).__name__}' object cannot be interpreted as an integer")
-    value = float(timeout)
-    if math.isnan(value):
-        raise ValueError("Invalid value NaN (not a number)")
-    if value < 0:
-        raise ValueError("Timeout value out of range")
-    if value > _TIMEOUT_MAX:
-        raise OverflowError("timestamp out of range for platform time_t")
-    return value
-
-
-def _iterable(value: Any, what: str) -> Any:
-    """``iter(value)``, with CPython's message for what is not iterable."""
-    try:
-        return iter(value)
-    except TypeError:
-        raise TypeError(f"{what} must be an iterable") from None
-
-
-def _ancillary_item(item: Any) -> None:
-    """Check one ``sendmsg`` ancillary item as CPython does: ``(level, type, data)``."""
-    try:
-        level, kind, data = item
-    except (TypeError, ValueError):
-        raise TypeError(
-            "[sendmsg() ancillary data items]() argument must be 3-item sequence"
-        ) from None
-    c_int(level)
-    c_int(kind)
-    bytes_like(data)
-
-
-def _regular_file_size(file: Any) -> int | None:
-    """The size of ``file`` if it is a regular file with a descriptor, as CPython's
-    ``sendfile`` tells one; ``None`` for what it sends with ``send`` (``BytesIO``, pipes)."""
-    try:
-        return os.fstat(file.fileno()).st_size
-    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
-        return None

@@ -46,21 +46,11 @@ from sockettest._addresses import bind_errno, normal_ip, overlaps, unmapped
 from sockettest._clock import VirtualClock
 from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong
 from sockettest._faults import Faults
-from sockettest._memory_socket import (
-    _AF_UNIX,
-    _LOOPBACK,
-    _POISONABLE,
-    _REUSEADDR,
-    _V6ONLY,
-    MemorySocket,
-    _check_poison,
-    _error,
-    _Outcome,
-    _Poison,
-    _take_poison,
-)
+from sockettest._linux import AF_UNIX, LOOPBACK, REUSEADDR, V6ONLY, os_error
+from sockettest._memory_socket import MemorySocket
 from sockettest._originals import RLock
 from sockettest._patch import patch_socket_module
+from sockettest._poison import POISONABLE, Outcome, Poisons
 from sockettest._simulation.scheduler import THREADS, SchedulableCondition, readiness_changed
 from sockettest._validation import check_seconds
 from sockettest._waiting import READING, WRITING, waiting_for
@@ -183,7 +173,7 @@ class MemoryNetwork:
         self._ports = itertools.cycle(EPHEMERAL_PORTS)
         self._names = itertools.count(1)
         self._connections = 0
-        self._poisons: dict[str, _Poison] = {}
+        self._poisons = Poisons(POISONABLE | {"socket"})
         if isinstance(local_addresses, str):
             raise TypeError(
                 f"local_addresses must be a sequence of IP literals, not {local_addresses!r}"
@@ -230,7 +220,7 @@ class MemoryNetwork:
             raise ValueError("an in-memory socket cannot wrap a file descriptor (fileno=...)")
         if self._poisons:
             with self._lock:
-                _take_poison(self._poisons, "socket")
+                self._poisons.take("socket")
         return self.socket_class(self, family, type, proto)
 
     def socketpair(
@@ -242,13 +232,13 @@ class MemoryNetwork:
         and ``AF_INET6`` pairs get loopback addresses. No listener is involved and no fault
         plan applies: set each socket's ``faults``.
         """
-        family = _AF_UNIX if family is None else family
-        if family == _AF_UNIX:
+        family = AF_UNIX if family is None else family
+        if family == AF_UNIX:
             a = self.socket_class(self, socket.AF_INET, type, proto)
             b = self.socket_class(self, socket.AF_INET, type, proto)
             with self._lock:
                 for sock in (a, b):
-                    sock._family = _AF_UNIX
+                    sock._family = AF_UNIX
                     sock._local = ("", 0)
                 a._link(b)
             return a, b
@@ -256,7 +246,7 @@ class MemoryNetwork:
         b = self.socket_class(self, family, type, proto)
         with self._lock:
             for sock in (a, b):
-                sock._local = self._allocate(_LOOPBACK[sock._family], 0, sock)
+                sock._local = self._allocate(LOOPBACK[sock._family], 0, sock)
             a._link(b)
         return a, b
 
@@ -316,7 +306,7 @@ class MemoryNetwork:
 
     # Poison switches ---------------------------------------------------------------------------
 
-    def poison(self, method: str, error: _Outcome, *, times: int | None = None) -> None:
+    def poison(self, method: str, error: Outcome, *, times: int | None = None) -> None:
         """Make ``method`` raise ``error`` on every socket of the network, now and later.
 
         Args:
@@ -333,9 +323,8 @@ class MemoryNetwork:
             ValueError: ``method`` is not one this fake has (a typo would otherwise make the
                 test pass without testing anything).
         """
-        _check_poison(method, error, _POISONABLE | {"socket"}, times)
         with self._lock:
-            self._poisons[method] = _Poison(error, times)
+            self._poisons.add(method, error, times)
 
     def cure(self, method: str) -> None:
         """Remove the network's poison from ``method``, if any."""
@@ -418,14 +407,14 @@ class MemoryNetwork:
     def _in_use(self, host: str, port: int, sock: MemorySocket) -> bool:
         """Whether binding ``sock`` to ``(host, port)`` collides with a socket that holds it, as
         Linux decides: unless both have ``SO_REUSEADDR`` and the other is not listening."""
-        reuse = bool(sock.options.get(_REUSEADDR))
-        v6only = bool(sock.options.get(_V6ONLY))
+        reuse = bool(sock.options.get(REUSEADDR))
+        v6only = bool(sock.options.get(V6ONLY))
         for other in self._holders(port):
             if other is sock or other._local is None:
                 continue
-            if not overlaps(host, v6only, other._local[0], bool(other.options.get(_V6ONLY))):
+            if not overlaps(host, v6only, other._local[0], bool(other.options.get(V6ONLY))):
                 continue
-            if reuse and other.options.get(_REUSEADDR) and not other._listens():
+            if reuse and other.options.get(REUSEADDR) and not other._listens():
                 continue
             return True
         return False
@@ -439,9 +428,9 @@ class MemoryNetwork:
                 if not self._holders(port):
                     break
             else:
-                raise _error(errno.EADDRNOTAVAIL)
+                raise os_error(errno.EADDRNOTAVAIL)
         elif self._in_use(host, port, owner):
-            raise _error(errno.EADDRINUSE)
+            raise os_error(errno.EADDRINUSE)
         self._hold(owner, port)
         return host, port
 
@@ -463,12 +452,12 @@ class MemoryNetwork:
         ``EADDRINUSE``): two ``SO_REUSEADDR`` sockets may share an address, not both listen."""
         assert sock._local is not None
         host, port = sock._local
-        v6only = bool(sock.options.get(_V6ONLY))
+        v6only = bool(sock.options.get(V6ONLY))
         return any(
             other is not sock
             and other._listens()
             and other._local is not None
-            and overlaps(host, v6only, other._local[0], bool(other.options.get(_V6ONLY)))
+            and overlaps(host, v6only, other._local[0], bool(other.options.get(V6ONLY)))
             for other in self._holders(port)
         )
 
@@ -493,7 +482,7 @@ class MemoryNetwork:
         """Raise what Linux's ``bind`` raises for an address this host does not have."""
         code = bind_errno(host, family, v6only, self._local_addresses)
         if code is not None:
-            raise _error(code)
+            raise os_error(code)
 
     def _listener_for(self, host: str, port: int) -> MemorySocket | None:
         """The listener a connect to ``(host, port)`` reaches: one bound to that address, else
@@ -506,7 +495,7 @@ class MemoryNetwork:
             bound = unmapped(sock._local[0])
             if bound == plain:
                 return sock
-            if wildcard is None and overlaps(bound, bool(sock.options.get(_V6ONLY)), plain, False):
+            if wildcard is None and overlaps(bound, bool(sock.options.get(V6ONLY)), plain, False):
                 wildcard = sock
         return wildcard
 
