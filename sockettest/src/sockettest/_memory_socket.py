@@ -48,6 +48,7 @@ from sockettest._arguments import (
     writable_buffer,
 )
 from sockettest._faults import FaultInjector, Faults
+from sockettest._kernel import Binding
 from sockettest._linux import (
     AF_UNIX,
     ANY,
@@ -76,14 +77,14 @@ from sockettest._linux import (
 from sockettest._poison import POISONABLE, Outcome, Poisons
 from sockettest._rare_calls import RareCalls
 from sockettest._readiness import ReadinessMirror
-from sockettest._simulation.scheduler import THREADS, network_call
+from sockettest._simulation.scheduler import THREADS, network_call, readiness_changed
 from sockettest._types import Address
 from sockettest._waiting import READING, WRITING, Channels
 
 if TYPE_CHECKING:
     from sockettest._network import MemoryNetwork
 
-__all__ = ["MemorySocket"]
+__all__ = ["MemorySocket", "close_for_good", "socket_pair"]
 
 _REAL_MAKEFILE = socket.socket.makefile  # CPython's own, which builds on recv_into and send
 
@@ -203,17 +204,16 @@ class MemorySocket(RareCalls):
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
         self.accepted_by: MemorySocket | None = None
         self._net = network
-        self._lock = network._lock
+        kernel = self._kernel = network.kernel
+        self._lock = kernel.lock
+        self._waiting = kernel.waiting
         nonblocking = bool(type & getattr(socket, "SOCK_NONBLOCK", 0))
         self._timeout: float | None = 0.0 if nonblocking else socket.getdefaulttimeout()
         self._closed = False  # really closed
         self._close_asked = False  # close() was called; waits for makefile() objects
         self._io_refs = 0  # makefile() objects still open, as socket.socket counts them
-        self._local: tuple[str, int] | None = None
         self._remote: tuple[str, int] | None = None
         self._remote_lost = False  # reset: getpeername raises ENOTCONN
-        self._owns_address = False  # counted among the holders of its port (bind, connect, accept)
-        self._held_until: float | None = None  # closed, in TIME_WAIT (or FIN_WAIT2) until then
         self._fin_first = False  # sent its FIN before the peer's came: the active closer
         self._port_locked = False  # bound to a port by hand: held until closed, whatever happens
         self._so_error = 0
@@ -233,9 +233,9 @@ class MemorySocket(RareCalls):
         self._broken = False  # reset: recv gives b"" once drained, send raises EPIPE
         self._pending_error: OSError | None = None  # raised once by the next recv or send
         self._injector: FaultInjector | None = None
-        with network._lock:
-            self.name = network._register(self)
-        self._waiting = network._waiting
+        self._binding = Binding(self, self.options, self._holds_port, self._listens)
+        with self._lock:
+            self.name = kernel.register(self)
         self._channels = Channels(self._lock, self.name)
 
     def __repr__(self) -> str:
@@ -245,11 +245,11 @@ class MemorySocket(RareCalls):
         if self._closed:
             return "closed"
         if self._listening:
-            return f"listening on {self._show(self._local)}"
+            return f"listening on {self._show(self._binding.local)}"
         if self._remote is not None:
-            return f"connected {self._show(self._local)} -> {self._show(self._remote)}"
-        if self._local is not None:
-            return f"bound to {self._show(self._local)}"
+            return f"connected {self._show(self._binding.local)} -> {self._show(self._remote)}"
+        if self._binding.local is not None:
+            return f"bound to {self._show(self._binding.local)}"
         return "not connected"
 
     @staticmethod
@@ -417,7 +417,7 @@ class MemorySocket(RareCalls):
                         value = self._pending_error.errno or 0  # reported here, not by recv
                         self._pending_error = None
                         self._broken = True
-                    self._notify_self()
+                    self._notify()
                 elif option == socket.SO_ACCEPTCONN:
                     value = int(self._listening)
                 elif option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
@@ -475,10 +475,10 @@ class MemorySocket(RareCalls):
             self._enter("bind", (address,), True)
             host, port = self._parse(address, "bind")
             self._check_open()
-            if self._local is not None:
+            if self._binding.local is not None:
                 raise os_error(errno.EINVAL)
-            self._net._check_local(host, self._family, bool(self.options.get(V6ONLY)))
-            self._local = self._net._allocate(host, port, self)
+            self._kernel.check_local(host, self._family, bool(self.options.get(V6ONLY)))
+            self._binding.local = self._kernel.allocate(host, port, self._binding)
             self._port_locked = port != 0
 
     def listen(self, backlog: int = 128, /) -> None:
@@ -497,15 +497,16 @@ class MemorySocket(RareCalls):
             self._check_open()
             if self._peer is not None:
                 raise os_error(errno.EINVAL)
-            if self._local is None:
-                self._local = self._net._allocate(ANY[self._family], 0, self)
-            elif self._net._listen_conflict(self):
+            binding = self._binding
+            if binding.local is None:
+                binding.local = self._kernel.allocate(ANY[self._family], 0, binding)
+            elif self._kernel.conflicts(binding, *binding.local, listening=True):
                 raise os_error(errno.EADDRINUSE)
             self.backlog = max(backlog, 0)
             self._listening = True
-            self._net._add_listener(self)
+            self._kernel.add_listener(binding)
             self._listen_shut = False
-            self._notify_self()
+            self._notify()
 
     def accept(self) -> tuple[MemorySocket, Address]:
         """Wait for a connection; return its socket and the peer's address.
@@ -538,7 +539,7 @@ class MemorySocket(RareCalls):
             conn._timeout = socket.getdefaulttimeout()
             conn.accepted_by = self
             self._net.accepted += 1
-            self._net._notify(self, reading=False)  # room for a waiting connect; readiness
+            self._notify(reading=False)  # room for a waiting connect; readiness
             assert conn._remote is not None
             return conn, conn._address(conn._remote)
 
@@ -594,7 +595,7 @@ class MemorySocket(RareCalls):
             self._enter("getsockname", ())
             if self._family == AF_UNIX:
                 return ""
-            return self._address(self._local or (ANY[self._family], 0))
+            return self._address(self._binding.local or (ANY[self._family], 0))
 
     def getpeername(self) -> Any:
         """The peer's address.
@@ -744,7 +745,7 @@ class MemorySocket(RareCalls):
                 if reading:
                     self._listen_shut = True
                     self._reset_queue()
-                self._notify_self()
+                self._notify()
                 return
             if self._outgoing is None or self._gone():
                 raise os_error(errno.ENOTCONN)
@@ -755,8 +756,8 @@ class MemorySocket(RareCalls):
                 self._shut_wr = True
                 self._send_fin()
                 if self._peer is not None:
-                    self._net._notify(self._peer, writing=False)  # EOF for its readers
-            self._net._notify(self, reading=reading, writing=writing)
+                    self._peer._notify(writing=False)  # EOF for its readers
+            self._notify(reading=reading, writing=writing)
 
     def close(self) -> None:
         """Close the socket; harmless if already closed. With ``makefile`` objects still open
@@ -787,13 +788,12 @@ class MemorySocket(RareCalls):
     def _enter(self, method: str, args: tuple[Any, ...], when_closed: bool = False) -> None:
         """Record the call; raise its poison, or ``EBADF`` if closed (unless ``when_closed``)."""
         self.calls.append((method, args))
-        net = self._net
         if self._waiting.autojump is not None:
             self._waiting.last_use = time.monotonic()
         if self._poisons:
             self._poisons.take(method)
-        if net._poisons:
-            net._poisons.take(method)
+        if self._kernel.poisons:
+            self._kernel.poisons.take(method)
         if self._closed and not when_closed:
             raise os_error(errno.EBADF)
 
@@ -803,9 +803,9 @@ class MemorySocket(RareCalls):
         Open, it does, unless its connection is over (reset, or FINs both ways) and it took its
         port from ``bind(0)``, ``connect`` or ``accept``: then Linux lets the port go, except
         for the side whose FIN went first, which waits in TIME_WAIT. Closed, it holds only in
-        TIME_WAIT (or the FIN_WAIT2 before it), until ``_held_until``.
+        TIME_WAIT (or the FIN_WAIT2 before it), until its ``held_until``.
         """
-        waiting = self._held_until is not None and self._held_until > now
+        waiting = self._binding.held_until is not None and self._binding.held_until > now
         if self._closed:
             return waiting
         if not self._gone() or self._port_locked:
@@ -829,8 +829,18 @@ class MemorySocket(RareCalls):
         if self._closed:
             raise os_error(errno.EBADF)
 
-    def _notify_self(self) -> None:
-        self._net._notify(self)
+    def _notify(self, reading: bool = True, writing: bool = True) -> None:
+        """Wake this socket's calls that wait to read, or to write, or both, and bring its
+        descriptor's readiness up to date (the only effect when neither is asked)."""
+        asleep = self._channels.asleep
+        if reading and asleep[READING]:
+            self._waiting.wake(self._channels, READING)
+        if writing and asleep[WRITING]:
+            self._waiting.wake(self._channels, WRITING)
+        if self._mirror is not None:
+            self._mirror.show(*self._readiness())
+            if THREADS:
+                readiness_changed()
 
     def _readiness(self) -> tuple[bool, bool]:
         """(readable, writable), as ``select`` would report them for a real socket."""
@@ -878,7 +888,7 @@ class MemorySocket(RareCalls):
         self._peer, other._peer = other, self
         self._outgoing, other._incoming = ours, ours
         self._incoming, other._outgoing = theirs, theirs
-        self._remote, other._remote = other._local, self._local
+        self._remote, other._remote = other._binding.local, self._binding.local
 
     def _connect(self, address: Address) -> None:
         if self._listening:
@@ -890,7 +900,7 @@ class MemorySocket(RareCalls):
             raise os_error(errno.EISCONN)
         if self._so_error:  # a non-blocking connect failed: this call reports it
             code, self._so_error = self._so_error, 0
-            self._notify_self()
+            self._notify()
             raise os_error(code)
         host, port = self._parse(address, "connect")
         plain = unmapped(host)
@@ -898,13 +908,12 @@ class MemorySocket(RareCalls):
             host = as_family(LOOPBACK[family_for(plain)], self._family)
         elif plain != host and self.options.get(V6ONLY):
             raise os_error(errno.ENETUNREACH)  # no IPv4 for an IPV6_V6ONLY socket
-        net = self._net
-        listener = net._listener_for(host, port)
+        listener = self._kernel.listener_for(host, port)
         nonblocking = self._timeout == 0
         if listener is None:
             if nonblocking:
                 self._so_error = errno.ECONNREFUSED
-                self._notify_self()
+                self._notify()
                 raise BlockingIOError(errno.EINPROGRESS, os.strerror(errno.EINPROGRESS))
             raise ConnectionRefusedError(errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED))
         if not nonblocking:
@@ -933,29 +942,30 @@ class MemorySocket(RareCalls):
         is ``::ffff:`` mapped to it, and an IPv6 client that dialled a mapped address has a
         mapped local address, while the IPv4 listener's side sees plain IPv4.
         """
-        net = self._net
+        net, kernel, binding = self._net, self._kernel, self._binding
         plain = unmapped(host)
         source = "127.0.0.1" if plain.startswith("127.") else plain  # Linux's route via lo
-        if self._local is None:
-            self._local = net._allocate(as_family(source, self._family), 0, self)
-        elif unmapped(self._local[0]) in WILDCARDS:
-            self._local = (as_family(source, self._family), self._local[1])
+        if binding.local is None:
+            binding.local = kernel.allocate(as_family(source, self._family), 0, binding)
+        elif unmapped(binding.local[0]) in WILDCARDS:
+            binding.local = (as_family(source, self._family), binding.local[1])
+        local = binding.local
         server_side = net.socket_class(net, listener._family, socket.SOCK_STREAM)
         if listener.options.get(REUSEADDR):
             server_side.options[REUSEADDR] = listener.options[REUSEADDR]  # inherited
-        server_side._local = (as_family(plain, listener._family), port)
-        net._hold(server_side, port)  # an accepted socket holds the listener's port too
+        server_side._binding.local = (as_family(plain, listener._family), port)
+        kernel.hold(server_side._binding, port)  # an accepted socket holds the listener's port too
         self._link(server_side)
         self._remote = (host, port)
-        server_side._remote = (as_family(self._local[0], listener._family), self._local[1])
-        accept_faults, connect_faults = net._next_connection_faults()
+        server_side._remote = (as_family(local[0], listener._family), local[1])
+        accept_faults, connect_faults = kernel.connection_faults()
         if accept_faults is not None:
             server_side._set_faults(accept_faults)
         if connect_faults is not None:
             self._set_faults(connect_faults)
         listener._queue.append(server_side)
-        net._notify(listener, writing=False)
-        net._notify(self, reading=False, writing=False)
+        listener._notify(writing=False)
+        self._notify(reading=False, writing=False)
 
     def _receive(self, bufsize: int, flags: int) -> bytes:
         self._check_open()
@@ -1004,9 +1014,9 @@ class MemorySocket(RareCalls):
             if injector is not None:
                 injector.after_recv(len(data))
             if self._peer is not None:
-                self._net._notify(self._peer, reading=False)  # room for a blocked sender
+                self._peer._notify(reading=False)  # room for a blocked sender
             if self._mirror is not None:
-                self._net._notify(self, reading=False, writing=False)
+                self._notify(reading=False, writing=False)
             return data
         self._raise_pending()
         return b""
@@ -1035,7 +1045,7 @@ class MemorySocket(RareCalls):
             if peer is not None and not peer._closed:
                 peer._receive_reset()
             elif peer is not None:
-                self._net._release(peer)  # the reset ends its TIME_WAIT, as Linux's does
+                self._kernel.release(peer._binding)  # the reset ends its TIME_WAIT, as Linux's does
             return limit
         capacity = self._net.buffer_size
         taken = 0
@@ -1077,9 +1087,9 @@ class MemorySocket(RareCalls):
             outgoing.data += view[taken : taken + room]
             taken += room
             if peer is not None:
-                self._net._notify(peer, writing=False)
+                peer._notify(writing=False)
             if self._mirror is not None:
-                self._net._notify(self, reading=False, writing=False)
+                self._notify(reading=False, writing=False)
             if taken >= limit or not whole:
                 break
         if injector is not None:
@@ -1111,7 +1121,7 @@ class MemorySocket(RareCalls):
             if peer is not None and not peer._closed:
                 peer._receive_reset()
             pending._closed = True
-            self._net._release(pending)
+            self._kernel.release(pending._binding)
             if pending._incoming is not None:
                 pending._incoming.reader_closed = True
                 pending._incoming.data.clear()
@@ -1129,7 +1139,7 @@ class MemorySocket(RareCalls):
             self._pending_error = reset_error()
         self._broken = True
         self._remote_lost = True
-        self._notify_self()
+        self._notify()
 
     def _reset_here(self) -> None:
         """A fault reset this connection: drop what is in flight and break both directions.
@@ -1141,9 +1151,9 @@ class MemorySocket(RareCalls):
         if self._incoming is not None:
             self._incoming.reset = True
             self._incoming.data.clear()
-        self._notify_self()
+        self._notify()
         if self._peer is not None:
-            self._net._notify(self._peer)
+            self._peer._notify()
 
     def _raise_pending(self) -> None:
         error, self._pending_error = self._pending_error, None
@@ -1155,7 +1165,7 @@ class MemorySocket(RareCalls):
         if self._closed:
             return
         self._closed = True
-        net = self._net
+        kernel = self._kernel
         over = self._gone()  # FINs both ways already: Linux's socket is CLOSED, and sends no RST
         self._reset_queue()
         incoming, peer = self._incoming, self._peer
@@ -1166,25 +1176,25 @@ class MemorySocket(RareCalls):
         )
         if peer is not None and resets:
             if peer._closed:
-                net._release(peer)  # the reset ends its TIME_WAIT, as Linux's does
+                kernel.release(peer._binding)  # the reset ends its TIME_WAIT, as Linux's does
             else:
                 peer._receive_reset()
         self._send_fin()
-        if self._owns_address:
+        if self._binding.owns_address:
             if self._fin_first and not (self._broken or self._remote_lost or resets):
-                if self._held_until is None:  # FIN_WAIT2; the peer's FIN starts TIME_WAIT
-                    net._time_wait(self)
+                if self._binding.held_until is None:  # FIN_WAIT2; the peer's FIN starts TIME_WAIT
+                    kernel.time_wait(self._binding)
             else:
-                net._release(self)
+                kernel.release(self._binding)
         if incoming is not None:
             incoming.reader_closed = True
             incoming.data.clear()
         for channel in (READING, WRITING):
             if self._channels.asleep[channel]:
                 self._channels.condition(channel).notify_all()
-        net._any_closed.notify_all()
+        kernel.any_closed.notify_all()
         if peer is not None:
-            net._notify(peer)
+            peer._notify()
         if self._mirror is not None:
             self._mirror.close()
             self._mirror = None
@@ -1202,7 +1212,7 @@ class MemorySocket(RareCalls):
         self._fin_first = self._incoming is not None and not self._incoming.eof
         peer = self._peer
         if peer is not None and peer._fin_first and not peer._remote_lost:
-            self._net._time_wait(peer)  # FINs both ways: the peer's TIME_WAIT starts now
+            self._kernel.time_wait(peer._binding)  # FINs both ways: the peer's TIME_WAIT starts now
 
     def _deadline(self, kernel_option: int | None = None) -> float | None:
         """When a blocking call gives up: the socket's timeout, or on a blocking socket the
@@ -1252,3 +1262,34 @@ class MemorySocket(RareCalls):
             partial=bool(partial),
             kernel_timeout=self._timeout is None,
         )
+
+
+# What the network asks of its sockets, besides the Binding (see _kernel.py) ----------------------
+
+
+def socket_pair(
+    network: MemoryNetwork, family: int | None, type: int, proto: int
+) -> tuple[MemorySocket, MemorySocket]:
+    """Two sockets of ``network`` connected to each other: :meth:`MemoryNetwork.socketpair`."""
+    family = AF_UNIX if family is None else family
+    unix = family == AF_UNIX
+    make = network.socket_class
+    a = make(network, socket.AF_INET if unix else family, type, proto)
+    b = make(network, socket.AF_INET if unix else family, type, proto)
+    with network.kernel.lock:
+        for sock in (a, b):
+            if unix:
+                sock._family = AF_UNIX
+                sock._binding.local = ("", 0)
+            else:
+                host = LOOPBACK[sock._family]
+                sock._binding.local = network.kernel.allocate(host, 0, sock._binding)
+        a._link(b)
+    return a, b
+
+
+def close_for_good(sock: MemorySocket) -> None:
+    """Close ``sock`` now, its ``makefile`` objects open or not: :meth:`MemoryNetwork.close_all`."""
+    with sock._lock:
+        sock._io_refs = 0
+        sock._close_now()

@@ -35,25 +35,20 @@ Rules of this module:
 
 from __future__ import annotations
 
-import errno
-import itertools
 import socket
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, TypeAlias
 
-from sockettest._addresses import bind_errno, normal_ip, overlaps, unmapped
+from sockettest._addresses import normal_ip, unmapped
 from sockettest._clock import VirtualClock
 from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong
 from sockettest._faults import Faults
-from sockettest._linux import AF_UNIX, LOOPBACK, REUSEADDR, V6ONLY, os_error
-from sockettest._memory_socket import MemorySocket
-from sockettest._originals import RLock
+from sockettest._kernel import Kernel
+from sockettest._memory_socket import MemorySocket, close_for_good, socket_pair
 from sockettest._patch import patch_socket_module
-from sockettest._poison import POISONABLE, Outcome, Poisons
-from sockettest._simulation.scheduler import THREADS, SchedulableCondition, readiness_changed
+from sockettest._poison import Outcome
 from sockettest._validation import check_seconds
-from sockettest._waiting import READING, WRITING, waiting_for
 
 if TYPE_CHECKING:
     from sockettest._names import HostTable
@@ -164,28 +159,16 @@ class MemoryNetwork:
         """Every socket made on this network, accepted ones included, oldest first."""
         self.accepted = 0
         """How many connections ``accept`` has returned on this network."""
-        self._lock = RLock()  # real even in a simulation: it has scheduler hooks instead
-        self._any_closed = SchedulableCondition(self._lock, "a socket to close")
-        self._waiting = waiting_for(self, self._lock, clock)
-        self._owners: dict[int, dict[MemorySocket, None]] = {}  # port -> sockets holding it
-        self._listeners: dict[int, list[MemorySocket]] = {}  # port -> sockets that listened
-        self._local_addresses: set[str] = set()  # declared: add_address, add_host
-        self._ports = itertools.cycle(EPHEMERAL_PORTS)
-        self._names = itertools.count(1)
-        self._connections = 0
-        self._poisons = Poisons(POISONABLE | {"socket"})
         if isinstance(local_addresses, str):
             raise TypeError(
                 f"local_addresses must be a sequence of IP literals, not {local_addresses!r}"
             )
-        self._local_addresses.update(_normal_addresses("local_addresses", local_addresses))
+        self.kernel = Kernel(self, clock, EPHEMERAL_PORTS, TIME_WAIT)  # its sockets' one way in
+        self.kernel.local_addresses.update(_normal_addresses("local_addresses", local_addresses))
+        self._lock = self.kernel.lock
 
     def __repr__(self) -> str:
         return f"<MemoryNetwork {len(self.open_sockets())} open sockets>"
-
-    def _now(self) -> float:
-        """The network's time: its clock's, or in a simulated thread the simulation's."""
-        return self._waiting.now()
 
     @property
     def hosts(self) -> HostTable:
@@ -218,9 +201,9 @@ class MemoryNetwork:
         """
         if fileno is not None:
             raise ValueError("an in-memory socket cannot wrap a file descriptor (fileno=...)")
-        if self._poisons:
+        if self.kernel.poisons:
             with self._lock:
-                self._poisons.take("socket")
+                self.kernel.poisons.take("socket")
         return self.socket_class(self, family, type, proto)
 
     def socketpair(
@@ -232,23 +215,7 @@ class MemoryNetwork:
         and ``AF_INET6`` pairs get loopback addresses. No listener is involved and no fault
         plan applies: set each socket's ``faults``.
         """
-        family = AF_UNIX if family is None else family
-        if family == AF_UNIX:
-            a = self.socket_class(self, socket.AF_INET, type, proto)
-            b = self.socket_class(self, socket.AF_INET, type, proto)
-            with self._lock:
-                for sock in (a, b):
-                    sock._family = AF_UNIX
-                    sock._local = ("", 0)
-                a._link(b)
-            return a, b
-        a = self.socket_class(self, family, type, proto)
-        b = self.socket_class(self, family, type, proto)
-        with self._lock:
-            for sock in (a, b):
-                sock._local = self._allocate(LOOPBACK[sock._family], 0, sock)
-            a._link(b)
-        return a, b
+        return socket_pair(self, family, type, proto)
 
     # Names -------------------------------------------------------------------------------------
 
@@ -275,13 +242,13 @@ class MemoryNetwork:
         """
         normal = _normal_addresses("add_address", addresses)
         with self._lock:
-            self._local_addresses.update(normal)
+            self.kernel.local_addresses.update(normal)
 
     @property
     def local_addresses(self) -> frozenset[str]:
         """The addresses declared local (:meth:`add_address`, :meth:`add_host`), loopback aside."""
         with self._lock:
-            return frozenset(self._local_addresses)
+            return frozenset(self.kernel.local_addresses)
 
     # The patch hook ----------------------------------------------------------------------------
 
@@ -324,19 +291,19 @@ class MemoryNetwork:
                 test pass without testing anything).
         """
         with self._lock:
-            self._poisons.add(method, error, times)
+            self.kernel.poisons.add(method, error, times)
 
     def cure(self, method: str) -> None:
         """Remove the network's poison from ``method``, if any."""
         with self._lock:
-            self._poisons.pop(method, None)
+            self.kernel.poisons.pop(method, None)
 
     # Leaks -------------------------------------------------------------------------------------
 
     def open_sockets(self) -> list[MemorySocket]:
         """Every socket made on this network and not yet closed, oldest first."""
         with self._lock:
-            return [s for s in self.sockets if not s._closed]
+            return [s for s in self.sockets if not s.closed]
 
     def assert_all_closed(self, grace: float = 0.0) -> None:
         """Fail, naming each one, if a socket on this network is still open.
@@ -351,7 +318,8 @@ class MemoryNetwork:
         """
         check_seconds("grace", grace)
         with self._lock:
-            self._any_closed.wait_for(lambda: all(s._closed for s in self.sockets), grace)
+            closed = lambda: all(s.closed for s in self.sockets)  # noqa: E731
+            self.kernel.any_closed.wait_for(closed, grace)
         leaked = self.open_sockets()
         if leaked:
             listed = "\n  ".join(repr(s) for s in leaked)
@@ -374,7 +342,7 @@ class MemoryNetwork:
             raise ValueError(f"calls must be at least 1, not {calls!r}")
         check_seconds("timeout", timeout)
         with self._lock:
-            waiting = self._waiting
+            waiting = self.kernel.waiting
             if not waiting.any_blocked.wait_for(lambda: waiting.blocked >= calls, timeout):
                 raise BlockedTooLong(
                     f"{waiting.blocked} of {calls} socket calls were blocked after {timeout:g} s"
@@ -383,137 +351,7 @@ class MemoryNetwork:
     def close_all(self) -> None:
         """Close every open socket (for a fixture's teardown, after it has checked for leaks)."""
         for sock in self.open_sockets():
-            with self._lock:
-                sock._io_refs = 0
-                sock._close_now()
-
-    # Internals, called with the lock held ------------------------------------------------------
-
-    def _register(self, sock: MemorySocket) -> str:
-        self.sockets.append(sock)
-        return f"memory-socket-{next(self._names)}"
-
-    def _holders(self, port: int) -> list[MemorySocket]:
-        """The sockets that hold ``port`` (see ``MemorySocket._holds_port``): bound, listening,
-        connected, or in TIME_WAIT; the others are dropped for good."""
-        holders = self._owners.get(port)
-        if not holders:
-            return []
-        now = self._now()
-        for sock in [s for s in holders if not s._holds_port(now)]:
-            del holders[sock]  # none holds it again once it has let go
-        return list(holders)
-
-    def _in_use(self, host: str, port: int, sock: MemorySocket) -> bool:
-        """Whether binding ``sock`` to ``(host, port)`` collides with a socket that holds it, as
-        Linux decides: unless both have ``SO_REUSEADDR`` and the other is not listening."""
-        reuse = bool(sock.options.get(REUSEADDR))
-        v6only = bool(sock.options.get(V6ONLY))
-        for other in self._holders(port):
-            if other is sock or other._local is None:
-                continue
-            if not overlaps(host, v6only, other._local[0], bool(other.options.get(V6ONLY))):
-                continue
-            if reuse and other.options.get(REUSEADDR) and not other._listens():
-                continue
-            return True
-        return False
-
-    def _allocate(self, host: str, port: int, owner: MemorySocket) -> tuple[str, int]:
-        """Bind ``owner`` to ``(host, port)``, picking an ephemeral port for 0; an ephemeral port
-        is one nothing holds, TIME_WAIT included."""
-        if port == 0:
-            for _ in EPHEMERAL_PORTS:
-                port = next(self._ports)
-                if not self._holders(port):
-                    break
-            else:
-                raise os_error(errno.EADDRNOTAVAIL)
-        elif self._in_use(host, port, owner):
-            raise os_error(errno.EADDRINUSE)
-        self._hold(owner, port)
-        return host, port
-
-    def _hold(self, owner: MemorySocket, port: int) -> None:
-        """Count ``owner`` among the holders of ``port`` (it is released by :meth:`_release`)."""
-        self._owners.setdefault(port, {})[owner] = None
-        owner._owns_address = True
-
-    def _add_listener(self, sock: MemorySocket) -> None:
-        """``sock`` listens on its port: connects to that port look at it first."""
-        assert sock._local is not None
-        listeners = self._listeners.setdefault(sock._local[1], [])
-        listeners[:] = [s for s in listeners if not s._closed]
-        if sock not in listeners:
-            listeners.append(sock)
-
-    def _listen_conflict(self, sock: MemorySocket) -> bool:
-        """Whether another socket listens where ``sock`` means to (``listen`` then raises
-        ``EADDRINUSE``): two ``SO_REUSEADDR`` sockets may share an address, not both listen."""
-        assert sock._local is not None
-        host, port = sock._local
-        v6only = bool(sock.options.get(V6ONLY))
-        return any(
-            other is not sock
-            and other._listens()
-            and other._local is not None
-            and overlaps(host, v6only, other._local[0], bool(other.options.get(V6ONLY)))
-            for other in self._holders(port)
-        )
-
-    def _time_wait(self, sock: MemorySocket) -> None:
-        """``sock``, the active closer, holds its address for :data:`TIME_WAIT` seconds from
-        now, open or closed (see ``MemorySocket._holds_port``)."""
-        sock._held_until = self._now() + TIME_WAIT
-
-    def _release(self, owner: MemorySocket) -> None:
-        """``owner`` no longer holds its port (closed and not in TIME_WAIT, or its wait ended)."""
-        owner._held_until = None
-        if owner._local is None:
-            return
-        port = owner._local[1]
-        holders = self._owners.get(port)
-        if holders is not None and owner in holders:
-            del holders[owner]
-            if not holders:
-                del self._owners[port]
-
-    def _check_local(self, host: str, family: int, v6only: bool) -> None:
-        """Raise what Linux's ``bind`` raises for an address this host does not have."""
-        code = bind_errno(host, family, v6only, self._local_addresses)
-        if code is not None:
-            raise os_error(code)
-
-    def _listener_for(self, host: str, port: int) -> MemorySocket | None:
-        """The listener a connect to ``(host, port)`` reaches: one bound to that address, else
-        to its family's wildcard (IPv4 also reaches a dual-stack ``::``; IPv4-mapped is IPv4)."""
-        plain = unmapped(host)
-        wildcard = None
-        for sock in self._listeners.get(port, ()):
-            if not sock._listens() or sock._local is None:
-                continue
-            bound = unmapped(sock._local[0])
-            if bound == plain:
-                return sock
-            if wildcard is None and overlaps(bound, bool(sock.options.get(V6ONLY)), plain, False):
-                wildcard = sock
-        return wildcard
-
-    def _next_connection_faults(self) -> tuple[Faults | None, Faults | None]:
-        index, self._connections = self._connections, self._connections + 1
-        return _pick(self.accept_faults, index), _pick(self.connect_faults, index)
-
-    def _notify(self, sock: MemorySocket, reading: bool = True, writing: bool = True) -> None:
-        """Wake the calls blocked on ``sock`` that wait to read, or to write, or both, and bring
-        its descriptor's readiness up to date (the only effect when neither is asked)."""
-        if reading:
-            self._waiting.wake(sock._channels, READING)
-        if writing:
-            self._waiting.wake(sock._channels, WRITING)
-        if sock._mirror is not None:
-            sock._mirror.show(*sock._readiness())
-            if THREADS:
-                readiness_changed()
+            close_for_good(sock)
 
 
 def _normal_addresses(argument: str, addresses: Sequence[str]) -> list[str]:
@@ -526,12 +364,6 @@ def _normal_addresses(argument: str, addresses: Sequence[str]) -> list[str]:
             raise ValueError(f"{argument}: {address!r} is not an IPv4 or IPv6 literal")
         normal.append(unmapped(ip))
     return normal
-
-
-def _pick(plan: FaultPlan, index: int) -> Faults | None:
-    if plan is None or isinstance(plan, Faults):
-        return plan
-    return plan[index] if index < len(plan) else None
 
 
 def _check_fault_plan(name: str, plan: object) -> None:
