@@ -527,11 +527,7 @@ class MemorySocket(RareCalls):
             self._enter("accept", ())
             if not self._listening:
                 raise os_error(errno.EINVAL)
-            self._block(
-                "accept",
-                lambda: self._closed or self._listen_shut or bool(self._queue),
-                self._deadline(RCVTIMEO),
-            )
+            self._block("accept", self._accept_ready, self._deadline(RCVTIMEO))
             self._check_open()
             if self._listen_shut:
                 raise os_error(errno.EINVAL)
@@ -851,20 +847,31 @@ class MemorySocket(RareCalls):
             return True, True  # unconnected: Linux reports HUP, which select shows as both
         if self._so_error:
             return True, True
-        readable = (
-            bool(incoming.data)
+        return self._can_read(incoming), self._can_write(outgoing)
+
+    def _can_read(self, incoming: _Pipe, want: int = 1) -> bool:
+        """Whether a read would not wait: ``want`` bytes have come, or EOF, or a shut read
+        side, or a reset, or an error to report."""
+        return (
+            len(incoming.data) >= want
             or incoming.eof
             or self._shut_rd
             or self._broken
             or self._pending_error is not None
         )
-        writable = (
+
+    def _can_write(self, outgoing: _Pipe) -> bool:
+        """Whether a send would not wait: room in the pipe, or a failure to report at once."""
+        return (
             self._shut_wr
             or self._broken
             or outgoing.reader_closed
             or len(outgoing.data) < self._net.buffer_size
         )
-        return readable, writable
+
+    def _accept_ready(self) -> bool:
+        """Whether an ``accept`` would not wait (nor a listener's readiness)."""
+        return self._closed or self._listen_shut or bool(self._queue)
 
     def _parse(self, address: Address, call: str) -> tuple[str, int]:
         host, port = host_and_port(address, self._family, call)
@@ -974,8 +981,7 @@ class MemorySocket(RareCalls):
             if self._listening and self._timeout:
                 # CPython waits for readiness before it reads, and a listener is readable once
                 # a connection waits: until then, or the timeout, nothing is said.
-                ready = lambda: self._closed or self._listen_shut or bool(self._queue)  # noqa: E731
-                self._block("recv", ready, self._deadline())
+                self._block("recv", self._accept_ready, self._deadline())
                 self._check_open()
             raise os_error(errno.ENOTCONN)
         injector = self._injector
@@ -991,18 +997,9 @@ class MemorySocket(RareCalls):
         blocking = self._timeout is None
         want = bufsize if flags & MSG_WAITALL and blocking else 1
 
-        def readable() -> bool:
-            return (
-                self._closed
-                or len(incoming.data) >= want
-                or incoming.eof
-                or self._shut_rd
-                or self._broken
-                or self._pending_error is not None
-            )
-
-        if not readable():
+        if not self._can_read(incoming, want):
             dontwait = bool(flags & MSG_DONTWAIT) and blocking
+            readable = lambda: self._closed or self._can_read(incoming, want)  # noqa: E731
             self._block("recv", readable, self._deadline(RCVTIMEO), nonblocking=dontwait)
             self._check_open()
         if incoming.data:
@@ -1042,10 +1039,7 @@ class MemorySocket(RareCalls):
             if injector is not None:
                 injector.after_send(limit)
             self._receive_reset()
-            if peer is not None and not peer._closed:
-                peer._receive_reset()
-            elif peer is not None:
-                self._kernel.release(peer._binding)  # the reset ends its TIME_WAIT, as Linux's does
+            self._send_reset()
             return limit
         capacity = self._net.buffer_size
         taken = 0
@@ -1053,14 +1047,7 @@ class MemorySocket(RareCalls):
         whole = self._timeout is None and not dontwait
 
         def writable() -> bool:
-            return (
-                self._closed
-                or self._shut_wr
-                or self._broken
-                or self._pending_error is not None
-                or outgoing.reader_closed
-                or len(outgoing.data) < capacity
-            )
+            return self._closed or self._pending_error is not None or self._can_write(outgoing)
 
         while True:
             if len(outgoing.data) >= capacity:
@@ -1141,6 +1128,16 @@ class MemorySocket(RareCalls):
         self._remote_lost = True
         self._notify()
 
+    def _send_reset(self) -> None:
+        """Send the peer an RST: an open peer reads it, a closed one's TIME_WAIT ends."""
+        peer = self._peer
+        if peer is None:
+            return
+        if peer._closed:
+            self._kernel.release(peer._binding)
+        else:
+            peer._receive_reset()
+
     def _reset_here(self) -> None:
         """A fault reset this connection: drop what is in flight and break both directions.
 
@@ -1174,11 +1171,8 @@ class MemorySocket(RareCalls):
             bool(incoming is not None and incoming.data)
             or (isinstance(linger, bytes | bytearray) and linger[:8] == struct.pack("ii", 1, 0))
         )
-        if peer is not None and resets:
-            if peer._closed:
-                kernel.release(peer._binding)  # the reset ends its TIME_WAIT, as Linux's does
-            else:
-                peer._receive_reset()
+        if resets:
+            self._send_reset()
         self._send_fin()
         if self._binding.owns_address:
             if self._fin_first and not (self._broken or self._remote_lost or resets):
