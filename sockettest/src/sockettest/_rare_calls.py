@@ -4,22 +4,20 @@ flag, and ``dup`` and ``detach``, which say they are not modelled.
 
 Each is a thin shell over the socket's own ``_receive`` and ``_send`` (so faults, timeouts and
 readiness act on them as on ``recv`` and ``send``), with the arguments taken as CPython takes
-them. :class:`RareCalls` is a mixin of :class:`MemorySocket` and of nothing else; what it uses
-of the socket is listed at its top.
+them. :class:`RareCalls` is a mixin of :class:`MemorySocket` (see ``_socket_parts.py``).
 """
 
 from __future__ import annotations
 
 import os
 import socket
-from threading import RLock
 from typing import TYPE_CHECKING, Any
 
 from sockettest._arguments import bytes_like, c_int, c_ssize, writable_buffer
 from sockettest._deadlines import NotModelled
 from sockettest._linux import MSG_PEEK, SNDTIMEO, payload
 from sockettest._simulation.scheduler import THREADS, network_call
-from sockettest._types import Address
+from sockettest._socket_parts import SocketParts
 
 if TYPE_CHECKING:
     from sockettest._memory_socket import MemorySocket
@@ -30,19 +28,8 @@ _REAL_SENDFILE: Any = socket.socket._sendfile_use_send  # type: ignore[attr-defi
 _REAL_CHECK_SENDFILE: Any = socket.socket._check_sendfile_params  # type: ignore[attr-defined]
 
 
-class RareCalls:
+class RareCalls(SocketParts):
     """``recvfrom``, ``recvmsg``, ``sendto``, ``sendmsg``, ``sendfile`` and their kin."""
-
-    if TYPE_CHECKING:  # what the mixin uses of MemorySocket
-        _lock: RLock
-        _closed: bool
-
-        def _check_open(self) -> None: ...
-        def _enter(self, method: str, args: tuple[Any, ...], when_closed: bool = False) -> None: ...
-        def _receive(self, bufsize: int, flags: int) -> bytes: ...
-        def _send(self, view: memoryview, flags: int, deadline: float | None, call: str) -> int: ...
-        def _deadline(self, kernel_option: int | None = None) -> float | None: ...
-        def _parse(self, address: Address, call: str) -> tuple[str, int]: ...
 
     _inheritable = False  # as every socket Python makes (PEP 446); set_inheritable sets it
 
