@@ -14,8 +14,9 @@ Why a fake and not a mock: a mock checks the calls your code makes; this checks 
 *does* with what a socket does back: partial reads, EOF, half-close, timeouts, resets, full
 buffers. It is a *verified* fake: :mod:`sockettest.contract` runs the same checks on it and on
 real loopback sockets, so where it differs from the kernel a check says so. The sockets
-themselves are :class:`~sockettest.MemorySocket` (``_memory_socket.py``); this module holds what
-they share.
+themselves are :class:`~sockettest.MemorySocket` (``_memory_socket.py``); what they share (the
+lock, the bind table, the listeners, the way calls wait) is the network's kernel
+(``_kernel.py``), their one way into the network. This module holds the network's public face.
 
 Rules of this module:
 
@@ -163,8 +164,10 @@ class MemoryNetwork:
             raise TypeError(
                 f"local_addresses must be a sequence of IP literals, not {local_addresses!r}"
             )
-        self.kernel = Kernel(self, clock, EPHEMERAL_PORTS, TIME_WAIT)  # its sockets' one way in
-        self.kernel.local_addresses.update(_normal_addresses("local_addresses", local_addresses))
+        declared = _normal_addresses("local_addresses", local_addresses)
+        # What its sockets share, and their one way into the network (see _kernel.py).
+        self.kernel = Kernel(self, clock, EPHEMERAL_PORTS, TIME_WAIT)
+        self.kernel.local_addresses.update(declared)
         self._lock = self.kernel.lock
 
     def __repr__(self) -> str:
