@@ -504,12 +504,13 @@ class MemorySocket(ListenerCalls, ConnectionCalls, OptionCalls, RareCalls):
         nonblocking: bool = False,
         partial: int = 0,
     ) -> None:
-        """Wait, with the lock held, until ``ready()``; honour the timeout and ``max_block``.
+        """Wait, with the lock held, until ``ready()``, as the network waits (``_waiting.py``);
+        a non-blocking call raises ``EAGAIN`` instead.
 
         ``on`` is the socket whose changes wake this call (this one by default), ``channel``
-        whether it waits to read or to write. A call that
-        already moved ``partial`` bytes returns to its caller at the deadline instead of
-        raising, as a real ``send`` returns its short count.
+        whether it waits to read or to write. A call that already moved ``partial`` bytes
+        returns to its caller at the deadline instead of raising, as a real ``send`` returns its
+        short count.
         """
         if ready():
             return
