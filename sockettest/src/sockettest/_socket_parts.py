@@ -11,14 +11,12 @@ At run time it is empty.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from threading import RLock
 
-    from sockettest._connection import Pipe
     from sockettest._faults import FaultInjector, Faults
     from sockettest._kernel import Binding, Kernel
     from sockettest._memory_socket import MemorySocket
@@ -49,14 +47,10 @@ class SocketParts:
         _waiting: Waiting
         _mirror: ReadinessMirror | None
         # A listener's (ListenerCalls._init_listener)
-        backlog: int | None
         _listening: bool
         _listen_shut: bool
-        _queue: deque[MemorySocket]
         # A connection's (ConnectionCalls._init_connection)
         _peer: MemorySocket | None
-        _incoming: Pipe | None
-        _outgoing: Pipe | None
         _broken: bool
         _pending_error: OSError | None
 
