@@ -251,10 +251,7 @@ class ConnectionCalls(SocketParts):
                 raise os_error(errno.EINVAL)
             reading = how in (socket.SHUT_RD, socket.SHUT_RDWR)
             if self._listening:
-                if reading:
-                    self._listen_shut = True
-                    self._reset_queue()
-                self._notify()
+                self._shut_listener(reading)
                 return
             if self._outgoing is None or self._gone():
                 raise os_error(errno.ENOTCONN)

@@ -108,6 +108,14 @@ class ListenerCalls(SocketParts):
         """Whether an ``accept`` would not wait (nor a listener's readiness)."""
         return self._closed or self._listen_shut or bool(self._queue)
 
+    def _shut_listener(self, reading: bool) -> None:
+        """``shutdown`` on a listener: reading shut (``SHUT_RD``, ``SHUT_RDWR``) stops it
+        listening, resets the connections waiting for ``accept``, and wakes a blocked one."""
+        if reading:
+            self._listen_shut = True
+            self._reset_queue()
+        self._notify()
+
     def _reset_queue(self) -> None:
         """Reset every connection waiting for ``accept``: its client gets ECONNRESET."""
         while self._queue:
