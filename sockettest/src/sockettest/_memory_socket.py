@@ -186,14 +186,14 @@ class MemorySocket(ListenerCalls, ConnectionCalls, OptionCalls, RareCalls):
         self._port_locked = False  # bound to a port by hand: held until closed, whatever happens
         self._so_error = 0
         self._mirror: ReadinessMirror | None = None
-        self._poisons = Poisons(POISONABLE)
+        self._poisons: Poisons | None = None  # made by the first poison()
         self._injector: FaultInjector | None = None
         self._init_listener()
         self._init_connection()
         self._binding = Binding(self, self.options, self._holds_port, self._listens)
         with self._lock:
             self.name = kernel.register(self)
-        self._channels = Channels(self._lock, self.name)
+        self._channels: Channels | None = None  # made by the first wait (_waiters)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name} {self._describe()}>"
@@ -284,12 +284,15 @@ class MemorySocket(ListenerCalls, ConnectionCalls, OptionCalls, RareCalls):
             ValueError: ``method`` is not a method this fake can poison.
         """
         with self._lock:
+            if self._poisons is None:
+                self._poisons = Poisons(POISONABLE)
             self._poisons.add(method, error, times)
 
     def cure(self, method: str) -> None:
         """Remove the poison from ``method``, if any."""
         with self._lock:
-            self._poisons.pop(method, None)
+            if self._poisons is not None:
+                self._poisons.pop(method, None)
 
     # The socket API --------------------------------------------------------------------------
 
@@ -422,11 +425,12 @@ class MemorySocket(ListenerCalls, ConnectionCalls, OptionCalls, RareCalls):
     def _notify(self, reading: bool = True, writing: bool = True) -> None:
         """Wake this socket's calls that wait to read, or to write, or both, and bring its
         descriptor's readiness up to date (the only effect when neither is asked)."""
-        asleep = self._channels.asleep
-        if reading and asleep[READING]:
-            self._waiting.wake(self._channels, READING)
-        if writing and asleep[WRITING]:
-            self._waiting.wake(self._channels, WRITING)
+        channels = self._channels
+        if channels is not None:
+            if reading and channels.asleep[READING]:
+                self._waiting.wake(channels, READING)
+            if writing and channels.asleep[WRITING]:
+                self._waiting.wake(channels, WRITING)
         if self._mirror is not None:
             self._mirror.show(*self._readiness())
             if THREADS:
@@ -483,15 +487,23 @@ class MemorySocket(ListenerCalls, ConnectionCalls, OptionCalls, RareCalls):
                 kernel.release(self._binding)
         if incoming is not None:
             incoming.close_reader()
+        channels = self._channels
         for channel in (READING, WRITING):
-            if self._channels.asleep[channel]:
-                self._channels.condition(channel).notify_all()
+            if channels is not None and channels.asleep[channel]:
+                channels.condition(channel).notify_all()
         kernel.any_closed.notify_all()
         if peer is not None:
             peer._notify()
         if self._mirror is not None:
             self._mirror.close()
             self._mirror = None
+
+    def _waiters(self) -> Channels:
+        """The conditions this socket's calls wait on, made on the first wait: most sockets
+        never wait, and a socket is made for every connection."""
+        if self._channels is None:
+            self._channels = Channels(self._lock, self.name)
+        return self._channels
 
     def _block(
         self,
@@ -517,7 +529,7 @@ class MemorySocket(ListenerCalls, ConnectionCalls, OptionCalls, RareCalls):
         if nonblocking or self._timeout == 0:
             raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
         self._waiting.block(
-            (on or self)._channels,
+            (on or self)._waiters(),
             channel,
             ready,
             deadline,
