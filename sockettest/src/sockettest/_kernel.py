@@ -2,9 +2,10 @@
 :class:`~sockettest.MemorySocket` and its :class:`~sockettest.MemoryNetwork`.
 
 A socket reaches its network through the network's :class:`Kernel` (and the network's public
-attributes) and nothing else; the kernel sees a socket through its :class:`Binding` and nothing
-else. So neither touches the other's private fields, and this module is the list of what
-passes between them:
+attributes) and nothing else; the kernel sees a socket through its :class:`Binding`, and the
+network through its public API and ``socket_pair`` and ``close_for_good`` of
+``_memory_socket.py``. So neither touches the other's private fields, and this module is the
+list of what passes between them:
 
 - the one lock of the network, and how its calls wait (:mod:`sockettest._waiting`);
 - the bind table: which sockets hold which port, as Linux's, TIME_WAIT included;
