@@ -1,8 +1,9 @@
 """A memory socket as one end of a connection: connect, the bytes through the pipes, half-close,
 FIN and RST, and when its port is let go. :class:`ConnectionCalls` is a mixin of
 :class:`~sockettest.MemorySocket` (with :class:`~sockettest._listener.ListenerCalls`, the other
-role a socket takes): its state is made by ``_init_connection``, what it uses of the rest of
-the socket is listed at its top, and every method but the public calls runs with the lock held.
+role a socket takes): its state is made by ``_init_connection``, what it takes from the other
+parts is declared in ``_socket_parts.py``, and every method but the public calls runs with the
+lock held.
 
 A connection is two :class:`Pipe` objects, one per direction, each holding what one side sent
 and the other has not read; each side holds the other as its peer.

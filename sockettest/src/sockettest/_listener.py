@@ -1,7 +1,8 @@
 """A memory socket as a listener: ``listen``, its backlog, and ``accept``.
 :class:`ListenerCalls` is a mixin of :class:`~sockettest.MemorySocket` (with
 :class:`~sockettest._connection.ConnectionCalls`, the other role a socket takes): its state is
-made by ``_init_listener``, and what it uses of the rest of the socket is listed at its top.
+made by ``_init_listener``, and what it takes from the other parts is declared in
+``_socket_parts.py``.
 
 A connect is made at once (the handshake needs no ``accept``): its server side waits in the
 listener's queue, first in, first out, and ``connect`` waits for room while the queue is longer

@@ -1,7 +1,7 @@
 """A memory socket's options and timeouts: ``setsockopt``, ``getsockopt``, ``settimeout`` and
 ``setblocking``, and the deadline a blocking call gets from them (``SO_RCVTIMEO`` and
-``SO_SNDTIMEO`` included). :class:`OptionCalls` is a mixin of :class:`~sockettest.MemorySocket`;
-what it uses of the rest of the socket is listed at its top.
+``SO_SNDTIMEO`` included). :class:`OptionCalls` is a mixin of :class:`~sockettest.MemorySocket`
+(see ``_socket_parts.py``).
 """
 
 from __future__ import annotations
