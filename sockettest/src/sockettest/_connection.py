@@ -1,6 +1,6 @@
 """A memory socket as one end of a connection: connect, the bytes through the pipes, half-close,
-FIN and RST, and when its port is let go. :class:`ConnectionCalls` is a mixin of
-:class:`~sockettest.MemorySocket` (with :class:`~sockettest._listener.ListenerCalls`, the other
+FIN and RST, and when its port is let go. :class:`_ConnectionCalls` is a mixin of
+:class:`~sockettest.MemorySocket` (with :class:`~sockettest._listener._ListenerCalls`, the other
 role a socket takes): its state is made by ``_init_connection``, what it takes from the other
 parts is declared in ``_socket_parts.py``, and every method but the public calls runs with the
 lock held.
@@ -42,14 +42,14 @@ from sockettest._linux import (
     reset_error,
 )
 from sockettest._simulation.scheduler import THREADS, network_call
-from sockettest._socket_parts import SocketParts
+from sockettest._socket_parts import _SocketParts
 from sockettest._types import Address
 from sockettest._waiting import WRITING
 
 if TYPE_CHECKING:
     from sockettest._memory_socket import MemorySocket
 
-__all__ = ["ConnectionCalls", "Pipe"]
+__all__ = ["_ConnectionCalls", "Pipe"]
 
 
 class Pipe:
@@ -69,7 +69,7 @@ class Pipe:
         self.data.clear()
 
 
-class ConnectionCalls(SocketParts):
+class _ConnectionCalls(_SocketParts):
     """``connect``, ``recv``, ``send``, ``shutdown`` and ``getpeername``, and the connection's
     state underneath them."""
 

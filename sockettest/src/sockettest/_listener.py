@@ -1,6 +1,6 @@
 """A memory socket as a listener: ``listen``, its backlog, and ``accept``.
-:class:`ListenerCalls` is a mixin of :class:`~sockettest.MemorySocket` (with
-:class:`~sockettest._connection.ConnectionCalls`, the other role a socket takes): its state is
+:class:`_ListenerCalls` is a mixin of :class:`~sockettest.MemorySocket` (with
+:class:`~sockettest._connection._ConnectionCalls`, the other role a socket takes): its state is
 made by ``_init_listener``, and what it takes from the other parts is declared in
 ``_socket_parts.py``.
 
@@ -25,16 +25,16 @@ from sockettest._linux import (
     os_error,
 )
 from sockettest._simulation.scheduler import THREADS, network_call
-from sockettest._socket_parts import SocketParts
+from sockettest._socket_parts import _SocketParts
 from sockettest._types import Address
 
 if TYPE_CHECKING:
     from sockettest._memory_socket import MemorySocket
 
-__all__ = ["ListenerCalls"]
+__all__ = ["_ListenerCalls"]
 
 
-class ListenerCalls(SocketParts):
+class _ListenerCalls(_SocketParts):
     """``listen`` and ``accept``, and the listener's state underneath them."""
 
     def _init_listener(self) -> None:

@@ -43,7 +43,7 @@ from sockettest._arguments import (
     c_int,
     host_and_port,
 )
-from sockettest._connection import ConnectionCalls
+from sockettest._connection import _ConnectionCalls
 from sockettest._faults import FaultInjector, Faults
 from sockettest._kernel import Binding
 from sockettest._linux import (
@@ -56,12 +56,12 @@ from sockettest._linux import (
     ip_literal,
     os_error,
 )
-from sockettest._listener import ListenerCalls
+from sockettest._listener import _ListenerCalls
 from sockettest._poison import POISONABLE, Outcome, Poisons
-from sockettest._rare_calls import RareCalls
+from sockettest._rare_calls import _RareCalls
 from sockettest._readiness import ReadinessMirror
 from sockettest._simulation.scheduler import THREADS, network_call, readiness_changed
-from sockettest._socket_options import OptionCalls
+from sockettest._socket_options import _OptionCalls
 from sockettest._types import Address
 from sockettest._waiting import READING, WRITING, Channels
 
@@ -73,7 +73,7 @@ __all__ = ["MemorySocket", "close_for_good", "socket_pair"]
 _REAL_MAKEFILE = socket.socket.makefile  # CPython's own, which builds on recv_into and send
 
 
-class MemorySocket(ListenerCalls, ConnectionCalls, OptionCalls, RareCalls):
+class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
     """A TCP socket on a :class:`MemoryNetwork`, with the API of :class:`socket.socket` that
     real code uses: blocking, timeouts and non-blocking mode, ``fileno`` for ``select`` and
     ``selectors``, ``makefile``, ``recv_into``, ``MSG_PEEK``, half-close and resets, and

@@ -4,7 +4,7 @@ flag, and ``dup`` and ``detach``, which say they are not modelled.
 
 Each is a thin shell over the socket's own ``_receive`` and ``_send`` (so faults, timeouts and
 readiness act on them as on ``recv`` and ``send``), with the arguments taken as CPython takes
-them. :class:`RareCalls` is a mixin of :class:`MemorySocket` (see ``_socket_parts.py``).
+them. :class:`_RareCalls` is a mixin of :class:`MemorySocket` (see ``_socket_parts.py``).
 """
 
 from __future__ import annotations
@@ -17,18 +17,18 @@ from sockettest._arguments import bytes_like, c_int, c_ssize, writable_buffer
 from sockettest._deadlines import NotModelled
 from sockettest._linux import MSG_PEEK, SNDTIMEO, payload
 from sockettest._simulation.scheduler import THREADS, network_call
-from sockettest._socket_parts import SocketParts
+from sockettest._socket_parts import _SocketParts
 
 if TYPE_CHECKING:
     from sockettest._memory_socket import MemorySocket
 
-__all__ = ["RareCalls"]
+__all__ = ["_RareCalls"]
 
 _REAL_SENDFILE: Any = socket.socket._sendfile_use_send  # type: ignore[attr-defined]
 _REAL_CHECK_SENDFILE: Any = socket.socket._check_sendfile_params  # type: ignore[attr-defined]
 
 
-class RareCalls(SocketParts):
+class _RareCalls(_SocketParts):
     """``recvfrom``, ``recvmsg``, ``sendto``, ``sendmsg``, ``sendfile`` and their kin."""
 
     _inheritable = False  # as every socket Python makes (PEP 446); set_inheritable sets it

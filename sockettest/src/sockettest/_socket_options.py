@@ -1,6 +1,6 @@
 """A memory socket's options and timeouts: ``setsockopt``, ``getsockopt``, ``settimeout`` and
 ``setblocking``, and the deadline a blocking call gets from them (``SO_RCVTIMEO`` and
-``SO_SNDTIMEO`` included). :class:`OptionCalls` is a mixin of :class:`~sockettest.MemorySocket`
+``SO_SNDTIMEO`` included). :class:`_OptionCalls` is a mixin of :class:`~sockettest.MemorySocket`
 (see ``_socket_parts.py``).
 """
 
@@ -26,15 +26,15 @@ from sockettest._linux import (
     check_timeout,
     os_error,
 )
-from sockettest._socket_parts import SocketParts
+from sockettest._socket_parts import _SocketParts
 
 if TYPE_CHECKING:
     pass
 
-__all__ = ["OptionCalls"]
+__all__ = ["_OptionCalls"]
 
 
-class OptionCalls(SocketParts):
+class _OptionCalls(_SocketParts):
     """``setsockopt``, ``getsockopt``, ``settimeout``, ``setblocking`` and their readers."""
 
     def setsockopt(self, level: int, option: int, value: Any, optlen: int | None = None, /) -> None:

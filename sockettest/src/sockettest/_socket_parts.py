@@ -4,7 +4,7 @@ The socket is one public class built from mixins, each in a module named for wha
 :mod:`~sockettest._listener`, :mod:`~sockettest._connection`,
 :mod:`~sockettest._socket_options` and :mod:`~sockettest._rare_calls`, on top of
 :mod:`~sockettest._memory_socket`, which holds the class itself, the state every socket has, and
-the calls that are neither a listener's nor a connection's. :class:`SocketParts` is their common
+the calls that are neither a listener's nor a connection's. :class:`_SocketParts` is their common
 base: it declares, for the type checker, the fields and methods one part takes from another.
 At run time it is empty.
 """
@@ -25,10 +25,10 @@ if TYPE_CHECKING:
     from sockettest._types import Address
     from sockettest._waiting import Waiting
 
-__all__ = ["SocketParts"]
+__all__ = ["_SocketParts"]
 
 
-class SocketParts:
+class _SocketParts:
     """The fields and methods the parts of a memory socket share (declarations only)."""
 
     if TYPE_CHECKING:
@@ -46,10 +46,10 @@ class SocketParts:
         _injector: FaultInjector | None
         _waiting: Waiting
         _mirror: ReadinessMirror | None
-        # A listener's (ListenerCalls._init_listener)
+        # A listener's (_ListenerCalls._init_listener)
         _listening: bool
         _listen_shut: bool
-        # A connection's (ConnectionCalls._init_connection)
+        # A connection's (_ConnectionCalls._init_connection)
         _peer: MemorySocket | None
         _broken: bool
         _pending_error: OSError | None
