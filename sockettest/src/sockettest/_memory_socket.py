@@ -1,10 +1,13 @@
 """A TCP socket on an in-memory network: :class:`MemorySocket`, call by call as Linux's.
 
 Every socket belongs to a :class:`~sockettest.MemoryNetwork` (``_network.py``), whose lock it
-takes for every call and whose clock measures its timeouts. A connection is two pipes, one per
-direction, each holding what one side sent and the other has not read.
+takes for every call and whose clock measures its timeouts; it reaches the network through the
+network's kernel alone (``_kernel.py``, which says what passes between them). This module holds
+the class, the state every socket has and the calls that are neither a listener's nor a
+connection's; the roles and the rest are mixins, one module each (``_socket_parts.py`` lists
+them and what they take from one another).
 
-Rules of this module:
+Rules of the socket's modules:
 
 1. Semantics are Linux's, call by call (errno included), except where :class:`MemorySocket`'s
    docstring says otherwise. The contract (:mod:`sockettest.contract`) and the differential
@@ -12,9 +15,10 @@ Rules of this module:
 2. Every call is recorded (``calls``) before anything else happens, and may be poisoned.
    Then its arguments are taken as CPython takes them (``_arguments.py``), with its errors,
    before a closed socket's ``EBADF``: CPython parses them before the kernel sees the socket.
-3. Every wait goes through :meth:`MemorySocket._block`, which honours the timeout, the
-   network's ``max_block`` and its clock; a change of state wakes only the calls it concerns
-   (reading or writing) and brings the readiness descriptor up to date.
+3. Every wait goes through :meth:`MemorySocket._block`, which hands it to the network's way of
+   waiting (``_waiting.py``: real time with ``max_block``, the virtual clock, or the
+   simulation); a change of state wakes only the calls it concerns (reading or writing) and
+   brings the readiness descriptor up to date.
 4. In a simulated thread (:func:`sockettest.simulate`), ``accept``, ``recv``, ``recv_into``,
    ``send``, ``sendall``, ``connect``, ``connect_ex``, ``shutdown`` and ``close`` are
    scheduling points (and so are ``recvfrom``, ``recvmsg``, ``sendto``, ``sendmsg`` and their
@@ -26,195 +30,50 @@ from __future__ import annotations
 
 import builtins
 import errno
-import functools
-import math
 import os
 import socket
 import struct
-import sys
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
+from typing import TYPE_CHECKING, Any
 
-from sockettest._addresses import as_family, family_for, format_address, normal_ip, unmapped
+from sockettest._addresses import format_address
 from sockettest._arguments import (
-    bytes_like,
-    c_flag,
     c_int,
-    c_ssize,
-    check_option,
     host_and_port,
-    option_value,
-    writable_buffer,
 )
-from sockettest._deadlines import BlockedTooLong, NotModelled
+from sockettest._connection import _ConnectionCalls
 from sockettest._faults import FaultInjector, Faults
-from sockettest._originals import get_ident
+from sockettest._kernel import Binding
+from sockettest._linux import (
+    AF_UNIX,
+    ANY,
+    LINGER,
+    LOOPBACK,
+    TYPE_FLAGS,
+    V6ONLY,
+    ip_literal,
+    os_error,
+)
+from sockettest._listener import _ListenerCalls
+from sockettest._poison import POISONABLE, Outcome, Poisons
+from sockettest._rare_calls import _RareCalls
 from sockettest._readiness import ReadinessMirror
-from sockettest._simulation.scheduler import THREADS, SchedulableCondition, network_call
+from sockettest._simulation.scheduler import THREADS, network_call, readiness_changed
+from sockettest._socket_options import _OptionCalls
 from sockettest._types import Address
+from sockettest._waiting import READING, WRITING, Channels
 
 if TYPE_CHECKING:
     from sockettest._network import MemoryNetwork
 
-__all__ = ["MemorySocket"]
+__all__ = ["MemorySocket", "close_for_good", "socket_pair"]
 
-_ANY: dict[int, str] = {socket.AF_INET: "0.0.0.0", socket.AF_INET6: "::"}
-_LOOPBACK: dict[int, str] = {socket.AF_INET: "127.0.0.1", socket.AF_INET6: "::1"}
-_WILDCARDS = frozenset(_ANY.values())
-_AF_UNIX: int = getattr(socket, "AF_UNIX", 1)
-# Plain ints, not the enum members: flags are tested on every call, and IntFlag's & is slow.
-_TYPE_FLAGS = int(getattr(socket, "SOCK_NONBLOCK", 0)) | int(getattr(socket, "SOCK_CLOEXEC", 0))
-_MSG_DONTWAIT = int(getattr(socket, "MSG_DONTWAIT", 0x40))
-_RCVTIMEO = int(getattr(socket, "SO_RCVTIMEO", 20))
-_SNDTIMEO = int(getattr(socket, "SO_SNDTIMEO", 21))
-_KERNEL_TIMEOUTS = (_RCVTIMEO, _SNDTIMEO)
-_TIMEVAL = struct.Struct("@ll")  # struct timeval: seconds, microseconds
-_MSG_PEEK = int(socket.MSG_PEEK)
-_MSG_WAITALL = int(getattr(socket, "MSG_WAITALL", 0x100))
-_TIMEOUT_MAX = 9.2e9  # seconds: CPython's limit, past which settimeout raises OverflowError
-_SHUT_HOWS = (socket.SHUT_RD, socket.SHUT_WR, socket.SHUT_RDWR)
 _REAL_MAKEFILE = socket.socket.makefile  # CPython's own, which builds on recv_into and send
-_REAL_SENDFILE: Any = socket.socket._sendfile_use_send  # type: ignore[attr-defined]
-_REAL_CHECK_SENDFILE: Any = socket.socket._check_sendfile_params  # type: ignore[attr-defined]
-_POISONABLE = frozenset(
-    {
-        "accept",
-        "bind",
-        "close",
-        "connect",
-        "connect_ex",
-        "detach",
-        "dup",
-        "get_inheritable",
-        "getpeername",
-        "getsockname",
-        "getsockopt",
-        "listen",
-        "recv",
-        "recv_into",
-        "recvfrom",
-        "recvfrom_into",
-        "recvmsg",
-        "recvmsg_into",
-        "send",
-        "sendall",
-        "sendfile",
-        "sendmsg",
-        "sendto",
-        "set_inheritable",
-        "setblocking",
-        "setsockopt",
-        "settimeout",
-        "shutdown",
-    }
-)
-_Outcome: TypeAlias = BaseException | type[BaseException]
 
 
-def _error(code: int) -> OSError:
-    """The :class:`OSError` subclass Python raises for ``code``, with the system's message."""
-    return OSError(code, os.strerror(code))
-
-
-def _reset_error() -> ConnectionResetError:
-    return ConnectionResetError(errno.ECONNRESET, os.strerror(errno.ECONNRESET))
-
-
-@functools.cache
-def _sysctl(name: str, field: int, default: int) -> int:
-    """A Linux sysctl (``net/core/rmem_max``), read once; ``default`` elsewhere."""
-    try:
-        with open(f"/proc/sys/{name}", encoding="ascii") as file:
-            return int(file.read().split()[field])
-    except (OSError, ValueError, IndexError):
-        return default
-
-
-def _buffer_option(option: int, value: int | None) -> int:
-    """What Linux reads back for SO_RCVBUF/SO_SNDBUF: the default, or twice what was set,
-    clamped to the kernel's minimum and to twice ``rmem_max``/``wmem_max``."""
-    if option == socket.SO_RCVBUF:
-        fresh, floor, ceiling = _sysctl("net/ipv4/tcp_rmem", 1, 131072), 2304, "rmem_max"
-    else:
-        fresh, floor, ceiling = _sysctl("net/ipv4/tcp_wmem", 1, 16384), 4608, "wmem_max"
-    if value is None:
-        return fresh
-    return max(floor, min(2 * value, 2 * _sysctl(f"net/core/{ceiling}", 0, 212992)))
-
-
-@dataclass
-class _Poison:
-    error: _Outcome
-    times: int | None  # None: every call
-
-
-def _check_poison(name: str, error: object, allowed: frozenset[str], times: int | None) -> None:
-    if name not in allowed:
-        raise ValueError(f"cannot poison {name!r}: choose one of {', '.join(sorted(allowed))}")
-    if not isinstance(error, BaseException) and not (
-        isinstance(error, type) and issubclass(error, BaseException)
-    ):
-        raise TypeError(
-            f"error must be an exception to raise (an instance or a class), not {error!r}"
-        )
-    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
-        raise ValueError(f"times must be a number of calls (at least 1) or None, not {times!r}")
-
-
-def _take_poison(poisons: dict[str, _Poison], name: str) -> None:
-    """Raise the poison for ``name``, if any, counting down its ``times``."""
-    poison = poisons.get(name)
-    if poison is None:
-        return
-    if poison.times is not None:
-        poison.times -= 1
-        if poison.times <= 0:
-            del poisons[name]
-    error = poison.error
-    raise error() if isinstance(error, type) else error
-
-
-class _Pipe:
-    """One direction of a connection: bytes one socket wrote that the other has not read."""
-
-    __slots__ = ("data", "eof", "reader_closed", "reset")
-
-    def __init__(self) -> None:
-        self.data = bytearray()
-        self.eof = False  # the writer shut its write side or closed: EOF once drained
-        self.reader_closed = False  # the reader closed: data sent now resets the connection
-        self.reset = False  # a fault reset the reader: sends fail at once with EPIPE
-
-
-_READING, _WRITING = 0, 1
-"""The two ways a call waits on a socket: for something to read (recv, accept), or for room
-to write (send, and connect, which waits on the listener's backlog). Each has its own
-condition, so that a byte arriving does not wake the thread that waits to send."""
-
-
-class _Wait:
-    """A blocked call, as the clock sees it: what wakes it, how, and its deadline."""
-
-    __slots__ = ("channel", "deadline", "on", "woken")
-
-    def __init__(self, on: MemorySocket, channel: int, deadline: float | None) -> None:
-        self.on = on
-        self.channel = channel
-        self.deadline = deadline
-        self.woken = False
-
-
-_V6ONLY = (socket.IPPROTO_IPV6, getattr(socket, "IPV6_V6ONLY", 26))
-_LINGER = (socket.SOL_SOCKET, socket.SO_LINGER)
-_REUSEADDR = (socket.SOL_SOCKET, socket.SO_REUSEADDR)
-_BUFLEN_MAX = 1024  # CPython's limit for getsockopt's buflen
-
-
-class MemorySocket:
+class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
     """A TCP socket on a :class:`MemoryNetwork`, with the API of :class:`socket.socket` that
     real code uses: blocking, timeouts and non-blocking mode, ``fileno`` for ``select`` and
     ``selectors``, ``makefile``, ``recv_into``, ``MSG_PEEK``, half-close and resets, and
@@ -295,62 +154,46 @@ class MemorySocket:
         family, type, proto = c_int(family), c_int(type), c_int(proto)  # as socket.socket's
         family = socket.AF_INET if family == -1 else family
         type = socket.SOCK_STREAM if type == -1 else type
-        if family not in _ANY:
+        if family not in ANY:
             raise OSError(
                 errno.EAFNOSUPPORT,
                 f"{os.strerror(errno.EAFNOSUPPORT)}: the in-memory network carries AF_INET and "
                 f"AF_INET6 only, not {family!r}",
             )
-        if type & ~_TYPE_FLAGS != socket.SOCK_STREAM:
+        if type & ~TYPE_FLAGS != socket.SOCK_STREAM:
             raise OSError(
                 errno.ESOCKTNOSUPPORT,
                 f"{os.strerror(errno.ESOCKTNOSUPPORT)}: the in-memory network carries TCP "
                 f"(SOCK_STREAM) only, not type {type!r}",
             )
         if proto not in (-1, 0, socket.IPPROTO_TCP):
-            raise _error(errno.EPROTONOSUPPORT)
+            raise os_error(errno.EPROTONOSUPPORT)
         self._family = family
         self._type = socket.SOCK_STREAM
         self._proto = max(proto, 0)
         self.options: dict[tuple[int, int], Any] = {}
-        self.backlog: int | None = None
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
         self.accepted_by: MemorySocket | None = None
         self._net = network
-        self._lock = network._lock
-        self._conds: list[SchedulableCondition | None] = [None, None]  # made on first wait
-        self._asleep = [0, 0]  # calls waiting right now, to read and to write
+        kernel = self._kernel = network.kernel
+        self._lock = kernel.lock
+        self._waiting = kernel.waiting
         nonblocking = bool(type & getattr(socket, "SOCK_NONBLOCK", 0))
         self._timeout: float | None = 0.0 if nonblocking else socket.getdefaulttimeout()
         self._closed = False  # really closed
         self._close_asked = False  # close() was called; waits for makefile() objects
         self._io_refs = 0  # makefile() objects still open, as socket.socket counts them
-        self._local: tuple[str, int] | None = None
-        self._remote: tuple[str, int] | None = None
-        self._remote_lost = False  # reset: getpeername raises ENOTCONN
-        self._owns_address = False  # counted among the holders of its port (bind, connect, accept)
-        self._held_until: float | None = None  # closed, in TIME_WAIT (or FIN_WAIT2) until then
-        self._fin_first = False  # sent its FIN before the peer's came: the active closer
         self._port_locked = False  # bound to a port by hand: held until closed, whatever happens
         self._so_error = 0
-        self._connect_unreported = False  # a non-blocking connect has not been confirmed yet
         self._mirror: ReadinessMirror | None = None
-        self._poisons: dict[str, _Poison] = {}
-        # a listener
-        self._listening = False
-        self._listen_shut = False
-        self._queue: deque[MemorySocket] = deque()
-        # a connection
-        self._peer: MemorySocket | None = None
-        self._incoming: _Pipe | None = None
-        self._outgoing: _Pipe | None = None
-        self._shut_rd = False
-        self._shut_wr = False
-        self._broken = False  # reset: recv gives b"" once drained, send raises EPIPE
-        self._pending_error: OSError | None = None  # raised once by the next recv or send
+        self._poisons: Poisons | None = None  # made by the first poison()
         self._injector: FaultInjector | None = None
-        with network._lock:
-            self.name = network._register(self)
+        self._init_listener()
+        self._init_connection()
+        self._binding = Binding(self, self.options, self._holds_port, self._listens)
+        with self._lock:
+            self.name = kernel.register(self)
+        self._channels: Channels | None = None  # made by the first wait (_waiters)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name} {self._describe()}>"
@@ -359,11 +202,11 @@ class MemorySocket:
         if self._closed:
             return "closed"
         if self._listening:
-            return f"listening on {self._show(self._local)}"
+            return f"listening on {self._show(self._binding.local)}"
         if self._remote is not None:
-            return f"connected {self._show(self._local)} -> {self._show(self._remote)}"
-        if self._local is not None:
-            return f"bound to {self._show(self._local)}"
+            return f"connected {self._show(self._binding.local)} -> {self._show(self._remote)}"
+        if self._binding.local is not None:
+            return f"bound to {self._show(self._binding.local)}"
         return "not connected"
 
     @staticmethod
@@ -429,7 +272,7 @@ class MemorySocket:
         else:
             self._injector = FaultInjector(faults, self.name, self._net.fault_log.append)
 
-    def poison(self, method: str, error: _Outcome, *, times: int | None = None) -> None:
+    def poison(self, method: str, error: Outcome, *, times: int | None = None) -> None:
         """Make ``method`` of this socket raise ``error`` instead of doing anything.
 
         Args:
@@ -440,14 +283,16 @@ class MemorySocket:
         Raises:
             ValueError: ``method`` is not a method this fake can poison.
         """
-        _check_poison(method, error, _POISONABLE, times)
         with self._lock:
-            self._poisons[method] = _Poison(error, times)
+            if self._poisons is None:
+                self._poisons = Poisons(POISONABLE)
+            self._poisons.add(method, error, times)
 
     def cure(self, method: str) -> None:
         """Remove the poison from ``method``, if any."""
         with self._lock:
-            self._poisons.pop(method, None)
+            if self._poisons is not None:
+                self._poisons.pop(method, None)
 
     # The socket API --------------------------------------------------------------------------
 
@@ -480,100 +325,6 @@ class MemorySocket:
                 self._mirror = mirror
             return self._mirror.fileno()
 
-    def setsockopt(self, level: int, option: int, value: Any, optlen: int | None = None, /) -> None:
-        """Store the option; ``getsockopt`` reads it back as Linux would. It changes nothing
-        else, except ``SO_LINGER`` ``(1, 0)`` (close resets) and ``IPV6_V6ONLY``.
-
-        Raises:
-            OSError: ``EBADF`` after close.
-        """
-        with self._lock:
-            self._enter("setsockopt", (level, option, value), True)
-            level, option = c_int(level), c_int(option)
-            value = option_value(value, optlen)
-            self._check_open()
-            value = check_option(self._family, level, option, value, setting=True)
-            if level == socket.SOL_SOCKET and option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
-                assert isinstance(value, int)  # made one above
-                value = _buffer_option(option, value)
-            elif level == socket.SOL_SOCKET and option in _KERNEL_TIMEOUTS:
-                if not isinstance(value, bytes | bytearray) or len(value) < _TIMEVAL.size:
-                    raise _error(errno.EINVAL)  # Linux wants a whole struct timeval
-                value = bytes(value[: _TIMEVAL.size])
-                if not 0 <= _TIMEVAL.unpack(value)[1] < 1_000_000:
-                    raise _error(errno.EDOM)  # tv_usec out of range, as Linux says it
-            self.options[(level, option)] = value
-
-    def getsockopt(self, level: int, option: int, buflen: int | None = None, /) -> Any:
-        """The option as Linux reads it back: ``SO_TYPE``, ``SO_ERROR`` (cleared by the read),
-        ``SO_ACCEPTCONN``, the buffer sizes; otherwise the value set, or 0.
-
-        With ``buflen``, the value as bytes (``SO_LINGER`` is ``struct.pack("ii", ...)``).
-
-        Raises:
-            OSError: ``EBADF`` after close.
-        """
-        with self._lock:
-            self._enter("getsockopt", (level, option), True)
-            level, option = c_int(level), c_int(option)
-            if buflen is not None:
-                buflen = c_int(buflen) or None  # 0 asks for the int, as no buflen does
-                if buflen is not None and not 0 < buflen <= _BUFLEN_MAX:
-                    raise OSError("getsockopt buflen out of range")
-            self._check_open()
-            check_option(self._family, level, option, None, setting=False)
-            value: Any = self.options.get((level, option), 0)
-            if level == socket.SOL_SOCKET:
-                if option == socket.SO_TYPE:
-                    value = socket.SOCK_STREAM
-                elif option == socket.SO_ERROR:
-                    value, self._so_error = self._so_error, 0
-                    if not value and self._pending_error is not None:
-                        value = self._pending_error.errno or 0  # reported here, not by recv
-                        self._pending_error = None
-                        self._broken = True
-                    self._notify_self()
-                elif option == socket.SO_ACCEPTCONN:
-                    value = int(self._listening)
-                elif option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
-                    value = self.options.get((level, option)) or _buffer_option(option, None)
-            if buflen is None:
-                if isinstance(value, bytes | bytearray):
-                    return int.from_bytes(bytes(value[:4]).ljust(4, b"\0"), sys.byteorder)
-                return int(value)
-            if isinstance(value, bytes | bytearray):
-                return bytes(value[:buflen])
-            return struct.pack("i", int(value)).ljust(buflen, b"\0")[:buflen]
-
-    def settimeout(self, timeout: float | None, /) -> None:
-        """Set how long blocking calls wait: ``None`` blocks, ``0`` never blocks.
-
-        Raises:
-            ValueError: a negative timeout, or NaN.
-            OverflowError: a timeout too large for the platform (``math.inf`` is one).
-            TypeError: not a number.
-            OSError: ``EBADF`` after close.
-        """
-        with self._lock:
-            self._enter("settimeout", (timeout,), True)
-            self._timeout = _check_timeout(timeout)  # CPython stores it even when closed
-            self._check_open()
-
-    def gettimeout(self) -> float | None:
-        """The timeout :meth:`settimeout` set: :func:`socket.getdefaulttimeout` at first."""
-        return self._timeout
-
-    def setblocking(self, flag: bool, /) -> None:
-        """``setblocking(True)`` is ``settimeout(None)``; ``False`` is ``settimeout(0)``."""
-        with self._lock:
-            self._enter("setblocking", (flag,), True)
-            self._timeout = None if c_flag(flag) else 0.0  # CPython stores it even when closed
-            self._check_open()
-
-    def getblocking(self) -> bool:
-        """False when the timeout is 0 (non-blocking), True otherwise."""
-        return self._timeout != 0
-
     def bind(self, address: Address, /) -> None:
         """Take a local address; port 0 picks a free one (read it with :meth:`getsockname`).
 
@@ -590,114 +341,11 @@ class MemorySocket:
             self._enter("bind", (address,), True)
             host, port = self._parse(address, "bind")
             self._check_open()
-            if self._local is not None:
-                raise _error(errno.EINVAL)
-            self._net._check_local(host, self._family, bool(self.options.get(_V6ONLY)))
-            self._local = self._net._allocate(host, port, self)
+            if self._binding.local is not None:
+                raise os_error(errno.EINVAL)
+            self._kernel.check_local(host, self._family, bool(self.options.get(V6ONLY)))
+            self._binding.local = self._kernel.allocate(host, port, self._binding)
             self._port_locked = port != 0
-
-    def listen(self, backlog: int = 128, /) -> None:
-        """Start listening; connections beyond ``backlog`` waiting for accept make connect wait.
-
-        An unbound socket is first bound to a free port, as on Linux.
-
-        Raises:
-            OSError: ``EINVAL`` on a connected socket, ``EADDRINUSE`` if another socket
-                listens on the address (``SO_REUSEADDR`` lets two bind it, not both listen),
-                ``EBADF`` after close.
-        """
-        with self._lock:
-            self._enter("listen", (backlog,), True)
-            backlog = c_int(backlog)
-            self._check_open()
-            if self._peer is not None:
-                raise _error(errno.EINVAL)
-            if self._local is None:
-                self._local = self._net._allocate(_ANY[self._family], 0, self)
-            elif self._net._listen_conflict(self):
-                raise _error(errno.EADDRINUSE)
-            self.backlog = max(backlog, 0)
-            self._listening = True
-            self._net._add_listener(self)
-            self._listen_shut = False
-            self._notify_self()
-
-    def accept(self) -> tuple[MemorySocket, Address]:
-        """Wait for a connection; return its socket and the peer's address.
-
-        The new socket's timeout is :func:`socket.getdefaulttimeout` (``None``: blocking),
-        whatever the listener's, as CPython's ``accept`` gives.
-
-        Raises:
-            TimeoutError: none arrived within the timeout.
-            BlockingIOError: none waiting and the socket is non-blocking.
-            BlockedTooLong: no timeout and none arrived within the network's ``max_block``.
-            OSError: ``EINVAL`` if not listening or once shut down (also waking a blocked
-                accept), ``EBADF`` after close (also waking a blocked accept).
-        """
-        if THREADS:
-            network_call("accept", self)
-        with self._lock:
-            self._enter("accept", ())
-            if not self._listening:
-                raise _error(errno.EINVAL)
-            self._block(
-                "accept",
-                lambda: self._closed or self._listen_shut or bool(self._queue),
-                self._deadline(_RCVTIMEO),
-            )
-            self._check_open()
-            if self._listen_shut:
-                raise _error(errno.EINVAL)
-            conn = self._queue.popleft()
-            conn._timeout = socket.getdefaulttimeout()
-            conn.accepted_by = self
-            self._net.accepted += 1
-            self._net._notify(self, reading=False)  # room for a waiting connect; readiness
-            assert conn._remote is not None
-            return conn, conn._address(conn._remote)
-
-    def connect(self, address: Address, /) -> None:
-        """Connect to a listener; an unbound socket gets a free local port first.
-
-        The connection is made at once (the handshake needs no ``accept``); if the listener's
-        backlog is full, this waits for room as a real SYN is retried, up to the timeout.
-        Non-blocking, it raises ``EINPROGRESS`` and the socket turns writable (a refusal then
-        shows in ``SO_ERROR``); the next ``connect`` confirms, then ``EISCONN``.
-
-        Raises:
-            ConnectionRefusedError: nothing listens at ``address``.
-            TimeoutError: the backlog stayed full for the whole timeout.
-            BlockingIOError: ``EINPROGRESS``, for a non-blocking socket.
-            OSError: ``EISCONN`` if connected or listening, ``EBADF`` after close.
-            socket.gaierror, OverflowError, TypeError: a malformed address, as :meth:`bind`.
-        """
-        if THREADS:
-            network_call("connect", self)
-        with self._lock:
-            self._enter("connect", (address,), True)
-            host_and_port(address, self._family, "connect")  # before the state, as CPython
-            self._check_open()
-            self._connect(address)
-
-    def connect_ex(self, address: Address, /) -> int:
-        """:meth:`connect`, returning the errno instead of raising ``OSError`` (0: connected)."""
-        if THREADS:
-            network_call("connect_ex", self)
-        with self._lock:
-            self._enter("connect_ex", (address,), True)
-            host_and_port(address, self._family, "connect_ex")
-            if self._closed:
-                return errno.EBADF
-            try:
-                self._connect(address)
-            except socket.gaierror:
-                raise
-            except TimeoutError:
-                return errno.EAGAIN
-            except OSError as error:
-                return error.errno or errno.EIO
-        return 0
 
     def getsockname(self) -> Any:
         """The local address: ``(host, port)``, or ``(host, port, 0, 0)`` for IPv6.
@@ -707,111 +355,9 @@ class MemorySocket:
         """
         with self._lock:
             self._enter("getsockname", ())
-            if self._family == _AF_UNIX:
+            if self._family == AF_UNIX:
                 return ""
-            return self._address(self._local or (_ANY[self._family], 0))
-
-    def getpeername(self) -> Any:
-        """The peer's address.
-
-        Raises:
-            OSError: ``ENOTCONN`` if not connected or after a reset, ``EBADF`` after close.
-        """
-        with self._lock:
-            self._enter("getpeername", ())
-            if self._remote is None or self._gone():
-                raise _error(errno.ENOTCONN)
-            if self._family == _AF_UNIX:
-                return ""
-            return self._address(self._remote)
-
-    def recv(self, bufsize: int, flags: int = 0, /) -> bytes:
-        """Wait for data and return at most ``bufsize`` bytes of it; ``b""`` at EOF.
-
-        ``MSG_PEEK`` leaves the data in place, ``MSG_DONTWAIT`` makes this one call
-        non-blocking, ``MSG_WAITALL`` waits for ``bufsize`` bytes (or EOF).
-
-        Raises:
-            TimeoutError: no data within the timeout (or a scheduled fault).
-            BlockingIOError: no data and the socket is non-blocking.
-            BlockedTooLong: no timeout and no data within the network's ``max_block``.
-            ConnectionResetError: the peer reset the connection, or a scheduled fault.
-            OSError: ``ENOTCONN`` if not connected, ``EBADF`` after close (also waking a
-                blocked recv).
-            ValueError: a negative ``bufsize``.
-        """
-        if THREADS:
-            network_call("recv", self)
-        with self._lock:
-            self._enter("recv", (bufsize, flags) if flags else (bufsize,), True)
-            bufsize, flags = c_ssize(bufsize), c_int(flags)
-            if bufsize < 0:
-                raise ValueError("negative buffersize in recv")
-            if bufsize == 0:
-                return b""
-            return self._receive(bufsize, flags)
-
-    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0, /) -> int:
-        """:meth:`recv` into ``buffer`` (``nbytes`` of it; 0: all); return the count."""
-        if THREADS:
-            network_call("recv_into", self)
-        with self._lock:
-            self._enter("recv_into", (nbytes, flags) if flags else (nbytes,), True)
-            view = writable_buffer(buffer, "recv_into")
-            nbytes, flags = c_ssize(nbytes), c_int(flags)
-            if nbytes < 0:
-                raise ValueError("negative buffersize in recv_into")
-            size = nbytes or len(view)
-            if size > len(view):
-                raise ValueError("buffer too small for requested bytes")
-            if size == 0:
-                return 0
-            data = self._receive(size, flags)
-        view[: len(data)] = data
-        return len(data)
-
-    def send(self, data: Any, flags: int = 0, /) -> int:
-        """Send some of ``data`` and return how many bytes were taken.
-
-        Blocking (no timeout), it waits until all is taken, as Linux does; with a timeout it
-        waits for room and takes what fits; non-blocking, it takes what fits now. A fault
-        schedule's ``send_limit`` shortens it further.
-
-        Raises:
-            BrokenPipeError: after this socket's ``SHUT_WR``, after a reset, or on a socket that
-                is not connected (``EPIPE``, as on Linux).
-            ConnectionResetError: the peer reset the connection, or a scheduled fault.
-            TimeoutError: no room for any of it within the timeout.
-            BlockingIOError: no room and the socket is non-blocking.
-            BlockedTooLong: no timeout and no room within the network's ``max_block``.
-            OSError: ``EBADF`` after close.
-        """
-        if THREADS:
-            network_call("send", self)
-        with self._lock:
-            self._enter("send", _payload(data, flags), True)
-            view, flags = bytes_like(data), c_int(flags)
-            return self._send(view, flags, self._deadline(_SNDTIMEO), "send")
-
-    def sendall(self, data: Any, flags: int = 0, /) -> None:
-        """Send all of ``data``, calling the same primitive as :meth:`send` until it is taken,
-        so short sends and resets scheduled by faults happen inside it too. The timeout bounds
-        the whole call, as in Python 3.5+.
-
-        Raises:
-            The errors of :meth:`send`; on a timeout, part of ``data`` may have been sent.
-        """
-        if THREADS:
-            network_call("sendall", self)
-        with self._lock:
-            self._enter("sendall", _payload(data, flags), True)
-            view, flags = bytes_like(data), c_int(flags)
-            deadline = self._deadline(_SNDTIMEO)
-            total = self._send(view, flags, deadline, "sendall")
-            while total < len(view):
-                if self._timeout is None:  # SO_SNDTIMEO bounds each send, not the whole call
-                    deadline = self._deadline(_SNDTIMEO)
-                total += self._send(view[total:], flags, deadline, "sendall")
+            return self._address(self._binding.local or (ANY[self._family], 0))
 
     def makefile(
         self,
@@ -833,45 +379,6 @@ class MemorySocket:
             errors=errors,
             newline=newline,
         )
-
-    def shutdown(self, how: int, /) -> None:
-        """Shut one or both directions: ``SHUT_RD``, ``SHUT_WR`` or ``SHUT_RDWR``.
-
-        ``SHUT_WR`` sends EOF to the peer after the bytes already sent (a half-close: the other
-        direction still works). ``SHUT_RD`` makes this socket's ``recv`` return ``b""`` once
-        what has arrived is read. On a listener, ``SHUT_RD``/``SHUT_RDWR`` stop listening and
-        wake a blocked ``accept``.
-
-        Raises:
-            OSError: ``ENOTCONN`` on a socket neither connected nor listening, ``EINVAL`` for
-                another ``how``, ``EBADF`` after close.
-        """
-        if THREADS:
-            network_call("shutdown", self)
-        with self._lock:
-            self._enter("shutdown", (how,), True)
-            how = c_int(how)
-            self._check_open()
-            if how not in _SHUT_HOWS:
-                raise _error(errno.EINVAL)
-            reading = how in (socket.SHUT_RD, socket.SHUT_RDWR)
-            if self._listening:
-                if reading:
-                    self._listen_shut = True
-                    self._reset_queue()
-                self._notify_self()
-                return
-            if self._outgoing is None or self._gone():
-                raise _error(errno.ENOTCONN)
-            writing = how in (socket.SHUT_WR, socket.SHUT_RDWR)
-            if reading:
-                self._shut_rd = True
-            if writing:
-                self._shut_wr = True
-                self._send_fin()
-                if self._peer is not None:
-                    self._net._notify(self._peer, writing=False)  # EOF for its readers
-            self._net._notify(self, reading=reading, writing=writing)
 
     def close(self) -> None:
         """Close the socket; harmless if already closed. With ``makefile`` objects still open
@@ -902,50 +409,32 @@ class MemorySocket:
     def _enter(self, method: str, args: tuple[Any, ...], when_closed: bool = False) -> None:
         """Record the call; raise its poison, or ``EBADF`` if closed (unless ``when_closed``)."""
         self.calls.append((method, args))
-        net = self._net
-        if net._autojump is not None:
-            net._last_use = time.monotonic()
+        if self._waiting.autojump is not None:
+            self._waiting.last_use = time.monotonic()
         if self._poisons:
-            _take_poison(self._poisons, method)
-        if net._poisons:
-            _take_poison(net._poisons, method)
+            self._poisons.take(method)
+        if self._kernel.poisons:
+            self._kernel.poisons.take(method)
         if self._closed and not when_closed:
-            raise _error(errno.EBADF)
-
-    def _holds_port(self, now: float) -> bool:
-        """Whether this socket holds its port now, as Linux's bind table has it.
-
-        Open, it does, unless its connection is over (reset, or FINs both ways) and it took its
-        port from ``bind(0)``, ``connect`` or ``accept``: then Linux lets the port go, except
-        for the side whose FIN went first, which waits in TIME_WAIT. Closed, it holds only in
-        TIME_WAIT (or the FIN_WAIT2 before it), until ``_held_until``.
-        """
-        waiting = self._held_until is not None and self._held_until > now
-        if self._closed:
-            return waiting
-        if not self._gone() or self._port_locked:
-            return True
-        return waiting and self._fin_first and not self._remote_lost
-
-    def _listens(self) -> bool:
-        """Listening now: not shut down, not closed (what a connect reaches)."""
-        return self._listening and not self._listen_shut and not self._closed
-
-    def _gone(self) -> bool:
-        """The connection is over for the kernel: reset, or a FIN has gone each way (Linux's
-        CLOSED or TIME_WAIT), though the socket is open: ``getpeername`` and ``shutdown``
-        raise ``ENOTCONN``."""
-        incoming, outgoing = self._incoming, self._outgoing
-        return self._remote_lost or (
-            incoming is not None and outgoing is not None and incoming.eof and outgoing.eof
-        )
+            raise os_error(errno.EBADF)
 
     def _check_open(self) -> None:
         if self._closed:
-            raise _error(errno.EBADF)
+            raise os_error(errno.EBADF)
 
-    def _notify_self(self) -> None:
-        self._net._notify(self)
+    def _notify(self, reading: bool = True, writing: bool = True) -> None:
+        """Wake this socket's calls that wait to read, or to write, or both, and bring its
+        descriptor's readiness up to date (the only effect when neither is asked)."""
+        channels = self._channels
+        if channels is not None:
+            if reading and channels.asleep[READING]:
+                self._waiting.wake(channels, READING)
+            if writing and channels.asleep[WRITING]:
+                self._waiting.wake(channels, WRITING)
+        if self._mirror is not None:
+            self._mirror.show(*self._readiness())
+            if THREADS:
+                readiness_changed()
 
     def _readiness(self) -> tuple[bool, bool]:
         """(readable, writable), as ``select`` would report them for a real socket."""
@@ -956,26 +445,13 @@ class MemorySocket:
             return True, True  # unconnected: Linux reports HUP, which select shows as both
         if self._so_error:
             return True, True
-        readable = (
-            bool(incoming.data)
-            or incoming.eof
-            or self._shut_rd
-            or self._broken
-            or self._pending_error is not None
-        )
-        writable = (
-            self._shut_wr
-            or self._broken
-            or outgoing.reader_closed
-            or len(outgoing.data) < self._net.buffer_size
-        )
-        return readable, writable
+        return self._can_read(incoming), self._can_write(outgoing)
 
     def _parse(self, address: Address, call: str) -> tuple[str, int]:
         host, port = host_and_port(address, self._family, call)
         if host == "":
-            return _ANY[self._family], port
-        literal = _ip_literal(host)
+            return ANY[self._family], port
+        literal = ip_literal(host)
         if literal is None:
             return str(self._net.hosts.getaddrinfo(host, None, self._family)[0][4][0]), port
         literal_family, text = literal
@@ -987,353 +463,47 @@ class MemorySocket:
     def _address(self, address: tuple[str, int]) -> Address:
         return address if self._family == socket.AF_INET else (*address, 0, 0)
 
-    def _link(self, other: MemorySocket) -> None:
-        """Join this socket and ``other`` into a connection, each seeing the other as peer."""
-        ours, theirs = _Pipe(), _Pipe()
-        self._peer, other._peer = other, self
-        self._outgoing, other._incoming = ours, ours
-        self._incoming, other._outgoing = theirs, theirs
-        self._remote, other._remote = other._local, self._local
-
-    def _connect(self, address: Address) -> None:
-        if self._listening:
-            raise _error(errno.EISCONN)
-        if self._peer is not None:
-            if self._connect_unreported:  # the non-blocking connect has completed
-                self._connect_unreported = False
-                return
-            raise _error(errno.EISCONN)
-        if self._so_error:  # a non-blocking connect failed: this call reports it
-            code, self._so_error = self._so_error, 0
-            self._notify_self()
-            raise _error(code)
-        host, port = self._parse(address, "connect")
-        plain = unmapped(host)
-        if plain in _WILDCARDS:  # Linux connects "any" to this host
-            host = as_family(_LOOPBACK[family_for(plain)], self._family)
-        elif plain != host and self.options.get(_V6ONLY):
-            raise _error(errno.ENETUNREACH)  # no IPv4 for an IPV6_V6ONLY socket
-        net = self._net
-        listener = net._listener_for(host, port)
-        nonblocking = self._timeout == 0
-        if listener is None:
-            if nonblocking:
-                self._so_error = errno.ECONNREFUSED
-                self._notify_self()
-                raise BlockingIOError(errno.EINPROGRESS, os.strerror(errno.EINPROGRESS))
-            raise ConnectionRefusedError(errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED))
-        if not nonblocking:
-
-            def room() -> bool:
-                return (
-                    self._closed
-                    or listener._closed
-                    or listener._listen_shut
-                    or len(listener._queue) <= (listener.backlog or 0)
-                )
-
-            self._block("connect", room, self._deadline(), on=listener, channel=_WRITING)
-            self._check_open()
-            if listener._closed or listener._listen_shut:
-                raise ConnectionRefusedError(errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED))
-        self._join(listener, host, port)
-        if nonblocking:
-            self._connect_unreported = True
-            raise BlockingIOError(errno.EINPROGRESS, os.strerror(errno.EINPROGRESS))
-
-    def _join(self, listener: MemorySocket, host: str, port: int) -> None:
-        """Make the connection to ``listener`` and queue its server side for ``accept``.
-
-        Addresses are shown in each socket's family: an IPv4 client of a dual-stack listener
-        is ``::ffff:`` mapped to it, and an IPv6 client that dialled a mapped address has a
-        mapped local address, while the IPv4 listener's side sees plain IPv4.
-        """
-        net = self._net
-        plain = unmapped(host)
-        source = "127.0.0.1" if plain.startswith("127.") else plain  # Linux's route via lo
-        if self._local is None:
-            self._local = net._allocate(as_family(source, self._family), 0, self)
-        elif unmapped(self._local[0]) in _WILDCARDS:
-            self._local = (as_family(source, self._family), self._local[1])
-        server_side = net.socket_class(net, listener._family, socket.SOCK_STREAM)
-        if listener.options.get(_REUSEADDR):
-            server_side.options[_REUSEADDR] = listener.options[_REUSEADDR]  # inherited
-        server_side._local = (as_family(plain, listener._family), port)
-        net._hold(server_side, port)  # an accepted socket holds the listener's port too
-        self._link(server_side)
-        self._remote = (host, port)
-        server_side._remote = (as_family(self._local[0], listener._family), self._local[1])
-        accept_faults, connect_faults = net._next_connection_faults()
-        if accept_faults is not None:
-            server_side._set_faults(accept_faults)
-        if connect_faults is not None:
-            self._set_faults(connect_faults)
-        listener._queue.append(server_side)
-        net._notify(listener, writing=False)
-        net._notify(self, reading=False, writing=False)
-
-    def _receive(self, bufsize: int, flags: int) -> bytes:
-        self._check_open()
-        incoming = self._incoming
-        if incoming is None:
-            if self._listening and self._timeout:
-                # CPython waits for readiness before it reads, and a listener is readable once
-                # a connection waits: until then, or the timeout, nothing is said.
-                ready = lambda: self._closed or self._listen_shut or bool(self._queue)  # noqa: E731
-                self._block("recv", ready, self._deadline())
-                self._check_open()
-            raise _error(errno.ENOTCONN)
-        injector = self._injector
-        if injector is not None and not self._broken:
-            try:
-                if injector.before_recv():
-                    return b""
-            except ConnectionResetError:
-                self._reset_here()
-                raise
-        # CPython keeps a socket with a timeout non-blocking underneath and waits in poll():
-        # MSG_WAITALL then gets what is there, and MSG_DONTWAIT waits the timeout anyway.
-        blocking = self._timeout is None
-        want = bufsize if flags & _MSG_WAITALL and blocking else 1
-
-        def readable() -> bool:
-            return (
-                self._closed
-                or len(incoming.data) >= want
-                or incoming.eof
-                or self._shut_rd
-                or self._broken
-                or self._pending_error is not None
-            )
-
-        if not readable():
-            dontwait = bool(flags & _MSG_DONTWAIT) and blocking
-            self._block("recv", readable, self._deadline(_RCVTIMEO), nonblocking=dontwait)
-            self._check_open()
-        if incoming.data:
-            limit = bufsize if injector is None else injector.recv_limit(bufsize)
-            data = bytes(incoming.data[:limit])
-            if flags & _MSG_PEEK:
-                return data
-            del incoming.data[:limit]
-            if injector is not None:
-                injector.after_recv(len(data))
-            if self._peer is not None:
-                self._net._notify(self._peer, reading=False)  # room for a blocked sender
-            if self._mirror is not None:
-                self._net._notify(self, reading=False, writing=False)
-            return data
-        self._raise_pending()
-        return b""
-
-    def _send(self, view: memoryview, flags: int, deadline: float | None, call: str) -> int:
-        self._check_open()
-        outgoing = self._outgoing
-        if outgoing is None:
-            self._refuse_send(call, deadline)
-        self._raise_pending()
-        if self._shut_wr or self._broken or outgoing.reset:
-            if self._so_error == errno.EPIPE:
-                self._so_error = 0  # the send reports it
-            raise _error(errno.EPIPE)
-        size = len(view)
-        if size == 0:
-            return 0
-        injector = self._injector
-        limit = size if injector is None else self._faulty_send_limit(injector, size)
-        peer = self._peer
-        if outgoing.reader_closed or (peer is not None and peer._shut_rd and peer._shut_wr):
-            # Linux takes the bytes, and the peer answers them with a reset.
-            if injector is not None:
-                injector.after_send(limit)
-            self._receive_reset()
-            if peer is not None and not peer._closed:
-                peer._receive_reset()
-            elif peer is not None:
-                self._net._release(peer)  # the reset ends its TIME_WAIT, as Linux's does
-            return limit
-        capacity = self._net.buffer_size
-        taken = 0
-        dontwait = bool(flags & _MSG_DONTWAIT) and self._timeout is None  # as recv's
-        whole = self._timeout is None and not dontwait
-
-        def writable() -> bool:
-            return (
-                self._closed
-                or self._shut_wr
-                or self._broken
-                or self._pending_error is not None
-                or outgoing.reader_closed
-                or len(outgoing.data) < capacity
-            )
-
-        while True:
-            if len(outgoing.data) >= capacity:
-                self._block(
-                    call,
-                    writable,
-                    deadline,
-                    channel=_WRITING,
-                    nonblocking=dontwait,
-                    partial=taken,
-                )
-            if self._closed or self._shut_wr or self._broken or outgoing.reader_closed:
-                if taken:
-                    return taken
-                self._check_open()
-                raise _error(errno.EPIPE)
-            if self._pending_error is not None:
-                if taken:
-                    return taken
-                self._raise_pending()
-            room = min(limit - taken, capacity - len(outgoing.data))
-            if room <= 0:  # the deadline came with part taken: the short count, as Linux's
-                break
-            outgoing.data += view[taken : taken + room]
-            taken += room
-            if peer is not None:
-                self._net._notify(peer, writing=False)
-            if self._mirror is not None:
-                self._net._notify(self, reading=False, writing=False)
-            if taken >= limit or not whole:
-                break
-        if injector is not None:
-            injector.after_send(taken)
-        return taken
-
-    def _refuse_send(self, call: str, deadline: float | None) -> NoReturn:
-        """A send with no connection; a listener with a timeout waits it out first, as Linux's."""
-        if self._listening and self._timeout:  # never writable: the send times out
-            ready = lambda: self._closed or self._listen_shut  # noqa: E731
-            self._block(call, ready, deadline, channel=_WRITING)
-            self._check_open()
-        raise _error(errno.EPIPE)
-
-    def _faulty_send_limit(self, injector: FaultInjector, size: int) -> int:
-        """What a fault schedule lets this send take (or the reset it schedules now)."""
-        try:
-            injector.before_send()
-        except ConnectionResetError:
-            self._reset_here()
-            raise
-        return injector.send_limit(size)
-
-    def _reset_queue(self) -> None:
-        """Reset every connection waiting for ``accept``: its client gets ECONNRESET."""
-        while self._queue:
-            pending = self._queue.popleft()
-            peer = pending._peer
-            if peer is not None and not peer._closed:
-                peer._receive_reset()
-            pending._closed = True
-            self._net._release(pending)
-            if pending._incoming is not None:
-                pending._incoming.reader_closed = True
-                pending._incoming.data.clear()
-
-    def _receive_reset(self) -> None:
-        """The peer answered with RST: report it once (not after the peer's EOF, as Linux),
-        then EOF for reads and EPIPE for sends; ``getpeername`` fails."""
-        if self._closed or self._remote_lost:
-            return  # a connection is reset once
-        incoming = self._incoming
-        seen_eof = incoming is not None and incoming.eof
-        if seen_eof:
-            self._so_error = errno.EPIPE  # Linux's error for a reset in CLOSE_WAIT
-        elif self._pending_error is None:
-            self._pending_error = _reset_error()
-        self._broken = True
-        self._remote_lost = True
-        self._notify_self()
-
-    def _reset_here(self) -> None:
-        """A fault reset this connection: drop what is in flight and break both directions.
-
-        The peer's later sends fail with ``EPIPE``, as they would against a host that answers
-        them with RST; its reads see nothing until this side closes.
-        """
-        self._broken = True
-        if self._incoming is not None:
-            self._incoming.reset = True
-            self._incoming.data.clear()
-        self._notify_self()
-        if self._peer is not None:
-            self._net._notify(self._peer)
-
-    def _raise_pending(self) -> None:
-        error, self._pending_error = self._pending_error, None
-        if error is not None:
-            self._broken = True
-            raise error
-
     def _close_now(self) -> None:
         if self._closed:
             return
         self._closed = True
-        net = self._net
+        kernel = self._kernel
         over = self._gone()  # FINs both ways already: Linux's socket is CLOSED, and sends no RST
         self._reset_queue()
         incoming, peer = self._incoming, self._peer
-        linger = self.options.get(_LINGER)
+        linger = self.options.get(LINGER)
         resets = not over and (
             bool(incoming is not None and incoming.data)
             or (isinstance(linger, bytes | bytearray) and linger[:8] == struct.pack("ii", 1, 0))
         )
-        if peer is not None and resets:
-            if peer._closed:
-                net._release(peer)  # the reset ends its TIME_WAIT, as Linux's does
-            else:
-                peer._receive_reset()
+        if resets:
+            self._send_reset()
         self._send_fin()
-        if self._owns_address:
+        if self._binding.owns_address:
             if self._fin_first and not (self._broken or self._remote_lost or resets):
-                if self._held_until is None:  # FIN_WAIT2; the peer's FIN starts TIME_WAIT
-                    net._time_wait(self)
+                if self._binding.held_until is None:  # FIN_WAIT2; the peer's FIN starts TIME_WAIT
+                    kernel.time_wait(self._binding)
             else:
-                net._release(self)
+                kernel.release(self._binding)
         if incoming is not None:
-            incoming.reader_closed = True
-            incoming.data.clear()
-        for channel in (_READING, _WRITING):
-            if self._asleep[channel]:
-                self._channel(channel).notify_all()
-        net._any_closed.notify_all()
+            incoming.close_reader()
+        channels = self._channels
+        for channel in (READING, WRITING):
+            if channels is not None and channels.asleep[channel]:
+                channels.condition(channel).notify_all()
+        kernel.any_closed.notify_all()
         if peer is not None:
-            net._notify(peer)
+            peer._notify()
         if self._mirror is not None:
             self._mirror.close()
             self._mirror = None
 
-    def _send_fin(self) -> None:
-        """End what this side sends (``shutdown(SHUT_WR)``, ``close``): the peer reads EOF.
-
-        The side whose FIN goes first closes actively: once FINs have gone both ways it waits
-        in TIME_WAIT, holding its address (see ``_holds_port``) from then on.
-        """
-        outgoing = self._outgoing
-        if outgoing is None or outgoing.eof:
-            return
-        outgoing.eof = True
-        self._fin_first = self._incoming is not None and not self._incoming.eof
-        peer = self._peer
-        if peer is not None and peer._fin_first and not peer._remote_lost:
-            self._net._time_wait(peer)  # FINs both ways: the peer's TIME_WAIT starts now
-
-    def _deadline(self, kernel_option: int | None = None) -> float | None:
-        """When a blocking call gives up: the socket's timeout, or on a blocking socket the
-        kernel's ``kernel_option`` (``SO_RCVTIMEO``, ``SO_SNDTIMEO``), which ends it with
-        ``EAGAIN`` instead (see :meth:`_block`)."""
-        timeout = self._timeout
-        if timeout is None and kernel_option is not None:
-            timeout = self._kernel_timeout(kernel_option)
-        return None if timeout is None else self._net._now() + timeout
-
-    def _kernel_timeout(self, option: int) -> float | None:
-        value = self.options.get((socket.SOL_SOCKET, option))
-        if not isinstance(value, bytes):
-            return None
-        seconds, micros = _TIMEVAL.unpack(value)
-        return (seconds + micros / 1e6) or None
+    def _waiters(self) -> Channels:
+        """The conditions this socket's calls wait on, made on the first wait: most sockets
+        never wait, and a socket is made for every connection."""
+        if self._channels is None:
+            self._channels = Channels(self._lock, self.name)
+        return self._channels
 
     def _block(
         self,
@@ -1342,355 +512,60 @@ class MemorySocket:
         deadline: float | None,
         *,
         on: MemorySocket | None = None,
-        channel: int = _READING,
+        channel: int = READING,
         nonblocking: bool = False,
         partial: int = 0,
     ) -> None:
-        """Wait, with the lock held, until ``ready()``; honour the timeout and ``max_block``.
+        """Wait, with the lock held, until ``ready()``, as the network waits (``_waiting.py``);
+        a non-blocking call raises ``EAGAIN`` instead.
 
         ``on`` is the socket whose changes wake this call (this one by default), ``channel``
-        whether it waits to read or to write. A call that
-        already moved ``partial`` bytes returns to its caller at the deadline instead of
-        raising, as a real ``send`` returns its short count.
+        whether it waits to read or to write. A call that already moved ``partial`` bytes
+        returns to its caller at the deadline instead of raising, as a real ``send`` returns its
+        short count.
         """
         if ready():
             return
         if nonblocking or self._timeout == 0:
             raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
-        net = self._net
-        clock = net.clock
-        # A simulated thread waits in the scheduler, on virtual time; a deadlock fails its run
-        # at once, so max_block does not apply, and the clock's autojump is not needed.
-        simulated = bool(THREADS) and get_ident() in THREADS
-        limit = None if simulated or (deadline is not None and clock is None) else net.max_block
-        stuck_at = None if limit is None else time.monotonic() + limit
-        wait = None
-        if clock is not None and not simulated:
-            wait = _Wait(on or self, channel, deadline)
-            net._waits.append(wait)
-        sleeper = on or self
-        cond = sleeper._channel(channel)
-        sleeper._asleep[channel] += 1
-        net._blocked += 1
-        net._any_blocked.notify_all()
-        try:
-            while not ready():
-                if deadline is not None and net._now() >= deadline:
-                    if partial:
-                        return
-                    if self._timeout is None:  # a kernel timeout, SO_RCVTIMEO or SO_SNDTIMEO
-                        raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
-                    raise TimeoutError("timed out")
-                if simulated:
-                    cond.wait(None if deadline is None else deadline - net._now())
-                    continue
-                real = time.monotonic()
-                if stuck_at is not None and real >= stuck_at:
-                    raise self._stuck(call, limit, deadline)
-                ends: list[float] = [] if stuck_at is None else [stuck_at - real]
-                if clock is None:
-                    if deadline is not None:
-                        ends.append(deadline - real)
-                elif net._autojump is not None and deadline is not None:
-                    ends.append(net._autojump)
-                if wait is not None:
-                    wait.woken = False
-                cond.wait(min(ends) if ends else None)
-                if wait is not None and net._autojump is not None:
-                    net._maybe_autojump()
-        finally:
-            sleeper._asleep[channel] -= 1
-            net._blocked -= 1
-            if wait is not None:
-                net._waits.remove(wait)
-                if net._autojump is not None:
-                    net._last_use = time.monotonic()  # the call's return counts as use
-
-    def _channel(self, channel: int) -> SchedulableCondition:
-        """The condition this socket's calls wait on to read or to write, made on first need."""
-        cond = self._conds[channel]
-        if cond is None:
-            label = f"{'recv or accept' if channel == _READING else 'send or connect'} {self.name}"
-            cond = self._conds[channel] = SchedulableCondition(self._lock, label)
-        return cond
-
-    def _stuck(self, call: str, limit: float | None, deadline: float | None) -> BlockedTooLong:
-        if deadline is not None:
-            what = (
-                f"{call} on {self!r} waited {limit:g} real seconds for its timeout on the "
-                "virtual clock: advance the clock, or give it an autojump_threshold"
-            )
-        else:
-            what = (
-                f"{call} on {self!r} blocked for more than {limit:g} s with no timeout: "
-                "is the other side waiting too?"
-            )
-        stuck = BlockedTooLong(what)
-        self._net.stuck_calls.append(stuck)
-        return stuck
-
-    # The rest of the socket API: calls real code makes less often ---------------------------
-
-    _inheritable = False  # as every socket Python makes (PEP 446); set_inheritable sets it
-
-    def recvfrom(self, bufsize: int, flags: int = 0, /) -> tuple[bytes, None]:
-        """:meth:`recv`, and the sender's address, which Linux does not give for a connected
-        TCP socket: ``(data, None)``. ``recvfrom(0)`` is not ``recv(0)``: it asks the kernel,
-        which waits for something to read and takes none of it."""
-        if THREADS:
-            network_call("recvfrom", self)
-        with self._lock:
-            self._enter("recvfrom", (bufsize, flags) if flags else (bufsize,), True)
-            bufsize, flags = c_ssize(bufsize), c_int(flags)
-            if bufsize < 0:
-                raise ValueError("negative buffersize in recvfrom")
-            return self._receive_some(bufsize, flags), None
-
-    def recvfrom_into(self, buffer: Any, nbytes: int = 0, flags: int = 0, /) -> tuple[int, None]:
-        """:meth:`recv_into`, and the sender's address: ``(count, None)``, as :meth:`recvfrom`."""
-        if THREADS:
-            network_call("recvfrom_into", self)
-        with self._lock:
-            self._enter("recvfrom_into", (nbytes, flags) if flags else (nbytes,), True)
-            view = writable_buffer(buffer, "recvfrom_into")
-            nbytes, flags = c_ssize(nbytes), c_int(flags)
-            if nbytes < 0:
-                raise ValueError("negative buffersize in recvfrom_into")
-            if nbytes > len(view):
-                raise ValueError("nbytes is greater than the length of the buffer")
-            data = self._receive_some(nbytes or len(view), flags)
-        view[: len(data)] = data
-        return len(data), None
-
-    def recvmsg(
-        self, bufsize: int, ancbufsize: int = 0, flags: int = 0, /
-    ) -> tuple[bytes, list[tuple[int, int, bytes]], int, None]:
-        """:meth:`recv` as a message: ``(data, [], 0, None)``; TCP carries no ancillary data
-        here (and Linux's TCP only timestamps), no message flags, and no sender's address."""
-        if THREADS:
-            network_call("recvmsg", self)
-        with self._lock:
-            self._enter("recvmsg", (bufsize, ancbufsize, flags), True)
-            bufsize, ancbufsize, flags = c_ssize(bufsize), c_ssize(ancbufsize), c_int(flags)
-            if bufsize < 0:
-                raise ValueError("negative buffer size in recvmsg()")
-            if ancbufsize < 0:
-                raise ValueError("invalid ancillary data buffer length")
-            return self._receive_some(bufsize, flags), [], 0, None
-
-    def recvmsg_into(
-        self, buffers: Any, ancbufsize: int = 0, flags: int = 0, /
-    ) -> tuple[int, list[tuple[int, int, bytes]], int, None]:
-        """:meth:`recvmsg` into ``buffers`` (each filled in turn): ``(count, [], 0, None)``."""
-        if THREADS:
-            network_call("recvmsg_into", self)
-        with self._lock:
-            self._enter("recvmsg_into", (ancbufsize, flags), True)
-            views = [
-                writable_buffer(buffer, "recvmsg_into")
-                for buffer in _iterable(buffers, "recvmsg_into() argument 1")
-            ]
-            ancbufsize, flags = c_ssize(ancbufsize), c_int(flags)
-            if ancbufsize < 0:
-                raise ValueError("invalid ancillary data buffer length")
-            data = self._receive_some(sum(len(view) for view in views), flags)
-        taken = 0
-        for view in views:
-            part = data[taken : taken + len(view)]
-            view[: len(part)] = part
-            taken += len(part)
-        return len(data), [], 0, None
-
-    def sendto(self, data: Any, flags_or_address: Any, address: Any = None, /) -> int:
-        """:meth:`send`; ``sendto(data, address)`` or ``sendto(data, flags, address)``. The
-        address is checked and resolved, then ignored, as Linux ignores it on a connected TCP
-        socket; on one not connected it is ``EPIPE``, as :meth:`send`."""
-        flags, target = (0, flags_or_address) if address is None else (flags_or_address, address)
-        if THREADS:
-            network_call("sendto", self)
-        with self._lock:
-            self._enter("sendto", (*_payload(data, 0), flags, target), True)
-            view, flags = bytes_like(data), c_int(flags)
-            self._parse(target, "sendto")
-            return self._send(view, flags, self._deadline(_SNDTIMEO), "sendto")
-
-    def sendmsg(
-        self, buffers: Any, ancdata: Any = (), flags: int = 0, address: Any = None, /
-    ) -> int:
-        """:meth:`send` of the ``buffers`` joined; ``address`` as :meth:`sendto`'s.
-
-        Raises:
-            NotModelled: ``ancdata`` is not empty (the network carries bytes only).
-        """
-        if THREADS:
-            network_call("sendmsg", self)
-        chunks = list(_iterable(buffers, "sendmsg() argument 1"))
-        items = list(_iterable(ancdata, "sendmsg() argument 2"))
-        with self._lock:
-            self._enter("sendmsg", (tuple(_payload(c, 0)[0] for c in chunks), flags), True)
-            data = b"".join(bytes(bytes_like(chunk)) for chunk in chunks)
-            for item in items:
-                _ancillary_item(item)
-            flags = c_int(flags)
-            if address is not None:
-                self._parse(address, "sendmsg")
-            if items:
-                raise NotModelled(
-                    "sendmsg with ancillary data: the in-memory network carries bytes only"
-                )
-            return self._send(memoryview(data), flags, self._deadline(_SNDTIMEO), "sendmsg")
-
-    def sendfile(self, file: Any, offset: int = 0, count: int | None = None) -> int:
-        """Send ``file`` (binary, from ``offset``, ``count`` bytes or to its end) with
-        :meth:`send`, exactly as CPython does where ``os.sendfile`` cannot be used (it is
-        CPython's own code); return the bytes sent, and leave the file after them.
-
-        Raises:
-            ValueError: a text file, a ``count`` below 1, or a non-blocking socket.
-            TypeError: a ``count`` that is not an int.
-            OSError: the errors of :meth:`send` (``EBADF`` after close, once the file is read;
-                for a regular file, a ValueError first, as CPython's ``os.sendfile`` path).
-        """
-        with self._lock:
-            self._enter("sendfile", (file, offset, count), True)
-            _REAL_CHECK_SENDFILE(self, file, offset, count)
-            closed = self._closed
-        size = _regular_file_size(file)
-        # What CPython's os.sendfile path (taken for a regular file) does before it sends.
-        if size == 0:
-            return 0
-        if size is not None and closed:
-            raise ValueError("Invalid file descriptor: -1")
-        sent: int = _REAL_SENDFILE(self, file, offset, count)
-        return sent
-
-    def _check_sendfile_params(self, file: Any, offset: int, count: int | None) -> None:
-        """CPython's own checks for :meth:`sendfile`, which its code calls on ``self``."""
-        _REAL_CHECK_SENDFILE(self, file, offset, count)
-
-    def get_inheritable(self) -> bool:
-        """Whether a child process would inherit the descriptor: False unless set.
-
-        Raises:
-            OSError: ``EBADF`` after close.
-        """
-        with self._lock:
-            self._enter("get_inheritable", ())
-            return self._inheritable
-
-    def set_inheritable(self, inheritable: bool, /) -> None:
-        """Store the flag :meth:`get_inheritable` reads (no process ever inherits a memory
-        socket).
-
-        Raises:
-            OSError: ``EBADF`` after close.
-            TypeError: not an integer (a bool is one).
-        """
-        with self._lock:
-            self._enter("set_inheritable", (inheritable,), True)
-            flag = bool(c_int(inheritable))
-            self._check_open()
-            self._inheritable = flag
-
-    def dup(self) -> MemorySocket:
-        """Not modelled: two sockets sharing one connection.
-
-        Raises:
-            NotModelled: always, on an open socket (``EBADF`` after close, as on Linux).
-        """
-        with self._lock:
-            self._enter("dup", ())
-        raise NotModelled(f"dup() of {self!r}: the fake has no shared descriptors")
-
-    def detach(self) -> int:
-        """Not modelled: a connection that outlives its socket object, as a bare descriptor.
-
-        Returns:
-            ``-1`` on a closed socket, as on Linux.
-
-        Raises:
-            NotModelled: always, on an open socket.
-        """
-        with self._lock:
-            self._enter("detach", (), True)
-            if self._closed:
-                return -1
-        raise NotModelled(f"detach() of {self!r}: a memory socket has no descriptor to hand out")
-
-    def _receive_some(self, bufsize: int, flags: int) -> bytes:
-        """:meth:`_receive`, but a zero-length read still asks the kernel, as ``recvfrom`` and
-        ``recvmsg`` do (``recv(0)`` is CPython's shortcut): Linux's waits, as a read does,
-        until there is something to read, and takes none of it."""
-        if bufsize:
-            return self._receive(bufsize, flags)
-        self._receive(1, flags | _MSG_PEEK)
-        return b""
+        self._waiting.block(
+            (on or self)._waiters(),
+            channel,
+            ready,
+            deadline,
+            call=call,
+            caller=self,
+            partial=bool(partial),
+            kernel_timeout=self._timeout is None,
+        )
 
 
-@functools.lru_cache(maxsize=256)
-def _ip_literal(host: str) -> tuple[int, str] | None:
-    """``(family, normal form)`` of an IP literal, ``None`` for a name; cached, since every
-    bind and connect asks and :mod:`ipaddress` is slow to parse."""
-    text = normal_ip(host)
-    if text is None:
-        return None
-    return (socket.AF_INET6 if ":" in text else socket.AF_INET), text
+# What the network asks of its sockets, besides the Binding (see _kernel.py) ----------------------
 
 
-def _payload(data: Any, flags: int) -> tuple[Any, ...]:
-    """What a send records: the bytes (copied from a view, which may not outlive the call);
-    what is not bytes-like is recorded as it was given, and the call then fails on it."""
-    if isinstance(data, bytes):
-        recorded = data
-    else:
-        try:
-            recorded = bytes(memoryview(data))
-        except TypeError:
-            recorded = data
-    return (recorded, flags) if flags else (recorded,)
+def socket_pair(
+    network: MemoryNetwork, family: int | None, type: int, proto: int
+) -> tuple[MemorySocket, MemorySocket]:
+    """Two sockets of ``network`` connected to each other: :meth:`MemoryNetwork.socketpair`."""
+    family = AF_UNIX if family is None else family
+    unix = family == AF_UNIX
+    make = network.socket_class
+    a = make(network, socket.AF_INET if unix else family, type, proto)
+    b = make(network, socket.AF_INET if unix else family, type, proto)
+    with network.kernel.lock:
+        for sock in (a, b):
+            if unix:
+                sock._family = AF_UNIX
+                sock._binding.local = ("", 0)
+            else:
+                host = LOOPBACK[sock._family]
+                sock._binding.local = network.kernel.allocate(host, 0, sock._binding)
+        a._link(b)
+    return a, b
 
 
-def _check_timeout(timeout: object) -> float | None:
-    """``timeout`` as :meth:`socket.socket.settimeout` accepts it, with its errors."""
-    if timeout is None:
-        return None
-    if not isinstance(timeout, int | float):
-        raise TypeError(f"'{type(timeout).__name__}' object cannot be interpreted as an integer")
-    value = float(timeout)
-    if math.isnan(value):
-        raise ValueError("Invalid value NaN (not a number)")
-    if value < 0:
-        raise ValueError("Timeout value out of range")
-    if value > _TIMEOUT_MAX:
-        raise OverflowError("timestamp out of range for platform time_t")
-    return value
-
-
-def _iterable(value: Any, what: str) -> Any:
-    """``iter(value)``, with CPython's message for what is not iterable."""
-    try:
-        return iter(value)
-    except TypeError:
-        raise TypeError(f"{what} must be an iterable") from None
-
-
-def _ancillary_item(item: Any) -> None:
-    """Check one ``sendmsg`` ancillary item as CPython does: ``(level, type, data)``."""
-    try:
-        level, kind, data = item
-    except (TypeError, ValueError):
-        raise TypeError(
-            "[sendmsg() ancillary data items]() argument must be 3-item sequence"
-        ) from None
-    c_int(level)
-    c_int(kind)
-    bytes_like(data)
-
-
-def _regular_file_size(file: Any) -> int | None:
-    """The size of ``file`` if it is a regular file with a descriptor, as CPython's
-    ``sendfile`` tells one; ``None`` for what it sends with ``send`` (``BytesIO``, pipes)."""
-    try:
-        return os.fstat(file.fileno()).st_size
-    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
-        return None
+def close_for_good(sock: MemorySocket) -> None:
+    """Close ``sock`` now, its ``makefile`` objects open or not: :meth:`MemoryNetwork.close_all`."""
+    with sock._lock:
+        sock._io_refs = 0
+        sock._close_now()

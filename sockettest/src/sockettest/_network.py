@@ -14,8 +14,9 @@ Why a fake and not a mock: a mock checks the calls your code makes; this checks 
 *does* with what a socket does back: partial reads, EOF, half-close, timeouts, resets, full
 buffers. It is a *verified* fake: :mod:`sockettest.contract` runs the same checks on it and on
 real loopback sockets, so where it differs from the kernel a check says so. The sockets
-themselves are :class:`~sockettest.MemorySocket` (``_memory_socket.py``); this module holds what
-they share.
+themselves are :class:`~sockettest.MemorySocket` (``_memory_socket.py``); what they share (the
+lock, the bind table, the listeners, the way calls wait) is the network's kernel
+(``_kernel.py``), their one way into the network. This module holds the network's public face.
 
 Rules of this module:
 
@@ -35,42 +36,19 @@ Rules of this module:
 
 from __future__ import annotations
 
-import errno
-import itertools
 import socket
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, TypeAlias
 
-from sockettest._addresses import bind_errno, normal_ip, overlaps, unmapped
+from sockettest._addresses import normal_ip, unmapped
 from sockettest._clock import VirtualClock
 from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong
 from sockettest._faults import Faults
-from sockettest._memory_socket import (
-    _AF_UNIX,
-    _LOOPBACK,
-    _POISONABLE,
-    _READING,
-    _REUSEADDR,
-    _V6ONLY,
-    _WRITING,
-    MemorySocket,
-    _check_poison,
-    _error,
-    _Outcome,
-    _Poison,
-    _take_poison,
-    _Wait,
-)
-from sockettest._originals import RLock
+from sockettest._kernel import Kernel
+from sockettest._memory_socket import MemorySocket, close_for_good, socket_pair
 from sockettest._patch import patch_socket_module
-from sockettest._simulation.scheduler import (
-    THREADS,
-    SchedulableCondition,
-    readiness_changed,
-    virtual_now,
-)
+from sockettest._poison import Outcome
 from sockettest._validation import check_seconds
 
 if TYPE_CHECKING:
@@ -182,39 +160,18 @@ class MemoryNetwork:
         """Every socket made on this network, accepted ones included, oldest first."""
         self.accepted = 0
         """How many connections ``accept`` has returned on this network."""
-        self._lock = RLock()  # real even in a simulation: it has scheduler hooks instead
-        self._any_closed = SchedulableCondition(self._lock, "a socket to close")
-        self._blocked = 0  # calls waiting right now
-        self._any_blocked = SchedulableCondition(self._lock, "a socket call to block")
-        self._clock_now: Callable[[], float] = time.monotonic if clock is None else clock.monotonic
-        self._autojump = None if clock is None else clock.autojump_threshold
-        self._waits: list[_Wait] = []  # blocked calls; kept only on a virtual clock
-        self._last_use = time.monotonic()
-        self._owners: dict[int, dict[MemorySocket, None]] = {}  # port -> sockets holding it
-        self._listeners: dict[int, list[MemorySocket]] = {}  # port -> sockets that listened
-        self._local_addresses: set[str] = set()  # declared: add_address, add_host
-        self._ports = itertools.cycle(EPHEMERAL_PORTS)
-        self._names = itertools.count(1)
-        self._connections = 0
-        self._poisons: dict[str, _Poison] = {}
         if isinstance(local_addresses, str):
             raise TypeError(
                 f"local_addresses must be a sequence of IP literals, not {local_addresses!r}"
             )
-        self._local_addresses.update(_normal_addresses("local_addresses", local_addresses))
-        if clock is not None:
-            clock._subscribe(self._clock_advanced)
+        declared = _normal_addresses("local_addresses", local_addresses)
+        # What its sockets share, and their one way into the network (see _kernel.py).
+        self.kernel = Kernel(self, clock, EPHEMERAL_PORTS, TIME_WAIT)
+        self.kernel.local_addresses.update(declared)
+        self._lock = self.kernel.lock
 
     def __repr__(self) -> str:
         return f"<MemoryNetwork {len(self.open_sockets())} open sockets>"
-
-    def _now(self) -> float:
-        """The network's time: its clock's, or in a simulated thread the simulation's."""
-        if THREADS:
-            now = virtual_now()
-            if now is not None:
-                return now
-        return self._clock_now()
 
     @property
     def hosts(self) -> HostTable:
@@ -247,9 +204,9 @@ class MemoryNetwork:
         """
         if fileno is not None:
             raise ValueError("an in-memory socket cannot wrap a file descriptor (fileno=...)")
-        if self._poisons:
+        if self.kernel.poisons:
             with self._lock:
-                _take_poison(self._poisons, "socket")
+                self.kernel.poisons.take("socket")
         return self.socket_class(self, family, type, proto)
 
     def socketpair(
@@ -261,23 +218,7 @@ class MemoryNetwork:
         and ``AF_INET6`` pairs get loopback addresses. No listener is involved and no fault
         plan applies: set each socket's ``faults``.
         """
-        family = _AF_UNIX if family is None else family
-        if family == _AF_UNIX:
-            a = self.socket_class(self, socket.AF_INET, type, proto)
-            b = self.socket_class(self, socket.AF_INET, type, proto)
-            with self._lock:
-                for sock in (a, b):
-                    sock._family = _AF_UNIX
-                    sock._local = ("", 0)
-                a._link(b)
-            return a, b
-        a = self.socket_class(self, family, type, proto)
-        b = self.socket_class(self, family, type, proto)
-        with self._lock:
-            for sock in (a, b):
-                sock._local = self._allocate(_LOOPBACK[sock._family], 0, sock)
-            a._link(b)
-        return a, b
+        return socket_pair(self, family, type, proto)
 
     # Names -------------------------------------------------------------------------------------
 
@@ -304,13 +245,13 @@ class MemoryNetwork:
         """
         normal = _normal_addresses("add_address", addresses)
         with self._lock:
-            self._local_addresses.update(normal)
+            self.kernel.local_addresses.update(normal)
 
     @property
     def local_addresses(self) -> frozenset[str]:
         """The addresses declared local (:meth:`add_address`, :meth:`add_host`), loopback aside."""
         with self._lock:
-            return frozenset(self._local_addresses)
+            return frozenset(self.kernel.local_addresses)
 
     # The patch hook ----------------------------------------------------------------------------
 
@@ -335,7 +276,7 @@ class MemoryNetwork:
 
     # Poison switches ---------------------------------------------------------------------------
 
-    def poison(self, method: str, error: _Outcome, *, times: int | None = None) -> None:
+    def poison(self, method: str, error: Outcome, *, times: int | None = None) -> None:
         """Make ``method`` raise ``error`` on every socket of the network, now and later.
 
         Args:
@@ -352,21 +293,20 @@ class MemoryNetwork:
             ValueError: ``method`` is not one this fake has (a typo would otherwise make the
                 test pass without testing anything).
         """
-        _check_poison(method, error, _POISONABLE | {"socket"}, times)
         with self._lock:
-            self._poisons[method] = _Poison(error, times)
+            self.kernel.poisons.add(method, error, times)
 
     def cure(self, method: str) -> None:
         """Remove the network's poison from ``method``, if any."""
         with self._lock:
-            self._poisons.pop(method, None)
+            self.kernel.poisons.pop(method, None)
 
     # Leaks -------------------------------------------------------------------------------------
 
     def open_sockets(self) -> list[MemorySocket]:
         """Every socket made on this network and not yet closed, oldest first."""
         with self._lock:
-            return [s for s in self.sockets if not s._closed]
+            return [s for s in self.sockets if not s.closed]
 
     def assert_all_closed(self, grace: float = 0.0) -> None:
         """Fail, naming each one, if a socket on this network is still open.
@@ -381,7 +321,8 @@ class MemoryNetwork:
         """
         check_seconds("grace", grace)
         with self._lock:
-            self._any_closed.wait_for(lambda: all(s._closed for s in self.sockets), grace)
+            closed = lambda: all(s.closed for s in self.sockets)  # noqa: E731
+            self.kernel.any_closed.wait_for(closed, grace)
         leaked = self.open_sockets()
         if leaked:
             listed = "\n  ".join(repr(s) for s in leaked)
@@ -404,176 +345,16 @@ class MemoryNetwork:
             raise ValueError(f"calls must be at least 1, not {calls!r}")
         check_seconds("timeout", timeout)
         with self._lock:
-            if not self._any_blocked.wait_for(lambda: self._blocked >= calls, timeout):
+            waiting = self.kernel.waiting
+            if not waiting.any_blocked.wait_for(lambda: waiting.blocked >= calls, timeout):
                 raise BlockedTooLong(
-                    f"{self._blocked} of {calls} socket calls were blocked after {timeout:g} s"
+                    f"{waiting.blocked} of {calls} socket calls were blocked after {timeout:g} s"
                 )
 
     def close_all(self) -> None:
         """Close every open socket (for a fixture's teardown, after it has checked for leaks)."""
         for sock in self.open_sockets():
-            with self._lock:
-                sock._io_refs = 0
-                sock._close_now()
-
-    # Internals, called with the lock held ------------------------------------------------------
-
-    def _register(self, sock: MemorySocket) -> str:
-        self.sockets.append(sock)
-        return f"memory-socket-{next(self._names)}"
-
-    def _holders(self, port: int) -> list[MemorySocket]:
-        """The sockets that hold ``port`` (see ``MemorySocket._holds_port``): bound, listening,
-        connected, or in TIME_WAIT; the others are dropped for good."""
-        holders = self._owners.get(port)
-        if not holders:
-            return []
-        now = self._now()
-        for sock in [s for s in holders if not s._holds_port(now)]:
-            del holders[sock]  # none holds it again once it has let go
-        return list(holders)
-
-    def _in_use(self, host: str, port: int, sock: MemorySocket) -> bool:
-        """Whether binding ``sock`` to ``(host, port)`` collides with a socket that holds it, as
-        Linux decides: unless both have ``SO_REUSEADDR`` and the other is not listening."""
-        reuse = bool(sock.options.get(_REUSEADDR))
-        v6only = bool(sock.options.get(_V6ONLY))
-        for other in self._holders(port):
-            if other is sock or other._local is None:
-                continue
-            if not overlaps(host, v6only, other._local[0], bool(other.options.get(_V6ONLY))):
-                continue
-            if reuse and other.options.get(_REUSEADDR) and not other._listens():
-                continue
-            return True
-        return False
-
-    def _allocate(self, host: str, port: int, owner: MemorySocket) -> tuple[str, int]:
-        """Bind ``owner`` to ``(host, port)``, picking an ephemeral port for 0; an ephemeral port
-        is one nothing holds, TIME_WAIT included."""
-        if port == 0:
-            for _ in EPHEMERAL_PORTS:
-                port = next(self._ports)
-                if not self._holders(port):
-                    break
-            else:
-                raise _error(errno.EADDRNOTAVAIL)
-        elif self._in_use(host, port, owner):
-            raise _error(errno.EADDRINUSE)
-        self._hold(owner, port)
-        return host, port
-
-    def _hold(self, owner: MemorySocket, port: int) -> None:
-        """Count ``owner`` among the holders of ``port`` (it is released by :meth:`_release`)."""
-        self._owners.setdefault(port, {})[owner] = None
-        owner._owns_address = True
-
-    def _add_listener(self, sock: MemorySocket) -> None:
-        """``sock`` listens on its port: connects to that port look at it first."""
-        assert sock._local is not None
-        listeners = self._listeners.setdefault(sock._local[1], [])
-        listeners[:] = [s for s in listeners if not s._closed]
-        if sock not in listeners:
-            listeners.append(sock)
-
-    def _listen_conflict(self, sock: MemorySocket) -> bool:
-        """Whether another socket listens where ``sock`` means to (``listen`` then raises
-        ``EADDRINUSE``): two ``SO_REUSEADDR`` sockets may share an address, not both listen."""
-        assert sock._local is not None
-        host, port = sock._local
-        v6only = bool(sock.options.get(_V6ONLY))
-        return any(
-            other is not sock
-            and other._listens()
-            and other._local is not None
-            and overlaps(host, v6only, other._local[0], bool(other.options.get(_V6ONLY)))
-            for other in self._holders(port)
-        )
-
-    def _time_wait(self, sock: MemorySocket) -> None:
-        """``sock``, the active closer, holds its address for :data:`TIME_WAIT` seconds from
-        now, open or closed (see ``MemorySocket._holds_port``)."""
-        sock._held_until = self._now() + TIME_WAIT
-
-    def _release(self, owner: MemorySocket) -> None:
-        """``owner`` no longer holds its port (closed and not in TIME_WAIT, or its wait ended)."""
-        owner._held_until = None
-        if owner._local is None:
-            return
-        port = owner._local[1]
-        holders = self._owners.get(port)
-        if holders is not None and owner in holders:
-            del holders[owner]
-            if not holders:
-                del self._owners[port]
-
-    def _check_local(self, host: str, family: int, v6only: bool) -> None:
-        """Raise what Linux's ``bind`` raises for an address this host does not have."""
-        code = bind_errno(host, family, v6only, self._local_addresses)
-        if code is not None:
-            raise _error(code)
-
-    def _listener_for(self, host: str, port: int) -> MemorySocket | None:
-        """The listener a connect to ``(host, port)`` reaches: one bound to that address, else
-        to its family's wildcard (IPv4 also reaches a dual-stack ``::``; IPv4-mapped is IPv4)."""
-        plain = unmapped(host)
-        wildcard = None
-        for sock in self._listeners.get(port, ()):
-            if not sock._listens() or sock._local is None:
-                continue
-            bound = unmapped(sock._local[0])
-            if bound == plain:
-                return sock
-            if wildcard is None and overlaps(bound, bool(sock.options.get(_V6ONLY)), plain, False):
-                wildcard = sock
-        return wildcard
-
-    def _next_connection_faults(self) -> tuple[Faults | None, Faults | None]:
-        index, self._connections = self._connections, self._connections + 1
-        return _pick(self.accept_faults, index), _pick(self.connect_faults, index)
-
-    def _notify(self, sock: MemorySocket, reading: bool = True, writing: bool = True) -> None:
-        """Wake the calls blocked on ``sock`` that wait to read, or to write, or both, and bring
-        its descriptor's readiness up to date (the only effect when neither is asked)."""
-        for channel, wanted in ((_READING, reading), (_WRITING, writing)):
-            if wanted and sock._asleep[channel]:
-                sock._channel(channel).notify_all()
-                for wait in self._waits:
-                    if wait.on is sock and wait.channel == channel:
-                        wait.woken = True
-        if sock._mirror is not None:
-            sock._mirror.show(*sock._readiness())
-            if THREADS:
-                readiness_changed()
-
-    def _maybe_autojump(self) -> None:
-        """Jump the virtual clock to the earliest deadline if the network is idle."""
-        assert self.clock is not None
-        assert self._autojump is not None
-        real = time.monotonic()
-        if real - self._last_use < self._autojump:
-            return
-        waits = self._waits
-        if any(wait.woken for wait in waits):
-            return  # a woken call has not run yet: it may still change everything
-        deadlines = [wait.deadline for wait in waits if wait.deadline is not None]
-        if not deadlines or not self.clock._jump_to(min(deadlines)):
-            return
-        self._last_use = real  # the next jump waits for idleness afresh
-        now = self.clock.monotonic()
-        for wait in waits:
-            if wait.deadline is not None and wait.deadline <= now:
-                wait.woken = True
-                wait.on._channel(wait.channel).notify_all()
-
-    def _clock_advanced(self) -> None:
-        """The clock moved: wake every call whose deadline has passed."""
-        with self._lock:
-            now = self._now()
-            for wait in self._waits:
-                if wait.deadline is not None and wait.deadline <= now:
-                    wait.woken = True
-                    wait.on._channel(wait.channel).notify_all()
+            close_for_good(sock)
 
 
 def _normal_addresses(argument: str, addresses: Sequence[str]) -> list[str]:
@@ -586,12 +367,6 @@ def _normal_addresses(argument: str, addresses: Sequence[str]) -> list[str]:
             raise ValueError(f"{argument}: {address!r} is not an IPv4 or IPv6 literal")
         normal.append(unmapped(ip))
     return normal
-
-
-def _pick(plan: FaultPlan, index: int) -> Faults | None:
-    if plan is None or isinstance(plan, Faults):
-        return plan
-    return plan[index] if index < len(plan) else None
 
 
 def _check_fault_plan(name: str, plan: object) -> None:

@@ -1,0 +1,106 @@
+"""What Linux and CPython say about a TCP socket, as the memory socket needs it: constants,
+the errors a call raises, the sysctls that size buffers, and how CPython takes a timeout.
+
+Plain ints, not the enum members: flags are tested on every call, and IntFlag's ``&`` is slow.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import math
+import os
+import socket
+import struct
+from typing import Any
+
+from sockettest._addresses import normal_ip
+
+ANY: dict[int, str] = {socket.AF_INET: "0.0.0.0", socket.AF_INET6: "::"}
+LOOPBACK: dict[int, str] = {socket.AF_INET: "127.0.0.1", socket.AF_INET6: "::1"}
+WILDCARDS = frozenset(ANY.values())
+AF_UNIX: int = getattr(socket, "AF_UNIX", 1)
+TYPE_FLAGS = int(getattr(socket, "SOCK_NONBLOCK", 0)) | int(getattr(socket, "SOCK_CLOEXEC", 0))
+MSG_DONTWAIT = int(getattr(socket, "MSG_DONTWAIT", 0x40))
+RCVTIMEO = int(getattr(socket, "SO_RCVTIMEO", 20))
+SNDTIMEO = int(getattr(socket, "SO_SNDTIMEO", 21))
+KERNEL_TIMEOUTS = (RCVTIMEO, SNDTIMEO)
+TIMEVAL = struct.Struct("@ll")  # struct timeval: seconds, microseconds
+MSG_PEEK = int(socket.MSG_PEEK)
+MSG_WAITALL = int(getattr(socket, "MSG_WAITALL", 0x100))
+TIMEOUT_MAX = 9.2e9  # seconds: CPython's limit, past which settimeout raises OverflowError
+SHUT_HOWS = (socket.SHUT_RD, socket.SHUT_WR, socket.SHUT_RDWR)
+V6ONLY = (socket.IPPROTO_IPV6, getattr(socket, "IPV6_V6ONLY", 26))
+LINGER = (socket.SOL_SOCKET, socket.SO_LINGER)
+REUSEADDR = (socket.SOL_SOCKET, socket.SO_REUSEADDR)
+BUFLEN_MAX = 1024  # CPython's limit for getsockopt's buflen
+
+
+def os_error(code: int) -> OSError:
+    """The :class:`OSError` subclass Python raises for ``code``, with the system's message."""
+    return OSError(code, os.strerror(code))
+
+
+def reset_error() -> ConnectionResetError:
+    return ConnectionResetError(errno.ECONNRESET, os.strerror(errno.ECONNRESET))
+
+
+@functools.cache
+def _sysctl(name: str, field: int, default: int) -> int:
+    """A Linux sysctl (``net/core/rmem_max``), read once; ``default`` elsewhere."""
+    try:
+        with open(f"/proc/sys/{name}", encoding="ascii") as file:
+            return int(file.read().split()[field])
+    except (OSError, ValueError, IndexError):
+        return default
+
+
+def buffer_option(option: int, value: int | None) -> int:
+    """What Linux reads back for SO_RCVBUF/SO_SNDBUF: the default, or twice what was set,
+    clamped to the kernel's minimum and to twice ``rmem_max``/``wmem_max``."""
+    if option == socket.SO_RCVBUF:
+        fresh, floor, ceiling = _sysctl("net/ipv4/tcp_rmem", 1, 131072), 2304, "rmem_max"
+    else:
+        fresh, floor, ceiling = _sysctl("net/ipv4/tcp_wmem", 1, 16384), 4608, "wmem_max"
+    if value is None:
+        return fresh
+    return max(floor, min(2 * value, 2 * _sysctl(f"net/core/{ceiling}", 0, 212992)))
+
+
+@functools.lru_cache(maxsize=256)
+def ip_literal(host: str) -> tuple[int, str] | None:
+    """``(family, normal form)`` of an IP literal, ``None`` for a name; cached, since every
+    bind and connect asks and :mod:`ipaddress` is slow to parse."""
+    text = normal_ip(host)
+    if text is None:
+        return None
+    return (socket.AF_INET6 if ":" in text else socket.AF_INET), text
+
+
+def payload(data: Any, flags: int) -> tuple[Any, ...]:
+    """What a send records: the bytes (copied from a view, which may not outlive the call);
+    what is not bytes-like is recorded as it was given, and the call then fails on it."""
+    if isinstance(data, bytes):
+        recorded = data
+    else:
+        try:
+            recorded = bytes(memoryview(data))
+        except TypeError:
+            recorded = data
+    return (recorded, flags) if flags else (recorded,)
+
+
+def check_timeout(timeout: object) -> float | None:
+    """``timeout`` as :meth:`socket.socket.settimeout` accepts it, with its errors."""
+    if timeout is None:
+        return None
+    if not isinstance(timeout, int | float):
+        raise TypeError(f"'{type(timeout).__name__}' object cannot be interpreted as an integer")
+    value = float(timeout)
+    if math.isnan(value):
+        raise ValueError("Invalid value NaN (not a number)")
+    if value < 0:
+        raise ValueError("Timeout value out of range")
+    if value > TIMEOUT_MAX:
+        raise OverflowError("timestamp out of range for platform time_t")
+    return value

@@ -1,0 +1,282 @@
+"""How a blocked call of the in-memory network waits: one strategy per way of measuring time.
+
+A call that cannot go on (``recv`` with nothing to read, ``send`` into a full pipe, ``accept``
+with no connection, ``connect`` into a full backlog) waits on a condition of the network's lock
+until a change of state wakes it or its deadline passes. What a deadline is measured on decides
+the rest, so each way is a strategy of its own:
+
+- :class:`Waiting` itself, a network without a clock: deadlines on :func:`time.monotonic`; a call
+  with no deadline gives up after the network's ``max_block`` real seconds.
+- :class:`VirtualTime`, a network with a :class:`~sockettest.VirtualClock`: a deadline passes
+  when the clock is advanced past it, or autojumps there once the network has been idle for
+  the clock's threshold; ``max_block`` real seconds bound every call, so a wait for a clock
+  that nothing advances fails instead of hanging.
+- :class:`Simulated`, any call in a simulated thread (:func:`sockettest.simulate`): it parks in
+  the scheduler on the simulation's virtual time; a deadlock fails the run at once, so neither
+  ``max_block`` nor autojump applies.
+
+The network picks the first two once, by its clock; a call made in a simulated thread takes the
+third, whatever the network's.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
+
+from sockettest._deadlines import BlockedTooLong
+from sockettest._originals import get_ident
+from sockettest._simulation.scheduler import THREADS, SchedulableCondition, virtual_now
+
+if TYPE_CHECKING:
+    from threading import RLock
+
+    from sockettest._clock import VirtualClock
+
+__all__ = ["READING", "WRITING", "Channels", "Waiting", "waiting_for"]
+
+READING, WRITING = 0, 1
+"""The two ways a call waits on a socket: for something to read (recv, accept), or for room
+to write (send, and connect, which waits on the listener's backlog). Each has its own
+condition, so that a byte arriving does not wake the thread that waits to send."""
+
+
+class Channels:
+    """A socket's two conditions, to read and to write (made on first wait), and how many
+    calls sleep on each: a change of state wakes only the calls it concerns."""
+
+    __slots__ = ("asleep", "conds", "label", "lock")
+
+    def __init__(self, lock: RLock, label: str) -> None:
+        self.lock = lock
+        self.label = label
+        self.asleep = [0, 0]
+        self.conds: list[SchedulableCondition | None] = [None, None]
+
+    def condition(self, channel: int) -> SchedulableCondition:
+        """The condition calls wait on to read or to write."""
+        cond = self.conds[channel]
+        if cond is None:
+            what = "recv or accept" if channel == READING else "send or connect"
+            cond = self.conds[channel] = SchedulableCondition(self.lock, f"{what} {self.label}")
+        return cond
+
+
+class _Call:
+    """One blocked call, as its strategy sees it: what wakes it, its deadlines, and whether a
+    change of state has woken it and it has not run since (the autojump waits for it)."""
+
+    __slots__ = ("channel", "channels", "deadline", "stuck_at", "woken")
+
+    def __init__(self, channels: Channels, channel: int, deadline: float | None) -> None:
+        self.channels = channels
+        self.channel = channel
+        self.deadline = deadline
+        self.stuck_at: float | None = None  # real time at which it raises BlockedTooLong
+        self.woken = False
+
+
+class Limits(Protocol):
+    """What a strategy reads from its network, live (a test may change ``max_block``)."""
+
+    max_block: float | None
+    stuck_calls: list[BlockedTooLong]
+
+
+class Waiting:
+    """A network's way of waiting, on real time, and the count of its calls waiting now.
+
+    Every strategy runs the same loop (:meth:`block`); each says how time is read
+    (:meth:`now`), when a call has waited too long, and how one sleep is taken (:meth:`_sleep`).
+    """
+
+    def __init__(self, limits: Limits, lock: RLock) -> None:
+        self.limits = limits
+        self.blocked = 0
+        self.any_blocked = SchedulableCondition(lock, "a socket call to block")
+        self.autojump: float | None = None  # the virtual clock's threshold; None elsewhere
+        self.last_use = 0.0  # real time of the last socket call, for the autojump
+
+    def now(self) -> float:
+        """The network's time: real, or in a simulated thread the simulation's."""
+        if THREADS:
+            now = virtual_now()
+            if now is not None:
+                return now
+        return time.monotonic()
+
+    def wake(self, channels: Channels, channel: int) -> None:
+        """Wake the calls sleeping on ``channels`` to read or to write, if any."""
+        if channels.asleep[channel]:
+            channels.condition(channel).notify_all()
+
+    def block(
+        self,
+        channels: Channels,
+        channel: int,
+        ready: Callable[[], bool],
+        deadline: float | None,
+        *,
+        call: str,
+        caller: object,
+        partial: bool,
+        kernel_timeout: bool,
+    ) -> None:
+        """Wait, with the lock held, until ``ready()`` or ``deadline`` (on this network's time).
+
+        At the deadline a call that ``partial``-ly moved bytes returns (a ``send``'s short
+        count); otherwise it raises ``EAGAIN`` for a ``kernel_timeout`` (``SO_RCVTIMEO``,
+        ``SO_SNDTIMEO``) and :class:`TimeoutError` for a socket timeout.
+        """
+        strategy = SIMULATED if THREADS and get_ident() in THREADS else self
+        waiting = _Call(channels, channel, deadline)
+        strategy._start(waiting)
+        cond = channels.condition(channel)
+        channels.asleep[channel] += 1
+        self.blocked += 1
+        self.any_blocked.notify_all()
+        try:
+            while not ready():
+                if deadline is not None and self.now() >= deadline:
+                    if partial:
+                        return
+                    if kernel_timeout:
+                        raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+                    raise TimeoutError("timed out")
+                strategy._sleep(cond, waiting, call, caller)
+        finally:
+            channels.asleep[channel] -= 1
+            self.blocked -= 1
+            strategy._end(waiting)
+
+    def _start(self, waiting: _Call) -> None:
+        limit = self.limits.max_block
+        if waiting.deadline is None and limit is not None:  # a deadline bounds it otherwise
+            waiting.stuck_at = time.monotonic() + limit
+
+    def _end(self, waiting: _Call) -> None:
+        pass
+
+    def _sleep(self, cond: SchedulableCondition, waiting: _Call, call: str, caller: object) -> None:
+        timeout = self._check_stuck(waiting, call, caller)
+        if waiting.deadline is not None:
+            left = waiting.deadline - time.monotonic()
+            timeout = left if timeout is None else min(timeout, left)
+        cond.wait(timeout)
+
+    def _check_stuck(self, waiting: _Call, call: str, caller: object) -> float | None:
+        """Real seconds the call may still sleep before it has waited too long (``None``: no
+        bound), or the :class:`~sockettest.BlockedTooLong` it raises once it has."""
+        if waiting.stuck_at is None:
+            return None
+        left = waiting.stuck_at - time.monotonic()
+        if left > 0:
+            return left
+        limit = self.limits.max_block
+        if waiting.deadline is not None:
+            what = (
+                f"{call} on {caller!r} waited {limit:g} real seconds for its timeout on the "
+                "virtual clock: advance the clock, or give it an autojump_threshold"
+            )
+        else:
+            what = (
+                f"{call} on {caller!r} blocked for more than {limit:g} s with no timeout: "
+                "is the other side waiting too?"
+            )
+        stuck = BlockedTooLong(what)
+        self.limits.stuck_calls.append(stuck)
+        raise stuck
+
+
+class VirtualTime(Waiting):
+    """A virtual clock: deadlines pass when the clock moves, by hand or by autojump."""
+
+    def __init__(self, limits: Limits, lock: RLock, clock: VirtualClock) -> None:
+        super().__init__(limits, lock)
+        self.clock = clock
+        self.lock = lock
+        self.autojump = clock.autojump_threshold
+        self.last_use = time.monotonic()
+        self.calls: list[_Call] = []  # the calls blocked now
+        clock._subscribe(self._clock_advanced)
+
+    def now(self) -> float:
+        return self.clock.monotonic()  # the simulation's time in a simulated thread
+
+    def wake(self, channels: Channels, channel: int) -> None:
+        if channels.asleep[channel]:
+            channels.condition(channel).notify_all()
+            for waiting in self.calls:
+                if waiting.channels is channels and waiting.channel == channel:
+                    waiting.woken = True
+
+    def _start(self, waiting: _Call) -> None:
+        limit = self.limits.max_block
+        if limit is not None:  # even with a deadline: nothing may ever advance the clock
+            waiting.stuck_at = time.monotonic() + limit
+        self.calls.append(waiting)
+
+    def _end(self, waiting: _Call) -> None:
+        self.calls.remove(waiting)
+        if self.autojump is not None:
+            self.last_use = time.monotonic()  # the call's return counts as use
+
+    def _sleep(self, cond: SchedulableCondition, waiting: _Call, call: str, caller: object) -> None:
+        timeout = self._check_stuck(waiting, call, caller)
+        if self.autojump is not None and waiting.deadline is not None:
+            timeout = self.autojump if timeout is None else min(timeout, self.autojump)
+        waiting.woken = False
+        cond.wait(timeout)
+        if self.autojump is not None:
+            self._maybe_autojump()
+
+    def _maybe_autojump(self) -> None:
+        """Jump the clock to the earliest deadline if the network is idle."""
+        assert self.autojump is not None
+        real = time.monotonic()
+        if real - self.last_use < self.autojump:
+            return
+        if any(waiting.woken for waiting in self.calls):
+            return  # a woken call has not run yet: it may still change everything
+        deadlines = [waiting.deadline for waiting in self.calls if waiting.deadline is not None]
+        if not deadlines or not self.clock._jump_to(min(deadlines)):
+            return
+        self.last_use = real  # the next jump waits for idleness afresh
+        self._wake_due()
+
+    def _clock_advanced(self) -> None:
+        """The clock moved: wake every call whose deadline has passed."""
+        with self.lock:
+            self._wake_due()
+
+    def _wake_due(self) -> None:
+        now = self.now()
+        for waiting in self.calls:
+            if waiting.deadline is not None and waiting.deadline <= now:
+                waiting.woken = True
+                waiting.channels.condition(waiting.channel).notify_all()
+
+
+class Simulated(Waiting):
+    """A simulated thread: it parks in the scheduler, on the simulation's virtual time."""
+
+    def __init__(self) -> None:  # stateless: one serves every network
+        pass
+
+    def _start(self, waiting: _Call) -> None:
+        pass
+
+    def _sleep(self, cond: SchedulableCondition, waiting: _Call, call: str, caller: object) -> None:
+        deadline = waiting.deadline
+        cond.wait(None if deadline is None else deadline - self.now())
+
+
+SIMULATED = Simulated()
+
+
+def waiting_for(limits: Limits, lock: RLock, clock: VirtualClock | None) -> Waiting:
+    """The strategy for a network on ``clock`` (``None``: real time)."""
+    return Waiting(limits, lock) if clock is None else VirtualTime(limits, lock, clock)
