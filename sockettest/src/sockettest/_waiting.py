@@ -28,8 +28,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from sockettest._deadlines import BlockedTooLong
-from sockettest._originals import get_ident
-from sockettest._simulation.scheduler import THREADS, SchedulableCondition, virtual_now
+from sockettest._simulation.scheduler import THREADS, SchedulableCondition, current, virtual_now
 
 if TYPE_CHECKING:
     from threading import RLock
@@ -131,7 +130,7 @@ class Waiting:
         count); otherwise it raises ``EAGAIN`` for a ``kernel_timeout`` (``SO_RCVTIMEO``,
         ``SO_SNDTIMEO``) and :class:`TimeoutError` for a socket timeout.
         """
-        strategy = SIMULATED if THREADS and get_ident() in THREADS else self
+        strategy = SIMULATED if current() is not None else self
         waiting = _Call(channels, channel, deadline)
         strategy._start(waiting)
         cond = channels.condition(channel)
