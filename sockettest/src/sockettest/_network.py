@@ -165,8 +165,10 @@ class MemoryNetwork:
                 f"local_addresses must be a sequence of IP literals, not {local_addresses!r}"
             )
         declared = _normal_addresses("local_addresses", local_addresses)
-        # What its sockets share, and their one way into the network (see _kernel.py).
         self.kernel = Kernel(self, clock, EPHEMERAL_PORTS, TIME_WAIT)
+        """What this network's sockets share (its lock, ports, listeners, TIME_WAIT, waiting):
+        their one way into the network, the interface ``_kernel.py`` writes down. A test has
+        no need of it; the network's own methods say what a test may ask."""
         self.kernel.local_addresses.update(declared)
         self._lock = self.kernel.lock
 

@@ -104,6 +104,8 @@ _CONDITION_WAIT = threading.Condition.wait.__code__
 _KIT_NETWORK = frozenset(
     {
         "sockettest._network",
+        "sockettest._kernel",
+        "sockettest._waiting",
         "sockettest._memory_socket",
         "sockettest._clock",
         "sockettest._names",

@@ -1,8 +1,8 @@
 """The baton: simulated threads run one at a time, and a seeded policy picks which runs next.
 
 This is the engine under :func:`sockettest.simulate` (``runner.py``). It is imported by the
-in-memory network too (``_memory_socket.py``, ``_network.py``, ``_clock.py``), for the three
-hooks that make the network's calls scheduling points: :func:`network_call`,
+in-memory network too (the socket's modules, ``_waiting.py``, ``_kernel.py``, ``_clock.py``),
+for the three hooks that make the network's calls scheduling points: :func:`network_call`,
 :class:`SchedulableCondition` and :func:`virtual_now`. So it imports nothing but the standard
 library's cheapest modules; everything else of the feature is loaded by ``simulate``.
 
@@ -424,7 +424,7 @@ class Scheduler:
 
 READINESS = object()
 """The key a simulated ``select`` blocks on: every change of a memory socket's readiness
-(``MemoryNetwork._notify``) wakes it, and it polls its descriptors again, without blocking."""
+(``MemorySocket._notify``) wakes it, and it polls its descriptors again, without blocking."""
 
 
 def readiness_changed() -> None:
