@@ -19,7 +19,7 @@ PYTEST := $(BIN)/python -m pytest
 KIT_PYTEST := cd sockettest && ../$(PYTEST)
 
 .PHONY: help demo test unit integration stress-small stress notebooks course-html docs diagrams lint \
-	format lab bench time-game signal-stop import-cost mutate flake-hunt constraints clean
+	format lab bench explore-bench time-game signal-stop import-cost mutate flake-hunt constraints clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -94,6 +94,9 @@ format: $(DEV)  ## apply ruff's fixes and format, strip notebook outputs
 
 bench: $(DEV)  ## benchmarks side by side in one run (~1 min)
 	$(BIN)/python scripts/bench.py
+
+explore-bench: $(DEV)  ## ten planted concurrency bugs: attempts to the first failure by policy and on real threads, a table and a plot (~3 min)
+	cd sockettest && ../$(BIN)/python -m benchmarks.run
 
 time-game: $(DEV)  ## one whole game and a test's fixed cost: loopback, in-memory, sans-IO, simulated
 	$(BIN)/python scripts/time_game.py
