@@ -20,3 +20,9 @@ def server_shell(request: pytest.FixtureRequest) -> Any:
 def game_server_class(server_shell: Any) -> Any:
     """The game's fixtures start servers of ``server_shell``."""
     return server_shell
+
+
+@pytest.fixture
+def shell_switch(server_shell: Any) -> list[str]:
+    """``python -m game``'s switch for the shell of ``server_shell``: none, or ``--asyncio``."""
+    return [] if server_shell is SHELLS["threads"] else ["--asyncio"]

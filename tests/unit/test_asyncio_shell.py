@@ -6,11 +6,13 @@ import errno
 import os
 import socket
 from collections.abc import Iterator
+from typing import Any
 from unittest.mock import Mock, call
 
 import pytest
 from pytest_mock import MockerFixture
 
+import game.asyncio_shell
 from game import (
     AsyncClient,
     AsyncServer,
@@ -19,6 +21,7 @@ from game import (
     ServerClosed,
     ServerShuttingDown,
 )
+from game.__main__ import main
 from game.protocol import Banner, End, Error, Result, ServerMessage, Start, Wait
 from sockettest import MemoryNetwork
 from tests.deadline import DEADLINE
@@ -215,3 +218,22 @@ def test_a_silent_client_gets_the_idle_error(patched_network: MemoryNetwork) -> 
     banner, error = asyncio.run(scenario())
     assert banner == Banner()
     assert error == Error("idle for more than 0.05 s")
+
+
+@pytest.mark.usefixtures("patched_network")
+def test_serve_asyncio_passes_its_options_to_an_async_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``serve --asyncio`` builds an AsyncServer with the flags (checked by it, then refused
+    here: serve ends with exit 1)."""
+    made: list[dict[str, object]] = []
+
+    def server(*args: Any, **kwargs: Any) -> AsyncServer:
+        AsyncServer(*args, **kwargs)
+        made.append(kwargs)
+        raise ListenFailed("no listening in the unit tier")
+
+    monkeypatch.setattr(game.asyncio_shell, "AsyncServer", server)
+    flags = ["--idle-timeout", "7", "--write-timeout", "2.5", "--max-clients", "3"]
+    assert main(["serve", "--asyncio", *flags]) == 1
+    assert made == [{"idle_timeout": 7.0, "write_timeout": 2.5, "max_clients": 3}]
