@@ -578,8 +578,11 @@ class AsyncClient(ClientOptions, _AsyncWith):
         writer = self._connected()[1]
         try:
             writer.write(self._connection.send(command))
-            async with asyncio.timeout(_for_loop(self.timeout)):
-                await writer.drain()
+            if writer.transport.get_write_buffer_size():  # the kernel did not take it all
+                async with asyncio.timeout(_for_loop(self.timeout)):
+                    await writer.drain()
+            else:
+                await writer.drain()  # at once; raises if the connection was lost
         except TimeoutError:
             raise ResponseTimeout(
                 f"{self._where} did not take our data within {self.timeout:g} s"

@@ -22,6 +22,9 @@ What it measures (every figure a median over several runs, all in this one run):
    test file. Target: at most 2x.
 6. What importing ``sockettest`` and its plugin adds to pytest's start-up (the figures of
    ``import_cost.py``). Target: under 50 ms.
+7. The asyncio shell (``bench_asyncio.py``): the ``PING`` round trip through
+   :class:`game.AsyncClient` and :class:`game.AsyncServer` against a bare asyncio streams echo
+   (target: at most 1.3x), and games per second with 100 concurrent matches on each shell.
 
 Run it from the repository root (``make bench``)::
 
@@ -54,6 +57,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import bench_asyncio
 import import_cost
 from _timing import DEADLINE, medians_interleaved, percentile
 from time_game import STRATEGIES, measure, measure_fixed_cost, report, report_fixed_cost
@@ -568,6 +572,8 @@ def main() -> int:
     report_unit_tier(plan)
     print("6. ", end="")
     import_cost.report(plan.unit_runs * 3)
+    print()
+    bench_asyncio.report(plan.runs, plan.round_trips, plan.rounds[100])
     print(f"bench took {time.perf_counter() - began:.0f} s")
     return 0
 
