@@ -59,7 +59,7 @@ from pathlib import Path
 
 import bench_asyncio
 import import_cost
-from _timing import DEADLINE, medians_interleaved, percentile
+from _timing import DEADLINE, last_figure, medians_interleaved, percentile
 from time_game import STRATEGIES, measure, measure_fixed_cost, report, report_fixed_cost
 
 from game import Client, Server, SocketFactory
@@ -270,17 +270,7 @@ def games_per_second(root: Path, matches: int, rounds: int) -> float:
     """Complete games per second with ``matches`` concurrent matches, each bot playing
     ``rounds`` games in a row, on a fresh server: the code checked out at ``root``, in a
     process of its own."""
-    code = _THROUGHPUT.format(root=str(root), matches=matches, rounds=rounds)
-    done = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", code],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-        env={**os.environ, "PYTHONPATH": str(root)},
-    )
-    return float(done.stdout.split()[-1])
+    return last_figure(_THROUGHPUT.format(root=str(root), matches=matches, rounds=rounds), root)
 
 
 @contextlib.contextmanager

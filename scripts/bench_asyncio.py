@@ -17,13 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import os
 import statistics
-import subprocess
-import sys
 from pathlib import Path
 
-from _timing import DEADLINE, medians_interleaved, percentile
+from _timing import DEADLINE, last_figure, medians_interleaved, percentile
 
 from game import AsyncClient, AsyncServer
 
@@ -130,16 +127,7 @@ def games_per_second(shell: str, matches: int, rounds: int) -> float:
     concurrent matches, each bot playing ``rounds`` games, in a process of its own."""
     body = (_THREADS if shell == "threads" else _ASYNCIO).format(matches=matches, rounds=rounds)
     code = f"import sys, time\nsys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'scripts')!r}]\n{body}"
-    done = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    return float(done.stdout.split()[-1])
+    return last_figure(code, ROOT)
 
 
 def report(runs: int, count: int, rounds: int) -> None:
