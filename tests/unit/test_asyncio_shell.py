@@ -6,7 +6,7 @@ import errno
 import os
 import socket
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 from unittest.mock import Mock, call
 
 import pytest
@@ -23,6 +23,7 @@ from game import (
 )
 from game.__main__ import main
 from game.protocol import Banner, End, Error, Result, ServerMessage, Start, Wait
+from game.server import ALLOWANCE
 from sockettest import MemoryNetwork
 from tests.deadline import DEADLINE
 
@@ -237,3 +238,35 @@ def test_serve_asyncio_passes_its_options_to_an_async_server(
     flags = ["--idle-timeout", "7", "--write-timeout", "2.5", "--max-clients", "3"]
     assert main(["serve", "--asyncio", *flags]) == 1
     assert made == [{"idle_timeout": 7.0, "write_timeout": 2.5, "max_clients": 3}]
+
+
+def test_a_client_that_reads_nothing_is_paused_then_cut_off_after_the_write_timeout() -> None:
+    """Output that makes no progress for the write timeout ends the connection with a reset;
+    meanwhile the server stopped reading from it: it took no more than its allowance of
+    replies' worth, plus what the network's buffers hold."""
+    buffer = 16 * 1024
+    network = MemoryNetwork(buffer_size=buffer)
+    factory = network.socket_factory
+    flood = b"PING " + b"x" * 500 + b"\n"
+
+    async def scenario() -> int:
+        """Bytes the server took before the reset (a timeout fails the test)."""
+        server = AsyncServer(port=0, socket_factory=factory, write_timeout=0.2)
+        async with server:
+            assert server.address is not None
+            with cast(socket.socket, factory(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+                sock.setblocking(False)
+                loop = asyncio.get_running_loop()
+                await loop.sock_connect(sock, server.address)
+                taken = 0
+                try:
+                    async with asyncio.timeout(DEADLINE):
+                        while True:  # until the server cuts us off
+                            await loop.sock_sendall(sock, flood)
+                            taken += len(flood)
+                except (ConnectionResetError, BrokenPipeError):
+                    return taken
+
+    with network.patch():
+        taken = asyncio.run(scenario())
+    assert taken <= ALLOWANCE + 4 * buffer + 2 * len(flood), f"{taken} bytes taken"
