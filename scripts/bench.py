@@ -7,6 +7,9 @@ What it measures (every figure a median over several runs, all in this one run):
    line; median and p99 of each, and the ratios to the bare echo, on all cores and pinned to one.
    Targets: the game within 1.3x of the bare echo at the median on all cores, 1.5x pinned. Also
    the same round trip through the in-memory network.
+1b. The asyncio shell (``bench_asyncio.py``): the ``PING`` round trip through
+   :class:`game.AsyncClient` and :class:`game.AsyncServer` against a bare asyncio streams echo
+   (target: at most 1.3x), and games per second with 100 concurrent matches on each shell.
 2. Throughput: complete games per second with 1, 10 and 100 concurrent matches, for this code and
    for a baseline commit (``--baseline``, by default the last one before the server's write path
    changed), each served from its own ``git worktree`` in a subprocess, run by run in turn.
@@ -22,9 +25,6 @@ What it measures (every figure a median over several runs, all in this one run):
    test file. Target: at most 2x.
 6. What importing ``sockettest`` and its plugin adds to pytest's start-up (the figures of
    ``import_cost.py``). Target: under 50 ms.
-7. The asyncio shell (``bench_asyncio.py``): the ``PING`` round trip through
-   :class:`game.AsyncClient` and :class:`game.AsyncServer` against a bare asyncio streams echo
-   (target: at most 1.3x), and games per second with 100 concurrent matches on each shell.
 
 Run it from the repository root (``make bench``)::
 
@@ -556,14 +556,13 @@ def main() -> int:
     )
     print(f"every figure: the median over {plan.runs} runs, unless said otherwise\n")
     report_round_trips(plan)
+    bench_asyncio.report(plan.runs, plan.round_trips, plan.rounds[100])
     report_throughput(plan, args.baseline)
     report_memory(plan)
     report_games(plan)
     report_unit_tier(plan)
     print("6. ", end="")
     import_cost.report(plan.unit_runs * 3)
-    print()
-    bench_asyncio.report(plan.runs, plan.round_trips, plan.rounds[100])
     print(f"bench took {time.perf_counter() - began:.0f} s")
     return 0
 

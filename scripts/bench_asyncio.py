@@ -133,7 +133,7 @@ def games_per_second(shell: str, matches: int, rounds: int) -> float:
 def report(runs: int, count: int, rounds: int) -> None:
     """Print both figures; ``runs`` runs of each, ``count`` round trips a run, ``rounds`` games
     per bot."""
-    print(f"7. the asyncio shell (median of {runs} runs)")
+    print(f"1b. the asyncio shell (median of {runs} runs)")
     trips = round_trips(runs, count)
     print(f"   round trip, PING t / PONG t ({count} per run){'median':>16}{'p99':>13}")
     for name, (median, p99) in trips.items():
