@@ -151,6 +151,6 @@ def report(runs: int, count: int, rounds: int) -> None:
         },
     )
     print(f"   games per second, {MATCHES} concurrent matches, {MATCHES * rounds} games a run:")
-    print(f"   threads (Server, Client){rates['threads']:12.1f}")
-    print(f"   asyncio (AsyncServer, AsyncClient){rates['asyncio']:10.1f}")
+    print(f"   {'threads (Server, Client)':44}{rates['threads']:9.1f}")
+    print(f"   {'asyncio (AsyncServer, AsyncClient)':44}{rates['asyncio']:9.1f}")
     print(f"   asyncio / threads: {rates['asyncio'] / rates['threads']:.2f}x\n")
