@@ -7,7 +7,8 @@ The package is layered, and imports only point down:
   connection, sans-IO: what follows the bytes it receives), :mod:`game.errors`.
 - Net, a thin threaded shell around the core: :mod:`game.sockets` (the injectable socket
   factory and clock), :mod:`game.streams` (a connection's reader and writer),
-  :mod:`game.server`, :mod:`game.client`.
+  :mod:`game.server`, :mod:`game.client`; the second shell, on an asyncio event loop, in
+  :mod:`game.asyncio_shell`.
 - Face: ``python -m game`` (:mod:`game.__main__`), the command line.
 
 The product never imports its own test doubles; those live in :mod:`game.testing`, built on
@@ -26,6 +27,7 @@ import importlib
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, which takes ~10 ms
 if TYPE_CHECKING:
+    from game.asyncio_shell import AsyncClient, AsyncServer
     from game.client import Client
     from game.errors import (
         ConnectFailed,
@@ -47,6 +49,8 @@ if TYPE_CHECKING:
 
 
 __all__ = [
+    "AsyncClient",
+    "AsyncServer",
     "Client",
     "ConnectFailed",
     "ConnectionLost",
@@ -67,6 +71,8 @@ __all__ = [
 ]
 
 _HOMES = {
+    "AsyncClient": "game.asyncio_shell",
+    "AsyncServer": "game.asyncio_shell",
     "Client": "game.client",
     "Server": "game.server",
     "SocketFactory": "game.sockets",

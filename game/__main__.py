@@ -25,7 +25,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from game.client import Client
 from game.errors import GameError
@@ -124,6 +124,12 @@ def _parser() -> argparse.ArgumentParser:
     play.add_argument("--name", type=_name, required=True, help="1-16 of A-Z a-z 0-9 _ -")
     play.set_defaults(run=_play)
 
+    for command in (demo, serve, play):
+        command.add_argument(
+            "--asyncio",
+            action="store_true",
+            help="the asyncio shell (AsyncServer, AsyncClient) instead of the threaded one",
+        )
     return parser
 
 
@@ -134,21 +140,38 @@ def _draw(board: Board, indent: str = "    ") -> str:
 # demo -----------------------------------------------------------------------------------------
 
 
-def _demo(_: argparse.Namespace) -> int:
+class _Narrator:
+    """What the demo prints of alice's game, on either shell."""
+
+    def __init__(self) -> None:
+        self.shown = [Board()]
+
+    def __call__(self, message: ServerMessage) -> None:
+        if isinstance(message, Start):
+            print(f"alice plays {message.mark.value}, bob plays {message.mark.other.value}")
+        elif isinstance(message, Update) and message.board != self.shown[-1]:
+            before, after = self.shown[-1], message.board
+            cell = next(c for c in range(1, 10) if before[c] != after[c])
+            print(f"{after[cell]} takes {cell}\n{_draw(after)}")
+            self.shown.append(after)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    results = _demo_on_asyncio() if args.asyncio else _demo_on_threads()
+    if "bob" not in results:
+        raise GameError("the second bot did not finish its game")
+    end = results["alice"]
+    verdict = {"WIN": "alice wins", "LOSE": "bob wins", "DRAW": "a draw"}[end.result.value]
+    print(f"result: {verdict}\nserver stopped cleanly")
+    return 0
+
+
+def _demo_on_threads() -> dict[str, End]:
     server = Server(port=0, idle_timeout=10.0)
+    results: dict[str, End] = {}
     with server.running() as (host, port):
         print(f"server listening on {format_address(host, port)}")
-        results: dict[str, End] = {}
-        shown = [Board()]
-
-        def narrate(message: ServerMessage) -> None:
-            if isinstance(message, Start):
-                print(f"alice plays {message.mark.value}, bob plays {message.mark.other.value}")
-            elif isinstance(message, Update) and message.board != shown[-1]:
-                before, after = shown[-1], message.board
-                cell = next(c for c in range(1, 10) if before[c] != after[c])
-                print(f"{after[cell]} takes {cell}\n{_draw(after)}")
-                shown.append(after)
+        narrate = _Narrator()
 
         def bot(name: str, watch: bool) -> None:
             with Client(host, port) as client:
@@ -160,12 +183,33 @@ def _demo(_: argparse.Namespace) -> int:
             bot("alice", watch=True)
         finally:
             bob.join(10.0)
-    if bob.is_alive() or "bob" not in results:
+    if bob.is_alive():
         raise GameError("the second bot did not finish its game")
-    end = results["alice"]
-    verdict = {"WIN": "alice wins", "LOSE": "bob wins", "DRAW": "a draw"}[end.result.value]
-    print(f"result: {verdict}\nserver stopped cleanly")
-    return 0
+    return results
+
+
+def _demo_on_asyncio() -> dict[str, End]:
+    import asyncio  # noqa: PLC0415  # ~70 ms: only for --asyncio
+
+    from game.asyncio_shell import AsyncClient, AsyncServer  # noqa: PLC0415
+
+    async def demo() -> dict[str, End]:
+        async with AsyncServer(port=0, idle_timeout=10.0) as server:
+            assert server.address is not None
+            host, port = server.address
+            print(f"server listening on {format_address(host, port)} (asyncio)")
+            narrate = _Narrator()
+
+            async def bot(name: str, watch: bool) -> End:
+                async with AsyncClient(host, port) as client:
+                    return await client.play(name, on_message=narrate if watch else None)
+
+            alice, bob = await asyncio.wait_for(
+                asyncio.gather(bot("alice", True), bot("bob", False)), 60.0
+            )
+        return {"alice": alice, "bob": bob}
+
+    return asyncio.run(demo())
 
 
 # serve ----------------------------------------------------------------------------------------
@@ -174,23 +218,50 @@ def _demo(_: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     with _stop_signals() as wait_for_a_stop_signal:  # first: a stop from now on is clean
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-        server = Server(
-            args.host,
-            args.port,
-            idle_timeout=args.idle_timeout,
-            write_timeout=args.write_timeout,
-            max_clients=args.max_clients,
-        )
-        with server.running() as (host, port):
-            where = format_address(host, port)
-            print(
-                f"serving tic-tac-toe on {where}; play with `nc {host or '127.0.0.1'} {port}` "
-                f"or `{PROG} play --port {port} --name NAME`; Ctrl-C stops",
-            )
-            wait_for_a_stop_signal()
-            print("stopping...")
+        options = {
+            "idle_timeout": args.idle_timeout,
+            "write_timeout": args.write_timeout,
+            "max_clients": args.max_clients,
+        }
+        if args.asyncio:
+            _serve_on_asyncio(args.host, args.port, options, wait_for_a_stop_signal)
+        else:
+            server = Server(args.host, args.port, **options)
+            with server.running() as (host, port):
+                _serving(host, port)
+                wait_for_a_stop_signal()
+                print("stopping...")
     print("server stopped cleanly")
     return 0
+
+
+def _serving(host: str, port: int, shell: str = "") -> None:
+    """The banner: where, how to play, how to stop, and the shell if it is not the threaded
+    one. Printed once listening: the readiness signal a script waits for."""
+    where = format_address(host, port)
+    print(
+        f"serving tic-tac-toe on {where}; play with `nc {host or '127.0.0.1'} {port}` "
+        f"or `{PROG} play --port {port} --name NAME`; Ctrl-C stops{shell}",
+    )
+
+
+def _serve_on_asyncio(
+    host: str, port: int, options: dict[str, Any], wait_for_a_stop_signal: Callable[[], None]
+) -> None:
+    """Serve with :class:`game.AsyncServer` until a stop signal. The signal is waited for as
+    the threaded server does (see :func:`_stop_signals`), in a worker thread of the loop."""
+    import asyncio  # noqa: PLC0415  # ~70 ms: only for --asyncio
+
+    from game.asyncio_shell import AsyncServer  # noqa: PLC0415
+
+    async def serve() -> None:
+        async with AsyncServer(host, port, **options) as server:
+            assert server.address is not None
+            _serving(*server.address, " (asyncio)")
+            await asyncio.to_thread(wait_for_a_stop_signal)
+            print("stopping...")
+
+    asyncio.run(serve())
 
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -265,34 +336,73 @@ def _ask_cell() -> int | None:
         print("type one digit 1-9: cells are numbered row by row from the top left")
 
 
+class _Player:
+    """What the terminal shows of each message, and when to ask for a move: both shells."""
+
+    def __init__(self) -> None:
+        self.my_turn = False
+
+    def see(self, message: ServerMessage) -> bool | None:
+        """Print ``message``; return True to ask for a move, False once the game is over,
+        ``None`` to read on."""
+        if isinstance(message, Wait):
+            print("waiting for an opponent...")
+        elif isinstance(message, Start):
+            print(f"you play {message.mark.value} against {message.opponent}")
+        elif isinstance(message, Update):
+            print(_draw(message.board))
+            self.my_turn = False
+        elif isinstance(message, Error):
+            print(f"server: {message.reason}")
+        elif isinstance(message, End):
+            forfeit = " (your opponent left)" if message.forfeit else ""
+            print(_VERDICTS[message.result] + forfeit)
+            return False
+        if isinstance(message, Turn) or (isinstance(message, Error) and self.my_turn):
+            self.my_turn = True
+            return True
+        return None
+
+
 def _play(args: argparse.Namespace) -> int:
+    if args.asyncio:
+        return _play_on_asyncio(args)
     with Client(args.host, args.port) as client:
         client.hello(args.name)
         print(f"connected to {format_address(args.host, args.port)} as {args.name}")
-        my_turn = False
-        while True:
-            message = client.next_message(timeout=math.inf)
-            if isinstance(message, Wait):
-                print("waiting for an opponent...")
-            elif isinstance(message, Start):
-                print(f"you play {message.mark.value} against {message.opponent}")
-            elif isinstance(message, Update):
-                print(_draw(message.board))
-                my_turn = False
-            elif isinstance(message, Error):
-                print(f"server: {message.reason}")
-            elif isinstance(message, End):
-                forfeit = " (your opponent left)" if message.forfeit else ""
-                print(_VERDICTS[message.result] + forfeit)
-                return 0
-            if isinstance(message, Turn) or (isinstance(message, Error) and my_turn):
-                my_turn = True
+        player = _Player()
+        while (ask := player.see(client.next_message(timeout=math.inf))) is not False:
+            if ask:
                 cell = _ask_cell()
                 if cell is None:
                     client.quit()
                     print("you left the game")
                     return 0
                 client.move(cell)
+    return 0
+
+
+def _play_on_asyncio(args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415  # ~70 ms: only for --asyncio
+
+    from game.asyncio_shell import AsyncClient  # noqa: PLC0415
+
+    async def play() -> None:
+        async with AsyncClient(args.host, args.port) as client:
+            await client.hello(args.name)
+            print(f"connected to {format_address(args.host, args.port)} as {args.name}")
+            player = _Player()
+            while (ask := player.see(await client.next_message(timeout=math.inf))) is not False:
+                if ask:
+                    cell = await asyncio.to_thread(_ask_cell)  # input() blocks: not in the loop
+                    if cell is None:
+                        await client.quit()
+                        print("you left the game")
+                        return
+                    await client.move(cell)
+
+    asyncio.run(play())
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -63,7 +63,16 @@ from game.sockets import (
     resolve_factory,
 )
 
-__all__ = ["MAX_HELD"]  # and Client, imported from game
+__all__ = [  # and Client, imported from game
+    "MAX_HELD",
+    "ClientOptions",
+    "MatchPlay",
+    "check_banner",
+    "check_name",
+    "check_ping_token",
+    "connect_failed",
+    "unwanted",
+]
 
 _RECV_SIZE = 4096
 
@@ -73,7 +82,106 @@ _M = TypeVar("_M", bound=Message)
 _START_SERVER = "is the server running? start one with `python -m game serve`"
 
 
-class Client:
+class ClientOptions:
+    """What both shells of the client take, checked, and the state they share: the sans-IO
+    :class:`~game.connection.ClientConnection` and the messages held for later. The base of
+    :class:`Client` and of :class:`game.AsyncClient`, whose docstrings say what each option
+    means. Each shell adds its own state in :meth:`_setup`."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 7777,
+        *,
+        socket_factory: SocketFactory | None = None,
+        timeout: float = 5.0,
+        clock: Clock | None = None,
+    ) -> None:
+        check_address(host, port)
+        check_timeout(timeout, "timeout")
+        self.host = host
+        self.port = port
+        self.socket_factory = socket_factory
+        self.timeout = timeout
+        self.clock = clock
+        self._where = format_address(host, port)
+        self._connection = ClientConnection(self._where)
+        self._held: deque[ServerMessage] = deque()  # read while waiting for something else
+        self._setup()
+
+    def _setup(self) -> None:
+        """The shell's own state, made last in ``__init__``."""
+
+    def __repr__(self) -> str:
+        state = "connected" if self.connected else "not connected"
+        return f"<{type(self).__name__} {self._where} {state}>"
+
+    @property
+    def connected(self) -> bool:
+        """True between a successful ``connect`` and ``close``."""
+        raise NotImplementedError
+
+    def _take(self, data: bytes | OSError | None) -> ServerMessage | None:
+        """Feed what one read gave (bytes, ``b""`` at EOF, the error, ``None`` on a timeout)
+        to the connection; return the next message, if it completes one.
+
+        Raises:
+            ConnectionLost: the read failed, and no close was expected (a reset after ``BYE``
+                is how some servers close).
+        """
+        connection = self._connection
+        if isinstance(data, OSError):
+            if not connection.close_expected():
+                raise ConnectionLost(f"connection to {self._where} lost: {data}") from data
+            data = b""
+        if data:
+            connection.receive_data(data)
+        elif data is not None:
+            connection.receive_eof()
+        return connection.next_message()
+
+    def _wanted(
+        self,
+        message: ServerMessage,
+        kind: type[_M],
+        match: Callable[[_M], bool],
+        held: list[ServerMessage],
+    ) -> _M | None:
+        """``message`` if it is the ``kind`` that ``match`` accepts; else ``None``, with it
+        added to ``held`` (see :func:`unwanted`)."""
+        if isinstance(message, kind) and match(message):
+            return message
+        held.append(unwanted(message, kind, self._where, len(self._held) + len(held)))
+        return None
+
+    def _new_socket(self, host: str | None, port: int | None) -> tuple[SocketLike, tuple[str, int]]:
+        """``connect``'s start: a new socket from the factory, and the address to connect it
+        to, ``(host, port)`` or else the stored one.
+
+        Raises:
+            ValueError: ``host`` is not a ``str`` or ``port`` not an ``int`` in 0-65535.
+            RuntimeError: already connected.
+        """
+        if self.connected:
+            raise RuntimeError(f"{self!r} is already connected")
+        host = self.host if host is None else host
+        port = self.port if port is None else port
+        check_address(host, port)
+        self._where = format_address(host, port)
+        sock = resolve_factory(self.socket_factory)(family_for(host), socket.SOCK_STREAM)
+        return sock, (host, port)
+
+    def _held_message(self, timeout: float | None) -> ServerMessage | None:
+        """``next_message``'s start: a message held while waiting for another, else ``None``
+        once ``timeout`` is found usable."""
+        if self._held:
+            return self._held.popleft()
+        if timeout is not None:
+            check_timeout(timeout, "timeout")
+        return None
+
+
+class Client(ClientOptions):
     """A player's connection to a game server.
 
     Args:
@@ -98,31 +206,9 @@ class Client:
             print(client.next_message(timeout=60))
     """
 
-    def __init__(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 7777,
-        *,
-        socket_factory: SocketFactory | None = None,
-        timeout: float = 5.0,
-        clock: Clock | None = None,
-    ) -> None:
-        check_address(host, port)
-        check_timeout(timeout, "timeout")
-        self.host = host
-        self.port = port
-        self.socket_factory = socket_factory
-        self.timeout = timeout
-        self.clock = clock
+    def _setup(self) -> None:
         self._sock: SocketLike | None = None
         self._timeouts: KernelTimeouts | None = None  # the socket's, set with it
-        self._where = format_address(host, port)
-        self._connection = ClientConnection(self._where)
-        self._held: deque[ServerMessage] = deque()  # read while waiting for something else
-
-    def __repr__(self) -> str:
-        state = "connected" if self._sock is not None else "not connected"
-        return f"<Client {self._where} {state}>"
 
     def __enter__(self) -> Client:
         self.connect()
@@ -154,13 +240,8 @@ class Client:
                 is closed before this is raised.
             RuntimeError: already connected.
         """
-        if self._sock is not None:
-            raise RuntimeError(f"{self!r} is already connected")
-        host = self.host if host is None else host
-        port = self.port if port is None else port
-        check_address(host, port)
-        self._where = where = format_address(host, port)
-        sock = resolve_factory(self.socket_factory)(family_for(host), socket.SOCK_STREAM)
+        sock, (host, port) = self._new_socket(host, port)
+        where = self._where
         try:
             sock.settimeout(_for_socket(self.timeout))
             sock.connect((host, port))
@@ -168,22 +249,9 @@ class Client:
             sock.settimeout(None)
             timeouts = KernelTimeouts(sock)
             timeouts.set(socket.SO_SNDTIMEO, self.timeout)
-        except ConnectionRefusedError:
-            sock.close()
-            raise ConnectFailed(
-                f"cannot connect to {where}: connection refused; {_START_SERVER}"
-            ) from None
-        except TimeoutError:
-            sock.close()
-            raise ConnectFailed(
-                f"cannot connect to {where}: no answer within {self.timeout:g} s; "
-                "check the host and port, and any firewall between"
-            ) from None
         except OSError as error:
             sock.close()
-            raise ConnectFailed(
-                f"cannot connect to {where}: {error.strerror or error}; check the host and port"
-            ) from error
+            raise connect_failed(error, where, self.timeout) from _cause(error)
         except BaseException:
             sock.close()
             raise
@@ -217,15 +285,8 @@ class Client:
             ResponseTimeout: no answer, or the ``HELLO`` not taken, within the timeout.
             RuntimeError: not connected: call :meth:`connect` first, or use a ``with`` block.
         """
-        if not NAME_PATTERN.fullmatch(name):
-            raise ValueError(f"a name is 1-16 of A-Z a-z 0-9 _ -, not {name!r}")
-        banner = self._receive(self.timeout)
-        if isinstance(banner, Error):
-            raise ConnectFailed(f"{self._where} turned the connection away: {banner.reason}")
-        if banner != Banner():
-            raise ProtocolMismatch(
-                f"{self._where} is not a {GAME} {VERSION} server: it said {banner.to_line()!r}"
-            )
+        check_name(name)
+        check_banner(self._receive(self.timeout), self._where)
         self._send(Hello(name))
         return self._wait_for(Welcome)
 
@@ -259,10 +320,7 @@ class Client:
                 :data:`MAX_HELD` other messages without the ``PONG``.
             RuntimeError: not connected.
         """
-        try:
-            check_token(token)
-        except ProtocolViolation as error:
-            raise ValueError(str(error)) from None
+        check_ping_token(token)
         started = time.perf_counter()
         self._send(Ping(token))
         self._wait_for(Pong, lambda pong: pong.token == token)
@@ -309,23 +367,13 @@ class Client:
             RuntimeError: not connected.
         """
         self.hello(name)
-        board, end = Board(), None
+        match = MatchPlay(self._where, choose, on_message)
         while True:
-            message = self.next_message(timeout=wait)
-            if on_message is not None:
-                on_message(message)
-            if isinstance(message, Update):
-                board = message.board
-            elif isinstance(message, Turn):
-                self.move(choose(board))
-            elif isinstance(message, End):
-                end = message
-            elif isinstance(message, Error):
-                raise RequestRejected(f"{self._where} refused: {message.reason}")
-            elif isinstance(message, Bye):
-                if end is None:
-                    raise ConnectionLost(f"{self._where} said BYE before the match ended")
-                return end
+            step = match.take(self.next_message(timeout=wait))
+            if isinstance(step, End):
+                return step
+            if step is not None:
+                self.move(step)
 
     def next_message(self, timeout: float | None = None) -> ServerMessage:
         """Return the next line from the server, parsed.
@@ -343,10 +391,8 @@ class Client:
             ProtocolMismatch: the server sent a line that is not of this protocol.
             RuntimeError: not connected.
         """
-        if self._held:
-            return self._held.popleft()
-        if timeout is not None:
-            check_timeout(timeout, "timeout")
+        if (held := self._held_message(timeout)) is not None:
+            return held
         return self._receive(self.timeout if timeout is None else timeout)
 
     # I/O ------------------------------------------------------------------------------------
@@ -395,15 +441,8 @@ class Client:
                     raise ResponseTimeout(
                         f"no {kind.WORD} from {self._where} within {self.timeout:g} s"
                     ) from None
-                if isinstance(message, kind) and match(message):
-                    return message
-                if isinstance(message, Error):
-                    raise RequestRejected(f"{self._where} refused: {message.reason}")
-                held.append(message)
-                if len(self._held) + len(held) >= MAX_HELD:
-                    raise ProtocolMismatch(
-                        f"{self._where} sent {MAX_HELD} messages without the {kind.WORD} asked for"
-                    )
+                if (wanted := self._wanted(message, kind, match, held)) is not None:
+                    return wanted
                 timeout = deadline - now()
         finally:
             self._held.extend(held)
@@ -426,20 +465,117 @@ class Client:
                 raise ResponseTimeout(f"no message from {self._where} within {timeout:g} s")
             timeouts.set(socket.SO_RCVTIMEO, remaining)
             try:
-                data = sock.recv(_RECV_SIZE)
+                data: bytes | OSError | None = sock.recv(_RECV_SIZE)
             except (BlockingIOError, TimeoutError):  # SO_RCVTIMEO
                 data = None
             except OSError as error:
-                if not connection.close_expected():
-                    raise ConnectionLost(f"connection to {self._where} lost: {error}") from error
-                data = b""  # a reset after BYE is how some servers close
-            if data:
-                connection.receive_data(data)
-            elif data is not None:
-                connection.receive_eof()
-            if (message := connection.next_message()) is not None:
+                data = error
+            if (message := self._take(data)) is not None:
                 return message
             remaining = deadline - now()
+
+
+def check_name(name: str) -> None:
+    """Raise :class:`ValueError` unless ``name`` is 1-16 of ``A-Z a-z 0-9 _ -``."""
+    if not NAME_PATTERN.fullmatch(name):
+        raise ValueError(f"a name is 1-16 of A-Z a-z 0-9 _ -, not {name!r}")
+
+
+def check_ping_token(token: str) -> None:
+    """Raise :class:`ValueError` for a ``PING`` token the server would refuse."""
+    try:
+        check_token(token)
+    except ProtocolViolation as error:
+        raise ValueError(str(error)) from None
+
+
+def check_banner(banner: ServerMessage, where: str) -> None:
+    """Raise unless ``banner`` is this game's: :class:`ConnectFailed` for ``ERROR server full``,
+    :class:`ProtocolMismatch` for anything else."""
+    if isinstance(banner, Error):
+        raise ConnectFailed(f"{where} turned the connection away: {banner.reason}")
+    if banner != Banner():
+        raise ProtocolMismatch(
+            f"{where} is not a {GAME} {VERSION} server: it said {banner.to_line()!r}"
+        )
+
+
+def connect_failed(error: OSError, where: str, timeout: float) -> ConnectFailed:
+    """The :class:`ConnectFailed` that says why connecting to ``where`` failed with ``error``."""
+    if isinstance(error, ConnectionRefusedError):
+        return ConnectFailed(f"cannot connect to {where}: connection refused; {_START_SERVER}")
+    if isinstance(error, TimeoutError):
+        return ConnectFailed(
+            f"cannot connect to {where}: no answer within {timeout:g} s; "
+            "check the host and port, and any firewall between"
+        )
+    return ConnectFailed(
+        f"cannot connect to {where}: {error.strerror or error}; check the host and port"
+    )
+
+
+def _cause(error: OSError) -> OSError | None:
+    """What a :func:`connect_failed` error is raised from: a refusal or a timeout says all."""
+    return None if isinstance(error, ConnectionRefusedError | TimeoutError) else error
+
+
+def unwanted(message: ServerMessage, kind: type[Message], where: str, held: int) -> ServerMessage:
+    """``message`` came while waiting for a ``kind``: return it to be held for later, unless it
+    is an ``ERROR`` (:class:`RequestRejected`) or the ``held`` messages before it fill
+    :data:`MAX_HELD` (:class:`ProtocolMismatch`)."""
+    if isinstance(message, Error):
+        raise RequestRejected(f"{where} refused: {message.reason}")
+    if held + 1 >= MAX_HELD:
+        raise ProtocolMismatch(
+            f"{where} sent {MAX_HELD} messages without the {kind.WORD} asked for"
+        )
+    return message
+
+
+class MatchPlay:
+    """A bot's side of one match, whatever carries its messages: both clients' ``play``.
+
+    Args:
+        where: how errors name the server.
+        choose: picks the cell to take on a board.
+        on_message: sees every message first, if given.
+    """
+
+    def __init__(
+        self,
+        where: str,
+        choose: Callable[[Board], int],
+        on_message: Callable[[ServerMessage], None] | None = None,
+    ) -> None:
+        self._where = where
+        self._choose = choose
+        self._on_message = on_message
+        self._board = Board()
+        self._end: End | None = None
+
+    def take(self, message: ServerMessage) -> int | End | None:
+        """What follows ``message``: a cell to move to, the ``END`` once the match is over (at
+        ``BYE``), or ``None``: wait for the next message.
+
+        Raises:
+            RequestRejected: ``ERROR``.
+            ConnectionLost: ``BYE`` before ``END``.
+        """
+        if self._on_message is not None:
+            self._on_message(message)
+        if isinstance(message, Update):
+            self._board = message.board
+        elif isinstance(message, Turn):
+            return self._choose(self._board)
+        elif isinstance(message, End):
+            self._end = message
+        elif isinstance(message, Error):
+            raise RequestRejected(f"{self._where} refused: {message.reason}")
+        elif isinstance(message, Bye):
+            if self._end is None:
+                raise ConnectionLost(f"{self._where} said BYE before the match ended")
+            return self._end
+        return None
 
 
 def _for_socket(seconds: float) -> float | None:

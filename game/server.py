@@ -43,11 +43,15 @@ from game.streams import Reader, Writer
 
 __all__ = [  # and Server, imported from game
     "ALLOWANCE",
+    "BUSY",
     "DEFAULT_MAX_CLIENTS",
     "DEFAULT_PORT",
     "DEFAULT_WRITE_TIMEOUT",
+    "FULL",
     "LINGER",
     "SHUTDOWN_NOTICE",
+    "ServerOptions",
+    "open_listener",
 ]
 
 log = logging.getLogger(__name__)
@@ -72,14 +76,97 @@ SHUTDOWN_NOTICE = 0.5
 """Seconds :meth:`Server.shutdown` gives the writers, in all, to send ``ERROR server shutting
 down`` before it cuts every connection: best effort, so a shutdown stays prompt."""
 
-_FULL = Error("server full").encode()
-_BUSY = Error("server busy").encode()
+FULL = Error("server full").encode()
+"""What a connection over ``max_clients`` is told before it is closed."""
+BUSY = Error("server busy").encode()
+"""What a connection is told when the system has nothing to serve it with."""
 
 # accept() errors that concern one incoming connection or a passing shortage, not the listener.
 _TRANSIENT_ACCEPT_ERRORS = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
 
 
-class Server:
+def open_listener(
+    factory: SocketFactory | None, host: str, port: int
+) -> tuple[SocketLike, tuple[str, int]]:
+    """Make the listening socket with ``factory``, set ``SO_REUSEADDR``, bind and listen;
+    return it and the ``(host, port)`` it is bound to. Both shells listen with this.
+
+    Raises:
+        ListenFailed: no socket, or the address could not be bound (the socket is closed).
+    """
+    where = format_address(host, port)
+    hint = "pick another --port, or 0 for any free port"
+    try:
+        sock = resolve_factory(factory)(family_for(host), socket.SOCK_STREAM)
+    except OSError as error:  # no socket at all: out of descriptors, say
+        reason = error.strerror or str(error)
+        raise ListenFailed(f"cannot listen on {where}: {reason}") from error
+    try:
+        if sys.platform == "win32":
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
+        else:
+            # Without it a restart right after a stop fails while old connections linger
+            # in TIME_WAIT.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(socket.SOMAXCONN)
+        bound_host, bound_port = sock.getsockname()[:2]
+    except OSError as error:
+        sock.close()
+        reason = error.strerror or str(error)
+        raise ListenFailed(f"cannot listen on {where}: {reason}; {hint}") from error
+    except BaseException:
+        sock.close()
+        raise
+    return sock, (bound_host, bound_port)
+
+
+class ServerOptions:
+    """What both shells of the server take, checked, and the one hub their connections share:
+    the base of :class:`Server` and of :class:`game.AsyncServer`, whose docstrings say what each
+    option means. Each shell builds its own state in :meth:`_setup`."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = DEFAULT_PORT,
+        *,
+        socket_factory: SocketFactory | None = None,
+        idle_timeout: float | None = 300.0,
+        write_timeout: float | None = DEFAULT_WRITE_TIMEOUT,
+        max_clients: int = DEFAULT_MAX_CLIENTS,
+        clock: Clock | None = None,
+    ) -> None:
+        check_address(host, port)
+        idle_timeout = check_timeout(idle_timeout, "idle_timeout")
+        write_timeout = check_timeout(write_timeout, "write_timeout")
+        if isinstance(max_clients, bool) or not isinstance(max_clients, int) or max_clients < 1:
+            raise ValueError(f"max_clients must be an int of at least 1, not {max_clients!r}")
+        self.host = host
+        self.port = port
+        self.socket_factory = socket_factory
+        self.idle_timeout = idle_timeout
+        self.write_timeout = write_timeout
+        self.max_clients = max_clients
+        self.clock = clock
+
+        self._hub = Hub()
+        self._address: tuple[str, int] | None = None
+        self._setup()
+
+    def _setup(self) -> None:
+        """The shell's own state, made last in ``__init__``."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {format_address(self.host, self.port)}>"
+
+    @property
+    def address(self) -> tuple[str, int] | None:
+        """The ``(host, port)`` actually bound, once listening; ``None`` before."""
+        return self._address
+
+
+class Server(ServerOptions):
     """A tic-tac-toe server. See docs/PROTOCOL.md for what it says on the wire.
 
     A server is used once: :meth:`start_listening` blocks while it serves, :meth:`shutdown`
@@ -113,31 +200,7 @@ class Server:
             :func:`game.sockets.check_timeout`), or ``max_clients`` is below 1.
     """
 
-    def __init__(
-        self,
-        host: str = "127.0.0.1",
-        port: int = DEFAULT_PORT,
-        *,
-        socket_factory: SocketFactory | None = None,
-        idle_timeout: float | None = 300.0,
-        write_timeout: float | None = DEFAULT_WRITE_TIMEOUT,
-        max_clients: int = DEFAULT_MAX_CLIENTS,
-        clock: Clock | None = None,
-    ) -> None:
-        check_address(host, port)
-        idle_timeout = check_timeout(idle_timeout, "idle_timeout")
-        write_timeout = check_timeout(write_timeout, "write_timeout")
-        if isinstance(max_clients, bool) or not isinstance(max_clients, int) or max_clients < 1:
-            raise ValueError(f"max_clients must be an int of at least 1, not {max_clients!r}")
-        self.host = host
-        self.port = port
-        self.socket_factory = socket_factory
-        self.idle_timeout = idle_timeout
-        self.write_timeout = write_timeout
-        self.max_clients = max_clients
-        self.clock = clock
-
-        self._hub = Hub()
+    def _setup(self) -> None:
         self._lock = threading.Lock()  # guards the hub and the tables below
         self._writers: dict[PlayerId, Writer] = {}  # of every connection the hub knows
         # Dicts, not sets: in the order they came, so that a stop is the same stop every time.
@@ -145,20 +208,11 @@ class Server:
         self._threads: dict[threading.Thread, None] = {}  # handler threads; each joins its writer
         self._listener: SocketLike | None = None
         self._accept_thread: threading.Thread | None = None
-        self._address: tuple[str, int] | None = None
         self._failure: BaseException | None = None
         self._stopping = threading.Event()
         self._notice_until = 0.0  # monotonic time until which shutdown lets writers send
         self._ready = threading.Event()  # listening, failed to, or shut down before
         self._finished = threading.Event()  # start_listening has returned
-
-    def __repr__(self) -> str:
-        return f"<Server {format_address(self.host, self.port)}>"
-
-    @property
-    def address(self) -> tuple[str, int] | None:
-        """The ``(host, port)`` actually bound, once listening; ``None`` before."""
-        return self._address
 
     # Lifecycle ------------------------------------------------------------------------------
 
@@ -260,30 +314,7 @@ class Server:
     # The listener -----------------------------------------------------------------------------
 
     def _listen(self) -> SocketLike | None:
-        where = format_address(self.host, self.port)
-        hint = "pick another --port, or 0 for any free port"
-        try:
-            sock = resolve_factory(self.socket_factory)(family_for(self.host), socket.SOCK_STREAM)
-        except OSError as error:  # no socket at all: out of descriptors, say
-            reason = error.strerror or str(error)
-            raise ListenFailed(f"cannot listen on {where}: {reason}") from error
-        try:
-            if sys.platform == "win32":
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
-            else:
-                # Without it a restart right after a stop fails while old connections linger
-                # in TIME_WAIT.
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((self.host, self.port))
-            sock.listen(socket.SOMAXCONN)
-            host, port = sock.getsockname()[:2]
-        except OSError as error:
-            sock.close()
-            reason = error.strerror or str(error)
-            raise ListenFailed(f"cannot listen on {where}: {reason}; {hint}") from error
-        except BaseException:
-            sock.close()
-            raise
+        sock, (host, port) = open_listener(self.socket_factory, self.host, self.port)
         with self._lock:
             if self._stopping.is_set():
                 sock.close()
@@ -314,7 +345,7 @@ class Server:
         with self._lock:
             self._threads = {t: None for t in self._threads if t.is_alive()}
             if self._stopping.is_set() or len(self._threads) >= self.max_clients:
-                refusal = _FULL
+                refusal = FULL
             else:
                 thread = threading.Thread(
                     target=self.handle_client, args=(conn,), name=name, daemon=True
@@ -322,7 +353,7 @@ class Server:
                 if _started(thread):
                     self._threads[thread] = None  # only a started thread: stopping joins them
                 else:
-                    refusal = _BUSY
+                    refusal = BUSY
         if refusal is not None:
             self._turn_away(conn, refusal)
 
@@ -373,7 +404,7 @@ class Server:
             target=writer.write_loop, name=f"{name}-writer", daemon=True
         )
         if not _started(writer_thread):  # before the hub knows of it: nothing to undo
-            self._turn_away(conn, _BUSY)
+            self._turn_away(conn, BUSY)
             return
         with self._lock:
             self._open[writer] = None

@@ -34,6 +34,7 @@ __all__ = [
     "family_for",
     "format_address",
     "quietly",
+    "reset_on_close",
     "resolve_clock",
     "resolve_factory",
     "set_kernel_timeout",
@@ -201,3 +202,14 @@ def set_nodelay(sock: SocketLike) -> None:
     """
     with contextlib.suppress(OSError):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+_RESET_ON_CLOSE = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s
+
+
+def reset_on_close(sock: SocketLike) -> None:
+    """Make ``sock``'s close send a reset (``SO_LINGER`` 0 s), as both shells do to a client cut
+    off for reading nothing. A reset, not a FIN: after a FIN, Linux may keep advertising a zero
+    window, and a peer that goes on sending would block in send() for a minute instead of
+    failing. Best effort, like :func:`quietly`."""
+    quietly(sock.setsockopt, socket.SOL_SOCKET, socket.SO_LINGER, _RESET_ON_CLOSE)

@@ -26,10 +26,16 @@ from __future__ import annotations
 
 import logging
 import socket
-import struct
 import threading
 
-from game.sockets import Clock, KernelTimeouts, SocketLike, quietly, resolve_clock
+from game.sockets import (
+    Clock,
+    KernelTimeouts,
+    SocketLike,
+    quietly,
+    reset_on_close,
+    resolve_clock,
+)
 
 __all__ = ["Reader", "Writer"]
 
@@ -38,7 +44,6 @@ log = logging.getLogger(__name__)
 _RECV_SIZE = 4096
 _DONTWAIT = getattr(socket, "MSG_DONTWAIT", None)  # not on Windows: the writer sends it all
 _SEND_SIZE = 16384  # the most one send() is given: what a blocked writer holds a copy of
-_RESET_ON_CLOSE = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends RST
 
 
 class Writer:
@@ -172,9 +177,7 @@ class Writer:
                 self.name,
                 self._write_timeout,
             )
-            # A reset, not a FIN: after a FIN, Linux may keep advertising a zero window, and a
-            # peer that goes on sending would block in send() for a minute instead of failing.
-            quietly(self.sock.setsockopt, socket.SOL_SOCKET, socket.SO_LINGER, _RESET_ON_CLOSE)
+            reset_on_close(self.sock)
         if failed or stuck:
             self.abort()
 

@@ -22,11 +22,15 @@ Traffic goes to 127.0.0.1 only, and every wait has a deadline.
 from __future__ import annotations
 
 import functools
+import os
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import TypeAlias
 
 from game import Client, Server, SocketFactory
@@ -37,6 +41,7 @@ from sockettest import MemoryNetwork, simulate
 
 __all__ = [
     "DEADLINE",
+    "last_figure",
     "Strategy",
     "first_free_cell",
     "game_in_memory",
@@ -186,6 +191,21 @@ def fixed_cost_in_memory() -> float:
 def median_of(runs: int, measure: Callable[[], float]) -> float:
     """The median of ``runs`` calls of ``measure``."""
     return statistics.median(measure() for _ in range(runs))
+
+
+def last_figure(code: str, root: Path) -> float:
+    """Run ``code`` in a fresh interpreter in ``root`` (the code checked out there first on
+    the path); return the last number it prints."""
+    done = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    return float(done.stdout.split()[-1])
 
 
 def medians_interleaved(runs: int, measures: dict[str, Callable[[], float]]) -> dict[str, float]:

@@ -7,6 +7,9 @@ What it measures (every figure a median over several runs, all in this one run):
    line; median and p99 of each, and the ratios to the bare echo, on all cores and pinned to one.
    Targets: the game within 1.3x of the bare echo at the median on all cores, 1.5x pinned. Also
    the same round trip through the in-memory network.
+1b. The asyncio shell (``bench_asyncio.py``): the ``PING`` round trip through
+   :class:`game.AsyncClient` and :class:`game.AsyncServer` against a bare asyncio streams echo
+   (target: at most 1.3x), and games per second with 100 concurrent matches on each shell.
 2. Throughput: complete games per second with 1, 10 and 100 concurrent matches, for this code and
    for a baseline commit (``--baseline``, by default the last one before the server's write path
    changed), each served from its own ``git worktree`` in a subprocess, run by run in turn.
@@ -54,8 +57,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import bench_asyncio
 import import_cost
-from _timing import DEADLINE, medians_interleaved, percentile
+from _timing import DEADLINE, last_figure, medians_interleaved, percentile
 from time_game import STRATEGIES, measure, measure_fixed_cost, report, report_fixed_cost
 
 from game import Client, Server, SocketFactory
@@ -266,17 +270,7 @@ def games_per_second(root: Path, matches: int, rounds: int) -> float:
     """Complete games per second with ``matches`` concurrent matches, each bot playing
     ``rounds`` games in a row, on a fresh server: the code checked out at ``root``, in a
     process of its own."""
-    code = _THROUGHPUT.format(root=str(root), matches=matches, rounds=rounds)
-    done = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", code],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-        env={**os.environ, "PYTHONPATH": str(root)},
-    )
-    return float(done.stdout.split()[-1])
+    return last_figure(_THROUGHPUT.format(root=str(root), matches=matches, rounds=rounds), root)
 
 
 @contextlib.contextmanager
@@ -562,6 +556,7 @@ def main() -> int:
     )
     print(f"every figure: the median over {plan.runs} runs, unless said otherwise\n")
     report_round_trips(plan)
+    bench_asyncio.report(plan.runs, plan.round_trips, plan.rounds[100])
     report_throughput(plan, args.baseline)
     report_memory(plan)
     report_games(plan)

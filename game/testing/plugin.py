@@ -11,7 +11,7 @@ sockettest's own plugin.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
@@ -21,7 +21,13 @@ if TYPE_CHECKING:
     from game.testing import GamePair
     from sockettest import LeakGuard
 
-__all__ = ["GameServerFactory", "game_pair", "game_server", "game_server_factory"]
+__all__ = [
+    "GameServerFactory",
+    "game_pair",
+    "game_server",
+    "game_server_class",
+    "game_server_factory",
+]
 
 TIMEOUT = 30.0
 """Seconds a server has to start listening, and its thread to end after shutdown."""
@@ -49,7 +55,19 @@ class GameServerFactory(Protocol):
 
 
 @pytest.fixture
-def game_server_factory(leak_guard: LeakGuard) -> Iterator[GameServerFactory]:
+def game_server_class() -> Callable[..., Any]:
+    """The server class ``game_server_factory`` and ``game_server`` start: :class:`game.Server`.
+    Override it (in a conftest, parametrized) with anything built as ``Server`` is and offering
+    its ``running()``, to run the same tests against another shell."""
+    from game import Server
+
+    return Server
+
+
+@pytest.fixture
+def game_server_factory(
+    leak_guard: LeakGuard, game_server_class: Callable[..., Any]
+) -> Iterator[GameServerFactory]:
     """Start game servers on any socket factory: ``game_server_factory(network.socket_factory)``.
 
     Each call returns once its server listens, with the address it is bound to; every server is
@@ -61,12 +79,10 @@ def game_server_factory(leak_guard: LeakGuard) -> Iterator[GameServerFactory]:
             ends = play_match(address, socket_factory=memory_network.socket_factory)
             assert ends == (End(Result.DRAW), End(Result.DRAW))
     """
-    from game import Server
-
     with contextlib.ExitStack() as servers:
 
         def start(socket_factory: SocketFactory | None = None, **options: Any) -> tuple[str, int]:
-            server = Server(port=0, socket_factory=socket_factory, **options)
+            server = game_server_class(port=0, socket_factory=socket_factory, **options)
             address: tuple[str, int] = servers.enter_context(server.running(timeout=TIMEOUT))
             return address
 
@@ -74,15 +90,13 @@ def game_server_factory(leak_guard: LeakGuard) -> Iterator[GameServerFactory]:
 
 
 @pytest.fixture
-def game_server(leak_guard: LeakGuard) -> Iterator[Server]:
+def game_server(leak_guard: LeakGuard, game_server_class: Callable[..., Any]) -> Iterator[Server]:
     """A real :class:`game.Server` listening on an ephemeral loopback port.
 
     Read the address from ``game_server.address``. Shut down and joined after the test. On the
     kit's doubles (in the unit tier), use ``game_server_factory``.
     """
-    from game import Server
-
-    server = Server(port=0, idle_timeout=TIMEOUT)
+    server = game_server_class(port=0, idle_timeout=TIMEOUT)
     with server.running(timeout=TIMEOUT):
         yield server
 

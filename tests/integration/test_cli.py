@@ -52,20 +52,21 @@ def busy_port() -> Iterator[int]:
         yield other.getsockname()[1]
 
 
-def test_demo_plays_a_whole_game_and_exits_zero() -> None:
+def test_demo_plays_a_whole_game_and_exits_zero(shell_switch: list[str]) -> None:
     """Moves, boards and the result are printed; the server stops cleanly."""
-    done = run_game("demo")
+    done = run_game("demo", *shell_switch)
     assert done.returncode == 0, done.stderr
     assert "X takes 5" in done.stdout
+    assert ("(asyncio)" in done.stdout) == bool(shell_switch)  # the shell asked for
     assert "result: " in done.stdout
     assert done.stdout.rstrip().endswith("server stopped cleanly")
     assert done.stderr == ""
 
 
-def test_serve_stops_cleanly_on_sigterm() -> None:
+def test_serve_stops_cleanly_on_sigterm(shell_switch: list[str]) -> None:
     """The server says where it listens, serves, and on SIGTERM stops and exits 0."""
     with subprocess.Popen(
-        [sys.executable, "-m", "game", "serve", "--port", "0"],
+        [sys.executable, "-m", "game", "serve", "--port", "0", *shell_switch],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -74,6 +75,7 @@ def test_serve_stops_cleanly_on_sigterm() -> None:
         assert server.stdout is not None
         banner = server.stdout.readline()  # the readiness signal: printed once listening
         assert banner.startswith("serving tic-tac-toe on 127.0.0.1:"), banner
+        assert banner.rstrip().endswith("(asyncio)") == bool(shell_switch), banner
         port = int(banner.split()[3].rstrip(";").rsplit(":", 1)[1])
         with Client(port=port) as client:
             assert client.ping("alive") >= 0
@@ -84,28 +86,34 @@ def test_serve_stops_cleanly_on_sigterm() -> None:
     assert "Traceback" not in err
 
 
-def test_serve_on_a_port_in_use_is_one_line_and_exit_1(busy_port: int) -> None:
+def test_serve_on_a_port_in_use_is_one_line_and_exit_1(
+    busy_port: int, shell_switch: list[str]
+) -> None:
     """No traceback: one line that names the address and what to do."""
-    done = run_game("serve", "--port", str(busy_port))
+    done = run_game("serve", "--port", str(busy_port), *shell_switch)
     assert done.returncode == 1
     [line] = done.stderr.splitlines()
     assert f"cannot listen on 127.0.0.1:{busy_port}" in line
     assert "--port" in line
 
 
-def test_play_against_nobody_is_refused_in_one_line() -> None:
+def test_play_against_nobody_is_refused_in_one_line(shell_switch: list[str]) -> None:
     """A refused connection is one line with a hint, exit 1."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    done = run_game("play", "--port", str(port), "--name", "alice")
+    done = run_game("play", "--port", str(port), "--name", "alice", *shell_switch)
     assert done.returncode == 1
     [line] = done.stderr.splitlines()
     assert "connection refused; is the server running?" in line
 
 
 def play_against_a_bot(
-    address: tuple[str, int], typed: str | None, *, stdin_closed: bool = False
+    address: tuple[str, int],
+    typed: str | None,
+    *,
+    stdin_closed: bool = False,
+    switch: tuple[str, ...] = (),
 ) -> tuple[subprocess.CompletedProcess[str], End]:
     """``python -m game play`` as "human" against a bot that joins once the human is connected,
     so the human waits and plays X; return how the process ended and the bot's END.
@@ -113,6 +121,7 @@ def play_against_a_bot(
     Args:
         typed: what the human types (``None``: stdin at its end at once).
         stdin_closed: start the player with file descriptor 0 closed instead.
+        switch: the player's shell switch (``--asyncio``), if any.
     """
     ends: list[End] = []
 
@@ -121,6 +130,7 @@ def play_against_a_bot(
             ends.append(client.play("bot", wait=PROCESS_DEADLINE))
 
     command = [sys.executable, "-m", "game", "play", "--port", str(address[1]), "--name", "human"]
+    command += switch
     if stdin_closed:
         command = ["sh", "-c", '"$@" <&-', "sh", *command]
     human = subprocess.Popen(
@@ -141,11 +151,12 @@ def play_against_a_bot(
 
 
 def test_play_lets_a_person_play_a_whole_game_from_the_keyboard(
-    game_server_factory: GameServerFactory,
+    game_server_factory: GameServerFactory, shell_switch: list[str]
 ) -> None:
-    """Typed cells become moves; a taken cell is refused and asked again; the bot wins."""
+    """Typed cells become moves; a taken cell is refused and asked again; the bot wins (the
+    player on the server's shell: threads, or --asyncio)."""
     typed = "\n".join(["oops", *"123456789"]) + "\n"
-    done, bot_end = play_against_a_bot(game_server_factory(), typed)
+    done, bot_end = play_against_a_bot(game_server_factory(), typed, switch=(*shell_switch,))
     assert done.returncode == 0, done.stderr
     assert "type one digit 1-9" in done.stdout
     assert "server: cell" in done.stdout  # a taken cell was refused and asked again
@@ -156,12 +167,14 @@ def test_play_lets_a_person_play_a_whole_game_from_the_keyboard(
 
 @pytest.mark.parametrize("stdin", ["closed", "at-eof"])
 def test_play_with_no_input_quits_in_one_line(
-    stdin: str, game_server_factory: GameServerFactory
+    stdin: str, game_server_factory: GameServerFactory, shell_switch: list[str]
 ) -> None:
     """With stdin closed or at its end, play leaves the game when asked for a move, exit 0,
     and no traceback (before, a closed stdin raised RuntimeError from input())."""
     address = game_server_factory()
-    done, bot_end = play_against_a_bot(address, None, stdin_closed=stdin == "closed")
+    done, bot_end = play_against_a_bot(
+        address, None, stdin_closed=stdin == "closed", switch=(*shell_switch,)
+    )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert done.stdout.rstrip().splitlines()[-1].endswith("you left the game")

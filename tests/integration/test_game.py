@@ -31,6 +31,7 @@ from sockettest import (
     simulate,
 )
 from tests.deadline import DEADLINE
+from tests.shells import wait_until_connections_end
 
 T = TypeVar("T")
 
@@ -93,9 +94,9 @@ def test_a_mistake_and_a_fatal_error_leave_another_match_untouched(
     assert ends == [(DRAW, DRAW)]
 
 
-def test_shutdown_with_clients_connected_returns_promptly() -> None:
+def test_shutdown_with_clients_connected_returns_promptly(server_shell: type[Server]) -> None:
     """Connected, silent clients do not hold shutdown up: it closes them and joins."""
-    server = Server(port=0)
+    server = server_shell(port=0)
     clients = []
     with server.running(timeout=DEADLINE) as address:
         for index in range(5):
@@ -111,18 +112,20 @@ def test_shutdown_with_clients_connected_returns_promptly() -> None:
         client.close()
 
 
-def test_a_restart_on_the_same_port_right_after_a_stop_works() -> None:
+def test_a_restart_on_the_same_port_right_after_a_stop_works(server_shell: type[Server]) -> None:
     """SO_REUSEADDR: the port a stopped server used, with a finished game, is free again."""
-    with Server(port=0).running(timeout=DEADLINE) as (host, port):
+    with server_shell(port=0).running(timeout=DEADLINE) as (host, port):
         assert play_match((host, port), timeout=DEADLINE) == (DRAW, DRAW)
-    with Server(host, port).running(timeout=DEADLINE) as again:
+    with server_shell(host, port).running(timeout=DEADLINE) as again:
         assert again == (host, port)
 
 
-def test_a_port_in_use_is_a_clear_error(game_server_factory: GameServerFactory) -> None:
+def test_a_port_in_use_is_a_clear_error(
+    game_server_factory: GameServerFactory, server_shell: type[Server]
+) -> None:
     """The second server on a port fails at once, naming the address."""
     host, port = game_server_factory()
-    second = Server(host, port)
+    second = server_shell(host, port)
     with pytest.raises(ListenFailed, match=f"{host}:{port}"), second.running(DEADLINE):
         pass
 
@@ -144,30 +147,32 @@ def test_a_game_over_ipv6_loopback_available(game_server_factory: GameServerFact
     assert play_match(address, timeout=DEADLINE) == (DRAW, DRAW)
 
 
-def test_a_client_that_never_closes_after_bye_is_let_go_after_the_linger() -> None:
+def test_a_client_that_never_closes_after_bye_is_let_go_after_the_linger(
+    server_shell: type[Server],
+) -> None:
     """After BYE the server half-closes and waits a little (``LINGER``) for the client's EOF;
     a client that keeps its end open does not keep the server's threads and socket: both are
     gone soon after, and the client reads EOF."""
     sockets = Transport("loopback")
-    server = Server(port=0, socket_factory=sockets.socket_factory, idle_timeout=DEADLINE * 10)
+    server = server_shell(port=0, socket_factory=sockets.socket_factory, idle_timeout=DEADLINE * 10)
     with server.running(DEADLINE) as bound, socket.create_connection(bound, DEADLINE) as sock:
         sock.sendall(b"QUIT\n")
         received = b""
         while chunk := sock.recv(4096):  # the server's half-close: EOF after BYE
             received += chunk
         assert received == b"GAME tictactoe 1\nBYE\n"
-        for thread in [t for t in threading.enumerate() if t.name.startswith("game-client")]:
-            thread.join(LINGER + DEADLINE)  # the connection's threads end on their own
-            assert not thread.is_alive(), f"{thread.name} still running after the linger"
+        wait_until_connections_end(server, LINGER + DEADLINE)  # they end on their own
         assert sockets.open_socket_names(listeners=False) == [], "still open after the linger"
 
 
-def test_a_writer_stuck_after_the_clients_eof_is_cut_off_after_the_linger() -> None:
+def test_a_writer_stuck_after_the_clients_eof_is_cut_off_after_the_linger(
+    server_shell: type[Server],
+) -> None:
     """With no write timeout, a client that half-closes while its replies wait unread leaves a
     writer blocked in ``send``; the server gives it ``LINGER``, then cuts the connection off, so
     the connection's threads end. (On a small in-memory network: real time, for the linger.)"""
     network = MemoryNetwork(buffer_size=16 * 1024)
-    server = Server(
+    server = server_shell(
         port=0, socket_factory=network.socket_factory, idle_timeout=None, write_timeout=None
     )
     with server.running(DEADLINE) as bound, network.socket_factory() as sock:
@@ -175,18 +180,18 @@ def test_a_writer_stuck_after_the_clients_eof_is_cut_off_after_the_linger() -> N
         sock.connect(bound)
         sock.sendall(b"PING\n" * 8_000)  # 40 kB of PONGs: more than the buffer, less than 64 KiB
         sock.shutdown(socket.SHUT_WR)
-        for thread in [t for t in threading.enumerate() if t.name.startswith("game-client")]:
-            thread.join(LINGER + DEADLINE)
-            assert not thread.is_alive(), f"{thread.name} still running after the linger"
+        wait_until_connections_end(server, LINGER + DEADLINE)
     network.assert_all_closed(grace=DEADLINE)
 
 
-def test_shutdown_gives_a_client_that_does_not_read_half_a_second() -> None:
+def test_shutdown_gives_a_client_that_does_not_read_half_a_second(
+    server_shell: type[Server],
+) -> None:
     """The notice ``ERROR server shutting down`` is best effort, within half a second: a client
     whose buffers are full, because it never reads, does not hold ``shutdown()`` up for
     longer (docs/PROTOCOL.md). On a small in-memory network, in real time."""
     network = MemoryNetwork(buffer_size=16 * 1024)
-    server = Server(port=0, socket_factory=network.socket_factory, write_timeout=None)
+    server = server_shell(port=0, socket_factory=network.socket_factory, write_timeout=None)
     with server.running(DEADLINE) as bound, network.socket_factory() as sock:
         sock.settimeout(0.2)
         sock.connect(bound)

@@ -22,13 +22,15 @@ SHORT = 0.05
 pytestmark = pytest.mark.usefixtures("leak_guard")
 
 
-def test_game_server_accepts_a_connection_and_the_client_disconnects() -> None:
+def test_game_server_accepts_a_connection_and_the_client_disconnects(
+    server_shell: type[Server],
+) -> None:
     """The blog's server test: a real Server on port 0, a fake client connects and leaves.
 
     No sleep (``running`` yields once listening), no fixed port, and the server thread is
     joined with a deadline by ``running`` itself.
     """
-    with Server(port=0).running(timeout=DEADLINE) as address, FakeClient(address) as client:
+    with server_shell(port=0).running(timeout=DEADLINE) as address, FakeClient(address) as client:
         assert client.read_line() == BANNER
 
 

@@ -1,0 +1,272 @@
+"""The asyncio shell without a real socket: an autospecced mock for the listener's calls, the
+kit's memory network (patched in, so that the event loop's own self-pipe is allowed) for games."""
+
+import asyncio
+import errno
+import os
+import socket
+from collections.abc import Iterator
+from typing import Any, cast
+from unittest.mock import Mock, call
+
+import pytest
+from pytest_mock import MockerFixture
+
+import game.asyncio_shell
+from game import (
+    AsyncClient,
+    AsyncServer,
+    ConnectFailed,
+    ListenFailed,
+    ServerClosed,
+    ServerShuttingDown,
+)
+from game.__main__ import main
+from game.protocol import Banner, End, Error, Result, ServerMessage, Start, Wait
+from game.server import ALLOWANCE
+from sockettest import MemoryNetwork
+from tests.deadline import DEADLINE
+
+DRAW = End(Result.DRAW)
+
+
+@pytest.fixture
+def readiness_fd() -> Iterator[int]:
+    """A descriptor the loop can watch and that never becomes readable: a pipe's read end,
+    standing in for the mock listener's ``fileno()``."""
+    read, write = os.pipe()
+    yield read
+    os.close(read)
+    os.close(write)
+
+
+def mock_listener(mocker: MockerFixture, fd: int) -> tuple[Mock, Mock, Mock]:
+    """An autospecced socket class (the factory), its instance, and one parent recording both;
+    the instance is a stream socket whose readiness is ``fd``'s, as the loop requires."""
+    factory = mocker.create_autospec(socket.socket)
+    listener = factory.return_value
+    listener.getsockname.return_value = ("127.0.0.1", 7777)
+    listener.type = socket.SOCK_STREAM
+    listener.fileno.return_value = fd
+    parent = mocker.Mock()
+    parent.attach_mock(factory, "socket_factory")
+    return factory, listener, parent
+
+
+def test_async_server_binds_and_listens_before_the_loop_takes_the_socket(
+    mocker: MockerFixture, readiness_fd: int
+) -> None:
+    """factory -> setsockopt -> bind -> listen -> getsockname, then the loop makes it
+    non-blocking and watches it; shutdown closes it: notebook 2's lesson, on the second shell.
+    (The network is patched in only for the loop's self-pipe, after the mock is made.)"""
+    factory, _, parent = mock_listener(mocker, readiness_fd)
+
+    async def scenario() -> tuple[str, int]:
+        async with AsyncServer("127.0.0.1", 7777, socket_factory=factory) as server:
+            assert server.address is not None
+            return server.address
+
+    with MemoryNetwork().patch():
+        assert asyncio.run(scenario()) == ("127.0.0.1", 7777)
+    assert parent.mock_calls[:6] == [
+        call.socket_factory(socket.AF_INET, socket.SOCK_STREAM),
+        call.socket_factory().setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1),
+        call.socket_factory().bind(("127.0.0.1", 7777)),
+        call.socket_factory().listen(socket.SOMAXCONN),
+        call.socket_factory().getsockname(),
+        call.socket_factory().setblocking(False),
+    ]
+    assert call.socket_factory().listen(socket.SOMAXCONN) in parent.mock_calls[6:]  # the loop's
+    assert parent.mock_calls[-1] == call.socket_factory().close()
+
+
+def test_async_server_bind_failure_closes_the_socket_and_names_the_address(
+    mocker: MockerFixture, readiness_fd: int
+) -> None:
+    """The threaded server's error, from the same code: ListenFailed, socket closed."""
+    factory, listener, _ = mock_listener(mocker, readiness_fd)
+    listener.bind.side_effect = OSError(errno.EADDRINUSE, "Address already in use")
+    server = AsyncServer("127.0.0.1", 7777, socket_factory=factory)
+
+    with (
+        MemoryNetwork().patch(),
+        pytest.raises(ListenFailed, match=r"127\.0\.0\.1:7777: Address already in use"),
+    ):
+        asyncio.run(server.start())
+    listener.close.assert_called_once_with()
+    listener.listen.assert_not_called()
+
+
+def test_async_server_checks_its_options_as_the_threaded_one_does() -> None:
+    """Bad options fail at the call, naming the option."""
+    with pytest.raises(ValueError, match="max_clients"):
+        AsyncServer(max_clients=0)
+    with pytest.raises(ValueError, match="idle_timeout"):
+        AsyncServer(idle_timeout=-1)
+    with pytest.raises(ValueError, match="port"):
+        AsyncClient(port=70000)
+
+
+@pytest.mark.usefixtures("patched_network")
+def test_a_shutdown_before_start_means_start_says_so(mocker: MockerFixture) -> None:
+    """No socket is made; start() raises ServerClosed; start() twice is an error."""
+    factory = mocker.create_autospec(socket.socket)
+    server = AsyncServer(port=0, socket_factory=factory)
+
+    async def scenario() -> None:
+        await server.shutdown()
+        await server.shutdown()  # idempotent
+        with pytest.raises(ServerClosed, match="shut down before it listened"):
+            await server.start()
+        with pytest.raises(RuntimeError, match="runs once"):
+            await server.start()
+
+    asyncio.run(scenario())
+    factory.assert_not_called()
+
+
+def test_async_server_and_clients_play_a_whole_game_on_the_memory_network(
+    patched_network: MemoryNetwork,
+) -> None:
+    """Two AsyncClients play one whole match on an AsyncServer, in memory: two suggest_move
+    bots draw."""
+    factory = patched_network.socket_factory
+
+    async def scenario() -> list[End]:
+        async with AsyncServer(port=0, socket_factory=factory) as server:
+            assert server.address is not None
+            host, port = server.address
+
+            async def bot(name: str) -> End:
+                client = AsyncClient(host, port, socket_factory=factory, timeout=DEADLINE)
+                async with client:
+                    return await client.play(name, wait=DEADLINE)
+
+            return list(await asyncio.gather(bot("x"), bot("o")))
+
+    assert asyncio.run(scenario()) == [DRAW, DRAW]
+    patched_network.assert_all_closed(grace=DEADLINE)
+
+
+def test_one_client_more_than_max_clients_is_told_the_server_is_full(
+    patched_network: MemoryNetwork,
+) -> None:
+    """The second of max_clients=1 gets ERROR server full: ConnectFailed at hello."""
+    factory = patched_network.socket_factory
+
+    async def scenario() -> None:
+        server = AsyncServer(port=0, socket_factory=factory, max_clients=1)
+        async with server:
+            assert server.address is not None
+            first = AsyncClient(*server.address, socket_factory=factory, timeout=DEADLINE)
+            second = AsyncClient(*server.address, socket_factory=factory, timeout=DEADLINE)
+            async with first, second:
+                assert (await first.hello("a")).name == "a"
+                with pytest.raises(ConnectFailed, match="server full"):
+                    await second.hello("b")
+
+    asyncio.run(scenario())
+
+
+async def messages_until_shutdown(client: AsyncClient) -> list[ServerMessage]:
+    """Every message ``client`` reads before ``ERROR server shutting down``."""
+    seen = []
+    while True:
+        try:
+            seen.append(await client.next_message())
+        except ServerShuttingDown:
+            return seen
+
+
+def test_shutdown_tells_players_in_a_match_and_nobody_forfeits(
+    patched_network: MemoryNetwork,
+) -> None:
+    """Both players of a match read ERROR server shutting down, never an END."""
+    factory = patched_network.socket_factory
+
+    async def scenario() -> None:
+        server = AsyncServer(port=0, socket_factory=factory)
+        await server.start()
+        assert server.address is not None
+        x = AsyncClient(*server.address, socket_factory=factory, timeout=DEADLINE)
+        o = AsyncClient(*server.address, socket_factory=factory, timeout=DEADLINE)
+        async with x, o:
+            await x.hello("x")
+            assert await x.next_message() == Wait()
+            await o.hello("o")
+            assert isinstance(await o.next_message(), Start)
+            await server.shutdown()
+            for client in (x, o):
+                seen = await messages_until_shutdown(client)
+                assert not [m for m in seen if isinstance(m, End)]
+
+    asyncio.run(scenario())
+
+
+def test_a_silent_client_gets_the_idle_error(patched_network: MemoryNetwork) -> None:
+    """A client that sends no line for the idle timeout is told so and closed."""
+    factory = patched_network.socket_factory
+
+    async def scenario() -> list[object]:
+        async with AsyncServer(port=0, socket_factory=factory, idle_timeout=0.05) as server:
+            assert server.address is not None
+            client = AsyncClient(*server.address, socket_factory=factory, timeout=DEADLINE)
+            async with client:
+                seen: list[object] = [await client.next_message()]
+                seen.append(await client.next_message())
+                return seen
+
+    banner, error = asyncio.run(scenario())
+    assert banner == Banner()
+    assert error == Error("idle for more than 0.05 s")
+
+
+@pytest.mark.usefixtures("patched_network")
+def test_serve_asyncio_passes_its_options_to_an_async_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``serve --asyncio`` builds an AsyncServer with the flags (checked by it, then refused
+    here: serve ends with exit 1)."""
+    made: list[dict[str, object]] = []
+
+    def server(*args: Any, **kwargs: Any) -> AsyncServer:
+        AsyncServer(*args, **kwargs)
+        made.append(kwargs)
+        raise ListenFailed("no listening in the unit tier")
+
+    monkeypatch.setattr(game.asyncio_shell, "AsyncServer", server)
+    flags = ["--idle-timeout", "7", "--write-timeout", "2.5", "--max-clients", "3"]
+    assert main(["serve", "--asyncio", *flags]) == 1
+    assert made == [{"idle_timeout": 7.0, "write_timeout": 2.5, "max_clients": 3}]
+
+
+def test_a_client_that_reads_nothing_is_paused_then_cut_off_after_the_write_timeout() -> None:
+    """Output that makes no progress for the write timeout ends the connection with a reset;
+    meanwhile the server stopped reading from it: it took no more than its allowance of
+    replies' worth, plus what the network's buffers hold."""
+    buffer = 16 * 1024
+    network = MemoryNetwork(buffer_size=buffer)
+    factory = network.socket_factory
+    flood = b"PING " + b"x" * 500 + b"\n"
+
+    async def scenario() -> int:
+        """Bytes the server took before the reset (a timeout fails the test)."""
+        server = AsyncServer(port=0, socket_factory=factory, write_timeout=0.2)
+        async with server:
+            assert server.address is not None
+            with cast(socket.socket, factory(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+                sock.setblocking(False)
+                loop = asyncio.get_running_loop()
+                await loop.sock_connect(sock, server.address)
+                taken = 0
+                try:
+                    async with asyncio.timeout(DEADLINE):
+                        while True:  # until the server cuts us off
+                            await loop.sock_sendall(sock, flood)
+                            taken += len(flood)
+                except (ConnectionResetError, BrokenPipeError):
+                    return taken
+
+    with network.patch():
+        taken = asyncio.run(scenario())
+    assert taken <= ALLOWANCE + 4 * buffer + 2 * len(flood), f"{taken} bytes taken"
