@@ -564,7 +564,12 @@ class _ConnectionCalls(_SocketParts):
         error, self._pending_error = self._pending_error, None
         if error is not None:
             self._broken = True
-            raise error
+            # Break the cycle error -> traceback -> this frame -> error, so that the frames,
+            # and the caller's buffer they view, go when the caller drops the error.
+            try:
+                raise error
+            finally:
+                del error
 
     def _send_fin(self) -> None:
         """End what this side sends (``shutdown(SHUT_WR)``, ``close``): the peer reads EOF.

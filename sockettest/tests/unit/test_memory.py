@@ -6,6 +6,7 @@ max_block, the send buffer and thread safety.
 """
 
 import errno
+import gc
 import socket
 import struct
 import threading
@@ -473,3 +474,24 @@ def test_a_reader_and_a_writer_thread_share_one_socket(memory_network: MemoryNet
         serve_in_thread(client_side),
     ):
         pass  # all three run at once, joined at the end
+
+
+def test_a_send_refused_by_a_reset_lets_go_of_the_callers_buffer(
+    memory_network: MemoryNetwork,
+) -> None:
+    """A bytearray whose send raised ConnectionResetError can be resized right after, as with
+    a real socket: the raised error keeps no frame, and so no view of the buffer, alive (asyncio's
+    send path resizes its buffer then). The collector is off, so no cycle is freed behind it."""
+    client, server = memory_network.socketpair(socket.AF_INET)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    server.close()
+    data = bytearray(b"reply")
+    gc.disable()
+    try:
+        with pytest.raises(ConnectionResetError):
+            client.send(data)
+        data.clear()  # BufferError while a view of it is still exported
+    finally:
+        gc.enable()
+        client.close()
+    assert data == bytearray()
