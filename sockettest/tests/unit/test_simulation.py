@@ -295,6 +295,22 @@ def test_lock_rlock_and_semaphores_are_scheduling_points_and_exclude() -> None:
     assert "BoundedSemaphore-1.release" not in steps  # it raised first
 
 
+def test_a_condition_over_a_lock_without_is_owned_probes_it_without_blocking() -> None:
+    """A Condition over a Semaphore(1) (no ``_is_owned``) notifies while held and refuses to
+    when not, as CPython's probe does: the probe must not wait for the held lock."""
+
+    def scenario() -> str:
+        cond = threading.Condition(threading.Semaphore(1))  # type: ignore[arg-type]
+        with pytest.raises(RuntimeError, match="un-acquired lock"):
+            cond.notify()
+        with cond:
+            cond.notify()
+        return "notified"
+
+    assert scenario() == "notified"  # what real threading does
+    assert simulate(scenario, seed=0) == "notified"
+
+
 def test_condition_event_and_queues_hand_work_between_threads() -> None:
     """A producer and a consumer over Queue, SimpleQueue, a Condition and an Event."""
 
