@@ -394,6 +394,35 @@ def test_join_with_a_timeout_and_is_alive_follow_the_simulation() -> None:
     simulate(scenario, seed=0)
 
 
+DEADLINE = 5.0  # real seconds: the most a real thread in these tests may take
+
+
+def test_a_real_thread_made_before_the_simulation_answers_is_alive_inside_it() -> None:
+    """A thread started outside the simulation stays real: is_alive inside it tells the truth."""
+    release = threading.Event()
+    outside = threading.Thread(target=release.wait, args=(DEADLINE,), name="outside")
+    outside.start()
+    try:
+        # Looked up inside the run: a bound method taken before it is the unpatched one.
+        assert simulate(lambda: outside.is_alive(), seed=0) is True  # noqa: PLW0108
+    finally:
+        release.set()
+        outside.join(DEADLINE)
+    assert not outside.is_alive()
+
+
+def test_wait_for_gives_up_at_exactly_its_virtual_deadline() -> None:
+    """Condition.wait_for(pred, timeout=1) that is never satisfied returns False at 1.0 s."""
+
+    def scenario() -> tuple[bool, float]:
+        cond = threading.Condition()
+        with cond:
+            satisfied = cond.wait_for(lambda: False, timeout=1)
+        return satisfied, time.monotonic()
+
+    assert simulate(scenario, seed=0) == (False, 1.0)
+
+
 # Virtual time ----------------------------------------------------------------------------------
 
 
