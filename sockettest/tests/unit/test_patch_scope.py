@@ -255,6 +255,24 @@ def test_the_loopback_transport_refuses_to_make_a_socket_under_a_patch() -> None
     assert loopback.open_socket_names() == []
 
 
+def test_the_memory_transport_names_its_open_sockets_and_closes_them_all() -> None:
+    """Transport('memory') names every open socket, or the accepted ones alone with
+    ``listeners=False``; close_all closes them all."""
+    memory = Transport("memory")
+    listener = memory.socket_factory(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    client = memory.socket_factory(socket.AF_INET, socket.SOCK_STREAM)
+    client.connect(listener.getsockname())
+    server, _ = listener.accept()
+    assert memory.accepted == 1
+    assert sorted(memory.open_socket_names()) == sorted(map(repr, (listener, client, server)))
+    assert memory.open_socket_names(listeners=False) == [repr(server)]
+    memory.close_all()
+    assert memory.open_socket_names() == []
+    assert [sock.fileno() for sock in (listener, client, server)] == [-1, -1, -1]
+
+
 # The plugin's side: a patch that a scoped fixture holds, and what pytest-socket does around it ---
 
 
