@@ -14,6 +14,7 @@ from sockettest.contract import (
     check_bind_port_zero_assigns_a_port,
     check_bytes_arrive_in_order,
     check_eof_after_peer_close,
+    check_kernel_timeouts_bound_blocking_calls_with_eagain,
     check_recv_into_fills_buffer,
     check_recv_returns_at_most_bufsize,
     check_recv_timeout_raises_timeout_error,
@@ -175,4 +176,12 @@ def test_a_fake_whose_reads_come_one_byte_at_a_time_passes_the_reading_checks() 
     network = MemoryNetwork(accept_faults=Faults(recv_chunks=(1,)), max_block=2.0)
     check_recv_into_fills_buffer(network.socket_factory)
     check_bytes_arrive_in_order(network.socket_factory)
+    network.assert_all_closed()
+
+
+def test_a_send_that_takes_one_byte_passes_the_send_timeout_check() -> None:
+    """A send that takes a single byte (all the room a nearly full buffer has) is correct: with
+    one byte of room past 1 MiB, the second send takes 1 byte, and the check accepts it."""
+    network = MemoryNetwork(buffer_size=(1 << 20) + 1, max_block=2.0)
+    check_kernel_timeouts_bound_blocking_calls_with_eagain(network.socket_factory)
     network.assert_all_closed()
