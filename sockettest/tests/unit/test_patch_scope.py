@@ -22,7 +22,7 @@ import pytest
 import pytest_socket
 
 import sockettest
-from sockettest import MemoryNetwork, MemorySocket
+from sockettest import FakeServer, MemoryNetwork, MemorySocket
 from sockettest._transports import Transport
 from tests.threads import in_thread
 
@@ -274,6 +274,16 @@ def test_the_memory_transport_names_its_open_sockets_and_closes_them_all() -> No
 
 
 # The plugin's side: a patch that a scoped fixture holds, and what pytest-socket does around it ---
+
+
+def test_fake_server_named_before_the_patch_listens_on_that_patch(
+    fake_server: FakeServer, patched_network: MemoryNetwork
+) -> None:
+    """fake_server asked for before patched_network still listens on the patched network (not
+    on a patch of its own choosing), where the code under test connects."""
+    assert fake_server.network is patched_network
+    with socket.create_connection(fake_server.address, timeout=DEADLINE) as client:
+        assert client.recv(1) == b""  # accept_and_close: an orderly EOF
 
 
 class Owners:
