@@ -411,6 +411,32 @@ def test_a_real_thread_made_before_the_simulation_answers_is_alive_inside_it() -
     assert not outside.is_alive()
 
 
+def test_a_thread_outside_the_simulation_asks_is_alive_of_one_inside_it() -> None:
+    """While a simulation runs, a real thread that asks is_alive of a simulated thread gets
+    threading's own answer, not an error from the simulation's patch."""
+    handed: queue.SimpleQueue[threading.Thread] = queue.SimpleQueue()  # made outside: real
+    answered = threading.Event()
+
+    def scenario() -> None:
+        gate = threading.Event()
+        worker = threading.Thread(target=gate.wait, name="worker")
+        worker.start()
+        handed.put(worker)
+        answered.wait(DEADLINE)  # a real wait: the simulation holds still while it is asked
+        gate.set()
+        worker.join()
+
+    running = threading.Thread(target=simulate, args=(scenario,), kwargs={"seed": 0})
+    running.start()
+    try:
+        worker = handed.get(timeout=DEADLINE)
+        assert worker.is_alive() is True  # started, waiting for its turn, as threading says
+    finally:
+        answered.set()
+        running.join(DEADLINE)
+    assert not running.is_alive()
+
+
 def test_wait_for_gives_up_at_exactly_its_virtual_deadline() -> None:
     """Condition.wait_for(pred, timeout=1) that is never satisfied returns False at 1.0 s."""
 
