@@ -39,9 +39,9 @@ _FAMILY_NAMES: dict[int, str] = {socket.AF_INET: "AF_INET", socket.AF_INET6: "AF
 _FLOWINFO_MAX = 0xFFFFF
 
 
-def _integer(value: Any, bits: int, c_type: str, signed: bool = True) -> int:
+def _integer(value: Any, bits: int, c_type: str) -> int:
     number = operator.index(value)  # "'float' object cannot be interpreted as an integer"
-    low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    low, high = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
     if not low <= number <= high:
         raise OverflowError(f"Python int out of range for a C {c_type}")
     return number
@@ -49,6 +49,7 @@ def _integer(value: Any, bits: int, c_type: str, signed: bool = True) -> int:
 
 _INT_MIN, _INT_MAX = -(1 << 31), (1 << 31) - 1
 _SSIZE_MIN, _SSIZE_MAX = -(1 << 63), (1 << 63) - 1
+_UINT_MASK = 0xFFFF_FFFF
 
 
 def c_int(value: Any) -> int:
@@ -65,8 +66,9 @@ def c_flag(value: Any) -> bool:
 
 
 def c_unsigned(value: Any) -> int:
-    """An ``unsigned int`` argument (``"I"``), as ``setsockopt``'s ``optlen``."""
-    return _integer(value, 32, "unsigned int", signed=False)
+    """An ``unsigned int`` argument (``"I"``), as ``setsockopt``'s ``optlen``: CPython checks
+    no range for this format but takes any int modulo 2**32 (``-1`` is 4294967295)."""
+    return operator.index(value) & _UINT_MASK
 
 
 def c_long(value: Any) -> int:

@@ -146,7 +146,7 @@ def test_connect_takes_a_bytes_host_as_linux_does(memory_network: MemoryNetwork)
         client.connect((b"127.0.0.1", listener.getsockname()[1]))
         server, _ = listener.accept()
         with server:
-            client.sendall(b"hi")
+            assert client.send(b"hi") == 2  # send, not sendall: a send that took nothing fails
             assert server.recv(2) == b"hi"
 
 
@@ -185,3 +185,75 @@ def test_a_socketpair_takes_socket_level_options_only_as_an_af_unix_pair_does(
                 a.getsockopt(level, option)
         a.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
         assert a.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+
+
+class _Index:
+    """An int-like object (``__index__``), as a NumPy integer is: the slow path of the checks."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __index__(self) -> int:
+        return self.value
+
+
+@pytest.mark.parametrize("kind", [int, _Index], ids=["int", "index"])
+def test_a_c_int_argument_overflows_exactly_past_a_c_int(
+    memory_network: MemoryNetwork, kind: Any
+) -> None:
+    """``shutdown(how)`` takes a C int, as on Linux: 2**31 - 1 and -2**31 reach the kernel
+    (EINVAL), one past either end is CPython's OverflowError."""
+    listener, client, server = pair(memory_network)
+    with listener, client, server:
+        for how in (2**31, -(2**31) - 1):
+            with pytest.raises(OverflowError, match="C int"):
+                client.shutdown(kind(how))
+        for how in (2**31 - 1, -(2**31)):
+            with pytest.raises(OSError, match="Invalid argument") as raised:
+                client.shutdown(kind(how))
+            assert raised.value.errno == errno.EINVAL
+
+
+@pytest.mark.parametrize("kind", [int, _Index], ids=["int", "index"])
+def test_a_buffer_size_overflows_exactly_past_a_c_ssize_t(
+    memory_network: MemoryNetwork, kind: Any
+) -> None:
+    """``recv(n)`` takes a Py_ssize_t, as CPython does: 2**63 and -2**63 - 1 overflow, while
+    -2**63 is a negative size (ValueError)."""
+    listener, client, server = pair(memory_network)
+    with listener, client, server:
+        for size in (2**63, -(2**63) - 1):
+            with pytest.raises(OverflowError, match="ssize_t"):
+                client.recv(kind(size))
+        with pytest.raises(ValueError, match="negative buffersize"):
+            client.recv(kind(-(2**63)))
+
+
+@pytest.mark.parametrize("kind", [int, _Index], ids=["int", "index"])
+def test_an_unsigned_argument_is_taken_modulo_2_to_the_32_as_cpython_does(
+    memory_network: MemoryNetwork, kind: Any
+) -> None:
+    """CPython takes an IPv6 flowinfo and setsockopt's optlen modulo 2**32, with no overflow
+    check: a flowinfo of 2**32 + 1 binds, -1 (4294967295) is past 0-1048575, and an optlen of
+    2**32 + 4 reaches the kernel, which finds no buffer (EFAULT)."""
+    with memory_network.socket_factory(socket.AF_INET6) as sock:
+        sock.bind(("::1", 0, kind(2**32 + 1)))
+        assert sock.getsockname()[1] != 0
+        with pytest.raises(OSError, match="Bad address") as raised:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, None, kind(2**32 + 4))
+        assert raised.value.errno == errno.EFAULT
+    with (
+        memory_network.socket_factory(socket.AF_INET6) as sock,
+        pytest.raises(OverflowError, match=r"bind\(\): flowinfo must be 0-1048575"),
+    ):
+        sock.bind(("::1", 0, kind(-1)))
+
+
+@pytest.mark.parametrize("bad", [True, 2.0, "3"])
+@pytest.mark.parametrize(
+    "name", ["send_limit", "reset_after_recv", "reset_after_send", "timeout_on_recv", "eof_after"]
+)
+def test_faults_refuse_a_count_that_is_not_an_int_by_name(name: str, bad: object) -> None:
+    """``Faults(send_limit=True)`` or ``2.0`` or ``"3"`` names the count that is not an int."""
+    with pytest.raises(TypeError, match=f"{name} must be an int or None"):
+        Faults(**{name: bad})  # type: ignore[arg-type]

@@ -5,17 +5,22 @@ network builds every socket, accepted ones included, from its ``socket_class``.
 """
 
 import errno
+from typing import Any
 
 import pytest
 
-from sockettest import MemoryNetwork, MemorySocket
+from sockettest import Faults, MemoryNetwork, MemorySocket
 from sockettest.contract import (
+    check_bind_port_zero_assigns_a_port,
     check_bytes_arrive_in_order,
     check_eof_after_peer_close,
+    check_kernel_timeouts_bound_blocking_calls_with_eagain,
+    check_recv_into_fills_buffer,
     check_recv_returns_at_most_bufsize,
     check_recv_timeout_raises_timeout_error,
     check_socket_contract,
     check_use_after_close_raises_ebadf,
+    check_wrong_calls_answer_as_linux,
 )
 
 
@@ -52,6 +57,36 @@ class StaysOpenSocket(MemorySocket):
         except OSError as error:
             if error.errno != errno.ENOTCONN:
                 raise
+
+
+class GreedyRecvIntoSocket(MemorySocket):
+    """``recv_into(buffer, nbytes)`` fills one byte more than asked, when the buffer has room."""
+
+    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0, /) -> int:
+        return super().recv_into(buffer, nbytes + 1 if nbytes else 0, flags)
+
+
+class WrongErrnoShutdownSocket(MemorySocket):
+    """Refuses a bad ``shutdown(how)`` with the right exception but the wrong errno (EBADF)."""
+
+    def shutdown(self, how: int, /) -> None:
+        if how not in (0, 1, 2):
+            raise OSError(errno.EBADF, "Bad file descriptor")
+        super().shutdown(how)
+
+
+class NoEphemeralPortSocket(MemorySocket):
+    """Never picks a port for ``bind((host, 0))``: it still reports port 0 afterwards."""
+
+    unassigned = False
+
+    def bind(self, address: object, /) -> None:
+        super().bind(address)  # type: ignore[arg-type]
+        self.unassigned = isinstance(address, tuple) and address[1] == 0
+
+    def getsockname(self) -> tuple[str, int]:
+        host, port = super().getsockname()[:2]
+        return (host, 0 if self.unassigned else port)
 
 
 def _network(socket_class: type[MemorySocket], max_block: float = 2.0) -> MemoryNetwork:
@@ -93,6 +128,31 @@ def test_socket_usable_after_close_fails_the_contract() -> None:
     network.assert_all_closed()
 
 
+def test_recv_into_that_fills_more_than_asked_fails_the_contract() -> None:
+    """A recv_into(view, 6) that gives 7 bytes fails the recv_into check, naming both sizes."""
+    network = _network(GreedyRecvIntoSocket)
+    with pytest.raises(AssertionError, match=r"recv_into\(view, 6\) gave 7"):
+        check_recv_into_fills_buffer(network.socket_factory)
+    network.assert_all_closed()
+
+
+def test_a_wrong_call_answered_with_the_wrong_errno_fails_the_contract() -> None:
+    """An OSError of the right type but the wrong errno fails the wrong-calls check, naming
+    the errno expected."""
+    network = _network(WrongErrnoShutdownSocket)
+    with pytest.raises(AssertionError, match=r"shutdown\(7\): expected errno EINVAL, got"):
+        check_wrong_calls_answer_as_linux(network.socket_factory)
+    network.assert_all_closed()
+
+
+def test_a_bind_to_port_zero_that_picks_no_port_fails_the_contract() -> None:
+    """A socket still on port 0 after ``bind((host, 0))`` fails the port-zero check."""
+    network = _network(NoEphemeralPortSocket)
+    with pytest.raises(AssertionError, match="bind to port 0 gave port 0"):
+        check_bind_port_zero_assigns_a_port(network.socket_factory)
+    network.assert_all_closed()
+
+
 def test_whole_contract_names_the_check_that_failed() -> None:
     """check_socket_contract runs every check and names the first one a fake fails."""
     with pytest.raises(
@@ -108,3 +168,20 @@ def test_whole_contract_passes_on_the_real_fake() -> None:
         lambda: MemoryNetwork(max_block=2.0).socket_factory,
         checks=(check_bytes_arrive_in_order, check_eof_after_peer_close),
     )
+
+
+def test_a_fake_whose_reads_come_one_byte_at_a_time_passes_the_reading_checks() -> None:
+    """TCP may hand a read fewer bytes than are waiting: a socket that reads one byte at a time
+    is correct, and the checks that read in a loop accept it."""
+    network = MemoryNetwork(accept_faults=Faults(recv_chunks=(1,)), max_block=2.0)
+    check_recv_into_fills_buffer(network.socket_factory)
+    check_bytes_arrive_in_order(network.socket_factory)
+    network.assert_all_closed()
+
+
+def test_a_send_that_takes_one_byte_passes_the_send_timeout_check() -> None:
+    """A send that takes a single byte (all the room a nearly full buffer has) is correct: with
+    one byte of room past 1 MiB, the second send takes 1 byte, and the check accepts it."""
+    network = MemoryNetwork(buffer_size=(1 << 20) + 1, max_block=2.0)
+    check_kernel_timeouts_bound_blocking_calls_with_eagain(network.socket_factory)
+    network.assert_all_closed()

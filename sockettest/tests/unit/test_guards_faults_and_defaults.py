@@ -118,6 +118,26 @@ def test_run_in_thread_fails_naming_a_thread_that_does_not_end() -> None:
     assert join() is True
 
 
+def test_what_a_server_raises_before_it_is_ready_is_raised_at_entry() -> None:
+    """A server that dies before it sets ``ready`` has its own error raised when its readiness
+    wait gives up, not a BlockedTooLong that hides it."""
+    ready = threading.Event()
+    started: list[threading.Thread] = []
+
+    def serve() -> None:
+        started.append(threading.current_thread())
+        raise ValueError("the server broke before it was ready")
+
+    with (  # the readiness wait lasts its timeout: the server never sets ready
+        pytest.raises(ValueError, match="the server broke before it was ready"),
+        serve_in_thread(serve, ready=ready, timeout=0.2),
+    ):
+        pytest.fail("the block ran though the server was never ready")
+    assert len(started) == 1
+    started[0].join(DEADLINE)
+    assert not started[0].is_alive()
+
+
 @pytest.mark.parametrize("chunk", ["1", 1.5, None])
 def test_recv_chunks_that_are_not_ints_are_refused(chunk: object) -> None:
     """A Faults' chunk sizes are ints, checked when it is made."""

@@ -78,3 +78,33 @@ def test_the_grace_period_bounds_the_wait_for_a_leaked_thread() -> None:
         release.set()
         worker.join(DEADLINE)
     assert not worker.is_alive()
+
+
+class _JoinRecordingThread(threading.Thread):
+    """A thread that records the timeout of each join, to see how long a check waits for it."""
+
+    def __init__(self, release: threading.Event) -> None:
+        super().__init__(target=release.wait, args=(DEADLINE * 4,), name="recorded")
+        self.join_timeouts: list[float | None] = []
+
+    def join(self, timeout: float | None = None) -> None:
+        self.join_timeouts.append(timeout)
+        super().join(timeout)
+
+
+def test_a_leaked_thread_is_waited_for_no_longer_than_what_is_left_of_the_grace() -> None:
+    """With grace=0.2 s the check joins a thread that never ends for at most 0.2 s, not more."""
+    release = threading.Event()
+    worker = _JoinRecordingThread(release)
+    guard = LeakGuard(grace=0.2)
+    worker.start()
+    try:
+        assert run_in_thread(guard.leaked_threads, timeout=DEADLINE)() == [worker]
+        assert len(worker.join_timeouts) == 1
+        waited = worker.join_timeouts[0]
+        assert waited is not None
+        assert 0 <= waited <= 0.2
+    finally:
+        release.set()
+        threading.Thread.join(worker, DEADLINE)
+    assert not worker.is_alive()

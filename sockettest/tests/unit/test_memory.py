@@ -229,6 +229,15 @@ def test_declared_addresses_can_be_bound_and_others_cannot() -> None:
     network.assert_all_closed()
 
 
+def test_an_ipv6_address_that_only_begins_as_a_mapped_one_is_not_ipv4() -> None:
+    """``::ffff:abcd`` (no dotted IPv4 in it) is an IPv6 address this host does not have:
+    EADDRNOTAVAIL, as on Linux, not taken for the IPv4 address ``abcd``."""
+    network = MemoryNetwork()
+    assert bind_error(network, ("::ffff:abcd", 0)) == errno.EADDRNOTAVAIL
+    network.add_address("::ffff:abcd")
+    assert bind_error(network, ("::ffff:abcd", 0)) == 0
+
+
 @pytest.mark.parametrize("bad", ["db.test", "10.0.0.300", 5])
 def test_add_address_refuses_what_is_not_an_ip_literal(bad: object) -> None:
     """add_address and local_addresses= name the value that is not an IP literal."""

@@ -7,6 +7,7 @@ guessed from separate mocks.
 
 from __future__ import annotations
 
+import inspect
 import socket
 from unittest.mock import call, create_autospec
 
@@ -58,6 +59,14 @@ def test_the_socket_is_autospecced_so_typos_and_bad_calls_fail() -> None:
     assert isinstance(mocks.socket, socket.SocketType)  # the base class pytest-socket leaves alone
 
 
+def test_the_socket_mock_cannot_be_called_as_a_socket_object_cannot() -> None:
+    """``sock()`` is a TypeError, as on a real socket: a socket is an instance, not a class."""
+    sock = mock_sockets().socket
+    assert not callable(sock)
+    with pytest.raises(TypeError, match="not callable"):
+        sock()
+
+
 def test_what_a_plain_autospec_misses_and_why_the_kit_restates_signatures() -> None:
     """C methods have no signature to copy: a plain autospec lets ``bind()`` through."""
     plain = create_autospec(socket.socket, instance=True)
@@ -71,6 +80,14 @@ def test_the_real_optional_arguments_are_still_accepted() -> None:
     mocks.socket.recv(1024, socket.MSG_PEEK)
     mocks.socket.listen()
     mocks.socket.sendall(b"x", 0)
+
+
+@pytest.mark.parametrize("name", ["recv", "send", "sendall"])
+def test_the_restated_flags_default_to_zero_as_cpythons_do(name: str) -> None:
+    """The spec's ``flags`` defaults to 0, as CPython's: what ``help(sock.recv)`` shows."""
+    method = getattr(mock_sockets().socket, name)
+    flags = inspect.signature(method).parameters["flags"]
+    assert (flags.default, flags.kind) == (0, inspect.Parameter.POSITIONAL_ONLY)
 
 
 def test_it_works_with_pytest_mock_too(mocker: MockerFixture) -> None:

@@ -22,7 +22,7 @@ import pytest
 import pytest_socket
 
 import sockettest
-from sockettest import MemoryNetwork, MemorySocket, run_in_thread
+from sockettest import FakeServer, MemoryNetwork, MemorySocket, run_in_thread
 from sockettest._transports import Transport
 from tests.deadlines import DEADLINE
 
@@ -253,7 +253,35 @@ def test_the_loopback_transport_refuses_to_make_a_socket_under_a_patch() -> None
     assert loopback.open_socket_names() == []
 
 
+def test_the_memory_transport_names_its_open_sockets_and_closes_them_all() -> None:
+    """Transport('memory') names every open socket, or the accepted ones alone with
+    ``listeners=False``; close_all closes them all."""
+    memory = Transport("memory")
+    listener = memory.socket_factory(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    client = memory.socket_factory(socket.AF_INET, socket.SOCK_STREAM)
+    client.connect(listener.getsockname())
+    server, _ = listener.accept()
+    assert memory.accepted == 1
+    assert sorted(memory.open_socket_names()) == sorted(map(repr, (listener, client, server)))
+    assert memory.open_socket_names(listeners=False) == [repr(server)]
+    memory.close_all()
+    assert memory.open_socket_names() == []
+    assert [sock.fileno() for sock in (listener, client, server)] == [-1, -1, -1]
+
+
 # The plugin's side: a patch that a scoped fixture holds, and what pytest-socket does around it ---
+
+
+def test_fake_server_named_before_the_patch_listens_on_that_patch(
+    fake_server: FakeServer, patched_network: MemoryNetwork
+) -> None:
+    """fake_server asked for before patched_network still listens on the patched network (not
+    on a patch of its own choosing), where the code under test connects."""
+    assert fake_server.network is patched_network
+    with socket.create_connection(fake_server.address, timeout=DEADLINE) as client:
+        assert client.recv(1) == b""  # accept_and_close: an orderly EOF
 
 
 class Owners:

@@ -297,6 +297,22 @@ def test_lock_rlock_and_semaphores_are_scheduling_points_and_exclude() -> None:
     assert steps[-2:] == ["BoundedSemaphore-1.release", "BoundedSemaphore-1.release"]
 
 
+def test_a_condition_over_a_lock_without_is_owned_probes_it_without_blocking() -> None:
+    """A Condition over a Semaphore(1) (no ``_is_owned``) notifies while held and refuses to
+    when not, as CPython's probe does: the probe must not wait for the held lock."""
+
+    def scenario() -> str:
+        cond = threading.Condition(threading.Semaphore(1))  # type: ignore[arg-type]
+        with pytest.raises(RuntimeError, match="un-acquired lock"):
+            cond.notify()
+        with cond:
+            cond.notify()
+        return "notified"
+
+    assert scenario() == "notified"  # what real threading does
+    assert simulate(scenario, seed=0) == "notified"
+
+
 def test_condition_event_and_queues_hand_work_between_threads() -> None:
     """A producer and a consumer over Queue, SimpleQueue, a Condition and an Event."""
 
@@ -446,6 +462,58 @@ def test_join_with_a_timeout_and_is_alive_follow_the_simulation() -> None:
         assert time.monotonic() == 100.0
 
     simulate(scenario, seed=0)
+
+
+def test_a_real_thread_made_before_the_simulation_answers_is_alive_inside_it() -> None:
+    """A thread started outside the simulation stays real: is_alive inside it tells the truth."""
+    release = threading.Event()
+    outside = threading.Thread(target=release.wait, args=(DEADLINE,), name="outside")
+    outside.start()
+    try:
+        # Looked up inside the run: a bound method taken before it is the unpatched one.
+        assert simulate(lambda: outside.is_alive(), seed=0) is True  # noqa: PLW0108
+    finally:
+        release.set()
+        outside.join(DEADLINE)
+    assert not outside.is_alive()
+
+
+def test_a_thread_outside_the_simulation_asks_is_alive_of_one_inside_it() -> None:
+    """While a simulation runs, a real thread that asks is_alive of a simulated thread gets
+    threading's own answer, not an error from the simulation's patch."""
+    handed: queue.SimpleQueue[threading.Thread] = queue.SimpleQueue()  # made outside: real
+    answered = threading.Event()
+
+    def scenario() -> None:
+        gate = threading.Event()
+        worker = threading.Thread(target=gate.wait, name="worker")
+        worker.start()
+        handed.put(worker)
+        answered.wait(DEADLINE)  # a real wait: the simulation holds still while it is asked
+        gate.set()
+        worker.join()
+
+    running = threading.Thread(target=simulate, args=(scenario,), kwargs={"seed": 0})
+    running.start()
+    try:
+        worker = handed.get(timeout=DEADLINE)
+        assert worker.is_alive() is True  # started, waiting for its turn, as threading says
+    finally:
+        answered.set()
+        running.join(DEADLINE)
+    assert not running.is_alive()
+
+
+def test_wait_for_gives_up_at_exactly_its_virtual_deadline() -> None:
+    """Condition.wait_for(pred, timeout=1) that is never satisfied returns False at 1.0 s."""
+
+    def scenario() -> tuple[bool, float]:
+        cond = threading.Condition()
+        with cond:
+            satisfied = cond.wait_for(lambda: False, timeout=1)
+        return satisfied, time.monotonic()
+
+    assert simulate(scenario, seed=0) == (False, 1.0)
 
 
 # Virtual time ----------------------------------------------------------------------------------

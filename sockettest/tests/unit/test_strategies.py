@@ -4,7 +4,7 @@ import importlib
 import sys
 
 import pytest
-from hypothesis import given
+from hypothesis import find, given
 from hypothesis import strategies as st
 
 from sockettest import Faults
@@ -65,3 +65,17 @@ def test_without_hypothesis_the_import_names_the_extra(monkeypatch: pytest.Monke
     monkeypatch.delitem(sys.modules, "sockettest.strategies")
     with pytest.raises(ImportError, match=r"pip install 'sockettest\[pytest\]'"):
         importlib.import_module("sockettest.strategies")
+
+
+def test_faults_reach_the_smallest_and_largest_of_each_kind() -> None:
+    """``faults()`` can draw a one-byte send, a timeout on the first recv, and a reset or an
+    early EOF at byte 0 or at ``max_bytes``: the edges where code breaks."""
+    drawn = faults(max_bytes=16)
+    assert find(drawn, lambda f: f.send_limit == 1).send_limit == 1
+    assert find(drawn, lambda f: f.send_limit == 16).send_limit == 16
+    assert find(drawn, lambda f: f.timeout_on_recv == 1).timeout_on_recv == 1
+    assert find(drawn, lambda f: f.timeout_on_recv == 8).timeout_on_recv == 8
+    assert find(drawn, lambda f: f.reset_after_recv == 0).reset_after_recv == 0
+    assert find(drawn, lambda f: f.reset_after_recv == 16).reset_after_recv == 16
+    assert find(drawn, lambda f: f.eof_after == 0).eof_after == 0
+    assert find(drawn, lambda f: f.eof_after == 16).eof_after == 16

@@ -168,6 +168,15 @@ def test_advance_refuses_to_go_back() -> None:
     assert clock.monotonic() == 42.0
 
 
+def test_advance_takes_zero_and_fractions_of_a_second() -> None:
+    """advance(0) is allowed and moves nothing; advance(0.25) moves the clock by a quarter."""
+    clock = VirtualClock(start=42.0)
+    clock.advance(0)
+    assert clock.monotonic() == 42.0
+    clock.advance(0.25)
+    assert clock.monotonic() == 42.25
+
+
 # 3. No timeout at all: max_block still bounds it in real time -----------------------------------
 
 
