@@ -13,6 +13,10 @@ or ``socketserver.TCPServer`` itself; there is no factory to inject. :func:`patc
   ``getnameinfo`` by the network's host table (``localhost``, the loopback addresses and the
   names a test registers with :meth:`MemoryNetwork.add_host`; nothing is looked up for real).
 
+And for the block's duration, ``select.select`` and the ``selectors`` selectors' ``select``, so
+that a wait on the network's sockets alone is measured on the network's clock
+(:mod:`sockettest._selecting`; on a network on real time they wait as before).
+
 ``create_connection`` and ``create_server`` are the standard library's own: they look
 ``socket`` and ``getaddrinfo`` up in the module when called, so they make in-memory sockets
 too, with their exact semantics (and so does ``http.client``, which holds a reference to
@@ -57,6 +61,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sockettest._originals import PATCHED_NAMES, SOCKET, Lock, is_a_guard
+from sockettest._selecting import installed as selects_on_network_clock
 
 if TYPE_CHECKING:
     from sockettest._network import MemoryNetwork
@@ -227,7 +232,8 @@ def patch_socket_module(network: MemoryNetwork) -> Iterator[MemoryNetwork]:
         for name in PATCHED_NAMES:
             setattr(socket, name, layer.values[name])
     try:
-        yield network
+        with selects_on_network_clock():
+            yield network
     finally:
         with _LOCK:
             _remove(layer)
