@@ -14,7 +14,8 @@ list of what passes between them:
 - the local addresses, the poison switches for every socket, the names of new sockets, and
   which fault schedules the next connection gets.
 
-Every method is called with the lock held, but :meth:`Kernel.select`, which takes it.
+Every method is called with the lock held, but :meth:`Kernel.select` and
+:meth:`Kernel.wake_selects`, which take it.
 """
 
 from __future__ import annotations
@@ -115,6 +116,13 @@ class Kernel:
             return None
         with self.lock:
             return waiting.select(self.selecting, poll, timeout, self.network)
+
+    def wake_selects(self) -> None:
+        """Wake the waits of :meth:`select` to poll again (a descriptor they watch besides the
+        network's sockets, an event loop's self-pipe, was written to). Takes the lock."""
+        with self.lock:
+            if self.selecting.asleep[READING]:
+                self.waiting.wake(self.selecting, READING)
 
     # The bind table ----------------------------------------------------------------------------
 

@@ -68,6 +68,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "in_force",
+    "local_socketpair",
     "patch_socket_module",
     "reinstate_open_patches",
     "restore_after_test",
@@ -171,12 +172,19 @@ def _socketpair(network: MemoryNetwork) -> Callable[..., Any]:
     ) -> tuple[Any, Any]:
         if family in _NETWORK_FAMILIES or _AF_UNIX is None:
             return network.socketpair(family, type, proto)
-        family = _AF_UNIX if family is None else family
-        real = SOCKET["socket"]
-        a, b = _socket.socketpair(family, type, proto)
-        return real(family, type, proto, a.detach()), real(family, type, proto, b.detach())
+        return local_socketpair(_AF_UNIX if family is None else family, type, proto)
 
     return socketpair
+
+
+def local_socketpair(
+    family: int, type: int = socket.SOCK_STREAM, proto: int = 0
+) -> tuple[socket.socket, socket.socket]:
+    """A real pair of the process's own (``AF_UNIX``), made past pytest-socket's guard: it
+    never leaves the process (the patch's ``socketpair()``, an event loop's self-pipe)."""
+    real = SOCKET["socket"]
+    a, b = _socket.socketpair(family, type, proto)
+    return real(family, type, proto, a.detach()), real(family, type, proto, b.detach())
 
 
 def _replacements(network: MemoryNetwork, layer: _Layer) -> dict[str, Any]:
