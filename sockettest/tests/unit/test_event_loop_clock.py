@@ -140,6 +140,30 @@ def test_a_blocking_client_thread_and_an_asyncio_server_share_one_clock() -> Non
     network.assert_all_closed()
 
 
+def test_call_soon_threadsafe_wakes_the_loop_s_wait_before_the_clock_jumps() -> None:
+    """A thread's call_soon_threadsafe wakes the loop waiting on a 300 s timer, so the clock
+    does not jump: the result comes at virtual time 0. (The threshold is a real second, far
+    more than a thread takes to start; without the wake the clock jumps after it.)"""
+    clock = VirtualClock(autojump_threshold=1.0)
+    network = MemoryNetwork(clock=clock)
+
+    async def main() -> tuple[str, float]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[str] = loop.create_future()
+
+        def wake() -> None:
+            network.wait_until_blocked(timeout=DEADLINE)  # the loop waits on its timer
+            loop.call_soon_threadsafe(future.set_result, "woken")
+
+        join = run_in_thread(wake)
+        try:
+            return await asyncio.wait_for(future, IDLE), loop.time()
+        finally:
+            join()
+
+    assert run(network, main) == ("woken", 0)
+
+
 def test_a_loop_on_a_real_time_network_keeps_real_time() -> None:
     """On a network with no virtual clock the loop's time() is time.monotonic()."""
     network = MemoryNetwork()
