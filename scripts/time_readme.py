@@ -1,4 +1,6 @@
-"""The kit README's first example, timed: a ``socketserver`` echo test on real and virtual time.
+"""The kit README's time-bound examples, timed on real and on virtual time.
+
+1. The first example, a ``socketserver`` echo test.
 
 The example (a ``ThreadingTCPServer`` echo on ``MemoryNetwork.patch()``, one connection, one
 line, ``serve_forever`` stopped by ``shutdown``) is run as written, on a network on real time
@@ -6,17 +8,23 @@ and on one with ``VirtualClock(autojump_threshold=0.01)``, the two in turn, run 
 the median wall time of each is printed against the target: under 20 ms on the virtual clock
 (``serve_forever``'s 0.5 s poll interval passes on the clock; on real time it is waited out).
 
+2. The asyncio example: an unmodified asyncio server whose handler waits
+``wait_for(reader.readline(), 300)`` times out a silent client, on a loop from
+``network.new_event_loop()`` with ``VirtualClock(autojump_threshold=0.01)``; its median wall
+time against the target, under 1 s (on real time it would take the 300 s).
+
 Autojump with real threads is a heuristic (see the README): on a loaded machine a thread that
 takes longer than the threshold to start can let the clock jump past the client's 2 s timeout,
 and that run times out. Such runs are counted and printed, not timed.
 
-    python scripts/time_readme_echo.py
-    python scripts/time_readme_echo.py --runs 21
+    python scripts/time_readme.py
+    python scripts/time_readme.py --runs 21
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import socket
 import socketserver
 import statistics
@@ -26,6 +34,8 @@ from collections.abc import Callable
 from sockettest import MemoryNetwork, VirtualClock, serve_in_thread
 
 TARGET_MS = 20.0
+ASYNCIO_TARGET_MS = 1000.0
+IDLE = 300  # the asyncio server's idle timeout, virtual seconds
 
 
 class Echo(socketserver.StreamRequestHandler):
@@ -48,6 +58,40 @@ def echo_test(network: MemoryNetwork) -> None:
         if sock.makefile("rb").readline() != b"hi\n":
             raise RuntimeError("the echo did not come back")
     network.assert_all_closed()
+
+
+async def idle_handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """The README's asyncio handler: after 300 silent seconds, say so and hang up."""
+    try:
+        await asyncio.wait_for(reader.readline(), IDLE)
+    except TimeoutError:
+        writer.write(b"idle\n")
+    writer.close()
+    await writer.wait_closed()
+
+
+async def silent_client() -> bytes:
+    """The README's asyncio client: connects, says nothing, reads the server's line."""
+    async with await asyncio.start_server(idle_handler, "127.0.0.1", 0) as server:
+        reader, writer = await asyncio.open_connection(*server.sockets[0].getsockname())
+        line = await reader.readline()
+        writer.close()
+        await writer.wait_closed()
+    return line
+
+
+def asyncio_timed() -> float:
+    """Seconds the README's asyncio example takes on a virtual clock with autojump."""
+    clock = VirtualClock(autojump_threshold=0.01)
+    network = MemoryNetwork(clock=clock)
+    start = time.perf_counter()
+    with network.patch(), asyncio.Runner(loop_factory=network.new_event_loop) as runner:
+        line = runner.run(silent_client())
+    took = time.perf_counter() - start
+    if line != b"idle\n" or clock.monotonic() != IDLE:
+        raise RuntimeError(f"not the idle timeout at {IDLE} s: {line!r} at {clock.monotonic()}")
+    network.assert_all_closed()
+    return took
 
 
 def timed(make: Callable[[], MemoryNetwork]) -> float | None:
@@ -86,6 +130,10 @@ def main() -> None:
     virtual = statistics.median(seconds["VirtualClock(autojump_threshold=0.01)"]) * 1000
     verdict = "met" if virtual < TARGET_MS else f"missed by {virtual - TARGET_MS:.1f} ms"
     print(f"Target on the virtual clock: under {TARGET_MS:g} ms: {verdict}")
+    waited = statistics.median(asyncio_timed() for _ in range(runs)) * 1000
+    print(f"The asyncio example (wait_for 300 s, VirtualClock autojump 0.01), median of {runs}:")
+    verdict = "met" if waited < ASYNCIO_TARGET_MS else "missed"
+    print(f"  {waited:.1f} ms of real time; target under {ASYNCIO_TARGET_MS:g} ms: {verdict}")
 
 
 if __name__ == "__main__":
