@@ -32,13 +32,13 @@ import socket
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sockettest._patch import local_socketpair
+from sockettest._patch import in_force, local_socketpair
 from sockettest._simulation.scheduler import current
 
 if TYPE_CHECKING:
     from sockettest._network import MemoryNetwork
 
-__all__ = ["NetworkEventLoop"]
+__all__ = ["NetworkEventLoop", "patched_event_loop"]
 
 
 class _ClockedSelector(selectors.BaseSelector):
@@ -100,3 +100,23 @@ class NetworkEventLoop(asyncio.SelectorEventLoop):
     def _write_to_self(self) -> None:
         super()._write_to_self()  # type: ignore[misc]
         self._clocked_selector.wake()
+
+
+def patched_event_loop() -> asyncio.AbstractEventLoop:
+    """A new event loop on the network the :mod:`socket` module is patched with now
+    (:meth:`MemoryNetwork.new_event_loop`), or asyncio's own if no patch is in force.
+
+    A loop factory for a test runner that makes the loop after the test's fixtures, as
+    pytest-asyncio's ``pytest_asyncio_loop_factories`` hook (1.4+) does: with the
+    ``patched_network_on_virtual_clock`` fixture, the test's loop is on the virtual clock; an
+    asyncio test with no patch gets the loop it would get without the hook.
+
+    Example (a ``conftest.py``)::
+
+        import sockettest
+
+        def pytest_asyncio_loop_factories(config, item):
+            return {"memory": sockettest.patched_event_loop}
+    """
+    network = in_force()
+    return asyncio.new_event_loop() if network is None else network.new_event_loop()

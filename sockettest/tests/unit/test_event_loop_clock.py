@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from sockettest import MemoryNetwork, VirtualClock, run_in_thread
+from sockettest import MemoryNetwork, VirtualClock, patched_event_loop, run_in_thread
 from tests.deadlines import DEADLINE
 
 AUTOJUMP = 0.01
@@ -187,3 +187,60 @@ def test_asyncio_run_takes_the_network_s_loop_factory() -> None:
         return asyncio.get_running_loop().time()
 
     assert asyncio.run(main(), loop_factory=network.new_event_loop) == IDLE  # type: ignore[call-arg,unused-ignore]
+
+
+def test_patched_event_loop_is_a_loop_on_the_network_patched_now() -> None:
+    """patched_event_loop(), under a network's patch, makes a loop on that network's clock."""
+    clock = VirtualClock(start=42.0)
+    network = MemoryNetwork(clock=clock)
+    with network.patch():
+        loop = patched_event_loop()
+    try:
+        assert loop.time() == 42
+    finally:
+        loop.close()
+
+
+PYTEST_ASYNCIO_PROJECT = """
+import asyncio
+
+import pytest
+
+
+async def handle(reader, writer):
+    try:
+        await asyncio.wait_for(reader.readline(), 300)
+    except TimeoutError:
+        writer.write(b"idle\\n")
+    writer.close()
+    await writer.wait_closed()
+
+
+@pytest.mark.asyncio
+async def test_idle(patched_network_on_virtual_clock, virtual_clock):
+    async with await asyncio.start_server(handle, "127.0.0.1", 0) as server:
+        reader, writer = await asyncio.open_connection(*server.sockets[0].getsockname())
+        assert await reader.readline() == b"idle\\n"
+        writer.close()
+        await writer.wait_closed()
+    assert asyncio.get_running_loop().time() == virtual_clock.monotonic() == 300
+"""
+
+
+def test_pytest_asyncio_runs_a_test_on_the_patched_network_s_clock(
+    pytester: pytest.Pytester,
+) -> None:
+    """With pytest-asyncio 1.4's loop-factory hook returning patched_event_loop, an asyncio
+    test with the patched_network_on_virtual_clock fixture runs on the virtual clock."""
+    pytest.importorskip("pytest_asyncio", minversion="1.4")
+    pytester.makeini(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n"
+    )
+    pytester.makeconftest(
+        "import sockettest\n\n\n"
+        "def pytest_asyncio_loop_factories(config, item):\n"
+        "    return {'memory': sockettest.patched_event_loop}\n"
+    )
+    pytester.makepyfile(test_user=PYTEST_ASYNCIO_PROJECT)
+    result = pytester.runpytest_inprocess("-p", "no:randomly", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
