@@ -53,6 +53,7 @@ _EXPORTS = {
     "FaultInjector": "_faults",
     "DEFAULT_BUFFER_SIZE": "_network",
     "TIME_WAIT": "_network",
+    "patched_event_loop": "_event_loop",
     # mocks
     "mock_sockets": "_mocks",
     "EPHEMERAL_PORT": "_mocks",
@@ -108,6 +109,7 @@ if TYPE_CHECKING:  # what a type checker sees: real imports, pinned to the table
     from sockettest._deadlines import BlockedTooLong as BlockedTooLong
     from sockettest._deadlines import Deadlock as Deadlock
     from sockettest._deadlines import NotModelled as NotModelled
+    from sockettest._event_loop import patched_event_loop as patched_event_loop
     from sockettest._faults import FaultInjector as FaultInjector
     from sockettest._faults import Faults as Faults
     from sockettest._guards import LeakError as LeakError

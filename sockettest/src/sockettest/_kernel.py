@@ -7,13 +7,15 @@ network through its public API and ``socket_pair`` and ``close_for_good`` of
 ``_memory_socket.py``. So neither touches the other's private fields, and this module is the
 list of what passes between them:
 
-- the one lock of the network, and how its calls wait (:mod:`sockettest._waiting`);
+- the one lock of the network, and how its calls wait (:mod:`sockettest._waiting`), a
+  ``select`` on its sockets alone included (:mod:`sockettest._selecting`);
 - the bind table: which sockets hold which port, as Linux's, TIME_WAIT included;
 - the listeners, by port, and which one a ``connect`` reaches;
 - the local addresses, the poison switches for every socket, the names of new sockets, and
   which fault schedules the next connection gets.
 
-Every method is called with the lock held.
+Every method is called with the lock held, but :meth:`Kernel.select` and
+:meth:`Kernel.wake_selects`, which take it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import errno
 import itertools
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sockettest._addresses import bind_errno, overlaps, unmapped
 from sockettest._faults import Faults
@@ -29,7 +31,7 @@ from sockettest._linux import REUSEADDR, V6ONLY, os_error
 from sockettest._originals import RLock
 from sockettest._poison import POISONABLE, Poisons
 from sockettest._simulation.scheduler import SchedulableCondition
-from sockettest._waiting import waiting_for
+from sockettest._waiting import READING, Channels, VirtualTime, waiting_for
 
 if TYPE_CHECKING:
     from sockettest._clock import VirtualClock
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
     from sockettest._network import MemoryNetwork
 
 __all__ = ["Binding", "Kernel"]
+
+_T = TypeVar("_T")
 
 
 class Binding:
@@ -80,6 +84,8 @@ class Kernel:
         self.lock = RLock()  # real even in a simulation: it has scheduler hooks instead
         self.waiting = waiting_for(network, self.lock, clock)
         self.any_closed = SchedulableCondition(self.lock, "a socket to close")
+        self.selecting = Channels(self.lock, "select")  # woken by any readiness change
+        self.selecting.conds[READING] = SchedulableCondition(self.lock, "a select to see a change")
         self.poisons = Poisons(POISONABLE | {"socket"})
         self.local_addresses: set[str] = set()  # declared: add_address, add_host
         self.time_wait_seconds = time_wait
@@ -100,6 +106,23 @@ class Kernel:
         side's (see :data:`~sockettest.FaultPlan`)."""
         index, self._connections = self._connections, self._connections + 1
         return _pick(self.network.accept_faults, index), _pick(self.network.connect_faults, index)
+
+    def select(self, poll: Callable[[], _T], timeout: float | None) -> _T | None:
+        """A ``select`` on this network's sockets alone, on its virtual clock: what ``poll()``
+        (the real select, not blocking) finds once it finds something or ``timeout`` passes on
+        the clock; ``None`` on a network on real time (the caller waits for real)."""
+        waiting = self.waiting
+        if not isinstance(waiting, VirtualTime):
+            return None
+        with self.lock:
+            return waiting.select(self.selecting, poll, timeout, self.network)
+
+    def wake_selects(self) -> None:
+        """Wake the waits of :meth:`select` to poll again (a descriptor they watch besides the
+        network's sockets, an event loop's self-pipe, was written to). Takes the lock."""
+        with self.lock:
+            if self.selecting.asleep[READING]:
+                self.waiting.wake(self.selecting, READING)
 
     # The bind table ----------------------------------------------------------------------------
 

@@ -320,7 +320,7 @@ class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
             if self._closed:
                 return -1
             if self._mirror is None:
-                mirror = ReadinessMirror()
+                mirror = ReadinessMirror(self._kernel)
                 mirror.show(*self._readiness())
                 self._mirror = mirror
             return self._mirror.fileno()
@@ -435,6 +435,9 @@ class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
             self._mirror.show(*self._readiness())
             if THREADS:
                 readiness_changed()
+            selecting = self._kernel.selecting
+            if selecting.asleep[READING]:
+                self._waiting.wake(selecting, READING)
 
     def _readiness(self) -> tuple[bool, bool]:
         """(readable, writable), as ``select`` would report them for a real socket."""
@@ -497,6 +500,8 @@ class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
         if self._mirror is not None:
             self._mirror.close()
             self._mirror = None
+            if kernel.selecting.asleep[READING]:  # its select sees the descriptor go
+                self._waiting.wake(kernel.selecting, READING)
 
     def _waiters(self) -> Channels:
         """The conditions this socket's calls wait on, made on the first wait: most sockets

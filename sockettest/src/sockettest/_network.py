@@ -52,6 +52,8 @@ from sockettest._poison import Outcome
 from sockettest._validation import check_seconds
 
 if TYPE_CHECKING:
+    import asyncio
+
     from sockettest._names import HostTable
 
 __all__ = ["DEFAULT_BUFFER_SIZE", "EPHEMERAL_PORTS", "TIME_WAIT", "FaultPlan", "MemoryNetwork"]
@@ -275,6 +277,23 @@ class MemoryNetwork:
         import time holds the real class, and no patch reaches it.
         """
         return patch_socket_module(self)
+
+    def new_event_loop(self) -> asyncio.AbstractEventLoop:
+        """A new asyncio event loop whose ``time()`` is this network's clock.
+
+        The standard selector loop: the network's sockets work in it as they do in any loop
+        (under :meth:`patch`, ``asyncio.start_server`` and ``open_connection`` make them). On
+        a :class:`~sockettest.VirtualClock`, its timers (``call_later``, ``asyncio.sleep``,
+        ``wait_for``, ``asyncio.timeout``) run on the clock, and with ``autojump_threshold``
+        set the clock jumps to the loop's next timer once the loop and every thread using the
+        network wait, so a 300 s ``wait_for`` fires in milliseconds; ``clock.advance()`` works
+        too. A loop factory: ``asyncio.Runner(loop_factory=network.new_event_loop)`` (3.11+),
+        ``asyncio.run(main(), loop_factory=network.new_event_loop)`` (3.12+). See
+        :mod:`sockettest._event_loop` for what wakes its waits.
+        """
+        from sockettest._event_loop import NetworkEventLoop  # noqa: PLC0415 (asyncio is slow to import)
+
+        return NetworkEventLoop(self)
 
     # Poison switches ---------------------------------------------------------------------------
 

@@ -13,6 +13,10 @@ or ``socketserver.TCPServer`` itself; there is no factory to inject. :func:`patc
   ``getnameinfo`` by the network's host table (``localhost``, the loopback addresses and the
   names a test registers with :meth:`MemoryNetwork.add_host`; nothing is looked up for real).
 
+And for the block's duration, ``select.select`` and the ``selectors`` selectors' ``select``, so
+that a wait on the network's sockets alone is measured on the network's clock
+(:mod:`sockettest._selecting`; on a network on real time they wait as before).
+
 ``create_connection`` and ``create_server`` are the standard library's own: they look
 ``socket`` and ``getaddrinfo`` up in the module when called, so they make in-memory sockets
 too, with their exact semantics (and so does ``http.client``, which holds a reference to
@@ -57,12 +61,14 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sockettest._originals import PATCHED_NAMES, SOCKET, Lock, is_a_guard
+from sockettest._selecting import installed as selects_on_network_clock
 
 if TYPE_CHECKING:
     from sockettest._network import MemoryNetwork
 
 __all__ = [
     "in_force",
+    "local_socketpair",
     "patch_socket_module",
     "reinstate_open_patches",
     "restore_after_test",
@@ -166,12 +172,19 @@ def _socketpair(network: MemoryNetwork) -> Callable[..., Any]:
     ) -> tuple[Any, Any]:
         if family in _NETWORK_FAMILIES or _AF_UNIX is None:
             return network.socketpair(family, type, proto)
-        family = _AF_UNIX if family is None else family
-        real = SOCKET["socket"]
-        a, b = _socket.socketpair(family, type, proto)
-        return real(family, type, proto, a.detach()), real(family, type, proto, b.detach())
+        return local_socketpair(_AF_UNIX if family is None else family, type, proto)
 
     return socketpair
+
+
+def local_socketpair(
+    family: int, type: int = socket.SOCK_STREAM, proto: int = 0
+) -> tuple[socket.socket, socket.socket]:
+    """A real pair of the process's own (``AF_UNIX``), made past pytest-socket's guard: it
+    never leaves the process (the patch's ``socketpair()``, an event loop's self-pipe)."""
+    real = SOCKET["socket"]
+    a, b = _socket.socketpair(family, type, proto)
+    return real(family, type, proto, a.detach()), real(family, type, proto, b.detach())
 
 
 def _replacements(network: MemoryNetwork, layer: _Layer) -> dict[str, Any]:
@@ -227,7 +240,8 @@ def patch_socket_module(network: MemoryNetwork) -> Iterator[MemoryNetwork]:
         for name in PATCHED_NAMES:
             setattr(socket, name, layer.values[name])
     try:
-        yield network
+        with selects_on_network_clock():
+            yield network
     finally:
         with _LOCK:
             _remove(layer)

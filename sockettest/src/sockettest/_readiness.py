@@ -16,6 +16,9 @@ of pytest-socket's guard, which replaces :class:`socket.socket` but not the C mo
 inside this process: nothing leaves it. It is made lazily, on a socket's first ``fileno()``,
 so the many tests that never select pay nothing.
 
+Each descriptor is recorded with the network its socket belongs to (:func:`kernel_of`), so that
+a ``select`` on memory sockets alone can wait on the network's clock (``_selecting.py``).
+
 Platforms: Linux, where the project's tests pin it. On macOS ``AF_UNIX`` pairs and ``select``
 behave the same way in the POSIX calls used here, but that is not tested by this project. On
 Windows ``_socket.socketpair`` does not exist (the stdlib emulates it with real TCP sockets,
@@ -28,8 +31,23 @@ import _socket
 import contextlib
 import errno
 import socket
+import weakref
+from typing import TYPE_CHECKING
 
-__all__ = ["ReadinessMirror"]
+if TYPE_CHECKING:
+    from sockettest._kernel import Kernel
+
+__all__ = ["ReadinessMirror", "kernel_of"]
+
+_OWNERS: dict[int, weakref.ref[Kernel]] = {}
+"""The open readiness descriptors, and the network (its kernel) of each one's socket."""
+
+
+def kernel_of(fd: int) -> Kernel | None:
+    """The kernel of the network whose memory socket ``fd`` is the descriptor of, if it is one."""
+    owner = _OWNERS.get(fd)
+    return None if owner is None else owner()
+
 
 _FILL = b"\0" * 4096
 
@@ -37,13 +55,16 @@ _FILL = b"\0" * 4096
 class ReadinessMirror:
     """An ``AF_UNIX`` pair whose near end is readable and writable exactly when told to be.
 
+    Args:
+        kernel: the network of the socket it mirrors, which :func:`kernel_of` answers for it.
+
     Raises:
         OSError: ``ENOTSUP`` on a platform without ``_socket.socketpair`` (Windows).
     """
 
     __slots__ = ("_far", "_near", "readable", "writable")
 
-    def __init__(self) -> None:
+    def __init__(self, kernel: Kernel) -> None:
         make_pair = getattr(_socket, "socketpair", None)
         if make_pair is None:
             raise OSError(
@@ -57,6 +78,7 @@ class ReadinessMirror:
         self._near.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1)  # the kernel's minimum
         self.readable = False
         self.writable = True
+        _OWNERS[self.fileno()] = weakref.ref(kernel)
 
     def fileno(self) -> int:
         """The descriptor to hand to ``select``: the near end."""
@@ -81,6 +103,7 @@ class ReadinessMirror:
 
     def close(self) -> None:
         """Close both ends; a selector that still has the descriptor then sees it go."""
+        _OWNERS.pop(self.fileno(), None)
         self._near.close()
         self._far.close()
 

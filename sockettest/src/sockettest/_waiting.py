@@ -25,9 +25,10 @@ import errno
 import os
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from sockettest._deadlines import BlockedTooLong
+from sockettest._selecting import any_ready
 from sockettest._simulation.scheduler import THREADS, SchedulableCondition, current, virtual_now
 
 if TYPE_CHECKING:
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     from sockettest._clock import VirtualClock
 
 __all__ = ["READING", "WRITING", "Channels", "Waiting", "waiting_for"]
+
+_T = TypeVar("_T")
 
 READING, WRITING = 0, 1
 """The two ways a call waits on a socket: for something to read (recv, accept), or for room
@@ -245,6 +248,35 @@ class VirtualTime(Waiting):
             return
         self.last_use = real  # the next jump waits for idleness afresh
         self._wake_due()
+
+    def select(
+        self, channels: Channels, poll: Callable[[], _T], timeout: float | None, caller: object
+    ) -> _T:
+        """Wait, with the lock held, as a blocked call does, until ``poll()`` finds something
+        or ``timeout`` passes on the clock; what it found last.
+
+        ``channels`` is the network's select channel, which every change of a socket's
+        readiness wakes (``MemorySocket._notify``): so a ``select`` counts as blocked for the
+        autojump, wakes when a socket becomes ready, and times out on virtual time.
+        """
+        found: list[_T] = []
+
+        def ready() -> bool:
+            found[:] = [poll()]
+            return any_ready(found[0])
+
+        deadline = None if timeout is None else self.now() + timeout
+        self.block(
+            channels,
+            READING,
+            ready,
+            deadline,
+            call="select",
+            caller=caller,
+            partial=True,
+            kernel_timeout=False,
+        )
+        return found[0]  # block() polled at least once
 
     def _clock_advanced(self) -> None:
         """The clock moved: wake every call whose deadline has passed."""

@@ -23,10 +23,11 @@ What is replaced:
   (``ThreadPoolExecutor-0_1``, not the process-wide counter's ``ThreadPoolExecutor-3_1``), and
   keeps its workers in the order they started, so that ``shutdown()`` joins them in that order
   (CPython keeps them in a set, which iterates by address).
-- ``select.select`` and the ``select`` method of the ``selectors`` classes: a simulated thread
-  polls without blocking, and waits in the scheduler for a memory socket's readiness to change
-  (``scheduler.READINESS``) or for its virtual timeout. ``select.poll()`` objects are not
-  reached: they are C.
+- ``select.select`` and the ``select`` method of the ``selectors`` classes, through
+  :func:`sockettest._selecting.installed` (shared with the socket module's patch): a simulated
+  thread polls without blocking, and waits in the scheduler for a memory socket's readiness to
+  change (``scheduler.READINESS``) or for its virtual timeout. ``select.poll()`` objects are
+  not reached: they are C.
 
 Rules of this module:
 
@@ -51,8 +52,6 @@ from __future__ import annotations
 
 import queue
 import re
-import select
-import selectors
 import sys
 import threading
 import time
@@ -65,12 +64,12 @@ from typing import Any
 from sockettest._originals import (
     allocate_lock,
     get_ident,
-    select_select,
     sleep,
     thread_is_alive,
     thread_join,
     thread_start,
 )
+from sockettest._selecting import installed as selects_installed
 from sockettest._simulation.primitives import (
     SimulatedLock,
     SimulatedRLock,
@@ -79,7 +78,6 @@ from sockettest._simulation.primitives import (
 )
 from sockettest._simulation.scheduler import (
     ENDED,
-    READINESS,
     THREADS,
     Abandoned,
     SimThread,
@@ -194,8 +192,6 @@ def _replacements() -> list[tuple[Any, str, Any]]:
         (queue, "time", clock["monotonic"]),
     ]
     patches += [(time, name, function) for name, function in clock.items()]
-    patches += [(cls, "select", _simulated_selector(vars(cls)["select"])) for cls in _SELECTORS]
-    patches.append((select, "select", _select))
     return patches
 
 
@@ -235,58 +231,6 @@ def _sleep(seconds: float, /) -> None:
 
 
 _sleep.__name__ = _sleep.__qualname__ = "sleep"  # as a thread's target, it names the thread
-
-
-# select ----------------------------------------------------------------------------------------
-
-
-def _simulated_selector(real: Callable[..., Any]) -> Callable[..., Any]:
-    """A selector's ``select`` that, in a simulated thread, polls without blocking and waits
-    for a memory socket's readiness to change, or for its timeout, in the scheduler."""
-
-    def select(self: Any, timeout: float | None = None) -> Any:
-        sim = current()
-        if sim is None:
-            return real(self, timeout)
-        return _poll(sim, lambda: real(self, 0), timeout)
-
-    select.__name__ = select.__qualname__ = "select"
-    return select
-
-
-def _select(
-    rlist: Any, wlist: Any, xlist: Any, timeout: float | None = None, /
-) -> tuple[list[Any], list[Any], list[Any]]:
-    """select.select, polling and waiting in the scheduler in a simulated thread."""
-    sim = current()
-    if sim is None:
-        return select_select(rlist, wlist, xlist, timeout)
-    ready: tuple[list[Any], list[Any], list[Any]] = _poll(
-        sim, lambda: select_select(rlist, wlist, xlist, 0), timeout
-    )
-    return ready
-
-
-def _poll(sim: SimThread, poll: Callable[[], Any], timeout: float | None) -> Any:
-    scheduler = sim.scheduler
-    scheduler.point(sim, "select")
-    deadline = None if timeout is None else scheduler.now + max(timeout, 0.0)
-    while True:
-        ready = poll()
-        if any(ready) if isinstance(ready, tuple) else ready:
-            return ready
-        if not scheduler.wait(sim, READINESS, deadline, "select"):
-            return poll()
-
-
-_SELECTOR_NAMES = ("SelectSelector", "PollSelector", "EpollSelector", "DevpollSelector")
-_SELECTORS = list(  # the classes that define select (PollSelector's is _PollLikeSelector's)
-    dict.fromkeys(
-        next(owner for owner in cls.__mro__ if "select" in vars(owner))
-        for cls in (getattr(selectors, name, None) for name in (*_SELECTOR_NAMES, "KqueueSelector"))
-        if cls is not None
-    )
-)
 
 
 # Threads ---------------------------------------------------------------------------------------
@@ -437,7 +381,8 @@ def installed() -> Iterator[None]:
             follow_collections(True)  # rule 4
         _users += 1
     try:
-        yield
+        with selects_installed():
+            yield
     finally:
         with _install_lock:
             _users -= 1
