@@ -23,7 +23,10 @@ QUIET = ("-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:nbmake")
 """Plugins an inner session does without: random order (unless a test is about it), the cache
 (nothing to remember between runs) and nbmake (its import costs a second)."""
 
-INNER_INI = "[pytest]\naddopts = --strict-markers -rs\nfilterwarnings = error\n"
+INNER_INI = (
+    "[pytest]\naddopts = --strict-markers -rs\nfilterwarnings = error\n"
+    "asyncio_default_fixture_loop_scope = function\n"
+)
 """A strict user project: unregistered markers and stray warnings fail the inner run."""
 
 SUBPROCESS_TIMEOUT = 60.0
@@ -73,6 +76,7 @@ def run_python(pytester: pytest.Pytester, *args: str, prints: str) -> None:
 
 def test_fixtures_are_listed_with_their_docstrings(pytester: pytest.Pytester) -> None:
     """`pytest --fixtures` in an empty project lists every kit fixture with its docstring."""
+    pytester.makeini(INNER_INI)
     result = pytester.runpytest_inprocess("--fixtures", *QUIET)
     assert result.ret == pytest.ExitCode.OK
     for name in FIXTURES:
@@ -89,6 +93,7 @@ def test_fixtures_are_listed_with_their_docstrings(pytester: pytest.Pytester) ->
 
 def test_no_game_fixture_is_listed(pytester: pytest.Pytester) -> None:
     """`pytest --fixtures` lists no game fixture (game_server, game_pair) and no game plugin."""
+    pytester.makeini(INNER_INI)
     result = pytester.runpytest_inprocess("--fixtures", *QUIET)
     listed = result.stdout.str()
     assert "fixtures defined from sockettest._plugin" in listed

@@ -19,6 +19,7 @@ import pytest
 
 from sockettest import MemoryNetwork, VirtualClock, patched_event_loop, run_in_thread
 from tests.deadlines import DEADLINE
+from tests.unit.test_readme_examples import BLOCKS
 
 AUTOJUMP = 0.01
 IDLE = 300.0  # the server's idle timeout, in virtual seconds
@@ -201,46 +202,17 @@ def test_patched_event_loop_is_a_loop_on_the_network_patched_now() -> None:
         loop.close()
 
 
-PYTEST_ASYNCIO_PROJECT = """
-import asyncio
-
-import pytest
-
-
-async def handle(reader, writer):
-    try:
-        await asyncio.wait_for(reader.readline(), 300)
-    except TimeoutError:
-        writer.write(b"idle\\n")
-    writer.close()
-    await writer.wait_closed()
-
-
-@pytest.mark.asyncio
-async def test_idle(patched_network_on_virtual_clock, virtual_clock):
-    async with await asyncio.start_server(handle, "127.0.0.1", 0) as server:
-        reader, writer = await asyncio.open_connection(*server.sockets[0].getsockname())
-        assert await reader.readline() == b"idle\\n"
-        writer.close()
-        await writer.wait_closed()
-    assert asyncio.get_running_loop().time() == virtual_clock.monotonic() == 300
-"""
-
-
 def test_pytest_asyncio_runs_a_test_on_the_patched_network_s_clock(
     pytester: pytest.Pytester,
 ) -> None:
-    """With pytest-asyncio 1.4's loop-factory hook returning patched_event_loop, an asyncio
-    test with the patched_network_on_virtual_clock fixture runs on the virtual clock."""
-    pytest.importorskip("pytest_asyncio", minversion="1.4")
+    """The README's pytest-asyncio project, its conftest.py and its test as written: with the
+    loop-factory hook returning patched_event_loop, an asyncio test with the
+    patched_network_on_virtual_clock fixture runs on the virtual clock."""
     pytester.makeini(
         "[pytest]\nasyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n"
     )
-    pytester.makeconftest(
-        "import sockettest\n\n\n"
-        "def pytest_asyncio_loop_factories(config, item):\n"
-        "    return {'memory': sockettest.patched_event_loop}\n"
-    )
-    pytester.makepyfile(test_user=PYTEST_ASYNCIO_PROJECT)
+    conftest, test_module = (block.code for block in BLOCKS if block.project)
+    pytester.makeconftest(conftest)
+    pytester.makepyfile(test_user=test_module)
     result = pytester.runpytest_inprocess("-p", "no:randomly", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)

@@ -18,6 +18,9 @@ from typing import NamedTuple
 import pytest
 
 SKETCH = "<!-- a sketch: not run by the README's test -->"
+PROJECT = "<!-- pytest-asyncio project: run by the kit's tests -->"
+"""The blocks of a project the kit runs with pytest in its own folder (test_event_loop_clock.py):
+here they are only compiled."""
 FENCE = re.compile(r"^```python\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 
 
@@ -34,11 +37,12 @@ README = _readme()
 
 class Block(NamedTuple):
     """A ``python`` block of the README: its first line's number, its code, and whether it
-    is marked as a sketch."""
+    is marked as a sketch (only compiled), or as a file of a project a test runs."""
 
     line: int
     code: str
     sketch: bool
+    project: bool = False
 
     def compiled(self) -> CodeType:
         """The code, compiled so that a traceback names the README's own line."""
@@ -59,7 +63,10 @@ def _blocks() -> list[Block]:
     for match in FENCE.finditer(text):
         line = text.count("\n", 0, match.start(1))
         above = text[: match.start()].rstrip("\n").rsplit("\n", 1)[-1]
-        blocks.append(Block(line, match.group(1), sketch=above == SKETCH))
+        project = above == PROJECT
+        blocks.append(
+            Block(line, match.group(1), sketch=above == SKETCH or project, project=project)
+        )
     return blocks
 
 
