@@ -465,7 +465,7 @@ def test_an_abandoned_run_does_not_keep_the_interpreter_alive() -> None:
 
         for fn in (forever.wait, a_thread_stuck):
             try:
-                simulate(fn, seed=0, stall_timeout=0.2)
+                simulate(fn, seed=0, stall_timeout=0.05)  # each is stuck for good
             except BlockedTooLong:
                 print("stalled")
         """
@@ -475,7 +475,7 @@ def test_an_abandoned_run_does_not_keep_the_interpreter_alive() -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=20,  # a run that stalls in 0.2 s and a Python that exits: about a second
+        timeout=20,  # two runs that stall in 0.05 s and a Python that exits: under a second
         check=False,
     )
     assert (done.returncode, done.stdout) == (0, "stalled\nstalled\n"), done.stderr
