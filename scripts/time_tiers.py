@@ -19,6 +19,11 @@ Run it from the repository root (``make time-tiers``)::
 
     python scripts/time_tiers.py
     python scripts/time_tiers.py --runs 5
+    python scripts/time_tiers.py --root ../before  # another checkout's tests, this venv
+
+With ``--root``, the tests (and their conftest files) are the other checkout's, but ``game``
+and ``sockettest`` are imported from this venv's editable installs: that quotes the cost of a
+change to the tests alone, before and after, on one machine in one sitting.
 """
 
 from __future__ import annotations
@@ -57,11 +62,12 @@ class Tier:
     arguments: tuple[str, ...]
 
 
-TIERS = (
-    Tier("kit", ROOT / "sockettest", ("tests/unit",)),
-    Tier("game", ROOT, ("tests/unit", "tests/transports", "-m", "not loopback")),
-)
-"""The unit tiers, as ``make unit`` runs them."""
+def tiers_of(root: Path) -> tuple[Tier, ...]:
+    """The unit tiers of the checkout at ``root``, as ``make unit`` runs them."""
+    return (
+        Tier("kit", root / "sockettest", ("tests/unit",)),
+        Tier("game", root, ("tests/unit", "tests/transports", "-m", "not loopback")),
+    )
 
 
 @dataclass(frozen=True)
@@ -132,14 +138,20 @@ def verdict(value: float, target: float, unit: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs of each, after a warm-up")
+    parser.add_argument("--only", choices=["kit", "game"], help="time one package's tier")
     parser.add_argument(
-        "--only", choices=[tier.name for tier in TIERS], help="time one package's tier"
+        "--root",
+        type=Path,
+        default=ROOT,
+        help="the checkout whose tests to time (default: this one); e.g. an export of an"
+        " earlier commit, to quote before and after on one machine in one sitting",
     )
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
-    tiers = [tier for tier in TIERS if args.only in (None, tier.name)]
-    print(f"unit tiers against an empty pytest run, median of {args.runs} runs of each, in turn")
+    tiers = [tier for tier in tiers_of(args.root.resolve()) if args.only in (None, tier.name)]
+    print(f"unit tiers of {args.root} against an empty pytest run,")
+    print(f"median of {args.runs} runs of each, in turn")
     print(f"(load average when started: {', '.join(f'{x:.1f}' for x in os.getloadavg())})\n")
     header = f"{'tier':<5} {'empty wall':>10} {'tier wall':>10} {'ratio':>6}"
     header += f" {'empty cpu':>10} {'tier cpu':>10} {'ratio':>6}"
