@@ -19,8 +19,8 @@ PYTEST := $(BIN)/python -m pytest
 KIT_PYTEST := cd sockettest && ../$(PYTEST)
 
 .PHONY: help demo test unit integration stress-small stress notebooks course-html docs diagrams lint \
-	format lab bench explore-bench time-game time-readme signal-stop import-cost mutate flake-hunt \
-	constraints clean
+	format lab bench explore-bench time-game time-readme time-tiers signal-stop import-cost mutate \
+	flake-hunt constraints clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -104,6 +104,9 @@ time-game: $(DEV)  ## one whole game and a test's fixed cost: loopback, in-memor
 
 time-readme: $(DEV)  ## the kit README's socketserver echo and asyncio idle-timeout examples, on real and virtual time
 	$(BIN)/python scripts/time_readme.py
+
+time-tiers: $(DEV)  ## each unit tier against an empty pytest run in the same venv: wall, CPU, ratio, targets
+	$(BIN)/python scripts/time_tiers.py
 
 signal-stop: $(DEV)  ## serve stopped by SIGTERM and SIGINT under a connect/close flood, 50 runs of each case
 	$(BIN)/python scripts/signal_stop.py

@@ -276,17 +276,25 @@ PROCESS = textwrap.dedent(
 def test_one_seed_gives_one_trace_of_a_game_across_processes_and_hash_seeds() -> None:
     """Three processes, each with its own PYTHONHASHSEED and earlier work: a whole game and a
     shutdown under one seed is one trace, step for step."""
-    outputs = set()
-    for hash_seed, earlier in (("0", "0"), ("1", "3"), ("4242", "7")):
-        done = subprocess.run(
+    processes = [
+        subprocess.Popen(
             [sys.executable, "-c", PROCESS, earlier],
             cwd=ROOT,
             env={**os.environ, "PYTHONHASHSEED": hash_seed},
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=120,
-            check=False,
         )
-        assert done.returncode == 0, done.stderr
-        outputs.add(done.stdout)
+        for hash_seed, earlier in (("0", "0"), ("1", "3"), ("4242", "7"))
+    ]
+    outputs = set()
+    try:  # side by side: each process is mostly its interpreter's start
+        for process in processes:
+            stdout, stderr = process.communicate(timeout=120)
+            assert process.returncode == 0, stderr
+            outputs.add(stdout)
+    finally:
+        for process in processes:
+            process.kill()  # nothing, for a process that has ended
+            process.communicate()
     assert len(outputs) == 1, outputs

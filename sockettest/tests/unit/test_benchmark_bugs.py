@@ -55,10 +55,11 @@ def test_the_bug_is_found_and_fails_with_its_own_error(program: ModuleType) -> N
 
 @programs
 def test_the_fix_passes_every_seed_tried(program: ModuleType) -> None:
-    """The fix passes seeds 0-4 under each policy, the same way twice, and on real threads."""
+    """The fix passes seeds 0-1 under each policy, the same way twice, and on real threads
+    (the stress tier tries every seed of the benchmark's budget)."""
     for policy in policies(program):
         explore(
-            program.fixed, seeds=range(5), policy=policy, check_determinism=True, raise_failure=True
+            program.fixed, seeds=range(2), policy=policy, check_determinism=True, raise_failure=True
         )
     program.fixed()
 

@@ -25,15 +25,24 @@ from sockettest.strategies import chunk_sizes
 from tests.deadlines import DEADLINE
 
 
-def test_a_thread_that_ends_within_the_grace_is_no_leak() -> None:
+def test_a_thread_that_ends_within_the_grace_is_no_leak(monkeypatch: pytest.MonkeyPatch) -> None:
     """The guard waits up to ``grace`` for a thread on its way out before naming it."""
     guard = LeakGuard(grace=10 * DEADLINE)
-    # sleep-ok: a thread still alive when the guard looks, that ends well within its grace
-    leaving = threading.Thread(target=threading.Event().wait, args=(1.0,), name="on-its-way-out")
+    looking = threading.Event()
+    enumerate_threads = threading.enumerate
+
+    def enumerate_then_let_go() -> list[threading.Thread]:
+        threads = enumerate_threads()
+        looking.set()  # alive when the guard looks; on its way out from now on
+        return threads
+
+    monkeypatch.setattr(threading, "enumerate", enumerate_then_let_go)
+    leaving = threading.Thread(target=looking.wait, args=(DEADLINE,), name="on-its-way-out")
     leaving.start()
     try:
         assert guard.leaked_threads() == []
     finally:
+        looking.set()
         leaving.join(DEADLINE)
     assert not leaving.is_alive()
 

@@ -33,6 +33,7 @@ from sockettest import (
 )
 from sockettest._simulation.scheduler import Scheduler
 from tests.unit.test_simulation import interleaved_counter
+from tests.unit.thread_pool import pooled
 
 pytestmark = pytest.mark.usefixtures("leak_guard")  # no thread may outlive its test
 
@@ -250,19 +251,6 @@ def test_a_collection_still_under_way_when_a_run_ends_silences_no_later_run() ->
 # Thread pools, counters, the hash seed, what ran before -----------------------------------------
 
 
-def square(number: int) -> int:
-    time.sleep(0.5)  # sleep-ok: virtual time, inside simulate
-    return number * number
-
-
-def pooled() -> list[int]:
-    """A thread pool maps a function, and is shut down (its workers joined)."""
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        results = list(pool.map(square, range(6)))
-    threading.Thread(target=square, args=(7,)).start()  # named from threading's counter
-    return results
-
-
 def test_a_thread_pool_replays_the_same_trace_whatever_ran_before() -> None:
     """Pools and threads made before the run (real ones, outside it) change no name in the
     trace; the pool's workers are named and joined in the order they started."""
@@ -285,7 +273,7 @@ PROCESS = textwrap.dedent(
     from concurrent.futures import ThreadPoolExecutor
     from sockettest import Simulation
     from tests.unit.name_server import two_claims
-    from tests.unit.test_simulation_determinism import pooled
+    from tests.unit.thread_pool import pooled
 
     for _ in range(int(sys.argv[1])):  # work done earlier in the process
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -305,20 +293,27 @@ PROCESS = textwrap.dedent(
 def test_one_seed_gives_one_trace_across_processes_and_hash_seeds() -> None:
     """Three processes, each with its own PYTHONHASHSEED and earlier work: one trace per
     scenario (a thread pool; two clients claiming one name on a server), step for step."""
-    outputs = set()
-    for hash_seed, earlier in (("0", "0"), ("1", "3"), ("4242", "7")):
-        environment = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        done = subprocess.run(
+    processes = [
+        subprocess.Popen(
             [sys.executable, "-c", PROCESS, earlier],
             cwd=ROOT,
-            env=environment,
-            capture_output=True,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=120,
-            check=False,
         )
-        assert done.returncode == 0, done.stderr
-        outputs.add(done.stdout)
+        for hash_seed, earlier in (("0", "0"), ("1", "3"), ("4242", "7"))
+    ]
+    outputs = set()
+    try:  # side by side: each process is mostly its interpreter's start
+        for process in processes:
+            stdout, stderr = process.communicate(timeout=120)
+            assert process.returncode == 0, stderr
+            outputs.add(stdout)
+    finally:
+        for process in processes:
+            process.kill()  # nothing, for a process that has ended
+            process.communicate()
     assert len(outputs) == 1, outputs
 
 
@@ -447,7 +442,7 @@ def test_a_run_the_watchdog_aborts_unwinds_without_an_error_of_the_kits_own(
             thread.join()
 
     with pytest.raises(BlockedTooLong, match="Thread 'blocked' is in something"):
-        simulate(scenario, seed=1, stall_timeout=1)
+        simulate(scenario, seed=1, stall_timeout=0.3)
     for thread in started:
         thread.join(5)
     assert [thread.name for thread in started if thread.is_alive()] == []
@@ -470,7 +465,7 @@ def test_an_abandoned_run_does_not_keep_the_interpreter_alive() -> None:
 
         for fn in (forever.wait, a_thread_stuck):
             try:
-                simulate(fn, seed=0, stall_timeout=0.2)
+                simulate(fn, seed=0, stall_timeout=0.05)  # each is stuck for good
             except BlockedTooLong:
                 print("stalled")
         """
@@ -480,7 +475,7 @@ def test_an_abandoned_run_does_not_keep_the_interpreter_alive() -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=20,  # a run that stalls in 0.2 s and a Python that exits: about a second
+        timeout=20,  # two runs that stall in 0.05 s and a Python that exits: under a second
         check=False,
     )
     assert (done.returncode, done.stdout) == (0, "stalled\nstalled\n"), done.stderr

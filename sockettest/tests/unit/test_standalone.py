@@ -22,5 +22,7 @@ def test_nothing_in_the_kit_imports_the_game() -> None:
     """No module under sockettest/ imports `game`, in any form (`import game.x`, `from game`)."""
     sources = sorted(KIT.rglob("*.py"))
     assert len(sources) > 40, f"found only {len(sources)} Python files under {KIT}"
-    importers = [str(path.relative_to(KIT)) for path in sources if "game" in imported_modules(path)]
+    # Only a file that spells "game" somewhere can import it: the rest need no parsing.
+    naming = [path for path in sources if "game" in path.read_text(encoding="utf-8")]
+    importers = [str(path.relative_to(KIT)) for path in naming if "game" in imported_modules(path)]
     assert importers == []

@@ -1,0 +1,184 @@
+"""Each package's unit tier against an empty pytest run in the same venv, side by side.
+
+The unit tier is meant to run on every save: under 3 s wall, and at most 2.5 times what pytest
+costs to start with nothing to run. For the kit (``sockettest/tests/unit``, from its folder,
+with its own config) and for the game (``tests/unit tests/transports -m "not loopback"``, as
+``make unit`` runs them), this script runs, in turn, ``runs`` times after one warm-up of each:
+
+- the **empty run**: pytest started the way the tier starts it (same interpreter, same folder,
+  same config file and so the same ``addopts``, every plugin the venv installs) on an empty
+  folder: start-up, plugins and config, zero tests collected;
+- the **tier**, exactly as ``make unit`` runs it.
+
+It prints the median wall time of each, their ratio, and the CPU time (user + sys, the child and
+what it waited for) of each: on a machine others are loading, CPU time moves less than wall time.
+``PYTHONDONTWRITEBYTECODE`` is dropped from the children's environment, as the Makefile does:
+without pytest's cache of rewritten modules every run rewrites them all.
+
+Run it from the repository root (``make time-tiers``)::
+
+    python scripts/time_tiers.py
+    python scripts/time_tiers.py --runs 5
+    python scripts/time_tiers.py --root ../before  # another checkout's tests, this venv
+
+With ``--root``, the tests (and their conftest files) are the other checkout's, but ``game``
+and ``sockettest`` are imported from this venv's editable installs: that quotes the cost of a
+change to the tests alone, before and after, on one machine in one sitting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+WALL_TARGET = 3.0
+"""Seconds of wall time a unit tier may take."""
+
+RATIO_TARGET = 2.5
+"""How many empty pytest runs a unit tier may cost."""
+
+DEADLINE = 300.0
+"""Seconds any single pytest run may take before the script gives up."""
+
+
+@dataclass(frozen=True)
+class Tier:
+    """One package's unit tier: where pytest runs and what it is given."""
+
+    name: str
+    folder: Path
+    arguments: tuple[str, ...]
+
+
+def tiers_of(root: Path) -> tuple[Tier, ...]:
+    """The unit tiers of the checkout at ``root``, as ``make unit`` runs them."""
+    return (
+        Tier("kit", root / "sockettest", ("tests/unit",)),
+        Tier("game", root, ("tests/unit", "tests/transports", "-m", "not loopback")),
+    )
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One pytest run's cost."""
+
+    wall: float
+    cpu: float
+
+
+def run_pytest(folder: Path, arguments: list[str], expected_status: int) -> Sample:
+    """Run pytest in ``folder`` with ``arguments``; return its wall and CPU seconds; raise
+    unless it exits with ``expected_status``."""
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+        [sys.executable, "-m", "pytest", "-q", *arguments],
+        cwd=folder,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+        check=False,
+    )
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != expected_status:
+        tail = "\n".join(done.stdout.splitlines()[-20:])
+        raise RuntimeError(
+            f"pytest {' '.join(arguments)} in {folder} exited {done.returncode}, "
+            f"not {expected_status}:\n{tail}\n{done.stderr}"
+        )
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Sample(wall, cpu)
+
+
+def measure(tier: Tier, runs: int, empty: Path) -> tuple[Sample, Sample]:
+    """The median empty run and the median tier run, taken in turn ``runs`` times after one
+    warm-up of each."""
+    empty_arguments = ["-c", str(tier.folder / "pyproject.toml"), "--rootdir", str(tier.folder)]
+    empty_arguments.append(str(empty))
+    samples: dict[str, list[Sample]] = {"empty": [], "tier": []}
+    for round_ in range(runs + 1):
+        empty_run = run_pytest(tier.folder, empty_arguments, pytest.ExitCode.NO_TESTS_COLLECTED)
+        tier_run = run_pytest(tier.folder, list(tier.arguments), 0)
+        if round_:  # the first round only warms the caches
+            samples["empty"].append(empty_run)
+            samples["tier"].append(tier_run)
+    return median(samples["empty"]), median(samples["tier"])
+
+
+def median(samples: list[Sample]) -> Sample:
+    """The median wall time and the median CPU time of ``samples``, each on its own."""
+    return Sample(
+        statistics.median(sample.wall for sample in samples),
+        statistics.median(sample.cpu for sample in samples),
+    )
+
+
+def verdict(value: float, target: float, unit: str) -> str:
+    """``met`` or by how much ``value`` misses ``target``."""
+    if value <= target:
+        return "met"
+    return f"MISSED by {value - target:.2f}{unit}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs of each, after a warm-up")
+    parser.add_argument("--only", choices=["kit", "game"], help="time one package's tier")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=ROOT,
+        help="the checkout whose tests to time (default: this one); e.g. an export of an"
+        " earlier commit, to quote before and after on one machine in one sitting",
+    )
+    args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    tiers = [tier for tier in tiers_of(args.root.resolve()) if args.only in (None, tier.name)]
+    print(f"unit tiers of {args.root} against an empty pytest run,")
+    print(f"median of {args.runs} runs of each, in turn")
+    print(f"(load average when started: {', '.join(f'{x:.1f}' for x in os.getloadavg())})\n")
+    header = f"{'tier':<5} {'empty wall':>10} {'tier wall':>10} {'ratio':>6}"
+    header += f" {'empty cpu':>10} {'tier cpu':>10} {'ratio':>6}"
+    print(header)
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for tier in tiers:
+            empty, unit = measure(tier, args.runs, Path(scratch))
+            rows.append((tier, empty, unit))
+            print(
+                f"{tier.name:<5} {empty.wall:>9.2f}s {unit.wall:>9.2f}s"
+                f" {unit.wall / empty.wall:>5.1f}x"
+                f" {empty.cpu:>9.2f}s {unit.cpu:>9.2f}s {unit.cpu / empty.cpu:>5.1f}x"
+            )
+    print(
+        f"\ntargets: tier wall < {WALL_TARGET:g} s; tier at most {RATIO_TARGET:g} x the empty run"
+    )
+    for tier, empty, unit in rows:
+        print(
+            f"{tier.name:<5} wall {unit.wall:.2f} s: {verdict(unit.wall, WALL_TARGET, ' s')};"
+            f" wall ratio {unit.wall / empty.wall:.2f}:"
+            f" {verdict(unit.wall / empty.wall, RATIO_TARGET, 'x')};"
+            f" cpu ratio {unit.cpu / empty.cpu:.2f}:"
+            f" {verdict(unit.cpu / empty.cpu, RATIO_TARGET, 'x')}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
