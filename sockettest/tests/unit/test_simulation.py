@@ -43,7 +43,7 @@ from sockettest import (
 from sockettest._simulation.policies import FIRST_GUESS
 from sockettest._simulation.replacements import _PATCHES
 from sockettest._simulation.scheduler import Scheduler, gc_phase
-from sockettest.strategies import schedules
+from sockettest.strategies import preemptions, schedules
 from tests.deadlines import DEADLINE
 
 pytestmark = pytest.mark.usefixtures("leak_guard")  # no thread may outlive its test
@@ -781,6 +781,19 @@ def test_hypothesis_shrinks_a_failing_schedule_to_a_short_one() -> None:
     )
     assert len(smallest.choices) <= 5, smallest
     assert smallest.choices[-1] != 0, smallest
+    assert fails(smallest)
+
+
+def test_hypothesis_shrinks_a_sparse_schedule_to_one_preemption() -> None:
+    """find() over preemptions(): the failing schedule shrinks to a single switch, at the
+    point that loses an update, and replays."""
+    smallest = find(
+        preemptions(),
+        fails,
+        settings=settings(max_examples=200, database=None, deadline=None, derandomize=True),
+    )
+    assert [choice for choice in smallest.choices if choice] == [1], smallest
+    assert smallest.choices[-1] == 1, smallest
     assert fails(smallest)
 
 
