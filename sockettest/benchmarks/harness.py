@@ -1,8 +1,8 @@
 """Run any program of the benchmark under a policy, and count the attempts to its first failure.
 
 One function a way of running: :func:`seeded` (``RandomWalk`` or ``PCT`` over seeds
-``0, 1, 2, ...``), :func:`hypothesis` (``sockettest.strategies.schedules()`` inside ``@given``,
-counting examples), :func:`real_threads` (the same program with no ``simulate``: the
+``0, 1, 2, ...``), :func:`hypothesis` (``sockettest.strategies.preemptions()`` inside
+``@given``, counting examples), :func:`real_threads` (the same program with no ``simulate``: the
 operating system schedules its threads, on the in-memory network all the same), and
 :func:`fix_holds` for a fix under a policy. Each returns a :class:`Search`.
 """
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from hypothesis import HealthCheck, Phase, given, settings
 
 from sockettest import PCT, RandomWalk, Simulation, explore, simulate
-from sockettest.strategies import schedules
+from sockettest.strategies import preemptions
 
 Program = Callable[[], None]
 
@@ -61,8 +61,9 @@ class _Found(Exception):
 
 
 def hypothesis(program: Program, budget: int) -> Search:
-    """``schedules()`` inside ``@given``, at most ``budget`` examples, derandomized; the count is
-    of examples run up to the first that fails."""
+    """``preemptions()`` (a few preemption points: the sparse strategy) inside ``@given``, at
+    most ``budget`` examples, derandomized; the count is of examples run up to the first that
+    fails."""
     tried = 0
     first: int | None = None
 
@@ -74,7 +75,7 @@ def hypothesis(program: Program, budget: int) -> Search:
         derandomize=True,
         suppress_health_check=list(HealthCheck),
     )
-    @given(schedule=schedules())
+    @given(schedule=preemptions())
     def search(schedule: object) -> None:
         nonlocal tried, first
         tried += 1

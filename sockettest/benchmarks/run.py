@@ -2,7 +2,7 @@
 
 For each program: the attempts to the first failure, and the seconds they took, with
 ``RandomWalk``, with ``PCT`` (sized to the program's runs, and with its default ``steps``),
-with ``sockettest.strategies.schedules()`` inside ``@given``, each capped at ``--schedules``;
+with ``sockettest.strategies.preemptions()`` inside ``@given``, each capped at ``--schedules``;
 and how many of ``--real-runs`` plain runs on real threads fail. Then whether each fix passes
 every seed tried (``--fix-seeds`` per policy, and as many plain runs). It prints a table, writes
 it to ``benchmarks/results.json`` and into the docs' page (``docs/explore_bench.md``), and draws

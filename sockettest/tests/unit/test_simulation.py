@@ -40,9 +40,10 @@ from sockettest import (
     serve_in_thread,
     simulate,
 )
+from sockettest._simulation.policies import FIRST_GUESS
 from sockettest._simulation.replacements import _PATCHES
 from sockettest._simulation.scheduler import Scheduler, gc_phase
-from sockettest.strategies import schedules
+from sockettest.strategies import preemptions, schedules
 from tests.deadlines import DEADLINE
 
 pytestmark = pytest.mark.usefixtures("leak_guard")  # no thread may outlive its test
@@ -783,6 +784,19 @@ def test_hypothesis_shrinks_a_failing_schedule_to_a_short_one() -> None:
     assert fails(smallest)
 
 
+def test_hypothesis_shrinks_a_sparse_schedule_to_one_preemption() -> None:
+    """find() over preemptions(): the failing schedule shrinks to a single switch, at the
+    point that loses an update, and replays."""
+    smallest = find(
+        preemptions(),
+        fails,
+        settings=settings(max_examples=200, database=None, deadline=None, derandomize=True),
+    )
+    assert [choice for choice in smallest.choices if choice] == [1], smallest
+    assert smallest.choices[-1] == 1, smallest
+    assert fails(smallest)
+
+
 # explore, as a test's assertion; arguments ------------------------------------------------------
 
 
@@ -1231,7 +1245,7 @@ def test_a_bounded_semaphore_may_be_released_back_up_to_its_value() -> None:
 def test_policies_are_frozen_values_that_print_as_they_are_made() -> None:
     """A policy prints as the call that makes it (PCT's defaults included), compares and hashes
     by value, and cannot change: a replay passes it back as printed."""
-    assert repr(PCT()) == "PCT(depth=3, steps=1000)"
+    assert repr(PCT()) == "PCT(depth=3, steps=None)"
     assert PCT(depth=2, steps=40) == PCT(depth=2, steps=40)
     assert len({RandomWalk(), RandomWalk(), PCT(), PCT(), Schedule([1]), Schedule([1])}) == 3
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -1246,6 +1260,51 @@ def test_pct_deeper_than_its_steps_runs() -> None:
     simulation = Simulation(seed=0, policy=PCT(depth=5, steps=2), check_determinism=True)
     simulation.run(interleaved_counter)
     assert len(simulation.trace) == 8  # two starts, four sleeps, two joins: whatever the order
+
+
+def test_pct_by_default_sizes_its_steps_from_the_runs_explore_has_seen() -> None:
+    """PCT(steps=None), the default, puts its change points within the runs explore has seen
+    (as shuttle does), so it finds the 8-step lost update at once; a fixed steps=1000 puts
+    nearly all of them after the run's end, and 50 seeds find nothing."""
+    assert explore(lost_update, seeds=range(50), policy=PCT(depth=2, steps=1000)) is None
+    seed = explore(lost_update, seeds=range(50), policy=PCT(depth=2))
+    assert seed is not None
+    assert seed < 5, seed
+
+
+def test_an_adaptive_pcts_failing_seed_replays_with_the_estimate_it_ran_with() -> None:
+    """Each seed of an adaptive PCT runs as a fixed PCT sized by the runs before it (the first
+    by the guess), and its replay note names that PCT: replaying it fails the same way, with
+    the same trace, whatever ran before it."""
+    first = Simulation(seed=0, policy=PCT(depth=2, steps=FIRST_GUESS))
+    first.run(interleaved_counter)  # seed 0 passes with the guess; seed 1 is sized by it
+    sized = PCT(depth=2, steps=len(first.trace))
+    with pytest.raises(AssertionError) as explored:
+        explore(lost_update, seeds=range(50), policy=PCT(depth=2), raise_failure=True)
+    note = "\n".join(explored.value.__notes__)
+    assert f"lost_update, seed=1, policy={sized!r})" in note
+    replay = Simulation(seed=1, policy=sized)
+    with pytest.raises(AssertionError) as replayed:
+        replay.run(lost_update)
+    assert "\n".join(replayed.value.__notes__) in note
+    alone = Simulation(seed=1, policy=sized)
+    with pytest.raises(AssertionError):
+        alone.run(lost_update)
+    assert alone.trace == replay.trace
+
+
+def test_a_lone_adaptive_pct_run_uses_the_first_guess() -> None:
+    """simulate with PCT(steps=None), no runs seen, runs as PCT(steps=FIRST_GUESS) does."""
+
+    def traces(policy: PCT) -> list[list[Step]]:
+        runs = [Simulation(seed=seed, policy=policy) for seed in range(20)]
+        for simulation in runs:
+            simulation.run(interleaved_counter)
+        return [simulation.trace for simulation in runs]
+
+    guessed = traces(PCT())
+    assert guessed == traces(PCT(steps=FIRST_GUESS))
+    assert guessed != traces(PCT(steps=1000))
 
 
 def test_pct_of_depth_one_never_preempts() -> None:

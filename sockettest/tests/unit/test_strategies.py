@@ -7,8 +7,8 @@ import pytest
 from hypothesis import find, given
 from hypothesis import strategies as st
 
-from sockettest import Faults
-from sockettest.strategies import chunk_sizes, faults, splits
+from sockettest import Faults, Schedule
+from sockettest.strategies import chunk_sizes, faults, preemptions, splits
 
 
 @given(data=st.data(), wire=st.binary(max_size=64))
@@ -79,3 +79,39 @@ def test_faults_reach_the_smallest_and_largest_of_each_kind() -> None:
     assert find(drawn, lambda f: f.reset_after_recv == 16).reset_after_recv == 16
     assert find(drawn, lambda f: f.eof_after == 0).eof_after == 0
     assert find(drawn, lambda f: f.eof_after == 16).eof_after == 16
+
+
+@given(preemptions(max_preemptions=2, max_points=10, max_threads=3))
+def test_preemptions_are_a_few_switches_among_the_first_points(schedule: Schedule) -> None:
+    """At most two switches, each to another thread (1 or 2), among the first ten points, and
+    nothing after the last: every other point keeps the running thread."""
+    switches = [choice for choice in schedule.choices if choice]
+    assert len(switches) <= 2
+    assert set(switches) <= {1, 2}
+    assert len(schedule.choices) <= 10
+    assert not schedule.choices or schedule.choices[-1] != 0
+
+
+def test_preemptions_reach_the_last_point_and_thread_and_shrink_to_none() -> None:
+    """The drawn switches reach point ``max_points - 1`` and thread ``max_threads - 1``; the
+    simplest schedule is no switch at all, ``Schedule([])``."""
+    drawn = preemptions(max_points=10, max_threads=3)
+    assert len(find(drawn, lambda s: len(s.choices) == 10).choices) == 10
+    assert 2 in find(drawn, lambda s: 2 in s.choices).choices
+    assert find(drawn, lambda s: True) == Schedule([])
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"max_preemptions": -1}, "max_preemptions must be at least 0, not -1"),
+        ({"max_points": 0}, "max_points must be at least 1, not 0"),
+        ({"max_threads": 1}, "max_threads must be at least 2, not 1"),
+    ],
+)
+def test_preemptions_refuse_an_argument_out_of_range_naming_it(
+    arguments: dict[str, int], message: str
+) -> None:
+    """A bound that leaves nothing to draw is a ValueError at the call, naming the argument."""
+    with pytest.raises(ValueError, match=message):
+        preemptions(**arguments)

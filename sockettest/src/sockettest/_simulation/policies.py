@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from sockettest._simulation.scheduler import Chooser
 from sockettest._validation import check_int
 
-__all__ = ["PCT", "Policy", "RandomWalk", "Schedule"]
+__all__ = ["FIRST_GUESS", "PCT", "Policy", "RandomWalk", "Schedule", "sized"]
 
 
 @dataclass(frozen=True)
@@ -43,22 +43,46 @@ class PCT:
     Each thread gets a random priority when it starts, and the highest-priority runnable thread
     always runs; at ``depth - 1`` points, picked at random among the first ``steps``, the running
     thread's priority drops below every other. A bug that needs ``d`` ordering constraints is
-    found with probability at least ``1 / (threads * steps ** (d - 1))`` a run.
+    found with probability at least ``1 / (threads * steps ** (d - 1))`` a run, so ``steps``
+    should be about a run's length: too large, and most change points fall after the run ends.
+
+    By default (``steps=None``) the estimate adapts, as shuttle's ``PctScheduler`` does:
+    :func:`~sockettest.explore` gives each seed the longest run it has seen so far in that
+    call (a guess, 64, before any), and the seed's run takes that estimate as a fixed
+    ``PCT(depth=..., steps=...)``, which its replay note prints: so a failing seed replays
+    exactly, whatever ran before it. A lone ``simulate`` with ``steps=None`` uses the guess.
 
     Args:
         depth: the bug depth to aim at (at least 1; 1 never preempts).
         steps: about how many scheduling points a run has; change points fall among them.
+            ``None``: adapt to the runs seen (see above).
     """
 
     depth: int = 3
-    steps: int = 1000
+    steps: int | None = None
 
     def __post_init__(self) -> None:
         check_int("depth", self.depth, 1)
-        check_int("steps", self.steps, 2)
+        if self.steps is not None:
+            check_int("steps", self.steps, 2)
 
     def _chooser(self, seed: int) -> Chooser:
-        return _PCTChooser(random.Random(seed), self.depth, self.steps)
+        return _PCTChooser(random.Random(seed), self.depth, self.steps or FIRST_GUESS)
+
+
+FIRST_GUESS = 64
+"""The step estimate of an adaptive :class:`PCT` before any run is seen (the benchmark's
+programs take 11-61 scheduling points; a guess too small only puts change points early)."""
+
+
+def sized(policy: RandomWalk | PCT | None, longest: int) -> RandomWalk | PCT | None:
+    """``policy`` for the next run of an :func:`~sockettest.explore` whose runs so far took at
+    most ``longest`` scheduling points: an adaptive :class:`PCT` becomes a fixed one with that
+    estimate (``FIRST_GUESS`` before any run), so that the run's replay names it; any
+    other policy is itself."""
+    if not isinstance(policy, PCT) or policy.steps is not None:
+        return policy
+    return PCT(depth=policy.depth, steps=max(2, longest) if longest else FIRST_GUESS)
 
 
 @dataclass(frozen=True)

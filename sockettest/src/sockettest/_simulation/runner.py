@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong, Deadlock
-from sockettest._simulation.policies import PCT, Policy, RandomWalk, Schedule
+from sockettest._simulation.policies import PCT, Policy, RandomWalk, Schedule, sized
 from sockettest._simulation.replacements import MARK, installed, run_as_simulated
 from sockettest._simulation.scheduler import BLOCKED, ENDED, Scheduler, SimThread, Step, current
 from sockettest._validation import check_flag, check_int, check_seconds
@@ -501,9 +501,11 @@ def explore(
         "check_determinism": check_determinism,
     }
     Simulation(seed=tried[0], **options)  # checks the options before any run
+    longest = 0  # an adaptive PCT sizes each run from the runs before it (policies.sized)
     for number, seed in enumerate(tried):
+        simulation = Simulation(seed=seed, **options | {"policy": sized(policy, longest)})
         try:
-            Simulation(seed=seed, **options).run(fn)
+            simulation.run(fn)
         except Exception as error:
             if not raise_failure:  # the seed is the answer; simulate(fn, seed=seed) shows it
                 return seed
@@ -512,6 +514,7 @@ def explore(
                 f"({number} passed before it)."
             )
             raise
+        longest = max(longest, len(simulation.trace))
     return None
 
 
