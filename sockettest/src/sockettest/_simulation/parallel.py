@@ -4,8 +4,10 @@
 the serial answer: the first failing seed in the order given, known once every chunk before
 the one it is in has passed, not the first a worker happened to meet. A worker imports ``fn``
 by module and qualified name, so ``fn`` must be a module's top-level function. The workers are
-started with ``spawn`` (a fresh interpreter: ``fork`` copies a process whose other threads
-may hold locks, and works on Linux only).
+started with ``spawn``, fresh interpreters: ``fork`` copies a process whose other threads may
+hold locks, and ``forkserver`` talks to its server over a Unix socket, which pytest-socket's
+guard of a unit tier refuses. A worker's start costs an interpreter's and the imports of the
+kit and of ``fn``'s module (a few tenths of a second), once an explore.
 
 Across machines, a CI matrix gives each job one slice of the seeds: :func:`seed_slice`, or
 ``SOCKETTEST_SEED_SLICE=k/n`` in the environment, which :func:`~sockettest.explore` honours.
