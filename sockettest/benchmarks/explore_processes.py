@@ -2,8 +2,9 @@
 
 A CPU-bound exploration (every seed runs to the end: a fix that passes them all), timed
 serially and in worker processes, alternately, in one run; it prints each time, the best of
-each, the speed-up and the load average, since on a shared machine the other processes' load
-is part of the figure. Both must give the same answer.
+each, the speed-up, the CPU seconds and how many cores they amount to, and the load average:
+on a shared machine the other processes' load is part of the figure (two workers that get one
+core between them cannot be twice as fast). Both must give the same answer.
 
 Run from the kit's folder: ``python -m benchmarks.explore_processes [--seeds 400]
 [--processes 2] [--repeat 2]``.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import socket
 import time
 
@@ -20,11 +22,11 @@ from benchmarks.common import ADDRESS, TIMEOUT, join, read_line, start
 from sockettest import MemoryNetwork, explore
 
 CLIENTS = 3
-LINES = 6
+LINES = 20
 
 
 def echo_clients() -> None:
-    """Three clients, each sending six lines to a server thread of its own that echoes them."""
+    """Three clients, each sending twenty lines to a server thread of its own that echoes them."""
 
     def serve(conn: socket.socket) -> None:
         with conn:
@@ -44,10 +46,19 @@ def echo_clients() -> None:
         join(*clients, *servers)
 
 
-def timed(seeds: range, processes: int) -> tuple[float, int | None]:
+def timed(seeds: range, processes: int) -> tuple[float, float, int | None]:
+    """Wall seconds, CPU seconds (this process's and its workers') and the answer."""
+    cpu = _cpu()
     began = time.perf_counter()
     answer = explore(echo_clients, seeds=seeds, processes=processes)
-    return time.perf_counter() - began, answer
+    return time.perf_counter() - began, _cpu() - cpu, answer
+
+
+def _cpu() -> float:
+    mine, workers = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return mine.ru_utime + mine.ru_stime + workers.ru_utime + workers.ru_stime
 
 
 def main() -> None:
@@ -62,15 +73,16 @@ def main() -> None:
     serial: list[float] = []
     parallel: list[float] = []
     for _ in range(args.repeat):
-        seconds, answer = timed(seeds, 1)
+        seconds, cpu, answer = timed(seeds, 1)
         serial.append(seconds)
-        other_seconds, other = timed(seeds, args.processes)
+        other_seconds, other_cpu, other = timed(seeds, args.processes)
         parallel.append(other_seconds)
         assert answer == other, f"serial found {answer}, processes={args.processes} {other}"
         print(
-            f"  serial {seconds:6.2f} s ({args.seeds / seconds:5.0f} seeds/s)   "
-            f"processes={args.processes} {other_seconds:6.2f} s "
-            f"({args.seeds / other_seconds:5.0f} seeds/s)"
+            f"  serial {seconds:6.2f} s ({args.seeds / seconds:4.0f} seeds/s, CPU {cpu:5.2f} s: "
+            f"{cpu / seconds:.2f} cores)   processes={args.processes} {other_seconds:6.2f} s "
+            f"({args.seeds / other_seconds:4.0f} seeds/s, CPU {other_cpu:5.2f} s: "
+            f"{other_cpu / other_seconds:.2f} cores)"
         )
     best = min(serial) / min(parallel)
     print(

@@ -179,3 +179,12 @@ def test_a_progress_report_reads_as_one_line() -> None:
         "sockettest.explore: 50/200 seeds run in 2.0 s (25.0 seeds/s), "
         "first failure so far: seed 17"
     )
+
+
+def test_explore_in_a_slice_with_no_seed_passes_without_running_fn(
+    monkeypatch: pytest.MonkeyPatch, calls: list[None]
+) -> None:
+    """More slices than seeds: the empty slice's job passes, running nothing."""
+    monkeypatch.setenv("SOCKETTEST_SEED_SLICE", "3/3")
+    assert explore(counted, seeds=range(2)) is None
+    assert calls == []
