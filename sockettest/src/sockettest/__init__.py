@@ -75,6 +75,8 @@ _EXPORTS = {
     # seeded, replayable thread schedules
     "simulate": "_simulation.runner",
     "explore": "_simulation.runner",
+    "seed_slice": "_simulation.parallel",
+    "ExploreProgress": "_simulation.progress",
     "Simulation": "_simulation.runner",
     "Step": "_simulation.scheduler",
     "Schedule": "_simulation.policies",
@@ -133,9 +135,11 @@ if TYPE_CHECKING:  # what a type checker sees: real imports, pinned to the table
     from sockettest._scripts import answer_from_table as answer_from_table
     from sockettest._scripts import send_canned as send_canned
     from sockettest._scripts import stay_silent as stay_silent
+    from sockettest._simulation.parallel import seed_slice as seed_slice
     from sockettest._simulation.policies import PCT as PCT
     from sockettest._simulation.policies import RandomWalk as RandomWalk
     from sockettest._simulation.policies import Schedule as Schedule
+    from sockettest._simulation.progress import ExploreProgress as ExploreProgress
     from sockettest._simulation.runner import Nondeterminism as Nondeterminism
     from sockettest._simulation.runner import Simulation as Simulation
     from sockettest._simulation.runner import explore as explore

@@ -46,7 +46,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong, Deadlock
+from sockettest._simulation.parallel import first_failure_in_processes, seed_slice
 from sockettest._simulation.policies import PCT, Policy, RandomWalk, Schedule, sized
+from sockettest._simulation.progress import ExploreProgress, Reporter, check_progress
 from sockettest._simulation.replacements import MARK, installed, run_as_simulated
 from sockettest._simulation.scheduler import BLOCKED, ENDED, Scheduler, SimThread, Step, current
 from sockettest._validation import check_flag, check_int, check_seconds
@@ -469,6 +471,8 @@ def explore(
     max_steps: int = MAX_STEPS,
     check_determinism: bool = False,
     raise_failure: bool = False,
+    processes: int = 1,
+    progress: bool | Callable[[ExploreProgress], object] = False,
 ) -> int | None:
     """Run :func:`simulate` for each seed in turn; return the first seed for which ``fn``
     raised (an :class:`Exception`: deadlocks and stalls included, and with
@@ -480,20 +484,41 @@ def explore(
 
         explore(scenario, seeds=range(200), raise_failure=True)  # passes, or shows the failure
 
+    ``processes=4`` runs the seeds in four worker processes, in chunks, with the same answer:
+    the first failing seed in the order given. A worker imports ``fn`` by module and qualified
+    name, so ``fn`` must be a module's top-level function (not a lambda, a function made inside
+    another or a bound method); the failing seed is then run again here, for its exception.
+    With ``SOCKETTEST_SEED_SLICE=k/n`` in the environment, only that slice of ``seeds`` runs
+    (:func:`~sockettest.seed_slice`): one slice a CI job.
+
     Args:
         fn, policy, stall_timeout, max_steps, check_determinism: as :func:`simulate` takes them.
         seeds: the seeds to try, in order: finitely many ints, all checked before the first
             run.
         raise_failure: raise the first failure instead of returning its seed.
+        processes: worker processes to run the seeds in (1: in this process, the default).
+        progress: ``True`` prints the seeds run, the seeds a second and the first failure so
+            far to stderr every 5 seconds, and when done; a callable gets each
+            :class:`~sockettest.ExploreProgress` (after every seed, or chunk of seeds).
 
     Raises:
         Exception: with ``raise_failure``, what the first failing seed's run raised.
-        TypeError, ValueError: a wrong argument (``seeds`` with a non-int, or none at all), at
-            the call, before ``fn`` runs.
+        TypeError, ValueError: a wrong argument (``seeds`` with a non-int, or none at all; an
+            ``fn`` workers cannot import), at the call, before ``fn`` runs.
     """
     tried = _checked_seeds(seeds)
     check_flag("raise_failure", raise_failure)
     _check_fn(fn)
+    check_int("processes", processes, 1)
+    if processes > 1:
+        _check_importable(fn, processes)
+        if isinstance(policy, PCT) and policy.steps is None:
+            raise ValueError(
+                f"explore(processes={processes}) needs a policy whose runs depend on their seed "
+                "alone: an adaptive PCT() sizes each run from the runs before it in this "
+                "process; give PCT(steps=...) to run seeds in processes"
+            )
+    report = check_progress(progress)
     options: dict[str, Any] = {
         "policy": policy,
         "stall_timeout": stall_timeout,
@@ -501,21 +526,89 @@ def explore(
         "check_determinism": check_determinism,
     }
     Simulation(seed=tried[0], **options)  # checks the options before any run
+    tried = seed_slice(tried)
+    reporter = Reporter(report, len(tried))
+    if processes > 1 and len(tried) > 1:
+        failed = first_failure_in_processes(
+            _first_failure, fn, tried, options=options, processes=processes, reporter=reporter
+        )
+        reporter.done(failed)
+        if failed is None or not raise_failure:
+            return failed
+        _rerun_failure(fn, failed, tried.index(failed), options)
     longest = 0  # an adaptive PCT sizes each run from the runs before it (policies.sized)
     for number, seed in enumerate(tried):
         simulation = Simulation(seed=seed, **options | {"policy": sized(policy, longest)})
         try:
             simulation.run(fn)
         except Exception as error:
+            reporter.ran(1, seed)
+            reporter.done(seed)
             if not raise_failure:  # the seed is the answer; simulate(fn, seed=seed) shows it
                 return seed
-            error.add_note(
-                f"sockettest.explore: seed {seed} is the first of the seeds to fail "
-                f"({number} passed before it)."
-            )
+            error.add_note(_explored_note(seed, number))
             raise
         longest = max(longest, len(simulation.trace))
+        reporter.ran(1)
+    reporter.done(None)
     return None
+
+
+def _explored_note(seed: int, number: int) -> str:
+    return (
+        f"sockettest.explore: seed {seed} is the first of the seeds to fail "
+        f"({number} passed before it)."
+    )
+
+
+def _first_failure(
+    fn: Callable[[], object], seeds: list[int], options: dict[str, Any]
+) -> tuple[int | None, int]:
+    """A worker's chunk (``parallel.RunChunk``): the index of the first of ``seeds`` to fail
+    (``None`` if none does), and how many ran."""
+    for number, seed in enumerate(seeds):
+        try:
+            Simulation(seed=seed, **options).run(fn)
+        except Exception:
+            return number, number + 1
+    return None, len(seeds)
+
+
+def _rerun_failure(
+    fn: Callable[[], object], seed: int, number: int, options: dict[str, Any]
+) -> None:
+    """Raise the failure of ``seed``, which failed in a worker, from a run in this process."""
+    try:
+        Simulation(seed=seed, **options).run(fn)
+    except Exception as error:
+        error.add_note(_explored_note(seed, number))
+        raise
+    raise Nondeterminism(
+        f"seed {seed} failed in a worker process and passed when run again in this one: "
+        "something outside the seed decides the run (state left by earlier runs in the "
+        "process, real time, os.urandom).\n" + Simulation(seed=seed, **options).replay(fn)
+    )
+
+
+def _check_importable(fn: Callable[[], object], processes: int) -> None:
+    """Refuse, at the call, an ``fn`` that a worker process cannot import by its name."""
+    name, unnamed = _findable_name(fn)
+    why = unnamed.partition(": pass the same")[0]
+    module = sys.modules.get(getattr(fn, "__module__", ""))
+    if not why and module is not None and not hasattr(module, "__file__"):
+        why = f"{name}, of a module with no file (an interactive session's, a notebook's)"
+    if not why:
+        found: object = module
+        for part in fn.__qualname__.split("."):
+            found = getattr(found, part, None)
+        if found is not fn:
+            why = f"not what {name} names (a decorator that did not keep its name?)"
+    if why:
+        raise TypeError(
+            f"fn must be importable by module and qualified name to run in processes="
+            f"{processes} (a worker process imports it): fn is {why}. Define it at the top "
+            "level of a module (a test module will do), or run it with processes=1"
+        )
 
 
 def _check_fn(fn: object) -> None:
