@@ -3,6 +3,7 @@ kit's memory network (patched in, so that the event loop's own self-pipe is allo
 
 import asyncio
 import errno
+import itertools
 import os
 import socket
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from game import (
     AsyncServer,
     ConnectFailed,
     ListenFailed,
+    ResponseTimeout,
     ServerClosed,
     ServerShuttingDown,
 )
@@ -195,7 +197,8 @@ def test_shutdown_tells_players_in_a_match_and_nobody_forfeits(
             assert await x.next_message() == Wait()
             await o.hello("o")
             assert isinstance(await o.next_message(), Start)
-            await server.shutdown()
+            async with asyncio.timeout(DEADLINE):  # a shutdown that hangs fails, not stalls
+                await server.shutdown()
             for client in (x, o):
                 seen = await messages_until_shutdown(client)
                 assert not [m for m in seen if isinstance(m, End)]
@@ -270,3 +273,111 @@ def test_a_client_that_reads_nothing_is_paused_then_cut_off_after_the_write_time
     with network.patch():
         taken = asyncio.run(scenario())
     assert taken <= ALLOWANCE + 4 * buffer + 2 * len(flood), f"{taken} bytes taken"
+
+
+def test_a_client_that_stops_reading_then_reads_gets_a_reply_to_every_line() -> None:
+    """A client that reads nothing until the server has stopped reading from it (its output
+    over the allowance), then reads, gets every PONG, in order: once the output drains the
+    server reads, and answers, the lines that waited."""
+    network = MemoryNetwork(buffer_size=16 * 1024)
+    factory = network.socket_factory
+    pings = [b"PING %04d%s\n" % (i, b"x" * 490) for i in range(400)]  # 200 KB of replies
+    paused = asyncio.Event()
+    pause_writing = game.asyncio_shell._ServedConnection.pause_writing
+
+    def pause_and_tell(served: game.asyncio_shell._ServedConnection) -> None:
+        pause_writing(served)
+        paused.set()
+
+    async def scenario() -> bytes:
+        async with AsyncServer(port=0, socket_factory=factory) as server:
+            assert server.address is not None
+            with cast(socket.socket, factory(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+                sock.setblocking(False)
+                loop = asyncio.get_running_loop()
+                await loop.sock_connect(sock, server.address)
+                sending = asyncio.create_task(loop.sock_sendall(sock, b"".join(pings)))
+                async with asyncio.timeout(DEADLINE):
+                    await paused.wait()  # not one byte read yet
+                    received = b""
+                    while received.count(b"\n") < 1 + len(pings):  # the banner, the PONGs
+                        received += await loop.sock_recv(sock, 65536)
+                    await sending
+                return received
+
+    with network.patch(), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(game.asyncio_shell._ServedConnection, "pause_writing", pause_and_tell)
+        received = asyncio.run(scenario())
+    assert received.splitlines()[1:] == [b"PONG " + ping[5:-1] for ping in pings]
+
+
+def test_a_client_that_half_closes_and_reads_nothing_is_cut_off_after_the_write_timeout() -> None:
+    """A client that sends its lines, shuts its sending side and reads none of the replies is
+    cut off with a reset once its output makes no progress for the write timeout: a closing
+    connection does not linger on while its output is stuck."""
+    network = MemoryNetwork(buffer_size=4096)
+    factory = network.socket_factory
+    pings = b"".join(b"PING %04d%s\n" % (i, b"x" * 490) for i in range(40))  # 20 KB of replies
+
+    async def scenario() -> int:
+        """SO_ERROR of the client's socket once the server's end is gone."""
+        server = AsyncServer(port=0, socket_factory=factory, write_timeout=0.2)
+        async with server:
+            assert server.address is not None
+            with cast(socket.socket, factory(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+                sock.setblocking(False)
+                loop = asyncio.get_running_loop()
+                await loop.sock_connect(sock, server.address)
+                await loop.sock_sendall(sock, pings)
+                [served] = server._open
+                sock.shutdown(socket.SHUT_WR)
+                await asyncio.wait_for(served.lost, DEADLINE)
+                return sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+
+    with network.patch():
+        assert asyncio.run(scenario()) == errno.ECONNRESET
+
+
+def test_a_client_that_keeps_its_end_open_after_bye_is_closed_once_the_linger_is_over(
+    patched_network: MemoryNetwork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After BYE the server half-closes, waits the linger for the client's own close, then
+    closes its end anyway: a client that never closes does not keep the connection."""
+    monkeypatch.setattr(game.asyncio_shell, "LINGER", 0.05)
+    factory = patched_network.socket_factory
+
+    async def scenario() -> None:
+        async with AsyncServer(port=0, socket_factory=factory) as server:
+            assert server.address is not None
+            client = AsyncClient(*server.address, socket_factory=factory, timeout=DEADLINE)
+            async with client:
+                await client.hello("stays")
+                [served] = server._open
+                await client.quit()
+                await asyncio.wait_for(served.lost, DEADLINE)  # the client is still open
+
+    asyncio.run(scenario())
+
+
+def test_an_async_client_measures_its_waits_on_its_own_clock(
+    patched_network: MemoryNetwork,
+) -> None:
+    """With a clock of its own, the client reads that clock, not the loop's: on one that moves
+    60 s a reading, the wait for the banner is over before it began."""
+    factory = patched_network.socket_factory
+    readings = itertools.count(step=60.0)
+
+    async def scenario() -> None:
+        async with AsyncServer(port=0, socket_factory=factory) as server:
+            assert server.address is not None
+            client = AsyncClient(
+                *server.address,
+                socket_factory=factory,
+                timeout=DEADLINE,
+                clock=lambda: next(readings),
+            )
+            async with client:
+                with pytest.raises(ResponseTimeout, match=f"within {DEADLINE:g} s"):
+                    await client.hello("late")
+
+    asyncio.run(scenario())
