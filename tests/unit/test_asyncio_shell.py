@@ -2,6 +2,7 @@
 kit's memory network (patched in, so that the event loop's own self-pipe is allowed) for games."""
 
 import asyncio
+import contextlib
 import errno
 import itertools
 import os
@@ -381,3 +382,75 @@ def test_an_async_client_measures_its_waits_on_its_own_clock(
                     await client.hello("late")
 
     asyncio.run(scenario())
+
+
+def test_a_client_that_reads_nothing_is_held_at_most_the_allowance_and_one_line_of_replies(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Once a connection's unsent output passes the allowance, the lines it has received but
+    not handled wait: the server holds no more than the allowance and one line's replies."""
+    network = MemoryNetwork(buffer_size=64 * 1024)  # each read takes up to 64 KB of lines
+    factory = network.socket_factory
+    pings = b"".join(b"PING %04d%s\n" % (i, b"x" * 490) for i in range(400))  # 200 KB
+    paused = asyncio.Event()
+    pause_writing = game.asyncio_shell._ServedConnection.pause_writing
+
+    def pause_and_tell(served: game.asyncio_shell._ServedConnection) -> None:
+        pause_writing(served)
+        paused.set()
+
+    monkeypatch.setattr(game.asyncio_shell._ServedConnection, "pause_writing", pause_and_tell)
+
+    async def scenario() -> int:
+        """The bytes the server holds for the client once the read that paused it is done."""
+        server = AsyncServer(port=0, socket_factory=factory)
+        address = await server.start()
+        with cast(socket.socket, factory(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+            sock.setblocking(False)
+            loop = asyncio.get_running_loop()
+            await loop.sock_connect(sock, address)
+            sending = asyncio.create_task(loop.sock_sendall(sock, pings))
+            await asyncio.wait_for(paused.wait(), DEADLINE)
+            [served] = server._open
+            assert served._transport is not None
+            held = served._transport.get_write_buffer_size()
+            sending.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sending
+            async with asyncio.timeout(DEADLINE):  # before the client closes with unread data
+                await server.shutdown()
+        return held
+
+    with network.patch():
+        held = asyncio.run(scenario())
+    assert ALLOWANCE < held <= ALLOWANCE + 512
+
+
+def test_a_connection_is_flushed_only_once_every_byte_written_is_sent() -> None:
+    """What shutdown waits for, before it cuts a connection off: flushed() is done at once
+    for a connection with nothing unsent, and for one with output waiting only once the
+    client has read it all."""
+    network = MemoryNetwork(buffer_size=4096)
+    factory = network.socket_factory
+    pings = [b"PING %04d%s\n" % (i, b"x" * 490) for i in range(40)]  # 20 KB of replies
+
+    async def scenario() -> None:
+        async with AsyncServer(port=0, socket_factory=factory) as server:
+            assert server.address is not None
+            with cast(socket.socket, factory(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+                sock.setblocking(False)
+                loop = asyncio.get_running_loop()
+                await loop.sock_connect(sock, server.address)
+                received = await loop.sock_recv(sock, 4096)  # the banner: nothing unsent
+                [served] = server._open
+                assert served.flushed().done()
+                await loop.sock_sendall(sock, b"".join(pings))
+                flushed = served.flushed()
+                assert not flushed.done()  # most of 20 KB cannot be in a 4 KB buffer
+                async with asyncio.timeout(DEADLINE):
+                    while received.count(b"\n") < 1 + len(pings):
+                        received += await loop.sock_recv(sock, 65536)
+                    await flushed
+
+    with network.patch():
+        asyncio.run(scenario())
