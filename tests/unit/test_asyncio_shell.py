@@ -145,7 +145,8 @@ def test_async_server_and_clients_play_a_whole_game_on_the_memory_network(
                 async with client:
                     return await client.play(name, wait=DEADLINE)
 
-            return list(await asyncio.gather(bot("x"), bot("o")))
+            async with asyncio.timeout(DEADLINE):  # a match that never ends fails, not stalls
+                return list(await asyncio.gather(bot("x"), bot("o")))
 
     assert asyncio.run(scenario()) == [DRAW, DRAW]
     patched_network.assert_all_closed(grace=DEADLINE)
@@ -312,17 +313,24 @@ def test_a_client_that_stops_reading_then_reads_gets_a_reply_to_every_line() -> 
     assert received.splitlines()[1:] == [b"PONG " + ping[5:-1] for ping in pings]
 
 
-def test_a_client_that_half_closes_and_reads_nothing_is_cut_off_after_the_write_timeout() -> None:
+@pytest.mark.parametrize(
+    ("write_timeout", "linger"), [(0.2, 2.0), (None, 0.05)], ids=["write-timeout", "linger"]
+)
+def test_a_client_that_half_closes_and_reads_nothing_is_cut_off(
+    monkeypatch: pytest.MonkeyPatch, write_timeout: float | None, linger: float
+) -> None:
     """A client that sends its lines, shuts its sending side and reads none of the replies is
-    cut off with a reset once its output makes no progress for the write timeout: a closing
-    connection does not linger on while its output is stuck."""
+    cut off with a reset once its output makes no progress for the write timeout or, with
+    none, once the linger is over: a closing connection does not live on while its output is
+    stuck."""
+    monkeypatch.setattr(game.asyncio_shell, "LINGER", linger)
     network = MemoryNetwork(buffer_size=4096)
     factory = network.socket_factory
     pings = b"".join(b"PING %04d%s\n" % (i, b"x" * 490) for i in range(40))  # 20 KB of replies
 
     async def scenario() -> int:
         """SO_ERROR of the client's socket once the server's end is gone."""
-        server = AsyncServer(port=0, socket_factory=factory, write_timeout=0.2)
+        server = AsyncServer(port=0, socket_factory=factory, write_timeout=write_timeout)
         async with server:
             assert server.address is not None
             with cast(socket.socket, factory(socket.AF_INET, socket.SOCK_STREAM)) as sock:
@@ -454,3 +462,69 @@ def test_a_connection_is_flushed_only_once_every_byte_written_is_sent() -> None:
 
     with network.patch():
         asyncio.run(scenario())
+
+
+def test_an_async_client_makes_no_blocking_call_on_the_loop(
+    patched_network: MemoryNetwork,
+) -> None:
+    """On a loop in debug mode, which refuses a blocking socket, the client connects, joins
+    and pings: its socket is non-blocking from the start."""
+    factory = patched_network.socket_factory
+
+    async def scenario() -> str:
+        async with AsyncServer(port=0, socket_factory=factory) as server:
+            assert server.address is not None
+            client = AsyncClient(*server.address, socket_factory=factory, timeout=DEADLINE)
+            async with client:
+                welcome = await client.hello("careful")
+                assert await client.ping("t") > 0
+                return welcome.name
+
+    assert asyncio.run(scenario(), debug=True) == "careful"
+
+
+class ClockLoop(asyncio.SelectorEventLoop):
+    """An event loop whose clock moves only when the test moves it: a timer fires once
+    ``now`` is past it, and not before."""
+
+    now = 0.0
+
+    def time(self) -> float:
+        return self.now
+
+
+async def read_until(end: bytes, sock: socket.socket) -> bytes:
+    """What ``sock`` reads until ``end`` (its last bytes), or the end of the stream."""
+    loop, received = asyncio.get_running_loop(), b""
+    while not received.endswith(end) and (data := await loop.sock_recv(sock, 4096)):
+        received += data
+    return received
+
+
+def test_each_line_handled_restarts_the_idle_timer(patched_network: MemoryNetwork) -> None:
+    """The idle timeout counts from the last line handled, not from the connection: a client
+    that sent a line at 200 s is not idle at 400 s (on a loop whose clock the test moves)."""
+    factory = patched_network.socket_factory
+
+    async def scenario() -> bytes:
+        """What the client reads: up to its second PONG, or the end of the stream."""
+        loop = asyncio.get_running_loop()
+        assert isinstance(loop, ClockLoop)
+        async with AsyncServer(port=0, socket_factory=factory, idle_timeout=300) as server:
+            assert server.address is not None
+            with cast(socket.socket, factory(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+                sock.setblocking(False)
+                await loop.sock_connect(sock, server.address)
+                received = await read_until(b"GAME tictactoe 1\n", sock)
+                loop.now = 200.0
+                await loop.sock_sendall(sock, b"PING a\n")
+                received += await read_until(b"PONG a\n", sock)
+                loop.now = 400.0
+                for _ in range(3):  # the timers due now run: the idle check set for 300 s
+                    await asyncio.sleep(0)
+                await loop.sock_sendall(sock, b"PING b\n")
+                received += await read_until(b"PONG b\n", sock)
+                return received
+
+    with asyncio.Runner(loop_factory=ClockLoop) as runner:
+        assert runner.run(scenario()) == b"GAME tictactoe 1\nPONG a\nPONG b\n"
