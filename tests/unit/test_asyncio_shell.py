@@ -528,3 +528,42 @@ def test_each_line_handled_restarts_the_idle_timer(patched_network: MemoryNetwor
 
     with asyncio.Runner(loop_factory=ClockLoop) as runner:
         assert runner.run(scenario()) == b"GAME tictactoe 1\nPONG a\nPONG b\n"
+
+
+def test_shutdown_closes_a_connection_that_lingers_after_its_client_half_closed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A client that sent its lines and shut its sending side, with replies still unsent to
+    it, is closed by shutdown() too: no connection outlives the server. (Before, one that
+    had sent its EOF was no longer among those shutdown closes.)"""
+    network = MemoryNetwork(buffer_size=4096)
+    factory = network.socket_factory
+    pings = b"".join(b"PING %04d%s\n" % (i, b"x" * 490) for i in range(40))  # 20 KB of replies
+    eof = asyncio.Event()
+    eof_received = game.asyncio_shell._ServedConnection.eof_received
+
+    def receive_and_tell(served: game.asyncio_shell._ServedConnection) -> bool:
+        keep_open = eof_received(served)
+        eof.set()
+        return keep_open
+
+    monkeypatch.setattr(game.asyncio_shell._ServedConnection, "eof_received", receive_and_tell)
+
+    async def scenario() -> bool:
+        """Whether the server's end was gone when shutdown() returned."""
+        server = AsyncServer(port=0, socket_factory=factory)
+        address = await server.start()
+        with cast(socket.socket, factory(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+            sock.setblocking(False)
+            loop = asyncio.get_running_loop()
+            await loop.sock_connect(sock, address)
+            await loop.sock_sendall(sock, pings)
+            [served] = server._open
+            sock.shutdown(socket.SHUT_WR)
+            async with asyncio.timeout(DEADLINE):
+                await eof.wait()
+                await server.shutdown()
+            return served.lost.done()
+
+    with network.patch():
+        assert asyncio.run(scenario())
