@@ -216,11 +216,10 @@ class AsyncServer(ServerOptions, _AsyncWith):
         self._connections[connection.player] = served
         return connection
 
-    def _forget(self, served: _ServedConnection, connection: ServerConnection | None) -> None:
+    def _forget(self, connection: ServerConnection | None) -> None:
         if connection is not None:
             self._post(connection.receive_eof())
             self._connections.pop(connection.player, None)
-        self._open.pop(served, None)
 
     def _post(self, touched: list[ServerConnection]) -> None:
         """Write what the hub has for each of ``touched`` to its transport."""
@@ -285,7 +284,7 @@ class _ServedConnection(asyncio.Protocol):
     def eof_received(self) -> bool:
         """The client's stream ended: the connection leaves the hub (during a match the opponent
         wins by forfeit); what is unsent is sent, within the linger, then it closes."""
-        self._server._forget(self, self._connection)
+        self._server._forget(self._connection)
         self._closing = True
         assert self._transport is not None
         self._transport.close()  # after the unsent output
@@ -296,7 +295,8 @@ class _ServedConnection(asyncio.Protocol):
         for timer in (self._idle_timer, self._write_timer, self._linger_timer):
             if timer is not None:
                 timer.cancel()
-        self._server._forget(self, self._connection)
+        self._server._forget(self._connection)
+        self._server._open.pop(self, None)  # not at EOF: shutdown closes one that lingers
         if self._flushed is not None and not self._flushed.done():
             self._flushed.set_result(None)
         self.lost.set_result(None)

@@ -2,7 +2,9 @@
 kit's memory network (patched in, so that the event loop's own self-pipe is allowed) for games."""
 
 import asyncio
+import contextlib
 import errno
+import itertools
 import os
 import socket
 from collections.abc import Iterator
@@ -18,6 +20,7 @@ from game import (
     AsyncServer,
     ConnectFailed,
     ListenFailed,
+    ResponseTimeout,
     ServerClosed,
     ServerShuttingDown,
 )
@@ -144,7 +147,8 @@ def test_async_server_and_clients_play_a_whole_game_on_the_memory_network(
 
             return list(await asyncio.gather(bot("x"), bot("o")))
 
-    assert asyncio.run(scenario()) == [DRAW, DRAW]
+    # A match that never ends, or a shutdown that hangs, fails the test rather than stall it.
+    assert asyncio.run(asyncio.wait_for(scenario(), DEADLINE)) == [DRAW, DRAW]
     patched_network.assert_all_closed(grace=DEADLINE)
 
 
@@ -195,7 +199,8 @@ def test_shutdown_tells_players_in_a_match_and_nobody_forfeits(
             assert await x.next_message() == Wait()
             await o.hello("o")
             assert isinstance(await o.next_message(), Start)
-            await server.shutdown()
+            async with asyncio.timeout(DEADLINE):  # a shutdown that hangs fails, not stalls
+                await server.shutdown()
             for client in (x, o):
                 seen = await messages_until_shutdown(client)
                 assert not [m for m in seen if isinstance(m, End)]
@@ -270,3 +275,295 @@ def test_a_client_that_reads_nothing_is_paused_then_cut_off_after_the_write_time
     with network.patch():
         taken = asyncio.run(scenario())
     assert taken <= ALLOWANCE + 4 * buffer + 2 * len(flood), f"{taken} bytes taken"
+
+
+def test_a_client_that_stops_reading_then_reads_gets_a_reply_to_every_line() -> None:
+    """A client that reads nothing until the server has stopped reading from it (its output
+    over the allowance), then reads, gets every PONG, in order: once the output drains the
+    server reads, and answers, the lines that waited."""
+    network = MemoryNetwork(buffer_size=16 * 1024)
+    factory = network.socket_factory
+    pings = [b"PING %04d%s\n" % (i, b"x" * 490) for i in range(400)]  # 200 KB of replies
+    paused = asyncio.Event()
+    pause_writing = game.asyncio_shell._ServedConnection.pause_writing
+
+    def pause_and_tell(served: game.asyncio_shell._ServedConnection) -> None:
+        pause_writing(served)
+        paused.set()
+
+    async def scenario() -> bytes:
+        async with AsyncServer(port=0, socket_factory=factory) as server:
+            assert server.address is not None
+            with cast(socket.socket, factory(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+                sock.setblocking(False)
+                loop = asyncio.get_running_loop()
+                await loop.sock_connect(sock, server.address)
+                sending = asyncio.create_task(loop.sock_sendall(sock, b"".join(pings)))
+                async with asyncio.timeout(DEADLINE):
+                    await paused.wait()  # not one byte read yet
+                    received = b""
+                    while received.count(b"\n") < 1 + len(pings):  # the banner, the PONGs
+                        received += await loop.sock_recv(sock, 65536)
+                    await sending
+                return received
+
+    with network.patch(), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(game.asyncio_shell._ServedConnection, "pause_writing", pause_and_tell)
+        received = asyncio.run(scenario())
+    assert received.splitlines()[1:] == [b"PONG " + ping[5:-1] for ping in pings]
+
+
+@pytest.mark.parametrize(
+    ("write_timeout", "linger"), [(0.2, 2.0), (None, 0.05)], ids=["write-timeout", "linger"]
+)
+def test_a_client_that_half_closes_and_reads_nothing_is_cut_off(
+    monkeypatch: pytest.MonkeyPatch, write_timeout: float | None, linger: float
+) -> None:
+    """A client that sends its lines, shuts its sending side and reads none of the replies is
+    cut off with a reset once its output makes no progress for the write timeout or, with
+    none, once the linger is over: a closing connection does not live on while its output is
+    stuck."""
+    monkeypatch.setattr(game.asyncio_shell, "LINGER", linger)
+    network = MemoryNetwork(buffer_size=4096)
+    factory = network.socket_factory
+    pings = b"".join(b"PING %04d%s\n" % (i, b"x" * 490) for i in range(40))  # 20 KB of replies
+
+    async def scenario() -> int:
+        """SO_ERROR of the client's socket once the server's end is gone."""
+        server = AsyncServer(port=0, socket_factory=factory, write_timeout=write_timeout)
+        async with server:
+            assert server.address is not None
+            with cast(socket.socket, factory(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+                sock.setblocking(False)
+                loop = asyncio.get_running_loop()
+                await loop.sock_connect(sock, server.address)
+                await loop.sock_sendall(sock, pings)
+                [served] = server._open
+                sock.shutdown(socket.SHUT_WR)
+                await asyncio.wait_for(served.lost, DEADLINE)
+                return sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+
+    with network.patch():
+        assert asyncio.run(scenario()) == errno.ECONNRESET
+
+
+def test_a_client_that_keeps_its_end_open_after_bye_is_closed_once_the_linger_is_over(
+    patched_network: MemoryNetwork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After BYE the server half-closes, waits the linger for the client's own close, then
+    closes its end anyway: a client that never closes does not keep the connection."""
+    monkeypatch.setattr(game.asyncio_shell, "LINGER", 0.05)
+    factory = patched_network.socket_factory
+
+    async def scenario() -> None:
+        async with AsyncServer(port=0, socket_factory=factory) as server:
+            assert server.address is not None
+            client = AsyncClient(*server.address, socket_factory=factory, timeout=DEADLINE)
+            async with client:
+                await client.hello("stays")
+                [served] = server._open
+                await client.quit()
+                await asyncio.wait_for(served.lost, DEADLINE)  # the client is still open
+
+    asyncio.run(scenario())
+
+
+def test_an_async_client_measures_its_waits_on_its_own_clock(
+    patched_network: MemoryNetwork,
+) -> None:
+    """With a clock of its own, the client reads that clock, not the loop's: on one that moves
+    60 s a reading, the wait for the banner is over before it began."""
+    factory = patched_network.socket_factory
+    readings = itertools.count(step=60.0)
+
+    async def scenario() -> None:
+        async with AsyncServer(port=0, socket_factory=factory) as server:
+            assert server.address is not None
+            client = AsyncClient(
+                *server.address,
+                socket_factory=factory,
+                timeout=DEADLINE,
+                clock=lambda: next(readings),
+            )
+            async with client:
+                with pytest.raises(ResponseTimeout, match=f"within {DEADLINE:g} s"):
+                    await client.hello("late")
+
+    asyncio.run(scenario())
+
+
+def test_a_client_that_reads_nothing_is_held_at_most_the_allowance_and_one_line_of_replies(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Once a connection's unsent output passes the allowance, the lines it has received but
+    not handled wait: the server holds no more than the allowance and one line's replies."""
+    network = MemoryNetwork(buffer_size=64 * 1024)  # each read takes up to 64 KB of lines
+    factory = network.socket_factory
+    pings = b"".join(b"PING %04d%s\n" % (i, b"x" * 490) for i in range(400))  # 200 KB
+    paused = asyncio.Event()
+    pause_writing = game.asyncio_shell._ServedConnection.pause_writing
+
+    def pause_and_tell(served: game.asyncio_shell._ServedConnection) -> None:
+        pause_writing(served)
+        paused.set()
+
+    monkeypatch.setattr(game.asyncio_shell._ServedConnection, "pause_writing", pause_and_tell)
+
+    async def scenario() -> int:
+        """The bytes the server holds for the client once the read that paused it is done."""
+        server = AsyncServer(port=0, socket_factory=factory)
+        address = await server.start()
+        with cast(socket.socket, factory(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+            sock.setblocking(False)
+            loop = asyncio.get_running_loop()
+            await loop.sock_connect(sock, address)
+            sending = asyncio.create_task(loop.sock_sendall(sock, pings))
+            await asyncio.wait_for(paused.wait(), DEADLINE)
+            [served] = server._open
+            assert served._transport is not None
+            held = served._transport.get_write_buffer_size()
+            sending.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sending
+            async with asyncio.timeout(DEADLINE):  # before the client closes with unread data
+                await server.shutdown()
+        return held
+
+    with network.patch():
+        held = asyncio.run(scenario())
+    assert ALLOWANCE < held <= ALLOWANCE + 512
+
+
+def test_a_connection_is_flushed_only_once_every_byte_written_is_sent() -> None:
+    """What shutdown waits for, before it cuts a connection off: flushed() is done at once
+    for a connection with nothing unsent, and for one with output waiting only once the
+    client has read it all."""
+    network = MemoryNetwork(buffer_size=4096)
+    factory = network.socket_factory
+    pings = [b"PING %04d%s\n" % (i, b"x" * 490) for i in range(40)]  # 20 KB of replies
+
+    async def scenario() -> None:
+        async with AsyncServer(port=0, socket_factory=factory) as server:
+            assert server.address is not None
+            with cast(socket.socket, factory(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+                sock.setblocking(False)
+                loop = asyncio.get_running_loop()
+                await loop.sock_connect(sock, server.address)
+                received = await loop.sock_recv(sock, 4096)  # the banner: nothing unsent
+                [served] = server._open
+                assert served.flushed().done()
+                await loop.sock_sendall(sock, b"".join(pings))
+                flushed = served.flushed()
+                assert not flushed.done()  # most of 20 KB cannot be in a 4 KB buffer
+                async with asyncio.timeout(DEADLINE):
+                    while received.count(b"\n") < 1 + len(pings):
+                        received += await loop.sock_recv(sock, 65536)
+                    await flushed
+
+    with network.patch():
+        asyncio.run(scenario())
+
+
+def test_an_async_client_makes_no_blocking_call_on_the_loop(
+    patched_network: MemoryNetwork,
+) -> None:
+    """On a loop in debug mode, which refuses a blocking socket, the client connects, joins
+    and pings: its socket is non-blocking from the start."""
+    factory = patched_network.socket_factory
+
+    async def scenario() -> str:
+        async with AsyncServer(port=0, socket_factory=factory) as server:
+            assert server.address is not None
+            client = AsyncClient(*server.address, socket_factory=factory, timeout=DEADLINE)
+            async with client:
+                welcome = await client.hello("careful")
+                assert await client.ping("t") > 0
+                return welcome.name
+
+    assert asyncio.run(scenario(), debug=True) == "careful"
+
+
+class ClockLoop(asyncio.SelectorEventLoop):
+    """An event loop whose clock moves only when the test moves it: a timer fires once
+    ``now`` is past it, and not before."""
+
+    now = 0.0
+
+    def time(self) -> float:
+        return self.now
+
+
+async def read_until(end: bytes, sock: socket.socket) -> bytes:
+    """What ``sock`` reads until ``end`` (its last bytes), or the end of the stream."""
+    loop, received = asyncio.get_running_loop(), b""
+    while not received.endswith(end) and (data := await loop.sock_recv(sock, 4096)):
+        received += data
+    return received
+
+
+def test_each_line_handled_restarts_the_idle_timer(patched_network: MemoryNetwork) -> None:
+    """The idle timeout counts from the last line handled, not from the connection: a client
+    that sent a line at 200 s is not idle at 400 s (on a loop whose clock the test moves)."""
+    factory = patched_network.socket_factory
+
+    async def scenario() -> bytes:
+        """What the client reads: up to its second PONG, or the end of the stream."""
+        loop = asyncio.get_running_loop()
+        assert isinstance(loop, ClockLoop)
+        async with AsyncServer(port=0, socket_factory=factory, idle_timeout=300) as server:
+            assert server.address is not None
+            with cast(socket.socket, factory(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+                sock.setblocking(False)
+                await loop.sock_connect(sock, server.address)
+                received = await read_until(b"GAME tictactoe 1\n", sock)
+                loop.now = 200.0
+                await loop.sock_sendall(sock, b"PING a\n")
+                received += await read_until(b"PONG a\n", sock)
+                loop.now = 400.0
+                for _ in range(3):  # the timers due now run: the idle check set for 300 s
+                    await asyncio.sleep(0)
+                await loop.sock_sendall(sock, b"PING b\n")
+                received += await read_until(b"PONG b\n", sock)
+                return received
+
+    with asyncio.Runner(loop_factory=ClockLoop) as runner:
+        assert runner.run(scenario()) == b"GAME tictactoe 1\nPONG a\nPONG b\n"
+
+
+def test_shutdown_closes_a_connection_that_lingers_after_its_client_half_closed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A client that sent its lines and shut its sending side, with replies still unsent to
+    it, is closed by shutdown() too: no connection outlives the server. (Before, one that
+    had sent its EOF was no longer among those shutdown closes.)"""
+    network = MemoryNetwork(buffer_size=4096)
+    factory = network.socket_factory
+    pings = b"".join(b"PING %04d%s\n" % (i, b"x" * 490) for i in range(40))  # 20 KB of replies
+    eof = asyncio.Event()
+    eof_received = game.asyncio_shell._ServedConnection.eof_received
+
+    def receive_and_tell(served: game.asyncio_shell._ServedConnection) -> bool:
+        keep_open = eof_received(served)
+        eof.set()
+        return keep_open
+
+    monkeypatch.setattr(game.asyncio_shell._ServedConnection, "eof_received", receive_and_tell)
+
+    async def scenario() -> bool:
+        """Whether the server's end was gone when shutdown() returned."""
+        server = AsyncServer(port=0, socket_factory=factory)
+        address = await server.start()
+        with cast(socket.socket, factory(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+            sock.setblocking(False)
+            loop = asyncio.get_running_loop()
+            await loop.sock_connect(sock, address)
+            await loop.sock_sendall(sock, pings)
+            [served] = server._open
+            sock.shutdown(socket.SHUT_WR)
+            async with asyncio.timeout(DEADLINE):
+                await eof.wait()
+                await server.shutdown()
+            return served.lost.done()
+
+    with network.patch():
+        assert asyncio.run(scenario())

@@ -14,7 +14,8 @@ from unittest.mock import create_autospec
 import pytest
 
 import game.__main__
-from game import Client, ListenFailed, Server
+import game.asyncio_shell
+from game import AsyncServer, Client, ListenFailed, Server
 from game.__main__ import _ask_cell, main
 from game.protocol import End, Error, Result, ServerMessage, Start, Turn, Update
 from game.rules import Board, Mark
@@ -37,6 +38,7 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
         (["serve", "--idle-timeout", "soon"], "not a number of seconds: 'soon'"),
         (["serve", "--idle-timeout", "1e10"], "seconds must be at most 9223372036, or 0 or inf"),
         (["serve", "--max-clients", "0"], "at least 1"),
+        (["serve", "--max-clients", "many"], "at least 1, not 'many'"),
         (["play"], "required: --name"),
         (["play", "--name", "two words"], "a name is 1-16"),
     ],
@@ -117,6 +119,26 @@ def test_the_demo_serves_on_a_port_the_system_picks(
     assert ports == [0]
     assert "result: a draw\nserver stopped cleanly" in capsys.readouterr().out
     network.assert_all_closed(grace=5.0)
+
+
+@pytest.mark.usefixtures("patched_network")
+def test_the_asyncio_demo_serves_on_a_port_the_system_picks(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """demo --asyncio binds port 0 too, and plays a whole game on the AsyncServer; here on
+    the in-memory network, patched in for the event loop's sockets."""
+    ports: list[int] = []
+
+    def server(*args: Any, **kwargs: Any) -> AsyncServer:
+        ports.append(kwargs["port"])
+        return AsyncServer(*args, **kwargs)
+
+    monkeypatch.setattr(game.asyncio_shell, "AsyncServer", server)
+    assert main(["demo", "--asyncio"]) == 0
+    assert ports == [0]
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].endswith(" (asyncio)")
+    assert "result: a draw\nserver stopped cleanly" in out
 
 
 @pytest.mark.parametrize(
@@ -218,6 +240,25 @@ def test_a_stop_signal_while_serve_builds_its_server_is_a_clean_stop(
     assert main(["serve", "--port", "0"]) == 0
     assert capsys.readouterr().out.splitlines()[1:] == ["stopping...", "server stopped cleanly"]
     network.assert_all_closed(grace=DEADLINE)
+
+
+@pytest.mark.usefixtures("stop_signals_harmless", "patched_network")
+def test_serve_asyncio_serves_then_stops_cleanly_on_a_stop_signal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """serve --asyncio prints its banner once listening, then stops on a SIGTERM (here one that
+    lands while it builds its server), exit 0, as the threaded serve does."""
+
+    def server(*args: Any, **kwargs: Any) -> AsyncServer:
+        signal.raise_signal(signal.SIGTERM)
+        return AsyncServer(*args, **kwargs)
+
+    monkeypatch.setattr(game.asyncio_shell, "AsyncServer", server)
+    assert main(["serve", "--asyncio", "--port", "0"]) == 0
+    banner, *rest = capsys.readouterr().out.splitlines()
+    assert banner.startswith("serving tic-tac-toe on 127.0.0.1:")
+    assert banner.endswith("Ctrl-C stops (asyncio)")
+    assert rest == ["stopping...", "server stopped cleanly"]
 
 
 @pytest.mark.usefixtures("stop_signals_harmless")

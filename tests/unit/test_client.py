@@ -189,9 +189,13 @@ def test_a_timeout_under_a_second_still_waits_for_the_answer(factory: Mock) -> N
         assert client.next_message(timeout=0.5) == Pong("x")
 
 
-def test_play_waits_as_long_as_its_wait_says_not_the_client_timeout(factory: Mock) -> None:
+@pytest.mark.parametrize(("wait", "waited"), [(7.0, 7), (None, 60)], ids=["7", "default"])
+def test_play_waits_as_long_as_its_wait_says_not_the_client_timeout(
+    factory: Mock, wait: float | None, waited: int
+) -> None:
     """play(wait=7) on a client whose timeout is 5: each wait for the server (here, for an
-    opponent, after the WELCOME) is bounded by 7 s, in the kernel and in the error."""
+    opponent, after the WELCOME) is bounded by 7 s, in the kernel and in the error; 60 s
+    when play is not told."""
     now = [0.0]
     chunks = [b"GAME tictactoe 1\nWELCOME alice\n"]
 
@@ -205,12 +209,12 @@ def test_play_waits_as_long_as_its_wait_says_not_the_client_timeout(factory: Moc
     sock.recv.side_effect = recv
     with (
         Client(socket_factory=factory, timeout=5, clock=lambda: now[0]) as client,
-        pytest.raises(ResponseTimeout, match="within 7 s"),
+        pytest.raises(ResponseTimeout, match=f"within {waited} s"),
     ):
-        client.play("alice", wait=7)
+        client.play("alice") if wait is None else client.play("alice", wait=wait)
     receive_timeouts = [
         struct.unpack("@ll", c.args[2])
         for c in sock.setsockopt.call_args_list
         if c.args[:2] == (socket.SOL_SOCKET, socket.SO_RCVTIMEO)
     ]
-    assert receive_timeouts == [(5, 0), (7, 0)]  # the banner and WELCOME's wait, then play's
+    assert receive_timeouts == [(5, 0), (waited, 0)]  # the banner and WELCOME's, then play's

@@ -55,6 +55,14 @@ def lines_until_eof(network: MemoryNetwork, address: tuple[str, int]) -> list[st
     return lines
 
 
+def test_a_thread_that_cannot_start_is_not_taken_for_one_that_did() -> None:
+    """The server's start of a thread says False when the system refuses it: a thread taken
+    for started would be joined at shutdown, and its connection never served nor closed."""
+    thread = Refusing("")(target=lambda: None, name="game-client-x")
+    assert game.server._started(thread) is False
+    assert not thread.is_alive()
+
+
 @pytest.mark.parametrize("suffix", ["", "-writer"], ids=["handler", "writer"])
 def test_a_connection_with_no_thread_gets_server_busy_and_others_are_served(
     memory_network: MemoryNetwork,

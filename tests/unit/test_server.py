@@ -267,10 +267,12 @@ def test_a_factory_with_no_socket_to_give_is_a_listen_failure_that_says_why(
 def test_an_accept_that_fails_for_one_connection_or_a_passing_shortage_is_survived(
     mocker: MockerFixture, caplog: pytest.LogCaptureFixture, error: OSError
 ) -> None:
-    """Out of descriptors, or a connection reset before it was accepted: the server logs it
-    and goes on accepting; only shutdown() ends the loop."""
+    """Out of descriptors, or a connection reset before it was accepted: the server logs it,
+    lets a tenth of a second pass (or less, if shutdown() comes), and goes on accepting; only
+    shutdown() ends the loop."""
     factory, listener, _ = listener_factory(mocker)
     server = Server(port=0, socket_factory=factory)
+    pause = mocker.spy(server._stopping, "wait")
     failures = iter([error])
 
     def accept() -> None:
@@ -283,6 +285,7 @@ def test_an_accept_that_fails_for_one_connection_or_a_passing_shortage_is_surviv
     server.start_listening()  # returns, rather than raising the first error
     assert listener.accept.call_count == 2
     assert "accept failed, going on" in caplog.text
+    pause.assert_called_once_with(0.1)
 
 
 def test_an_accept_that_fails_for_the_listener_itself_ends_the_server(

@@ -84,3 +84,25 @@ def test_the_client_raises_server_shutting_down(memory_network: MemoryNetwork) -
     assert isinstance(raised[0], ConnectionError)
     with pytest.raises(ServerShuttingDown):
         raise raised[0]
+
+
+def test_a_client_that_reads_nothing_does_not_hold_shutdown_up() -> None:
+    """With replies stuck for a client that reads nothing, shutdown() still returns: the
+    notice is best effort, and the wait for it bounded. (If it hangs, the client drains its
+    socket to let it end, and the test fails.)"""
+    network = MemoryNetwork(buffer_size=4096, max_block=3 * DEADLINE)  # the writer waits
+    pings = b"".join(b"PING %04d%s\n" % (i, b"x" * 490) for i in range(40))  # 20 KB of replies
+    server = Server(port=0, socket_factory=network.socket_factory, write_timeout=None)
+    with server.running(DEADLINE) as address, network.socket_factory() as sock:
+        sock.settimeout(DEADLINE)
+        sock.connect(address)
+        sock.sendall(pings)  # the server reads it all: 20 KB is within the allowance
+        stopping = threading.Thread(target=server.shutdown, name="test-shutdown")
+        stopping.start()
+        stopping.join(DEADLINE)
+        hung = stopping.is_alive()
+        while hung and sock.recv(65536):  # the rescue: what it waits for is then sent
+            pass
+        stopping.join(DEADLINE)
+        assert not stopping.is_alive()
+    assert not hung, "shutdown() waited on for a client that reads nothing"
