@@ -208,7 +208,10 @@ class _ConnectionCalls(_SocketParts):
         with self._lock:
             self._enter("send", payload(data, flags), True)
             view, flags = bytes_like(data), c_int(flags)
-            return self._send(view, flags, self._deadline(SNDTIMEO), "send")
+            # Released on the way out, error or not: a raised error's frames must not keep the
+            # caller's buffer exported (a real socket's C call leaves none behind).
+            with view:
+                return self._send(view, flags, self._deadline(SNDTIMEO), "send")
 
     def sendall(self, data: Any, flags: int = 0, /) -> None:
         """Send all of ``data``, calling the same primitive as :meth:`send` until it is taken,
@@ -224,11 +227,13 @@ class _ConnectionCalls(_SocketParts):
             self._enter("sendall", payload(data, flags), True)
             view, flags = bytes_like(data), c_int(flags)
             deadline = self._deadline(SNDTIMEO)
-            total = self._send(view, flags, deadline, "sendall")
-            while total < len(view):
-                if self._timeout is None:  # SO_SNDTIMEO bounds each send, not the whole call
-                    deadline = self._deadline(SNDTIMEO)
-                total += self._send(view[total:], flags, deadline, "sendall")
+            with view:  # released on the way out, error or not, as each rest below
+                total = self._send(view, flags, deadline, "sendall")
+                while total < len(view):
+                    if self._timeout is None:  # SO_SNDTIMEO bounds each send, not the call
+                        deadline = self._deadline(SNDTIMEO)
+                    with view[total:] as rest:
+                        total += self._send(rest, flags, deadline, "sendall")
 
     def shutdown(self, how: int, /) -> None:
         """Shut one or both directions: ``SHUT_RD``, ``SHUT_WR`` or ``SHUT_RDWR``.

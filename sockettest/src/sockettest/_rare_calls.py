@@ -138,7 +138,8 @@ class _RareCalls(_SocketParts):
                 raise NotModelled(
                     "sendmsg with ancillary data: the in-memory network carries bytes only"
                 )
-            return self._send(memoryview(data), flags, self._deadline(SNDTIMEO), "sendmsg")
+            with memoryview(data) as view:  # released on the way out, as send's
+                return self._send(view, flags, self._deadline(SNDTIMEO), "sendmsg")
 
     def sendfile(self, file: Any, offset: int = 0, count: int | None = None) -> int:
         """Send ``file`` (binary, from ``offset``, ``count`` bytes or to its end) with

@@ -485,6 +485,38 @@ def test_a_reader_and_a_writer_thread_share_one_socket(memory_network: MemoryNet
         pass  # all three run at once, joined at the end
 
 
+def sends_until_refused(sock: MemorySocket, call: str, data: bytearray) -> OSError:
+    """Send ``data`` with ``call`` until the socket refuses it; return the error."""
+    for _ in range(3):  # the first send is taken; the peer's RST breaks a later one
+        try:
+            if call == "sendmsg":
+                sock.sendmsg([data])
+            else:
+                getattr(sock, call)(data)
+        except OSError as error:
+            return error
+    raise AssertionError(f"{call} was never refused")
+
+
+@pytest.mark.parametrize("call", ["send", "sendall", "sendmsg"])
+def test_a_send_that_raises_holds_no_view_of_the_buffer_while_its_error_lives(
+    memory_network: MemoryNetwork, call: str
+) -> None:
+    """A real socket's send is a C call: the error it raises keeps no view of the caller's
+    bytearray, which asyncio resizes while it still holds the error. The memory socket's
+    frames in the traceback must not either."""
+    client, server = memory_network.socketpair(socket.AF_INET)
+    server.close()
+    data = bytearray(b"x" * 10)
+    error = sends_until_refused(client, call, data)
+    try:
+        data.clear()  # BufferError while a view of it is still exported
+    finally:
+        client.close()
+    assert error.errno == errno.EPIPE
+    assert data == bytearray()
+
+
 def test_a_send_refused_by_a_reset_lets_go_of_the_callers_buffer(
     memory_network: MemoryNetwork,
 ) -> None:
