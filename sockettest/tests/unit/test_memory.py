@@ -139,6 +139,15 @@ def bind_error(network: MemoryNetwork, address: tuple[str, int], reuse: bool = F
     return 0
 
 
+def test_a_connected_socket_holds_the_port_its_connect_took(memory_network: MemoryNetwork) -> None:
+    """A live connection's ephemeral port is in use: binding it fails, as on Linux."""
+    with listening(memory_network) as listener, memory_network.socket_factory() as client:
+        client.connect(listener.getsockname())
+        server_side, _ = listener.accept()
+        with server_side:
+            assert bind_error(memory_network, client.getsockname()) == errno.EADDRINUSE
+
+
 def test_time_wait_ends_after_its_60_seconds_on_the_virtual_clock() -> None:
     """A port held in TIME_WAIT is refused until the network's clock passes TIME_WAIT seconds."""
     clock = VirtualClock()
