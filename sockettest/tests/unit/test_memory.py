@@ -494,6 +494,24 @@ def test_a_reader_and_a_writer_thread_share_one_socket(memory_network: MemoryNet
         pass  # all three run at once, joined at the end
 
 
+@pytest.mark.parametrize(
+    ("option", "floor"),
+    # SOCK_MIN_RCVBUF and SOCK_MIN_SNDBUF of 64-bit Linux, which a loopback socket reads back
+    [(socket.SO_RCVBUF, 2304), (socket.SO_SNDBUF, 4608)],
+    ids=["SO_RCVBUF", "SO_SNDBUF"],
+)
+def test_a_buffer_size_below_linuxs_floor_reads_back_the_floor(
+    memory_network: MemoryNetwork, option: int, floor: int
+) -> None:
+    """A buffer size whose double is below Linux's minimum reads back that minimum."""
+    with memory_network.socket_factory() as sock:
+        for asked in (0, 1, floor // 2 - 1):
+            sock.setsockopt(socket.SOL_SOCKET, option, asked)
+            assert sock.getsockopt(socket.SOL_SOCKET, option) == floor
+        sock.setsockopt(socket.SOL_SOCKET, option, floor // 2 + 1)
+        assert sock.getsockopt(socket.SOL_SOCKET, option) == floor + 2
+
+
 def test_a_send_refused_by_a_reset_lets_go_of_the_callers_buffer(
     memory_network: MemoryNetwork,
 ) -> None:
