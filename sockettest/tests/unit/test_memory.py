@@ -494,6 +494,18 @@ def test_a_reader_and_a_writer_thread_share_one_socket(memory_network: MemoryNet
         pass  # all three run at once, joined at the end
 
 
+def test_a_connection_holds_4_mib_in_flight_by_default(memory_network: MemoryNetwork) -> None:
+    """By default one direction takes 4 MiB that its peer has not read (about what Linux's
+    loopback buffers take, as the README says) before a send would block."""
+    client, server_side = memory_network.socketpair(socket.AF_INET)
+    with client, server_side:
+        client.setblocking(False)
+        taken = [client.send(bytes(1 << 20)) for _ in range(4)]
+        with pytest.raises(BlockingIOError):
+            client.send(b"x")
+        assert sum(taken) == 4 << 20
+
+
 @pytest.mark.parametrize(
     ("option", "floor"),
     # SOCK_MIN_RCVBUF and SOCK_MIN_SNDBUF of 64-bit Linux, which a loopback socket reads back
