@@ -20,6 +20,7 @@ import operator
 import os
 import socket
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
@@ -146,14 +147,22 @@ def host_and_port(address: object, family: int, call: str) -> tuple[str, int]:
     return host, port
 
 
-def option_value(value: object, optlen: object) -> int | bytes | None:
-    """``setsockopt``'s value as CPython takes it: a C int, a bytes-like buffer, or ``None``
-    with an ``optlen`` (the kernel is then handed no buffer: ``EFAULT``)."""
+@dataclass(frozen=True)
+class NoBuffer:
+    """``setsockopt(level, option, None, optlen)``: the kernel is handed no buffer, and
+    ``optlen`` as its own C int (CPython's unsigned ``4294967295`` is ``-1`` there)."""
+
+    optlen: int
+
+
+def option_value(value: object, optlen: object) -> int | bytes | NoBuffer:
+    """``setsockopt``'s value as CPython takes it: a C int, a bytes-like buffer, or, for
+    ``None`` with an ``optlen``, no buffer (:class:`NoBuffer`)."""
     if optlen is not None:
         if value is not None:
             raise TypeError("setsockopt() takes exactly 3 arguments (4 given)")
-        c_unsigned(optlen)
-        return None
+        length = c_unsigned(optlen)
+        return NoBuffer(length - (1 << 32) if length >> 31 else length)
     try:
         return c_int(value)
     except (TypeError, OverflowError):
@@ -232,8 +241,11 @@ def check_option(family: int, level: int, option: int, value: Any, *, setting: b
     Raises:
         OSError: ``ENOPROTOOPT`` for an unknown option, or an unknown level when setting
             (reading one on ``AF_INET``, or either on ``AF_UNIX``: ``EOPNOTSUPP``); ``EINVAL``
-            for a value shorter than the option's; ``EFAULT`` for no buffer at all.
+            for a value shorter than the option's, or no buffer with a length shorter than an
+            int (any negative length, at any level); ``EFAULT`` for no buffer of an int's length.
     """
+    if isinstance(value, NoBuffer) and value.optlen < 0:
+        raise _error(errno.EINVAL)  # the system call refuses it before it looks at the level
     if level not in _LEVELS.get(family, _LEVELS[socket.AF_INET]):
         unsupported = family == _AF_UNIX or (family == socket.AF_INET and not setting)
         raise _error(errno.EOPNOTSUPP if unsupported else errno.ENOPROTOOPT)
@@ -248,12 +260,14 @@ def check_option(family: int, level: int, option: int, value: Any, *, setting: b
         # option: a shorter value, or none, fails first.
         if isinstance(value, bytes) and len(value) < _INT_SIZE:
             raise _error(errno.EINVAL)
-        if value is None:
-            raise _error(errno.EFAULT)
+        if isinstance(value, NoBuffer):
+            raise _error(errno.EINVAL if value.optlen < _INT_SIZE else errno.EFAULT)
     if not known:
         raise _error(errno.ENOPROTOOPT)
-    if value is None:  # IPv6 reads no buffer as 0; IPv4 copies from it
-        if level == socket.IPPROTO_IPV6:
+    if isinstance(value, NoBuffer):  # IPv6 reads no buffer as 0 (of an int's length); IPv4
+        if level == socket.IPPROTO_IPV6:  # copies from it
+            if value.optlen < _INT_SIZE:
+                raise _error(errno.EINVAL)
             return 0
         raise _error(errno.EFAULT)
     size = _SIZES.get((level, option))

@@ -24,11 +24,13 @@ from sockettest._arguments import (
     host_and_port,
     writable_buffer,
 )
+from sockettest._deadlines import NotModelled
 from sockettest._faults import FaultInjector
 from sockettest._linux import (
     AF_UNIX,
     LOOPBACK,
     MSG_DONTWAIT,
+    MSG_OOB,
     MSG_PEEK,
     MSG_WAITALL,
     RCVTIMEO,
@@ -409,7 +411,11 @@ class _ConnectionCalls(_SocketParts):
                 # a connection waits: until then, or the timeout, nothing is said.
                 self._block("recv", self._accept_ready, self._deadline())
                 self._check_open()
+            elif flags & MSG_OOB and not self._listening:
+                raise os_error(errno.EINVAL)  # Linux looks for urgent data before the state
             raise os_error(errno.ENOTCONN)
+        if flags & MSG_OOB:
+            self._refuse_urgent_read(incoming)
         injector = self._injector
         if injector is not None and not self._broken:
             try:
@@ -444,6 +450,16 @@ class _ConnectionCalls(_SocketParts):
         self._raise_pending()
         return b""
 
+    def _refuse_urgent_read(self, incoming: Pipe) -> NoReturn:
+        """A read with ``MSG_OOB``: a memory connection never has urgent data (a send of some
+        says it is not modelled), and Linux answers ``EINVAL`` and takes nothing. With a timeout
+        CPython first waits for the socket to be readable, as for any read."""
+        if self._timeout and not self._can_read(incoming):
+            readable = lambda: self._closed or self._can_read(incoming)  # noqa: E731
+            self._block("recv", readable, self._deadline())
+            self._check_open()
+        raise os_error(errno.EINVAL)
+
     def _send(self, view: memoryview, flags: int, deadline: float | None, call: str) -> int:
         self._check_open()
         outgoing = self._outgoing
@@ -457,6 +473,10 @@ class _ConnectionCalls(_SocketParts):
         size = len(view)
         if size == 0:
             return 0
+        if flags & MSG_OOB:
+            raise NotModelled(
+                f"{call} with MSG_OOB on {self!r}: the network carries no urgent data"
+            )
         injector = self._injector
         limit = size if injector is None else self._faulty_send_limit(injector, size)
         peer = self._peer

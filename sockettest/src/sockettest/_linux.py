@@ -34,6 +34,33 @@ V6ONLY = (socket.IPPROTO_IPV6, getattr(socket, "IPV6_V6ONLY", 26))
 LINGER = (socket.SOL_SOCKET, socket.SO_LINGER)
 REUSEADDR = (socket.SOL_SOCKET, socket.SO_REUSEADDR)
 BUFLEN_MAX = 1024  # CPython's limit for getsockopt's buflen
+MSG_OOB = int(socket.MSG_OOB)
+
+
+def _options(level: int, *names: str) -> frozenset[tuple[int, int]]:
+    return frozenset((level, int(getattr(socket, name))) for name in names if hasattr(socket, name))
+
+
+FLAG_OPTIONS = (
+    _options(
+        socket.SOL_SOCKET,
+        *("SO_BROADCAST", "SO_DEBUG", "SO_DONTROUTE", "SO_KEEPALIVE", "SO_OOBINLINE"),
+        *("SO_REUSEADDR", "SO_REUSEPORT"),
+    )
+    | _options(socket.IPPROTO_TCP, "TCP_CORK", "TCP_NODELAY", "TCP_QUICKACK")
+    | _options(
+        socket.IPPROTO_IP,
+        *("IP_BIND_ADDRESS_NO_PORT", "IP_MULTICAST_LOOP", "IP_RECVOPTS", "IP_RECVRETOPTS"),
+        *("IP_RECVTOS", "IP_RETOPTS", "IP_TRANSPARENT"),
+    )
+    | _options(
+        socket.IPPROTO_IPV6,
+        *("IPV6_DONTFRAG", "IPV6_RECVDSTOPTS", "IPV6_RECVHOPLIMIT", "IPV6_RECVHOPOPTS"),
+        *("IPV6_RECVPATHMTU", "IPV6_RECVPKTINFO", "IPV6_RECVRTHDR", "IPV6_RECVTCLASS"),
+        "IPV6_V6ONLY",
+    )
+)
+"""Options Linux keeps as a flag: any value but 0 sets it, and ``getsockopt`` reads back 1."""
 
 
 def os_error(code: int) -> OSError:

@@ -20,6 +20,7 @@ from sockettest._arguments import (
 )
 from sockettest._linux import (
     BUFLEN_MAX,
+    FLAG_OPTIONS,
     KERNEL_TIMEOUTS,
     TIMEVAL,
     buffer_option,
@@ -53,6 +54,8 @@ class _OptionCalls(_SocketParts):
             if level == socket.SOL_SOCKET and option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
                 assert isinstance(value, int)  # made one above
                 value = buffer_option(option, value)
+            elif (level, option) in FLAG_OPTIONS and isinstance(value, int):
+                value = int(value != 0)
             elif level == socket.SOL_SOCKET and option in KERNEL_TIMEOUTS:
                 if not isinstance(value, bytes | bytearray) or len(value) < TIMEVAL.size:
                     raise os_error(errno.EINVAL)  # Linux wants a whole struct timeval

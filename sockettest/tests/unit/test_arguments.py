@@ -170,6 +170,26 @@ def test_dup_detach_and_ancillary_data_say_they_are_not_modelled(
     assert closed.detach() == -1  # as on Linux, where a closed socket has nothing to detach
 
 
+def test_sending_urgent_data_says_it_is_not_modelled(memory_network: MemoryNetwork) -> None:
+    """A send of urgent data (MSG_OOB), by any send call, raises NotModelled and sends nothing."""
+    listener, client, server = pair(memory_network)
+    with listener, client, server:
+        address = server.getsockname()
+        sends: dict[str, Any] = {
+            "send": lambda: client.send(b"ab", socket.MSG_OOB),
+            "sendall": lambda: client.sendall(b"ab", socket.MSG_OOB),
+            "sendto": lambda: client.sendto(b"ab", socket.MSG_OOB, address),
+            "sendmsg": lambda: client.sendmsg([b"ab"], [], socket.MSG_OOB),
+        }
+        for name, call in sends.items():
+            with pytest.raises(NotModelled, match=f"^{name} with MSG_OOB on <MemorySocket"):
+                call()
+        server.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            server.recv(8)  # nothing was sent
+        assert client.send(b"ab") == 2  # the socket still works
+
+
 def test_a_socketpair_takes_socket_level_options_only_as_an_af_unix_pair_does(
     memory_network: MemoryNetwork,
 ) -> None:

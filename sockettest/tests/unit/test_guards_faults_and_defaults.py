@@ -47,6 +47,22 @@ def test_a_thread_that_ends_within_the_grace_is_no_leak(monkeypatch: pytest.Monk
     assert not leaving.is_alive()
 
 
+def test_a_server_thread_takes_the_name_given_or_one_after_serve() -> None:
+    """serve_in_thread names its thread ``name``, or ``serve-`` and what it runs."""
+
+    def serve() -> None:
+        pass
+
+    with serve_in_thread(serve, name="lobby", timeout=DEADLINE) as named:
+        named.join(DEADLINE)
+    with serve_in_thread(serve, timeout=DEADLINE) as unnamed:
+        unnamed.join(DEADLINE)
+    assert not named.is_alive()
+    assert not unnamed.is_alive()
+    assert named.name == "lobby"
+    assert unnamed.name == f"serve-{serve.__qualname__}"
+
+
 def test_what_a_server_raises_after_it_was_ready_is_raised_at_the_end_of_the_block() -> None:
     """serve_in_thread hands the server's own error to the test's thread, as it was raised."""
     ready = threading.Event()

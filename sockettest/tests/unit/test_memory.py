@@ -139,6 +139,15 @@ def bind_error(network: MemoryNetwork, address: tuple[str, int], reuse: bool = F
     return 0
 
 
+def test_a_connected_socket_holds_the_port_its_connect_took(memory_network: MemoryNetwork) -> None:
+    """A live connection's ephemeral port is in use: binding it fails, as on Linux."""
+    with listening(memory_network) as listener, memory_network.socket_factory() as client:
+        client.connect(listener.getsockname())
+        server_side, _ = listener.accept()
+        with server_side:
+            assert bind_error(memory_network, client.getsockname()) == errno.EADDRINUSE
+
+
 def test_time_wait_ends_after_its_60_seconds_on_the_virtual_clock() -> None:
     """A port held in TIME_WAIT is refused until the network's clock passes TIME_WAIT seconds."""
     clock = VirtualClock()
@@ -515,6 +524,36 @@ def test_a_send_that_raises_holds_no_view_of_the_buffer_while_its_error_lives(
         client.close()
     assert error.errno == errno.EPIPE
     assert data == bytearray()
+
+
+def test_a_connection_holds_4_mib_in_flight_by_default(memory_network: MemoryNetwork) -> None:
+    """By default one direction takes 4 MiB that its peer has not read (about what Linux's
+    loopback buffers take, as the README says) before a send would block."""
+    client, server_side = memory_network.socketpair(socket.AF_INET)
+    with client, server_side:
+        client.setblocking(False)
+        taken = [client.send(bytes(1 << 20)) for _ in range(4)]
+        with pytest.raises(BlockingIOError):
+            client.send(b"x")
+        assert sum(taken) == 4 << 20
+
+
+@pytest.mark.parametrize(
+    ("option", "floor"),
+    # SOCK_MIN_RCVBUF and SOCK_MIN_SNDBUF of 64-bit Linux, which a loopback socket reads back
+    [(socket.SO_RCVBUF, 2304), (socket.SO_SNDBUF, 4608)],
+    ids=["SO_RCVBUF", "SO_SNDBUF"],
+)
+def test_a_buffer_size_below_linuxs_floor_reads_back_the_floor(
+    memory_network: MemoryNetwork, option: int, floor: int
+) -> None:
+    """A buffer size whose double is below Linux's minimum reads back that minimum."""
+    with memory_network.socket_factory() as sock:
+        for asked in (0, 1, floor // 2 - 1):
+            sock.setsockopt(socket.SOL_SOCKET, option, asked)
+            assert sock.getsockopt(socket.SOL_SOCKET, option) == floor
+        sock.setsockopt(socket.SOL_SOCKET, option, floor // 2 + 1)
+        assert sock.getsockopt(socket.SOL_SOCKET, option) == floor + 2
 
 
 def test_a_send_refused_by_a_reset_lets_go_of_the_callers_buffer(

@@ -332,9 +332,9 @@ def test_check_determinism_runs_fn_twice_and_returns_its_result() -> None:
     assert len(calls) == 2
 
 
-def test_check_determinism_names_the_first_step_where_two_runs_differ() -> None:
-    """A scenario whose thread order comes from outside the run (a count kept across runs):
-    Nondeterminism, with the first step that differs in each run, and the steps before it."""
+def order_kept_across_runs() -> Callable[[], None]:
+    """A scenario that starts threads "first" and "second" in an order that a count kept
+    outside the run decides: first, second in odd runs; second, first in even ones."""
     runs = {"count": 0}
 
     def scenario() -> None:
@@ -347,14 +347,66 @@ def test_check_determinism_names_the_first_step_where_two_runs_differ() -> None:
         for thread in threads:
             thread.join()
 
+    return scenario
+
+
+def test_check_determinism_names_the_first_step_where_two_runs_differ() -> None:
+    """A scenario whose thread order comes from outside the run (a count kept across runs):
+    Nondeterminism, with the first step that differs in each run, and the steps before it."""
     with pytest.raises(Nondeterminism) as caught:
-        simulate(scenario, seed=0, check_determinism=True)
+        simulate(order_kept_across_runs(), seed=0, check_determinism=True)
     message = str(caught.value)
     assert "two runs of seed 0 took different schedules: step 2 differs" in message
     assert "The steps before it, the same in both:\n         0.000 s  main: sleep 1\n" in message
     assert "first run:  1.000 s  main: start first\n" in message
     assert "second run: 1.000 s  main: start second\n" in message
     assert "Replay: sockettest.simulate(fn, seed=0)" in message
+
+
+def test_a_failed_determinism_check_leaves_the_first_runs_trace() -> None:
+    """After Nondeterminism, the simulation's trace is the first run's, as documented."""
+    simulation = Simulation(seed=0, check_determinism=True)
+    with pytest.raises(Nondeterminism):
+        simulation.run(order_kept_across_runs())
+    starts = [
+        str(step).split("main: ")[1] for step in simulation.trace if "main: start" in str(step)
+    ]
+    assert starts == ["start first", "start second"]
+
+
+def test_a_run_that_ends_before_the_other_differs_where_it_ended() -> None:
+    """A second run with one step more than the first: the first run's step there is the end."""
+    runs = {"count": 0}
+
+    def scenario() -> None:
+        runs["count"] += 1
+        time.sleep(1)  # sleep-ok: virtual time; a step both runs share
+        if runs["count"] == 2:
+            time.sleep(1)  # sleep-ok: virtual time; the second run's extra step
+
+    with pytest.raises(Nondeterminism) as caught:
+        simulate(scenario, seed=0, check_determinism=True)
+    message = str(caught.value)
+    assert "step 2 differs (the first run took 1 steps, the second 2)" in message
+    assert "first run:  (the run had ended)\n  second run: 1.000 s  main: sleep 1\n" in message
+
+
+class RunFailed(Exception):
+    """A scenario's own failure."""
+
+
+def test_a_determinism_check_raises_the_first_runs_own_failure() -> None:
+    """Both runs fail alike: the exception raised is the first run's, as the result is."""
+    failures: list[RunFailed] = []
+
+    def scenario() -> None:
+        failures.append(RunFailed(f"run {len(failures) + 1}"))
+        raise failures[-1]
+
+    with pytest.raises(RunFailed) as caught:
+        simulate(scenario, seed=0, check_determinism=True)
+    assert len(failures) == 2
+    assert caught.value is failures[0]
 
 
 def test_check_determinism_catches_an_outcome_that_differs_on_the_same_trace() -> None:

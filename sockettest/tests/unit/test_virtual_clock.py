@@ -246,6 +246,29 @@ def test_a_network_without_a_clock_keeps_real_time() -> None:
     real_network.assert_all_closed(grace=1.0)
 
 
+def test_calls_that_do_not_block_keep_the_network_busy_so_the_clock_does_not_jump() -> None:
+    """While the test keeps calling other sockets of the network, it is not idle: the autojump
+    leaves a blocked call's 60 s deadline alone, and the call gets the data sent after."""
+    threshold = 0.3
+    clock = VirtualClock(autojump_threshold=threshold)
+    network = MemoryNetwork(clock=clock, max_block=DEADLINE)
+    waiter, sender = network.socketpair(socket.AF_INET)
+    busy, busy_peer = network.socketpair(socket.AF_INET)
+    with waiter, sender, busy, busy_peer:
+        waiter.settimeout(60)
+        join = run_in_thread(lambda: waiter.recv(1), name="waiting-recv")
+        try:
+            network.wait_until_blocked(1, timeout=DEADLINE)
+            busy_until = time.monotonic() + 4 * threshold
+            while time.monotonic() < busy_until:  # never idle for the threshold
+                busy.send(b"x")
+                assert busy_peer.recv(1) == b"x"
+            assert clock.monotonic() == 0.0, "the clock jumped while the network was busy"
+        finally:
+            sender.send(b"!")
+            assert join() == b"!"
+
+
 def test_wait_until_blocked_returns_once_a_call_waits() -> None:
     """``wait_until_blocked`` returns once a call is asleep, so ``advance`` can be timed."""
     clock = VirtualClock()

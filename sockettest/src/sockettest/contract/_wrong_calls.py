@@ -11,13 +11,25 @@ import errno
 import io
 import math
 import socket
+import struct
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sockettest._types import Address
-from sockettest.contract._harness import HOST, SHORT, Harness, harness, register
+from sockettest.contract._harness import (
+    HOST,
+    SHORT,
+    TIMEOUT,
+    Harness,
+    expect,
+    expect_errno,
+    harness,
+    recv_exactly,
+    register,
+)
 
 
 @dataclass(frozen=True)
@@ -216,9 +228,26 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
             (S.SOL_SOCKET, "x", 1),
         ),
         (
+            # the system call refuses a negative length (optlen is unsigned in Python, an int
+            # in Linux), and an int-valued level one shorter than an int, before all else
+            "setsockopt",
+            (OSError, errno.EINVAL),
+            (S.SOL_SOCKET, S.SO_REUSEADDR, None, 0),
+            (S.SOL_SOCKET, S.SO_REUSEADDR, None, 3),
+            (S.SOL_SOCKET, S.SO_KEEPALIVE, None, 1),
+            (S.SOL_SOCKET, S.SO_TYPE, None, 2),
+            (S.SOL_SOCKET, 9999, None, 3),
+            (S.IPPROTO_TCP, S.TCP_NODELAY, None, 3),
+            (S.SOL_SOCKET, S.SO_REUSEADDR, None, -1),
+            (S.IPPROTO_IP, 9999, None, 2**32 - 1),
+            (9999, 1, None, -1),
+        ),
+        (
             "setsockopt",
             (OSError, errno.EFAULT),
             (S.SOL_SOCKET, S.SO_REUSEADDR, None, 4),
+            (S.SOL_SOCKET, S.SO_REUSEADDR, None, 8),
+            (S.SOL_SOCKET, 9999, None, 4),
             (S.IPPROTO_TCP, S.TCP_NODELAY, None, 4),
             (S.IPPROTO_IP, S.IP_TOS, None, 4),
         ),
@@ -251,12 +280,14 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
         ),
         ("getsockopt", (OSError, errno.EOPNOTSUPP), (9999, 1), (S.IPPROTO_IPV6, S.IPV6_V6ONLY)),
         ("getsockopt", OSError, (S.SOL_SOCKET, S.SO_TYPE, -1), (S.SOL_SOCKET, S.SO_TYPE, 2000)),
-        ("getsockopt", None, (S.SOL_SOCKET, S.SO_TYPE, 0)),
+        ("getsockopt", None, (S.SOL_SOCKET, S.SO_TYPE, 0), (S.SOL_SOCKET, S.SO_TYPE, 1)),
+        ("getsockopt", None, (S.SOL_SOCKET, S.SO_TYPE, 1024)),
         ("shutdown", TypeError, ("x",)),
         ("shutdown", (OSError, errno.EINVAL), (7,)),
         ("shutdown", (OSError, errno.ENOTCONN), (S.SHUT_RD,)),
         ("accept", (OSError, errno.EINVAL), ()),
         ("recvfrom", (OSError, errno.ENOTCONN), (1,)),
+        ("recv", (OSError, errno.EINVAL), (8, S.MSG_OOB)),
         ("sendto", (BrokenPipeError, errno.EPIPE), (b"x", ADDRESS)),
     ),
     *_rows(
@@ -274,6 +305,13 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
         "closed",
         ("recv", TypeError, ("x",)),
         ("recv", ValueError, (-1,)),
+        ("recv_into", TypeError, (b"abc",), (bytearray(4), 0, "x")),
+        ("recv_into", ValueError, (bytearray(4), -1), (bytearray(4), 5)),
+        ("recv_into", None, (bytearray(0),)),
+        ("recv_into", (OSError, errno.EBADF), (bytearray(4),)),
+        ("recvfrom_into", TypeError, (b"abc",), (bytearray(4), 0, "x")),
+        ("recvfrom_into", ValueError, (bytearray(4), -1), (bytearray(4), 5)),
+        ("recvfrom_into", (OSError, errno.EBADF), (bytearray(0),), (bytearray(4),)),
         ("send", TypeError, ("x",)),
         ("sendall", TypeError, (1,)),
         ("listen", TypeError, ("1",)),
@@ -315,7 +353,15 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
         ("getsockopt", (OSError, errno.ENOPROTOOPT), (9999, 1), (S.IPPROTO_IPV6, 9999)),
         ("getsockopt", None, (S.IPPROTO_IP, S.IP_TOS)),
         ("setsockopt", (OSError, errno.ENOPROTOOPT), (9999, 1, 1), (S.IPPROTO_IPV6, 9999, 1)),
-        ("setsockopt", (OSError, errno.EINVAL), (S.IPPROTO_IPV6, S.IPV6_V6ONLY, b"\x01")),
+        (
+            "setsockopt",
+            (OSError, errno.EINVAL),
+            (S.IPPROTO_IPV6, S.IPV6_V6ONLY, b"\x01"),
+            (S.IPPROTO_IPV6, S.IPV6_V6ONLY, None, 3),
+            (S.IPPROTO_IPV6, S.IPV6_V6ONLY, None, -1),
+        ),
+        ("setsockopt", (OSError, errno.ENOPROTOOPT), (S.IPPROTO_IPV6, 9999, None, 3)),
+        ("setsockopt", None, (S.IPPROTO_IPV6, S.IPV6_V6ONLY, None, 4)),
     ),
     *_rows(
         "factory",
@@ -419,3 +465,67 @@ def check_wrong_calls_answer_as_linux(h: Harness) -> None:
     if wrong:  # raised, not asserted: pytest's rewriting would repeat the list
         listed = "\n".join(wrong)
         raise AssertionError(f"{len(wrong)} of {len(WRONG_CALLS)} wrong calls differ:\n{listed}")
+
+
+_OOB_READS: dict[str, Callable[[Any], object]] = {
+    "recv": lambda sock: sock.recv(8, socket.MSG_OOB),
+    "recv_into": lambda sock: sock.recv_into(bytearray(8), 8, socket.MSG_OOB),
+    "recvfrom": lambda sock: sock.recvfrom(8, socket.MSG_OOB),
+    "recvfrom_into": lambda sock: sock.recvfrom_into(bytearray(8), 8, socket.MSG_OOB),
+    "recvmsg": lambda sock: sock.recvmsg(8, 0, socket.MSG_OOB),
+}
+"""Each call that reads with flags, asking for urgent data (``MSG_OOB``)."""
+
+
+@register
+def check_urgent_read_without_urgent_data_answers_einval(h: Harness) -> None:
+    """A read with ``MSG_OOB`` on a connection with no urgent data raises ``EINVAL`` and takes
+    none of the bytes waiting, with ``SO_OOBINLINE`` or without, blocking or not; with a
+    timeout it first waits, as any read does, until the socket is readable (CPython polls before
+    it reads), so with nothing to read it times out."""
+    client, server = h.pair()
+    server.settimeout(SHORT)
+    expect(TimeoutError, lambda: server.recv(8, socket.MSG_OOB), "recv(8, MSG_OOB), no data")
+    client.sendall(b"hello")
+    for inline in (0, 1):
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE, inline)
+        for timeout in (TIMEOUT, None, 0.0):  # the first waits until the bytes have come
+            server.settimeout(timeout)
+            for name, read in _OOB_READS.items():
+                what = f"{name} with MSG_OOB (SO_OOBINLINE {inline}, timeout {timeout})"
+                expect_errno(errno.EINVAL, partial(read, server), what)
+    server.settimeout(TIMEOUT)
+    assert recv_exactly(server, 5, "the bytes after the MSG_OOB reads") == b"hello"
+    for timeout in (None, 0.0):  # nothing to read: no wait
+        server.settimeout(timeout)
+        expect_errno(errno.EINVAL, partial(_OOB_READS["recv"], server), "recv(8, MSG_OOB), none")
+
+
+_FLAGS: tuple[tuple[int, str], ...] = (
+    (socket.SOL_SOCKET, "SO_REUSEADDR"),
+    (socket.SOL_SOCKET, "SO_KEEPALIVE"),
+    (socket.SOL_SOCKET, "SO_BROADCAST"),
+    (socket.SOL_SOCKET, "SO_OOBINLINE"),
+    (socket.SOL_SOCKET, "SO_DONTROUTE"),
+    (socket.IPPROTO_TCP, "TCP_NODELAY"),
+    (socket.IPPROTO_TCP, "TCP_CORK"),
+)
+"""Flag options of an ``AF_INET`` socket, by name (``TCP_CORK`` is Linux's own)."""
+
+
+@register
+def check_flag_options_read_back_one(h: Harness) -> None:
+    """A flag option (``SO_REUSEADDR``, ``SO_KEEPALIVE``, ``TCP_NODELAY``, ``IPV6_V6ONLY``, ...)
+    set to any value but 0, as an int or as an int's bytes, reads back 1; set to 0, 0."""
+    sockets = [(h.socket(), level, name) for level, name in _FLAGS if hasattr(socket, name)]
+    only6 = h.ipv6_socket()  # None without IPv6 on this host
+    if only6 is not None:
+        sockets.append((only6, socket.IPPROTO_IPV6, "IPV6_V6ONLY"))
+    for sock, level, name in sockets:
+        option = getattr(socket, name)
+        for value in (2, -1, 256, struct.pack("i", 2)):
+            sock.setsockopt(level, option, value)
+            got = sock.getsockopt(level, option)
+            assert got == 1, f"{name} set to {value!r} reads back {got!r}"
+        sock.setsockopt(level, option, 0)
+        assert sock.getsockopt(level, option) == 0, f"{name} set to 0 reads back not 0"
