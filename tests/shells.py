@@ -69,12 +69,27 @@ class AsyncServerInThread:
         thread = threading.Thread(target=asyncio.run, args=(serve(),), name="game-asyncio")
         thread.start()
         try:
-            yield ready.result(timeout)
+            address = ready.result(timeout)
+        except concurrent.futures.TimeoutError:
+            self.shutdown()
+            raise
+        except BaseException:  # start failed and serve() returned: its loop is ending, not ours
+            with self._lock:
+                self._stopping = True
+            raise
+        finally:
+            if not ready.done() or ready.exception() is not None:
+                self._join(thread, timeout)
+        try:
+            yield address
         finally:
             self.shutdown()
-            thread.join(timeout)
-            if thread.is_alive():
-                raise RuntimeError(f"{self!r}: server thread did not exit within {timeout} s")
+            self._join(thread, timeout)
+
+    def _join(self, thread: threading.Thread, timeout: float) -> None:
+        thread.join(timeout)
+        if thread.is_alive():
+            raise RuntimeError(f"{self!r}: server thread did not exit within {timeout} s")
 
     def shutdown(self) -> None:
         """Shut the server down from any thread, and wait until it is. Again: no-op."""
