@@ -521,7 +521,7 @@ def test_each_line_handled_restarts_the_idle_timer(patched_network: MemoryNetwor
                 received += await read_until(b"PONG a\n", sock)
                 loop.now = 400.0
                 for _ in range(3):  # the timers due now run: the idle check set for 300 s
-                    await asyncio.sleep(0)
+                    await asyncio.sleep(0)  # sleep-ok: yields to the loop, no wait
                 await loop.sock_sendall(sock, b"PING b\n")
                 received += await read_until(b"PONG b\n", sock)
                 return received
