@@ -56,6 +56,21 @@ def mock_listener(mocker: MockerFixture, fd: int) -> tuple[Mock, Mock, Mock]:
     return factory, listener, parent
 
 
+def tell_when_run(monkeypatch: pytest.MonkeyPatch, method: str) -> asyncio.Event:
+    """An event set once the server's connection has run ``method`` (``pause_writing``,
+    ``eof_received``): the moment a test waits for, with no sleep and no poll."""
+    ran = asyncio.Event()
+    original = getattr(game.asyncio_shell._ServedConnection, method)
+
+    def run_and_tell(served: game.asyncio_shell._ServedConnection) -> Any:
+        result = original(served)
+        ran.set()
+        return result
+
+    monkeypatch.setattr(game.asyncio_shell._ServedConnection, method, run_and_tell)
+    return ran
+
+
 def test_async_server_binds_and_listens_before_the_loop_takes_the_socket(
     mocker: MockerFixture, readiness_fd: int
 ) -> None:
@@ -277,19 +292,16 @@ def test_a_client_that_reads_nothing_is_paused_then_cut_off_after_the_write_time
     assert taken <= ALLOWANCE + 4 * buffer + 2 * len(flood), f"{taken} bytes taken"
 
 
-def test_a_client_that_stops_reading_then_reads_gets_a_reply_to_every_line() -> None:
+def test_a_client_that_stops_reading_then_reads_gets_a_reply_to_every_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A client that reads nothing until the server has stopped reading from it (its output
     over the allowance), then reads, gets every PONG, in order: once the output drains the
     server reads, and answers, the lines that waited."""
     network = MemoryNetwork(buffer_size=16 * 1024)
     factory = network.socket_factory
     pings = [b"PING %04d%s\n" % (i, b"x" * 490) for i in range(400)]  # 200 KB of replies
-    paused = asyncio.Event()
-    pause_writing = game.asyncio_shell._ServedConnection.pause_writing
-
-    def pause_and_tell(served: game.asyncio_shell._ServedConnection) -> None:
-        pause_writing(served)
-        paused.set()
+    paused = tell_when_run(monkeypatch, "pause_writing")
 
     async def scenario() -> bytes:
         async with AsyncServer(port=0, socket_factory=factory) as server:
@@ -307,8 +319,7 @@ def test_a_client_that_stops_reading_then_reads_gets_a_reply_to_every_line() -> 
                     await sending
                 return received
 
-    with network.patch(), pytest.MonkeyPatch.context() as patch:
-        patch.setattr(game.asyncio_shell._ServedConnection, "pause_writing", pause_and_tell)
+    with network.patch():
         received = asyncio.run(scenario())
     assert received.splitlines()[1:] == [b"PONG " + ping[5:-1] for ping in pings]
 
@@ -400,14 +411,7 @@ def test_a_client_that_reads_nothing_is_held_at_most_the_allowance_and_one_line_
     network = MemoryNetwork(buffer_size=64 * 1024)  # each read takes up to 64 KB of lines
     factory = network.socket_factory
     pings = b"".join(b"PING %04d%s\n" % (i, b"x" * 490) for i in range(400))  # 200 KB
-    paused = asyncio.Event()
-    pause_writing = game.asyncio_shell._ServedConnection.pause_writing
-
-    def pause_and_tell(served: game.asyncio_shell._ServedConnection) -> None:
-        pause_writing(served)
-        paused.set()
-
-    monkeypatch.setattr(game.asyncio_shell._ServedConnection, "pause_writing", pause_and_tell)
+    paused = tell_when_run(monkeypatch, "pause_writing")
 
     async def scenario() -> int:
         """The bytes the server holds for the client once the read that paused it is done."""
@@ -539,15 +543,7 @@ def test_shutdown_closes_a_connection_that_lingers_after_its_client_half_closed(
     network = MemoryNetwork(buffer_size=4096)
     factory = network.socket_factory
     pings = b"".join(b"PING %04d%s\n" % (i, b"x" * 490) for i in range(40))  # 20 KB of replies
-    eof = asyncio.Event()
-    eof_received = game.asyncio_shell._ServedConnection.eof_received
-
-    def receive_and_tell(served: game.asyncio_shell._ServedConnection) -> bool:
-        keep_open = eof_received(served)
-        eof.set()
-        return keep_open
-
-    monkeypatch.setattr(game.asyncio_shell._ServedConnection, "eof_received", receive_and_tell)
+    eof = tell_when_run(monkeypatch, "eof_received")
 
     async def scenario() -> bool:
         """Whether the server's end was gone when shutdown() returned."""
