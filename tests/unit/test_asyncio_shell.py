@@ -7,7 +7,7 @@ import errno
 import itertools
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, cast
 from unittest.mock import Mock, call
 
@@ -27,7 +27,7 @@ from game import (
 from game.__main__ import main
 from game.protocol import Banner, End, Error, Result, ServerMessage, Start, Wait
 from game.server import ALLOWANCE
-from sockettest import MemoryNetwork
+from sockettest import Address, MemoryNetwork, SocketFactory
 from tests.deadline import DEADLINE
 
 DRAW = End(Result.DRAW)
@@ -54,6 +54,22 @@ def mock_listener(mocker: MockerFixture, fd: int) -> tuple[Mock, Mock, Mock]:
     parent = mocker.Mock()
     parent.attach_mock(factory, "socket_factory")
     return factory, listener, parent
+
+
+def long_pings(count: int) -> list[bytes]:
+    """``count`` PING lines of 500 bytes each, numbered: their PONGs come to about
+    ``count / 2`` KB, enough to fill a small network's buffers and pass the allowance."""
+    return [b"PING %04d%s\n" % (i, b"x" * 490) for i in range(count)]
+
+
+@contextlib.asynccontextmanager
+async def raw_client(factory: SocketFactory, address: Address) -> AsyncIterator[socket.socket]:
+    """A non-blocking socket from ``factory``, connected to ``address`` through the running
+    loop, for a test that speaks raw bytes (and reads, or does not, as it chooses)."""
+    with cast(socket.socket, factory(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, address)
+        yield sock
 
 
 def tell_when_run(monkeypatch: pytest.MonkeyPatch, method: str) -> asyncio.Event:
@@ -274,10 +290,8 @@ def test_a_client_that_reads_nothing_is_paused_then_cut_off_after_the_write_time
         server = AsyncServer(port=0, socket_factory=factory, write_timeout=0.2)
         async with server:
             assert server.address is not None
-            with cast(socket.socket, factory(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-                sock.setblocking(False)
+            async with raw_client(factory, server.address) as sock:
                 loop = asyncio.get_running_loop()
-                await loop.sock_connect(sock, server.address)
                 taken = 0
                 try:
                     async with asyncio.timeout(DEADLINE):
@@ -300,16 +314,14 @@ def test_a_client_that_stops_reading_then_reads_gets_a_reply_to_every_line(
     server reads, and answers, the lines that waited."""
     network = MemoryNetwork(buffer_size=16 * 1024)
     factory = network.socket_factory
-    pings = [b"PING %04d%s\n" % (i, b"x" * 490) for i in range(400)]  # 200 KB of replies
+    pings = long_pings(400)  # 200 KB of replies
     paused = tell_when_run(monkeypatch, "pause_writing")
 
     async def scenario() -> bytes:
         async with AsyncServer(port=0, socket_factory=factory) as server:
             assert server.address is not None
-            with cast(socket.socket, factory(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-                sock.setblocking(False)
+            async with raw_client(factory, server.address) as sock:
                 loop = asyncio.get_running_loop()
-                await loop.sock_connect(sock, server.address)
                 sending = asyncio.create_task(loop.sock_sendall(sock, b"".join(pings)))
                 async with asyncio.timeout(DEADLINE):
                     await paused.wait()  # not one byte read yet
@@ -337,17 +349,15 @@ def test_a_client_that_half_closes_and_reads_nothing_is_cut_off(
     monkeypatch.setattr(game.asyncio_shell, "LINGER", linger)
     network = MemoryNetwork(buffer_size=4096)
     factory = network.socket_factory
-    pings = b"".join(b"PING %04d%s\n" % (i, b"x" * 490) for i in range(40))  # 20 KB of replies
+    pings = b"".join(long_pings(40))  # 20 KB of replies
 
     async def scenario() -> int:
         """SO_ERROR of the client's socket once the server's end is gone."""
         server = AsyncServer(port=0, socket_factory=factory, write_timeout=write_timeout)
         async with server:
             assert server.address is not None
-            with cast(socket.socket, factory(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-                sock.setblocking(False)
+            async with raw_client(factory, server.address) as sock:
                 loop = asyncio.get_running_loop()
-                await loop.sock_connect(sock, server.address)
                 await loop.sock_sendall(sock, pings)
                 [served] = server._open
                 sock.shutdown(socket.SHUT_WR)
@@ -410,17 +420,15 @@ def test_a_client_that_reads_nothing_is_held_at_most_the_allowance_and_one_line_
     not handled wait: the server holds no more than the allowance and one line's replies."""
     network = MemoryNetwork(buffer_size=64 * 1024)  # each read takes up to 64 KB of lines
     factory = network.socket_factory
-    pings = b"".join(b"PING %04d%s\n" % (i, b"x" * 490) for i in range(400))  # 200 KB
+    pings = b"".join(long_pings(400))  # 200 KB
     paused = tell_when_run(monkeypatch, "pause_writing")
 
     async def scenario() -> int:
         """The bytes the server holds for the client once the read that paused it is done."""
         server = AsyncServer(port=0, socket_factory=factory)
         address = await server.start()
-        with cast(socket.socket, factory(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-            sock.setblocking(False)
+        async with raw_client(factory, address) as sock:
             loop = asyncio.get_running_loop()
-            await loop.sock_connect(sock, address)
             sending = asyncio.create_task(loop.sock_sendall(sock, pings))
             await asyncio.wait_for(paused.wait(), DEADLINE)
             [served] = server._open
@@ -444,15 +452,13 @@ def test_a_connection_is_flushed_only_once_every_byte_written_is_sent() -> None:
     client has read it all."""
     network = MemoryNetwork(buffer_size=4096)
     factory = network.socket_factory
-    pings = [b"PING %04d%s\n" % (i, b"x" * 490) for i in range(40)]  # 20 KB of replies
+    pings = long_pings(40)  # 20 KB of replies
 
     async def scenario() -> None:
         async with AsyncServer(port=0, socket_factory=factory) as server:
             assert server.address is not None
-            with cast(socket.socket, factory(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-                sock.setblocking(False)
+            async with raw_client(factory, server.address) as sock:
                 loop = asyncio.get_running_loop()
-                await loop.sock_connect(sock, server.address)
                 received = await loop.sock_recv(sock, 4096)  # the banner: nothing unsent
                 [served] = server._open
                 assert served.flushed().done()
@@ -516,9 +522,7 @@ def test_each_line_handled_restarts_the_idle_timer(patched_network: MemoryNetwor
         assert isinstance(loop, ClockLoop)
         async with AsyncServer(port=0, socket_factory=factory, idle_timeout=300) as server:
             assert server.address is not None
-            with cast(socket.socket, factory(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-                sock.setblocking(False)
-                await loop.sock_connect(sock, server.address)
+            async with raw_client(factory, server.address) as sock:
                 received = await read_until(b"GAME tictactoe 1\n", sock)
                 loop.now = 200.0
                 await loop.sock_sendall(sock, b"PING a\n")
@@ -542,17 +546,15 @@ def test_shutdown_closes_a_connection_that_lingers_after_its_client_half_closed(
     had sent its EOF was no longer among those shutdown closes.)"""
     network = MemoryNetwork(buffer_size=4096)
     factory = network.socket_factory
-    pings = b"".join(b"PING %04d%s\n" % (i, b"x" * 490) for i in range(40))  # 20 KB of replies
+    pings = b"".join(long_pings(40))  # 20 KB of replies
     eof = tell_when_run(monkeypatch, "eof_received")
 
     async def scenario() -> bool:
         """Whether the server's end was gone when shutdown() returned."""
         server = AsyncServer(port=0, socket_factory=factory)
         address = await server.start()
-        with cast(socket.socket, factory(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-            sock.setblocking(False)
+        async with raw_client(factory, address) as sock:
             loop = asyncio.get_running_loop()
-            await loop.sock_connect(sock, address)
             await loop.sock_sendall(sock, pings)
             [served] = server._open
             sock.shutdown(socket.SHUT_WR)
