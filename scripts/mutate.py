@@ -132,6 +132,7 @@ BASELINE_TIMEOUT = 1200.0
 FLAKY_RETRIES = 3
 """How many unconfirmed failures one tier may have on one mutant before it is given up on."""
 _REPORTED = re.compile(r"^(?:FAILED|ERROR) (.+?)(?: - .*)?$", re.MULTILINE)
+_SUMMARY = "short test summary info"  # the banner of pytest's short summary
 _STARTED = re.compile(r"^(\S+::\S+) ", re.MULTILINE)  # pytest -v, before a test's outcome
 _PYTEST_TIMEOUT = "Timeout (>"  # how pytest-timeout's failure reads
 
@@ -365,8 +366,12 @@ def _options(arguments: list[str], work: Path) -> list[str]:
 
 
 def reported(output: str) -> list[str]:
-    """The tests pytest's short summary names as failed or in error, in its order."""
-    return _REPORTED.findall(output)
+    """The tests pytest's short summary names as failed or in error, in its order.
+
+    Only the last summary counts: a failed test's captured output, printed before it, can hold
+    a pytester run's own summary (its ``test_user.py::...``) or a log line at ERROR level
+    (``ERROR    asyncio:...``)."""
+    return _REPORTED.findall(output.rpartition(_SUMMARY)[2])
 
 
 def _running(output: str) -> str:

@@ -48,3 +48,23 @@ def test_the_record_keeps_the_games_score_on_top_and_the_kits_apart(tmp_path: Pa
         "command": "first",
         "kit": {"counted": 7, "command": "second"},
     }
+
+
+def test_only_the_outer_short_summary_names_failed_tests() -> None:
+    """A failed test's captured output can hold a log line at ERROR level and a pytester run's
+    own summary; neither is a test of the tier, so neither is taken as the one to re-run."""
+    output = """\
+tests/unit/test_plugin.py::test_a_user_project_fails FAILED                 [ 50%]
+----------------------------- Captured stdout call -----------------------------
+=========================== short test summary info ============================
+FAILED test_user.py::test_inner - assert 1 == 2
+------------------------------ Captured log call -------------------------------
+ERROR    asyncio:base_events.py:1785 Task exception was never retrieved
+=========================== short test summary info ============================
+FAILED tests/unit/test_plugin.py::test_a_user_project_fails - AssertionError: boom
+ERROR tests/unit/test_broken.py - ImportError: no module named nothing
+"""
+    assert mutate.reported(output) == [
+        "tests/unit/test_plugin.py::test_a_user_project_fails",
+        "tests/unit/test_broken.py",
+    ]
