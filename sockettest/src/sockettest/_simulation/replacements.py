@@ -28,6 +28,9 @@ What is replaced:
   thread polls without blocking, and waits in the scheduler for a memory socket's readiness to
   change (``scheduler.READINESS``) or for its virtual timeout. ``select.poll()`` objects are
   not reached: they are C.
+- ``BaseSelectorEventLoop._write_to_self``, ``call_soon_threadsafe``'s wake-up of an asyncio
+  loop (``loops.py``): after the write to the loop's self-pipe, a readiness change that wakes
+  the loop's ``select`` in the scheduler, and a scheduling point.
 
 Rules of this module:
 
@@ -55,6 +58,7 @@ import re
 import sys
 import threading
 import time
+from asyncio import selector_events
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -70,6 +74,7 @@ from sockettest._originals import (
     thread_start,
 )
 from sockettest._selecting import installed as selects_installed
+from sockettest._simulation.loops import write_to_self
 from sockettest._simulation.primitives import (
     SimulatedLock,
     SimulatedRLock,
@@ -188,6 +193,7 @@ def _replacements() -> list[tuple[Any, str, Any]]:
         (threading.Thread, "join", _join),
         (threading.Thread, "is_alive", _is_alive),
         (ThreadPoolExecutor, "__init__", _executor_init),
+        (selector_events.BaseSelectorEventLoop, "_write_to_self", write_to_self),
         (threading, "_time", clock["monotonic"]),
         (queue, "time", clock["monotonic"]),
     ]
