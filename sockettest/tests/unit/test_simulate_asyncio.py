@@ -188,6 +188,54 @@ def test_no_seed_reorders_call_soon_callbacks() -> None:
     assert all(simulate(callbacks_in_order, seed=seed) == expected for seed in range(10))
 
 
+def handlers_left_pending_at_the_end() -> list[int]:
+    """asyncio.run ends with four connection handlers still waiting for a line: it cancels them,
+    and each, cancelled, says goodbye on its socket (a scheduling point) and notes its number."""
+    network = MemoryNetwork()
+    with network.patch():
+        waiting: list[int] = []
+        cancelled: list[int] = []
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            number = int(await reader.readline())
+            waiting.append(number)
+            try:
+                await reader.readline()
+            except asyncio.CancelledError:
+                cancelled.append(number)
+                writer.write(b"bye\n")
+                writer.close()
+
+        async def main() -> list[socket.socket]:
+            server = await asyncio.start_server(handle, "127.0.0.1", 0)
+            port = server.sockets[0].getsockname()[1]
+            clients = []
+            for number in range(4):
+                clients.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+                clients[-1].sendall(b"%d\n" % number)
+            while len(waiting) < 4:
+                await asyncio.sleep(0)
+            server.close()
+            return clients
+
+        clients = asyncio.run(main())
+        for client in clients:
+            assert read_line(client) == "bye"
+            client.close()
+    return cancelled
+
+
+def test_the_tasks_asyncio_run_leaves_are_cancelled_in_the_order_they_were_made() -> None:
+    """Not in the order of their addresses, which differs from run to run: so a seed's trace,
+    with the handlers' goodbyes in it, is the same every time."""
+    traces = []
+    for _ in range(4):
+        simulation = Simulation(seed=2)
+        assert simulation.run(handlers_left_pending_at_the_end) == [0, 1, 2, 3]
+        traces.append(simulation.trace)
+    assert all(trace == traces[0] for trace in traces)
+
+
 # Deadlocks across tasks and threads ------------------------------------------------------------
 
 

@@ -15,6 +15,11 @@ this module:
 - A run that fails (a deadlock, a stall, a livelock) reports each pending task of every loop
   still open, with the stack of coroutines it is suspended in: the thread's own stack shows
   only the loop waiting in ``select``.
+- ``asyncio.run`` ends by cancelling the tasks still pending, in the order of the set
+  ``asyncio.all_tasks`` returns: their addresses', different in every run. In a simulated
+  thread the tasks come in the order they were made (``loop.create_task``, which
+  ``asyncio.create_task``, ``ensure_future``, ``gather`` and a server's connection handlers go
+  through), so that the same seed gives the same trace.
 - A run that ends leaves no task behind to complain, when collected, that it was destroyed
   pending, nor a coroutine whose cleanup fails then, in another test.
 """
@@ -23,20 +28,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+import math
 import re
 import traceback
-from asyncio import selector_events
-from collections.abc import Callable, Iterable
+import weakref
+from asyncio import base_events, selector_events, tasks
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from sockettest._simulation.scheduler import READINESS, Scheduler, current
 
-__all__ = ["abandon_pending_tasks", "pending_tasks", "write_to_self"]
+__all__ = [
+    "abandon_pending_tasks",
+    "all_tasks",
+    "create_task",
+    "pending_tasks",
+    "write_to_self",
+]
 
 _real_write_to_self: Callable[[Any], None] = vars(selector_events.BaseSelectorEventLoop)[
     "_write_to_self"
 ]
+_real_create_task: Callable[..., asyncio.Task[Any]] = vars(base_events.BaseEventLoop)["create_task"]
+_real_all_tasks = tasks.all_tasks
 _NUMBER = re.compile(r"(\d+)")
+_made: weakref.WeakKeyDictionary[asyncio.Task[Any], int] = weakref.WeakKeyDictionary()
+_numbers = itertools.count()  # only the order of the numbers counts, not where they start
 
 
 def write_to_self(self: Any) -> None:
@@ -50,6 +68,38 @@ def write_to_self(self: Any) -> None:
 
 
 write_to_self.__name__ = write_to_self.__qualname__ = "_write_to_self"
+
+
+def create_task(self: Any, coro: Any, *args: Any, **kwargs: Any) -> asyncio.Task[Any]:
+    """``BaseEventLoop.create_task``; in a simulated thread, the task's place in the order tasks
+    were made is noted."""
+    task = _real_create_task(self, coro, *args, **kwargs)
+    if current() is not None:
+        _made[task] = next(_numbers)
+    return task
+
+
+create_task.__name__ = create_task.__qualname__ = "create_task"
+
+
+class _InOrderMade(set[asyncio.Task[Any]]):
+    """A set of tasks that iterates in the order they were made."""
+
+    def __iter__(self) -> Iterator[asyncio.Task[Any]]:
+        return iter(sorted(super().__iter__(), key=_made_order))
+
+
+def all_tasks(loop: asyncio.AbstractEventLoop | None = None) -> set[asyncio.Task[Any]]:
+    """``asyncio.all_tasks``; in a simulated thread, a set that iterates in the order the tasks
+    were made (``asyncio.run`` cancels them in that order)."""
+    found = _real_all_tasks(loop)
+    return found if current() is None else _InOrderMade(found)
+
+
+def _made_order(task: asyncio.Task[Any]) -> tuple[float, list[object]]:
+    """Tasks made through ``create_task`` in a simulated thread first, in the order they were
+    made; then any other by name."""
+    return (_made.get(task, math.inf), _natural(task))
 
 
 def pending_tasks(scheduler: Scheduler, internal: Iterable[str]) -> str:
