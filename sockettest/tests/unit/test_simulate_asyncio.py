@@ -16,7 +16,15 @@ import time
 
 import pytest
 
-from sockettest import Deadlock, MemoryNetwork, Schedule, Simulation, explore, simulate
+from sockettest import (
+    Deadlock,
+    MemoryNetwork,
+    Schedule,
+    Simulation,
+    VirtualClock,
+    explore,
+    simulate,
+)
 from tests.deadlines import DEADLINE
 from tests.unit.async_name_server import claim, two_claims_async_fixed, two_claims_async_racy
 from tests.unit.name_server import read_line
@@ -123,6 +131,41 @@ def test_a_300_second_wait_for_fires_at_300_virtual_seconds() -> None:
     fired_at, client_saw_end_at, end = simulate(silent_client_timed_out, seed=5)
     assert (fired_at, client_saw_end_at, end) == (300.0, 300.0, b"")
     assert time.perf_counter() - started < DEADLINE
+
+
+def timed_out_on_the_networks_clock() -> tuple[bytes, float, float]:
+    """The same wait, on a loop from ``network.new_event_loop`` on a ``VirtualClock``, with the
+    client in a worker thread: what the client heard, and both clocks when it did."""
+    clock = VirtualClock()
+    network = MemoryNetwork(clock=clock)
+    with network.patch():
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                await asyncio.wait_for(reader.readline(), 300)
+            except TimeoutError:
+                writer.write(b"timed out at %.1f\n" % asyncio.get_running_loop().time())
+            writer.close()
+            await writer.wait_closed()
+
+        def silent_client(port: int) -> bytes:
+            with socket.create_connection(("127.0.0.1", port), timeout=600) as sock:
+                return sock.recv(64)
+
+        async def main() -> tuple[bytes, float, float]:
+            server = await asyncio.start_server(handle, "127.0.0.1", 0)
+            async with server:
+                port = server.sockets[0].getsockname()[1]
+                heard = await asyncio.to_thread(silent_client, port)
+            return heard, time.monotonic(), clock.monotonic()
+
+        with asyncio.Runner(loop_factory=network.new_event_loop) as runner:
+            return runner.run(main())
+
+
+def test_a_loop_on_the_networks_virtual_clock_runs_under_simulate_too() -> None:
+    """``network.new_event_loop`` in a simulation: its clock reads the run's virtual time."""
+    assert simulate(timed_out_on_the_networks_clock, seed=1) == (b"timed out at 300.0\n", 300, 300)
 
 
 # What the seed varies, and what it never does -------------------------------------------------
