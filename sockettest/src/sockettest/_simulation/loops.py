@@ -1,10 +1,10 @@
-"""asyncio event loops in a simulation: their wake-ups, and their pending tasks in a report.
+"""asyncio event loops in a simulation: their wake-ups, their tasks' order, their pending tasks.
 
 An event loop (``asyncio.run`` in ``fn``, or in a thread ``fn`` starts) needs nothing of its own
 to run under the scheduler: its ``time()`` is ``time.monotonic()``, which reads virtual time,
 and it waits in its selector's ``select``, which waits in the scheduler
 (``sockettest._selecting``). Its default executor is a ``ThreadPoolExecutor`` it makes in its
-own thread, so ``to_thread`` and ``run_in_executor`` run on simulated threads. Two things need
+own thread, so ``to_thread`` and ``run_in_executor`` run on simulated threads. Four things need
 this module:
 
 - A wake-up from another thread (``call_soon_threadsafe``: a ``to_thread`` or
@@ -109,7 +109,7 @@ def pending_tasks(scheduler: Scheduler, internal: Iterable[str]) -> str:
     for loop in scheduler.loops:
         if loop.is_closed():
             continue
-        for task in sorted(asyncio.all_tasks(loop), key=_natural):
+        for task in sorted(asyncio.all_tasks(loop), key=_made_order):
             stack = [
                 entry
                 for entry in traceback.StackSummary.extract(_suspended_in(task), lookup_lines=True)
@@ -136,7 +136,7 @@ def abandon_pending_tasks(scheduler: Scheduler) -> None:
     for loop in scheduler.loops:
         if not loop.is_closed():
             continue
-        for task in sorted(asyncio.all_tasks(loop), key=_natural):
+        for task in sorted(asyncio.all_tasks(loop), key=_made_order):
             task._log_destroy_pending = False  # type: ignore[attr-defined]
             with contextlib.suppress(Exception):
                 task.get_coro().close()

@@ -139,7 +139,8 @@ class Simulation:
         self.trace: list[Step] = []
         """Every scheduling point of the last run, in order; equal for equal seeds."""
         self.choices: list[int] = []
-        """The policy's choice at every point that had one: ``Schedule(choices)`` replays it."""
+        """The policy's choice at every point that had one, and for the order of each
+        selector's ready events: ``Schedule(choices)`` replays it."""
         self.time = 0.0
         """The virtual time (seconds) at which the last run ended."""
 
