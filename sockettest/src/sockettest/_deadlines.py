@@ -34,7 +34,8 @@ class BlockedTooLong(AssertionError):
 class Deadlock(BlockedTooLong):
     """Every thread of a simulated run (:func:`sockettest.simulate`) is blocked and none has a
     deadline: nothing can ever wake them. Raised at once, not after a timeout; the message has
-    each thread's stack, what it waits for, the seed and how to replay the run.
+    each thread's stack, what it waits for, each pending task of the run's asyncio event loops
+    with the coroutines it is suspended in, the seed and how to replay the run.
     """
 
 

@@ -8,7 +8,11 @@ long as a patch of the socket module (``MemoryNetwork.patch()``) or a simulation
 stand-ins that decide, at each call:
 
 - in a simulated thread (:func:`sockettest.simulate`): poll without blocking, and wait in the
-  scheduler until a memory socket's readiness changes or the virtual timeout passes;
+  scheduler until a memory socket's readiness changes or the virtual timeout passes (an
+  asyncio loop's ``call_soon_threadsafe`` is such a change, ``_simulation/loops.py``); a
+  selector's ready events, which the kernel reports in an order no program may rely on, come
+  in the order the run's policy picks (an event loop runs its callbacks in that order), while
+  ``select.select``'s lists keep the order of the lists it was given, as the real one does;
 - where every descriptor is a memory socket of one network with a
   :class:`~sockettest.VirtualClock`: poll without blocking, and wait as a blocked socket call of
   that network waits (``_waiting.VirtualTime.select``): the clock's autojump counts it as
@@ -31,6 +35,7 @@ from __future__ import annotations
 import math
 import select
 import selectors
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -42,6 +47,7 @@ from sockettest._simulation.scheduler import READINESS, SimThread, current
 __all__ = ["installed"]
 
 _T = TypeVar("_T")
+_Event = tuple[selectors.SelectorKey, int]
 
 _SELECTOR_NAMES = (
     "SelectSelector",
@@ -80,16 +86,42 @@ def _on_network_clock(
 
 def _simulated(sim: SimThread, poll: Callable[[], _T], timeout: float | None) -> _T:
     """A simulated thread's wait: a scheduling point, then polls, waiting in the scheduler for a
-    memory socket's readiness to change or for the virtual timeout."""
+    memory socket's readiness to change or for the virtual timeout (a timeout already passed,
+    zero included, is one poll)."""
     scheduler = sim.scheduler
+    _note_running_loop(sim)
     scheduler.point(sim, "select")
     deadline = None if timeout is None else scheduler.now + max(timeout, 0.0)
     while True:
         ready = poll()
-        if any_ready(ready):
+        if any_ready(ready) or (deadline is not None and deadline <= scheduler.now):
             return ready
         if not scheduler.wait(sim, READINESS, deadline, "select"):
             return poll()
+
+
+def _note_running_loop(sim: SimThread) -> None:
+    """Remember the asyncio loop that runs in this thread, if any: a failed run reports its
+    pending tasks."""
+    asyncio = sys.modules.get("asyncio")
+    loop = None if asyncio is None else asyncio.events._get_running_loop()
+    loops = sim.scheduler.loops
+    if loop is not None and not any(seen is loop for seen in loops):
+        loops.append(loop)
+
+
+def _seeded_order(
+    sim: SimThread, selector: selectors.BaseSelector, ready: list[_Event]
+) -> list[_Event]:
+    """A selector's ready events in the order the run's policy picks. The kernel's order (an
+    epoll ready list's) is open in reality, and an event loop runs its callbacks in it; so the
+    events are put in the selector's registration order (not the kernel's, nor the
+    descriptors': both differ from process to process), then shuffled by the policy."""
+    if len(ready) < 2:
+        return ready
+    keys = selector.get_map()
+    place = {fd: number for number, fd in enumerate(keys or ())}
+    return sim.scheduler.shuffle(sorted(ready, key=lambda event: place[event[0].fd]))
 
 
 def _waits(timeout: object) -> bool:
@@ -126,13 +158,13 @@ def _select(
 _select.__name__ = _select.__qualname__ = "select"
 
 
-def _selector_select(real: Callable[..., _T]) -> Callable[..., _T]:
+def _selector_select(real: Callable[..., list[_Event]]) -> Callable[..., list[_Event]]:
     """A selector's ``select``, on the network's clock when it waits on memory sockets alone."""
 
-    def select(self: selectors.BaseSelector, timeout: float | None = None) -> _T:
+    def select(self: selectors.BaseSelector, timeout: float | None = None) -> list[_Event]:
         sim = current()
         if sim is not None:
-            return _simulated(sim, lambda: real(self, 0), timeout)
+            return _seeded_order(sim, self, _simulated(sim, lambda: real(self, 0), timeout))
         if _waits(timeout):
             keys = self.get_map()
             fds = [key.fd for key in keys.values()] if keys is not None else []

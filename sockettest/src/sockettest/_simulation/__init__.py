@@ -6,6 +6,9 @@
 - ``primitives``: the two primitives a simulated thread gets, ``Lock`` and ``RLock``.
 - ``replacements``: what a simulation patches in ``threading``, ``time`` and ``select``, and for
   whom.
+- ``loops``: what an asyncio event loop in a simulation needs: ``call_soon_threadsafe``'s
+  wake-up seen by the scheduler, tasks cancelled in the order they were made, and its pending
+  tasks in a failure's report.
 - ``policies``: the seeded policies that pick the next thread (:class:`~sockettest.RandomWalk`,
   :class:`~sockettest.PCT`, :class:`~sockettest.Schedule`).
 - ``runner``: :func:`~sockettest.simulate`, :func:`~sockettest.explore` and

@@ -6,6 +6,10 @@ scheduling point the candidates are the runnable threads, the running one first 
 on) and then the others in the order they were started; a choice is a position in that list.
 So position 0 always means "no switch", which is what a :class:`Schedule` shrinks toward.
 
+The other choice a run makes is the order of a selector's ready events (``pick``): the position,
+among those not yet reported, of the one reported next, 0 being the first in the selector's
+registration order. Such choices take their place among the threads' in ``choices``.
+
 The model is awslabs/shuttle: ``scheduler/random.rs``, ``pct.rs`` and ``replay.rs``.
 """
 
@@ -91,10 +95,12 @@ class Schedule:
 
     At the i-th scheduling point that has a choice, ``choices[i]`` (modulo the number of
     runnable threads) picks among them, 0 being the running thread; past the end, 0 (no
-    preemption). ``Schedule([])`` runs each thread until it blocks. A seeded run's choices are
-    ``simulation.choices``: ``Schedule(simulation.choices)`` replays it. Any non-negative int is
-    a choice (``Schedule([99])`` with two threads runnable picks the second, 99 % 2), so that
-    Hypothesis can draw and shrink choices without knowing how many threads a run has.
+    preemption). A selector's ready events take choices too, one for each but the last, 0
+    keeping them in registration order. ``Schedule([])`` runs each thread until it blocks. A
+    seeded run's choices are ``simulation.choices``: ``Schedule(simulation.choices)`` replays
+    it. Any non-negative int is a choice (``Schedule([99])`` with two threads runnable picks
+    the second, 99 % 2), so that Hypothesis can draw and shrink choices without knowing how
+    many threads a run has.
 
     Args:
         choices: non-negative ints.
@@ -137,6 +143,9 @@ class _RandomChooser:
     def choose(self, candidates: Sequence[int], running: int, step: int) -> int:
         return 0 if len(candidates) == 1 else self._rng.randrange(len(candidates))
 
+    def pick(self, count: int) -> int:
+        return self._rng.randrange(count)
+
 
 class _PCTChooser:
     def __init__(self, rng: random.Random, depth: int, steps: int) -> None:
@@ -156,6 +165,9 @@ class _PCTChooser:
             self._priorities[running] = float(self._depth - self._lowered)
         return max(range(len(candidates)), key=lambda i: self._priorities[candidates[i]])
 
+    def pick(self, count: int) -> int:  # priorities order threads; events are drawn uniformly
+        return self._rng.randrange(count)
+
 
 class _ReplayChooser:
     def __init__(self, choices: tuple[int, ...]) -> None:
@@ -168,6 +180,9 @@ class _ReplayChooser:
     def choose(self, candidates: Sequence[int], running: int, step: int) -> int:
         if len(candidates) == 1:
             return 0
+        return self.pick(len(candidates))
+
+    def pick(self, count: int) -> int:
         position = self._choices[self._next] if self._next < len(self._choices) else 0
         self._next += 1
-        return position % len(candidates)
+        return position % count

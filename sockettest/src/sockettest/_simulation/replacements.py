@@ -28,6 +28,12 @@ What is replaced:
   thread polls without blocking, and waits in the scheduler for a memory socket's readiness to
   change (``scheduler.READINESS``) or for its virtual timeout. ``select.poll()`` objects are
   not reached: they are C.
+- ``BaseSelectorEventLoop._write_to_self``, ``call_soon_threadsafe``'s wake-up of an asyncio
+  loop (``loops.py``): after the write to the loop's self-pipe, a readiness change that wakes
+  the loop's ``select`` in the scheduler, and a scheduling point.
+- ``BaseEventLoop.create_task`` and ``asyncio.all_tasks`` (``asyncio.tasks.all_tasks`` too,
+  which ``asyncio.run`` calls to cancel the tasks left at its end): in a simulated thread, the
+  set of tasks iterates in the order they were made, not by address.
 
 Rules of this module:
 
@@ -50,11 +56,14 @@ Rules of this module:
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import re
 import sys
 import threading
 import time
+from asyncio import base_events, selector_events
+from asyncio import tasks as asyncio_tasks
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -70,6 +79,7 @@ from sockettest._originals import (
     thread_start,
 )
 from sockettest._selecting import installed as selects_installed
+from sockettest._simulation.loops import all_tasks, create_task, write_to_self
 from sockettest._simulation.primitives import (
     SimulatedLock,
     SimulatedRLock,
@@ -188,6 +198,10 @@ def _replacements() -> list[tuple[Any, str, Any]]:
         (threading.Thread, "join", _join),
         (threading.Thread, "is_alive", _is_alive),
         (ThreadPoolExecutor, "__init__", _executor_init),
+        (selector_events.BaseSelectorEventLoop, "_write_to_self", write_to_self),
+        (base_events.BaseEventLoop, "create_task", create_task),
+        (asyncio_tasks, "all_tasks", all_tasks),
+        (asyncio, "all_tasks", all_tasks),
         (threading, "_time", clock["monotonic"]),
         (queue, "time", clock["monotonic"]),
     ]

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong, Deadlock
+from sockettest._simulation.loops import abandon_pending_tasks, pending_tasks
 from sockettest._simulation.parallel import first_failure_in_processes, seed_slice
 from sockettest._simulation.policies import PCT, Policy, RandomWalk, Schedule, sized
 from sockettest._simulation.progress import ExploreProgress, Reporter, check_progress
@@ -138,7 +139,8 @@ class Simulation:
         self.trace: list[Step] = []
         """Every scheduling point of the last run, in order; equal for equal seeds."""
         self.choices: list[int] = []
-        """The policy's choice at every point that had one: ``Schedule(choices)`` replays it."""
+        """The policy's choice at every point that had one, and for the order of each
+        selector's ready events: ``Schedule(choices)`` replays it."""
         self.time = 0.0
         """The virtual time (seconds) at which the last run ended."""
 
@@ -222,6 +224,7 @@ class Simulation:
         for sim in scheduler.threads:
             if sim.thread is not None:
                 vars(sim.thread).pop(MARK, None)
+        abandon_pending_tasks(scheduler)
         self.trace, self.choices, self.time = scheduler.trace, scheduler.choices, scheduler.now
         failure = scheduler.failure
         if failure is not None:
@@ -321,7 +324,8 @@ def _seeded_random(seed: str) -> Iterator[None]:
 
 
 def _threads(scheduler: Scheduler) -> str:
-    """Each live thread: what it is doing, and its stack without the simulation's own frames."""
+    """Each live thread: what it is doing, and its stack without the simulation's own frames;
+    then each pending task of the run's open event loops, and its coroutines' stack."""
     frames = sys._current_frames()
     parts = []
     for sim in scheduler.threads:
@@ -335,6 +339,9 @@ def _threads(scheduler: Scheduler) -> str:
         stack = [e for e in traceback.extract_stack(frame) if e.filename not in _INTERNAL]
         lines = "".join(traceback.format_list(stack)) or "  (no frames of its own)\n"
         parts.append(f"Thread {sim.name!r} ({doing}):\n{lines}")
+    tasks = pending_tasks(scheduler, _INTERNAL)
+    if tasks:
+        parts.append(f"Pending asyncio tasks:\n{tasks}")
     return "\n".join(parts)
 
 
@@ -427,7 +434,11 @@ def simulate(
     ``queue.Queue``, ``queue.SimpleQueue``, ``Thread.start``, ``Thread.join`` and
     ``time.sleep``, the policy, seeded, picks who runs next. ``time.monotonic``, ``time.time``
     and the network's clock read virtual time, which moves only when every thread is blocked.
-    The same seed gives the same interleaving, the same trace and the same outcome.
+    An asyncio event loop that ``fn`` or one of its threads runs (``asyncio.run``) waits in the
+    scheduler too, its timers on virtual time; ``to_thread`` and ``run_in_executor`` run on
+    simulated threads, and the seed also picks which of several ready sockets the loop hears
+    from first (never the order of ``call_soon`` callbacks). The same seed gives the same
+    interleaving, the same trace and the same outcome.
 
     Create everything ``fn`` uses inside ``fn``: objects made before it stay real.
 
@@ -444,7 +455,8 @@ def simulate(
         BaseException: what ``fn`` or one of its threads raised, with the seed, the replay call
             and the trace's tail in a note (the traceback shows it; ``pytest.raises(match=)``
             matches it).
-        Deadlock: every thread blocked with no deadline (at once, with each thread's stack).
+        Deadlock: every thread blocked with no deadline (at once, with each thread's stack and
+            each pending asyncio task's).
         BlockedTooLong: the watchdog: ``stall_timeout`` real seconds with no scheduling point;
             or more than ``max_steps`` points.
         Nondeterminism: with ``check_determinism``, the two runs differ (the first step that

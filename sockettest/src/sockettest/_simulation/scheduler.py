@@ -18,6 +18,8 @@ Rules of this module:
    wait (:meth:`Scheduler.wait`) marks its thread blocked, on a key and with an optional
    virtual deadline, and hands the baton on; :meth:`Scheduler.wake` makes the threads blocked
    on a key runnable again, and each re-checks what it waits for (wake-ups may be spurious).
+   The policy also orders a selector's ready events (:meth:`Scheduler.shuffle`), with choices
+   of their own: which of several events is reported first is open in reality.
 4. Time is virtual: it moves only when every thread is blocked, to the earliest deadline, and
    wakes the threads whose deadline that is. Every thread blocked and none with a deadline is a
    deadlock: the run fails at once.
@@ -40,7 +42,7 @@ import gc
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sockettest._originals import allocate_lock, get_ident
 
@@ -62,6 +64,8 @@ __all__ = [
     "readiness_changed",
     "virtual_now",
 ]
+
+_T = TypeVar("_T")
 
 _collecting: int | None = None
 """The OS thread running a garbage collection (one at a time in CPython), while it runs."""
@@ -127,6 +131,10 @@ class Chooser(Protocol):
     def choose(self, candidates: Sequence[int], running: int, step: int) -> int:
         """Pick among ``candidates`` (thread numbers: the running one first, if it can go on,
         then the others by age); return the position picked. ``step`` counts points so far."""
+
+    def pick(self, count: int) -> int:
+        """Pick one of ``count`` (at least 2) ready I/O events to report next; 0 is the
+        first in the selector's registration order."""
 
 
 class SimThread:
@@ -215,6 +223,9 @@ class Scheduler:
         self.done.acquire()
         self._finished = False
         self._counts: dict[str, int] = {}
+        self.loops: list[Any] = []
+        """The asyncio event loops that waited in a simulated selector, in order: a failure
+        reports their pending tasks."""
         self._handoff = allocate_lock()  # the watchdog and a lost thread may unwind at once
 
     # Threads -----------------------------------------------------------------------------------
@@ -280,6 +291,18 @@ class Scheduler:
         self.progress += 1
         self._switch(me)
         return not me.timed_out
+
+    def shuffle(self, items: list[_T]) -> list[_T]:
+        """``items`` (ready I/O events, in a canonical order) in the order the policy picks:
+        each of them but the last is a choice (``choices`` records it, a
+        :class:`~sockettest.Schedule` replays it), and choices of 0 keep the order given."""
+        shuffled = list(items)
+        for first in range(len(shuffled) - 1):
+            left = len(shuffled) - first
+            picked = first + self.chooser.pick(left) % left
+            self.choices.append(picked - first)
+            shuffled[first], shuffled[picked] = shuffled[picked], shuffled[first]
+        return shuffled
 
     def wake(self, key: object) -> None:
         """Make every thread blocked on ``key`` runnable (each re-checks its condition)."""
