@@ -62,15 +62,19 @@ def configure() -> None:
     )
 
 
-def run_tests(*pytest_args: str) -> None:
+def run_tests(*pytest_args: str, in_thread: bool = False) -> None:
     """Run the tests defined so far with pytest, show the report, and raise it if one failed.
 
     Raising the report itself, not only "ipytest failed with exit_code 1", puts the failing
     assertion into the error that a notebook runner, and so CI, prints.
+
+    ``in_thread=True`` runs them in a thread of their own: the kernel runs an asyncio loop in
+    its main thread, and a test that runs a loop of its own (``asyncio.Runner``) cannot run
+    there, since a thread runs one loop at a time.
     """
     __tracebackhide__ = True
     with contextlib.redirect_stdout(io.StringIO()) as output:
-        exit_code = ipytest.run(*pytest_args, raise_on_error=False)
+        exit_code = ipytest.run(*pytest_args, raise_on_error=False, run_in_thread=in_thread)
     ipytest.clean()  # so that the next cell runs only the tests it defines
     print(output.getvalue())
     if exit_code != 0:
