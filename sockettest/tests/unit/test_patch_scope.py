@@ -22,7 +22,15 @@ import pytest
 import pytest_socket
 
 import sockettest
-from sockettest import FakeServer, MemoryNetwork, MemorySocket, run_in_thread
+from sockettest import (
+    Address,
+    FakeServer,
+    Faults,
+    MemoryNetwork,
+    MemorySocket,
+    ScriptedConnection,
+    run_in_thread,
+)
 from sockettest._transports import Transport
 from tests.deadlines import DEADLINE
 
@@ -200,6 +208,30 @@ def test_an_asyncio_event_loop_runs_under_a_patch(memory_network: MemoryNetwork)
         assert asyncio.run(call_from_another_thread()) == "woken"
         assert asyncio.run(echo_once_on_the_network()) == b"over asyncio\n"
     assert len(memory_network.sockets) >= 3, "listener, client and accepted were in memory"
+
+
+def test_an_asyncio_client_talks_to_a_fake_server_through_faults() -> None:
+    """An unmodified asyncio client, under a patch, against a FakeServer on the same network,
+    its side cut to one byte a recv and two bytes a send: each line arrives whole both ways."""
+    network = MemoryNetwork(connect_faults=Faults(recv_chunks=(1,), send_limit=2))
+
+    def shout(conn: ScriptedConnection) -> None:
+        line = conn.read_line(timeout=DEADLINE)
+        conn.send_line((line or "").upper())
+
+    async def say_hello(address: Address) -> bytes:
+        reader, writer = await asyncio.open_connection(*address)
+        writer.write(b"hello there\n")
+        await writer.drain()
+        line = await asyncio.wait_for(reader.readline(), DEADLINE)
+        writer.close()
+        await writer.wait_closed()
+        return line
+
+    with network.patch(), FakeServer(shout) as server:
+        assert asyncio.run(say_hello(server.address)) == b"HELLO THERE\n"
+    assert server.received == ["hello there"]
+    network.assert_all_closed(grace=DEADLINE)
 
 
 # isinstance(x, socket.socket) ----------------------------------------------------------------
