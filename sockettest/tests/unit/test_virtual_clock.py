@@ -246,10 +246,11 @@ def test_a_network_without_a_clock_keeps_real_time() -> None:
     real_network.assert_all_closed(grace=1.0)
 
 
-def test_calls_that_do_not_block_keep_the_network_busy_so_the_clock_does_not_jump() -> None:
-    """While the test keeps calling other sockets of the network, it is not idle: the autojump
-    leaves a blocked call's 60 s deadline alone, and the call gets the data sent after."""
-    threshold = 0.3
+def keep_busy_while_a_call_waits(threshold: float) -> tuple[float, float, bytes | None]:
+    """A recv with a 60 s timeout waits while this thread sends and receives on two other
+    sockets of the network for ``4 * threshold`` real seconds; then the recv's data is sent.
+    Returns the longest real time between two of this thread's calls, the virtual time when
+    the busy spell ended, and what the recv got (``None``: it timed out)."""
     clock = VirtualClock(autojump_threshold=threshold)
     network = MemoryNetwork(clock=clock, max_block=DEADLINE)
     waiter, sender = network.socketpair(socket.AF_INET)
@@ -257,16 +258,39 @@ def test_calls_that_do_not_block_keep_the_network_busy_so_the_clock_does_not_jum
     with waiter, sender, busy, busy_peer:
         waiter.settimeout(60)
         join = run_in_thread(lambda: waiter.recv(1), name="waiting-recv")
+        longest = 0.0
         try:
             network.wait_until_blocked(1, timeout=DEADLINE)
-            busy_until = time.monotonic() + 4 * threshold
-            while time.monotonic() < busy_until:  # never idle for the threshold
+            last = time.monotonic()
+            busy_until = last + 4 * threshold
+            while last < busy_until:  # never idle for the threshold, unless the OS says so
                 busy.send(b"x")
                 assert busy_peer.recv(1) == b"x"
-            assert clock.monotonic() == 0.0, "the clock jumped while the network was busy"
+                now = time.monotonic()
+                longest, last = max(longest, now - last), now
+            busy_ended = clock.monotonic()
         finally:
             sender.send(b"!")
-            assert join() == b"!"
+        try:
+            return longest, busy_ended, join()
+        except TimeoutError:
+            return longest, busy_ended, None
+
+
+def test_calls_that_do_not_block_keep_the_network_busy_so_the_clock_does_not_jump() -> None:
+    """While the test keeps calling other sockets of the network, it is not idle: the autojump
+    leaves a blocked call's 60 s deadline alone, and the call gets the data sent after. (The
+    premise is that no two calls are a threshold apart in real time; a machine loaded enough to
+    stall this thread that long voids the attempt, and the test tries again.)"""
+    threshold = 0.3
+    for _ in range(3):
+        longest, busy_ended, received = keep_busy_while_a_call_waits(threshold)
+        if longest < threshold:
+            break
+    else:
+        pytest.skip(f"the machine stalled this thread for {longest:.2f} s in each of 3 tries")
+    assert busy_ended == 0.0, "the clock jumped while the network was busy"
+    assert received == b"!"
 
 
 def test_wait_until_blocked_returns_once_a_call_waits() -> None:
