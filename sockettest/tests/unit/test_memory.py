@@ -10,6 +10,7 @@ import gc
 import socket
 import struct
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -582,6 +583,23 @@ def test_a_buffer_size_below_linuxs_floor_reads_back_the_floor(
             assert sock.getsockopt(socket.SOL_SOCKET, option) == floor
         sock.setsockopt(socket.SOL_SOCKET, option, floor // 2 + 1)
         assert sock.getsockopt(socket.SOL_SOCKET, option) == floor + 2
+
+
+@pytest.mark.skipif(not Path("/proc/sys/net/ipv4/tcp_rmem").exists(), reason="Linux's sysctls")
+def test_a_fresh_socket_reads_the_hosts_tcp_rmem_and_tcp_wmem_defaults(
+    memory_network: MemoryNetwork,
+) -> None:
+    """On Linux a fresh socket's SO_RCVBUF and SO_SNDBUF are the middle (default) figures of
+    the host's tcp_rmem and tcp_wmem, as a real socket's are."""
+    defaults = [
+        int(Path(f"/proc/sys/net/ipv4/{name}").read_text().split()[1])
+        for name in ("tcp_rmem", "tcp_wmem")
+    ]
+    with memory_network.socket_factory() as sock:
+        assert [
+            sock.getsockopt(socket.SOL_SOCKET, option)
+            for option in (socket.SO_RCVBUF, socket.SO_SNDBUF)
+        ] == defaults
 
 
 def test_without_linux_sysctls_buffer_sizes_read_linuxs_stock_defaults(
