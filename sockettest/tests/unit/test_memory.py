@@ -165,6 +165,24 @@ def test_an_open_socket_whose_fin_went_first_holds_its_port_in_time_wait(
         assert bind_error(memory_network, client.getsockname()) == errno.EADDRINUSE
 
 
+def test_an_open_socket_that_closed_passively_lets_its_port_go(
+    memory_network: MemoryNetwork,
+) -> None:
+    """After FINs both ways with the client's first, the server's open socket no longer holds
+    the listener's port, as on Linux (the stress tier's differential run shows it there)."""
+    with memory_network.socket_factory() as client:
+        with listening(memory_network) as listener:
+            address = listener.getsockname()
+            client.connect(address)
+            server_side, _ = listener.accept()
+        with server_side:
+            client.shutdown(socket.SHUT_WR)
+            assert server_side.recv(1) == b""
+            server_side.shutdown(socket.SHUT_WR)
+            assert client.recv(1) == b""
+            assert bind_error(memory_network, address) == 0
+
+
 def test_time_wait_ends_after_its_60_seconds_on_the_virtual_clock() -> None:
     """A port held in TIME_WAIT is refused until the network's clock passes TIME_WAIT seconds."""
     clock = VirtualClock()
