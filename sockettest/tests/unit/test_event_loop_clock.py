@@ -46,15 +46,17 @@ async def idle_handler(reader: asyncio.StreamReader, writer: asyncio.StreamWrite
     await writer.wait_closed()
 
 
-def test_the_loop_waits_for_its_timer_on_the_network_not_in_real_time() -> None:
-    """Outside a simulation, the loop's wait for an hour's timer is a wait on the network:
-    wait_until_blocked sees it and an advance ends it. A real-time wait fails here within
-    DEADLINE (the helper then cancels the sleep), not after the hour or pytest's timeout."""
+@pytest.mark.parametrize("seconds", [1.0, 3600.0], ids=["a second", "an hour"])
+def test_the_loop_waits_for_its_timer_on_the_network_not_in_real_time(seconds: float) -> None:
+    """Outside a simulation, the loop's wait for its timer, short or long, is a wait on the
+    network: wait_until_blocked sees it and an advance ends it. A real-time wait fails here
+    within DEADLINE (the helper then cancels the sleep), not after the hour or at pytest's
+    timeout."""
     clock = VirtualClock()
     network = MemoryNetwork(clock=clock)
     loop = network.new_event_loop()
     try:
-        sleep = loop.create_task(asyncio.sleep(3600))
+        sleep = loop.create_task(asyncio.sleep(seconds))
 
         def advance() -> None:
             try:
@@ -62,14 +64,14 @@ def test_the_loop_waits_for_its_timer_on_the_network_not_in_real_time() -> None:
             except BaseException:
                 loop.call_soon_threadsafe(sleep.cancel)
                 raise
-            clock.advance(3600)
+            clock.advance(seconds)
 
         join = run_in_thread(advance)
         try:
             loop.run_until_complete(sleep)
         finally:
             join()
-        assert loop.time() == 3600
+        assert loop.time() == seconds
     finally:
         loop.close()
 
