@@ -61,6 +61,14 @@ def test_processes_run_every_seed_of_a_fix_and_report_progress() -> None:
     assert len(runs) > 2
 
 
+def test_processes_give_each_of_a_few_seeds_a_chunk_of_its_own() -> None:
+    """Fewer seeds than the workers' chunks: each seed is a chunk, so the workers share them
+    and progress counts each seed as it ends."""
+    reports: list[ExploreProgress] = []
+    assert explore(lost_update.fixed, seeds=range(3), processes=2, progress=reports.append) is None
+    assert [report.seeds_run for report in reports if not report.done] == [1, 2, 3]
+
+
 RUNS = [0]
 """A process-wide count of :func:`differs_each_run`'s runs."""
 

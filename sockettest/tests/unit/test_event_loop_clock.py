@@ -46,6 +46,36 @@ async def idle_handler(reader: asyncio.StreamReader, writer: asyncio.StreamWrite
     await writer.wait_closed()
 
 
+@pytest.mark.parametrize("seconds", [1.0, 3600.0], ids=["a second", "an hour"])
+def test_the_loop_waits_for_its_timer_on_the_network_not_in_real_time(seconds: float) -> None:
+    """Outside a simulation, the loop's wait for its timer, short or long, is a wait on the
+    network: wait_until_blocked sees it and an advance ends it. A real-time wait fails here
+    within DEADLINE (the helper then cancels the sleep), not after the hour or at pytest's
+    timeout."""
+    clock = VirtualClock()
+    network = MemoryNetwork(clock=clock)
+    loop = network.new_event_loop()
+    try:
+        sleep = loop.create_task(asyncio.sleep(seconds))
+
+        def advance() -> None:
+            try:
+                network.wait_until_blocked(timeout=DEADLINE)
+            except BaseException:
+                loop.call_soon_threadsafe(sleep.cancel)
+                raise
+            clock.advance(seconds)
+
+        join = run_in_thread(advance)
+        try:
+            loop.run_until_complete(sleep)
+        finally:
+            join()
+        assert loop.time() == seconds
+    finally:
+        loop.close()
+
+
 def test_a_300_second_wait_for_times_out_a_silent_client_in_under_a_second() -> None:
     """An asyncio server's wait_for(readline(), 300) times out a silent asyncio client at 300
     virtual seconds, in under 1 s of real time (the issue's figure; it takes milliseconds)."""

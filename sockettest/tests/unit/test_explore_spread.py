@@ -2,7 +2,10 @@
 SOCKETTEST_SEED_SLICE variable explore honours, progress; and the arguments of processes=,
 checked at the call (runs in worker processes are in tests/integration)."""
 
+import dataclasses
+import io
 import re
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -161,6 +164,22 @@ def test_progress_true_prints_to_stderr_every_interval_and_at_the_end(
     assert lines[0].endswith("no failure so far")
 
 
+def test_progress_true_flushes_each_line_to_a_block_buffered_stderr(
+    monkeypatch: pytest.MonkeyPatch, calls: list[None]
+) -> None:
+    """Each progress line reaches stderr's file at once, even where stderr is block-buffered (a
+    CI log file): a line that waits in the buffer is no report of a run still going."""
+    written = io.BytesIO()
+    stderr = io.TextIOWrapper(written, encoding="utf-8")  # no line buffering, no write-through
+    monkeypatch.setattr(sys, "stderr", stderr)
+    monkeypatch.setattr(progress_module, "INTERVAL", 0.0)
+    try:
+        assert explore(counted, seeds=range(2), progress=True) is None
+        assert written.getvalue().decode().count("sockettest.explore: ") == 3
+    finally:
+        stderr.detach()
+
+
 def test_progress_true_is_silent_until_the_interval_has_passed(
     capsys: pytest.CaptureFixture[str], calls: list[None]
 ) -> None:
@@ -190,6 +209,16 @@ def test_a_progress_report_reads_as_one_line() -> None:
         "sockettest.explore: 50/200 seeds run in 2.0 s (25.0 seeds/s), "
         "first failure so far: seed 17"
     )
+
+
+def test_a_progress_report_is_a_value_that_no_one_can_change() -> None:
+    """An ExploreProgress is frozen and hashable: a callback that keeps the reports keeps what
+    each said."""
+    report = ExploreProgress(seeds_run=50, seeds_total=200, seconds=2.0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        report.seeds_run = 51  # type: ignore[misc]
+    same = ExploreProgress(seeds_run=50, seeds_total=200, seconds=2.0)
+    assert {report, same} == {report}
 
 
 def test_explore_in_a_slice_with_no_seed_passes_without_running_fn(

@@ -10,6 +10,7 @@ import gc
 import socket
 import struct
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,7 @@ from sockettest import (
     MemoryNetwork,
     MemorySocket,
     VirtualClock,
+    _linux,
     serve_in_thread,
 )
 from sockettest._network import EPHEMERAL_PORTS
@@ -146,6 +148,39 @@ def test_a_connected_socket_holds_the_port_its_connect_took(memory_network: Memo
         server_side, _ = listener.accept()
         with server_side:
             assert bind_error(memory_network, client.getsockname()) == errno.EADDRINUSE
+
+
+def test_an_open_socket_whose_fin_went_first_holds_its_port_in_time_wait(
+    memory_network: MemoryNetwork,
+) -> None:
+    """A client that shut its side first and then read the server's FIN is in TIME_WAIT though
+    still open: its connect's port stays in use, as on Linux (EADDRINUSE there too)."""
+    with listening(memory_network) as listener, memory_network.socket_factory() as client:
+        client.connect(listener.getsockname())
+        server_side, _ = listener.accept()
+        client.shutdown(socket.SHUT_WR)
+        with server_side:
+            assert server_side.recv(1) == b""
+        assert client.recv(1) == b""
+        assert bind_error(memory_network, client.getsockname()) == errno.EADDRINUSE
+
+
+def test_an_open_socket_that_closed_passively_lets_its_port_go(
+    memory_network: MemoryNetwork,
+) -> None:
+    """After FINs both ways with the client's first, the server's open socket no longer holds
+    the listener's port, as on Linux (the stress tier's differential run shows it there)."""
+    with memory_network.socket_factory() as client:
+        with listening(memory_network) as listener:
+            address = listener.getsockname()
+            client.connect(address)
+            server_side, _ = listener.accept()
+        with server_side:
+            client.shutdown(socket.SHUT_WR)
+            assert server_side.recv(1) == b""
+            server_side.shutdown(socket.SHUT_WR)
+            assert client.recv(1) == b""
+            assert bind_error(memory_network, address) == 0
 
 
 def test_time_wait_ends_after_its_60_seconds_on_the_virtual_clock() -> None:
@@ -424,6 +459,18 @@ def test_sendall_blocks_on_a_full_buffer_until_the_peer_reads() -> None:
     network.assert_all_closed()
 
 
+def test_a_blocking_send_that_exactly_fills_the_buffer_returns_at_once() -> None:
+    """A blocking send or sendall of just what the buffer holds returns without waiting for the
+    reader: only bytes still to place wait for room."""
+    network = MemoryNetwork(max_block=DEADLINE, buffer_size=4)
+    a, b = network.socketpair(socket.AF_INET)
+    with a, b:
+        assert a.send(b"1234") == 4
+        assert b.recv(4) == b"1234"
+        a.sendall(b"5678")
+        assert b.recv(4) == b"5678"
+
+
 def test_sendall_to_a_peer_that_never_reads_times_out() -> None:
     """A full buffer and a peer that never reads make sendall raise TimeoutError."""
     network = MemoryNetwork(buffer_size=4)
@@ -554,6 +601,38 @@ def test_a_buffer_size_below_linuxs_floor_reads_back_the_floor(
             assert sock.getsockopt(socket.SOL_SOCKET, option) == floor
         sock.setsockopt(socket.SOL_SOCKET, option, floor // 2 + 1)
         assert sock.getsockopt(socket.SOL_SOCKET, option) == floor + 2
+
+
+@pytest.mark.skipif(not Path("/proc/sys/net/ipv4/tcp_rmem").exists(), reason="Linux's sysctls")
+def test_a_fresh_socket_reads_the_hosts_tcp_rmem_and_tcp_wmem_defaults(
+    memory_network: MemoryNetwork,
+) -> None:
+    """On Linux a fresh socket's SO_RCVBUF and SO_SNDBUF are the middle (default) figures of
+    the host's tcp_rmem and tcp_wmem, as a real socket's are."""
+    defaults = [
+        int(Path(f"/proc/sys/net/ipv4/{name}").read_text().split()[1])
+        for name in ("tcp_rmem", "tcp_wmem")
+    ]
+    with memory_network.socket_factory() as sock:
+        assert [
+            sock.getsockopt(socket.SOL_SOCKET, option)
+            for option in (socket.SO_RCVBUF, socket.SO_SNDBUF)
+        ] == defaults
+
+
+def test_without_linux_sysctls_buffer_sizes_read_linuxs_stock_defaults(
+    memory_network: MemoryNetwork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where /proc/sys cannot be read (not Linux), a socket's buffer sizes are stock Linux's:
+    tcp_rmem's default 131072 and tcp_wmem's 16384, fresh; a set size is doubled up to twice
+    rmem_max/wmem_max's 212992."""
+    monkeypatch.setattr(_linux, "_sysctl", lambda name, field, default: default)
+    with memory_network.socket_factory() as sock:
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) == 131072
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) == 16384
+        for option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
+            sock.setsockopt(socket.SOL_SOCKET, option, 10**9)
+            assert sock.getsockopt(socket.SOL_SOCKET, option) == 2 * 212992
 
 
 def test_a_send_refused_by_a_reset_lets_go_of_the_callers_buffer(

@@ -739,6 +739,13 @@ def test_fn_returning_waits_for_non_daemon_threads_and_unwinds_daemon_ones() -> 
     assert cleaned == ["daemon"]
 
 
+def test_a_simulation_not_yet_run_has_no_trace_and_no_virtual_time() -> None:
+    """Before its first run a Simulation reads as no run at all: no steps, no choices, time 0."""
+    simulation = Simulation(seed=4)
+    assert (simulation.trace, simulation.choices, simulation.time) == ([], [], 0.0)
+    assert repr(simulation).endswith(", 0 steps>")
+
+
 def test_simulate_does_not_nest_and_checks_its_arguments() -> None:
     """simulate inside a simulation is an error; so are a missing or doubled seed."""
     with pytest.raises(RuntimeError, match="inside a simulation"):
