@@ -31,7 +31,7 @@ from sockettest._linux import REUSEADDR, V6ONLY, os_error
 from sockettest._originals import RLock
 from sockettest._poison import POISONABLE, Poisons
 from sockettest._simulation.scheduler import SchedulableCondition
-from sockettest._waiting import READING, Channels, VirtualTime, waiting_for
+from sockettest._waiting import READING, Channels, Signal, VirtualTime, waiting_for
 
 if TYPE_CHECKING:
     from sockettest._clock import VirtualClock
@@ -83,7 +83,7 @@ class Kernel:
         self.network = network
         self.lock = RLock()  # real even in a simulation: it has scheduler hooks instead
         self.waiting = waiting_for(network, self.lock, clock)
-        self.any_closed = SchedulableCondition(self.lock, "a socket to close")
+        self.any_closed = Signal(self.lock, "a socket to close")
         self.selecting = Channels(self.lock, "select")  # woken by any readiness change
         self.selecting.conds[READING] = SchedulableCondition(self.lock, "a select to see a change")
         self.poisons = Poisons(POISONABLE | {"socket"})

@@ -493,7 +493,7 @@ class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
         channels = self._channels
         for channel in (READING, WRITING):
             if channels is not None and channels.asleep[channel]:
-                channels.condition(channel).notify_all()
+                channels.wake_all(channel)
         kernel.any_closed.notify_all()
         if peer is not None:
             peer._notify()

@@ -1,9 +1,9 @@
 """How a blocked call of the in-memory network waits: one strategy per way of measuring time.
 
 A call that cannot go on (``recv`` with nothing to read, ``send`` into a full pipe, ``accept``
-with no connection, ``connect`` into a full backlog) waits on a condition of the network's lock
-until a change of state wakes it or its deadline passes. What a deadline is measured on decides
-the rest, so each way is a strategy of its own:
+with no connection, ``connect`` into a full backlog) waits on one of its socket's
+:class:`Channels` until a change of state wakes it or its deadline passes. What a deadline is
+measured on decides the rest, so each way is a strategy of its own:
 
 - :class:`Waiting` itself, a network without a clock: deadlines on :func:`time.monotonic`; a call
   with no deadline gives up after the network's ``max_block`` real seconds.
@@ -17,6 +17,12 @@ the rest, so each way is a strategy of its own:
 
 The network picks the first two once, by its clock; a call made in a simulated thread takes the
 third, whatever the network's.
+
+A real thread sleeps on a lock of its own (:meth:`Channels.park`), as
+:meth:`threading.Condition.wait` does, but without the condition's layers of Python around it:
+the in-memory network is to be no slower than loopback, and nearly all of its cost is the
+Python run per call, the wake-ups between threads most of all. A simulated thread waits on a
+:class:`~sockettest._simulation.scheduler.SchedulableCondition`, in the scheduler, as before.
 """
 
 from __future__ import annotations
@@ -25,18 +31,20 @@ import errno
 import os
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sockettest._deadlines import BlockedTooLong
+from sockettest._originals import allocate_lock
 from sockettest._selecting import any_ready
 from sockettest._simulation.scheduler import THREADS, SchedulableCondition, current, virtual_now
 
 if TYPE_CHECKING:
+    from _thread import LockType
     from threading import RLock
 
     from sockettest._clock import VirtualClock
 
-__all__ = ["READING", "WRITING", "Channels", "Waiting", "waiting_for"]
+__all__ = ["READING", "WRITING", "Channels", "Signal", "Waiting", "waiting_for"]
 
 _T = TypeVar("_T")
 
@@ -47,24 +55,78 @@ condition, so that a byte arriving does not wake the thread that waits to send."
 
 
 class Channels:
-    """A socket's two conditions, to read and to write (made on first wait), and how many
-    calls sleep on each: a change of state wakes only the calls it concerns."""
+    """Where a socket's calls sleep, to read and to write, and how many sleep on each: a change
+    of state wakes only the calls it concerns.
 
-    __slots__ = ("asleep", "conds", "label", "lock")
+    Real threads park on locks of their own (:meth:`park`); simulated threads wait on a
+    condition of the network's lock, made on the first such wait (:meth:`condition`).
+    """
+
+    __slots__ = ("asleep", "conds", "label", "lock", "sleepers")
 
     def __init__(self, lock: RLock, label: str) -> None:
         self.lock = lock
         self.label = label
         self.asleep = [0, 0]
         self.conds: list[SchedulableCondition | None] = [None, None]
+        self.sleepers: tuple[list[LockType], list[LockType]] = ([], [])
 
     def condition(self, channel: int) -> SchedulableCondition:
-        """The condition calls wait on to read or to write."""
+        """The condition simulated calls wait on to read or to write."""
         cond = self.conds[channel]
         if cond is None:
             what = "recv or accept" if channel == READING else "send or connect"
             cond = self.conds[channel] = SchedulableCondition(self.lock, f"{what} {self.label}")
         return cond
+
+    def park(self, channel: int, timeout: float | None) -> None:
+        """Sleep, the network's lock held by this real thread, until :meth:`wake_all` or
+        ``timeout`` real seconds; the lock is released meanwhile (all the way, as
+        :meth:`threading.Condition.wait` releases an ``RLock``) and held again on return."""
+        waiter = allocate_lock()
+        waiter.acquire()
+        sleepers = self.sleepers[channel]
+        sleepers.append(waiter)
+        lock: Any = self.lock
+        saved = lock._release_save()
+        try:
+            waiter.acquire(True, -1 if timeout is None else max(timeout, 0.0))
+        finally:
+            lock._acquire_restore(saved)
+            if waiter in sleepers:  # timed out, or interrupted: nobody woke it
+                sleepers.remove(waiter)
+
+    def wake_all(self, channel: int) -> None:
+        """Wake every call sleeping to read or to write, real or simulated (lock held)."""
+        sleepers = self.sleepers[channel]
+        if sleepers:
+            for waiter in sleepers:
+                waiter.release()
+            sleepers.clear()
+        cond = self.conds[channel]
+        if cond is not None:
+            cond.notify_all()
+
+
+class Signal(SchedulableCondition):
+    """A condition of the network's lock that a test's helper waits on (a socket call to block,
+    a socket to close), and that costs next to nothing to notify while nobody waits on it:
+    most calls notify one, and nearly always nobody does."""
+
+    def __init__(self, lock: RLock, label: str) -> None:
+        super().__init__(lock, label)
+        self.watchers = 0  # real or simulated threads in wait(); changed with the lock held
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.watchers += 1
+        try:
+            return super().wait(timeout)
+        finally:
+            self.watchers -= 1
+
+    def notify_all(self) -> None:
+        if self.watchers:
+            super().notify_all()
 
 
 class _Call:
@@ -98,7 +160,7 @@ class Waiting:
     def __init__(self, limits: Limits, lock: RLock) -> None:
         self.limits = limits
         self.blocked = 0
-        self.any_blocked = SchedulableCondition(lock, "a socket call to block")
+        self.any_blocked = Signal(lock, "a socket call to block")
         self.autojump: float | None = None  # the virtual clock's threshold; None elsewhere
         self.last_use = 0.0  # real time of the last socket call, for the autojump
 
@@ -113,7 +175,7 @@ class Waiting:
     def wake(self, channels: Channels, channel: int) -> None:
         """Wake the calls sleeping on ``channels`` to read or to write, if any."""
         if channels.asleep[channel]:
-            channels.condition(channel).notify_all()
+            channels.wake_all(channel)
 
     def block(
         self,
@@ -136,7 +198,6 @@ class Waiting:
         strategy = SIMULATED if current() is not None else self
         waiting = _Call(channels, channel, deadline)
         strategy._start(waiting)
-        cond = channels.condition(channel)
         channels.asleep[channel] += 1
         self.blocked += 1
         self.any_blocked.notify_all()
@@ -148,7 +209,7 @@ class Waiting:
                     if kernel_timeout:
                         raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
                     raise TimeoutError("timed out")
-                strategy._sleep(cond, waiting, call, caller)
+                strategy._sleep(waiting, call, caller)
         finally:
             channels.asleep[channel] -= 1
             self.blocked -= 1
@@ -162,12 +223,12 @@ class Waiting:
     def _end(self, waiting: _Call) -> None:
         pass
 
-    def _sleep(self, cond: SchedulableCondition, waiting: _Call, call: str, caller: object) -> None:
+    def _sleep(self, waiting: _Call, call: str, caller: object) -> None:
         timeout = self._check_stuck(waiting, call, caller)
         if waiting.deadline is not None:
             left = waiting.deadline - time.monotonic()
             timeout = left if timeout is None else min(timeout, left)
-        cond.wait(timeout)
+        waiting.channels.park(waiting.channel, timeout)
 
     def _check_stuck(self, waiting: _Call, call: str, caller: object) -> float | None:
         """Real seconds the call may still sleep before it has waited too long (``None``: no
@@ -210,7 +271,7 @@ class VirtualTime(Waiting):
 
     def wake(self, channels: Channels, channel: int) -> None:
         if channels.asleep[channel]:
-            channels.condition(channel).notify_all()
+            channels.wake_all(channel)
             for waiting in self.calls:
                 if waiting.channels is channels and waiting.channel == channel:
                     waiting.woken = True
@@ -226,12 +287,12 @@ class VirtualTime(Waiting):
         if self.autojump is not None:
             self.last_use = time.monotonic()  # the call's return counts as use
 
-    def _sleep(self, cond: SchedulableCondition, waiting: _Call, call: str, caller: object) -> None:
+    def _sleep(self, waiting: _Call, call: str, caller: object) -> None:
         timeout = self._check_stuck(waiting, call, caller)
         if self.autojump is not None and waiting.deadline is not None:
             timeout = self.autojump if timeout is None else min(timeout, self.autojump)
         waiting.woken = False
-        cond.wait(timeout)
+        waiting.channels.park(waiting.channel, timeout)
         if self.autojump is not None:
             self._maybe_autojump()
 
@@ -288,7 +349,7 @@ class VirtualTime(Waiting):
         for waiting in self.calls:
             if waiting.deadline is not None and waiting.deadline <= now:
                 waiting.woken = True
-                waiting.channels.condition(waiting.channel).notify_all()
+                waiting.channels.wake_all(waiting.channel)
 
 
 class Simulated(Waiting):
@@ -300,8 +361,9 @@ class Simulated(Waiting):
     def _start(self, waiting: _Call) -> None:
         pass
 
-    def _sleep(self, cond: SchedulableCondition, waiting: _Call, call: str, caller: object) -> None:
+    def _sleep(self, waiting: _Call, call: str, caller: object) -> None:
         deadline = waiting.deadline
+        cond = waiting.channels.condition(waiting.channel)
         cond.wait(None if deadline is None else deadline - self.now())
 
 
