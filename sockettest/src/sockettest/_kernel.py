@@ -28,10 +28,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sockettest._addresses import bind_errno, overlaps, unmapped
 from sockettest._faults import Faults
 from sockettest._linux import REUSEADDR, V6ONLY, os_error
-from sockettest._originals import RLock
 from sockettest._poison import POISONABLE, Poisons
 from sockettest._simulation.scheduler import SchedulableCondition
-from sockettest._waiting import READING, Channels, Signal, VirtualTime, waiting_for
+from sockettest._waiting import (
+    READING,
+    Channels,
+    NetworkLock,
+    Signal,
+    VirtualTime,
+    waiting_for,
+)
 
 if TYPE_CHECKING:
     from sockettest._clock import VirtualClock
@@ -81,7 +87,7 @@ class Kernel:
         time_wait: float,
     ) -> None:
         self.network = network
-        self.lock = RLock()  # real even in a simulation: it has scheduler hooks instead
+        self.lock = NetworkLock()  # real even in a simulation: it has scheduler hooks instead
         self.waiting = waiting_for(network, self.lock, clock)
         self.any_closed = Signal(self.lock, "a socket to close")
         self.selecting = Channels(self.lock, "select")  # woken by any readiness change

@@ -18,33 +18,49 @@ measured on decides the rest, so each way is a strategy of its own:
 The network picks the first two once, by its clock; a call made in a simulated thread takes the
 third, whatever the network's.
 
-A real thread sleeps on a lock of its own (:meth:`Channels.park`), as
-:meth:`threading.Condition.wait` does, but without the condition's layers of Python around it:
-the in-memory network is to be no slower than loopback, and nearly all of its cost is the
-Python run per call, the wake-ups between threads most of all. A simulated thread waits on a
-:class:`~sockettest._simulation.scheduler.SchedulableCondition`, in the scheduler, as before.
+How a real thread sleeps and is woken is chosen for speed: the in-memory network is to be no
+slower than loopback. A thread woken by :meth:`threading.Lock.release`, as a
+:class:`threading.Condition` wakes it, is woken by a thread that holds the GIL (and here the
+network's lock too): the woken thread, often run at once by the kernel, can only wait for both,
+and the two threads take turns at a cost of tens of microseconds per wake-up on a busy machine.
+A real socket's ``send`` wakes its reader from inside a system call, the GIL released. So a
+real thread sleeps on a :class:`Bell` of its own, an ``eventfd`` (:meth:`Channels.park`), and a
+change of state that wakes it only notes the bell (:meth:`Channels.wake_all`); the network's
+lock (:class:`NetworkLock`) rings the bells it noted once it is let go, each ring a system call
+that releases the GIL. A simulated thread waits on a
+:class:`~sockettest._simulation.scheduler.SchedulableCondition`, in the scheduler, as before,
+and while a simulation runs a bell is rung at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import select
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sockettest._deadlines import BlockedTooLong
-from sockettest._originals import allocate_lock
+from sockettest._originals import RLock, allocate_lock
 from sockettest._selecting import any_ready
 from sockettest._simulation.scheduler import THREADS, SchedulableCondition, current, virtual_now
 
 if TYPE_CHECKING:
-    from _thread import LockType
-    from threading import RLock
-
     from sockettest._clock import VirtualClock
 
-__all__ = ["READING", "WRITING", "Channels", "Signal", "Waiting", "waiting_for"]
+__all__ = [
+    "READING",
+    "WRITING",
+    "Bell",
+    "Channels",
+    "NetworkLock",
+    "Signal",
+    "Waiting",
+    "waiting_for",
+]
 
 _T = TypeVar("_T")
 
@@ -54,22 +70,105 @@ to write (send, and connect, which waits on the listener's backlog). Each has it
 condition, so that a byte arriving does not wake the thread that waits to send."""
 
 
+_EVENTFD = hasattr(os, "eventfd")  # Linux; elsewhere a bell is a lock
+_POLL = getattr(select, "poll", None)  # taken now: a simulation replaces select's functions
+
+
+class Bell:
+    """What one real thread sleeps on, whatever socket it waits for: an ``eventfd`` that
+    :meth:`ring` makes readable and :meth:`sleep` waits to be readable, both releasing the GIL.
+
+    A ring may come after the sleep it was meant for timed out; the next sleep then returns at
+    once, and the caller, which re-checks what it waits for, sleeps again. The descriptor is
+    closed when the last reference goes: its thread's (:func:`bell`) ends with the thread, and
+    a ring still to come holds one. Where there is no ``eventfd`` a bell is a lock, acquired
+    until rung: the thread then sleeps as :meth:`threading.Condition.wait` does.
+    """
+
+    __slots__ = ("fd", "lock", "poller")
+
+    def __init__(self) -> None:
+        self.fd = -1
+        self.lock = allocate_lock()
+        if _EVENTFD and _POLL is not None:
+            self.fd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
+            self.poller = _POLL()
+            self.poller.register(self.fd, select.POLLIN)
+        else:
+            self.lock.acquire()
+
+    def ring(self) -> None:
+        """Wake the thread sleeping on it, or make its next sleep return at once."""
+        if self.fd >= 0:
+            os.eventfd_write(self.fd, 1)
+        else:
+            with contextlib.suppress(RuntimeError):  # rung already, by another thread
+                self.lock.release()
+
+    def sleep(self, timeout: float | None) -> None:
+        """Sleep until rung, or ``timeout`` real seconds (``None``: no bound); the GIL released."""
+        if self.fd < 0:
+            self.lock.acquire(True, -1 if timeout is None else max(timeout, 0.0))  # held after
+            return
+        if self.poller.poll(None if timeout is None else max(timeout, 0.0) * 1000.0):
+            os.eventfd_read(self.fd)  # back to unrung (only this thread reads it)
+
+    def __del__(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+_BELLS = threading.local()
+
+
+def bell() -> Bell:
+    """This thread's bell, made on its first sleep."""
+    try:
+        mine: Bell = _BELLS.bell
+    except AttributeError:
+        mine = _BELLS.bell = Bell()
+    return mine
+
+
+class NetworkLock(type(RLock())):  # type: ignore[misc]
+    """The network's one lock, a real ``RLock`` that rings, once it is let go, the bells of the
+    real threads that a change of state under it woke (:meth:`Channels.wake_all` notes them in
+    :attr:`bells`): the woken thread then finds the lock free and the GIL released."""
+
+    __slots__ = ("bells",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bells: list[Bell] = []
+
+    def __exit__(self, *exc: object) -> None:
+        bells = self.bells
+        if bells:
+            self.bells = []
+            self.release()
+            for rung in bells:
+                rung.ring()
+        else:
+            self.release()
+
+
 class Channels:
     """Where a socket's calls sleep, to read and to write, and how many sleep on each: a change
     of state wakes only the calls it concerns.
 
-    Real threads park on locks of their own (:meth:`park`); simulated threads wait on a
-    condition of the network's lock, made on the first such wait (:meth:`condition`).
+    Real threads sleep on their bells (:meth:`park`); simulated threads wait on a condition of
+    the network's lock, made on the first such wait (:meth:`condition`).
     """
 
     __slots__ = ("asleep", "conds", "label", "lock", "sleepers")
 
-    def __init__(self, lock: RLock, label: str) -> None:
+    def __init__(self, lock: NetworkLock, label: str) -> None:
         self.lock = lock
         self.label = label
         self.asleep = [0, 0]
         self.conds: list[SchedulableCondition | None] = [None, None]
-        self.sleepers: tuple[list[LockType], list[LockType]] = ([], [])
+        self.sleepers: tuple[list[Bell], list[Bell]] = ([], [])
 
     def condition(self, channel: int) -> SchedulableCondition:
         """The condition simulated calls wait on to read or to write."""
@@ -81,27 +180,36 @@ class Channels:
 
     def park(self, channel: int, timeout: float | None) -> None:
         """Sleep, the network's lock held by this real thread, until :meth:`wake_all` or
-        ``timeout`` real seconds; the lock is released meanwhile (all the way, as
-        :meth:`threading.Condition.wait` releases an ``RLock``) and held again on return."""
-        waiter = allocate_lock()
-        waiter.acquire()
+        ``timeout`` real seconds, or at once for a ring that came late; the lock is released
+        meanwhile (all the way, as :meth:`threading.Condition.wait` releases an ``RLock``),
+        the bells this thread noted rung, and the lock held again on return."""
+        mine = bell()
         sleepers = self.sleepers[channel]
-        sleepers.append(waiter)
+        sleepers.append(mine)
         lock: Any = self.lock
+        bells = lock.bells
+        if bells:
+            lock.bells = []
         saved = lock._release_save()
         try:
-            waiter.acquire(True, -1 if timeout is None else max(timeout, 0.0))
+            for rung in bells:
+                rung.ring()
+            mine.sleep(timeout)
         finally:
             lock._acquire_restore(saved)
-            if waiter in sleepers:  # timed out, or interrupted: nobody woke it
-                sleepers.remove(waiter)
+            if mine in sleepers:  # timed out, or interrupted: nobody woke it
+                sleepers.remove(mine)
 
     def wake_all(self, channel: int) -> None:
-        """Wake every call sleeping to read or to write, real or simulated (lock held)."""
+        """Wake every call sleeping to read or to write, real or simulated (lock held): a
+        real thread's bell rings when the lock is let go, or at once while a simulation runs."""
         sleepers = self.sleepers[channel]
         if sleepers:
-            for waiter in sleepers:
-                waiter.release()
+            if THREADS:
+                for rung in sleepers:
+                    rung.ring()
+            else:
+                self.lock.bells += sleepers
             sleepers.clear()
         cond = self.conds[channel]
         if cond is not None:
@@ -113,7 +221,7 @@ class Signal(SchedulableCondition):
     a socket to close), and that costs next to nothing to notify while nobody waits on it:
     most calls notify one, and nearly always nobody does."""
 
-    def __init__(self, lock: RLock, label: str) -> None:
+    def __init__(self, lock: NetworkLock, label: str) -> None:
         super().__init__(lock, label)
         self.watchers = 0  # real or simulated threads in wait(); changed with the lock held
 
@@ -157,7 +265,7 @@ class Waiting:
     (:meth:`now`), when a call has waited too long, and how one sleep is taken (:meth:`_sleep`).
     """
 
-    def __init__(self, limits: Limits, lock: RLock) -> None:
+    def __init__(self, limits: Limits, lock: NetworkLock) -> None:
         self.limits = limits
         self.blocked = 0
         self.any_blocked = Signal(lock, "a socket call to block")
@@ -257,7 +365,7 @@ class Waiting:
 class VirtualTime(Waiting):
     """A virtual clock: deadlines pass when the clock moves, by hand or by autojump."""
 
-    def __init__(self, limits: Limits, lock: RLock, clock: VirtualClock) -> None:
+    def __init__(self, limits: Limits, lock: NetworkLock, clock: VirtualClock) -> None:
         super().__init__(limits, lock)
         self.clock = clock
         self.lock = lock
@@ -370,6 +478,6 @@ class Simulated(Waiting):
 SIMULATED = Simulated()
 
 
-def waiting_for(limits: Limits, lock: RLock, clock: VirtualClock | None) -> Waiting:
+def waiting_for(limits: Limits, lock: NetworkLock, clock: VirtualClock | None) -> Waiting:
     """The strategy for a network on ``clock`` (``None``: real time)."""
     return Waiting(limits, lock) if clock is None else VirtualTime(limits, lock, clock)
