@@ -38,7 +38,6 @@ import contextlib
 import errno
 import os
 import select
-import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -78,11 +77,13 @@ class Bell:
     """What one real thread sleeps on, whatever socket it waits for: an ``eventfd`` that
     :meth:`ring` makes readable and :meth:`sleep` waits to be readable, both releasing the GIL.
 
-    A ring may come after the sleep it was meant for timed out; the next sleep then returns at
-    once, and the caller, which re-checks what it waits for, sleeps again. The descriptor is
-    closed when the last reference goes: its thread's (:func:`bell`) ends with the thread, and
-    a ring still to come holds one. Where there is no ``eventfd`` a bell is a lock, acquired
-    until rung: the thread then sleeps as :meth:`threading.Condition.wait` does.
+    A ring may come after the sleep it was meant for timed out, or was over; the next sleep
+    then returns at once, and the caller, which re-checks what it waits for, sleeps again. A
+    bell is lent for one sleep (:func:`lend_bell`) and kept for the next (a thread is made for
+    every connection a server takes, and a new bell costs three system calls); its descriptor
+    is closed when the last reference goes (a ring still to come holds one). Where there is no
+    ``eventfd`` a bell is a lock, acquired until rung: a thread then sleeps as
+    :meth:`threading.Condition.wait` does.
     """
 
     __slots__ = ("fd", "lock", "poller")
@@ -113,22 +114,30 @@ class Bell:
         if self.poller.poll(None if timeout is None else max(timeout, 0.0) * 1000.0):
             os.eventfd_read(self.fd)  # back to unrung (only this thread reads it)
 
-    def __del__(self) -> None:
+    def __del__(self, close: Callable[[int], None] = os.close) -> None:  # os may be gone
         if self.fd >= 0:
-            os.close(self.fd)
+            close(self.fd)
             self.fd = -1
 
 
-_BELLS = threading.local()
+_SPARE_BELLS: list[Bell] = []
+"""Bells no thread sleeps on now, for the next sleep; at most :data:`_SPARE_MAX` are kept."""
+
+_SPARE_MAX = 16
 
 
-def bell() -> Bell:
-    """This thread's bell, made on its first sleep."""
+def lend_bell() -> Bell:
+    """A bell to sleep on once (give it back with :func:`return_bell`)."""
     try:
-        mine: Bell = _BELLS.bell
-    except AttributeError:
-        mine = _BELLS.bell = Bell()
-    return mine
+        return _SPARE_BELLS.pop()
+    except IndexError:
+        return Bell()
+
+
+def return_bell(bell: Bell) -> None:
+    """Keep ``bell`` for the next sleep, or let it close if enough are kept."""
+    if len(_SPARE_BELLS) < _SPARE_MAX:
+        _SPARE_BELLS.append(bell)
 
 
 class NetworkLock(type(RLock())):  # type: ignore[misc]
@@ -183,7 +192,7 @@ class Channels:
         ``timeout`` real seconds, or at once for a ring that came late; the lock is released
         meanwhile (all the way, as :meth:`threading.Condition.wait` releases an ``RLock``),
         the bells this thread noted rung, and the lock held again on return."""
-        mine = bell()
+        mine = lend_bell()
         sleepers = self.sleepers[channel]
         sleepers.append(mine)
         lock: Any = self.lock
@@ -199,6 +208,7 @@ class Channels:
             lock._acquire_restore(saved)
             if mine in sleepers:  # timed out, or interrupted: nobody woke it
                 sleepers.remove(mine)
+            return_bell(mine)
 
     def wake_all(self, channel: int) -> None:
         """Wake every call sleeping to read or to write, real or simulated (lock held): a
