@@ -29,7 +29,6 @@ from sockettest._addresses import bind_errno, overlaps, unmapped
 from sockettest._faults import Faults
 from sockettest._linux import REUSEADDR, V6ONLY, os_error
 from sockettest._poison import POISONABLE, Poisons
-from sockettest._simulation.scheduler import SchedulableCondition
 from sockettest._waiting import (
     READING,
     Channels,
@@ -90,8 +89,8 @@ class Kernel:
         self.lock = NetworkLock()  # real even in a simulation: it has scheduler hooks instead
         self.waiting = waiting_for(network, self.lock, clock)
         self.any_closed = Signal(self.lock, "a socket to close")
-        self.selecting = Channels(self.lock, "select")  # woken by any readiness change
-        self.selecting.conds[READING] = SchedulableCondition(self.lock, "a select to see a change")
+        # woken by any readiness change
+        self.selecting = Channels(self.lock, "select", reading="a select to see a change")
         self.poisons = Poisons(POISONABLE | {"socket"})
         self.local_addresses: set[str] = set()  # declared: add_address, add_host
         self.time_wait_seconds = time_wait

@@ -170,11 +170,12 @@ class Channels:
     the network's lock, made on the first such wait (:meth:`condition`).
     """
 
-    __slots__ = ("asleep", "conds", "label", "lock", "sleepers")
+    __slots__ = ("asleep", "conds", "label", "lock", "reading", "sleepers")
 
-    def __init__(self, lock: NetworkLock, label: str) -> None:
+    def __init__(self, lock: NetworkLock, label: str, reading: str | None = None) -> None:
         self.lock = lock
         self.label = label
+        self.reading = reading  # what a simulated thread waits for to read, if not the rule
         self.asleep = [0, 0]
         self.conds: list[SchedulableCondition | None] = [None, None]
         self.sleepers: tuple[list[Bell], list[Bell]] = ([], [])
@@ -184,7 +185,10 @@ class Channels:
         cond = self.conds[channel]
         if cond is None:
             what = "recv or accept" if channel == READING else "send or connect"
-            cond = self.conds[channel] = SchedulableCondition(self.lock, f"{what} {self.label}")
+            label = f"{what} {self.label}"
+            if channel == READING and self.reading is not None:
+                label = self.reading
+            cond = self.conds[channel] = SchedulableCondition(self.lock, label)
         return cond
 
     def park(self, channel: int, timeout: float | None) -> None:
@@ -226,25 +230,35 @@ class Channels:
             cond.notify_all()
 
 
-class Signal(SchedulableCondition):
-    """A condition of the network's lock that a test's helper waits on (a socket call to block,
-    a socket to close), and that costs next to nothing to notify while nobody waits on it:
-    most calls notify one, and nearly always nobody does."""
+class Signal:
+    """What a test's helper waits on, under the network's lock (a socket call to block, a
+    socket to close): a condition of the lock, made on the first wait (a network is made for
+    every test, and most never wait), and that costs next to nothing to notify while nobody
+    waits on it: most calls notify one, and nearly always nobody does."""
+
+    __slots__ = ("cond", "label", "lock", "watchers")
 
     def __init__(self, lock: NetworkLock, label: str) -> None:
-        super().__init__(lock, label)
-        self.watchers = 0  # real or simulated threads in wait(); changed with the lock held
+        self.lock = lock
+        self.label = label
+        self.cond: SchedulableCondition | None = None
+        self.watchers = 0  # real or simulated threads in wait_for(); changed with the lock held
 
-    def wait(self, timeout: float | None = None) -> bool:
+    def wait_for(self, predicate: Callable[[], bool], timeout: float | None) -> bool:
+        """:meth:`threading.Condition.wait_for`, the lock held."""
+        cond = self.cond
+        if cond is None:
+            cond = self.cond = SchedulableCondition(self.lock, self.label)
         self.watchers += 1
         try:
-            return super().wait(timeout)
+            return cond.wait_for(predicate, timeout)
         finally:
             self.watchers -= 1
 
     def notify_all(self) -> None:
-        if self.watchers:
-            super().notify_all()
+        """Wake every thread in :meth:`wait_for` to check its predicate (the lock held)."""
+        if self.watchers and self.cond is not None:
+            self.cond.notify_all()
 
 
 class _Call:
