@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 import socket
 import struct
 import sys
@@ -147,5 +148,12 @@ class _OptionCalls(_SocketParts):
         value = self.options.get((socket.SOL_SOCKET, option))
         if not isinstance(value, bytes):
             return None
-        seconds, micros = TIMEVAL.unpack(value)
-        return (seconds + micros / 1e6) or None
+        return _seconds(value)
+
+
+@functools.lru_cache(maxsize=64)
+def _seconds(timeval: bytes) -> float | None:
+    """A kernel timeout's seconds (``None``: 0, no bound); cached, as every call on a blocking
+    socket with a kernel timeout asks, and a server's sockets share a few values."""
+    seconds, micros = TIMEVAL.unpack(timeval)
+    return (seconds + micros / 1e6) or None

@@ -327,12 +327,13 @@ class Waiting:
         count); otherwise it raises ``EAGAIN`` for a ``kernel_timeout`` (``SO_RCVTIMEO``,
         ``SO_SNDTIMEO``) and :class:`TimeoutError` for a socket timeout.
         """
-        strategy = SIMULATED if current() is not None else self
+        strategy = SIMULATED if THREADS and current() is not None else self
         waiting = _Call(channels, channel, deadline)
         strategy._start(waiting)
         channels.asleep[channel] += 1
         self.blocked += 1
-        self.any_blocked.notify_all()
+        if self.any_blocked.watchers:
+            self.any_blocked.notify_all()
         try:
             while not ready():
                 if deadline is not None and self.now() >= deadline:
