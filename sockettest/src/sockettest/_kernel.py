@@ -47,6 +47,9 @@ __all__ = ["Binding", "Kernel"]
 
 _T = TypeVar("_T")
 
+_POISONABLE = POISONABLE | {"socket"}
+"""What the network's poisons may name: every socket method, and making a socket."""
+
 
 class Binding:
     """A socket as the bind table sees it: its address, its options, and whether it holds its
@@ -91,7 +94,7 @@ class Kernel:
         self.any_closed = Signal(self.lock, "a socket to close")
         # woken by any readiness change
         self.selecting = Channels(self.lock, "select", reading="a select to see a change")
-        self.poisons = Poisons(POISONABLE | {"socket"})
+        self.poisons = Poisons(_POISONABLE)
         self.local_addresses: set[str] = set()  # declared: add_address, add_host
         self.time_wait_seconds = time_wait
         self._ports = ports

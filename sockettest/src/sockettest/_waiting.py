@@ -246,6 +246,8 @@ class Signal:
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float | None) -> bool:
         """:meth:`threading.Condition.wait_for`, the lock held."""
+        if predicate():  # at once: no condition to make (a leak check with no grace)
+            return True
         cond = self.cond
         if cond is None:
             cond = self.cond = SchedulableCondition(self.lock, self.label)
