@@ -504,8 +504,8 @@ class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
                 self._waiting.wake(kernel.selecting, READING)
 
     def _waiters(self) -> Channels:
-        """The conditions this socket's calls wait on, made on the first wait: most sockets
-        never wait, and a socket is made for every connection."""
+        """Where this socket's calls wait, made on the first wait: most sockets never wait,
+        and a socket is made for every connection."""
         if self._channels is None:
             self._channels = Channels(self._lock, self.name)
         return self._channels

@@ -125,6 +125,11 @@ _SPARE_BELLS: list[Bell] = []
 
 _SPARE_MAX = 16
 
+if hasattr(os, "register_at_fork"):
+    # A forked child (explore's worker processes) shares the parent's eventfds: a sleep in the
+    # child on a spare bell could read, and so lose, a ring meant for a sleep in the parent.
+    os.register_at_fork(after_in_child=_SPARE_BELLS.clear)
+
 
 def lend_bell() -> Bell:
     """A bell to sleep on once (give it back with :func:`return_bell`)."""

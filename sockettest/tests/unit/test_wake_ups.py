@@ -2,7 +2,9 @@
 bell lent for the sleep, rung once the network's lock is let go, robust to a ring that comes
 late, and on a plain lock where there is no ``eventfd``."""
 
+import os
 import select
+import warnings
 
 import pytest
 
@@ -104,3 +106,19 @@ def test_bells_are_kept_for_reuse_up_to_a_bound(monkeypatch: pytest.MonkeyPatch)
     for _ in range(waiting._SPARE_MAX + 3):
         waiting.return_bell(CountedBell())
     assert len(waiting._SPARE_BELLS) == waiting._SPARE_MAX
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_forked_child_keeps_none_of_the_parents_spare_bells() -> None:
+    """A child process shares its parent's eventfds: it starts with no spare bell, so that its
+    sleeps never read a ring meant for the parent's."""
+    waiting.return_bell(waiting.Bell())
+    assert waiting._SPARE_BELLS
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # the child only checks and exits
+        child = os.fork()
+    if child == 0:
+        os._exit(0 if waiting._SPARE_BELLS == [] else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert waiting._SPARE_BELLS  # the parent's are its own still
