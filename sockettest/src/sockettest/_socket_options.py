@@ -14,6 +14,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from sockettest._arguments import (
+    NoBuffer,
     c_flag,
     c_int,
     check_option,
@@ -51,7 +52,7 @@ class _OptionCalls(_SocketParts):
             level, option = c_int(level), c_int(option)
             value = option_value(value, optlen)
             self._check_open()
-            value = check_option(self._family, level, option, value, setting=True)
+            value = _checked_option(self._family, level, option, value)
             if level == socket.SOL_SOCKET and option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
                 assert isinstance(value, int)  # made one above
                 value = buffer_option(option, value)
@@ -149,6 +150,13 @@ class _OptionCalls(_SocketParts):
         if not isinstance(value, bytes):
             return None
         return _seconds(value)
+
+
+@functools.lru_cache(maxsize=256)
+def _checked_option(family: int, level: int, option: int, value: int | bytes | NoBuffer) -> Any:
+    """:func:`check_option` for a ``setsockopt``, cached: a server sets the same few options on
+    every socket it accepts (an error is not cached, and is raised each time)."""
+    return check_option(family, level, option, value, setting=True)
 
 
 @functools.lru_cache(maxsize=64)
