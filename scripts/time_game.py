@@ -14,7 +14,8 @@ Target: at least 1.5x cheaper in memory than on loopback (the goal: 3x).
 
 Those targets (loopback / memory, at least) came with an earlier issue. Issue 19 states the same
 comparison the other way round, and the last table prints it: memory / loopback, for both games
-and the fixed cost, at most 1.0 (the goal: 0.5).
+and the fixed cost, at most 1.0 (the goal: 0.5). Before it, with no target, one round trip of a
+byte between two threads on each network: the wake-up each way that sets a game's pace.
 
 The bots play the game's own strategy (``suggest_move``), which is the same work in all three
 ways; a second table times the same three ways with bots that take the first free cell, so
@@ -33,8 +34,15 @@ import functools
 import itertools
 import os
 import platform
+import socket
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
 
 from _timing import (
+    DEADLINE,
     Strategy,
     first_free_cell,
     fixed_cost_in_memory,
@@ -47,6 +55,7 @@ from _timing import (
 )
 
 from game.rules import suggest_move
+from sockettest import MemoryNetwork
 
 TARGETS = {
     ("loopback", "sans-IO pair"): (10.0, None),
@@ -155,6 +164,69 @@ ROWS: dict[Strategy, str] = {
 """Each strategy's row in issue 19's table."""
 
 
+ROUND_TRIPS = 500
+"""Round trips of one byte timed together, for one figure of the round-trip table."""
+
+
+def round_trip(make_socket: Callable[..., Any]) -> float:
+    """Seconds of the median round trip of one byte between two threads, of
+    :data:`ROUND_TRIPS`, over a connection made with ``make_socket`` on 127.0.0.1: the echo's
+    thread wakes on each request, the caller on each reply. The median, not the mean: on a
+    busy machine a few round trips wait milliseconds for a core, on either network."""
+    with make_socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        client = make_socket(socket.AF_INET, socket.SOCK_STREAM)
+        client.settimeout(DEADLINE)
+        client.connect(listener.getsockname())
+        server, _ = listener.accept()
+    with client, server:
+        server.settimeout(DEADLINE)
+        for sock in (client, server):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def echo() -> None:
+            for _ in range(ROUND_TRIPS):
+                server.sendall(server.recv(1))
+
+        thread = threading.Thread(target=echo, name="echo")
+        thread.start()
+        took: list[float] = []
+        try:
+            for _ in range(ROUND_TRIPS):
+                started = time.perf_counter()
+                client.sendall(b"x")
+                if client.recv(1) != b"x":
+                    raise RuntimeError("the echo did not come back")
+                took.append(time.perf_counter() - started)
+        finally:
+            thread.join(DEADLINE)
+        if thread.is_alive():
+            raise RuntimeError(f"the echo thread still runs after {DEADLINE:g} s")
+    return statistics.median(took)
+
+
+def round_trip_in_memory() -> float:
+    """:func:`round_trip` on a fresh in-memory network."""
+    network = MemoryNetwork(max_block=DEADLINE)
+    took = round_trip(network.socket_factory)
+    network.assert_all_closed()
+    return took
+
+
+def report_round_trip(runs: int) -> list[str]:
+    """The round trip on each network, median of ``runs`` figures taken in turn."""
+    samples: dict[str, list[float]] = {"loopback": [], "in-memory network": []}
+    for _ in range(runs):
+        samples["loopback"].append(round_trip(socket.socket))
+        samples["in-memory network"].append(round_trip_in_memory())
+    figures = {name: statistics.median(values) for name, values in samples.items()}
+    lines = [f"  {name:<22}{seconds * 1e6:10.1f} us" for name, seconds in figures.items()]
+    ratio = figures["in-memory network"] / figures["loopback"]
+    lines.append(f"  {'in-memory network / loopback:':<40}{ratio:8.2f}x  (no target)")
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="games timed each way (median)")
@@ -173,6 +245,12 @@ def main() -> int:
     print(f"\none test's fixed cost: server start, connect, PING/PONG, shutdown (median of {runs})")
     rows["a test's fixed cost"] = figures = measure_fixed_cost(runs)
     for line in report_fixed_cost(figures):
+        print(line)
+    print(
+        f"\none byte there and back between two threads (median of {args.runs} medians of "
+        f"{ROUND_TRIPS})"
+    )
+    for line in report_round_trip(args.runs):
         print(line)
     print("\nissue 19: the in-memory network no slower than loopback (the medians above)")
     for line in report_as_fast(rows):
