@@ -127,7 +127,7 @@ def bind_errno(host: str, family: int, v6only: bool, declared: Collection[str]) 
     plain = unmapped(host)
     if family == socket.AF_INET6 and plain != host and v6only:
         return errno.EINVAL
-    if plain in (_IPV4_ANY, _IPV6_ANY, "::1") or plain in declared:
+    if plain in (_IPV4_ANY, _IPV6_ANY, "::1", "127.0.0.1") or plain in declared:
         return None
     ip = ipaddress.ip_address(plain)
     if isinstance(ip, ipaddress.IPv4Address):

@@ -16,6 +16,7 @@ Then come the kernel's own answers to options it does not have or values of the 
 from __future__ import annotations
 
 import errno
+import functools
 import operator
 import os
 import socket
@@ -108,6 +109,17 @@ def writable_buffer(buffer: object, call: str) -> memoryview:
     return view.cast("B")
 
 
+@functools.lru_cache(maxsize=256)
+def _idna_encodes(host: str) -> bool:
+    """Whether IDNA encodes ``host``; cached, as every bind and connect asks and the codec is
+    slow (a few microseconds, as long as the rest of a connect)."""
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        return False
+    return True
+
+
 def host_and_port(address: object, family: int, call: str) -> tuple[str, int]:
     """An ``AF_INET`` or ``AF_INET6`` address's host (as text) and port, checked as CPython's
     ``getsockaddrarg`` checks them: a tuple of the family's shape, a host that is ``str``,
@@ -125,10 +137,8 @@ def host_and_port(address: object, family: int, call: str) -> tuple[str, int]:
     if isinstance(host, bytes | bytearray):
         host = bytes(host).decode("latin-1")
     elif isinstance(host, str):
-        try:
-            host.encode("idna")
-        except UnicodeError:
-            raise TypeError("encoding of hostname failed") from None
+        if not _idna_encodes(host):
+            raise TypeError("encoding of hostname failed")
     else:
         raise TypeError(f"str, bytes or bytearray expected, not {type(host).__name__}")
     if "\0" in host:

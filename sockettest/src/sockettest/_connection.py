@@ -434,12 +434,17 @@ class _ConnectionCalls(_SocketParts):
             readable = lambda: self._closed or self._can_read(incoming, want)  # noqa: E731
             self._block("recv", readable, self._deadline(RCVTIMEO), nonblocking=dontwait)
             self._check_open()
-        if incoming.data:
+        buffered = incoming.data
+        if buffered:
             limit = bufsize if injector is None else injector.recv_limit(bufsize)
-            data = bytes(incoming.data[:limit])
             if flags & MSG_PEEK:
-                return data
-            del incoming.data[:limit]
+                return bytes(buffered[:limit])
+            if limit >= len(buffered):  # all of it, the common case: one copy, not two
+                data = bytes(buffered)
+                buffered.clear()
+            else:
+                data = bytes(buffered[:limit])
+                del buffered[:limit]
             if injector is not None:
                 injector.after_recv(len(data))
             if self._peer is not None:
@@ -491,12 +496,14 @@ class _ConnectionCalls(_SocketParts):
         taken = 0
         dontwait = bool(flags & MSG_DONTWAIT) and self._timeout is None  # as recv's
         whole = self._timeout is None and not dontwait
-
-        def writable() -> bool:
-            return self._closed or self._pending_error is not None or self._can_write(outgoing)
-
         while True:
             if len(outgoing.data) >= capacity:
+
+                def writable() -> bool:
+                    return (
+                        self._closed or self._pending_error is not None or self._can_write(outgoing)
+                    )
+
                 self._block(
                     call,
                     writable,

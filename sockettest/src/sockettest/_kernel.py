@@ -28,10 +28,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sockettest._addresses import bind_errno, overlaps, unmapped
 from sockettest._faults import Faults
 from sockettest._linux import REUSEADDR, V6ONLY, os_error
-from sockettest._originals import RLock
 from sockettest._poison import POISONABLE, Poisons
-from sockettest._simulation.scheduler import SchedulableCondition
-from sockettest._waiting import READING, Channels, VirtualTime, waiting_for
+from sockettest._waiting import (
+    READING,
+    Channels,
+    NetworkLock,
+    Signal,
+    VirtualTime,
+    waiting_for,
+)
 
 if TYPE_CHECKING:
     from sockettest._clock import VirtualClock
@@ -41,6 +46,9 @@ if TYPE_CHECKING:
 __all__ = ["Binding", "Kernel"]
 
 _T = TypeVar("_T")
+
+_POISONABLE = POISONABLE | {"socket"}
+"""What the network's poisons may name: every socket method, and making a socket."""
 
 
 class Binding:
@@ -81,12 +89,12 @@ class Kernel:
         time_wait: float,
     ) -> None:
         self.network = network
-        self.lock = RLock()  # real even in a simulation: it has scheduler hooks instead
+        self.lock = NetworkLock()  # real even in a simulation: it has scheduler hooks instead
         self.waiting = waiting_for(network, self.lock, clock)
-        self.any_closed = SchedulableCondition(self.lock, "a socket to close")
-        self.selecting = Channels(self.lock, "select")  # woken by any readiness change
-        self.selecting.conds[READING] = SchedulableCondition(self.lock, "a select to see a change")
-        self.poisons = Poisons(POISONABLE | {"socket"})
+        self.any_closed = Signal(self.lock, "a socket to close")
+        # woken by any readiness change
+        self.selecting = Channels(self.lock, "select", reading="a select to see a change")
+        self.poisons = Poisons(_POISONABLE)
         self.local_addresses: set[str] = set()  # declared: add_address, add_host
         self.time_wait_seconds = time_wait
         self._ports = ports

@@ -493,7 +493,7 @@ class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
         channels = self._channels
         for channel in (READING, WRITING):
             if channels is not None and channels.asleep[channel]:
-                channels.condition(channel).notify_all()
+                channels.wake_all(channel)
         kernel.any_closed.notify_all()
         if peer is not None:
             peer._notify()
@@ -504,8 +504,8 @@ class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
                 self._waiting.wake(kernel.selecting, READING)
 
     def _waiters(self) -> Channels:
-        """The conditions this socket's calls wait on, made on the first wait: most sockets
-        never wait, and a socket is made for every connection."""
+        """Where this socket's calls wait, made on the first wait: most sockets never wait,
+        and a socket is made for every connection."""
         if self._channels is None:
             self._channels = Channels(self._lock, self.name)
         return self._channels

@@ -20,11 +20,12 @@ lock, the bind table, the listeners, the way calls wait) is the network's kernel
 
 Rules of this module:
 
-1. One network, one lock; two conditions per socket. Every socket of a network shares the
-   network's :class:`threading.RLock`, so there is no lock order to get wrong, and a reader and a
-   writer thread on one socket (as servers have) are safe. A socket's calls wait on a condition
-   of that lock, one for reading and one for writing, and a change of state wakes only the
-   calls it concerns.
+1. One network, one lock; two ways to wait per socket. Every socket of a network shares the
+   network's lock (a real ``RLock``), so there is no lock order to get wrong, and a reader and a
+   writer thread on one socket (as servers have) are safe. A socket's calls wait to read or to
+   write, each apart, and a change of state wakes only the calls it concerns: a real thread
+   sleeps on an ``eventfd`` rung once the lock is let go, as a real socket's reader is woken by
+   the kernel, a simulated one on a condition of the lock (``_waiting.py``).
 2. Nothing waits forever. A blocking call honours the socket's timeout (``TimeoutError``); with
    no timeout it gives up after the network's :attr:`~MemoryNetwork.max_block` real seconds and
    raises :class:`~sockettest.BlockedTooLong`, which names the call and the socket.

@@ -305,8 +305,9 @@ class ScriptedConnection(_LinePeer):
         _quietly(self._io.sock.shutdown, socket.SHUT_WR)
 
     def wait_until_stopped(self, timeout: float | None = None) -> bool:
-        """Wait until the server stops (``None``: as long as it takes); return whether it did."""
-        return self.stopping.wait(timeout)
+        """Wait until the server stops (``None``: as long as it takes); return whether it did.
+        By then the stop has shut this connection down: a send fails."""
+        return self._server._shut.wait(timeout)
 
 
 Script: TypeAlias = Callable[[ScriptedConnection], object]
@@ -364,6 +365,7 @@ class FakeServer:
         self.errors: list[BaseException] = []
         """Exceptions raised in the server's threads, in order."""
         self._stopping = threading.Event()
+        self._shut = threading.Event()  # set once the stop has shut every connection down
         self._lock = threading.Condition()
         self._received: list[str] = []
         self._connections: list[ScriptedConnection] = []
@@ -547,6 +549,7 @@ class FakeServer:
             listener.close()
         for sock in sockets:
             _quietly(sock.shutdown, socket.SHUT_RDWR)
+        self._shut.set()
 
     def _serve(self) -> None:
         """The listener's thread: bind, listen, signal ready, accept until stopped; then join

@@ -7,12 +7,14 @@
 from __future__ import annotations
 
 import errno
+import functools
 import socket
 import struct
 import sys
 from typing import TYPE_CHECKING, Any
 
 from sockettest._arguments import (
+    NoBuffer,
     c_flag,
     c_int,
     check_option,
@@ -50,7 +52,7 @@ class _OptionCalls(_SocketParts):
             level, option = c_int(level), c_int(option)
             value = option_value(value, optlen)
             self._check_open()
-            value = check_option(self._family, level, option, value, setting=True)
+            value = _checked_option(self._family, level, option, value)
             if level == socket.SOL_SOCKET and option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
                 assert isinstance(value, int)  # made one above
                 value = buffer_option(option, value)
@@ -147,5 +149,19 @@ class _OptionCalls(_SocketParts):
         value = self.options.get((socket.SOL_SOCKET, option))
         if not isinstance(value, bytes):
             return None
-        seconds, micros = TIMEVAL.unpack(value)
-        return (seconds + micros / 1e6) or None
+        return _seconds(value)
+
+
+@functools.lru_cache(maxsize=256)
+def _checked_option(family: int, level: int, option: int, value: int | bytes | NoBuffer) -> Any:
+    """:func:`check_option` for a ``setsockopt``, cached: a server sets the same few options on
+    every socket it accepts (an error is not cached, and is raised each time)."""
+    return check_option(family, level, option, value, setting=True)
+
+
+@functools.lru_cache(maxsize=64)
+def _seconds(timeval: bytes) -> float | None:
+    """A kernel timeout's seconds (``None``: 0, no bound); cached, as every call on a blocking
+    socket with a kernel timeout asks, and a server's sockets share a few values."""
+    seconds, micros = TIMEVAL.unpack(timeval)
+    return (seconds + micros / 1e6) or None

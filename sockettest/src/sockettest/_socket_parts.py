@@ -15,15 +15,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from threading import RLock
-
     from sockettest._faults import FaultInjector, Faults
     from sockettest._kernel import Binding, Kernel
     from sockettest._memory_socket import MemorySocket
     from sockettest._network import MemoryNetwork
     from sockettest._readiness import ReadinessMirror
     from sockettest._types import Address
-    from sockettest._waiting import Waiting
+    from sockettest._waiting import NetworkLock, Waiting
 
 __all__ = ["_SocketParts"]
 
@@ -34,7 +32,7 @@ class _SocketParts:
     if TYPE_CHECKING:
         # Every socket's (MemorySocket.__init__)
         options: dict[tuple[int, int], Any]
-        _lock: RLock
+        _lock: NetworkLock
         _net: MemoryNetwork
         _kernel: Kernel
         _binding: Binding
