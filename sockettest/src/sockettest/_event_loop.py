@@ -65,8 +65,10 @@ class _ClockedSelector(selectors.BaseSelector):
 
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
         inner = self._inner
-        if (timeout is not None and timeout <= 0) or current() is not None:
+        if current() is not None:
             return inner.select(timeout)  # a simulation's replacements wait in its scheduler
+        if timeout is not None and timeout <= 0:
+            return inner.select(timeout)  # a poll: nothing to wait for, on any clock
         waited = self._network.kernel.select(lambda: inner.select(0), timeout)
         return inner.select(timeout) if waited is None else waited
 
