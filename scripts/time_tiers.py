@@ -20,10 +20,13 @@ Run it from the repository root (``make time-tiers``)::
     python scripts/time_tiers.py
     python scripts/time_tiers.py --runs 5
     python scripts/time_tiers.py --root ../before  # another checkout's tests, this venv
+    python scripts/time_tiers.py --before ../before  # both checkouts, run by run in turn
 
 With ``--root``, the tests (and their conftest files) are the other checkout's, but ``game``
 and ``sockettest`` are imported from this venv's editable installs: that quotes the cost of a
-change to the tests alone, before and after, on one machine in one sitting.
+change to the tests alone, before and after, on one machine in one sitting. ``--before``
+times that other checkout's tiers too, in the same rounds (empty run, tier before, tier now),
+so that a load that comes and goes weighs on both alike, and prints the change in CPU time.
 """
 
 from __future__ import annotations
@@ -105,19 +108,31 @@ def run_pytest(folder: Path, arguments: list[str], expected_status: int) -> Samp
     return Sample(wall, cpu)
 
 
-def measure(tier: Tier, runs: int, empty: Path) -> tuple[Sample, Sample]:
-    """The median empty run and the median tier run, taken in turn ``runs`` times after one
+def empty_arguments(tier: Tier, empty: Path) -> list[str]:
+    """pytest's arguments for an empty run started as ``tier`` starts: its config, no tests."""
+    return ["-c", str(tier.folder / "pyproject.toml"), "--rootdir", str(tier.folder), str(empty)]
+
+
+def measure(tier: Tier, runs: int, empty: Path, before: Tier | None = None) -> dict[str, Sample]:
+    """The median empty run (``empty``) and tier run (``tier``) and, given ``before``, those of
+    that earlier tier (``empty before``, ``before``), taken in turn ``runs`` times after one
     warm-up of each."""
-    empty_arguments = ["-c", str(tier.folder / "pyproject.toml"), "--rootdir", str(tier.folder)]
-    empty_arguments.append(str(empty))
-    samples: dict[str, list[Sample]] = {"empty": [], "tier": []}
+    plan = {"empty": (tier, empty_arguments(tier, empty), pytest.ExitCode.NO_TESTS_COLLECTED)}
+    if before is not None:
+        plan["empty before"] = (
+            before,
+            empty_arguments(before, empty),
+            pytest.ExitCode.NO_TESTS_COLLECTED,
+        )
+        plan["before"] = (before, list(before.arguments), pytest.ExitCode.OK)
+    plan["tier"] = (tier, list(tier.arguments), pytest.ExitCode.OK)
+    samples: dict[str, list[Sample]] = {name: [] for name in plan}
     for round_ in range(runs + 1):
-        empty_run = run_pytest(tier.folder, empty_arguments, pytest.ExitCode.NO_TESTS_COLLECTED)
-        tier_run = run_pytest(tier.folder, list(tier.arguments), 0)
-        if round_:  # the first round only warms the caches
-            samples["empty"].append(empty_run)
-            samples["tier"].append(tier_run)
-    return median(samples["empty"]), median(samples["tier"])
+        for name, (where, arguments, status) in plan.items():
+            sample = run_pytest(where.folder, arguments, status)
+            if round_:  # the first round only warms the caches
+                samples[name].append(sample)
+    return {name: median(taken) for name, taken in samples.items()}
 
 
 def median(samples: list[Sample]) -> Sample:
@@ -146,21 +161,32 @@ def main() -> int:
         help="the checkout whose tests to time (default: this one); e.g. an export of an"
         " earlier commit, to quote before and after on one machine in one sitting",
     )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="another checkout (e.g. a worktree of the commit before a change) whose tiers to"
+        " time in the same rounds, for a before-and-after comparison under one load",
+    )
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     tiers = [tier for tier in tiers_of(args.root.resolve()) if args.only in (None, tier.name)]
+    befores = {tier.name: tier for tier in tiers_of(args.before.resolve())} if args.before else {}
     print(f"unit tiers of {args.root} against an empty pytest run,")
     print(f"median of {args.runs} runs of each, in turn")
     print(f"(load average when started: {', '.join(f'{x:.1f}' for x in os.getloadavg())})\n")
     header = f"{'tier':<5} {'empty wall':>10} {'tier wall':>10} {'ratio':>6}"
     header += f" {'empty cpu':>10} {'tier cpu':>10} {'ratio':>6}"
     print(header)
-    rows = []
+    rows: list[tuple[Tier, Sample, Sample]] = []
+    changes: list[tuple[Tier, Sample, Sample, Sample, Sample]] = []
     with tempfile.TemporaryDirectory() as scratch:
         for tier in tiers:
-            empty, unit = measure(tier, args.runs, Path(scratch))
+            medians = measure(tier, args.runs, Path(scratch), befores.get(tier.name))
+            empty, unit = medians["empty"], medians["tier"]
             rows.append((tier, empty, unit))
+            if "before" in medians:
+                changes.append((tier, empty, unit, medians["empty before"], medians["before"]))
             print(
                 f"{tier.name:<5} {empty.wall:>9.2f}s {unit.wall:>9.2f}s"
                 f" {unit.wall / empty.wall:>5.1f}x"
@@ -177,6 +203,16 @@ def main() -> int:
             f" cpu ratio {unit.cpu / empty.cpu:.2f}:"
             f" {verdict(unit.cpu / empty.cpu, RATIO_TARGET, 'x')}"
         )
+    if changes:
+        print(f"\nbefore: {args.before}, timed in the same rounds")
+        for tier, empty, unit, empty_before, earlier in changes:
+            print(
+                f"{tier.name:<5} tier cpu {earlier.cpu:.2f} s -> {unit.cpu:.2f} s"
+                f" ({unit.cpu - earlier.cpu:+.2f} s, {unit.cpu / earlier.cpu - 1:+.0%});"
+                f" empty cpu {empty_before.cpu:.2f} s -> {empty.cpu:.2f} s;"
+                f" cpu ratio {earlier.cpu / empty_before.cpu:.2f} -> {unit.cpu / empty.cpu:.2f};"
+                f" tier wall {earlier.wall:.2f} s -> {unit.wall:.2f} s"
+            )
     return 0
 
 

@@ -50,6 +50,8 @@ def sources() -> Iterator[tuple[str, str, str]]:
 
 def second_paths(text: str, kind: str) -> Iterator[str]:
     """Each use in ``text`` of a name :mod:`game` exports, reached through one of its modules."""
+    if "game." not in text:  # every use below names a module as game.<module>: skip the parse
+        return
     public = set(game.__all__)
     if kind == "prose":
         for module, names in PROSE_IMPORT.findall(text):

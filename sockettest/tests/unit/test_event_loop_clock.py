@@ -244,5 +244,7 @@ def test_pytest_asyncio_runs_a_test_on_the_patched_network_s_clock(
     conftest, test_module = (block.code for block in BLOCKS if block.project)
     pytester.makeconftest(conftest)
     pytester.makepyfile(test_user=test_module)
-    result = pytester.runpytest_inprocess("-p", "no:randomly", "-p", "no:cacheprovider")
+    result = pytester.runpytest_inprocess(
+        "-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:nbmake"
+    )
     result.assert_outcomes(passed=1)
