@@ -33,20 +33,22 @@ def test_a_wake_up_under_the_network_lock_rings_only_once_the_lock_is_let_go() -
     del bell  # closes its descriptor
 
 
-def test_a_bell_rung_late_does_not_end_a_later_call_early() -> None:
+def test_a_bell_rung_late_does_not_end_a_later_call_early(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A ring that comes after its sleep timed out wakes the next sleeper on that bell, which
     finds nothing to do and sleeps on: the call still times out, and still gets its data."""
     network = MemoryNetwork()
     a, b = network.socketpair()
+    late = waiting.Bell()
+    late.ring()
+    monkeypatch.setattr(waiting, "_SPARE_BELLS", [late])  # the next sleep is lent it, rung
     with a, b:
-        late = waiting.lend_bell()
-        late.ring()
-        waiting.return_bell(late)  # the next sleep is lent this bell, rung already
         a.settimeout(SHORT)
         with pytest.raises(TimeoutError):
             a.recv(1)
-        late.ring()
-        waiting.return_bell(late)
+        assert [late] == waiting._SPARE_BELLS, "the sleep gave its bell back"
+        late.ring()  # late again: the next sleep is lent it, rung already
         a.settimeout(DEADLINE)
         join = run_in_thread(lambda: a.recv(2))
         network.wait_until_blocked(1, DEADLINE)
