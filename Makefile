@@ -66,8 +66,8 @@ stress: $(DEV)  ## the stress tier at full size
 	STRESS_SCALE=full $(KIT_PYTEST) tests/stress
 	STRESS_SCALE=full $(PYTEST) tests/stress
 
-notebooks: $(DEV)  ## execute every tutorial notebook
-	$(PYTEST) -c pyproject.toml -p nbmake --nbmake notebooks
+notebooks: $(DEV)  ## execute every tutorial notebook, two at a time (a kernel waits on its tests' processes)
+	$(PYTEST) -c pyproject.toml -p nbmake --nbmake -n 2 notebooks
 
 course-html: $(DEV)  ## the course executed, with its outputs, as HTML: build/course/index.html
 	$(BIN)/python scripts/course_html.py
