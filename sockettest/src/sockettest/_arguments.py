@@ -137,7 +137,7 @@ def host_and_port(address: object, family: int, call: str) -> tuple[str, int]:
     if isinstance(host, bytes | bytearray):
         host = bytes(host).decode("latin-1")
     elif isinstance(host, str):
-        if not _idna_encodes(host):
+        if not host.isascii() and not _idna_encodes(host):  # as CPython: ASCII is taken as is
             raise TypeError("encoding of hostname failed")
     else:
         raise TypeError(f"str, bytes or bytearray expected, not {type(host).__name__}")

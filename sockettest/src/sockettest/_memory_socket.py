@@ -455,8 +455,9 @@ class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
         if host == "":
             return ANY[self._family], port
         literal = ip_literal(host)
-        if literal is None:
-            return str(self._net.hosts.getaddrinfo(host, None, self._family)[0][4][0]), port
+        if literal is None:  # a name: CPython hands glibc an ASCII one as it is, not IDNA's
+            name = host.encode("ascii") if host.isascii() else host
+            return str(self._net.hosts.getaddrinfo(name, None, self._family)[0][4][0]), port
         literal_family, text = literal
         if literal_family != self._family:
             code = getattr(socket, "EAI_ADDRFAMILY", socket.EAI_FAMILY)

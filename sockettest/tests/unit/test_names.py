@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sockettest import _names, serve_in_thread
+from sockettest import MemoryNetwork, _names, serve_in_thread
 from sockettest._names import LOCALHOST_ADDRESSES, LOOPBACK_ADDRESSES, WILDCARD_ADDRESSES, HostTable
 from sockettest._originals import SOCKET
 
@@ -821,3 +821,16 @@ def test_lookups_racing_add_host_see_one_state(table: HostTable) -> None:
 
     with serve_in_thread(writer), serve_in_thread(reader), serve_in_thread(reader):
         pass  # all three run at once, joined at the end
+
+
+@pytest.mark.parametrize("host", ["a..b", "..", "a" * 64 + ".test"])
+def test_an_ascii_name_idna_refuses_is_looked_up_as_it_is(host: str) -> None:
+    """CPython hands glibc an ASCII host as it is (IDNA encodes only the others), so a name
+    with an empty or over-long label is not found, a ``gaierror``, not an encoding error."""
+    network = MemoryNetwork()
+    with (
+        network.socket_factory(socket.AF_INET, socket.SOCK_STREAM) as sock,
+        pytest.raises(socket.gaierror) as raised,
+    ):
+        sock.connect((host, 80))
+    assert raised.value.errno == socket.EAI_NONAME

@@ -195,6 +195,7 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
             ((None, 0),),
             (("127.0.0.1\x00", 0),),
             (("\udcff", 0),),
+            (("\xe9..b", 0),),  # IDNA cannot encode it: "encoding of hostname failed"
         ),
         ("bind", OverflowError, ((HOST, 70000),), ((HOST, -1),), ((HOST, 2**70),)),
         ("bind", None, ((HOST, True),), ((b"127.0.0.1", 0),), ((bytearray(b"127.0.0.1"), 0),)),
