@@ -207,11 +207,12 @@ def test_shutdown_gives_a_client_that_does_not_read_half_a_second(
     assert took < 1.0, f"shutdown() took {took:.2f} s"
 
 
-def test_the_allowance_is_64_kib_to_the_line() -> None:
+def test_the_allowance_is_64_kib_to_the_line(server_shell: type[Server]) -> None:
     """With buffers of one 64-byte line each way, every read is one line and every reply one
     line, so what a client that never reads gets the server to take is exact: 64 KiB of held
     replies plus the one that took it past (docs/PROTOCOL.md's allowance), one reply in the
-    kernel's buffer toward the client and one request in the other. (A thousand round trips
+    kernel's buffer toward the client and one request in the other, on either shell (the
+    asyncio one under the same seeded schedule as the threads). (A thousand round trips
     through a memory network: slower than the unit tier's version of this, and to the line.
     Under a seeded schedule, where virtual time moves only once every thread waits, so the
     stall it waits for is never one of a thread merely slow to run.)"""
@@ -220,7 +221,7 @@ def test_the_allowance_is_64_kib_to_the_line() -> None:
     def scenario() -> int:
         network = MemoryNetwork(clock=VirtualClock(), buffer_size=len(line))
         assert network.clock is not None
-        server = Server(
+        server = server_shell(
             port=0,
             socket_factory=network.socket_factory,
             clock=network.clock.monotonic,
