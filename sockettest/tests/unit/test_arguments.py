@@ -3,7 +3,6 @@ the memory socket where the contract's table cannot reach (a blocking socket, th
 
 import errno
 import socket
-import sys
 import time
 from typing import Any
 
@@ -278,18 +277,3 @@ def test_faults_refuse_a_count_that_is_not_an_int_by_name(name: str, bad: object
     """``Faults(send_limit=True)`` or ``2.0`` or ``"3"`` names the count that is not an int."""
     with pytest.raises(TypeError, match=f"{name} must be an int or None"):
         Faults(**{name: bad})  # type: ignore[arg-type]
-
-
-def test_an_ipv6_int_option_given_as_bytes_is_read_as_a_signed_int(
-    memory_network: MemoryNetwork,
-) -> None:
-    """IPv6 reads an int option's bytes as a signed C int, as Linux's ip6 setsockopt: the bytes
-    of -1 set what the int -1 sets, not 4294967295."""
-    minus_one = (-1).to_bytes(4, sys.byteorder, signed=True)
-    level, option = socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS
-    with memory_network.socket_factory(socket.AF_INET6) as as_int:
-        as_int.setsockopt(level, option, -1)
-        expected = as_int.getsockopt(level, option)
-    with memory_network.socket_factory(socket.AF_INET6) as as_bytes:
-        as_bytes.setsockopt(level, option, minus_one)
-        assert as_bytes.getsockopt(level, option) == expected

@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import io
 import socket
+import sys
 import tempfile
 from functools import partial
 
@@ -317,3 +318,16 @@ def check_socket_type_and_buffer_options(h: Harness) -> None:
     _, server = h.pair()
     kind = server.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE)
     assert kind == socket.SOCK_STREAM, f"SO_TYPE of an accepted socket is {kind!r}"
+
+
+@register
+def check_an_ipv6_int_option_given_as_bytes_is_a_signed_int(h: Harness) -> None:
+    """IPv6 reads an int option's bytes as a signed C int, as Linux's ip6 ``setsockopt`` does:
+    the bytes of -1 set what the int -1 sets (the default hop limit), not 4294967295."""
+    minus_one = (-1).to_bytes(4, sys.byteorder, signed=True)
+    level, option = socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS
+    as_int, as_bytes = h.socket(socket.AF_INET6), h.socket(socket.AF_INET6)
+    as_int.setsockopt(level, option, -1)
+    as_bytes.setsockopt(level, option, minus_one)
+    got, expected = as_bytes.getsockopt(level, option), as_int.getsockopt(level, option)
+    assert got == expected, f"IPV6_UNICAST_HOPS set from the bytes of -1 reads {got!r}"
