@@ -19,7 +19,7 @@ PYTEST := $(BIN)/python -m pytest
 KIT_PYTEST := cd sockettest && ../$(PYTEST)
 
 .PHONY: help demo test unit integration stress-small stress notebooks course-html docs diagrams lint \
-	format lab bench explore-bench time-game time-readme time-tiers signal-stop import-cost mutate \
+	format lab bench explore-bench explore-processes time-game time-readme time-tiers signal-stop import-cost mutate \
 	flake-hunt constraints clean
 
 help:  ## list the targets
@@ -98,6 +98,9 @@ bench: $(DEV)  ## benchmarks side by side in one run (~1 min)
 
 explore-bench: $(DEV)  ## ten planted concurrency bugs: attempts to the first failure by policy and on real threads, a table and a plot (~3 min)
 	cd sockettest && ../$(BIN)/python -m benchmarks.run
+
+explore-processes: $(DEV)  ## explore(processes=2) against a serial explore, the same seeds, side by side (~1 min)
+	cd sockettest && ../$(BIN)/python -m benchmarks.explore_processes
 
 time-game: $(DEV)  ## one whole game and a test's fixed cost: loopback, in-memory, sans-IO, simulated
 	$(BIN)/python scripts/time_game.py
