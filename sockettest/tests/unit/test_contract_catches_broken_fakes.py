@@ -5,6 +5,7 @@ network builds every socket, accepted ones included, from its ``socket_class``.
 """
 
 import errno
+import socket
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from sockettest.contract import (
     check_recv_into_fills_buffer,
     check_recv_returns_at_most_bufsize,
     check_recv_timeout_raises_timeout_error,
+    check_reuseaddr_lets_two_sockets_bind_but_one_listen,
     check_socket_contract,
     check_use_after_close_raises_ebadf,
     check_wrong_calls_answer_as_linux,
@@ -184,4 +186,44 @@ def test_a_send_that_takes_one_byte_passes_the_send_timeout_check() -> None:
     one byte of room past 1 MiB, the second send takes 1 byte, and the check accepts it."""
     network = MemoryNetwork(buffer_size=(1 << 20) + 1, max_block=2.0)
     check_kernel_timeouts_bound_blocking_calls_with_eagain(network.socket_factory)
+    network.assert_all_closed()
+
+
+class ReuseaddrTakesAListenersAddressSocket(MemorySocket):
+    """Treats ``SO_REUSEADDR`` as leave to share any address, a listener's too (Linux refuses
+    that bind with ``EADDRINUSE``): such a bind reports success."""
+
+    def bind(self, address: object, /) -> None:
+        try:
+            super().bind(address)  # type: ignore[arg-type]
+        except OSError as error:
+            reuse = self.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)
+            if not (error.errno == errno.EADDRINUSE and reuse):
+                raise
+
+
+def test_a_reuseaddr_bind_onto_a_listener_that_succeeds_fails_the_contract() -> None:
+    """A ``SO_REUSEADDR`` bind to the address a socket listens on that succeeds fails the
+    SO_REUSEADDR check, which names the listened address."""
+    network = _network(ReuseaddrTakesAListenersAddressSocket)
+    expected = "an address a socket listens on, bind with SO_REUSEADDR: expected EADDRINUSE"
+    with pytest.raises(AssertionError, match=expected):
+        check_reuseaddr_lets_two_sockets_bind_but_one_listen(network.socket_factory)
+    network.assert_all_closed()
+
+
+class FirstPortSocket(MemorySocket):
+    """Picks port 1, the lowest there is, for ``bind((host, 0))``: a real port all the same."""
+
+    def bind(self, address: object, /) -> None:
+        if isinstance(address, tuple) and address[1] == 0:
+            address = (address[0], 1)
+        super().bind(address)  # type: ignore[arg-type]
+
+
+def test_a_bind_to_port_zero_that_picks_port_one_passes_the_contract() -> None:
+    """Every port from 1 to 65535 is one ``bind((host, 0))`` may pick: the port-zero check
+    accepts the lowest."""
+    network = _network(FirstPortSocket)
+    check_bind_port_zero_assigns_a_port(network.socket_factory)
     network.assert_all_closed()

@@ -325,10 +325,12 @@ def check_settimeout_accepts_bool(h: Harness) -> None:
 @register
 def check_kernel_timeout_out_of_range_is_refused(h: Harness) -> None:
     """A ``struct timeval`` for ``SO_RCVTIMEO`` or ``SO_SNDTIMEO`` whose ``tv_usec`` is not
-    0-999,999 is refused with ``EDOM`` (Linux's ``sock_set_timeout``); 999,999 is accepted."""
+    0-999,999 is refused with ``EDOM`` (Linux's ``sock_set_timeout``); 0 and 999,999 are
+    accepted."""
     sock = h.socket()
     for option in (socket.SO_RCVTIMEO, socket.SO_SNDTIMEO):
-        sock.setsockopt(socket.SOL_SOCKET, option, struct.pack("@ll", 2, 999_999))
+        for micros in (0, 999_999):
+            sock.setsockopt(socket.SOL_SOCKET, option, struct.pack("@ll", 2, micros))
         for micros in (1_000_000, -1):
             value = struct.pack("@ll", 2, micros)
             setting = partial(sock.setsockopt, socket.SOL_SOCKET, option, value)
