@@ -32,6 +32,7 @@ from sockettest import (
     answer_from_table,
     mock_sockets,
     send_canned,
+    simulate,
     stay_silent,
 )
 from tests.deadlines import DEADLINE, SHORT
@@ -668,3 +669,22 @@ def test_an_unconnected_client_says_connect_first(memory_network: MemoryNetwork)
     with client:
         assert not client.connected
     client.close()
+
+
+def test_a_read_with_no_time_left_raises_timeout_error_even_on_a_clock_that_stood_still() -> None:
+    """``read_line(timeout=0)`` with no line waiting raises TimeoutError at once, also where
+    the clock reads the same at the deadline as at the call (virtual time in a simulation)."""
+
+    def read_with_no_time_left() -> None:
+        network = MemoryNetwork()
+        with network.socket_factory(socket.AF_INET, socket.SOCK_STREAM) as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(1)
+            address = listener.getsockname()
+            with FakeClient(address, socket_factory=network.socket_factory) as client:
+                server_side, _ = listener.accept()
+                with server_side, pytest.raises(TimeoutError, match="no complete line within 0 s"):
+                    client.read_line(timeout=0)
+        network.assert_all_closed()
+
+    simulate(read_with_no_time_left, seed=1)
