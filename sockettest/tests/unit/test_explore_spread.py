@@ -228,3 +228,17 @@ def test_explore_in_a_slice_with_no_seed_passes_without_running_fn(
     monkeypatch.setenv("SOCKETTEST_SEED_SLICE", "3/3")
     assert explore(counted, seeds=range(2)) is None
     assert calls == []
+
+
+def test_progress_true_prints_once_five_seconds_have_passed_since_the_last_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """progress=True prints every 5 real seconds, as the README says, and the last report."""
+    report = progress_module.check_progress(True)
+    assert report is not None
+    for seconds in (1.0, 4.9, 5.0, 9.9, 10.0, 14.9):
+        report(ExploreProgress(seeds_run=1, seeds_total=9, seconds=seconds))
+    report(ExploreProgress(seeds_run=9, seeds_total=9, seconds=15.0, done=True))
+    lines = capsys.readouterr().err.splitlines()
+    printed_at = [re.search(r" in ([\d.]+) s ", line)[1] for line in lines]  # type: ignore[index]
+    assert printed_at == ["5.0", "10.0", "15.0"]

@@ -403,3 +403,38 @@ def test_a_blocking_client_in_fn_claims_a_name_from_a_loop_in_a_thread() -> None
             return reply
 
     assert simulate(scenario, seed=1, check_determinism=True) == "OK"
+
+
+def two_loops_that_wait_forever() -> None:
+    """An event loop in fn and one in a thread, each selecting a few times and then waiting
+    for an event nobody sets: a deadlock."""
+    network = MemoryNetwork()
+    with network.patch():
+
+        async def waits_forever() -> None:
+            for _ in range(3):
+                await asyncio.sleep(0)  # one more select of the loop each time
+            await asyncio.Event().wait()
+
+        async def in_main() -> None:
+            await waits_forever()
+
+        async def in_thread() -> None:
+            await waits_forever()
+
+        thread = threading.Thread(target=lambda: asyncio.run(in_thread()), daemon=True)
+        thread.start()
+        asyncio.run(in_main())
+
+
+def test_a_deadlock_report_shows_each_loops_pending_task_once() -> None:
+    """Every loop of the run is reported, each once however often it selected."""
+    with pytest.raises(Deadlock) as failure:
+        simulate(two_loops_that_wait_forever, seed=0, stall_timeout=DEADLINE)
+    tasks = str(failure.value).split("Pending asyncio tasks:\n", 1)[1]
+    made_for = sorted(
+        line.split(".<locals>.")[-1].split(" ")[0]
+        for line in tasks.splitlines()
+        if line.startswith("Task '")
+    )
+    assert made_for == ["in_main", "in_thread"]

@@ -1362,3 +1362,31 @@ def test_timed_waits_under_a_second_wait_their_time() -> None:
 
     expected = [(False, 0.5)] * 6 + [(False, 0.0)] * 2
     assert simulate(scenario, seed=0, stall_timeout=1) == expected
+
+
+def test_a_lock_acquire_with_no_timeout_waits_for_a_release() -> None:
+    """Lock().acquire() and RLock().acquire() on a lock another thread holds block until it
+    releases, at that one's time, and then hold it."""
+
+    def scenario() -> list[tuple[bool, float]]:
+        results = []
+        for lock in (threading.Lock(), threading.RLock()):
+            held = threading.Event()
+
+            def hold(
+                lock: threading.Lock | threading.RLock = lock, held: threading.Event = held
+            ) -> None:
+                with lock:
+                    held.set()
+                    time.sleep(3)  # sleep-ok: virtual time
+
+            thread = threading.Thread(target=hold)
+            thread.start()
+            held.wait()
+            started = time.monotonic()
+            results.append((lock.acquire(), time.monotonic() - started))
+            lock.release()
+            thread.join()
+        return results
+
+    assert simulate(scenario, seed=0) == [(True, 3.0), (True, 3.0)]
