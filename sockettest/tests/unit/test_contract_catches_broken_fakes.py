@@ -14,6 +14,7 @@ from sockettest import Faults, MemoryNetwork, MemorySocket
 from sockettest.contract import (
     check_bind_port_zero_assigns_a_port,
     check_bytes_arrive_in_order,
+    check_connect_times_out_when_backlog_full,
     check_eof_after_peer_close,
     check_kernel_timeouts_bound_blocking_calls_with_eagain,
     check_recv_into_fills_buffer,
@@ -226,4 +227,21 @@ def test_a_bind_to_port_zero_that_picks_port_one_passes_the_contract() -> None:
     accepts the lowest."""
     network = _network(FirstPortSocket)
     check_bind_port_zero_assigns_a_port(network.socket_factory)
+    network.assert_all_closed()
+
+
+class DeepBacklogSocket(MemorySocket):
+    """Holds seven connections more than ``listen`` asks: ``listen(0)`` takes eight, where
+    Linux holds one and lets the next connect time out."""
+
+    def listen(self, backlog: int = 128, /) -> None:
+        super().listen(backlog + 7)
+
+
+def test_a_listen_zero_that_holds_eight_connections_fails_the_contract() -> None:
+    """A ``listen(0)`` that takes eight connects without a timeout fails the full-backlog check,
+    which gives up after eight attempts."""
+    network = _network(DeepBacklogSocket)
+    with pytest.raises(AssertionError, match="8 connects to a listen"):
+        check_connect_times_out_when_backlog_full(network.socket_factory)
     network.assert_all_closed()
