@@ -6,6 +6,7 @@ network builds every socket, accepted ones included, from its ``socket_class``.
 
 import errno
 import socket
+import struct
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from sockettest.contract import (
     check_bytes_arrive_in_order,
     check_connect_times_out_when_backlog_full,
     check_eof_after_peer_close,
+    check_kernel_timeout_out_of_range_is_refused,
     check_kernel_timeouts_bound_blocking_calls_with_eagain,
     check_recv_into_fills_buffer,
     check_recv_returns_at_most_bufsize,
@@ -244,4 +246,29 @@ def test_a_listen_zero_that_holds_eight_connections_fails_the_contract() -> None
     network = _network(DeepBacklogSocket)
     with pytest.raises(AssertionError, match="8 connects to a listen"):
         check_connect_times_out_when_backlog_full(network.socket_factory)
+    network.assert_all_closed()
+
+
+class ClampsMinusOneMicrosecondSocket(MemorySocket):
+    """Takes a kernel timeout's ``tv_usec`` of -1 as 0, where Linux refuses it with ``EDOM``
+    as it does every value outside 0-999,999."""
+
+    def setsockopt(self, level: int, option: int, value: Any, optlen: int | None = None, /) -> None:
+        kernel_timeouts = (socket.SO_RCVTIMEO, socket.SO_SNDTIMEO)
+        if level == socket.SOL_SOCKET and option in kernel_timeouts and isinstance(value, bytes):
+            seconds, micros = struct.unpack("@ll", value)
+            if micros == -1:
+                value = struct.pack("@ll", seconds, 0)
+        if optlen is None:
+            super().setsockopt(level, option, value)
+        else:
+            super().setsockopt(level, option, value, optlen)
+
+
+def test_a_kernel_timeout_that_takes_minus_one_microsecond_fails_the_contract() -> None:
+    """A ``tv_usec`` of -1, the value just below the range, accepted fails the out-of-range
+    check, which names it."""
+    network = _network(ClampsMinusOneMicrosecondSocket)
+    with pytest.raises(AssertionError, match="a timeval with tv_usec -1: expected OSError"):
+        check_kernel_timeout_out_of_range_is_refused(network.socket_factory)
     network.assert_all_closed()
