@@ -272,3 +272,13 @@ def test_a_kernel_timeout_that_takes_minus_one_microsecond_fails_the_contract() 
     with pytest.raises(AssertionError, match="a timeval with tv_usec -1: expected OSError"):
         check_kernel_timeout_out_of_range_is_refused(network.socket_factory)
     network.assert_all_closed()
+
+
+def test_a_fake_whose_buffers_hold_256_mib_fails_the_send_timeout_check() -> None:
+    """A connection that takes 256 MiB before a send waits (Linux's loopback takes a few MiB)
+    fails the SO_SNDTIMEO check, which sends at most 256 sends of 1 MiB before it says the
+    send never gave up."""
+    network = MemoryNetwork(buffer_size=256 << 20, max_block=2.0)
+    with pytest.raises(AssertionError, match="with SO_SNDTIMEO to a peer that never reads never"):
+        check_kernel_timeouts_bound_blocking_calls_with_eagain(network.socket_factory)
+    network.assert_all_closed()
