@@ -282,3 +282,22 @@ def test_a_fake_whose_buffers_hold_256_mib_fails_the_send_timeout_check() -> Non
     with pytest.raises(AssertionError, match="with SO_SNDTIMEO to a peer that never reads never"):
         check_kernel_timeouts_bound_blocking_calls_with_eagain(network.socket_factory)
     network.assert_all_closed()
+
+
+class ZeroOptlenAsAbsentSocket(MemorySocket):
+    """Takes ``setsockopt(level, option, None, 0)`` as if no optlen were given (``if optlen:``)
+    and refuses the None with TypeError, where Linux refuses the zero length with ``EINVAL``."""
+
+    def setsockopt(self, level: int, option: int, value: Any, optlen: int | None = None, /) -> None:
+        if optlen:
+            super().setsockopt(level, option, value, optlen)
+        else:
+            super().setsockopt(level, option, value)
+
+
+def test_a_setsockopt_that_takes_a_zero_optlen_as_none_fails_the_contract() -> None:
+    """A zero optlen taken for a missing one fails the wrong-calls check, which names the call."""
+    network = _network(ZeroOptlenAsAbsentSocket)
+    with pytest.raises(AssertionError, match=r"None, 0\): expected OSError, got TypeError"):
+        check_wrong_calls_answer_as_linux(network.socket_factory)
+    network.assert_all_closed()
