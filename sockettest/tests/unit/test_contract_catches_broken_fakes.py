@@ -6,6 +6,7 @@ network builds every socket, accepted ones included, from its ``socket_class``.
 
 import errno
 import socket
+import struct
 from typing import Any
 
 import pytest
@@ -14,7 +15,9 @@ from sockettest import Faults, MemoryNetwork, MemorySocket
 from sockettest.contract import (
     check_bind_port_zero_assigns_a_port,
     check_bytes_arrive_in_order,
+    check_connect_times_out_when_backlog_full,
     check_eof_after_peer_close,
+    check_kernel_timeout_out_of_range_is_refused,
     check_kernel_timeouts_bound_blocking_calls_with_eagain,
     check_recv_into_fills_buffer,
     check_recv_returns_at_most_bufsize,
@@ -226,4 +229,75 @@ def test_a_bind_to_port_zero_that_picks_port_one_passes_the_contract() -> None:
     accepts the lowest."""
     network = _network(FirstPortSocket)
     check_bind_port_zero_assigns_a_port(network.socket_factory)
+    network.assert_all_closed()
+
+
+class DeepBacklogSocket(MemorySocket):
+    """Holds seven connections more than ``listen`` asks: ``listen(0)`` takes eight, where
+    Linux holds one and lets the next connect time out."""
+
+    def listen(self, backlog: int = 128, /) -> None:
+        super().listen(backlog + 7)
+
+
+def test_a_listen_zero_that_holds_eight_connections_fails_the_contract() -> None:
+    """A ``listen(0)`` that takes eight connects without a timeout fails the full-backlog check,
+    which gives up after eight attempts."""
+    network = _network(DeepBacklogSocket)
+    with pytest.raises(AssertionError, match="8 connects to a listen"):
+        check_connect_times_out_when_backlog_full(network.socket_factory)
+    network.assert_all_closed()
+
+
+class ClampsMinusOneMicrosecondSocket(MemorySocket):
+    """Takes a kernel timeout's ``tv_usec`` of -1 as 0, where Linux refuses it with ``EDOM``
+    as it does every value outside 0-999,999."""
+
+    def setsockopt(self, level: int, option: int, value: Any, optlen: int | None = None, /) -> None:
+        kernel_timeouts = (socket.SO_RCVTIMEO, socket.SO_SNDTIMEO)
+        if level == socket.SOL_SOCKET and option in kernel_timeouts and isinstance(value, bytes):
+            seconds, micros = struct.unpack("@ll", value)
+            if micros == -1:
+                value = struct.pack("@ll", seconds, 0)
+        if optlen is None:
+            super().setsockopt(level, option, value)
+        else:
+            super().setsockopt(level, option, value, optlen)
+
+
+def test_a_kernel_timeout_that_takes_minus_one_microsecond_fails_the_contract() -> None:
+    """A ``tv_usec`` of -1, the value just below the range, accepted fails the out-of-range
+    check, which names it."""
+    network = _network(ClampsMinusOneMicrosecondSocket)
+    with pytest.raises(AssertionError, match="a timeval with tv_usec -1: expected OSError"):
+        check_kernel_timeout_out_of_range_is_refused(network.socket_factory)
+    network.assert_all_closed()
+
+
+def test_a_fake_whose_buffers_hold_256_mib_fails_the_send_timeout_check() -> None:
+    """A connection that takes 256 MiB before a send waits (Linux's loopback takes a few MiB)
+    fails the SO_SNDTIMEO check, which sends at most 256 sends of 1 MiB before it says the
+    send never gave up."""
+    network = MemoryNetwork(buffer_size=256 << 20, max_block=2.0)
+    with pytest.raises(AssertionError, match="with SO_SNDTIMEO to a peer that never reads never"):
+        check_kernel_timeouts_bound_blocking_calls_with_eagain(network.socket_factory)
+    network.assert_all_closed()
+
+
+class ZeroOptlenAsAbsentSocket(MemorySocket):
+    """Takes ``setsockopt(level, option, None, 0)`` as if no optlen were given (``if optlen:``)
+    and refuses the None with TypeError, where Linux refuses the zero length with ``EINVAL``."""
+
+    def setsockopt(self, level: int, option: int, value: Any, optlen: int | None = None, /) -> None:
+        if optlen:
+            super().setsockopt(level, option, value, optlen)
+        else:
+            super().setsockopt(level, option, value)
+
+
+def test_a_setsockopt_that_takes_a_zero_optlen_as_none_fails_the_contract() -> None:
+    """A zero optlen taken for a missing one fails the wrong-calls check, which names the call."""
+    network = _network(ZeroOptlenAsAbsentSocket)
+    with pytest.raises(AssertionError, match=r"None, 0\): expected OSError, got TypeError"):
+        check_wrong_calls_answer_as_linux(network.socket_factory)
     network.assert_all_closed()
