@@ -301,3 +301,19 @@ def test_a_setsockopt_that_takes_a_zero_optlen_as_none_fails_the_contract() -> N
     with pytest.raises(AssertionError, match=r"None, 0\): expected OSError, got TypeError"):
         check_wrong_calls_answer_as_linux(network.socket_factory)
     network.assert_all_closed()
+
+
+class EmptyWholeBufferRecvIntoSocket(MemorySocket):
+    """``recv_into(buffer)`` with no ``nbytes`` returns 0, as at EOF, though data is waiting."""
+
+    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0, /) -> int:
+        return 0 if not nbytes else super().recv_into(buffer, nbytes, flags)
+
+
+def test_a_recv_into_that_reads_nothing_with_data_waiting_fails_the_contract() -> None:
+    """A recv_into(bytearray(100)) that returns 0 with two bytes waiting (an EOF that is not
+    there) fails the recv_into check, naming the call and the count."""
+    network = _network(EmptyWholeBufferRecvIntoSocket)
+    with pytest.raises(AssertionError, match=r"recv_into\(bytearray\(100\)\) .* gave 0"):
+        check_recv_into_fills_buffer(network.socket_factory)
+    network.assert_all_closed()
