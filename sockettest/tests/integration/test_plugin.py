@@ -10,7 +10,6 @@ process where they cannot disturb it, and in a subprocess where they need a clea
 
 from __future__ import annotations
 
-import importlib.metadata
 import inspect
 import re
 import sys
@@ -71,7 +70,7 @@ def run_python(pytester: pytest.Pytester, *args: str, prints: str) -> None:
     result.stdout.fnmatch_lines([prints])
 
 
-# Discovery: the fixtures are there, and nothing of the course is --------------------------------
+# Discovery: every fixture is there, with its docstring -----------------------------------
 
 
 def test_fixtures_are_listed_with_their_docstrings(pytester: pytest.Pytester) -> None:
@@ -89,76 +88,6 @@ def test_fixtures_are_listed_with_their_docstrings(pytester: pytest.Pytester) ->
             ],
             consecutive=True,
         )
-
-
-def test_no_game_fixture_is_listed(pytester: pytest.Pytester) -> None:
-    """`pytest --fixtures` lists no game fixture (game_server, game_pair) and no game plugin."""
-    pytester.makeini(INNER_INI)
-    result = pytester.runpytest_inprocess("--fixtures", *QUIET)
-    listed = result.stdout.str()
-    assert "fixtures defined from sockettest._plugin" in listed
-    for name in ("game_server", "game_pair", "transport", "recording_factory"):
-        assert not re.search(rf"^{name}\b", listed, re.MULTILINE), name
-    [plugins] = [line for line in result.stdout.lines if line.startswith("plugins:")]
-    names = [entry.strip() for entry in plugins.removeprefix("plugins:").split(",")]
-    assert any(name.startswith("sockettest-") for name in names), plugins
-    assert not [name for name in names if name.startswith("game")], plugins
-
-
-def test_installing_the_course_registers_no_pytest_plugin() -> None:
-    """No installed distribution has a pytest11 entry point into a `game` module."""
-    plugins = importlib.metadata.entry_points(group="pytest11")
-    assert "sockettest._plugin" in {plugin.value for plugin in plugins}
-    into_game = [p for p in plugins if p.value == "game" or p.value.startswith("game.")]
-    assert into_game == []
-
-
-def test_a_project_with_its_own_game_package_runs_unharmed(pytester: pytest.Pytester) -> None:
-    """A user project whose own top-level package is `game` runs with the plugin loaded."""
-    package = pytester.mkpydir("game")
-    (package / "rules.py").write_text(
-        "WINNING_SCORE = 3\n\n\ndef winner(scores):\n    return max(scores, key=scores.get)\n"
-    )
-    result = run_subprocess(
-        pytester,
-        """
-        import sys
-        from pathlib import Path
-
-        import game
-        from game.rules import WINNING_SCORE, winner
-
-        def test_imports_its_own_game():
-            here = Path(__file__).resolve().parent
-            assert Path(game.__file__).resolve() == here / "game" / "__init__.py"
-            assert "game.testing" not in sys.modules
-            assert winner({"ann": WINNING_SCORE, "bob": 1}) == "ann"
-
-        def test_has_the_kit_fixtures(memory_network):
-            left, right = memory_network.socketpair()
-            left.sendall(b"move")
-            assert right.recv(4) == b"move"
-            left.close()
-            right.close()
-        """,
-        "-v",
-    )
-    result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["plugins:*sockettest-*"])
-    assert "No module named" not in result.stdout.str() + result.stderr.str()
-
-
-def test_the_plugin_imports_nothing_of_the_code_under_test(pytester: pytest.Pytester) -> None:
-    """Importing sockettest and its plugin leaves `game` and its submodules unimported."""
-    run_python(
-        pytester,
-        "-c",
-        "import sys, sockettest, sockettest._plugin\n"
-        "found = [m for m in sys.modules if m == 'game' or m.startswith('game.')]\n"
-        "assert not found, found\n"
-        "print('no game module')\n",
-        prints="no game module",
-    )
 
 
 def test_the_kit_loads_mock_and_hypothesis_only_when_used(pytester: pytest.Pytester) -> None:
