@@ -22,7 +22,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable, Generator, Iterator
 from contextlib import ExitStack
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from sockettest._transports import Transport
 
 EXTRA = "pip install 'sockettest[pytest]'"
+
+_Peer = TypeVar("_Peer", "FakeServer", "FakeClient")
 
 AUTOJUMP_THRESHOLD = 0.01
 """Real seconds with no socket call on the network before ``virtual_clock`` jumps to the
@@ -176,12 +178,7 @@ def fake_server_factory(leak_guard: LeakGuard) -> Iterator[Callable[..., FakeSer
     get a started FakeServer; each is stopped and joined after the test."""
     from sockettest import FakeServer
 
-    with ExitStack() as stack:
-
-        def start(*args: Any, **kwargs: Any) -> FakeServer:
-            return stack.enter_context(FakeServer(*args, **kwargs))
-
-        yield start
+    yield from _entered_until_teardown(FakeServer)
 
 
 @pytest.fixture
@@ -190,12 +187,13 @@ def fake_client_factory(leak_guard: LeakGuard) -> Iterator[Callable[..., FakeCli
     :class:`~sockettest.FakeClient`; each is closed after the test."""
     from sockettest import FakeClient
 
+    yield from _entered_until_teardown(FakeClient)
+
+
+def _entered_until_teardown(make: Callable[..., _Peer]) -> Iterator[Callable[..., _Peer]]:
+    """A factory fixture's value: ``make(...)`` entered as a context manager, exited after."""
     with ExitStack() as stack:
-
-        def connect(*args: Any, **kwargs: Any) -> FakeClient:
-            return stack.enter_context(FakeClient(*args, **kwargs))
-
-        yield connect
+        yield lambda *args, **kwargs: stack.enter_context(make(*args, **kwargs))
 
 
 @pytest.fixture
