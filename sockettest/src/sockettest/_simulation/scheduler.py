@@ -349,8 +349,7 @@ class Scheduler:
         if self.over:
             self._unwind()
             return
-        candidates = self._runnable(me)
-        self._hand(me, candidates[self._choose(candidates, me)], park=False)
+        self._hand_on(me, park=False)
 
     def abort(self, error: BaseException) -> None:
         """The watchdog's way out: the baton holder is stuck in something uncontrolled. Give up
@@ -414,22 +413,21 @@ class Scheduler:
                 sim.timed_out = True
                 sim.key = sim.deadline = None
 
-    def _choose(self, candidates: Sequence[SimThread], me: SimThread) -> int:
-        indices = [sim.index for sim in candidates]
-        position = self.chooser.choose(indices, me.index, len(self.trace)) % len(candidates)
-        if len(candidates) > 1:
-            self.choices.append(position)
-        return position
-
     def _switch(self, me: SimThread) -> None:
         """``me`` (runnable at a point, or just blocked) lets the policy pick who runs next."""
         if not self._runnable(me) and not self._expire():
             self.fail(self._reports.deadlock(self), me)
             raise Abandoned
-        candidates = self._runnable(me)
-        self._hand(me, candidates[self._choose(candidates, me)], park=True)
+        self._hand_on(me, park=True)
 
-    def _hand(self, me: SimThread, successor: SimThread, *, park: bool) -> None:
+    def _hand_on(self, me: SimThread, *, park: bool) -> None:
+        """Hand the baton to the runnable thread the policy picks (``me`` may keep it)."""
+        candidates = self._runnable(me)
+        indices = [sim.index for sim in candidates]
+        position = self.chooser.choose(indices, me.index, len(self.trace)) % len(candidates)
+        if len(candidates) > 1:
+            self.choices.append(position)
+        successor = candidates[position]
         if successor is me:
             return
         with self._handoff:
