@@ -213,7 +213,7 @@ class Simulation:
             scheduler.running = main
             main.go.release()
             try:
-                self._supervise(scheduler, fn)
+                self._supervise(scheduler)
             except BaseException as interruption:  # pytest-timeout, Ctrl-C: unwind, then go
                 scheduler.abort(interruption)
                 scheduler.done.acquire(timeout=_GRACE)
@@ -229,7 +229,7 @@ class Simulation:
         failure = scheduler.failure
         if failure is not None:
             if not isinstance(failure, BlockedTooLong):  # ours carry it all in their message
-                failure.add_note(self._note(scheduler, fn))
+                failure.add_note(self._note(scheduler))
             raise failure
         return outcome[0]
 
@@ -252,7 +252,7 @@ class Simulation:
             scheduler.wait(me, pending, None, f"exit, waiting for non-daemon {pending.name}")
         scheduler.end_run()
 
-    def _supervise(self, scheduler: Scheduler, fn: Callable[[], object]) -> None:
+    def _supervise(self, scheduler: Scheduler) -> None:
         """Wait for the run to end; fail it if no scheduling point comes for too long."""
         seen = -1
         since = time.monotonic()
@@ -261,7 +261,7 @@ class Simulation:
             if scheduler.progress != seen:
                 seen, since = scheduler.progress, now
             elif now - since >= self.stall_timeout:
-                scheduler.abort(self._stalled(scheduler, fn))
+                scheduler.abort(self._stalled(scheduler))
                 scheduler.done.acquire(timeout=_GRACE)
                 return
 
@@ -277,8 +277,7 @@ class Simulation:
         """The error for a deadlock (``scheduler.Reports``)."""
         return Deadlock(
             f"deadlock: every simulated thread is blocked and none has a deadline, at virtual "
-            f"time {scheduler.now:.3f} s ({self._label()}).\n"
-            f"{self._replay_line(self._fn)}\n\n{_threads(scheduler)}\n{_tail(scheduler.trace)}"
+            f"time {scheduler.now:.3f} s ({self._label()}).{self._report(scheduler)}"
         )
 
     def too_long(self, scheduler: Scheduler) -> BlockedTooLong:
@@ -287,27 +286,30 @@ class Simulation:
             f"simulated run took more than {self.max_steps} scheduling points, to virtual time "
             f"{scheduler.now:.3f} s ({self._label()}): a livelock, or a loop polling for what "
             "never comes (each pass moves virtual time on). If the run is just long, raise "
-            f"max_steps.\n{self._replay_line(self._fn)}\n\n{_threads(scheduler)}\n"
-            f"{_tail(scheduler.trace)}"
+            f"max_steps.{self._report(scheduler)}"
         )
 
-    def _stalled(self, scheduler: Scheduler, fn: Callable[[], object]) -> BlockedTooLong:
+    def _stalled(self, scheduler: Scheduler) -> BlockedTooLong:
         running = scheduler.running
         who = "a thread" if running is None else f"thread {running.name!r}"
         return BlockedTooLong(
             f"simulated run stalled: no scheduling point for {self.stall_timeout:g} real "
             f"seconds ({self._label()}). {who.capitalize()} is in something the simulation "
             "does not control (a real socket, select on a real descriptor, a lock or thread "
-            "made outside fn, a C extension) or computing; create everything inside fn.\n"
-            f"{self._replay_line(fn)}\n\n{_threads(scheduler)}\n{_tail(scheduler.trace)}"
+            "made outside fn, a C extension) or computing; create everything inside fn."
+            f"{self._report(scheduler)}"
         )
 
-    def _note(self, scheduler: Scheduler, fn: Callable[[], object]) -> str:
+    def _report(self, scheduler: Scheduler) -> str:
+        """What each of the run's own errors ends with: the replay call, the threads, the tail."""
+        return f"\n{self._replay_line(self._fn)}\n\n{_threads(scheduler)}\n{_tail(scheduler.trace)}"
+
+    def _note(self, scheduler: Scheduler) -> str:
         where = scheduler.failed_thread or "main"
         return (
             f"sockettest: raised in simulated thread {where!r} at virtual time "
             f"{scheduler.now:.3f} s ({self._label()}).\n"
-            f"{self._replay_line(fn)}\n{_tail(scheduler.trace)}"
+            f"{self._replay_line(self._fn)}\n{_tail(scheduler.trace)}"
         )
 
 
