@@ -11,9 +11,7 @@ What is replaced:
 - ``threading.Lock`` and ``RLock``, and ``queue.SimpleQueue`` (by ``queue._PySimpleQueue``,
   which is built on ``threading``): by classes whose calls dispatch, and which ``isinstance``
   accepts for both kinds. ``threading._allocate_lock``, for the lock a ``Condition.wait`` parks
-  on when its condition's lock is simulated. ``threading``'s own ``Condition``, ``Semaphore``,
-  ``BoundedSemaphore``, ``Event``, ``Barrier`` and ``Timer``, and ``queue.Queue``, then build
-  themselves of simulated locks, unchanged.
+  on when its condition's lock is simulated.
 - ``Thread.start``, ``Thread.join`` and ``Thread.is_alive``: a simulated thread's new threads
   join the simulation, and its joins wait in the scheduler.
 - ``time.monotonic``, ``monotonic_ns``, ``perf_counter``, ``perf_counter_ns``, ``time``,

@@ -9,11 +9,10 @@ a thousand real runs shows for some seed, and that seed shows it every time::
     seed = sockettest.explore(scenario, seeds=range(200))
     sockettest.simulate(scenario, seed=seed)  # fails, the same way, every time
 
-The pieces: ``scheduler.py`` (the baton, virtual time, deadlocks, the trace),
-``primitives.py`` (the primitives), ``replacements.py`` (what is patched, for whom). This
-module runs one simulation from the caller's thread, which stays outside it: fn runs in a new
-OS thread (``simulated-main``, called ``main`` in the trace) and the caller supervises, with a
-real-time watchdog for runs stuck in something the simulation does not control.
+This module (the package's ``__init__`` lists the others) runs one simulation from the
+caller's thread, which stays outside it: fn runs in a new OS thread (``simulated-main``,
+called ``main`` in the trace) and the caller supervises, with a real-time watchdog for runs
+stuck in something the simulation does not control.
 
 Rules of this module:
 
@@ -89,16 +88,9 @@ class Simulation:
         print("\\n".join(map(str, simulation.trace)))
 
     Args:
-        seed: the seed of the policy's choices. Give it, or ``schedule``.
-        schedule: an explicit :class:`~sockettest.Schedule` of choices instead of a seed
-            (what :func:`sockettest.strategies.schedules` draws).
-        policy: :class:`~sockettest.RandomWalk` (the default) or :class:`~sockettest.PCT`.
-        stall_timeout: real seconds without a scheduling point after which the watchdog fails
-            the run (a thread blocked in something uncontrolled), with every thread's stack.
-        max_steps: scheduling points after which the run fails as a livelock (a loop that polls
-            for what never comes moves virtual time on for ever).
-        check_determinism: run ``fn`` twice and raise :class:`Nondeterminism` if the two traces
-            differ (``trace`` is then the first run's).
+        seed, schedule, policy, stall_timeout, max_steps, check_determinism: as
+            :func:`simulate` takes them (with ``check_determinism``, ``trace`` is the first
+            run's).
 
     Raises:
         ValueError: neither or both of ``seed`` and ``schedule``; a value out of range.
@@ -446,11 +438,14 @@ def simulate(
 
     Args:
         fn: the scenario: it starts the threads and checks the outcome.
-        seed: the seed of the policy's choices; or give ``schedule``.
-        schedule: an explicit :class:`~sockettest.Schedule` (for Hypothesis) instead of a seed.
-        policy: :class:`~sockettest.RandomWalk` (default) or :class:`~sockettest.PCT`.
-        stall_timeout: real seconds without a scheduling point before the watchdog fails it.
-        max_steps: scheduling points before the run fails as a livelock.
+        seed: the seed of the policy's choices. Give it, or ``schedule``.
+        schedule: an explicit :class:`~sockettest.Schedule` of choices instead of a seed
+            (what :func:`sockettest.strategies.schedules` draws).
+        policy: :class:`~sockettest.RandomWalk` (the default) or :class:`~sockettest.PCT`.
+        stall_timeout: real seconds without a scheduling point after which the watchdog fails
+            the run (a thread blocked in something uncontrolled), with every thread's stack.
+        max_steps: scheduling points after which the run fails as a livelock (a loop that polls
+            for what never comes moves virtual time on for ever).
         check_determinism: run ``fn`` twice and compare the traces, step by step.
 
     Raises:
