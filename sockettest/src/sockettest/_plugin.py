@@ -206,16 +206,6 @@ def mock_sockets(request: pytest.FixtureRequest) -> MockSockets:
     return make_mock_sockets(mocker)
 
 
-def _real_sockets_disabled() -> bool:
-    """pytest-socket's guard replaced :class:`socket.socket` for this test."""
-    return getattr(socket.socket, "__module__", "") == "pytest_socket"
-
-
-def _connections_restricted() -> bool:
-    """pytest-socket's ``allow_hosts`` guard is on: this is the integration tier."""
-    return getattr(socket.socket.connect, "__module__", "") == "pytest_socket"
-
-
 @pytest.fixture(
     params=[
         pytest.param("memory", marks=pytest.mark.memory),
@@ -244,11 +234,14 @@ def memory_or_loopback(request: pytest.FixtureRequest, leak_guard: LeakGuard) ->
             "patched_network, not both",
             pytrace=False,
         )
-    if request.param == "loopback" and _real_sockets_disabled():
+    # pytest-socket's guard: its own socket.socket (the unit tier), or its connect (allow_hosts)
+    disabled = socket.socket.__module__ == "pytest_socket"
+    restricted = getattr(socket.socket.connect, "__module__", "") == "pytest_socket"
+    if request.param == "loopback" and disabled:
         pytest.skip(
             "real sockets are disabled here: the loopback case runs in the integration tier"
         )
-    if request.param == "memory" and _connections_restricted():
+    if request.param == "memory" and restricted:
         pytest.skip("this is the integration tier: the memory case runs where sockets are disabled")
     chosen = Transport(request.param)
     leak_guard.watch_sockets(chosen.open_socket_names, chosen.close_all)
