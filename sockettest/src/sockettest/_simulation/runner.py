@@ -356,15 +356,11 @@ def _findable_name(fn: Callable[..., object]) -> tuple[str, str]:
     if not isinstance(qualname, str) or not isinstance(module, str):
         return "fn", f"{fn!r}, which has no name to find it by: pass the same object"
     if not all(part.isidentifier() for part in qualname.split(".")):
-        where = _defined_at(fn)
+        code = getattr(fn, "__code__", None)
+        where = "" if code is None else f", defined at {code.co_filename}:{code.co_firstlineno}"
         kind = "a lambda" if "<lambda>" in qualname else "a function made inside another"
         return "fn", f"{kind} ({qualname}{where}), which has no name outside: pass the same one"
     return (qualname if module == "__main__" else f"{module}.{qualname}"), ""
-
-
-def _defined_at(fn: Callable[..., object]) -> str:
-    code = getattr(fn, "__code__", None)
-    return "" if code is None else f", defined at {code.co_filename}:{code.co_firstlineno}"
 
 
 def _compare(

@@ -253,8 +253,10 @@ class Scheduler:
 
     def point(self, me: SimThread, operation: str) -> None:
         """A scheduling point of the running thread ``me``: record it, let the policy choose."""
-        if self.over:
-            self._unwinding(me)
+        if self.over:  # unwinding: points pass through, but not for ever (code may swallow it)
+            me.unwinding_points += 1
+            if me.unwinding_points > _UNWINDING_POINTS:
+                raise Abandoned
             return
         if _collecting is not None and _collecting == get_ident():  # rule 6
             return
@@ -378,11 +380,6 @@ class Scheduler:
                 self.running = successor
                 if successor.go.locked():  # not handed the baton already (rule 5)
                     successor.go.release()
-
-    def _unwinding(self, me: SimThread) -> None:
-        me.unwinding_points += 1
-        if me.unwinding_points > _UNWINDING_POINTS:
-            raise Abandoned
 
     def _runnable(self, me: SimThread) -> list[SimThread]:
         """The threads that may run next: ``me`` first if it can go on, then the rest by age."""
