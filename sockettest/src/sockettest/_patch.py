@@ -184,18 +184,9 @@ def local_socketpair(
 
 
 def _replacements(network: MemoryNetwork, layer: _Layer) -> dict[str, Any]:
-    hosts = network.hosts
-    functions: dict[str, Callable[..., Any]] = {
-        "socketpair": _socketpair(network),
-        "getaddrinfo": hosts.getaddrinfo,
-        "gethostbyname": hosts.gethostbyname,
-        "gethostbyname_ex": hosts.gethostbyname_ex,
-        "gethostbyaddr": hosts.gethostbyaddr,
-        "getfqdn": hosts.getfqdn,
-        "getnameinfo": hosts.getnameinfo,
-    }
     replacements: dict[str, Any] = {"socket": _socket_class(layer)}
-    for name, function in functions.items():
+    for name in PATCHED_NAMES[1:]:  # socketpair, then the resolver's: the host table's methods
+        function = _socketpair(network) if name == "socketpair" else getattr(network.hosts, name)
         replacements[name] = _marked(function, name, layer)
     return replacements
 
