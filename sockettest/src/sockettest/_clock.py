@@ -67,13 +67,9 @@ class VirtualClock:
     def __init__(self, *, start: float = 0.0, autojump_threshold: float | None = None) -> None:
         check_seconds("start", start)
         if autojump_threshold is not None:
-            check_seconds("autojump_threshold", autojump_threshold, finite=False)
-        if autojump_threshold is not None and not autojump_threshold > 0:
-            raise ValueError(
-                f"autojump_threshold must be positive seconds or None, not {autojump_threshold!r}"
-            )
-        if autojump_threshold is not None and math.isinf(autojump_threshold):
-            autojump_threshold = None
+            check_seconds("autojump_threshold", autojump_threshold, finite=False, positive=True)
+            if math.isinf(autojump_threshold):
+                autojump_threshold = None
         self._now = float(start)
         self._autojump_threshold = autojump_threshold
         self._lock = Lock()  # real even when made in a simulation

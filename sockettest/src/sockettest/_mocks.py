@@ -45,13 +45,8 @@ def _socket_factory(family: int, type: int, /) -> Any:
 
 
 class _SocketSpec(socket.socket):
-    """:class:`socket.socket` with the signatures ``create_autospec`` cannot read.
-
-    Most socket methods are written in C and have no introspectable signature, so an autospec
-    of :class:`socket.socket` catches a misspelled method but accepts ``bind()`` with no
-    address. This subclass, used only as a spec and never instantiated, restates the real
-    signatures (optional ``flags`` included) of the methods servers and clients most call.
-    """
+    """:class:`socket.socket` with the signatures ``create_autospec`` cannot read (they are C's:
+    see :func:`mock_sockets`); a spec only, never instantiated."""
 
     def setsockopt(self, level: int, optname: int, value: Any, optlen: Any = None, /) -> None:
         raise NotImplementedError

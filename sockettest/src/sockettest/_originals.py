@@ -19,12 +19,15 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 __all__ = [
     "PATCHED_NAMES",
     "SOCKET",
     "Lock",
+    "Patches",
     "RLock",
     "allocate_lock",
     "get_ident",
@@ -77,3 +80,43 @@ select_select = select.select
 thread_start = threading.Thread.start
 thread_join = threading.Thread.join
 thread_is_alive = threading.Thread.is_alive
+
+
+class Patches:
+    """Module attributes replaced while any of several blocks runs: blocks may overlap
+    (patches and simulations, in any threads, ending in any order). The first block to begin
+    puts ours in place, and then calls ``switch(True)``; the last to end calls ``switch(False)``
+    and puts each original back, in reverse order, where ours is still there.
+    """
+
+    def __init__(
+        self,
+        patches: list[tuple[Any, str, Any]],
+        switch: Callable[[bool], object] = lambda on: None,
+    ) -> None:
+        self._patches = patches  # (owner, name, ours)
+        self._switch = switch
+        self._lock = allocate_lock()
+        self._originals: list[tuple[Any, str, Any, Any]] = []  # (owner, name, original, ours)
+        self._users = 0
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        with self._lock:
+            if self._users == 0:
+                for owner, name, ours in self._patches:
+                    self._originals.append((owner, name, vars(owner)[name], ours))
+                    setattr(owner, name, ours)
+                self._switch(True)
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0:
+                    self._switch(False)
+                    for owner, name, original, ours in reversed(self._originals):
+                        if vars(owner).get(name) is ours:
+                            setattr(owner, name, original)
+                    self._originals.clear()

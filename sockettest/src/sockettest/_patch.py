@@ -42,14 +42,10 @@ Rules of this module, after mocket's ``true_socket`` and pytest-mock's undo orde
 5. Never leave the module half patched for the next test. pytest-socket restores its own guard
    in its ``pytest_runtest_teardown``, which runs before fixture teardown, so a fixture's
    compare-and-swap would put pytest-socket's guarded ``getaddrinfo`` back *after* pytest-socket
-   removed it, and every later test would find DNS blocked. The plugin's teardown wrapper calls
-   :func:`restore_after_test`, which ends the patches the test leaked and puts back the
-   originals captured when this module was imported (or pytest-socket's own true values,
-   should a guard be installed at that moment), for any name that still holds a patch or a
-   pytest-socket guard; or, while a module- or session-scoped fixture still holds a patch
-   (:func:`set_owner_source` tells whose a patch is), that patch, which
-   :func:`reinstate_open_patches` also puts back over the guard pytest-socket installs at each
-   test's set-up.
+   removed it, and every later test would find DNS blocked. So the plugin's hooks call
+   :func:`restore_after_test` after every other teardown, and :func:`reinstate_open_patches`
+   after pytest-socket's set-up, for a patch a module- or session-scoped fixture still holds
+   (:func:`set_owner_source` tells whose a patch is).
 """
 
 from __future__ import annotations
@@ -188,18 +184,9 @@ def local_socketpair(
 
 
 def _replacements(network: MemoryNetwork, layer: _Layer) -> dict[str, Any]:
-    hosts = network.hosts
-    functions: dict[str, Callable[..., Any]] = {
-        "socketpair": _socketpair(network),
-        "getaddrinfo": hosts.getaddrinfo,
-        "gethostbyname": hosts.gethostbyname,
-        "gethostbyname_ex": hosts.gethostbyname_ex,
-        "gethostbyaddr": hosts.gethostbyaddr,
-        "getfqdn": hosts.getfqdn,
-        "getnameinfo": hosts.getnameinfo,
-    }
     replacements: dict[str, Any] = {"socket": _socket_class(layer)}
-    for name, function in functions.items():
+    for name in PATCHED_NAMES[1:]:  # socketpair, then the resolver's: the host table's methods
+        function = _socketpair(network) if name == "socketpair" else getattr(network.hosts, name)
         replacements[name] = _marked(function, name, layer)
     return replacements
 

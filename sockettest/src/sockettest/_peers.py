@@ -35,9 +35,8 @@ Rules of this module:
    wake them.
 2. Nothing is lost in a thread. An exception raised by a script is re-raised by
    :meth:`FakeServer.stop` (so at the end of the ``with`` block); a thread that does not exit in
-   time is a :class:`~sockettest.BlockedTooLong` error naming it. The one exception: an
-   ``OSError`` that the connection's own socket raised because the connection was gone, which
-   ends the script without failing the test (see :class:`ScriptedConnection`).
+   time is a :class:`~sockettest.BlockedTooLong` error naming it. (The one exception, an
+   ``OSError`` of a connection that is gone, is :class:`ScriptedConnection`'s to explain.)
 3. Everything is closed on exit: listener, connections, client sockets.
 4. ``timeout=None`` means "this object's default timeout"; ``math.inf`` means "no limit".
 """

@@ -22,7 +22,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable, Generator, Iterator
 from contextlib import ExitStack
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from sockettest._transports import Transport
 
 EXTRA = "pip install 'sockettest[pytest]'"
+
+_Peer = TypeVar("_Peer", "FakeServer", "FakeClient")
 
 AUTOJUMP_THRESHOLD = 0.01
 """Real seconds with no socket call on the network before ``virtual_clock`` jumps to the
@@ -176,12 +178,7 @@ def fake_server_factory(leak_guard: LeakGuard) -> Iterator[Callable[..., FakeSer
     get a started FakeServer; each is stopped and joined after the test."""
     from sockettest import FakeServer
 
-    with ExitStack() as stack:
-
-        def start(*args: Any, **kwargs: Any) -> FakeServer:
-            return stack.enter_context(FakeServer(*args, **kwargs))
-
-        yield start
+    yield from _entered_until_teardown(FakeServer)
 
 
 @pytest.fixture
@@ -190,12 +187,13 @@ def fake_client_factory(leak_guard: LeakGuard) -> Iterator[Callable[..., FakeCli
     :class:`~sockettest.FakeClient`; each is closed after the test."""
     from sockettest import FakeClient
 
+    yield from _entered_until_teardown(FakeClient)
+
+
+def _entered_until_teardown(make: Callable[..., _Peer]) -> Iterator[Callable[..., _Peer]]:
+    """A factory fixture's value: ``make(...)`` entered as a context manager, exited after."""
     with ExitStack() as stack:
-
-        def connect(*args: Any, **kwargs: Any) -> FakeClient:
-            return stack.enter_context(FakeClient(*args, **kwargs))
-
-        yield connect
+        yield lambda *args, **kwargs: stack.enter_context(make(*args, **kwargs))
 
 
 @pytest.fixture
@@ -206,16 +204,6 @@ def mock_sockets(request: pytest.FixtureRequest) -> MockSockets:
     from sockettest import mock_sockets as make_mock_sockets
 
     return make_mock_sockets(mocker)
-
-
-def _real_sockets_disabled() -> bool:
-    """pytest-socket's guard replaced :class:`socket.socket` for this test."""
-    return getattr(socket.socket, "__module__", "") == "pytest_socket"
-
-
-def _connections_restricted() -> bool:
-    """pytest-socket's ``allow_hosts`` guard is on: this is the integration tier."""
-    return getattr(socket.socket.connect, "__module__", "") == "pytest_socket"
 
 
 @pytest.fixture(
@@ -246,11 +234,14 @@ def memory_or_loopback(request: pytest.FixtureRequest, leak_guard: LeakGuard) ->
             "patched_network, not both",
             pytrace=False,
         )
-    if request.param == "loopback" and _real_sockets_disabled():
+    # pytest-socket's guard: its own socket.socket (the unit tier), or its connect (allow_hosts)
+    disabled = socket.socket.__module__ == "pytest_socket"
+    restricted = getattr(socket.socket.connect, "__module__", "") == "pytest_socket"
+    if request.param == "loopback" and disabled:
         pytest.skip(
             "real sockets are disabled here: the loopback case runs in the integration tier"
         )
-    if request.param == "memory" and _connections_restricted():
+    if request.param == "memory" and restricted:
         pytest.skip("this is the integration tier: the memory case runs where sockets are disabled")
     chosen = Transport(request.param)
     leak_guard.watch_sockets(chosen.open_socket_names, chosen.close_all)

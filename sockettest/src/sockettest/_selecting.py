@@ -36,11 +36,10 @@ import math
 import select
 import selectors
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from sockettest._originals import allocate_lock, select_select
+from sockettest._originals import Patches, select_select
 from sockettest._readiness import kernel_of
 from sockettest._simulation.scheduler import READINESS, SimThread, current
 
@@ -179,34 +178,8 @@ def _selector_select(real: Callable[..., list[_Event]]) -> Callable[..., list[_E
     return select
 
 
-_PATCHES: list[tuple[Any, str, Any]] = [
-    (cls, "select", _selector_select(vars(cls)["select"])) for cls in _SELECTORS
-]
-_PATCHES.append((select, "select", _select))
-
-_install_lock = allocate_lock()
-_installed: list[tuple[Any, str, Any, Any]] = []  # (owner, name, original, ours)
-_users = 0
-
-
-@contextmanager
-def installed() -> Iterator[None]:
-    """Keep the stand-ins in place for the block; blocks may overlap (patches and simulations,
-    in any threads, ending in any order): the originals come back when the last one ends."""
-    global _users  # noqa: PLW0603 (one count for the process, as the patches are)
-    with _install_lock:
-        if _users == 0:
-            for owner, name, ours in _PATCHES:
-                _installed.append((owner, name, vars(owner)[name], ours))
-                setattr(owner, name, ours)
-        _users += 1
-    try:
-        yield
-    finally:
-        with _install_lock:
-            _users -= 1
-            if _users == 0:
-                for owner, name, original, ours in reversed(_installed):
-                    if vars(owner).get(name) is ours:
-                        setattr(owner, name, original)
-                _installed.clear()
+installed = Patches(
+    [(cls, "select", _selector_select(vars(cls)["select"])) for cls in _SELECTORS]
+    + [(select, "select", _select)]
+).installed
+"""Keep the stand-ins in place for the block; blocks may overlap (patches and simulations)."""

@@ -110,7 +110,13 @@ def serve_in_thread(
         _join(thread, timeout, "server thread", hint)
 
     try:
-        _wait_until_ready(thread, ready, timeout)
+        if isinstance(ready, threading.Event):
+            if not ready.wait(timeout):
+                raise BlockedTooLong(
+                    f"server thread {thread.name!r} not ready within {timeout:g} s"
+                )
+        elif ready is not None:
+            ready()
     except BaseException:
         finish()  # what serve() raised explains a failed readiness better than the wait does
         if errors:
@@ -147,15 +153,3 @@ def _join(thread: threading.Thread, timeout: float, kind: str = "thread", hint: 
     thread.join(timeout)
     if thread.is_alive():
         raise BlockedTooLong(f"{kind} {thread.name!r} did not exit within {timeout:g} s{hint}")
-
-
-def _wait_until_ready(
-    thread: threading.Thread,
-    ready: threading.Event | Callable[[], object] | None,
-    timeout: float,
-) -> None:
-    if isinstance(ready, threading.Event):
-        if not ready.wait(timeout):
-            raise BlockedTooLong(f"server thread {thread.name!r} not ready within {timeout:g} s")
-    elif ready is not None:
-        ready()

@@ -54,12 +54,9 @@ def splits(data: bytes, *, max_chunks: int | None = None) -> st.SearchStrategy[l
         st.integers(1, len(data) - 1),
         max_size=None if max_chunks is None else max_chunks - 1,
     )
-    return cuts.map(lambda points: _cut(data, sorted(points)))
-
-
-def _cut(data: bytes, points: list[int]) -> list[bytes]:
-    edges = [0, *points, len(data)]
-    return [data[start:end] for start, end in pairwise(edges)]
+    return cuts.map(
+        lambda points: [data[a:b] for a, b in pairwise([0, *sorted(points), len(data)])]
+    )
 
 
 def chunk_sizes(*, max_size: int = 16, max_chunks: int = 8) -> st.SearchStrategy[tuple[int, ...]]:

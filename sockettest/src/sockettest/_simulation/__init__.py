@@ -14,13 +14,8 @@
 - ``runner``: :func:`~sockettest.simulate`, :func:`~sockettest.explore` and
   :class:`~sockettest.Simulation`, run from the caller's thread.
 
-What is simulated: only ``Lock`` and ``RLock``, and the lock a ``Condition.wait`` parks on when
-its condition's lock is simulated (a condition on a real lock is real). CPython's own
-``Condition``, ``Semaphore``, ``BoundedSemaphore``, ``Event``, ``Barrier``, ``Timer`` and
-``queue.Queue`` run unchanged on them, so they behave exactly as CPython's do. Their locks are
-named after them and their steps after the method the code called (``Event-1.wait``,
-``Queue-1.put``), never after a lock inside; such a call is a step at its start and one at its
-end (its lock's acquire and release), and one more for each thread it wakes or waits for.
+What is simulated is only ``Lock`` and ``RLock``: CPython's own ``Condition``, ``Event``,
+``queue.Queue``... build on them unchanged (``primitives`` says how their steps are named).
 
 The true ``threading``, ``time`` and ``select`` functions they fall back on are captured in
 ``sockettest._originals``.

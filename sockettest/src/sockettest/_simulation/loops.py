@@ -79,9 +79,6 @@ def create_task(self: Any, coro: Any, *args: Any, **kwargs: Any) -> asyncio.Task
     return task
 
 
-create_task.__name__ = create_task.__qualname__ = "create_task"
-
-
 class _InOrderMade(set[asyncio.Task[Any]]):
     """A set of tasks that iterates in the order they were made."""
 

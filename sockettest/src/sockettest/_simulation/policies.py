@@ -134,6 +134,8 @@ Policy = RandomWalk | PCT | Schedule
 
 
 class _RandomChooser:
+    """Uniform choices; a selector's ready events are drawn so by every seeded policy."""
+
     def __init__(self, rng: random.Random) -> None:
         self._rng = rng
 
@@ -147,9 +149,9 @@ class _RandomChooser:
         return self._rng.randrange(count)
 
 
-class _PCTChooser:
+class _PCTChooser(_RandomChooser):
     def __init__(self, rng: random.Random, depth: int, steps: int) -> None:
-        self._rng = rng
+        super().__init__(rng)
         self._depth = depth
         self._changes = set(rng.sample(range(1, steps), min(depth - 1, steps - 1)))
         self._lowered = 0
@@ -164,9 +166,6 @@ class _PCTChooser:
             self._lowered += 1
             self._priorities[running] = float(self._depth - self._lowered)
         return max(range(len(candidates)), key=lambda i: self._priorities[candidates[i]])
-
-    def pick(self, count: int) -> int:  # priorities order threads; events are drawn uniformly
-        return self._rng.randrange(count)
 
 
 class _ReplayChooser:

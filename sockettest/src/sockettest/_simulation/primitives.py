@@ -187,10 +187,7 @@ class SimulatedLock(_Simulated):
         return True
 
     def release(self) -> None:
-        if not self._locked:
-            raise RuntimeError("release unlocked lock")
-        self._locked = False
-        self._wake()
+        self._release_save()
         self._point(self._operation("release"))
 
     def locked(self) -> bool:

@@ -11,9 +11,7 @@ What is replaced:
 - ``threading.Lock`` and ``RLock``, and ``queue.SimpleQueue`` (by ``queue._PySimpleQueue``,
   which is built on ``threading``): by classes whose calls dispatch, and which ``isinstance``
   accepts for both kinds. ``threading._allocate_lock``, for the lock a ``Condition.wait`` parks
-  on when its condition's lock is simulated. ``threading``'s own ``Condition``, ``Semaphore``,
-  ``BoundedSemaphore``, ``Event``, ``Barrier`` and ``Timer``, and ``queue.Queue``, then build
-  themselves of simulated locks, unchanged.
+  on when its condition's lock is simulated.
 - ``Thread.start``, ``Thread.join`` and ``Thread.is_alive``: a simulated thread's new threads
   join the simulation, and its joins wait in the scheduler.
 - ``time.monotonic``, ``monotonic_ns``, ``perf_counter``, ``perf_counter_ns``, ``time``,
@@ -71,6 +69,7 @@ from types import FrameType
 from typing import Any
 
 from sockettest._originals import (
+    Patches,
     allocate_lock,
     get_ident,
     sleep,
@@ -376,33 +375,12 @@ def _is_alive(self: threading.Thread) -> bool:
 # Installing ------------------------------------------------------------------------------------
 
 _PATCHES = _replacements()  # rule 1: made, and the originals captured, at import
-
-_install_lock = allocate_lock()
-_installed: list[tuple[Any, str, Any, Any]] = []  # (owner, name, original, ours)
-_users = 0
+_INSTALLED = Patches(_PATCHES, follow_collections)  # rule 4
 
 
 @contextmanager
 def installed() -> Iterator[None]:
     """Keep the replacements in place for the block; blocks may overlap (simulations running in
     several threads at once): the patches go when the last one ends."""
-    global _users  # noqa: PLW0603 (one count for the process, as the patches are)
-    with _install_lock:
-        if _users == 0:
-            for owner, name, ours in _PATCHES:
-                _installed.append((owner, name, vars(owner)[name], ours))
-                setattr(owner, name, ours)
-            follow_collections(True)  # rule 4
-        _users += 1
-    try:
-        with selects_installed():
-            yield
-    finally:
-        with _install_lock:
-            _users -= 1
-            if _users == 0:
-                follow_collections(False)
-                for owner, name, original, ours in reversed(_installed):
-                    if vars(owner).get(name) is ours:
-                        setattr(owner, name, original)
-                _installed.clear()
+    with _INSTALLED.installed(), selects_installed():
+        yield

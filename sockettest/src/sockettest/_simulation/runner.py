@@ -9,11 +9,10 @@ a thousand real runs shows for some seed, and that seed shows it every time::
     seed = sockettest.explore(scenario, seeds=range(200))
     sockettest.simulate(scenario, seed=seed)  # fails, the same way, every time
 
-The pieces: ``scheduler.py`` (the baton, virtual time, deadlocks, the trace),
-``primitives.py`` (the primitives), ``replacements.py`` (what is patched, for whom). This
-module runs one simulation from the caller's thread, which stays outside it: fn runs in a new
-OS thread (``simulated-main``, called ``main`` in the trace) and the caller supervises, with a
-real-time watchdog for runs stuck in something the simulation does not control.
+This module (the package's ``__init__`` lists the others) runs one simulation from the
+caller's thread, which stays outside it: fn runs in a new OS thread (``simulated-main``,
+called ``main`` in the trace) and the caller supervises, with a real-time watchdog for runs
+stuck in something the simulation does not control.
 
 Rules of this module:
 
@@ -89,16 +88,9 @@ class Simulation:
         print("\\n".join(map(str, simulation.trace)))
 
     Args:
-        seed: the seed of the policy's choices. Give it, or ``schedule``.
-        schedule: an explicit :class:`~sockettest.Schedule` of choices instead of a seed
-            (what :func:`sockettest.strategies.schedules` draws).
-        policy: :class:`~sockettest.RandomWalk` (the default) or :class:`~sockettest.PCT`.
-        stall_timeout: real seconds without a scheduling point after which the watchdog fails
-            the run (a thread blocked in something uncontrolled), with every thread's stack.
-        max_steps: scheduling points after which the run fails as a livelock (a loop that polls
-            for what never comes moves virtual time on for ever).
-        check_determinism: run ``fn`` twice and raise :class:`Nondeterminism` if the two traces
-            differ (``trace`` is then the first run's).
+        seed, schedule, policy, stall_timeout, max_steps, check_determinism: as
+            :func:`simulate` takes them (with ``check_determinism``, ``trace`` is the first
+            run's).
 
     Raises:
         ValueError: neither or both of ``seed`` and ``schedule``; a value out of range.
@@ -213,7 +205,7 @@ class Simulation:
             scheduler.running = main
             main.go.release()
             try:
-                self._supervise(scheduler, fn)
+                self._supervise(scheduler)
             except BaseException as interruption:  # pytest-timeout, Ctrl-C: unwind, then go
                 scheduler.abort(interruption)
                 scheduler.done.acquire(timeout=_GRACE)
@@ -229,7 +221,7 @@ class Simulation:
         failure = scheduler.failure
         if failure is not None:
             if not isinstance(failure, BlockedTooLong):  # ours carry it all in their message
-                failure.add_note(self._note(scheduler, fn))
+                failure.add_note(self._note(scheduler))
             raise failure
         return outcome[0]
 
@@ -252,7 +244,7 @@ class Simulation:
             scheduler.wait(me, pending, None, f"exit, waiting for non-daemon {pending.name}")
         scheduler.end_run()
 
-    def _supervise(self, scheduler: Scheduler, fn: Callable[[], object]) -> None:
+    def _supervise(self, scheduler: Scheduler) -> None:
         """Wait for the run to end; fail it if no scheduling point comes for too long."""
         seen = -1
         since = time.monotonic()
@@ -261,7 +253,7 @@ class Simulation:
             if scheduler.progress != seen:
                 seen, since = scheduler.progress, now
             elif now - since >= self.stall_timeout:
-                scheduler.abort(self._stalled(scheduler, fn))
+                scheduler.abort(self._stalled(scheduler))
                 scheduler.done.acquire(timeout=_GRACE)
                 return
 
@@ -277,8 +269,7 @@ class Simulation:
         """The error for a deadlock (``scheduler.Reports``)."""
         return Deadlock(
             f"deadlock: every simulated thread is blocked and none has a deadline, at virtual "
-            f"time {scheduler.now:.3f} s ({self._label()}).\n"
-            f"{self._replay_line(self._fn)}\n\n{_threads(scheduler)}\n{_tail(scheduler.trace)}"
+            f"time {scheduler.now:.3f} s ({self._label()}).{self._report(scheduler)}"
         )
 
     def too_long(self, scheduler: Scheduler) -> BlockedTooLong:
@@ -287,27 +278,30 @@ class Simulation:
             f"simulated run took more than {self.max_steps} scheduling points, to virtual time "
             f"{scheduler.now:.3f} s ({self._label()}): a livelock, or a loop polling for what "
             "never comes (each pass moves virtual time on). If the run is just long, raise "
-            f"max_steps.\n{self._replay_line(self._fn)}\n\n{_threads(scheduler)}\n"
-            f"{_tail(scheduler.trace)}"
+            f"max_steps.{self._report(scheduler)}"
         )
 
-    def _stalled(self, scheduler: Scheduler, fn: Callable[[], object]) -> BlockedTooLong:
+    def _stalled(self, scheduler: Scheduler) -> BlockedTooLong:
         running = scheduler.running
         who = "a thread" if running is None else f"thread {running.name!r}"
         return BlockedTooLong(
             f"simulated run stalled: no scheduling point for {self.stall_timeout:g} real "
             f"seconds ({self._label()}). {who.capitalize()} is in something the simulation "
             "does not control (a real socket, select on a real descriptor, a lock or thread "
-            "made outside fn, a C extension) or computing; create everything inside fn.\n"
-            f"{self._replay_line(fn)}\n\n{_threads(scheduler)}\n{_tail(scheduler.trace)}"
+            "made outside fn, a C extension) or computing; create everything inside fn."
+            f"{self._report(scheduler)}"
         )
 
-    def _note(self, scheduler: Scheduler, fn: Callable[[], object]) -> str:
+    def _report(self, scheduler: Scheduler) -> str:
+        """What each of the run's own errors ends with: the replay call, the threads, the tail."""
+        return f"\n{self._replay_line(self._fn)}\n\n{_threads(scheduler)}\n{_tail(scheduler.trace)}"
+
+    def _note(self, scheduler: Scheduler) -> str:
         where = scheduler.failed_thread or "main"
         return (
             f"sockettest: raised in simulated thread {where!r} at virtual time "
             f"{scheduler.now:.3f} s ({self._label()}).\n"
-            f"{self._replay_line(fn)}\n{_tail(scheduler.trace)}"
+            f"{self._replay_line(self._fn)}\n{_tail(scheduler.trace)}"
         )
 
 
@@ -362,15 +356,11 @@ def _findable_name(fn: Callable[..., object]) -> tuple[str, str]:
     if not isinstance(qualname, str) or not isinstance(module, str):
         return "fn", f"{fn!r}, which has no name to find it by: pass the same object"
     if not all(part.isidentifier() for part in qualname.split(".")):
-        where = _defined_at(fn)
+        code = getattr(fn, "__code__", None)
+        where = "" if code is None else f", defined at {code.co_filename}:{code.co_firstlineno}"
         kind = "a lambda" if "<lambda>" in qualname else "a function made inside another"
         return "fn", f"{kind} ({qualname}{where}), which has no name outside: pass the same one"
     return (qualname if module == "__main__" else f"{module}.{qualname}"), ""
-
-
-def _defined_at(fn: Callable[..., object]) -> str:
-    code = getattr(fn, "__code__", None)
-    return "" if code is None else f", defined at {code.co_filename}:{code.co_firstlineno}"
 
 
 def _compare(
@@ -444,11 +434,14 @@ def simulate(
 
     Args:
         fn: the scenario: it starts the threads and checks the outcome.
-        seed: the seed of the policy's choices; or give ``schedule``.
-        schedule: an explicit :class:`~sockettest.Schedule` (for Hypothesis) instead of a seed.
-        policy: :class:`~sockettest.RandomWalk` (default) or :class:`~sockettest.PCT`.
-        stall_timeout: real seconds without a scheduling point before the watchdog fails it.
-        max_steps: scheduling points before the run fails as a livelock.
+        seed: the seed of the policy's choices. Give it, or ``schedule``.
+        schedule: an explicit :class:`~sockettest.Schedule` of choices instead of a seed
+            (what :func:`sockettest.strategies.schedules` draws).
+        policy: :class:`~sockettest.RandomWalk` (the default) or :class:`~sockettest.PCT`.
+        stall_timeout: real seconds without a scheduling point after which the watchdog fails
+            the run (a thread blocked in something uncontrolled), with every thread's stack.
+        max_steps: scheduling points after which the run fails as a livelock (a loop that polls
+            for what never comes moves virtual time on for ever).
         check_determinism: run ``fn`` twice and compare the traces, step by step.
 
     Raises:

@@ -253,8 +253,10 @@ class Scheduler:
 
     def point(self, me: SimThread, operation: str) -> None:
         """A scheduling point of the running thread ``me``: record it, let the policy choose."""
-        if self.over:
-            self._unwinding(me)
+        if self.over:  # unwinding: points pass through, but not for ever (code may swallow it)
+            me.unwinding_points += 1
+            if me.unwinding_points > _UNWINDING_POINTS:
+                raise Abandoned
             return
         if _collecting is not None and _collecting == get_ident():  # rule 6
             return
@@ -349,8 +351,7 @@ class Scheduler:
         if self.over:
             self._unwind()
             return
-        candidates = self._runnable(me)
-        self._hand(me, candidates[self._choose(candidates, me)], park=False)
+        self._hand_on(me, park=False)
 
     def abort(self, error: BaseException) -> None:
         """The watchdog's way out: the baton holder is stuck in something uncontrolled. Give up
@@ -379,11 +380,6 @@ class Scheduler:
                 self.running = successor
                 if successor.go.locked():  # not handed the baton already (rule 5)
                     successor.go.release()
-
-    def _unwinding(self, me: SimThread) -> None:
-        me.unwinding_points += 1
-        if me.unwinding_points > _UNWINDING_POINTS:
-            raise Abandoned
 
     def _runnable(self, me: SimThread) -> list[SimThread]:
         """The threads that may run next: ``me`` first if it can go on, then the rest by age."""
@@ -414,22 +410,21 @@ class Scheduler:
                 sim.timed_out = True
                 sim.key = sim.deadline = None
 
-    def _choose(self, candidates: Sequence[SimThread], me: SimThread) -> int:
-        indices = [sim.index for sim in candidates]
-        position = self.chooser.choose(indices, me.index, len(self.trace)) % len(candidates)
-        if len(candidates) > 1:
-            self.choices.append(position)
-        return position
-
     def _switch(self, me: SimThread) -> None:
         """``me`` (runnable at a point, or just blocked) lets the policy pick who runs next."""
         if not self._runnable(me) and not self._expire():
             self.fail(self._reports.deadlock(self), me)
             raise Abandoned
-        candidates = self._runnable(me)
-        self._hand(me, candidates[self._choose(candidates, me)], park=True)
+        self._hand_on(me, park=True)
 
-    def _hand(self, me: SimThread, successor: SimThread, *, park: bool) -> None:
+    def _hand_on(self, me: SimThread, *, park: bool) -> None:
+        """Hand the baton to the runnable thread the policy picks (``me`` may keep it)."""
+        candidates = self._runnable(me)
+        indices = [sim.index for sim in candidates]
+        position = self.chooser.choose(indices, me.index, len(self.trace)) % len(candidates)
+        if len(candidates) > 1:
+            self.choices.append(position)
+        successor = candidates[position]
         if successor is me:
             return
         with self._handoff:
