@@ -8,6 +8,7 @@ a deadline and every socket closed.
 from __future__ import annotations
 
 import math
+import re
 import threading
 
 import pytest
@@ -24,7 +25,10 @@ from sockettest import (
     send_canned,
     stay_silent,
 )
-from tests.deadlines import DEADLINE, SHORT
+from tests.deadlines import DEADLINE, SHORT, SILENCE
+
+SHORT_SPELT = re.escape(f"{SHORT:g}")
+"""``SHORT`` as an error message spells it, for a ``match``."""
 
 GREETING = "READY"
 greet_and_hang_up = send_canned(f"{GREETING}\n".encode())
@@ -103,7 +107,7 @@ def test_stay_silent_reads_and_records_but_never_answers() -> None:
     """The client times out; the server still heard it; the server's stop ends the script."""
     with FakeServer(stay_silent()) as server, FakeClient(server.address) as client:
         client.send_line("HELLO alice")
-        with pytest.raises(TimeoutError, match=r"no complete line within 0\.05 s"):
+        with pytest.raises(TimeoutError, match=rf"no complete line within {SHORT_SPELT} s"):
             client.read_line(timeout=SHORT)
         assert server.wait_for_lines(1) == ["HELLO alice"]
 
@@ -120,7 +124,7 @@ def test_stay_silent_without_reading_records_nothing() -> None:
 def test_stay_silent_for_a_while_then_hang_up() -> None:
     """``for_seconds``: silence, then EOF."""
     with (
-        FakeServer(stay_silent(for_seconds=SHORT)) as server,
+        FakeServer(stay_silent(for_seconds=SILENCE)) as server,
         FakeClient(server.address) as client,
     ):
         assert client.read_line(timeout=DEADLINE) is None
@@ -200,7 +204,10 @@ def test_a_stuck_script_fails_loudly_instead_of_hanging() -> None:
             server.wait_for_connections(1)
         with pytest.raises(
             BlockedTooLong,
-            match=r"^fake server thread did not exit within 0.05 s: fake-server-connection-1",
+            match=(
+                rf"^fake server thread did not exit within {SHORT_SPELT} s: "
+                "fake-server-connection-1"
+            ),
         ):
             server.stop()
         assert isinstance(BlockedTooLong("x"), AssertionError)

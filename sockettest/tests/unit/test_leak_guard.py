@@ -93,17 +93,18 @@ class _JoinRecordingThread(threading.Thread):
 
 
 def test_a_leaked_thread_is_waited_for_no_longer_than_what_is_left_of_the_grace() -> None:
-    """With grace=0.2 s the check joins a thread that never ends for at most 0.2 s, not more."""
+    """With grace=0.05 s the check joins a thread that never ends for at most 0.05 s, not
+    more."""
     release = threading.Event()
     worker = _JoinRecordingThread(release)
-    guard = LeakGuard(grace=0.2)
+    guard = LeakGuard(grace=0.05)
     worker.start()
     try:
         assert run_in_thread(guard.leaked_threads, timeout=DEADLINE)() == [worker]
         assert len(worker.join_timeouts) == 1
         waited = worker.join_timeouts[0]
         assert waited is not None
-        assert 0 <= waited <= 0.2
+        assert 0 <= waited <= 0.05
     finally:
         release.set()
         threading.Thread.join(worker, DEADLINE)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import math
+import re
 import socket
 import struct
 import subprocess
@@ -35,7 +36,10 @@ from sockettest import (
     simulate,
     stay_silent,
 )
-from tests.deadlines import DEADLINE, SHORT
+from tests.deadlines import DEADLINE, SHORT, SILENCE
+
+SHORT_SPELT = re.escape(f"{SHORT:g}")
+"""``SHORT`` as an error message spells it, for a ``match``."""
 
 RESET_ON_CLOSE = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() resets
 
@@ -128,7 +132,7 @@ def test_each_wait_of_a_read_is_bounded_by_the_time_left() -> None:
 
     with FakeClient(("127.0.0.1", 1), timeout=DEADLINE, socket_factory=mocks.socket_factory) as c:
         mocks.socket.settimeout.side_effect = no_longer_than_asked
-        with pytest.raises(TimeoutError, match=r"no complete line within 0\.05 s"):
+        with pytest.raises(TimeoutError, match=rf"no complete line within {SHORT_SPELT} s"):
             c.read_line(timeout=SHORT)
     assert asked
     assert all(wait is not None and 0 < wait <= SHORT for wait in asked)
@@ -244,7 +248,7 @@ def test_a_stuck_script_is_blocked_too_long_and_names_the_errors_of_the_others(
         with client_of(memory_network, server):
             server.wait_for_connections(2, timeout=DEADLINE)
         with pytest.raises(
-            BlockedTooLong, match=r"within 0.05 s: fake-server-connection-2 still running"
+            BlockedTooLong, match=rf"within {SHORT_SPELT} s: fake-server-connection-2 still running"
         ) as raised:
             server.stop()
         assert raised.value.__notes__ == ["a script also raised ValueError('broken')"]
@@ -290,7 +294,7 @@ def test_a_timeout_in_a_scripts_read_fails_the_test(memory_network: MemoryNetwor
 
     server = served(memory_network, expects_a_line)
     with (
-        pytest.raises(TimeoutError, match=r"no complete line within 0\.05 s"),
+        pytest.raises(TimeoutError, match=rf"no complete line within {SHORT_SPELT} s"),
         server,
         client_of(memory_network, server) as client,
     ):
@@ -445,7 +449,7 @@ def test_stay_silent_records_and_never_answers_until_the_stop(
         client_of(memory_network, server) as client,
     ):
         client.send_bytes(b"HELLO alice\nHAL")
-        with pytest.raises(TimeoutError, match=r"within 0.05 s; pending bytes: b''"):
+        with pytest.raises(TimeoutError, match=rf"within {SHORT_SPELT} s; pending bytes: b''"):
             client.read_line(timeout=SHORT)
         assert server.wait_for_lines(1) == ["HELLO alice"]
     assert server.connections[0].received_bytes == b"HELLO alice\nHAL"
@@ -454,7 +458,7 @@ def test_stay_silent_records_and_never_answers_until_the_stop(
 def test_stay_silent_for_a_while_then_hangs_up(memory_network: MemoryNetwork) -> None:
     """``for_seconds``: silence, then EOF, with what arrived meanwhile recorded."""
     with (
-        served(memory_network, stay_silent(for_seconds=SHORT)) as server,
+        served(memory_network, stay_silent(for_seconds=SILENCE)) as server,
         client_of(memory_network, server) as client,
     ):
         client.send_line("ANYONE")
@@ -513,9 +517,13 @@ def test_waiting_for_more_lines_or_connections_than_come_times_out(
     ):
         client.send_line("one")
         assert server.wait_for_lines(1) == ["one"]
-        with pytest.raises(TimeoutError, match=r"read 1 of 2 lines within 0.05 s: \['one'\]"):
+        with pytest.raises(
+            TimeoutError, match=rf"read 1 of 2 lines within {SHORT_SPELT} s: \['one'\]"
+        ):
             server.wait_for_lines(2, timeout=SHORT)
-        with pytest.raises(TimeoutError, match=r"accepted 1 of 2 connections within 0\.05 s"):
+        with pytest.raises(
+            TimeoutError, match=rf"accepted 1 of 2 connections within {SHORT_SPELT} s"
+        ):
             server.wait_for_connections(2, timeout=SHORT)
 
 
@@ -527,7 +535,7 @@ def test_the_default_read_timeout_of_a_connection_is_no_limit(
         server.wait_for_connections(1, timeout=DEADLINE)
         assert server.connections[0].timeout == math.inf
     with (
-        pytest.raises(TimeoutError, match=r"no complete line within 0\.05 s"),
+        pytest.raises(TimeoutError, match=rf"no complete line within {SHORT_SPELT} s"),
         served(memory_network, ScriptedConnection.read_line, timeout=SHORT) as server,
         client_of(memory_network, server) as client,
     ):

@@ -369,9 +369,9 @@ def test_explore_finds_a_check_then_act_race_across_an_await_and_simulate_replay
 
 
 def test_the_fixed_asyncio_server_passes_every_seed() -> None:
-    """Under an ``asyncio.Lock`` no schedule gives the name twice. (60 seeds: the racy server
-    fails in more than half of them.)"""
-    assert explore(two_claims_async_fixed, seeds=range(60), raise_failure=True) is None
+    """Under an ``asyncio.Lock`` no schedule gives the name twice. (10 seeds: the racy server
+    fails in four of them, and in more than half of the first 60.)"""
+    assert explore(two_claims_async_fixed, seeds=range(10), raise_failure=True) is None
 
 
 def test_a_blocking_client_in_fn_claims_a_name_from_a_loop_in_a_thread() -> None:

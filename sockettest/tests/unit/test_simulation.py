@@ -1078,12 +1078,12 @@ def test_max_steps_is_the_most_scheduling_points_a_run_may_take() -> None:
 
 
 def test_a_thread_out_of_control_for_less_than_stall_timeout_is_no_stall() -> None:
-    """A real wait of a few tenths of a second (an Event made outside fn) is slow, not stuck:
-    the watchdog lets it be when stall_timeout is longer."""
+    """A real wait of a tenth of a second or more (an Event made outside fn, across the
+    watchdog's looks) is slow, not stuck: the watchdog lets it be when stall_timeout is longer."""
     outside = threading.Event()  # real: never set, waited on with a real timeout
 
     def scenario() -> bool:
-        return outside.wait(0.3)
+        return outside.wait(0.15)  # three of the watchdog's looks, 0.05 s apart
 
     assert simulate(scenario, seed=0, stall_timeout=5) is False
 

@@ -6,7 +6,9 @@ Everything a simulated function uses is made inside it, as the README asks, exce
 test says it makes something outside on purpose.
 """
 
+import contextlib
 import gc
+import io
 import os
 import random
 import subprocess
@@ -297,33 +299,34 @@ PROCESS = textwrap.dedent(
 )
 
 
-def test_one_seed_gives_one_trace_across_processes_and_hash_seeds() -> None:
-    """Three processes, each with its own PYTHONHASHSEED and earlier work: one trace per
-    scenario (a thread pool; two clients claiming one name on a threaded server; two client
-    threads claiming one on an asyncio server, fixed and racy), step for step."""
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", PROCESS, earlier],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONHASHSEED": hash_seed},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for hash_seed, earlier in (("0", "0"), ("1", "3"), ("4242", "7"))
-    ]
-    outputs = set()
-    try:  # side by side: each process is mostly its interpreter's start
-        for process in processes:
-            stdout, stderr = process.communicate(timeout=120)
-            assert process.returncode == 0, stderr
-            outputs.add(stdout)
+def test_one_seed_gives_one_trace_across_processes_and_hash_seeds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two processes, each with its own PYTHONHASHSEED and earlier work (a fresh one, and this
+    one after the tests before it): one trace per scenario (a thread pool; two clients claiming
+    one name on a threaded server; two client threads claiming one on an asyncio server, fixed
+    and racy), step for step."""
+    other_hash_seed = "0" if os.environ.get("PYTHONHASHSEED") == "4242" else "4242"
+    process = subprocess.Popen(
+        [sys.executable, "-c", PROCESS, "7"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONHASHSEED": other_hash_seed},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:  # this process's run goes on while the other one starts
+        here = io.StringIO()
+        monkeypatch.setattr(sys, "argv", ["-c", "0"])  # no earlier work: the tests before did it
+        with contextlib.redirect_stdout(here):
+            exec(PROCESS, {"__name__": "in_this_process"})  # noqa: S102 - the same program
+        stdout, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, stderr
     finally:
-        for process in processes:
-            process.kill()  # nothing, for a process that has ended
-            process.communicate()
-    assert len(outputs) == 1, outputs
-    assert "both clients got ['OK', 'OK']" in next(iter(outputs))
+        process.kill()  # nothing, for a process that has ended
+        process.communicate()
+    assert here.getvalue() == stdout
+    assert "both clients got ['OK', 'OK']" in stdout
 
 
 # The determinism self-check ---------------------------------------------------------------------
@@ -503,7 +506,7 @@ def test_a_run_the_watchdog_aborts_unwinds_without_an_error_of_the_kits_own(
             thread.join()
 
     with pytest.raises(BlockedTooLong, match="Thread 'blocked' is in something"):
-        simulate(scenario, seed=1, stall_timeout=0.3)
+        simulate(scenario, seed=1, stall_timeout=0.1)
     for thread in started:
         thread.join(5)
     assert [thread.name for thread in started if thread.is_alive()] == []
