@@ -6,11 +6,15 @@ the integration tier, ``tests/integration/test_mutation_tool.py``.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import sys
 from collections import Counter
 from pathlib import Path
 
-from tests.mutation_tool import mutate
+import pytest
+
+from tests.mutation_tool import SCRIPT, mutate
 
 
 def _mutants(sizes: dict[str, int]) -> list[object]:
@@ -70,16 +74,35 @@ ERROR tests/unit/test_broken.py - ImportError: no module named nothing
     ]
 
 
-def test_every_mutant_set_apart_is_one_the_code_has_today() -> None:
+def mutation_points(path: str, cache: pytest.Cache | None) -> set[tuple[int, str]]:
+    """``(line, change)`` of each mutation point of the module at ``path`` as it is now.
+
+    The points are a function of the module's text, of the tool's and of the interpreter's
+    parser alone: with pytest's cache, they are kept under a digest of all three, so that a
+    module unchanged since the last run is not parsed again (most of this test's time).
+    """
+    text = (mutate.ROOT / path).read_text()
+    digest = hashlib.sha256("\0".join([sys.version, SCRIPT.read_text(), text]).encode())
+    key, now = f"mutation-points/{path}", digest.hexdigest()
+    kept = cache.get(key, None) if cache is not None else None
+    if kept is not None and kept["digest"] == now:
+        return {(line, change) for line, change in kept["points"]}
+    points = {(mutant.line, mutant.change) for mutant in mutate.mutants_of(path, mutate.ROOT)}
+    if cache is not None:
+        cache.set(key, {"digest": now, "points": sorted(points)})
+    return points
+
+
+def test_every_mutant_set_apart_is_one_the_code_has_today(pytestconfig: pytest.Config) -> None:
     """Each line of ``scripts/mutants-not-counted.txt`` names a mutation point of the code as it
     is now (its path, line and change): an entry left behind when code moves would no longer
     set anything apart, and its survivor would count while the file still seems to explain it."""
+    cache = getattr(pytestconfig, "cache", None)  # none under -p no:cacheprovider
     points: dict[str, set[tuple[int, str]]] = {}
     stale = []
     for path, line, change in mutate.not_counted():
         if path not in points:
-            mutants = mutate.mutants_of(path, mutate.ROOT)
-            points[path] = {(mutant.line, mutant.change) for mutant in mutants}
+            points[path] = mutation_points(path, cache)
         if (line, change) not in points[path]:
             stale.append(f"{path}:{line} | {change}")
     assert stale == []
