@@ -6,14 +6,13 @@ the integration tier, ``tests/integration/test_mutation_tool.py``.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from tests.derived import derived
 from tests.mutation_tool import SCRIPT, mutate
 
 
@@ -75,22 +74,18 @@ ERROR tests/unit/test_broken.py - ImportError: no module named nothing
 
 
 def mutation_points(path: str, cache: pytest.Cache | None) -> set[tuple[int, str]]:
-    """``(line, change)`` of each mutation point of the module at ``path`` as it is now.
+    """``(line, change)`` of each mutation point of the module at ``path`` as it is now: a
+    function of the module's text and the tool's alone, so kept in pytest's cache (parsing the
+    modules is most of this test's time)."""
 
-    The points are a function of the module's text, of the tool's and of the interpreter's
-    parser alone: with pytest's cache, they are kept under a digest of all three, so that a
-    module unchanged since the last run is not parsed again (most of this test's time).
-    """
-    text = (mutate.ROOT / path).read_text()
-    digest = hashlib.sha256("\0".join([sys.version, SCRIPT.read_text(), text]).encode())
-    key, now = f"mutation-points/{path}", digest.hexdigest()
-    kept = cache.get(key, None) if cache is not None else None
-    if kept is not None and kept["digest"] == now:
-        return {(line, change) for line, change in kept["points"]}
-    points = {(mutant.line, mutant.change) for mutant in mutate.mutants_of(path, mutate.ROOT)}
-    if cache is not None:
-        cache.set(key, {"digest": now, "points": sorted(points)})
-    return points
+    def compute() -> list[tuple[int, str]]:
+        return [(mutant.line, mutant.change) for mutant in mutate.mutants_of(path, mutate.ROOT)]
+
+    inputs = [SCRIPT.read_text(), (mutate.ROOT / path).read_text()]
+    return {
+        (line, change)
+        for line, change in derived(cache, f"mutation-points/{path}", inputs, compute)
+    }
 
 
 def test_every_mutant_set_apart_is_one_the_code_has_today(pytestconfig: pytest.Config) -> None:
