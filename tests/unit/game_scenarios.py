@@ -9,12 +9,13 @@ a thousand, and ``scripts/time_game.py`` times it with and without the simulatio
 
 from __future__ import annotations
 
+import hashlib
 import threading
 
 from game import Client, ConnectionLost, Server, SocketFactory
 from game.protocol import End, Result, ServerMessage, Start
 from game.testing import play_match
-from sockettest import MemoryNetwork
+from sockettest import MemoryNetwork, Simulation
 
 NAMES = ("alice", "bob")
 LATE = ("carol", "dave")
@@ -73,3 +74,12 @@ def start_a_match(
         matches[name] = (thread, outcome)
         thread.start()
     return matches
+
+
+def trace_digest(seed: int) -> str:
+    """``a_game_then_a_shutdown`` under ``seed`` (run twice: the simulation checks that both
+    runs agree), as its trace's length and SHA-256: one line to compare across processes."""
+    simulation = Simulation(seed=seed, check_determinism=True)
+    simulation.run(a_game_then_a_shutdown)
+    text = "\n".join(map(str, simulation.trace)).encode()
+    return f"{len(simulation.trace)} {hashlib.sha256(text).hexdigest()}"

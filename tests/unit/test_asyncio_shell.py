@@ -7,8 +7,8 @@ import errno
 import itertools
 import os
 import socket
-from collections.abc import AsyncIterator, Iterator
-from typing import Any, cast
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from typing import Any, TypeVar, cast
 from unittest.mock import Mock, call
 
 import pytest
@@ -27,10 +27,24 @@ from game import (
 from game.__main__ import main
 from game.protocol import Banner, End, Error, Result, ServerMessage, Start, Wait
 from game.server import ALLOWANCE
-from sockettest import Address, MemoryNetwork, SocketFactory
+from sockettest import Address, MemoryNetwork, SocketFactory, VirtualClock
 from tests.deadline import DEADLINE
 
 DRAW = End(Result.DRAW)
+T = TypeVar("T")
+
+
+def on_virtual_time(buffer_size: int) -> MemoryNetwork:
+    """A network with ``buffer_size`` whose clock jumps to the loop's next timer once the loop
+    waits with nothing ready: a write timeout or a shutdown's notice passes in milliseconds,
+    not in real time. One loop drives both ends, so a jump happens only when nothing can move."""
+    return MemoryNetwork(buffer_size=buffer_size, clock=VirtualClock(autojump_threshold=0.01))
+
+
+def run_on_its_clock(network: MemoryNetwork, main: Coroutine[Any, Any, T]) -> T:
+    """Run ``main`` on a loop whose time is ``network``'s clock."""
+    with asyncio.Runner(loop_factory=network.new_event_loop) as runner:
+        return runner.run(main)
 
 
 @pytest.fixture
@@ -239,9 +253,12 @@ def test_shutdown_tells_players_in_a_match_and_nobody_forfeits(
     asyncio.run(scenario())
 
 
-def test_a_silent_client_gets_the_idle_error(patched_network: MemoryNetwork) -> None:
+def test_a_silent_client_gets_the_idle_error(
+    patched_network_on_virtual_clock: MemoryNetwork,
+) -> None:
     """A client that sends no line for the idle timeout is told so and closed."""
-    factory = patched_network.socket_factory
+    network = patched_network_on_virtual_clock
+    factory = network.socket_factory
 
     async def scenario() -> list[object]:
         async with AsyncServer(port=0, socket_factory=factory, idle_timeout=0.05) as server:
@@ -252,7 +269,7 @@ def test_a_silent_client_gets_the_idle_error(patched_network: MemoryNetwork) -> 
                 seen.append(await client.next_message())
                 return seen
 
-    banner, error = asyncio.run(scenario())
+    banner, error = run_on_its_clock(network, scenario())
     assert banner == Banner()
     assert error == Error("idle for more than 0.05 s")
 
@@ -281,7 +298,7 @@ def test_a_client_that_reads_nothing_is_paused_then_cut_off_after_the_write_time
     meanwhile the server stopped reading from it: it took no more than its allowance of
     replies' worth, plus what the network's buffers hold."""
     buffer = 16 * 1024
-    network = MemoryNetwork(buffer_size=buffer)
+    network = on_virtual_time(buffer)
     factory = network.socket_factory
     flood = b"PING " + b"x" * 500 + b"\n"
 
@@ -302,7 +319,7 @@ def test_a_client_that_reads_nothing_is_paused_then_cut_off_after_the_write_time
                     return taken
 
     with network.patch():
-        taken = asyncio.run(scenario())
+        taken = run_on_its_clock(network, scenario())
     assert taken <= ALLOWANCE + 4 * buffer + 2 * len(flood), f"{taken} bytes taken"
 
 
@@ -347,7 +364,7 @@ def test_a_client_that_half_closes_and_reads_nothing_is_cut_off(
     none, once the linger is over: a closing connection does not live on while its output is
     stuck."""
     monkeypatch.setattr(game.asyncio_shell, "LINGER", linger)
-    network = MemoryNetwork(buffer_size=4096)
+    network = on_virtual_time(4096)
     factory = network.socket_factory
     pings = b"".join(long_pings(40))  # 20 KB of replies
 
@@ -365,16 +382,16 @@ def test_a_client_that_half_closes_and_reads_nothing_is_cut_off(
                 return sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
 
     with network.patch():
-        assert asyncio.run(scenario()) == errno.ECONNRESET
+        assert run_on_its_clock(network, scenario()) == errno.ECONNRESET
 
 
 def test_a_client_that_keeps_its_end_open_after_bye_is_closed_once_the_linger_is_over(
-    patched_network: MemoryNetwork, monkeypatch: pytest.MonkeyPatch
+    patched_network_on_virtual_clock: MemoryNetwork,
 ) -> None:
     """After BYE the server half-closes, waits the linger for the client's own close, then
     closes its end anyway: a client that never closes does not keep the connection."""
-    monkeypatch.setattr(game.asyncio_shell, "LINGER", 0.05)
-    factory = patched_network.socket_factory
+    network = patched_network_on_virtual_clock
+    factory = network.socket_factory
 
     async def scenario() -> None:
         async with AsyncServer(port=0, socket_factory=factory) as server:
@@ -386,7 +403,7 @@ def test_a_client_that_keeps_its_end_open_after_bye_is_closed_once_the_linger_is
                 await client.quit()
                 await asyncio.wait_for(served.lost, DEADLINE)  # the client is still open
 
-    asyncio.run(scenario())
+    run_on_its_clock(network, scenario())
 
 
 def test_an_async_client_measures_its_waits_on_its_own_clock(
@@ -418,7 +435,7 @@ def test_a_client_that_reads_nothing_is_held_at_most_the_allowance_and_one_line_
 ) -> None:
     """Once a connection's unsent output passes the allowance, the lines it has received but
     not handled wait: the server holds no more than the allowance and one line's replies."""
-    network = MemoryNetwork(buffer_size=64 * 1024)  # each read takes up to 64 KB of lines
+    network = on_virtual_time(64 * 1024)  # each read takes up to 64 KB of lines
     factory = network.socket_factory
     pings = b"".join(long_pings(400))  # 200 KB
     paused = tell_when_run(monkeypatch, "pause_writing")
@@ -442,7 +459,7 @@ def test_a_client_that_reads_nothing_is_held_at_most_the_allowance_and_one_line_
         return held
 
     with network.patch():
-        held = asyncio.run(scenario())
+        held = run_on_its_clock(network, scenario())
     assert ALLOWANCE < held <= ALLOWANCE + 512
 
 

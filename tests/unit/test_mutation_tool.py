@@ -10,7 +10,10 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from tests.mutation_tool import mutate
+import pytest
+
+from tests.derived import derived
+from tests.mutation_tool import SCRIPT, mutate
 
 
 def _mutants(sizes: dict[str, int]) -> list[object]:
@@ -70,16 +73,31 @@ ERROR tests/unit/test_broken.py - ImportError: no module named nothing
     ]
 
 
-def test_every_mutant_set_apart_is_one_the_code_has_today() -> None:
+def mutation_points(path: str, cache: pytest.Cache | None) -> set[tuple[int, str]]:
+    """``(line, change)`` of each mutation point of the module at ``path`` as it is now: a
+    function of the module's text and the tool's alone, so kept in pytest's cache (parsing the
+    modules is most of this test's time)."""
+
+    def compute() -> list[tuple[int, str]]:
+        return [(mutant.line, mutant.change) for mutant in mutate.mutants_of(path, mutate.ROOT)]
+
+    inputs = [SCRIPT.read_text(), (mutate.ROOT / path).read_text()]
+    return {
+        (line, change)
+        for line, change in derived(cache, f"mutation-points/{path}", inputs, compute)
+    }
+
+
+def test_every_mutant_set_apart_is_one_the_code_has_today(pytestconfig: pytest.Config) -> None:
     """Each line of ``scripts/mutants-not-counted.txt`` names a mutation point of the code as it
     is now (its path, line and change): an entry left behind when code moves would no longer
     set anything apart, and its survivor would count while the file still seems to explain it."""
+    cache = getattr(pytestconfig, "cache", None)  # none under -p no:cacheprovider
     points: dict[str, set[tuple[int, str]]] = {}
     stale = []
     for path, line, change in mutate.not_counted():
         if path not in points:
-            mutants = mutate.mutants_of(path, mutate.ROOT)
-            points[path] = {(mutant.line, mutant.change) for mutant in mutants}
+            points[path] = mutation_points(path, cache)
         if (line, change) not in points[path]:
             stale.append(f"{path}:{line} | {change}")
     assert stale == []
