@@ -173,6 +173,8 @@ def option_value(value: object, optlen: object) -> int | bytes | NoBuffer:
             raise TypeError("setsockopt() takes exactly 3 arguments (4 given)")
         length = c_unsigned(optlen)
         return NoBuffer(length - (1 << 32) if length >> 31 else length)
+    if type(value) is bytes:  # a struct (a timeval, a linger): no int to try first
+        return value
     try:
         return c_int(value)
     except (TypeError, OverflowError):

@@ -52,19 +52,7 @@ class _OptionCalls(_SocketParts):
             level, option = c_int(level), c_int(option)
             value = option_value(value, optlen)
             self._check_open()
-            value = _checked_option(self._family, level, option, value)
-            if level == socket.SOL_SOCKET and option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
-                assert isinstance(value, int)  # made one above
-                value = buffer_option(option, value)
-            elif (level, option) in FLAG_OPTIONS and isinstance(value, int):
-                value = int(value != 0)
-            elif level == socket.SOL_SOCKET and option in KERNEL_TIMEOUTS:
-                if not isinstance(value, bytes | bytearray) or len(value) < TIMEVAL.size:
-                    raise os_error(errno.EINVAL)  # Linux wants a whole struct timeval
-                value = bytes(value[: TIMEVAL.size])
-                if not 0 <= TIMEVAL.unpack(value)[1] < 1_000_000:
-                    raise os_error(errno.EDOM)  # tv_usec out of range, as Linux says it
-            self.options[(level, option)] = value
+            self.options[(level, option)] = _stored_option(self._family, level, option, value)
 
     def getsockopt(self, level: int, option: int, buflen: int | None = None, /) -> Any:
         """The option as Linux reads it back: ``SO_TYPE``, ``SO_ERROR`` (cleared by the read),
@@ -153,10 +141,23 @@ class _OptionCalls(_SocketParts):
 
 
 @functools.lru_cache(maxsize=256)
-def _checked_option(family: int, level: int, option: int, value: int | bytes | NoBuffer) -> Any:
-    """:func:`check_option` for a ``setsockopt``, cached: a server sets the same few options on
-    every socket it accepts (an error is not cached, and is raised each time)."""
-    return check_option(family, level, option, value, setting=True)
+def _stored_option(family: int, level: int, option: int, value: int | bytes | NoBuffer) -> Any:
+    """What ``setsockopt`` stores: the value checked (:func:`check_option`) and made what Linux
+    reads back. Cached: a server sets the same few options on every socket it accepts, and a
+    client may set its timeouts before every call (an error is not cached: it is raised again)."""
+    value = check_option(family, level, option, value, setting=True)
+    if level == socket.SOL_SOCKET and option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
+        assert isinstance(value, int)  # made one above
+        return buffer_option(option, value)
+    if (level, option) in FLAG_OPTIONS and isinstance(value, int):
+        return int(value != 0)
+    if level == socket.SOL_SOCKET and option in KERNEL_TIMEOUTS:
+        if not isinstance(value, bytes) or len(value) < TIMEVAL.size:
+            raise os_error(errno.EINVAL)  # Linux wants a whole struct timeval
+        value = value[: TIMEVAL.size]
+        if not 0 <= TIMEVAL.unpack(value)[1] < 1_000_000:
+            raise os_error(errno.EDOM)  # tv_usec out of range, as Linux says it
+    return value
 
 
 @functools.lru_cache(maxsize=64)
