@@ -481,7 +481,8 @@ class _ConnectionCalls(_SocketParts):
     ) -> int:
         """Take what of ``view`` fits, waiting for room as a send waits until ``deadline``
         (``...``: the one ``SO_SNDTIMEO`` sets from when it first waits, as Linux's)."""
-        self._check_open()
+        if self._closed:
+            raise os_error(errno.EBADF)
         outgoing = self._outgoing
         if outgoing is None:
             self._refuse_send(call, self._deadline(SNDTIMEO) if deadline is ... else deadline)
@@ -502,8 +503,33 @@ class _ConnectionCalls(_SocketParts):
         peer = self._peer
         if outgoing.reader_closed or (peer is not None and peer._shut_rd and peer._shut_wr):
             return self._send_to_closed(injector, limit)
+        buffered = outgoing.data
+        if limit > self._net.buffer_size - len(buffered):  # no room for all it may take
+            return self._send_waiting(view, limit, flags, deadline, call)
+        buffered += view if limit == size else view[:limit]
+        if peer is not None:
+            peer._notify(writing=False)
+        if self._mirror is not None:
+            self._notify(reading=False, writing=False)
+        if injector is not None:
+            injector.after_send(limit)
+        return limit
+
+    def _send_waiting(
+        self,
+        view: memoryview,
+        limit: int,
+        flags: int,
+        deadline: float | EllipsisType | None,
+        call: str,
+    ) -> int:
+        """:meth:`_send` into a pipe without room for all of ``view`` it may take (``limit``
+        bytes): take what fits, and wait for room as the socket's mode says."""
+        outgoing = self._outgoing
+        assert outgoing is not None  # connected: _send checked
         capacity = self._net.buffer_size
         buffered = outgoing.data
+        injector, peer = self._injector, self._peer
         taken = 0
         dontwait = bool(flags & MSG_DONTWAIT) and self._timeout is None  # as recv's
         whole = self._timeout is None and not dontwait

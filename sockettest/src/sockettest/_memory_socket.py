@@ -71,6 +71,7 @@ if TYPE_CHECKING:
 __all__ = ["MemorySocket", "close_for_good", "socket_pair"]
 
 _REAL_MAKEFILE = socket.socket.makefile  # CPython's own, which builds on recv_into and send
+_NONBLOCK = int(getattr(socket, "SOCK_NONBLOCK", 0))
 
 
 class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
@@ -178,7 +179,7 @@ class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
         kernel = self._kernel = network.kernel
         self._lock = kernel.lock
         self._waiting = kernel.waiting
-        nonblocking = bool(type & getattr(socket, "SOCK_NONBLOCK", 0))
+        nonblocking = bool(type & _NONBLOCK)
         self._timeout: float | None = 0.0 if nonblocking else socket.getdefaulttimeout()
         self._closed = False  # really closed
         self._close_asked = False  # close() was called; waits for makefile() objects

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 __all__ = ["_OptionCalls"]
 
+SOL_SOCKET = socket.SOL_SOCKET
+
 
 class _OptionCalls(_SocketParts):
     """``setsockopt``, ``getsockopt``, ``settimeout``, ``setblocking`` and their readers."""
@@ -129,15 +131,12 @@ class _OptionCalls(_SocketParts):
         kernel's ``kernel_option`` (``SO_RCVTIMEO``, ``SO_SNDTIMEO``), which ends it with
         ``EAGAIN`` instead (see :meth:`_block`)."""
         timeout = self._timeout
-        if timeout is None and kernel_option is not None:
-            timeout = self._kernel_timeout(kernel_option)
-        return None if timeout is None else self._waiting.now() + timeout
-
-    def _kernel_timeout(self, option: int) -> float | None:
-        value = self.options.get((socket.SOL_SOCKET, option))
-        if not isinstance(value, bytes):
-            return None
-        return _seconds(value)
+        if timeout is None:
+            value = None if kernel_option is None else self.options.get((SOL_SOCKET, kernel_option))
+            timeout = None if value is None else _seconds(value)  # a timeval, as stored
+            if timeout is None:
+                return None
+        return self._waiting.now() + timeout
 
 
 @functools.lru_cache(maxsize=256)
