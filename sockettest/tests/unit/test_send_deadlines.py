@@ -1,5 +1,6 @@
 """When a blocked send gives up: a socket timeout bounds a whole ``sendall``, as CPython's does
-since 3.5, across every wait for room, however much a reader frees in between.
+since 3.5, across every wait for room, however much a reader frees in between; and a send that
+cannot succeed fails at once, without waiting for its timeout.
 
 On a virtual clock with no autojump, so that only the test moves time.
 """
@@ -9,8 +10,10 @@ from __future__ import annotations
 import socket
 import threading
 
+import pytest
+
 from sockettest import MemoryNetwork, MemorySocket, VirtualClock
-from tests.deadlines import DEADLINE
+from tests.deadlines import DEADLINE, SHORT
 
 
 def connected_pair(network: MemoryNetwork) -> tuple[MemorySocket, MemorySocket]:
@@ -55,4 +58,21 @@ def test_a_sendall_timeout_bounds_the_whole_call_though_a_reader_made_room_midwa
     assert not sender.is_alive()
     assert [type(error) for error in errors] == [TimeoutError]
     assert clock.monotonic() == 10
+    network.assert_all_closed()
+
+
+def test_a_send_on_a_listener_shut_down_fails_at_once_not_after_its_timeout() -> None:
+    """send with settimeout(10) on a listener raises EPIPE at once once it is shut, as Linux's
+    does: no wait, so an autojumping clock has no deadline to jump to (on a listener still
+    listening the send waits out the timeout)."""
+    clock = VirtualClock(autojump_threshold=SHORT)
+    network = MemoryNetwork(clock=clock)
+    with network.socket_factory() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(10)
+        listener.shutdown(socket.SHUT_RD)
+        with pytest.raises(BrokenPipeError):
+            listener.send(b"x")
+    assert clock.monotonic() == 0
     network.assert_all_closed()
