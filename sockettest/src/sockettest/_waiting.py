@@ -157,7 +157,7 @@ class NetworkLock(type(RLock())):  # type: ignore[misc]
         super().__init__()
         self.bells: list[Bell] = []
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, error: object, traceback: object) -> None:
         bells = self.bells
         if bells:
             self.bells = []
