@@ -202,10 +202,7 @@ class Channels:
         ``timeout`` real seconds, or at once for a ring that came late; the lock is released
         meanwhile (all the way, as :meth:`threading.Condition.wait` releases an ``RLock``),
         the bells this thread noted rung, and the lock held again on return."""
-        try:
-            mine = _SPARE_BELLS.pop()  # as lend_bell(): it is the hottest path of a wait
-        except IndexError:
-            mine = Bell()
+        mine = lend_bell()
         sleepers = self.sleepers[channel]
         sleepers.append(mine)
         lock: Any = self.lock
@@ -221,8 +218,7 @@ class Channels:
             lock._acquire_restore(saved)
             if mine in sleepers:  # timed out, or interrupted: nobody woke it
                 sleepers.remove(mine)
-            if len(_SPARE_BELLS) < _SPARE_MAX:  # as return_bell()
-                _SPARE_BELLS.append(mine)
+            return_bell(mine)
 
     def wake_all(self, channel: int) -> None:
         """Wake every call sleeping to read or to write, real or simulated (lock held): a
