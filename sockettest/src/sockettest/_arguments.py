@@ -41,16 +41,15 @@ _FAMILY_NAMES: dict[int, str] = {socket.AF_INET: "AF_INET", socket.AF_INET6: "AF
 _FLOWINFO_MAX = 0xFFFFF
 
 
-def _integer(value: Any, bits: int, c_type: str) -> int:
+def _integer(value: Any, low: int, high: int, c_type: str) -> int:
     number = operator.index(value)  # "'float' object cannot be interpreted as an integer"
-    low, high = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
     if not low <= number <= high:
         raise OverflowError(f"Python int out of range for a C {c_type}")
     return number
 
 
 _INT_MIN, _INT_MAX = -(1 << 31), (1 << 31) - 1
-_SSIZE_MIN, _SSIZE_MAX = -(1 << 63), (1 << 63) - 1
+_SSIZE_MIN, _SSIZE_MAX = -(1 << 63), (1 << 63) - 1  # and a long's, on Linux
 _UINT_MASK = 0xFFFF_FFFF
 
 
@@ -58,7 +57,7 @@ def c_int(value: Any) -> int:
     """An ``int`` argument (CPython's ``"i"``): anything with ``__index__``, not a float."""
     if type(value) is int and _INT_MIN <= value <= _INT_MAX:  # the common case, at once
         return value
-    return _integer(value, 32, "int")
+    return _integer(value, _INT_MIN, _INT_MAX, "int")
 
 
 def c_flag(value: Any) -> bool:
@@ -75,14 +74,14 @@ def c_unsigned(value: Any) -> int:
 
 def c_long(value: Any) -> int:
     """A ``long`` argument, as ``setblocking``'s flag."""
-    return _integer(value, 64, "long")
+    return _integer(value, _SSIZE_MIN, _SSIZE_MAX, "long")
 
 
 def c_ssize(value: Any) -> int:
     """A ``Py_ssize_t`` argument (``"n"``): buffer sizes."""
     if type(value) is int and _SSIZE_MIN <= value <= _SSIZE_MAX:
         return value
-    return _integer(value, 64, "ssize_t")
+    return _integer(value, _SSIZE_MIN, _SSIZE_MAX, "ssize_t")
 
 
 def bytes_like(data: object) -> memoryview:
@@ -173,6 +172,8 @@ def option_value(value: object, optlen: object) -> int | bytes | NoBuffer:
             raise TypeError("setsockopt() takes exactly 3 arguments (4 given)")
         length = c_unsigned(optlen)
         return NoBuffer(length - (1 << 32) if length >> 31 else length)
+    if type(value) is bytes:  # a struct (a timeval, a linger): no int to try first
+        return value
     try:
         return c_int(value)
     except (TypeError, OverflowError):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import socket
+from types import EllipsisType
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from sockettest._addresses import as_family, family_for, unmapped
@@ -163,7 +164,9 @@ class _ConnectionCalls(_SocketParts):
             network_call("recv", self)
         with self._lock:
             self._enter("recv", (bufsize, flags) if flags else (bufsize,), True)
-            bufsize, flags = c_ssize(bufsize), c_int(flags)
+            bufsize = c_ssize(bufsize)
+            if flags or type(flags) is not int:  # the common call has none to take
+                flags = c_int(flags)
             if bufsize < 0:
                 raise ValueError("negative buffersize in recv")
             if bufsize == 0:
@@ -177,7 +180,9 @@ class _ConnectionCalls(_SocketParts):
         with self._lock:
             self._enter("recv_into", (nbytes, flags) if flags else (nbytes,), True)
             view = writable_buffer(buffer, "recv_into")
-            nbytes, flags = c_ssize(nbytes), c_int(flags)
+            nbytes = c_ssize(nbytes)
+            if flags or type(flags) is not int:  # the common call has none to take
+                flags = c_int(flags)
             if nbytes < 0:
                 raise ValueError("negative buffersize in recv_into")
             size = nbytes or len(view)
@@ -209,11 +214,13 @@ class _ConnectionCalls(_SocketParts):
             network_call("send", self)
         with self._lock:
             self._enter("send", payload(data, flags), True)
-            view, flags = bytes_like(data), c_int(flags)
+            view = bytes_like(data)
+            if flags or type(flags) is not int:  # the common call has none to take
+                flags = c_int(flags)
             # Released on the way out, error or not: a raised error's frames must not keep the
             # caller's buffer exported (a real socket's C call leaves none behind).
             with view:
-                return self._send(view, flags, self._deadline(SNDTIMEO), "send")
+                return self._send(view, flags, ..., "send")
 
     def sendall(self, data: Any, flags: int = 0, /) -> None:
         """Send all of ``data``, calling the same primitive as :meth:`send` until it is taken,
@@ -227,13 +234,14 @@ class _ConnectionCalls(_SocketParts):
             network_call("sendall", self)
         with self._lock:
             self._enter("sendall", payload(data, flags), True)
-            view, flags = bytes_like(data), c_int(flags)
-            deadline = self._deadline(SNDTIMEO)
+            view = bytes_like(data)
+            if flags or type(flags) is not int:  # the common call has none to take
+                flags = c_int(flags)
+            # A timeout bounds the whole call; SO_SNDTIMEO bounds each send (see _send).
+            deadline = ... if self._timeout is None else self._deadline()
             with view:  # released on the way out, error or not, as each rest below
                 total = self._send(view, flags, deadline, "sendall")
                 while total < len(view):
-                    if self._timeout is None:  # SO_SNDTIMEO bounds each send, not the call
-                        deadline = self._deadline(SNDTIMEO)
                     with view[total:] as rest:
                         total += self._send(rest, flags, deadline, "sendall")
 
@@ -361,7 +369,8 @@ class _ConnectionCalls(_SocketParts):
                     or len(listener._queue) <= (listener.backlog or 0)
                 )
 
-            self._block("connect", room, self._deadline(), on=listener, channel=WRITING)
+            if not room():
+                self._block("connect", room, self._deadline(), on=listener, channel=WRITING)
             self._check_open()
             if listener._closed or listener._listen_shut:
                 raise ConnectionRefusedError(errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED))
@@ -403,10 +412,11 @@ class _ConnectionCalls(_SocketParts):
         self._notify(reading=False, writing=False)
 
     def _receive(self, bufsize: int, flags: int) -> bytes:
-        self._check_open()
+        if self._closed:
+            raise os_error(errno.EBADF)
         incoming = self._incoming
         if incoming is None:
-            if self._listening and self._timeout:
+            if self._listening and self._timeout and not self._accept_ready():
                 # CPython waits for readiness before it reads, and a listener is readable once
                 # a connection waits: until then, or the timeout, nothing is said.
                 self._block("recv", self._accept_ready, self._deadline())
@@ -433,7 +443,8 @@ class _ConnectionCalls(_SocketParts):
             dontwait = bool(flags & MSG_DONTWAIT) and blocking
             readable = lambda: self._closed or self._can_read(incoming, want)  # noqa: E731
             self._block("recv", readable, self._deadline(RCVTIMEO), nonblocking=dontwait)
-            self._check_open()
+            if self._closed:
+                raise os_error(errno.EBADF)
         buffered = incoming.data
         if buffered:
             limit = bufsize if injector is None else injector.recv_limit(bufsize)
@@ -465,11 +476,16 @@ class _ConnectionCalls(_SocketParts):
             self._check_open()
         raise os_error(errno.EINVAL)
 
-    def _send(self, view: memoryview, flags: int, deadline: float | None, call: str) -> int:
-        self._check_open()
+    def _send(
+        self, view: memoryview, flags: int, deadline: float | EllipsisType | None, call: str
+    ) -> int:
+        """Take what of ``view`` fits, waiting for room as a send waits until ``deadline``
+        (``...``: the one ``SO_SNDTIMEO`` sets from when it first waits, as Linux's)."""
+        if self._closed:
+            raise os_error(errno.EBADF)
         outgoing = self._outgoing
         if outgoing is None:
-            self._refuse_send(call, deadline)
+            self._refuse_send(call, self._deadline(SNDTIMEO) if deadline is ... else deadline)
         self._raise_pending()
         if self._shut_wr or self._broken or outgoing.reset:
             if self._so_error == errno.EPIPE:
@@ -486,24 +502,47 @@ class _ConnectionCalls(_SocketParts):
         limit = size if injector is None else self._faulty_send_limit(injector, size)
         peer = self._peer
         if outgoing.reader_closed or (peer is not None and peer._shut_rd and peer._shut_wr):
-            # Linux takes the bytes, and the peer answers them with a reset.
-            if injector is not None:
-                injector.after_send(limit)
-            self._receive_reset()
-            self._send_reset()
-            return limit
+            return self._send_to_closed(injector, limit)
+        buffered = outgoing.data
+        if limit > self._net.buffer_size - len(buffered):  # no room for all it may take
+            return self._send_waiting(view, limit, flags, deadline, call)
+        buffered += view if limit == size else view[:limit]
+        if peer is not None:
+            peer._notify(writing=False)
+        if self._mirror is not None:
+            self._notify(reading=False, writing=False)
+        if injector is not None:
+            injector.after_send(limit)
+        return limit
+
+    def _send_waiting(
+        self,
+        view: memoryview,
+        limit: int,
+        flags: int,
+        deadline: float | EllipsisType | None,
+        call: str,
+    ) -> int:
+        """:meth:`_send` into a pipe without room for all of ``view`` it may take (``limit``
+        bytes): take what fits, and wait for room as the socket's mode says."""
+        outgoing = self._outgoing
+        assert outgoing is not None  # connected: _send checked
         capacity = self._net.buffer_size
+        buffered = outgoing.data
+        injector, peer = self._injector, self._peer
         taken = 0
         dontwait = bool(flags & MSG_DONTWAIT) and self._timeout is None  # as recv's
         whole = self._timeout is None and not dontwait
         while True:
-            if len(outgoing.data) >= capacity:
+            if len(buffered) >= capacity:
 
                 def writable() -> bool:
                     return (
                         self._closed or self._pending_error is not None or self._can_write(outgoing)
                     )
 
+                if deadline is ...:
+                    deadline = self._deadline(SNDTIMEO)
                 self._block(
                     call,
                     writable,
@@ -512,19 +551,19 @@ class _ConnectionCalls(_SocketParts):
                     nonblocking=dontwait,
                     partial=taken,
                 )
-            if self._closed or self._shut_wr or self._broken or outgoing.reader_closed:
-                if taken:
-                    return taken
-                self._check_open()
-                raise os_error(errno.EPIPE)
-            if self._pending_error is not None:
-                if taken:
-                    return taken
-                self._raise_pending()
-            room = min(limit - taken, capacity - len(outgoing.data))
-            if room <= 0:  # the deadline came with part taken: the short count, as Linux's
-                break
-            outgoing.data += view[taken : taken + room]
+                if self._closed or self._shut_wr or self._broken or outgoing.reader_closed:
+                    if taken:
+                        return taken
+                    self._check_open()
+                    raise os_error(errno.EPIPE)
+                if self._pending_error is not None:
+                    if taken:
+                        return taken
+                    self._raise_pending()
+                if len(buffered) >= capacity:  # the deadline came with part taken: the short
+                    break  # count, as Linux's
+            room = min(limit - taken, capacity - len(buffered))
+            buffered += view[taken : taken + room]
             taken += room
             if peer is not None:
                 peer._notify(writing=False)
@@ -536,10 +575,18 @@ class _ConnectionCalls(_SocketParts):
             injector.after_send(taken)
         return taken
 
+    def _send_to_closed(self, injector: FaultInjector | None, limit: int) -> int:
+        """A send to a peer that closed: Linux takes the bytes, and the peer answers a reset."""
+        if injector is not None:
+            injector.after_send(limit)
+        self._receive_reset()
+        self._send_reset()
+        return limit
+
     def _refuse_send(self, call: str, deadline: float | None) -> NoReturn:
         """A send with no connection; a listener with a timeout waits it out first, as Linux's."""
-        if self._listening and self._timeout:  # never writable: the send times out
-            ready = lambda: self._closed or self._listen_shut  # noqa: E731
+        if self._listening and self._timeout and not self._listen_shut:  # never writable:
+            ready = lambda: self._closed or self._listen_shut  # noqa: E731  # it times out
             self._block(call, ready, deadline, channel=WRITING)
             self._check_open()
         raise os_error(errno.EPIPE)

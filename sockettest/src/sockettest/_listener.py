@@ -89,7 +89,8 @@ class _ListenerCalls(_SocketParts):
             self._enter("accept", ())
             if not self._listening:
                 raise os_error(errno.EINVAL)
-            self._block("accept", self._accept_ready, self._deadline(RCVTIMEO))
+            if not self._accept_ready():
+                self._block("accept", self._accept_ready, self._deadline(RCVTIMEO))
             self._check_open()
             if self._listen_shut:
                 raise os_error(errno.EINVAL)

@@ -71,6 +71,7 @@ if TYPE_CHECKING:
 __all__ = ["MemorySocket", "close_for_good", "socket_pair"]
 
 _REAL_MAKEFILE = socket.socket.makefile  # CPython's own, which builds on recv_into and send
+_NONBLOCK = int(getattr(socket, "SOCK_NONBLOCK", 0))
 
 
 class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
@@ -178,7 +179,7 @@ class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
         kernel = self._kernel = network.kernel
         self._lock = kernel.lock
         self._waiting = kernel.waiting
-        nonblocking = bool(type & getattr(socket, "SOCK_NONBLOCK", 0))
+        nonblocking = bool(type & _NONBLOCK)
         self._timeout: float | None = 0.0 if nonblocking else socket.getdefaulttimeout()
         self._closed = False  # really closed
         self._close_asked = False  # close() was called; waits for makefile() objects
@@ -522,20 +523,19 @@ class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
         nonblocking: bool = False,
         partial: int = 0,
     ) -> None:
-        """Wait, with the lock held, until ``ready()``, as the network waits (``_waiting.py``);
-        a non-blocking call raises ``EAGAIN`` instead.
+        """Wait, with the lock held, until ``ready()``, which the caller has just found false,
+        as the network waits (``_waiting.py``); a non-blocking call raises ``EAGAIN`` instead.
 
         ``on`` is the socket whose changes wake this call (this one by default), ``channel``
         whether it waits to read or to write. A call that already moved ``partial`` bytes
         returns to its caller at the deadline instead of raising, as a real ``send`` returns its
         short count.
         """
-        if ready():
-            return
         if nonblocking or self._timeout == 0:
             raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+        target = on or self
         self._waiting.block(
-            (on or self)._waiters(),
+            target._channels or target._waiters(),
             channel,
             ready,
             deadline,

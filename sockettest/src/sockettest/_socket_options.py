@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 __all__ = ["_OptionCalls"]
 
+SOL_SOCKET = socket.SOL_SOCKET
+
 
 class _OptionCalls(_SocketParts):
     """``setsockopt``, ``getsockopt``, ``settimeout``, ``setblocking`` and their readers."""
@@ -52,19 +54,7 @@ class _OptionCalls(_SocketParts):
             level, option = c_int(level), c_int(option)
             value = option_value(value, optlen)
             self._check_open()
-            value = _checked_option(self._family, level, option, value)
-            if level == socket.SOL_SOCKET and option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
-                assert isinstance(value, int)  # made one above
-                value = buffer_option(option, value)
-            elif (level, option) in FLAG_OPTIONS and isinstance(value, int):
-                value = int(value != 0)
-            elif level == socket.SOL_SOCKET and option in KERNEL_TIMEOUTS:
-                if not isinstance(value, bytes | bytearray) or len(value) < TIMEVAL.size:
-                    raise os_error(errno.EINVAL)  # Linux wants a whole struct timeval
-                value = bytes(value[: TIMEVAL.size])
-                if not 0 <= TIMEVAL.unpack(value)[1] < 1_000_000:
-                    raise os_error(errno.EDOM)  # tv_usec out of range, as Linux says it
-            self.options[(level, option)] = value
+            self.options[(level, option)] = _stored_option(self._family, level, option, value)
 
     def getsockopt(self, level: int, option: int, buflen: int | None = None, /) -> Any:
         """The option as Linux reads it back: ``SO_TYPE``, ``SO_ERROR`` (cleared by the read),
@@ -141,22 +131,32 @@ class _OptionCalls(_SocketParts):
         kernel's ``kernel_option`` (``SO_RCVTIMEO``, ``SO_SNDTIMEO``), which ends it with
         ``EAGAIN`` instead (see :meth:`_block`)."""
         timeout = self._timeout
-        if timeout is None and kernel_option is not None:
-            timeout = self._kernel_timeout(kernel_option)
-        return None if timeout is None else self._waiting.now() + timeout
-
-    def _kernel_timeout(self, option: int) -> float | None:
-        value = self.options.get((socket.SOL_SOCKET, option))
-        if not isinstance(value, bytes):
-            return None
-        return _seconds(value)
+        if timeout is None:
+            value = None if kernel_option is None else self.options.get((SOL_SOCKET, kernel_option))
+            timeout = None if value is None else _seconds(value)  # a timeval, as stored
+            if timeout is None:
+                return None
+        return self._waiting.now() + timeout
 
 
 @functools.lru_cache(maxsize=256)
-def _checked_option(family: int, level: int, option: int, value: int | bytes | NoBuffer) -> Any:
-    """:func:`check_option` for a ``setsockopt``, cached: a server sets the same few options on
-    every socket it accepts (an error is not cached, and is raised each time)."""
-    return check_option(family, level, option, value, setting=True)
+def _stored_option(family: int, level: int, option: int, value: int | bytes | NoBuffer) -> Any:
+    """What ``setsockopt`` stores: the value checked (:func:`check_option`) and made what Linux
+    reads back. Cached: a server sets the same few options on every socket it accepts, and a
+    client may set its timeouts before every call (an error is not cached: it is raised again)."""
+    value = check_option(family, level, option, value, setting=True)
+    if level == socket.SOL_SOCKET and option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
+        assert isinstance(value, int)  # made one above
+        return buffer_option(option, value)
+    if (level, option) in FLAG_OPTIONS and isinstance(value, int):
+        return int(value != 0)
+    if level == socket.SOL_SOCKET and option in KERNEL_TIMEOUTS:
+        if not isinstance(value, bytes) or len(value) < TIMEVAL.size:
+            raise os_error(errno.EINVAL)  # Linux wants a whole struct timeval
+        value = value[: TIMEVAL.size]
+        if not 0 <= TIMEVAL.unpack(value)[1] < 1_000_000:
+            raise os_error(errno.EDOM)  # tv_usec out of range, as Linux says it
+    return value
 
 
 @functools.lru_cache(maxsize=64)

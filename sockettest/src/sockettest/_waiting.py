@@ -157,7 +157,7 @@ class NetworkLock(type(RLock())):  # type: ignore[misc]
         super().__init__()
         self.bells: list[Bell] = []
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, error: object, traceback: object) -> None:
         bells = self.bells
         if bells:
             self.bells = []
@@ -294,7 +294,8 @@ class Waiting:
     """A network's way of waiting, on real time, and the count of its calls waiting now.
 
     Every strategy runs the same loop (:meth:`block`); each says how time is read
-    (:meth:`now`), when a call has waited too long, and how one sleep is taken (:meth:`_sleep`).
+    (:meth:`now`), when a call has waited too long, and how one sleep is taken and when the
+    deadline has passed (:meth:`_sleep`).
     """
 
     def __init__(self, limits: Limits, lock: NetworkLock) -> None:
@@ -313,9 +314,9 @@ class Waiting:
         return time.monotonic()
 
     def wake(self, channels: Channels, channel: int) -> None:
-        """Wake the calls sleeping on ``channels`` to read or to write, if any."""
-        if channels.asleep[channel]:
-            channels.wake_all(channel)
+        """Wake the calls sleeping on ``channels`` to read or to write (the caller has seen
+        ``channels.asleep`` count some)."""
+        channels.wake_all(channel)
 
     def block(
         self,
@@ -329,7 +330,8 @@ class Waiting:
         partial: bool,
         kernel_timeout: bool,
     ) -> None:
-        """Wait, with the lock held, until ``ready()`` or ``deadline`` (on this network's time).
+        """Wait, with the lock held, until ``ready()`` or ``deadline`` (on this network's time);
+        the caller has just found it not ready.
 
         At the deadline a call that ``partial``-ly moved bytes returns (a ``send``'s short
         count); otherwise it raises ``EAGAIN`` for a ``kernel_timeout`` (``SO_RCVTIMEO``,
@@ -343,18 +345,18 @@ class Waiting:
         if self.any_blocked.watchers:
             self.any_blocked.notify_all()
         try:
-            while not ready():
-                if deadline is not None and self.now() >= deadline:
-                    if partial:
-                        return
-                    if kernel_timeout:
-                        raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
-                    raise TimeoutError("timed out")
-                strategy._sleep(waiting, call, caller)
+            while strategy._sleep(waiting, call, caller):
+                if ready():
+                    return
         finally:
             channels.asleep[channel] -= 1
             self.blocked -= 1
             strategy._end(waiting)
+        if partial:
+            return
+        if kernel_timeout:
+            raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+        raise TimeoutError("timed out")
 
     def _start(self, waiting: _Call) -> None:
         limit = self.limits.max_block
@@ -364,12 +366,17 @@ class Waiting:
     def _end(self, waiting: _Call) -> None:
         pass
 
-    def _sleep(self, waiting: _Call, call: str, caller: object) -> None:
-        timeout = self._check_stuck(waiting, call, caller)
-        if waiting.deadline is not None:
-            left = waiting.deadline - time.monotonic()
-            timeout = left if timeout is None else min(timeout, left)
+    def _sleep(self, waiting: _Call, call: str, caller: object) -> bool:
+        """Sleep once, until woken or for a while; ``False``, without sleeping, once the
+        deadline has passed."""
+        if waiting.deadline is None:  # then it may get stuck; else the deadline bounds it
+            timeout = self._check_stuck(waiting, call, caller)
+        else:
+            timeout = waiting.deadline - time.monotonic()  # real time: no simulated thread here
+            if timeout <= 0:
+                return False
         waiting.channels.park(waiting.channel, timeout)
+        return True
 
     def _check_stuck(self, waiting: _Call, call: str, caller: object) -> float | None:
         """Real seconds the call may still sleep before it has waited too long (``None``: no
@@ -411,11 +418,10 @@ class VirtualTime(Waiting):
         return self.clock.monotonic()  # the simulation's time in a simulated thread
 
     def wake(self, channels: Channels, channel: int) -> None:
-        if channels.asleep[channel]:
-            channels.wake_all(channel)
-            for waiting in self.calls:
-                if waiting.channels is channels and waiting.channel == channel:
-                    waiting.woken = True
+        channels.wake_all(channel)
+        for waiting in self.calls:
+            if waiting.channels is channels and waiting.channel == channel:
+                waiting.woken = True
 
     def _start(self, waiting: _Call) -> None:
         limit = self.limits.max_block
@@ -428,7 +434,9 @@ class VirtualTime(Waiting):
         if self.autojump is not None:
             self.last_use = time.monotonic()  # the call's return counts as use
 
-    def _sleep(self, waiting: _Call, call: str, caller: object) -> None:
+    def _sleep(self, waiting: _Call, call: str, caller: object) -> bool:
+        if waiting.deadline is not None and self.now() >= waiting.deadline:
+            return False
         timeout = self._check_stuck(waiting, call, caller)
         if self.autojump is not None and waiting.deadline is not None:
             timeout = self.autojump if timeout is None else min(timeout, self.autojump)
@@ -436,6 +444,7 @@ class VirtualTime(Waiting):
         waiting.channels.park(waiting.channel, timeout)
         if self.autojump is not None:
             self._maybe_autojump()
+        return True
 
     def _maybe_autojump(self) -> None:
         """Jump the clock to the earliest deadline if the network is idle."""
@@ -467,6 +476,8 @@ class VirtualTime(Waiting):
             found[:] = [poll()]
             return any_ready(found[0])
 
+        if ready():
+            return found[0]
         deadline = None if timeout is None else self.now() + timeout
         self.block(
             channels,
@@ -478,7 +489,7 @@ class VirtualTime(Waiting):
             partial=True,
             kernel_timeout=False,
         )
-        return found[0]  # block() polled at least once
+        return found[0]  # block() polled again at least once
 
     def _clock_advanced(self) -> None:
         """The clock moved: wake every call whose deadline has passed."""
@@ -502,10 +513,12 @@ class Simulated(Waiting):
     def _start(self, waiting: _Call) -> None:
         pass
 
-    def _sleep(self, waiting: _Call, call: str, caller: object) -> None:
-        deadline = waiting.deadline
-        cond = waiting.channels.condition(waiting.channel)
-        cond.wait(None if deadline is None else deadline - self.now())
+    def _sleep(self, waiting: _Call, call: str, caller: object) -> bool:
+        left = None if waiting.deadline is None else waiting.deadline - self.now()
+        if left is not None and left <= 0:
+            return False
+        waiting.channels.condition(waiting.channel).wait(left)
+        return True
 
 
 SIMULATED = Simulated()
