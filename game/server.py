@@ -224,12 +224,25 @@ class Server(ServerOptions):
 
         Raises:
             ListenFailed: the address could not be bound (in use, not permitted, no such host).
-            RuntimeError: called a second time.
+            RuntimeError: called a second time, or after :meth:`running`.
+        """
+        self._claim(threading.current_thread())
+        self._serve()
+
+    def _claim(self, thread: threading.Thread) -> None:
+        """Make ``thread`` the one that serves, at the call that asked for it.
+
+        Raises:
+            RuntimeError: :meth:`start_listening` or :meth:`running` was called before.
         """
         with self._lock:
             if self._accept_thread is not None:
-                raise RuntimeError("start_listening() was already called; a Server runs once")
-            self._accept_thread = threading.current_thread()
+                raise RuntimeError(
+                    "start_listening() or running() was already called; a Server runs once"
+                )
+            self._accept_thread = thread
+
+    def _serve(self) -> None:
         try:
             listener = None if self._stopping.is_set() else self._listen()
             if listener is not None:
@@ -295,8 +308,13 @@ class Server(ServerOptions):
 
         On exit the server is shut down and its thread joined; a thread still alive after
         ``timeout`` seconds is an error rather than a hang.
+
+        Raises:
+            RuntimeError: :meth:`start_listening` or :meth:`running` was called before: a
+                server runs once, and the run under way is left alone.
         """
         thread = threading.Thread(target=self._serve_quietly, name="game-server")
+        self._claim(thread)  # a second run is refused here, before it can touch this one
         thread.start()
         try:
             yield self.wait_until_listening(timeout)
@@ -309,7 +327,7 @@ class Server(ServerOptions):
     def _serve_quietly(self) -> None:
         # In running(), a bind failure reaches the caller through wait_until_listening().
         with contextlib.suppress(ListenFailed):
-            self.start_listening()
+            self._serve()
 
     # The listener -----------------------------------------------------------------------------
 

@@ -1,0 +1,57 @@
+"""The public API used wrongly, as a newcomer might: each mistake gets a clear error at the call
+that made it, naming what was wrong, never a traceback from a background thread or from deep
+inside the socket layer later, and never harm to a server that is already running."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+
+from game import Server
+from sockettest import MemoryNetwork
+from tests.deadline import DEADLINE
+
+BANNER = b"GAME tictactoe 1\n"
+
+
+def read_banner(network: MemoryNetwork, address: tuple[str, int]) -> bytes:
+    """Connect a plain memory socket to ``address`` and read its first line."""
+    with network.socket_factory(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(DEADLINE)
+        sock.connect(address)
+        with sock.makefile("rb") as lines:
+            line: bytes = lines.readline()
+            return line
+
+
+def test_running_a_server_a_second_time_is_refused_and_the_first_run_goes_on(
+    memory_network: MemoryNetwork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second ``running()`` raises RuntimeError in the caller, starts no thread, and neither
+    yields the first run's address nor shuts that run down on its way out."""
+    unhandled: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: unhandled.append(args.exc_value))
+    server = Server(port=0, socket_factory=memory_network.socket_factory)
+    with server.running(timeout=DEADLINE) as address:
+        with (
+            pytest.raises(RuntimeError, match="a Server runs once"),
+            server.running(timeout=DEADLINE),
+        ):
+            pytest.fail("a second running() yielded")
+        assert read_banner(memory_network, address) == BANNER
+    assert unhandled == []
+
+
+def test_running_a_server_that_already_ran_is_refused(memory_network: MemoryNetwork) -> None:
+    """``running()`` after ``start_listening()`` has come and gone raises RuntimeError; it
+    never yields the address of the run that is over."""
+    server = Server(port=0, socket_factory=memory_network.socket_factory)
+    with server.running(timeout=DEADLINE):
+        pass
+    with (
+        pytest.raises(RuntimeError, match="a Server runs once"),
+        server.running(timeout=DEADLINE),
+    ):
+        pytest.fail("running() yielded for a server that had already run")
