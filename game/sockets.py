@@ -110,10 +110,17 @@ def format_address(host: str, port: int) -> str:
 def check_address(host: object, port: object) -> None:
     """Raise :class:`ValueError` unless ``host`` is a ``str`` and ``port`` an ``int`` in 0-65535.
 
-    A ``bool`` is not a port, though Python counts it as an ``int``.
+    A ``bool`` is not a port, though Python counts it as an ``int``. A host with a character no
+    address or name can hold (a NUL, a control character, a lone surrogate) is refused here,
+    where it was given: ``bind`` and ``connect`` would refuse it only later, with a
+    :class:`TypeError` that does not say which argument was wrong.
     """
     if not isinstance(host, str):
         raise ValueError(f"host must be a str such as '127.0.0.1', not {host!r}")
+    if not host.isprintable():
+        raise ValueError(
+            f"host may not hold control characters or lone surrogates, as {host!r} does"
+        )
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise ValueError(f"port must be an int in 0-65535 (0: any free port), not {port!r}")
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import socket
 import threading
+from typing import Any
 
 import pytest
 
-from game import Server
+from game import AsyncClient, AsyncServer, Client, Server
 from sockettest import MemoryNetwork
 from tests.deadline import DEADLINE
 
@@ -55,3 +56,23 @@ def test_running_a_server_that_already_ran_is_refused(memory_network: MemoryNetw
         server.running(timeout=DEADLINE),
     ):
         pytest.fail("running() yielded for a server that had already run")
+
+
+endpoints = pytest.mark.parametrize("endpoint", [Server, Client, AsyncServer, AsyncClient])
+
+
+@endpoints
+@pytest.mark.parametrize("host", ["127.0.0.1\x00", "\udc80", "local\nhost"])
+def test_a_host_the_socket_layer_cannot_take_is_refused_at_construction(
+    endpoint: Any, host: str
+) -> None:
+    """A NUL, a control character or a lone surrogate in ``host`` is a ValueError naming
+    ``host`` when the object is made, not a TypeError from ``bind`` or ``connect`` later."""
+    with pytest.raises(ValueError, match=r"^host may not hold"):
+        endpoint(host, 7777)
+
+
+def test_a_host_the_socket_layer_cannot_take_is_refused_by_connect() -> None:
+    """``Client.connect(host)`` checks the host it is given as the constructor does."""
+    with pytest.raises(ValueError, match=r"^host may not hold"):
+        Client().connect("127.0.0.1\x00")
