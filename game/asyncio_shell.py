@@ -121,7 +121,7 @@ class AsyncServer(ServerOptions, _AsyncWith):
             virtual clock run the server on a loop whose time is that clock.
 
     Raises:
-        ValueError: as :class:`game.Server`.
+        ValueError, TypeError: as :class:`game.Server`.
     """
 
     def _setup(self) -> None:

@@ -56,6 +56,7 @@ from game.sockets import (
     SocketFactory,
     SocketLike,
     check_address,
+    check_hook,
     check_timeout,
     family_for,
     format_address,
@@ -98,6 +99,8 @@ class ClientOptions:
         clock: Clock | None = None,
     ) -> None:
         check_address(host, port)
+        check_hook(socket_factory, "socket_factory")
+        check_hook(clock, "clock")
         check_timeout(timeout, "timeout")
         self.host = host
         self.port = port
@@ -198,6 +201,7 @@ class Client(ClientOptions):
         ValueError: ``host`` is not a ``str``, ``port`` is not an ``int`` in 0-65535, or
             ``timeout`` is not positive or too long to wait for (see
             :func:`game.sockets.check_timeout`).
+        TypeError: ``socket_factory`` or ``clock`` is neither ``None`` nor callable.
 
     Use it as a context manager to connect on entry and close on exit::
 

@@ -31,6 +31,7 @@ from game.sockets import (
     SocketFactory,
     SocketLike,
     check_address,
+    check_hook,
     check_timeout,
     family_for,
     format_address,
@@ -138,6 +139,8 @@ class ServerOptions:
         clock: Clock | None = None,
     ) -> None:
         check_address(host, port)
+        check_hook(socket_factory, "socket_factory")
+        check_hook(clock, "clock")
         idle_timeout = check_timeout(idle_timeout, "idle_timeout")
         write_timeout = check_timeout(write_timeout, "write_timeout")
         if isinstance(max_clients, bool) or not isinstance(max_clients, int) or max_clients < 1:
@@ -198,6 +201,7 @@ class Server(ServerOptions):
         ValueError: ``host`` is not a ``str``, ``port`` is not an ``int`` in 0-65535,
             ``idle_timeout`` or ``write_timeout`` is not positive or too long to wait for (see
             :func:`game.sockets.check_timeout`), or ``max_clients`` is below 1.
+        TypeError: ``socket_factory`` or ``clock`` is neither ``None`` nor callable.
     """
 
     def _setup(self) -> None:

@@ -30,6 +30,7 @@ __all__ = [
     "Clock",
     "KernelTimeouts",
     "check_address",
+    "check_hook",
     "check_timeout",
     "family_for",
     "format_address",
@@ -147,6 +148,14 @@ def check_timeout(seconds: object, what: str) -> float | None:
             f"({threading.TIMEOUT_MAX:g} s); use math.inf for no limit"
         )
     return float(seconds)
+
+
+def check_hook(hook: object, what: str) -> None:
+    """Raise :class:`TypeError` unless ``hook`` (a ``socket_factory`` or a ``clock``) is
+    ``None`` or callable: at construction, naming ``what``, rather than in whichever thread
+    first calls it."""
+    if hook is not None and not callable(hook):
+        raise TypeError(f"{what} must be a callable or None, not {hook!r}")
 
 
 def quietly(call: Callable[..., object], *args: object) -> None:

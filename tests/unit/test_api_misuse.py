@@ -76,3 +76,15 @@ def test_a_host_the_socket_layer_cannot_take_is_refused_by_connect() -> None:
     """``Client.connect(host)`` checks the host it is given as the constructor does."""
     with pytest.raises(ValueError, match=r"^host may not hold"):
         Client().connect("127.0.0.1\x00")
+
+
+@endpoints
+@pytest.mark.parametrize("option", ["socket_factory", "clock"])
+@pytest.mark.parametrize("value", [5, "socket.socket"], ids=["int", "str"])
+def test_a_hook_that_cannot_be_called_is_refused_at_construction(
+    endpoint: Any, option: str, value: object
+) -> None:
+    """A ``socket_factory`` or ``clock`` that is not callable is a TypeError naming the option
+    when the object is made, not ``'int' object is not callable`` from a thread later."""
+    with pytest.raises(TypeError, match=f"^{option} must be"):
+        endpoint("127.0.0.1", 7777, **{option: value})
