@@ -278,6 +278,7 @@ class Client(ClientOptions):
 
         Raises:
             ValueError: ``name`` is not 1-16 of ``A-Z a-z 0-9 _ -``.
+            TypeError: ``name`` is not a ``str``.
             ConnectFailed: the server turned the connection away instead of sending its
                 banner (``ERROR server full``).
             ConnectionLost: the server closed or reset the connection before the ``WELCOME``:
@@ -317,6 +318,7 @@ class Client(ClientOptions):
             ValueError: a token the server would refuse (the same check,
                 :func:`game.protocol.check_token`): a control character, a line separator,
                 trailing whitespace.
+            TypeError: ``token`` is not a ``str``.
             ResponseTimeout: no ``PONG`` within the timeout.
             ConnectionLost: the server closed or reset the connection first.
             RequestRejected: the server answered ``ERROR``.
@@ -480,13 +482,19 @@ class Client(ClientOptions):
 
 
 def check_name(name: str) -> None:
-    """Raise :class:`ValueError` unless ``name`` is 1-16 of ``A-Z a-z 0-9 _ -``."""
+    """Raise :class:`ValueError` unless ``name`` is 1-16 of ``A-Z a-z 0-9 _ -``
+    (:class:`TypeError` unless it is a ``str`` at all)."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str such as 'alice', not {name!r}")
     if not NAME_PATTERN.fullmatch(name):
         raise ValueError(f"a name is 1-16 of A-Z a-z 0-9 _ -, not {name!r}")
 
 
 def check_ping_token(token: str) -> None:
-    """Raise :class:`ValueError` for a ``PING`` token the server would refuse."""
+    """Raise :class:`ValueError` for a ``PING`` token the server would refuse
+    (:class:`TypeError` unless it is a ``str`` at all)."""
+    if not isinstance(token, str):
+        raise TypeError(f"token must be a str, not {token!r}")
     try:
         check_token(token)
     except ProtocolViolation as error:

@@ -4,6 +4,7 @@ inside the socket layer later, and never harm to a server that is already runnin
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from typing import Any
@@ -88,3 +89,34 @@ def test_a_hook_that_cannot_be_called_is_refused_at_construction(
     when the object is made, not ``'int' object is not callable`` from a thread later."""
     with pytest.raises(TypeError, match=f"^{option} must be"):
         endpoint("127.0.0.1", 7777, **{option: value})
+
+
+def call_on(endpoint: Any, method: str, *args: object) -> None:
+    """Call ``method`` of an unconnected ``endpoint`` (a Client or an AsyncClient); a coroutine
+    runs on a loop whose self-pipe comes from a patched-in memory network."""
+    result = getattr(endpoint(), method)(*args)
+    if asyncio.iscoroutine(result):
+        with MemoryNetwork().patch():
+            asyncio.run(result)
+
+
+clients = pytest.mark.parametrize("endpoint", [Client, AsyncClient])
+
+
+@clients
+@pytest.mark.parametrize(
+    ("method", "argument", "message"),
+    [
+        ("hello", None, r"^name must be a str"),
+        ("hello", b"alice", r"^name must be a str"),
+        ("ping", None, r"^token must be a str"),
+        ("ping", 5, r"^token must be a str"),
+    ],
+)
+def test_a_name_or_token_that_is_not_a_str_is_a_type_error_naming_it(
+    endpoint: Any, method: str, argument: object, message: str
+) -> None:
+    """``hello(None)`` or ``ping(5)`` says which argument is wrong, before anything is sent,
+    rather than ``expected string or bytes-like object`` from the regex module."""
+    with pytest.raises(TypeError, match=message):
+        call_on(endpoint, method, argument)
