@@ -30,6 +30,7 @@ from game.errors import (
 )
 from game.protocol import (
     GAME,
+    MAX_LINE,
     NAME_PATTERN,
     VERSION,
     Banner,
@@ -317,7 +318,7 @@ class Client(ClientOptions):
         Raises:
             ValueError: a token the server would refuse (the same check,
                 :func:`game.protocol.check_token`): a control character, a line separator,
-                trailing whitespace.
+                trailing whitespace, or more than the 506 bytes of UTF-8 that fit the line.
             TypeError: ``token`` is not a ``str``.
             ResponseTimeout: no ``PONG`` within the timeout.
             ConnectionLost: the server closed or reset the connection first.
@@ -499,6 +500,12 @@ def check_ping_token(token: str) -> None:
         check_token(token)
     except ProtocolViolation as error:
         raise ValueError(str(error)) from None
+    # The server would end the connection for an over-long line: a fatal mistake, not an ERROR.
+    if len(line := Ping(token).encode()) > MAX_LINE:
+        raise ValueError(
+            f"a PING token makes a line of {len(line)} bytes, longer than {MAX_LINE} bytes "
+            f"(a token may take {MAX_LINE - len(Ping('x').encode()) + 1} bytes of UTF-8)"
+        )
 
 
 def check_banner(banner: ServerMessage, where: str) -> None:

@@ -120,3 +120,20 @@ def test_a_name_or_token_that_is_not_a_str_is_a_type_error_naming_it(
     rather than ``expected string or bytes-like object`` from the regex module."""
     with pytest.raises(TypeError, match=message):
         call_on(endpoint, method, argument)
+
+
+@clients
+def test_a_ping_token_too_long_for_one_line_is_refused_before_it_is_sent(endpoint: Any) -> None:
+    """A token that would make ``PING`` longer than the protocol's 512-byte line is a
+    ValueError at the call, rather than a line the server treats as fatal, closing the
+    connection (and forfeiting a match under way)."""
+    with pytest.raises(ValueError, match=r"^a PING token .* longer than 512 bytes"):
+        call_on(endpoint, "ping", "a" * 507)
+
+
+@clients
+def test_the_longest_ping_token_that_fits_a_line_is_accepted(endpoint: Any) -> None:
+    """506 bytes of token make ``PING`` exactly 512 bytes with its newline: the check lets it
+    through to the connection (here: not connected, so RuntimeError)."""
+    with pytest.raises(RuntimeError, match="connect"):
+        call_on(endpoint, "ping", "a" * 506)
