@@ -267,8 +267,9 @@ class Server(ServerOptions):
             ListenFailed: binding failed (re-raised at once, from the server's thread).
             ServerClosed: the server was shut down, or failed, before it listened.
             TimeoutError: it did not listen within ``timeout`` seconds.
+            ValueError: ``timeout`` is not 0 or positive seconds (``math.inf``: no limit).
         """
-        if not self._ready.wait(timeout):
+        if not self._ready.wait(_check_wait(timeout)):
             raise TimeoutError(f"{self!r} was not listening after {timeout} s")
         if self._address is not None:
             return self._address
@@ -316,7 +317,9 @@ class Server(ServerOptions):
         Raises:
             RuntimeError: :meth:`start_listening` or :meth:`running` was called before: a
                 server runs once, and the run under way is left alone.
+            ValueError: ``timeout`` is not 0 or positive seconds (``math.inf``: no limit).
         """
+        limit = _check_wait(timeout)
         thread = threading.Thread(target=self._serve_quietly, name="game-server")
         self._claim(thread)  # a second run is refused here, before it can touch this one
         thread.start()
@@ -324,7 +327,7 @@ class Server(ServerOptions):
             yield self.wait_until_listening(timeout)
         finally:
             self.shutdown()
-            thread.join(timeout)
+            thread.join(limit)
             if thread.is_alive():
                 raise RuntimeError(f"{self!r}: server thread did not exit within {timeout} s")
 
@@ -504,6 +507,15 @@ class Server(ServerOptions):
                 writer.queue(
                     connection.data_to_send(), connection.close_expected(), writer is not own
                 )
+
+
+def _check_wait(timeout: object) -> float | None:
+    """``timeout`` for :meth:`Server.wait_until_listening`, checked at the call: 0 only looks,
+    ``math.inf`` has no limit, and anything else must be positive seconds
+    (:func:`~game.sockets.check_timeout`)."""
+    if not isinstance(timeout, bool) and isinstance(timeout, int | float) and timeout == 0:
+        return 0.0
+    return check_timeout(timeout, "timeout")
 
 
 def _started(thread: threading.Thread) -> bool:

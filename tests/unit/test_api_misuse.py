@@ -137,3 +137,29 @@ def test_the_longest_ping_token_that_fits_a_line_is_accepted(endpoint: Any) -> N
     through to the connection (here: not connected, so RuntimeError)."""
     with pytest.raises(RuntimeError, match="connect"):
         call_on(endpoint, "ping", "a" * 506)
+
+
+@pytest.mark.parametrize("timeout", [-1.0, "5", float("nan")], ids=repr)
+def test_wait_until_listening_refuses_a_timeout_it_cannot_wait_for(timeout: object) -> None:
+    """A negative, NaN or non-number timeout is a ValueError naming
+    ``timeout``, not a TimeoutError claiming the server did not listen in "-1 s", nor a
+    TypeError from inside :mod:`threading`."""
+    with pytest.raises(ValueError, match=r"^timeout must be positive seconds"):
+        Server(port=0).wait_until_listening(timeout)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("timeout", [-1.0, "5", float("nan")], ids=repr)
+def test_running_refuses_a_bad_timeout_before_it_starts_a_thread(
+    memory_network: MemoryNetwork, timeout: object
+) -> None:
+    """``running(timeout=-1)`` is a ValueError at the call: no thread, no socket, and the
+    server may still be run."""
+    server = Server(port=0, socket_factory=memory_network.socket_factory)
+    with (
+        pytest.raises(ValueError, match=r"^timeout must be positive seconds"),
+        server.running(timeout=timeout),  # type: ignore[arg-type]
+    ):
+        pytest.fail("running() yielded with a timeout it cannot wait for")
+    assert memory_network.sockets == []
+    with server.running(timeout=DEADLINE) as address:
+        assert read_banner(memory_network, address) == BANNER
