@@ -500,6 +500,7 @@ class AsyncClient(ClientOptions, _AsyncWith):
         self._streams = streams
         self._connection = ClientConnection(where)
         self._held.clear()
+        self._greeted = False
 
     async def close(self) -> None:
         """Close the connection; harmless if it is not open."""
@@ -516,7 +517,9 @@ class AsyncClient(ClientOptions, _AsyncWith):
         """Check the server's banner, then join the lobby as ``name``; see
         :meth:`game.Client.hello`, whose exceptions this raises."""
         check_name(name)
-        check_banner(await self._receive(self.timeout), self._where)
+        if not self._greeted:  # once a connection: a second HELLO is the server's to refuse
+            check_banner(await self._receive(self.timeout), self._where)
+            self._greeted = True
         await self._send(Hello(name))
         return await self._wait_for(Welcome)
 

@@ -111,6 +111,7 @@ class ClientOptions:
         self._where = format_address(host, port)
         self._connection = ClientConnection(self._where)
         self._held: deque[ServerMessage] = deque()  # read while waiting for something else
+        self._greeted = False  # the banner of this connection was read and checked
         self._setup()
 
     def _setup(self) -> None:
@@ -263,6 +264,7 @@ class Client(ClientOptions):
         self._sock, self._timeouts = sock, timeouts
         self._connection = ClientConnection(where)
         self._held.clear()
+        self._greeted = False
 
     def close(self) -> None:
         """Close the connection; harmless if it is not open."""
@@ -275,7 +277,9 @@ class Client(ClientOptions):
     def hello(self, name: str) -> Welcome:
         """Check the server's banner, then join the lobby as ``name``.
 
-        What follows (``WAIT``, ``START`` ...) comes from :meth:`next_message`.
+        What follows (``WAIT``, ``START`` ...) comes from :meth:`next_message`. The banner is
+        read once a connection: called again, ``hello`` sends another ``HELLO``, which the
+        server refuses (:class:`RequestRejected`), and what came meanwhile is kept.
 
         Raises:
             ValueError: ``name`` is not 1-16 of ``A-Z a-z 0-9 _ -``.
@@ -292,7 +296,9 @@ class Client(ClientOptions):
             RuntimeError: not connected: call :meth:`connect` first, or use a ``with`` block.
         """
         check_name(name)
-        check_banner(self._receive(self.timeout), self._where)
+        if not self._greeted:  # once a connection: a second HELLO is the server's to refuse
+            check_banner(self._receive(self.timeout), self._where)
+            self._greeted = True
         self._send(Hello(name))
         return self._wait_for(Welcome)
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from game import AsyncClient, AsyncServer, Client, Server
+from game import AsyncClient, AsyncServer, Client, RequestRejected, Server
+from game.protocol import Wait, Welcome
 from sockettest import MemoryNetwork
 from tests.deadline import DEADLINE
 
@@ -163,3 +164,42 @@ def test_running_refuses_a_bad_timeout_before_it_starts_a_thread(
     assert memory_network.sockets == []
     with server.running(timeout=DEADLINE) as address:
         assert read_banner(memory_network, address) == BANNER
+
+
+def test_a_second_hello_is_answered_by_the_server_and_loses_no_message(
+    memory_network: MemoryNetwork,
+) -> None:
+    """``hello()`` again on the same connection does not read the next message as a banner
+    (``ProtocolMismatch: it said 'WAIT'``, the WAIT lost): the server refuses the second HELLO
+    (RequestRejected), and the WAIT is still there to read."""
+    factory = memory_network.socket_factory
+    server = Server(port=0, socket_factory=factory)
+    client = Client(socket_factory=factory, timeout=DEADLINE)
+    with server.running(timeout=DEADLINE) as (host, port):
+        client.connect(host, port)
+        try:
+            assert client.hello("alice") == Welcome("alice")
+            with pytest.raises(RequestRejected, match="you already said HELLO"):
+                client.hello("alice")
+            assert client.next_message(timeout=DEADLINE) == Wait()
+        finally:
+            client.close()
+
+
+def test_a_second_async_hello_is_answered_by_the_server_and_loses_no_message(
+    patched_network: MemoryNetwork,
+) -> None:
+    """The same on the asyncio shell: RequestRejected, then the WAIT."""
+    factory = patched_network.socket_factory
+
+    async def scenario() -> None:
+        async with AsyncServer(port=0, socket_factory=factory) as server:
+            assert server.address is not None
+            client = AsyncClient(*server.address, socket_factory=factory, timeout=DEADLINE)
+            async with client:
+                assert await client.hello("alice") == Welcome("alice")
+                with pytest.raises(RequestRejected, match="you already said HELLO"):
+                    await client.hello("alice")
+                assert await client.next_message(timeout=DEADLINE) == Wait()
+
+    asyncio.run(asyncio.wait_for(scenario(), DEADLINE))
