@@ -72,11 +72,17 @@ from game.sockets import (
     set_nodelay,
 )
 
-__all__: list[str] = []  # AsyncServer and AsyncClient, imported from game
+__all__ = ["ACCEPTS_PER_TURN"]  # and AsyncServer and AsyncClient, imported from game
 
 log = logging.getLogger(__name__)
 
 _RECV_SIZE = 4096
+
+ACCEPTS_PER_TURN = 16
+"""The most connections the server accepts each time its listener is readable, before its event
+loop turns again: asyncio starts a task for each, so a batch of ``SOMAXCONN`` (4096), during a
+connect/close storm, held every other client's lines and a stop for seconds. The kernel still
+queues ``SOMAXCONN`` connections: a storm waits, nobody is refused."""
 _M = TypeVar("_M", bound=Message)
 
 
@@ -156,11 +162,14 @@ class AsyncServer(ServerOptions, _AsyncWith):
         sock, address = open_listener(self.socket_factory, self.host, self.port)
         loop = asyncio.get_running_loop()
         try:
+            # create_server's backlog is both how many connections a turn of the loop accepts
+            # and the listen() queue, which is set back to SOMAXCONN at once.
             self._server = await loop.create_server(
                 lambda: _ServedConnection(self),
                 sock=cast(socket.socket, sock),
-                backlog=socket.SOMAXCONN,
+                backlog=ACCEPTS_PER_TURN,
             )
+            sock.listen(socket.SOMAXCONN)
         except BaseException:
             sock.close()
             raise
