@@ -78,11 +78,15 @@ log = logging.getLogger(__name__)
 
 _RECV_SIZE = 4096
 
-ACCEPTS_PER_TURN = 16
+ACCEPTS_PER_TURN = 1
 """The most connections the server accepts each time its listener is readable, before its event
-loop turns again: asyncio starts a task for each, so a batch of ``SOMAXCONN`` (4096), during a
-connect/close storm, held every other client's lines and a stop for seconds. The kernel still
-queues ``SOMAXCONN`` connections: a storm waits, nobody is refused."""
+loop turns again; ``create_server``'s ``backlog``. asyncio starts a task for each, so a batch of
+``SOMAXCONN`` (4096), during a connect/close storm, held every other client's lines and a stop
+for seconds. And out of descriptors (``EMFILE``), asyncio logs a traceback and schedules a retry
+for every accept of the batch, each retry another batch: thousands of tracebacks a second
+where one accept a turn gives one a second. The kernel still queues ``SOMAXCONN`` connections:
+a storm waits, nobody is refused."""
+
 _M = TypeVar("_M", bound=Message)
 
 
