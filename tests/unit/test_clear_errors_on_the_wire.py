@@ -3,7 +3,7 @@ what to do, and quotes nothing that looks like a missing command word."""
 
 import pytest
 
-from game.errors import ProtocolViolation
+from game import ProtocolViolation
 from game.protocol import parse_command
 
 
