@@ -66,6 +66,7 @@ from game.server import (
     open_listener,
 )
 from game.sockets import (
+    check_timeout,
     format_address,
     reset_on_close,
     resolve_clock,
@@ -565,8 +566,9 @@ class AsyncClient(ClientOptions, _AsyncWith):
         on_message: Callable[[ServerMessage], None] | None = None,
     ) -> End:
         """Join as ``name`` and play one whole match; see :meth:`game.Client.play`."""
+        match = MatchPlay(self._where, choose, on_message)  # checked before the HELLO
+        check_timeout(wait, "wait")
         await self.hello(name)
-        match = MatchPlay(self._where, choose, on_message)
         while True:
             step = match.take(await self.next_message(timeout=wait))
             if isinstance(step, End):

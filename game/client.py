@@ -375,12 +375,15 @@ class Client(ClientOptions):
             ProtocolMismatch: the peer is not a server of this game and version, or sent a
                 line that is not of this protocol.
             ConnectFailed: the server turned the connection away (``ERROR server full``).
-            ValueError: ``name`` is not a valid name, or ``wait`` not a usable timeout.
-            TypeError: ``choose`` returned something that is not an ``int``.
+            ValueError: ``name`` is not a valid name, or ``wait`` not a usable timeout (both
+                checked before anything is sent).
+            TypeError: ``choose`` or ``on_message`` is not callable (checked before anything
+                is sent), or ``choose`` returned something that is not an ``int``.
             RuntimeError: not connected.
         """
+        match = MatchPlay(self._where, choose, on_message)  # checked before the HELLO
+        check_timeout(wait, "wait")
         self.hello(name)
-        match = MatchPlay(self._where, choose, on_message)
         while True:
             step = match.take(self.next_message(timeout=wait))
             if isinstance(step, End):
@@ -564,6 +567,10 @@ class MatchPlay:
         where: how errors name the server.
         choose: picks the cell to take on a board.
         on_message: sees every message first, if given.
+
+    Raises:
+        TypeError: ``choose`` is not callable, or ``on_message`` neither ``None`` nor callable:
+            at once, not at the first ``TURN`` or message.
     """
 
     def __init__(
@@ -572,6 +579,9 @@ class MatchPlay:
         choose: Callable[[Board], int],
         on_message: Callable[[ServerMessage], None] | None = None,
     ) -> None:
+        if not callable(choose):
+            raise TypeError(f"choose must be a callable that picks a cell, not {choose!r}")
+        check_hook(on_message, "on_message")
         self._where = where
         self._choose = choose
         self._on_message = on_message

@@ -92,10 +92,12 @@ def test_a_hook_that_cannot_be_called_is_refused_at_construction(
         endpoint("127.0.0.1", 7777, **{option: value})
 
 
-def call_on(endpoint: Any, method: str, *args: object) -> None:
+def call_on(
+    endpoint: Any, method: str, *args: object, options: dict[str, Any] | None = None
+) -> None:
     """Call ``method`` of an unconnected ``endpoint`` (a Client or an AsyncClient); a coroutine
     runs on a loop whose self-pipe comes from a patched-in memory network."""
-    result = getattr(endpoint(), method)(*args)
+    result = getattr(endpoint(), method)(*args, **(options or {}))
     if asyncio.iscoroutine(result):
         with MemoryNetwork().patch():
             asyncio.run(result)
@@ -203,3 +205,23 @@ def test_a_second_async_hello_is_answered_by_the_server_and_loses_no_message(
                 assert await client.next_message(timeout=DEADLINE) == Wait()
 
     asyncio.run(asyncio.wait_for(scenario(), DEADLINE))
+
+
+@clients
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"wait": -1.0}, ValueError, r"^wait must be positive seconds"),
+        ({"wait": "60"}, ValueError, r"^wait must be positive seconds"),
+        ({"choose": 5}, TypeError, r"^choose must be a callable"),
+        ({"on_message": "print"}, TypeError, r"^on_message must be a callable"),
+    ],
+)
+def test_play_checks_its_options_before_it_says_hello(
+    endpoint: Any, options: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    """A bad ``wait``, ``choose`` or ``on_message`` is refused, naming it, before ``play``
+    touches the connection (here there is none: the check comes before the RuntimeError),
+    not after the player has joined the lobby, at its first wait or its first TURN."""
+    with pytest.raises(error, match=message):
+        call_on(endpoint, "play", "alice", options=options)
