@@ -28,7 +28,7 @@ from types import FrameType
 from typing import Any, NoReturn
 
 from game.client import Client
-from game.errors import GameError
+from game.errors import GameError, ResponseTimeout
 from game.protocol import NAME_PATTERN, End, Error, Result, ServerMessage, Start, Turn, Update, Wait
 from game.rules import Board
 from game.server import DEFAULT_MAX_CLIENTS, DEFAULT_PORT, DEFAULT_WRITE_TIMEOUT, Server
@@ -317,6 +317,11 @@ def _ignore(signum: int, frame: FrameType | None) -> None:
 
 _VERDICTS = {Result.WIN: "you win", Result.LOSE: "you lose", Result.DRAW: "a draw"}
 
+KEEPALIVE = 60.0
+"""Seconds ``play`` waits for a message before it sends a ``PING``: the server cuts off a
+client that sends no line for its idle timeout (300 s by default), and a player waiting for an
+opponent, or for the opponent's move, sends nothing else."""
+
 
 def _ask_cell() -> int | None:
     """Prompt until the player types a cell 1-9; None if they quit (q, or end of input)."""
@@ -364,6 +369,16 @@ class _Player:
         return None
 
 
+def _next_message(client: Client) -> ServerMessage:
+    """The next message, however long it takes: a ``PING`` every :data:`KEEPALIVE` seconds
+    without one keeps the server from cutting off a player who is only waiting."""
+    while True:
+        try:
+            return client.next_message(timeout=KEEPALIVE)
+        except ResponseTimeout:
+            client.ping()
+
+
 def _play(args: argparse.Namespace) -> int:
     if args.asyncio:
         return _play_on_asyncio(args)
@@ -371,7 +386,7 @@ def _play(args: argparse.Namespace) -> int:
         client.hello(args.name)
         print(f"connected to {format_address(args.host, args.port)} as {args.name}")
         player = _Player()
-        while (ask := player.see(client.next_message(timeout=math.inf))) is not False:
+        while (ask := player.see(_next_message(client))) is not False:
             if ask:
                 cell = _ask_cell()
                 if cell is None:
@@ -389,10 +404,18 @@ def _play_on_asyncio(args: argparse.Namespace) -> int:
 
     async def play() -> None:
         async with AsyncClient(args.host, args.port) as client:
+
+            async def next_message() -> ServerMessage:  # as _next_message, on the loop
+                while True:
+                    try:
+                        return await client.next_message(timeout=KEEPALIVE)
+                    except ResponseTimeout:
+                        await client.ping()
+
             await client.hello(args.name)
             print(f"connected to {format_address(args.host, args.port)} as {args.name}")
             player = _Player()
-            while (ask := player.see(await client.next_message(timeout=math.inf))) is not False:
+            while (ask := player.see(await next_message())) is not False:
                 if ask:
                     cell = await asyncio.to_thread(_ask_cell)  # input() blocks: not in the loop
                     if cell is None:

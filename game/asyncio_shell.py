@@ -66,17 +66,28 @@ from game.server import (
     open_listener,
 )
 from game.sockets import (
+    check_timeout,
     format_address,
     reset_on_close,
     resolve_clock,
     set_nodelay,
 )
 
-__all__: list[str] = []  # AsyncServer and AsyncClient, imported from game
+__all__ = ["ACCEPTS_PER_TURN"]  # and AsyncServer and AsyncClient, imported from game
 
 log = logging.getLogger(__name__)
 
 _RECV_SIZE = 4096
+
+ACCEPTS_PER_TURN = 1
+"""The most connections the server accepts each time its listener is readable, before its event
+loop turns again; ``create_server``'s ``backlog``. asyncio starts a task for each, so a batch of
+``SOMAXCONN`` (4096), during a connect/close storm, held every other client's lines and a stop
+for seconds. And out of descriptors (``EMFILE``), asyncio logs a traceback and schedules a retry
+for every accept of the batch, each retry another batch: thousands of tracebacks a second
+where one accept a turn gives one a second. The kernel still queues ``SOMAXCONN`` connections:
+a storm waits, nobody is refused."""
+
 _M = TypeVar("_M", bound=Message)
 
 
@@ -121,7 +132,7 @@ class AsyncServer(ServerOptions, _AsyncWith):
             virtual clock run the server on a loop whose time is that clock.
 
     Raises:
-        ValueError: as :class:`game.Server`.
+        ValueError, TypeError: as :class:`game.Server`.
     """
 
     def _setup(self) -> None:
@@ -156,11 +167,14 @@ class AsyncServer(ServerOptions, _AsyncWith):
         sock, address = open_listener(self.socket_factory, self.host, self.port)
         loop = asyncio.get_running_loop()
         try:
+            # create_server's backlog is both how many connections a turn of the loop accepts
+            # and the listen() queue, which is set back to SOMAXCONN at once.
             self._server = await loop.create_server(
                 lambda: _ServedConnection(self),
                 sock=cast(socket.socket, sock),
-                backlog=socket.SOMAXCONN,
+                backlog=ACCEPTS_PER_TURN,
             )
+            sock.listen(socket.SOMAXCONN)
         except BaseException:
             sock.close()
             raise
@@ -500,6 +514,7 @@ class AsyncClient(ClientOptions, _AsyncWith):
         self._streams = streams
         self._connection = ClientConnection(where)
         self._held.clear()
+        self._greeted = False
 
     async def close(self) -> None:
         """Close the connection; harmless if it is not open."""
@@ -516,7 +531,9 @@ class AsyncClient(ClientOptions, _AsyncWith):
         """Check the server's banner, then join the lobby as ``name``; see
         :meth:`game.Client.hello`, whose exceptions this raises."""
         check_name(name)
-        check_banner(await self._receive(self.timeout), self._where)
+        if not self._greeted:  # once a connection: a second HELLO is the server's to refuse
+            check_banner(await self._receive(self.timeout), self._where)
+            self._greeted = True
         await self._send(Hello(name))
         return await self._wait_for(Welcome)
 
@@ -549,8 +566,9 @@ class AsyncClient(ClientOptions, _AsyncWith):
         on_message: Callable[[ServerMessage], None] | None = None,
     ) -> End:
         """Join as ``name`` and play one whole match; see :meth:`game.Client.play`."""
+        match = MatchPlay(self._where, choose, on_message)  # checked before the HELLO
+        check_timeout(wait, "wait")
         await self.hello(name)
-        match = MatchPlay(self._where, choose, on_message)
         while True:
             step = match.take(await self.next_message(timeout=wait))
             if isinstance(step, End):

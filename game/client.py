@@ -30,6 +30,7 @@ from game.errors import (
 )
 from game.protocol import (
     GAME,
+    MAX_LINE,
     NAME_PATTERN,
     VERSION,
     Banner,
@@ -56,6 +57,7 @@ from game.sockets import (
     SocketFactory,
     SocketLike,
     check_address,
+    check_hook,
     check_timeout,
     family_for,
     format_address,
@@ -98,6 +100,8 @@ class ClientOptions:
         clock: Clock | None = None,
     ) -> None:
         check_address(host, port)
+        check_hook(socket_factory, "socket_factory")
+        check_hook(clock, "clock")
         check_timeout(timeout, "timeout")
         self.host = host
         self.port = port
@@ -107,6 +111,7 @@ class ClientOptions:
         self._where = format_address(host, port)
         self._connection = ClientConnection(self._where)
         self._held: deque[ServerMessage] = deque()  # read while waiting for something else
+        self._greeted = False  # the banner of this connection was read and checked
         self._setup()
 
     def _setup(self) -> None:
@@ -198,6 +203,7 @@ class Client(ClientOptions):
         ValueError: ``host`` is not a ``str``, ``port`` is not an ``int`` in 0-65535, or
             ``timeout`` is not positive or too long to wait for (see
             :func:`game.sockets.check_timeout`).
+        TypeError: ``socket_factory`` or ``clock`` is neither ``None`` nor callable.
 
     Use it as a context manager to connect on entry and close on exit::
 
@@ -258,6 +264,7 @@ class Client(ClientOptions):
         self._sock, self._timeouts = sock, timeouts
         self._connection = ClientConnection(where)
         self._held.clear()
+        self._greeted = False
 
     def close(self) -> None:
         """Close the connection; harmless if it is not open."""
@@ -270,10 +277,13 @@ class Client(ClientOptions):
     def hello(self, name: str) -> Welcome:
         """Check the server's banner, then join the lobby as ``name``.
 
-        What follows (``WAIT``, ``START`` ...) comes from :meth:`next_message`.
+        What follows (``WAIT``, ``START`` ...) comes from :meth:`next_message`. The banner is
+        read once a connection: called again, ``hello`` sends another ``HELLO``, which the
+        server refuses (:class:`RequestRejected`), and what came meanwhile is kept.
 
         Raises:
             ValueError: ``name`` is not 1-16 of ``A-Z a-z 0-9 _ -``.
+            TypeError: ``name`` is not a ``str``.
             ConnectFailed: the server turned the connection away instead of sending its
                 banner (``ERROR server full``).
             ConnectionLost: the server closed or reset the connection before the ``WELCOME``:
@@ -286,7 +296,9 @@ class Client(ClientOptions):
             RuntimeError: not connected: call :meth:`connect` first, or use a ``with`` block.
         """
         check_name(name)
-        check_banner(self._receive(self.timeout), self._where)
+        if not self._greeted:  # once a connection: a second HELLO is the server's to refuse
+            check_banner(self._receive(self.timeout), self._where)
+            self._greeted = True
         self._send(Hello(name))
         return self._wait_for(Welcome)
 
@@ -312,7 +324,8 @@ class Client(ClientOptions):
         Raises:
             ValueError: a token the server would refuse (the same check,
                 :func:`game.protocol.check_token`): a control character, a line separator,
-                trailing whitespace.
+                trailing whitespace, or more than the 506 bytes of UTF-8 that fit the line.
+            TypeError: ``token`` is not a ``str``.
             ResponseTimeout: no ``PONG`` within the timeout.
             ConnectionLost: the server closed or reset the connection first.
             RequestRejected: the server answered ``ERROR``.
@@ -362,12 +375,15 @@ class Client(ClientOptions):
             ProtocolMismatch: the peer is not a server of this game and version, or sent a
                 line that is not of this protocol.
             ConnectFailed: the server turned the connection away (``ERROR server full``).
-            ValueError: ``name`` is not a valid name, or ``wait`` not a usable timeout.
-            TypeError: ``choose`` returned something that is not an ``int``.
+            ValueError: ``name`` is not a valid name, or ``wait`` not a usable timeout (both
+                checked before anything is sent).
+            TypeError: ``choose`` or ``on_message`` is not callable (checked before anything
+                is sent), or ``choose`` returned something that is not an ``int``.
             RuntimeError: not connected.
         """
+        match = MatchPlay(self._where, choose, on_message)  # checked before the HELLO
+        check_timeout(wait, "wait")
         self.hello(name)
-        match = MatchPlay(self._where, choose, on_message)
         while True:
             step = match.take(self.next_message(timeout=wait))
             if isinstance(step, End):
@@ -476,17 +492,29 @@ class Client(ClientOptions):
 
 
 def check_name(name: str) -> None:
-    """Raise :class:`ValueError` unless ``name`` is 1-16 of ``A-Z a-z 0-9 _ -``."""
+    """Raise :class:`ValueError` unless ``name`` is 1-16 of ``A-Z a-z 0-9 _ -``
+    (:class:`TypeError` unless it is a ``str`` at all)."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str such as 'alice', not {name!r}")
     if not NAME_PATTERN.fullmatch(name):
         raise ValueError(f"a name is 1-16 of A-Z a-z 0-9 _ -, not {name!r}")
 
 
 def check_ping_token(token: str) -> None:
-    """Raise :class:`ValueError` for a ``PING`` token the server would refuse."""
+    """Raise :class:`ValueError` for a ``PING`` token the server would refuse
+    (:class:`TypeError` unless it is a ``str`` at all)."""
+    if not isinstance(token, str):
+        raise TypeError(f"token must be a str, not {token!r}")
     try:
         check_token(token)
     except ProtocolViolation as error:
         raise ValueError(str(error)) from None
+    # The server would end the connection for an over-long line: a fatal mistake, not an ERROR.
+    if len(line := Ping(token).encode()) > MAX_LINE:
+        raise ValueError(
+            f"a PING token makes a line of {len(line)} bytes, longer than {MAX_LINE} bytes "
+            f"(a token may take {MAX_LINE - len(Ping('x').encode()) + 1} bytes of UTF-8)"
+        )
 
 
 def check_banner(banner: ServerMessage, where: str) -> None:
@@ -539,6 +567,10 @@ class MatchPlay:
         where: how errors name the server.
         choose: picks the cell to take on a board.
         on_message: sees every message first, if given.
+
+    Raises:
+        TypeError: ``choose`` is not callable, or ``on_message`` neither ``None`` nor callable:
+            at once, not at the first ``TURN`` or message.
     """
 
     def __init__(
@@ -547,6 +579,9 @@ class MatchPlay:
         choose: Callable[[Board], int],
         on_message: Callable[[ServerMessage], None] | None = None,
     ) -> None:
+        if not callable(choose):
+            raise TypeError(f"choose must be a callable that picks a cell, not {choose!r}")
+        check_hook(on_message, "on_message")
         self._where = where
         self._choose = choose
         self._on_message = on_message

@@ -411,6 +411,10 @@ def parse_command(line: str) -> ClientCommand:
     if word == "QUIT":
         _no_arguments(word, rest)
         return Quit()
+    if not word:  # a leading space: quoting the empty word would say nothing
+        raise ProtocolViolation(
+            f"a line starts with its command word, not a space; try {_COMMANDS}"
+        )
     raise ProtocolViolation(f"unknown command {quote(word)}; try {_COMMANDS}")
 
 

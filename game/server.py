@@ -31,6 +31,7 @@ from game.sockets import (
     SocketFactory,
     SocketLike,
     check_address,
+    check_hook,
     check_timeout,
     family_for,
     format_address,
@@ -138,6 +139,8 @@ class ServerOptions:
         clock: Clock | None = None,
     ) -> None:
         check_address(host, port)
+        check_hook(socket_factory, "socket_factory")
+        check_hook(clock, "clock")
         idle_timeout = check_timeout(idle_timeout, "idle_timeout")
         write_timeout = check_timeout(write_timeout, "write_timeout")
         if isinstance(max_clients, bool) or not isinstance(max_clients, int) or max_clients < 1:
@@ -198,6 +201,7 @@ class Server(ServerOptions):
         ValueError: ``host`` is not a ``str``, ``port`` is not an ``int`` in 0-65535,
             ``idle_timeout`` or ``write_timeout`` is not positive or too long to wait for (see
             :func:`game.sockets.check_timeout`), or ``max_clients`` is below 1.
+        TypeError: ``socket_factory`` or ``clock`` is neither ``None`` nor callable.
     """
 
     def _setup(self) -> None:
@@ -224,12 +228,25 @@ class Server(ServerOptions):
 
         Raises:
             ListenFailed: the address could not be bound (in use, not permitted, no such host).
-            RuntimeError: called a second time.
+            RuntimeError: called a second time, or after :meth:`running`.
+        """
+        self._claim(threading.current_thread())
+        self._serve()
+
+    def _claim(self, thread: threading.Thread) -> None:
+        """Make ``thread`` the one that serves, at the call that asked for it.
+
+        Raises:
+            RuntimeError: :meth:`start_listening` or :meth:`running` was called before.
         """
         with self._lock:
             if self._accept_thread is not None:
-                raise RuntimeError("start_listening() was already called; a Server runs once")
-            self._accept_thread = threading.current_thread()
+                raise RuntimeError(
+                    "start_listening() or running() was already called; a Server runs once"
+                )
+            self._accept_thread = thread
+
+    def _serve(self) -> None:
         try:
             listener = None if self._stopping.is_set() else self._listen()
             if listener is not None:
@@ -250,8 +267,9 @@ class Server(ServerOptions):
             ListenFailed: binding failed (re-raised at once, from the server's thread).
             ServerClosed: the server was shut down, or failed, before it listened.
             TimeoutError: it did not listen within ``timeout`` seconds.
+            ValueError: ``timeout`` is not 0 or positive seconds (``math.inf``: no limit).
         """
-        if not self._ready.wait(timeout):
+        if not self._ready.wait(_check_wait(timeout)):
             raise TimeoutError(f"{self!r} was not listening after {timeout} s")
         if self._address is not None:
             return self._address
@@ -295,21 +313,28 @@ class Server(ServerOptions):
 
         On exit the server is shut down and its thread joined; a thread still alive after
         ``timeout`` seconds is an error rather than a hang.
+
+        Raises:
+            RuntimeError: :meth:`start_listening` or :meth:`running` was called before: a
+                server runs once, and the run under way is left alone.
+            ValueError: ``timeout`` is not 0 or positive seconds (``math.inf``: no limit).
         """
+        limit = _check_wait(timeout)
         thread = threading.Thread(target=self._serve_quietly, name="game-server")
+        self._claim(thread)  # a second run is refused here, before it can touch this one
         thread.start()
         try:
             yield self.wait_until_listening(timeout)
         finally:
             self.shutdown()
-            thread.join(timeout)
+            thread.join(limit)
             if thread.is_alive():
                 raise RuntimeError(f"{self!r}: server thread did not exit within {timeout} s")
 
     def _serve_quietly(self) -> None:
         # In running(), a bind failure reaches the caller through wait_until_listening().
         with contextlib.suppress(ListenFailed):
-            self.start_listening()
+            self._serve()
 
     # The listener -----------------------------------------------------------------------------
 
@@ -482,6 +507,15 @@ class Server(ServerOptions):
                 writer.queue(
                     connection.data_to_send(), connection.close_expected(), writer is not own
                 )
+
+
+def _check_wait(timeout: object) -> float | None:
+    """``timeout`` for :meth:`Server.wait_until_listening`, checked at the call: 0 only looks,
+    ``math.inf`` has no limit, and anything else must be positive seconds
+    (:func:`~game.sockets.check_timeout`)."""
+    if not isinstance(timeout, bool) and isinstance(timeout, int | float) and timeout == 0:
+        return 0.0
+    return check_timeout(timeout, "timeout")
 
 
 def _started(thread: threading.Thread) -> bool:

@@ -30,6 +30,7 @@ __all__ = [
     "Clock",
     "KernelTimeouts",
     "check_address",
+    "check_hook",
     "check_timeout",
     "family_for",
     "format_address",
@@ -110,10 +111,17 @@ def format_address(host: str, port: int) -> str:
 def check_address(host: object, port: object) -> None:
     """Raise :class:`ValueError` unless ``host`` is a ``str`` and ``port`` an ``int`` in 0-65535.
 
-    A ``bool`` is not a port, though Python counts it as an ``int``.
+    A ``bool`` is not a port, though Python counts it as an ``int``. A host with a character no
+    address or name can hold (a NUL, a control character, a lone surrogate) is refused here,
+    where it was given: ``bind`` and ``connect`` would refuse it only later, with a
+    :class:`TypeError` that does not say which argument was wrong.
     """
     if not isinstance(host, str):
         raise ValueError(f"host must be a str such as '127.0.0.1', not {host!r}")
+    if not host.isprintable():
+        raise ValueError(
+            f"host may not hold control characters or lone surrogates, as {host!r} does"
+        )
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise ValueError(f"port must be an int in 0-65535 (0: any free port), not {port!r}")
 
@@ -140,6 +148,14 @@ def check_timeout(seconds: object, what: str) -> float | None:
             f"({threading.TIMEOUT_MAX:g} s); use math.inf for no limit"
         )
     return float(seconds)
+
+
+def check_hook(hook: object, what: str) -> None:
+    """Raise :class:`TypeError` unless ``hook`` (a ``socket_factory`` or a ``clock``) is
+    ``None`` or callable: at construction, naming ``what``, rather than in whichever thread
+    first calls it."""
+    if hook is not None and not callable(hook):
+        raise TypeError(f"{what} must be a callable or None, not {hook!r}")
 
 
 def quietly(call: Callable[..., object], *args: object) -> None:
