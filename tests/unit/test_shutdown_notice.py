@@ -2,13 +2,16 @@
 reads ``END WIN forfeit`` because the server stopped, and the client raises its own error."""
 
 import threading
+from typing import Any
 
 import pytest
+from pytest_mock import MockerFixture
 
 import game.server
 from game import Client, Server, ServerShuttingDown
 from game.lobby import Close, Lobby, Send
 from game.protocol import SHUTTING_DOWN, End, Error, LineBuffer, Start, Update, parse_message
+from game.streams import Writer
 from sockettest import MemoryNetwork
 from tests.deadline import DEADLINE
 
@@ -111,3 +114,33 @@ def test_a_client_that_reads_nothing_does_not_hold_shutdown_up(
         stopping.join(DEADLINE)
         assert not stopping.is_alive()
     assert not hung, "shutdown() waited on for a client that reads nothing"
+
+
+def test_once_the_notice_is_up_shutdown_waits_for_no_writer(
+    monkeypatch: pytest.MonkeyPatch, mocker: MockerFixture, memory_network: MemoryNetwork
+) -> None:
+    """With the notice's time already up, shutdown() asks each connection's writer to have
+    flushed within 0 s: it cuts the connections off without waiting any more."""
+    monkeypatch.setattr(game.server, "SHUTDOWN_NOTICE", 0.0)
+    waits: list[Any] = []
+
+    class SpiedWriter(Writer):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            waits.append(mocker.spy(self.flushed, "wait"))
+
+    monkeypatch.setattr(game.server, "Writer", SpiedWriter)
+    server = Server(port=0, socket_factory=memory_network.socket_factory)
+    with server.running(DEADLINE) as address, memory_network.socket_factory() as sock:
+        sock.settimeout(DEADLINE)
+        sock.connect(address)
+        sock.sendall(b"PING ready\n")
+        buffer, lines = LineBuffer(), list[str]()
+        while "PONG ready" not in lines:  # the banner, then the reply: its writer is open
+            data = sock.recv(64)
+            assert data, f"EOF after {lines}"
+            lines += buffer.feed(data)
+        server.shutdown()
+    [wait] = waits
+    assert wait.call_args_list  # shutdown, and the connection's own end, may each ask
+    assert all(call == mocker.call(0.0) for call in wait.call_args_list), wait.call_args_list
