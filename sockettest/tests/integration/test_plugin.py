@@ -10,6 +10,7 @@ process where they cannot disturb it, and in a subprocess where they need a clea
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import re
 import sys
@@ -22,9 +23,10 @@ QUIET = ("-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:nbmake")
 """Plugins an inner session does without: random order (unless a test is about it), the cache
 (nothing to remember between runs) and nbmake (its import costs a second)."""
 
-INNER_INI = (
-    "[pytest]\naddopts = --strict-markers -rs\nfilterwarnings = error\n"
-    "asyncio_default_fixture_loop_scope = function\n"
+INNER_INI = "[pytest]\naddopts = --strict-markers -rs\nfilterwarnings = error\n" + (
+    "asyncio_default_fixture_loop_scope = function\n"  # unset, pytest-asyncio warns
+    if importlib.util.find_spec("pytest_asyncio")
+    else ""
 )
 """A strict user project: unregistered markers and stray warnings fail the inner run."""
 
@@ -376,6 +378,8 @@ def test_patched_and_real_tests_pass_in_any_order_on_two_workers(
     pytester: pytest.Pytester, project: str, options: tuple[str, ...], seed: int
 ) -> None:
     """6 patched and 6 real-socket tests all pass in random order, split over two workers."""
+    for plugin in ("xdist", "pytest_randomly"):
+        pytest.importorskip(plugin, reason="in the kit's tests extra, not in sockettest[pytest]")
     make_project(pytester, project)
     result = pytester.runpytest_subprocess(
         "-p",

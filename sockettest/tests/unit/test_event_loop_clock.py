@@ -238,6 +238,7 @@ def test_pytest_asyncio_runs_a_test_on_the_patched_network_s_clock(
     """The README's pytest-asyncio project, its conftest.py and its test as written: with the
     loop-factory hook returning patched_event_loop, an asyncio test with the
     patched_network_on_virtual_clock fixture runs on the virtual clock."""
+    pytest.importorskip("pytest_asyncio", reason="in the tests extra, not in sockettest[pytest]")
     pytester.makeini(
         "[pytest]\nasyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n"
     )
