@@ -93,6 +93,8 @@ def bytes_like(data: object) -> memoryview:
         view = memoryview(data)  # type: ignore[arg-type]
     except TypeError:
         raise TypeError(f"a bytes-like object is required, not '{type(data).__name__}'") from None
+    if not view.c_contiguous:  # "y*" asks for a contiguous buffer
+        raise BufferError("memoryview: underlying buffer is not C-contiguous")
     return view.cast("B")
 
 
@@ -102,7 +104,7 @@ def writable_buffer(buffer: object, call: str) -> memoryview:
         view = memoryview(buffer)  # type: ignore[arg-type]
     except TypeError:
         view = None
-    if view is None or view.readonly:
+    if view is None or view.readonly or not view.c_contiguous:
         raise TypeError(
             f"{call}() argument 1 must be read-write bytes-like object, not {type(buffer).__name__}"
         )

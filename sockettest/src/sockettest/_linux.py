@@ -28,7 +28,8 @@ KERNEL_TIMEOUTS = (RCVTIMEO, SNDTIMEO)
 TIMEVAL = struct.Struct("@ll")  # struct timeval: seconds, microseconds
 MSG_PEEK = int(socket.MSG_PEEK)
 MSG_WAITALL = int(getattr(socket, "MSG_WAITALL", 0x100))
-TIMEOUT_MAX = 9.2e9  # seconds: CPython's limit, past which settimeout raises OverflowError
+TIMEOUT_MAX = (1 << 63) // 10**9  # whole seconds: CPython's limit, past which settimeout overflows
+_NANOSECONDS_MAX = float(1 << 63)
 SHUT_HOWS = (socket.SHUT_RD, socket.SHUT_WR, socket.SHUT_RDWR)
 V6ONLY = (socket.IPPROTO_IPV6, getattr(socket, "IPV6_V6ONLY", 26))
 LINGER = (socket.SOL_SOCKET, socket.SO_LINGER)
@@ -126,8 +127,14 @@ def check_timeout(timeout: object) -> float | None:
     value = float(timeout)
     if math.isnan(value):
         raise ValueError("Invalid value NaN (not a number)")
+    # CPython converts to nanoseconds in 64 bits before it looks at the sign: too far either
+    # way overflows, exactly so for an int, after rounding up for a float
+    if isinstance(timeout, int):
+        out_of_range = not -TIMEOUT_MAX <= timeout <= TIMEOUT_MAX
+    else:
+        out_of_range = not -_NANOSECONDS_MAX <= math.ceil(value * 1e9) < _NANOSECONDS_MAX
+    if out_of_range:
+        raise OverflowError("timestamp out of range for platform time_t")
     if value < 0:
         raise ValueError("Timeout value out of range")
-    if value > TIMEOUT_MAX:
-        raise OverflowError("timestamp out of range for platform time_t")
     return value

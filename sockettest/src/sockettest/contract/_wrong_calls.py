@@ -90,6 +90,8 @@ ADDRESS = _Arg("address", lambda address: address)
 PORT = _Arg("port", lambda address: address[1])
 FILE = _Arg("file", lambda address: io.BytesIO(b"ab"))
 TEXT_FILE = _Arg("text_file", lambda address: io.StringIO("x"))
+STRIDED = _Arg("memoryview(bytearray(8))[::2]", lambda address: memoryview(bytearray(8))[::2])
+"""A buffer that is not contiguous: refused by every call that takes a buffer."""
 
 
 def _fill(arg: object, address: Address) -> object:
@@ -135,6 +137,17 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
         ("recv_into", OverflowError, (bytearray(4), 2**63)),
         ("send", TypeError, ("str",), (1,), (None,), ([1],), (b"x", "x")),
         ("send", OverflowError, (b"x", 2**40)),
+        ("send", BufferError, (STRIDED,)),
+        ("sendall", BufferError, (STRIDED,)),
+        ("sendto", BufferError, (STRIDED, ADDRESS)),
+        ("sendmsg", BufferError, ([STRIDED],)),
+        ("recv_into", TypeError, (STRIDED,)),
+        ("recvmsg", ValueError, (1, 2**31)),
+        ("recvmsg_into", OverflowError, (None, 2**63)),
+        ("recvmsg_into", ValueError, ([bytearray(2)], 2**31)),
+        # CPython converts a timeout to 64-bit nanoseconds before it looks at its sign
+        ("settimeout", OverflowError, (-(2**63),), (-1e10,), (-9223372037,), (9223372037,)),
+        ("settimeout", None, (9.21e9,), (9223372036,), (-0.0,)),
         ("sendall", TypeError, ("str",), (1,), (b"x", "x"), (b"x", 1.0)),
         ("shutdown", TypeError, ("x",), (1.0,), (None,), ()),
         ("shutdown", (OSError, errno.EINVAL), (7,), (-1,)),
