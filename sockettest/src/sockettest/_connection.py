@@ -21,7 +21,6 @@ from sockettest._arguments import (
     bytes_like,
     c_int,
     c_ssize,
-    host_and_port,
     writable_buffer,
 )
 from sockettest._deadlines import NotModelled
@@ -107,9 +106,9 @@ class _ConnectionCalls(_SocketParts):
             network_call("connect", self)
         with self._lock:
             self._enter("connect", (address,), True)
-            host_and_port(address, self._family, "connect")  # before the state, as CPython
+            host, port = self._parse(address, "connect")  # before the state, as CPython
             self._check_open()
-            self._connect(address)
+            self._connect(host, port)
 
     def connect_ex(self, address: Address, /) -> int:
         """:meth:`connect`, returning the errno instead of raising ``OSError`` (0: connected)."""
@@ -117,11 +116,11 @@ class _ConnectionCalls(_SocketParts):
             network_call("connect_ex", self)
         with self._lock:
             self._enter("connect_ex", (address,), True)
-            host_and_port(address, self._family, "connect_ex")
+            host, port = self._parse(address, "connect_ex")  # before the state, as CPython
             if self._closed:
                 return errno.EBADF
             try:
-                self._connect(address)
+                self._connect(host, port)
             except socket.gaierror:
                 raise
             except TimeoutError:
@@ -325,7 +324,7 @@ class _ConnectionCalls(_SocketParts):
         self._incoming, other._outgoing = theirs, theirs
         self._remote, other._remote = other._binding.local, self._binding.local
 
-    def _connect(self, address: Address) -> None:
+    def _connect(self, host: str, port: int) -> None:
         if self._listening:
             raise os_error(errno.EISCONN)
         if self._peer is not None:
@@ -337,7 +336,6 @@ class _ConnectionCalls(_SocketParts):
             code, self._so_error = self._so_error, 0
             self._notify()
             raise os_error(code)
-        host, port = self._parse(address, "connect")
         plain = unmapped(host)
         if plain in WILDCARDS:  # Linux connects "any" to this host
             host = as_family(LOOPBACK[family_for(plain)], self._family)

@@ -451,18 +451,20 @@ class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
         return self._can_read(incoming), self._can_write(outgoing)
 
     def _parse(self, address: Address, call: str) -> tuple[str, int]:
-        host, port = host_and_port(address, self._family, call)
+        return host_and_port(address, self._family, call, self._resolve)
+
+    def _resolve(self, host: str) -> str:
         if host == "":
-            return ANY[self._family], port
+            return ANY[self._family]
         literal = ip_literal(host)
         if literal is None:  # a name: CPython hands glibc an ASCII one as it is, not IDNA's
             name = host.encode("ascii") if host.isascii() else host
-            return str(self._net.hosts.getaddrinfo(name, None, self._family)[0][4][0]), port
+            return str(self._net.hosts.getaddrinfo(name, None, self._family)[0][4][0])
         literal_family, text = literal
         if literal_family != self._family:
             code = getattr(socket, "EAI_ADDRFAMILY", socket.EAI_FAMILY)
             raise socket.gaierror(code, "Address family for hostname not supported")
-        return text, port
+        return text
 
     def _address(self, address: tuple[str, int]) -> Address:
         return address if self._family == socket.AF_INET else (*address, 0, 0)

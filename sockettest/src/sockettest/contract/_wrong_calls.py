@@ -148,6 +148,9 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
         # CPython converts a timeout to 64-bit nanoseconds before it looks at its sign
         ("settimeout", OverflowError, (-(2**63),), (-1e10,), (-9223372037,), (9223372037,)),
         ("settimeout", None, (9.21e9,), (9223372036,), (-0.0,)),
+        # the address is resolved before the socket's state is looked at
+        ("connect", (socket.gaierror, socket.EAI_ADDRFAMILY), (("::1", 0),)),
+        ("connect_ex", (socket.gaierror, socket.EAI_ADDRFAMILY), (("::1", 0),)),
         ("sendall", TypeError, ("str",), (1,), (b"x", "x"), (b"x", 1.0)),
         ("shutdown", TypeError, ("x",), (1.0,), (None,), ()),
         ("shutdown", (OSError, errno.EINVAL), (7,), (-1,)),
@@ -213,6 +216,10 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
         ("bind", OverflowError, ((HOST, 70000),), ((HOST, -1),), ((HOST, 2**70),)),
         ("bind", None, ((HOST, True),), ((b"127.0.0.1", 0),), ((bytearray(b"127.0.0.1"), 0),)),
         ("bind", (socket.gaierror, socket.EAI_ADDRFAMILY), (("::1", 0),)),
+        # the host is resolved before the port's range is checked, not before its type
+        ("bind", (socket.gaierror, socket.EAI_ADDRFAMILY), (("::1", 70000),), (("::1", -1),)),
+        ("bind", OverflowError, (("::1", 2**40),)),
+        ("sendto", (socket.gaierror, socket.EAI_ADDRFAMILY), (b"x", ("::1", 70000))),
         ("connect", TypeError, ((HOST,),), ((HOST, None),)),
         ("connect", OverflowError, ((HOST, 70000),)),
         ("connect_ex", TypeError, ((None, 1),), ("x",)),
@@ -345,6 +352,8 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
         ("sendfile", ValueError, (FILE, -1)),
         ("connect_ex", TypeError, ("x",)),
         ("connect_ex", None, ((HOST, 1),)),
+        ("connect", (socket.gaierror, socket.EAI_ADDRFAMILY), (("::1", 0),)),
+        ("connect_ex", (socket.gaierror, socket.EAI_ADDRFAMILY), (("::1", 0),)),
         ("getsockname", (OSError, errno.EBADF), ()),
         ("getsockname", TypeError, (1,)),
         ("close", TypeError, (1,)),
@@ -363,6 +372,7 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
             (("::1", 0, 0, "x"),),
         ),
         ("bind", (socket.gaierror, socket.EAI_ADDRFAMILY), ((HOST, 0),)),
+        ("bind", (socket.gaierror, socket.EAI_ADDRFAMILY), ((HOST, 70000),), ((HOST, 0, 2**20),)),
         ("connect_ex", OverflowError, (("::1", 70000),)),
         ("getsockopt", (OSError, errno.ENOPROTOOPT), (9999, 1), (S.IPPROTO_IPV6, 9999)),
         ("getsockopt", None, (S.IPPROTO_IP, S.IP_TOS)),
