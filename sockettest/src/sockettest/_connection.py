@@ -36,11 +36,14 @@ from sockettest._linux import (
     REUSEADDR,
     SHUT_HOWS,
     SNDTIMEO,
+    UNMODELLED_READ_FLAGS,
+    UNMODELLED_SEND_FLAGS,
     V6ONLY,
     WILDCARDS,
     os_error,
     payload,
     reset_error,
+    unmodelled,
 )
 from sockettest._simulation.scheduler import THREADS, network_call
 from sockettest._socket_parts import _SocketParts
@@ -402,6 +405,8 @@ class _ConnectionCalls(_SocketParts):
 
     def _receive(self, bufsize: int, flags: int) -> bytes:
         self._check_open()
+        if flags & UNMODELLED_READ_FLAGS:
+            raise NotModelled(f"a read with {unmodelled(flags, 'read', self)}")
         incoming = self._incoming
         if incoming is None:
             if self._listening and self._timeout:
@@ -476,10 +481,8 @@ class _ConnectionCalls(_SocketParts):
         size = len(view)
         if size == 0:
             return 0
-        if flags & MSG_OOB:
-            raise NotModelled(
-                f"{call} with MSG_OOB on {self!r}: the network carries no urgent data"
-            )
+        if flags & UNMODELLED_SEND_FLAGS:
+            raise NotModelled(f"{call} with {unmodelled(flags, 'send', self)}")
         injector = self._injector
         limit = size if injector is None else self._faulty_send_limit(injector, size)
         peer = self._peer

@@ -36,6 +36,33 @@ LINGER = (socket.SOL_SOCKET, socket.SO_LINGER)
 REUSEADDR = (socket.SOL_SOCKET, socket.SO_REUSEADDR)
 BUFLEN_MAX = 1024  # CPython's limit for getsockopt's buflen
 MSG_OOB = int(socket.MSG_OOB)
+UNMODELLED_FLAGS: dict[str, dict[int, tuple[str, str]]] = {
+    "read": {
+        int(getattr(socket, name)): (name, reason)
+        for name, reason in (
+            ("MSG_TRUNC", "Linux discards the bytes it reads"),
+            ("MSG_ERRQUEUE", "the network has no error queue"),
+        )
+        if hasattr(socket, name)
+    },
+    "send": {
+        int(getattr(socket, name)): (name, reason)
+        for name, reason in (
+            ("MSG_OOB", "the network carries no urgent data"),
+            ("MSG_FASTOPEN", "a send that connects is not modelled"),
+        )
+        if hasattr(socket, name)
+    },
+}
+"""Flags Linux acts on that the fake has no model of, by direction, each with why."""
+UNMODELLED_READ_FLAGS = sum(UNMODELLED_FLAGS["read"])
+UNMODELLED_SEND_FLAGS = sum(UNMODELLED_FLAGS["send"])
+
+
+def unmodelled(flags: int, direction: str, sock: object) -> str:
+    """What ``NotModelled`` says of the first flag in ``flags`` the fake does not model."""
+    name, reason = next(found for bit, found in UNMODELLED_FLAGS[direction].items() if flags & bit)
+    return f"{name} on {sock!r}: {reason}"
 
 
 def _options(level: int, *names: str) -> frozenset[tuple[int, int]]:

@@ -130,8 +130,9 @@ class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
     - A non-blocking ``connect`` into a full backlog is queued anyway.
     - ``SO_SNDTIMEO`` does not bound a blocking ``connect`` (Linux's gives up with
       ``EINPROGRESS``): use ``settimeout`` to bound a connect.
-    - ``dup``, ``detach``, ancillary data (``sendmsg``'s ``ancdata``) and urgent data (a send
-      with ``MSG_OOB``) are not modelled: they raise :class:`~sockettest.NotModelled`.
+    - ``dup``, ``detach``, ancillary data (``sendmsg``'s ``ancdata``), urgent data (a send
+      with ``MSG_OOB``) and the flags ``MSG_TRUNC`` and ``MSG_ERRQUEUE`` (a read) and
+      ``MSG_FASTOPEN`` (a send) are not modelled: they raise :class:`~sockettest.NotModelled`.
     - An unclosed socket gives no :class:`ResourceWarning`; :meth:`MemoryNetwork.open_sockets`
       and the leak-guarded fixtures name it instead.
 
