@@ -45,6 +45,7 @@ Rules of this module:
 from __future__ import annotations
 
 import contextlib
+import inspect
 import math
 import socket
 import threading
@@ -352,8 +353,7 @@ class FakeServer:
         ready_timeout: float = DEFAULT_TIMEOUT,
         socket_factory: SocketFactory | None = None,
     ) -> None:
-        if isinstance(script, type):
-            raise TypeError(f"script must be a callable taking a connection, not {script!r}")
+        _check_script(script)
         self.script = script
         self.requested = (host, port)
         self.timeout = timeout
@@ -607,7 +607,13 @@ class FakeServer:
     def _handle(self, conn: ScriptedConnection) -> None:
         """A connection's thread: run the script, then half-close and close."""
         try:
-            self.script(conn)
+            made = self.script(conn)
+            if callable(made):  # FakeServer(send_canned): the maker made a script, unused
+                name = getattr(self.script, "__name__", repr(self.script))
+                raise TypeError(
+                    f"the script {name} returned a callable: it is a script maker, which must"
+                    f" be called to make the script: FakeServer({name}(...))"
+                )
         except OSError as error:
             if not conn._io.ended_by(error):  # see ScriptedConnection
                 self.errors.append(error)
@@ -642,6 +648,25 @@ class FakeServer:
 
 
 # The fake client ------------------------------------------------------------------------------
+
+
+def _check_script(script: object) -> None:
+    """Refuse, at the call, what cannot be run on a connection: a class, or a callable that
+    takes no argument, such as a script maker (``stay_silent``) not called."""
+    if isinstance(script, type) or not callable(script):
+        raise TypeError(f"script must be a callable taking a connection, not {script!r}")
+    try:
+        signature = inspect.signature(script)
+    except (TypeError, ValueError):  # a callable with no signature to read: run it as it is
+        return
+    try:
+        signature.bind(None)
+    except TypeError:
+        name = getattr(script, "__name__", repr(script))
+        raise TypeError(
+            f"script must be a callable taking a connection, and {name}{signature} takes none;"
+            f" a script maker must be called to make one: {name}()"
+        ) from None
 
 
 def _host_and_port(address: str | Sequence[Any], port: int | None) -> tuple[str, int]:
