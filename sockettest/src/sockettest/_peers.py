@@ -54,6 +54,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from sockettest._addresses import family_for
+from sockettest._clock import VirtualClock
 from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong
 from sockettest._scripts import accept_and_close
 from sockettest._threads import serve_in_thread
@@ -89,6 +90,16 @@ def _set_nodelay(sock: Socket) -> None:
 # Lines over a socket --------------------------------------------------------------------------
 
 
+def _real_time() -> float:
+    return time.monotonic()  # looked up at each call: simulate replaces it
+
+
+def _clock_of(sock: Socket) -> Callable[[], float]:
+    """The clock ``sock``'s timeouts run on: its network's :class:`VirtualClock`, or real time."""
+    clock = getattr(getattr(sock, "network", None), "clock", None)
+    return clock.monotonic if isinstance(clock, VirtualClock) else _real_time
+
+
 class _LineSocket:
     """A connected socket with a line buffer: reads lines under a deadline, records both ways."""
 
@@ -97,6 +108,7 @@ class _LineSocket:
     ) -> None:
         self.sock = sock
         self.timeout = timeout
+        self.monotonic = _clock_of(sock)  # where the socket's timeouts run, so a deadline too
         self.stopping = stopping  # a server connection's: set when its server stops
         self.pending = b""  # bytes after the last line ending
         self.eof = False
@@ -112,11 +124,11 @@ class _LineSocket:
     def read_line(self, timeout: float | None, who: str) -> str | None:
         """The next line without its ending; ``None`` at EOF. Raises TimeoutError."""
         limit = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + limit
+        deadline = self.monotonic() + limit
         while b"\n" not in self.pending:
             if self.eof:
                 return None
-            remaining = deadline - time.monotonic()
+            remaining = deadline - self.monotonic()
             if remaining <= 0:
                 raise self._failed(
                     TimeoutError(
@@ -830,6 +842,7 @@ class FakeClient(_LinePeer):
 
     def _lines_within(self, timeout: float | None) -> Iterator[str]:
         """Lines until EOF, all within ``timeout`` (``None``: the client's)."""
-        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
-        while (line := self.read_line(max(0.0, deadline - time.monotonic()))) is not None:
+        monotonic = self._line_socket().monotonic
+        deadline = monotonic() + (self.timeout if timeout is None else timeout)
+        while (line := self.read_line(max(0.0, deadline - monotonic()))) is not None:
             yield line
