@@ -44,6 +44,7 @@ from sockettest._arguments import (
     host_and_port,
 )
 from sockettest._connection import _ConnectionCalls
+from sockettest._deadlines import NotModelled
 from sockettest._faults import FaultInjector, Faults
 from sockettest._kernel import Binding
 from sockettest._linux import (
@@ -71,6 +72,10 @@ if TYPE_CHECKING:
 __all__ = ["MemorySocket", "close_for_good", "socket_pair"]
 
 _REAL_MAKEFILE = socket.socket.makefile  # CPython's own, which builds on recv_into and send
+
+
+_SOCK_MAX = 11  # Linux's: a type past it (flags aside) is EINVAL
+_UNMODELLED_KINDS = {int(socket.SOCK_DGRAM): "SOCK_DGRAM (UDP)", int(socket.SOCK_RAW): "SOCK_RAW"}
 
 
 class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
@@ -130,9 +135,10 @@ class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
     - A non-blocking ``connect`` into a full backlog is queued anyway.
     - ``SO_SNDTIMEO`` does not bound a blocking ``connect`` (Linux's gives up with
       ``EINPROGRESS``): use ``settimeout`` to bound a connect.
-    - ``dup``, ``detach``, ancillary data (``sendmsg``'s ``ancdata``), urgent data (a send
-      with ``MSG_OOB``) and the flags ``MSG_TRUNC`` and ``MSG_ERRQUEUE`` (a read) and
-      ``MSG_FASTOPEN`` (a send) are not modelled: they raise :class:`~sockettest.NotModelled`.
+    - UDP and raw sockets, ``dup``, ``detach``, ancillary data (``sendmsg``'s ``ancdata``),
+      urgent data (a send with ``MSG_OOB``) and the flags ``MSG_TRUNC`` and ``MSG_ERRQUEUE``
+      (a read) and ``MSG_FASTOPEN`` (a send) are not modelled: they raise
+      :class:`~sockettest.NotModelled`.
     - An unclosed socket gives no :class:`ResourceWarning`; :meth:`MemoryNetwork.open_sockets`
       and the leak-guarded fixtures name it instead.
 
@@ -155,13 +161,21 @@ class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
         family, type, proto = c_int(family), c_int(type), c_int(proto)  # as socket.socket's
         family = socket.AF_INET if family == -1 else family
         type = socket.SOCK_STREAM if type == -1 else type
+        kind = type & ~TYPE_FLAGS
+        if not 0 <= kind < _SOCK_MAX:  # Linux refuses a type that is none before the family
+            raise os_error(errno.EINVAL)
         if family not in ANY:
             raise OSError(
                 errno.EAFNOSUPPORT,
                 f"{os.strerror(errno.EAFNOSUPPORT)}: the in-memory network carries AF_INET and "
                 f"AF_INET6 only, not {family!r}",
             )
-        if type & ~TYPE_FLAGS != socket.SOCK_STREAM:
+        if kind in _UNMODELLED_KINDS:  # Linux makes these: answering otherwise would mislead
+            raise NotModelled(
+                f"a {_UNMODELLED_KINDS[kind]} socket: the in-memory network carries TCP "
+                "(SOCK_STREAM) only"
+            )
+        if kind != socket.SOCK_STREAM:  # and these Linux's TCP/IP has not either
             raise OSError(
                 errno.ESOCKTNOSUPPORT,
                 f"{os.strerror(errno.ESOCKTNOSUPPORT)}: the in-memory network carries TCP "

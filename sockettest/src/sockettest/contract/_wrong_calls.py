@@ -391,6 +391,10 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
         "factory",
         ("__call__", TypeError, ("x", S.SOCK_STREAM), (S.AF_INET, "x"), (1.0, S.SOCK_STREAM)),
         ("__call__", OverflowError, (2**40, S.SOCK_STREAM)),
+        # a type Linux does not have is refused before the family is looked at
+        ("__call__", (OSError, errno.EINVAL), (S.AF_INET, 99), (99, 99), (S.AF_INET, 257)),
+        ("__call__", (OSError, errno.ESOCKTNOSUPPORT), (S.AF_INET, S.SOCK_SEQPACKET)),
+        ("__call__", (OSError, errno.EAFNOSUPPORT), (99, S.SOCK_STREAM)),
     ),
     *_rows(
         "rb file",
