@@ -172,8 +172,9 @@ class _ConnectionCalls(_SocketParts):
                 return b""
             return self._receive(bufsize, flags)
 
-    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0, /) -> int:
-        """:meth:`recv` into ``buffer`` (``nbytes`` of it; 0: all); return the count."""
+    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
+        """:meth:`recv` into ``buffer`` (``nbytes`` of it; 0: all); return the count. Its
+        arguments may be named, as CPython's may (``recv_into(buf, flags=MSG_PEEK)``)."""
         if THREADS:
             network_call("recv_into", self)
         with self._lock:

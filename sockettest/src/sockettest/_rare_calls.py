@@ -46,7 +46,7 @@ class _RareCalls(_SocketParts):
                 raise ValueError("negative buffersize in recvfrom")
             return self._receive_some(bufsize, flags), None
 
-    def recvfrom_into(self, buffer: Any, nbytes: int = 0, flags: int = 0, /) -> tuple[int, None]:
+    def recvfrom_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> tuple[int, None]:
         """:meth:`recv_into`, and the sender's address: ``(count, None)``, as :meth:`recvfrom`."""
         if THREADS:
             network_call("recvfrom_into", self)
@@ -177,7 +177,7 @@ class _RareCalls(_SocketParts):
             self._enter("get_inheritable", ())
             return self._inheritable
 
-    def set_inheritable(self, inheritable: bool, /) -> None:
+    def set_inheritable(self, inheritable: bool) -> None:
         """Store the flag :meth:`get_inheritable` reads (no process ever inherits a memory
         socket).
 
