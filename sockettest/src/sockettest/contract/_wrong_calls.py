@@ -189,6 +189,8 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
         ("connect_ex", TypeError, ("x",)),
         ("connect_ex", None, (ADDRESS,)),
         ("listen", TypeError, ("1",)),
+        # with a timeout CPython waits for readiness first: a connection has nothing to read
+        ("accept", TimeoutError, ()),
     ),
     *_rows(
         "fresh",
