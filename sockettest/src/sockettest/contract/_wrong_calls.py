@@ -147,7 +147,9 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
         ("recvmsg_into", ValueError, ([bytearray(2)], 2**31)),
         # CPython converts a timeout to 64-bit nanoseconds before it looks at its sign
         ("settimeout", OverflowError, (-(2**63),), (-1e10,), (-9223372037,), (9223372037,)),
-        ("settimeout", None, (9.21e9,), (9223372036,), (-0.0,)),
+        ("settimeout", OverflowError, (9223372036.854776,)),
+        ("settimeout", ValueError, (-9223372036.854776,)),
+        ("settimeout", None, (9.21e9,), (9223372036,), (9223372036.854774,), (-0.0,)),
         # the address is resolved before the socket's state is looked at
         ("connect", (socket.gaierror, socket.EAI_ADDRFAMILY), (("::1", 0),)),
         ("connect_ex", (socket.gaierror, socket.EAI_ADDRFAMILY), (("::1", 0),)),
@@ -394,7 +396,15 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
         ("__call__", TypeError, ("x", S.SOCK_STREAM), (S.AF_INET, "x"), (1.0, S.SOCK_STREAM)),
         ("__call__", OverflowError, (2**40, S.SOCK_STREAM)),
         # a type Linux does not have is refused before the family is looked at
-        ("__call__", (OSError, errno.EINVAL), (S.AF_INET, 99), (99, 99), (S.AF_INET, 257)),
+        (
+            "__call__",
+            (OSError, errno.EINVAL),
+            (S.AF_INET, 99),
+            (99, 99),
+            (S.AF_INET, 257),
+            (S.AF_INET, 11),
+            (S.AF_INET, -2),
+        ),
         ("__call__", (OSError, errno.ESOCKTNOSUPPORT), (S.AF_INET, S.SOCK_SEQPACKET)),
         ("__call__", (OSError, errno.EAFNOSUPPORT), (99, S.SOCK_STREAM)),
     ),
