@@ -217,6 +217,13 @@ class _LinePeer:
             self._record("received", line)
         return line
 
+    def _lines_within(self, timeout: float | None) -> Iterator[str]:
+        """Lines until EOF, all within ``timeout`` (``None``: this peer's ``timeout``)."""
+        io = self._line_socket()
+        deadline = io.monotonic() + (io.timeout if timeout is None else timeout)
+        while (line := self.read_line(max(0.0, deadline - io.monotonic()))) is not None:
+            yield line
+
     def send_line(self, line: str) -> None:
         """Send ``line`` and a ``\\n`` (UTF-8)."""
         self._line_socket().send((line + "\n").encode("utf-8"))
@@ -310,8 +317,13 @@ class ScriptedConnection(_LinePeer):
             yield line
 
     def read_until_eof(self, timeout: float | None = None) -> list[str]:
-        """Read and return every line until EOF."""
-        return list(self.lines(timeout))
+        """Read and return every line until EOF; ``timeout`` bounds the whole wait, as
+        :meth:`FakeClient.read_until_eof`'s does (``None``: the server's ``timeout``).
+
+        Raises:
+            TimeoutError: the connection was still open after ``timeout``.
+        """
+        return list(self._lines_within(timeout))
 
     def hang_up(self) -> None:
         """Half-close now: the client reads EOF after what was sent; reading still works."""
@@ -839,10 +851,3 @@ class FakeClient(_LinePeer):
             TimeoutError: the connection was still open after ``timeout``.
         """
         return list(self._lines_within(timeout))
-
-    def _lines_within(self, timeout: float | None) -> Iterator[str]:
-        """Lines until EOF, all within ``timeout`` (``None``: the client's)."""
-        monotonic = self._line_socket().monotonic
-        deadline = monotonic() + (self.timeout if timeout is None else timeout)
-        while (line := self.read_line(max(0.0, deadline - monotonic()))) is not None:
-            yield line
