@@ -59,6 +59,7 @@ from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong
 from sockettest._scripts import accept_and_close
 from sockettest._threads import serve_in_thread
 from sockettest._types import Address, Socket, SocketFactory
+from sockettest._validation import check_int, check_seconds
 
 if TYPE_CHECKING:
     from sockettest._network import MemoryNetwork
@@ -378,6 +379,11 @@ class FakeServer:
         socket_factory: SocketFactory | None = None,
     ) -> None:
         _check_script(script)
+        if check_int("port", port, 0) > 65535:
+            raise ValueError(f"port must be 0-65535, not {port!r}")
+        check_seconds("timeout", timeout, finite=False, positive=True)
+        check_seconds("join_timeout", join_timeout, positive=True)
+        check_seconds("ready_timeout", ready_timeout, positive=True)
         self.script = script
         self.requested = (host, port)
         self.timeout = timeout
@@ -738,7 +744,7 @@ class FakeClient(_LinePeer):
         socket_factory: SocketFactory | None = None,
     ) -> None:
         self.address = None if address is None else _host_and_port(address, port)
-        self.timeout = timeout
+        self.timeout = check_seconds("timeout", timeout, finite=False, positive=True)
         self.socket_factory = socket_factory
         self.transcript: list[tuple[Literal["sent", "received"], str]] = []
         """``("sent" | "received", line)`` in the order they happened."""
