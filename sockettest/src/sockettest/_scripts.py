@@ -70,7 +70,9 @@ def send_canned(*chunks: bytes, pause: float = 0.0, hang_up: bool = True) -> Scr
     Args:
         *chunks: sent in order, each with one ``sendall``.
         pause: seconds between chunks, to make separate TCP segments likely (TCP promises
-            nothing about how bytes are split; the client must cope either way).
+            nothing about how bytes are split; the client must cope either way). Real
+            seconds (``time.sleep``), on a ``VirtualClock`` too: the clock does not move
+            for them.
         hang_up: close after the last chunk; ``False``: read (and record) until EOF or stop.
     """
 
