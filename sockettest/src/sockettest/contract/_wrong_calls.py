@@ -367,6 +367,7 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
     *_rows(
         "fresh AF_INET6",
         ("bind", OverflowError, (("::1", 0, 2**20),), (("::1", 0, -1),)),
+        ("bind", None, (("::1", 0, 2**20 - 1),)),  # the largest flowinfo
         (
             "bind",
             TypeError,
