@@ -148,7 +148,7 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
         # CPython converts a timeout to 64-bit nanoseconds before it looks at its sign
         ("settimeout", OverflowError, (-(2**63),), (-1e10,), (-9223372037,), (9223372037,)),
         ("settimeout", OverflowError, (9223372036.854776,)),
-        ("settimeout", ValueError, (-9223372036.854776,)),
+        ("settimeout", ValueError, (-9223372036.854776,), (-9223372036,)),
         ("settimeout", None, (9.21e9,), (9223372036,), (9223372036.854774,), (-0.0,)),
         # the address is resolved before the socket's state is looked at
         ("connect", (socket.gaierror, socket.EAI_ADDRFAMILY), (("::1", 0),)),
@@ -406,7 +406,12 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
             (S.AF_INET, 11),
             (S.AF_INET, -2),
         ),
-        ("__call__", (OSError, errno.ESOCKTNOSUPPORT), (S.AF_INET, S.SOCK_SEQPACKET)),
+        (
+            "__call__",
+            (OSError, errno.ESOCKTNOSUPPORT),
+            (S.AF_INET, S.SOCK_SEQPACKET),
+            (S.AF_INET, 0),
+        ),
         ("__call__", (OSError, errno.EAFNOSUPPORT), (99, S.SOCK_STREAM)),
     ),
     *_rows(
