@@ -32,6 +32,12 @@ def test_a_script_maker_that_takes_the_connection_fails_the_test_saying_so(
             server.stop()
 
 
+def test_what_is_not_callable_is_refused() -> None:
+    """A string where a script goes is refused at the call, naming it."""
+    with pytest.raises(TypeError, match="script must be a callable taking a connection, not 'x'"):
+        FakeServer("x")  # type: ignore[arg-type]
+
+
 def test_a_callable_of_no_argument_is_refused() -> None:
     """A script that takes no connection is refused before the server starts."""
     with pytest.raises(TypeError, match="script must be a callable taking a connection"):
