@@ -56,3 +56,9 @@ def test_serve_in_thread_refuses_what_it_cannot_run_before_starting_it(
     """``serve_in_thread`` refuses a server, stop or readiness that is not callable."""
     with pytest.raises((TypeError, ValueError), match=named), serve_in_thread(**arguments):
         pass
+
+
+def test_the_ports_at_the_ends_of_the_range_are_taken() -> None:
+    """Ports 0 and 65535 are valid ports, taken as asked (nothing starts before ``start``)."""
+    assert FakeServer(port=0).requested == ("127.0.0.1", 0)
+    assert FakeServer(port=65535).requested == ("127.0.0.1", 65535)
