@@ -12,11 +12,13 @@ from sockettest import FakeClient, FakeServer, run_in_thread, serve_in_thread
 
 WRONG: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
     ("server port -1", lambda: FakeServer(port=-1), ValueError, "port must be"),
-    ("server port 70000", lambda: FakeServer(port=70000), ValueError, "port must be 0-65535"),
+    ("server port 65536", lambda: FakeServer(port=65536), ValueError, "port must be 0-65535"),
     ("server port '80'", lambda: FakeServer(port="80"), TypeError, "port must be an int"),  # type: ignore[arg-type]
     ("server timeout -1", lambda: FakeServer(timeout=-1), ValueError, "timeout must be positive"),
     ("server timeout 0", lambda: FakeServer(timeout=0), ValueError, "timeout must be positive"),
     ("join_timeout inf", lambda: FakeServer(join_timeout=math.inf), ValueError, "join_timeout"),
+    ("join_timeout 0", lambda: FakeServer(join_timeout=0), ValueError, "join_timeout must be"),
+    ("ready_timeout 0", lambda: FakeServer(ready_timeout=0), ValueError, "ready_timeout must"),
     ("ready_timeout '1'", lambda: FakeServer(ready_timeout="1"), TypeError, "ready_timeout"),  # type: ignore[arg-type]
     ("client timeout -1", lambda: FakeClient(timeout=-1), ValueError, "timeout must be positive"),
     ("client timeout nan", lambda: FakeClient(timeout=math.nan), ValueError, "timeout must be"),
@@ -62,3 +64,8 @@ def test_the_ports_at_the_ends_of_the_range_are_taken() -> None:
     """Ports 0 and 65535 are valid ports, taken as asked (nothing starts before ``start``)."""
     assert FakeServer(port=0).requested == ("127.0.0.1", 0)
     assert FakeServer(port=65535).requested == ("127.0.0.1", 65535)
+
+
+def test_a_client_may_wait_for_ever() -> None:
+    """``FakeClient(timeout=math.inf)``: no timeout, as a server's default is."""
+    assert FakeClient(timeout=math.inf).timeout == math.inf
