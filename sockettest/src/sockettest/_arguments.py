@@ -21,6 +21,7 @@ import operator
 import os
 import socket
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,6 +93,8 @@ def bytes_like(data: object) -> memoryview:
         view = memoryview(data)  # type: ignore[arg-type]
     except TypeError:
         raise TypeError(f"a bytes-like object is required, not '{type(data).__name__}'") from None
+    if not view.c_contiguous:  # "y*" asks for a contiguous buffer
+        raise BufferError("memoryview: underlying buffer is not C-contiguous")
     return view.cast("B")
 
 
@@ -101,7 +104,7 @@ def writable_buffer(buffer: object, call: str) -> memoryview:
         view = memoryview(buffer)  # type: ignore[arg-type]
     except TypeError:
         view = None
-    if view is None or view.readonly:
+    if view is None or view.readonly or not view.c_contiguous:
         raise TypeError(
             f"{call}() argument 1 must be read-write bytes-like object, not {type(buffer).__name__}"
         )
@@ -119,11 +122,14 @@ def _idna_encodes(host: str) -> bool:
     return True
 
 
-def host_and_port(address: object, family: int, call: str) -> tuple[str, int]:
+def host_and_port(
+    address: object, family: int, call: str, resolve: Callable[[str], str] | None = None
+) -> tuple[str, int]:
     """An ``AF_INET`` or ``AF_INET6`` address's host (as text) and port, checked as CPython's
     ``getsockaddrarg`` checks them: a tuple of the family's shape, a host that is ``str``,
     ``bytes`` or ``bytearray`` (no NUL), an integer port of 0-65535, and for IPv6 a flowinfo of
-    0-1048575. Names are not resolved here."""
+    0-1048575. ``resolve`` (host to address) runs where CPython resolves: after the types,
+    before the ranges, so ``("::1", 70000)`` on ``AF_INET`` is a ``gaierror``."""
     name = _FAMILY_NAMES.get(family, "AF_INET")
     if not isinstance(address, tuple):
         raise TypeError(f"{call}(): {name} address must be tuple, not {type(address).__name__}")
@@ -142,17 +148,20 @@ def host_and_port(address: object, family: int, call: str) -> tuple[str, int]:
         raise TypeError(f"str, bytes or bytearray expected, not {type(host).__name__}")
     if "\0" in host:
         raise TypeError("host name must not contain null character")
+    port_range = OverflowError(f"{call}(): port must be 0-65535.")
     try:
         port = c_int(address[1])
     except OverflowError:
-        port = -1
+        raise port_range from None
+    flowinfo = c_unsigned(address[2]) if len(address) > 2 else 0
+    if len(address) > 3:
+        operator.index(address[3])  # the scope id: Linux takes any, modulo 2**32
+    if resolve is not None:
+        host = resolve(host)
     if not 0 <= port <= 65535:
-        raise OverflowError(f"{call}(): port must be 0-65535.")
-    if len(address) > 2:
-        if c_unsigned(address[2]) > _FLOWINFO_MAX:
-            raise OverflowError(f"{call}(): flowinfo must be 0-{_FLOWINFO_MAX}.")
-        if len(address) > 3:
-            operator.index(address[3])  # the scope id: Linux takes any, modulo 2**32
+        raise port_range
+    if flowinfo > _FLOWINFO_MAX:
+        raise OverflowError(f"{call}(): flowinfo must be 0-{_FLOWINFO_MAX}.")
     return host, port
 
 

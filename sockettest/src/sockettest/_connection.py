@@ -22,7 +22,6 @@ from sockettest._arguments import (
     bytes_like,
     c_int,
     c_ssize,
-    host_and_port,
     writable_buffer,
 )
 from sockettest._deadlines import NotModelled
@@ -38,11 +37,14 @@ from sockettest._linux import (
     REUSEADDR,
     SHUT_HOWS,
     SNDTIMEO,
+    UNMODELLED_READ_FLAGS,
+    UNMODELLED_SEND_FLAGS,
     V6ONLY,
     WILDCARDS,
     os_error,
     payload,
     reset_error,
+    unmodelled,
 )
 from sockettest._simulation.scheduler import THREADS, network_call
 from sockettest._socket_parts import _SocketParts
@@ -108,9 +110,9 @@ class _ConnectionCalls(_SocketParts):
             network_call("connect", self)
         with self._lock:
             self._enter("connect", (address,), True)
-            host_and_port(address, self._family, "connect")  # before the state, as CPython
+            host, port = self._parse(address, "connect")  # before the state, as CPython
             self._check_open()
-            self._connect(address)
+            self._connect(host, port)
 
     def connect_ex(self, address: Address, /) -> int:
         """:meth:`connect`, returning the errno instead of raising ``OSError`` (0: connected)."""
@@ -118,11 +120,11 @@ class _ConnectionCalls(_SocketParts):
             network_call("connect_ex", self)
         with self._lock:
             self._enter("connect_ex", (address,), True)
-            host_and_port(address, self._family, "connect_ex")
+            host, port = self._parse(address, "connect_ex")  # before the state, as CPython
             if self._closed:
                 return errno.EBADF
             try:
-                self._connect(address)
+                self._connect(host, port)
             except socket.gaierror:
                 raise
             except TimeoutError:
@@ -173,8 +175,9 @@ class _ConnectionCalls(_SocketParts):
                 return b""
             return self._receive(bufsize, flags)
 
-    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0, /) -> int:
-        """:meth:`recv` into ``buffer`` (``nbytes`` of it; 0: all); return the count."""
+    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
+        """:meth:`recv` into ``buffer`` (``nbytes`` of it; 0: all); return the count. Its
+        arguments may be named, as CPython's may (``recv_into(buf, flags=MSG_PEEK)``)."""
         if THREADS:
             network_call("recv_into", self)
         with self._lock:
@@ -333,7 +336,7 @@ class _ConnectionCalls(_SocketParts):
         self._incoming, other._outgoing = theirs, theirs
         self._remote, other._remote = other._binding.local, self._binding.local
 
-    def _connect(self, address: Address) -> None:
+    def _connect(self, host: str, port: int) -> None:
         if self._listening:
             raise os_error(errno.EISCONN)
         if self._peer is not None:
@@ -345,7 +348,6 @@ class _ConnectionCalls(_SocketParts):
             code, self._so_error = self._so_error, 0
             self._notify()
             raise os_error(code)
-        host, port = self._parse(address, "connect")
         plain = unmapped(host)
         if plain in WILDCARDS:  # Linux connects "any" to this host
             host = as_family(LOOPBACK[family_for(plain)], self._family)
@@ -414,6 +416,8 @@ class _ConnectionCalls(_SocketParts):
     def _receive(self, bufsize: int, flags: int) -> bytes:
         if self._closed:
             raise os_error(errno.EBADF)
+        if flags & UNMODELLED_READ_FLAGS:
+            raise NotModelled(f"a read with {unmodelled(flags, 'read', self)}")
         incoming = self._incoming
         if incoming is None:
             if self._listening and self._timeout and not self._accept_ready():
@@ -494,10 +498,8 @@ class _ConnectionCalls(_SocketParts):
         size = len(view)
         if size == 0:
             return 0
-        if flags & MSG_OOB:
-            raise NotModelled(
-                f"{call} with MSG_OOB on {self!r}: the network carries no urgent data"
-            )
+        if flags & UNMODELLED_SEND_FLAGS:
+            raise NotModelled(f"{call} with {unmodelled(flags, 'send', self)}")
         injector = self._injector
         limit = size if injector is None else self._faulty_send_limit(injector, size)
         peer = self._peer

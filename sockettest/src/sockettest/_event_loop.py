@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sockettest._patch import in_force, local_socketpair
+from sockettest._readiness import kernel_of
 from sockettest._simulation.scheduler import current
 
 if TYPE_CHECKING:
@@ -102,6 +103,20 @@ class NetworkEventLoop(asyncio.SelectorEventLoop):
     def _write_to_self(self) -> None:
         super()._write_to_self()  # type: ignore[misc]
         self._clocked_selector.wake()
+
+    async def _sock_sendfile_native(
+        self, sock: socket.socket, file: Any, offset: int, count: int | None
+    ) -> int:
+        # asyncio's own calls os.sendfile on sock.fileno(), which for a memory socket is its
+        # readiness descriptor: the bytes would vanish there. Saying it is not available makes
+        # sock_sendfile send them with sock_sendall (its fallback), or say so (fallback=False).
+        if kernel_of(sock.fileno()) is not None:
+            raise asyncio.SendfileNotAvailableError(
+                "os.sendfile cannot reach an in-memory socket's peer"
+            )
+        return await super()._sock_sendfile_native(  # type: ignore[misc,no-any-return]
+            sock, file, offset, count
+        )
 
 
 def patched_event_loop() -> asyncio.AbstractEventLoop:

@@ -28,13 +28,41 @@ KERNEL_TIMEOUTS = (RCVTIMEO, SNDTIMEO)
 TIMEVAL = struct.Struct("@ll")  # struct timeval: seconds, microseconds
 MSG_PEEK = int(socket.MSG_PEEK)
 MSG_WAITALL = int(getattr(socket, "MSG_WAITALL", 0x100))
-TIMEOUT_MAX = 9.2e9  # seconds: CPython's limit, past which settimeout raises OverflowError
+TIMEOUT_MAX = (1 << 63) // 10**9  # whole seconds: CPython's limit, past which settimeout overflows
+_NANOSECONDS_MAX = float(1 << 63)
 SHUT_HOWS = (socket.SHUT_RD, socket.SHUT_WR, socket.SHUT_RDWR)
 V6ONLY = (socket.IPPROTO_IPV6, getattr(socket, "IPV6_V6ONLY", 26))
 LINGER = (socket.SOL_SOCKET, socket.SO_LINGER)
 REUSEADDR = (socket.SOL_SOCKET, socket.SO_REUSEADDR)
 BUFLEN_MAX = 1024  # CPython's limit for getsockopt's buflen
 MSG_OOB = int(socket.MSG_OOB)
+UNMODELLED_FLAGS: dict[str, dict[int, tuple[str, str]]] = {
+    "read": {
+        int(getattr(socket, name)): (name, reason)
+        for name, reason in (
+            ("MSG_TRUNC", "Linux discards the bytes it reads"),
+            ("MSG_ERRQUEUE", "the network has no error queue"),
+        )
+        if hasattr(socket, name)
+    },
+    "send": {
+        int(getattr(socket, name)): (name, reason)
+        for name, reason in (
+            ("MSG_OOB", "the network carries no urgent data"),
+            ("MSG_FASTOPEN", "a send that connects is not modelled"),
+        )
+        if hasattr(socket, name)
+    },
+}
+"""Flags Linux acts on that the fake has no model of, by direction, each with why."""
+UNMODELLED_READ_FLAGS = sum(UNMODELLED_FLAGS["read"])
+UNMODELLED_SEND_FLAGS = sum(UNMODELLED_FLAGS["send"])
+
+
+def unmodelled(flags: int, direction: str, sock: object) -> str:
+    """What ``NotModelled`` says of the first flag in ``flags`` the fake does not model."""
+    name, reason = next(found for bit, found in UNMODELLED_FLAGS[direction].items() if flags & bit)
+    return f"{name} on {sock!r}: {reason}"
 
 
 def _options(level: int, *names: str) -> frozenset[tuple[int, int]]:
@@ -126,8 +154,14 @@ def check_timeout(timeout: object) -> float | None:
     value = float(timeout)
     if math.isnan(value):
         raise ValueError("Invalid value NaN (not a number)")
+    # CPython converts to nanoseconds in 64 bits before it looks at the sign: too far either
+    # way overflows, exactly so for an int, after rounding up for a float
+    if isinstance(timeout, int):
+        out_of_range = not -TIMEOUT_MAX <= timeout <= TIMEOUT_MAX
+    else:
+        out_of_range = not -_NANOSECONDS_MAX <= math.ceil(value * 1e9) < _NANOSECONDS_MAX
+    if out_of_range:
+        raise OverflowError("timestamp out of range for platform time_t")
     if value < 0:
         raise ValueError("Timeout value out of range")
-    if value > TIMEOUT_MAX:
-        raise OverflowError("timestamp out of range for platform time_t")
     return value

@@ -88,6 +88,10 @@ class _ListenerCalls(_SocketParts):
         with self._lock:
             self._enter("accept", ())
             if not self._listening:
+                if self._timeout and self._peer is not None:  # CPython polls first
+                    readable = lambda: self._closed or self._readiness()[0]  # noqa: E731
+                    self._block("accept", readable, self._deadline())
+                    self._check_open()
                 raise os_error(errno.EINVAL)
             if not self._accept_ready():
                 self._block("accept", self._accept_ready, self._deadline(RCVTIMEO))

@@ -44,6 +44,7 @@ from sockettest._arguments import (
     host_and_port,
 )
 from sockettest._connection import _ConnectionCalls
+from sockettest._deadlines import NotModelled
 from sockettest._faults import FaultInjector, Faults
 from sockettest._kernel import Binding
 from sockettest._linux import (
@@ -72,6 +73,10 @@ __all__ = ["MemorySocket", "close_for_good", "socket_pair"]
 
 _REAL_MAKEFILE = socket.socket.makefile  # CPython's own, which builds on recv_into and send
 _NONBLOCK = int(getattr(socket, "SOCK_NONBLOCK", 0))
+
+
+_SOCK_MAX = 11  # Linux's: a type past it (flags aside) is EINVAL
+_UNMODELLED_KINDS = {int(socket.SOCK_DGRAM): "SOCK_DGRAM (UDP)", int(socket.SOCK_RAW): "SOCK_RAW"}
 
 
 class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
@@ -131,8 +136,10 @@ class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
     - A non-blocking ``connect`` into a full backlog is queued anyway.
     - ``SO_SNDTIMEO`` does not bound a blocking ``connect`` (Linux's gives up with
       ``EINPROGRESS``): use ``settimeout`` to bound a connect.
-    - ``dup``, ``detach``, ancillary data (``sendmsg``'s ``ancdata``) and urgent data (a send
-      with ``MSG_OOB``) are not modelled: they raise :class:`~sockettest.NotModelled`.
+    - UDP and raw sockets, ``dup``, ``detach``, ancillary data (``sendmsg``'s ``ancdata``),
+      urgent data (a send with ``MSG_OOB``) and the flags ``MSG_TRUNC`` and ``MSG_ERRQUEUE``
+      (a read) and ``MSG_FASTOPEN`` (a send) are not modelled: they raise
+      :class:`~sockettest.NotModelled`.
     - An unclosed socket gives no :class:`ResourceWarning`; :meth:`MemoryNetwork.open_sockets`
       and the leak-guarded fixtures name it instead.
 
@@ -155,13 +162,21 @@ class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
         family, type, proto = c_int(family), c_int(type), c_int(proto)  # as socket.socket's
         family = socket.AF_INET if family == -1 else family
         type = socket.SOCK_STREAM if type == -1 else type
+        kind = type & ~TYPE_FLAGS
+        if not 0 <= kind < _SOCK_MAX:  # Linux refuses a type that is none before the family
+            raise os_error(errno.EINVAL)
         if family not in ANY:
             raise OSError(
                 errno.EAFNOSUPPORT,
                 f"{os.strerror(errno.EAFNOSUPPORT)}: the in-memory network carries AF_INET and "
                 f"AF_INET6 only, not {family!r}",
             )
-        if type & ~TYPE_FLAGS != socket.SOCK_STREAM:
+        if kind in _UNMODELLED_KINDS:  # Linux makes these: answering otherwise would mislead
+            raise NotModelled(
+                f"a {_UNMODELLED_KINDS[kind]} socket: the in-memory network carries TCP "
+                "(SOCK_STREAM) only"
+            )
+        if kind != socket.SOCK_STREAM:  # and these Linux's TCP/IP has not either
             raise OSError(
                 errno.ESOCKTNOSUPPORT,
                 f"{os.strerror(errno.ESOCKTNOSUPPORT)}: the in-memory network carries TCP "
@@ -452,18 +467,20 @@ class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
         return self._can_read(incoming), self._can_write(outgoing)
 
     def _parse(self, address: Address, call: str) -> tuple[str, int]:
-        host, port = host_and_port(address, self._family, call)
+        return host_and_port(address, self._family, call, self._resolve)
+
+    def _resolve(self, host: str) -> str:
         if host == "":
-            return ANY[self._family], port
+            return ANY[self._family]
         literal = ip_literal(host)
         if literal is None:  # a name: CPython hands glibc an ASCII one as it is, not IDNA's
             name = host.encode("ascii") if host.isascii() else host
-            return str(self._net.hosts.getaddrinfo(name, None, self._family)[0][4][0]), port
+            return str(self._net.hosts.getaddrinfo(name, None, self._family)[0][4][0])
         literal_family, text = literal
         if literal_family != self._family:
             code = getattr(socket, "EAI_ADDRFAMILY", socket.EAI_FAMILY)
             raise socket.gaierror(code, "Address family for hostname not supported")
-        return text, port
+        return text
 
     def _address(self, address: tuple[str, int]) -> Address:
         return address if self._family == socket.AF_INET else (*address, 0, 0)

@@ -202,9 +202,12 @@ class MemoryNetwork:
         ``SOCK_NONBLOCK`` in ``type`` makes the socket non-blocking, as on Linux.
 
         Raises:
-            OSError: ``EAFNOSUPPORT`` for a family other than ``AF_INET``/``AF_INET6``, or
-                ``ESOCKTNOSUPPORT`` for a type other than ``SOCK_STREAM``: the network carries
-                TCP only. Whatever :meth:`poison` set for ``"socket"``.
+            OSError: ``EINVAL`` for a type Linux does not have, ``EAFNOSUPPORT`` for a family
+                other than ``AF_INET``/``AF_INET6``, ``ESOCKTNOSUPPORT`` for a type that
+                Linux's TCP/IP does not have either (``SOCK_SEQPACKET``). Whatever
+                :meth:`poison` set for ``"socket"``.
+            NotModelled: ``SOCK_DGRAM`` or ``SOCK_RAW``, which Linux makes: the network
+                carries TCP only.
             ValueError: ``fileno`` given: an in-memory socket wraps no descriptor.
         """
         if fileno is not None:

@@ -57,6 +57,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sockettest._originals import PATCHED_NAMES, SOCKET, Lock, is_a_guard
+from sockettest._readiness import is_readiness_descriptor
 from sockettest._selecting import installed as selects_on_network_clock
 
 if TYPE_CHECKING:
@@ -142,6 +143,11 @@ def _socket_class(layer: _Layer) -> type:
         proto: int = -1,
         fileno: int | None = None,
     ) -> Any:
+        if fileno is not None and is_readiness_descriptor(fileno):
+            raise ValueError(
+                f"socket.socket(fileno={fileno!r}): that descriptor is an in-memory socket's "
+                "readiness descriptor, not its connection, and no socket can be made around it"
+            )
         if fileno is not None or (family == _AF_UNIX and _AF_UNIX is not None):
             return layer.below["socket"](family, type, proto, fileno)
         return network.socket_factory(family, type, proto, fileno)

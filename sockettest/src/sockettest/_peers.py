@@ -44,6 +44,7 @@ Rules of this module:
 from __future__ import annotations
 
 import contextlib
+import inspect
 import math
 import socket
 import threading
@@ -52,10 +53,12 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from sockettest._addresses import family_for
+from sockettest._clock import VirtualClock
 from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong
 from sockettest._scripts import accept_and_close
 from sockettest._threads import serve_in_thread
 from sockettest._types import Address, Socket, SocketFactory
+from sockettest._validation import check_int, check_seconds
 
 if TYPE_CHECKING:
     from sockettest._network import MemoryNetwork
@@ -87,6 +90,16 @@ def _set_nodelay(sock: Socket) -> None:
 # Lines over a socket --------------------------------------------------------------------------
 
 
+def _real_time() -> float:
+    return time.monotonic()  # looked up at each call: simulate replaces it
+
+
+def _clock_of(sock: Socket) -> Callable[[], float]:
+    """The clock ``sock``'s timeouts run on: its network's :class:`VirtualClock`, or real time."""
+    clock = getattr(getattr(sock, "network", None), "clock", None)
+    return clock.monotonic if isinstance(clock, VirtualClock) else _real_time
+
+
 class _LineSocket:
     """A connected socket with a line buffer: reads lines under a deadline, records both ways."""
 
@@ -95,6 +108,7 @@ class _LineSocket:
     ) -> None:
         self.sock = sock
         self.timeout = timeout
+        self.monotonic = _clock_of(sock)  # where the socket's timeouts run, so a deadline too
         self.stopping = stopping  # a server connection's: set when its server stops
         self.pending = b""  # bytes after the last line ending
         self.eof = False
@@ -110,11 +124,11 @@ class _LineSocket:
     def read_line(self, timeout: float | None, who: str) -> str | None:
         """The next line without its ending; ``None`` at EOF. Raises TimeoutError."""
         limit = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + limit
+        deadline = self.monotonic() + limit
         while b"\n" not in self.pending:
             if self.eof:
                 return None
-            remaining = deadline - time.monotonic()
+            remaining = deadline - self.monotonic()
             if remaining <= 0:
                 raise self._failed(
                     TimeoutError(
@@ -202,6 +216,13 @@ class _LinePeer:
         if line is not None:
             self._record("received", line)
         return line
+
+    def _lines_within(self, timeout: float | None) -> Iterator[str]:
+        """Lines until EOF, all within ``timeout`` (``None``: this peer's ``timeout``)."""
+        io = self._line_socket()
+        deadline = io.monotonic() + (io.timeout if timeout is None else timeout)
+        while (line := self.read_line(max(0.0, deadline - io.monotonic()))) is not None:
+            yield line
 
     def send_line(self, line: str) -> None:
         """Send ``line`` and a ``\\n`` (UTF-8)."""
@@ -296,8 +317,13 @@ class ScriptedConnection(_LinePeer):
             yield line
 
     def read_until_eof(self, timeout: float | None = None) -> list[str]:
-        """Read and return every line until EOF."""
-        return list(self.lines(timeout))
+        """Read and return every line until EOF; ``timeout`` bounds the whole wait, as
+        :meth:`FakeClient.read_until_eof`'s does (``None``: the server's ``timeout``).
+
+        Raises:
+            TimeoutError: the connection was still open after ``timeout``.
+        """
+        return list(self._lines_within(timeout))
 
     def hang_up(self) -> None:
         """Half-close now: the client reads EOF after what was sent; reading still works."""
@@ -351,8 +377,12 @@ class FakeServer:
         ready_timeout: float = DEFAULT_TIMEOUT,
         socket_factory: SocketFactory | None = None,
     ) -> None:
-        if isinstance(script, type):
-            raise TypeError(f"script must be a callable taking a connection, not {script!r}")
+        _check_script(script)
+        if check_int("port", port, 0) > 65535:
+            raise ValueError(f"port must be 0-65535, not {port!r}")
+        check_seconds("timeout", timeout, finite=False, positive=True)
+        check_seconds("join_timeout", join_timeout, positive=True)
+        check_seconds("ready_timeout", ready_timeout, positive=True)
         self.script = script
         self.requested = (host, port)
         self.timeout = timeout
@@ -606,7 +636,13 @@ class FakeServer:
     def _handle(self, conn: ScriptedConnection) -> None:
         """A connection's thread: run the script, then half-close and close."""
         try:
-            self.script(conn)
+            made = self.script(conn)
+            if callable(made):  # FakeServer(send_canned): the maker made a script, unused
+                name = getattr(self.script, "__name__", repr(self.script))
+                raise TypeError(
+                    f"the script {name} returned a callable: it is a script maker, which must"
+                    f" be called to make the script: FakeServer({name}(...))"
+                )
         except OSError as error:
             if not conn._io.ended_by(error):  # see ScriptedConnection
                 self.errors.append(error)
@@ -641,6 +677,25 @@ class FakeServer:
 
 
 # The fake client ------------------------------------------------------------------------------
+
+
+def _check_script(script: object) -> None:
+    """Refuse, at the call, what cannot be run on a connection: a class, or a callable that
+    takes no argument, such as a script maker (``stay_silent``) not called."""
+    if isinstance(script, type) or not callable(script):
+        raise TypeError(f"script must be a callable taking a connection, not {script!r}")
+    try:
+        signature = inspect.signature(script)
+    except (TypeError, ValueError):  # a callable with no signature to read: run it as it is
+        return
+    try:
+        signature.bind(None)
+    except TypeError:
+        name = getattr(script, "__name__", repr(script))
+        raise TypeError(
+            f"script must be a callable taking a connection, and {name}{signature} takes none;"
+            f" a script maker must be called to make one: {name}()"
+        ) from None
 
 
 def _host_and_port(address: str | Sequence[Any], port: int | None) -> tuple[str, int]:
@@ -688,7 +743,7 @@ class FakeClient(_LinePeer):
         socket_factory: SocketFactory | None = None,
     ) -> None:
         self.address = None if address is None else _host_and_port(address, port)
-        self.timeout = timeout
+        self.timeout = check_seconds("timeout", timeout, finite=False, positive=True)
         self.socket_factory = socket_factory
         self.transcript: list[tuple[Literal["sent", "received"], str]] = []
         """``("sent" | "received", line)`` in the order they happened."""
@@ -801,9 +856,3 @@ class FakeClient(_LinePeer):
             TimeoutError: the connection was still open after ``timeout``.
         """
         return list(self._lines_within(timeout))
-
-    def _lines_within(self, timeout: float | None) -> Iterator[str]:
-        """Lines until EOF, all within ``timeout`` (``None``: the client's)."""
-        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
-        while (line := self.read_line(max(0.0, deadline - time.monotonic()))) is not None:
-            yield line

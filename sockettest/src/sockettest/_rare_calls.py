@@ -46,7 +46,7 @@ class _RareCalls(_SocketParts):
                 raise ValueError("negative buffersize in recvfrom")
             return self._receive_some(bufsize, flags), None
 
-    def recvfrom_into(self, buffer: Any, nbytes: int = 0, flags: int = 0, /) -> tuple[int, None]:
+    def recvfrom_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> tuple[int, None]:
         """:meth:`recv_into`, and the sender's address: ``(count, None)``, as :meth:`recvfrom`."""
         if THREADS:
             network_call("recvfrom_into", self)
@@ -74,8 +74,7 @@ class _RareCalls(_SocketParts):
             bufsize, ancbufsize, flags = c_ssize(bufsize), c_ssize(ancbufsize), c_int(flags)
             if bufsize < 0:
                 raise ValueError("negative buffer size in recvmsg()")
-            if ancbufsize < 0:
-                raise ValueError("invalid ancillary data buffer length")
+            _check_ancillary_size(ancbufsize)
             return self._receive_some(bufsize, flags), [], 0, None
 
     def recvmsg_into(
@@ -86,13 +85,12 @@ class _RareCalls(_SocketParts):
             network_call("recvmsg_into", self)
         with self._lock:
             self._enter("recvmsg_into", (ancbufsize, flags), True)
+            ancbufsize, flags = c_ssize(ancbufsize), c_int(flags)  # first, as CPython parses
             views = [
                 writable_buffer(buffer, "recvmsg_into")
                 for buffer in _iterable(buffers, "recvmsg_into() argument 1")
             ]
-            ancbufsize, flags = c_ssize(ancbufsize), c_int(flags)
-            if ancbufsize < 0:
-                raise ValueError("invalid ancillary data buffer length")
+            _check_ancillary_size(ancbufsize)
             data = self._receive_some(sum(len(view) for view in views), flags)
         taken = 0
         for view in views:
@@ -179,7 +177,7 @@ class _RareCalls(_SocketParts):
             self._enter("get_inheritable", ())
             return self._inheritable
 
-    def set_inheritable(self, inheritable: bool, /) -> None:
+    def set_inheritable(self, inheritable: bool) -> None:
         """Store the flag :meth:`get_inheritable` reads (no process ever inherits a memory
         socket).
 
@@ -256,3 +254,12 @@ def _regular_file_size(file: Any) -> int | None:
         return os.fstat(file.fileno()).st_size
     except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
         return None
+
+
+_SOCKLEN_MAX = (1 << 31) - 1
+
+
+def _check_ancillary_size(ancbufsize: int) -> None:
+    """CPython refuses an ancillary buffer that a ``socklen_t`` (an ``int``) cannot hold."""
+    if not 0 <= ancbufsize <= _SOCKLEN_MAX:
+        raise ValueError("invalid ancillary data buffer length")

@@ -30,6 +30,7 @@ from __future__ import annotations
 import _socket
 import contextlib
 import errno
+import os
 import socket
 import weakref
 from typing import TYPE_CHECKING
@@ -37,7 +38,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sockettest._kernel import Kernel
 
-__all__ = ["ReadinessMirror", "kernel_of"]
+__all__ = ["ReadinessMirror", "is_readiness_descriptor", "kernel_of"]
 
 _OWNERS: dict[int, weakref.ref[Kernel]] = {}
 """The open readiness descriptors, and the network (its kernel) of each one's socket."""
@@ -47,6 +48,21 @@ def kernel_of(fd: int) -> Kernel | None:
     """The kernel of the network whose memory socket ``fd`` is the descriptor of, if it is one."""
     owner = _OWNERS.get(fd)
     return None if owner is None else owner()
+
+
+def is_readiness_descriptor(fd: object) -> bool:
+    """Whether ``fd`` is a memory socket's readiness descriptor, or a duplicate of one (as
+    :func:`socket.fromfd` makes): a socket wrapped around it would write into the mirror."""
+    try:
+        wanted = os.fstat(fd)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError, OSError):
+        return False  # not a descriptor: the real socket.socket says what is wrong with it
+    for mine in list(_OWNERS):
+        with contextlib.suppress(OSError):
+            found = os.fstat(mine)
+            if (found.st_dev, found.st_ino) == (wanted.st_dev, wanted.st_ino):
+                return True
+    return False
 
 
 _FILL = b"\0" * 4096

@@ -70,7 +70,9 @@ def send_canned(*chunks: bytes, pause: float = 0.0, hang_up: bool = True) -> Scr
     Args:
         *chunks: sent in order, each with one ``sendall``.
         pause: seconds between chunks, to make separate TCP segments likely (TCP promises
-            nothing about how bytes are split; the client must cope either way).
+            nothing about how bytes are split; the client must cope either way). Real
+            seconds (``time.sleep``), on a ``VirtualClock`` too: the clock does not move
+            for them.
         hang_up: close after the last chunk; ``False``: read (and record) until EOF or stop.
     """
 
@@ -95,15 +97,18 @@ def stay_silent(*, read: bool = True, for_seconds: float | None = None) -> Scrip
         read: read (and record) whatever arrives until EOF; ``False``: read nothing at all,
             so what the client sends piles up in the kernel's buffers.
         for_seconds: hang up after this long; ``None``: stay until EOF or the server stops.
+            While it reads, on the socket's clock (a network's ``VirtualClock`` jumps there);
+            with ``read=False`` it waits on no socket, so these are real seconds.
     """
 
     def silent(conn: ScriptedConnection) -> None:
         if not read:
             conn.wait_until_stopped(for_seconds)
             return
-        deadline = time.monotonic() + (math.inf if for_seconds is None else for_seconds)
+        monotonic = conn._io.monotonic  # the socket's clock, a VirtualClock's included
+        deadline = monotonic() + (math.inf if for_seconds is None else for_seconds)
         while not conn.eof:
-            remaining = deadline - time.monotonic()
+            remaining = deadline - monotonic()
             if remaining <= 0:
                 return
             with contextlib.suppress(TimeoutError):

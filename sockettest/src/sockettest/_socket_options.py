@@ -115,6 +115,11 @@ class _OptionCalls(_SocketParts):
         """The timeout :meth:`settimeout` set: :func:`socket.getdefaulttimeout` at first."""
         return self._timeout
 
+    @property
+    def timeout(self) -> float | None:
+        """:meth:`gettimeout`, as the read-only attribute a real socket has too."""
+        return self._timeout
+
     def setblocking(self, flag: bool, /) -> None:
         """``setblocking(True)`` is ``settimeout(None)``; ``False`` is ``settimeout(0)``."""
         with self._lock:

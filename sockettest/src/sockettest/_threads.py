@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong
+from sockettest._validation import check_seconds
 
 __all__ = ["run_in_thread", "serve_in_thread"]
 
@@ -50,6 +51,8 @@ def run_in_thread(
         bob = run_in_thread(lambda: play(address, "bob"))
         assert alice() == bob() == "DRAW"
     """
+    _check_callable("target", target)
+    check_seconds("timeout", timeout, positive=True)
     thread, results, errors = _start(
         target, name or f"run-{getattr(target, '__qualname__', 'target')}"
     )
@@ -101,6 +104,12 @@ def serve_in_thread(
         with server, serve_in_thread(server.serve_forever, stop=server.shutdown):
             talk_to(server.server_address)
     """
+    _check_callable("serve", serve)
+    if stop is not None:
+        _check_callable("stop", stop)
+    if ready is not None and not isinstance(ready, threading.Event):
+        _check_callable("ready", ready)
+    check_seconds("timeout", timeout, positive=True)
     thread, _, errors = _start(serve, name or f"serve-{getattr(serve, '__qualname__', 'server')}")
 
     def finish() -> None:
@@ -128,6 +137,11 @@ def serve_in_thread(
         finish()
     if errors:
         raise errors[0]
+
+
+def _check_callable(name: str, value: object) -> None:
+    if not callable(value):
+        raise TypeError(f"{name} must be a function to call with no arguments, not {value!r}")
 
 
 def _start(

@@ -625,7 +625,7 @@ class DifferentialMachine(RuleBasedStateMachine):
         def call(sock: Socket) -> object:
             try:
                 return row.make(sock, (HOST, 1))
-            except (TypeError, OverflowError, io.UnsupportedOperation) as error:
+            except (TypeError, OverflowError, BufferError, io.UnsupportedOperation) as error:
                 return ("raised", type(error).__name__)  # outcome() compares only OS errors
 
         self.same(end, row.call, call)

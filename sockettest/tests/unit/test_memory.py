@@ -43,7 +43,7 @@ def test_factory_makes_memory_sockets_and_only_tcp(memory_network: MemoryNetwork
         assert isinstance(sock, MemorySocket)
         assert sock.getsockname() == ("::", 0, 0, 0)
     with pytest.raises(OSError, match="not supported") as caught:
-        memory_network.socket_factory(socket.AF_INET, socket.SOCK_DGRAM)
+        memory_network.socket_factory(socket.AF_INET, socket.SOCK_SEQPACKET)
     assert caught.value.errno == errno.ESOCKTNOSUPPORT
     with pytest.raises(OSError, match="Address family not supported") as caught:
         memory_network.socket_factory(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -90,6 +90,8 @@ ADDRESS = _Arg("address", lambda address: address)
 PORT = _Arg("port", lambda address: address[1])
 FILE = _Arg("file", lambda address: io.BytesIO(b"ab"))
 TEXT_FILE = _Arg("text_file", lambda address: io.StringIO("x"))
+STRIDED = _Arg("memoryview(bytearray(8))[::2]", lambda address: memoryview(bytearray(8))[::2])
+"""A buffer that is not contiguous: refused by every call that takes a buffer."""
 
 
 def _fill(arg: object, address: Address) -> object:
@@ -127,6 +129,22 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
         ("recv_into", OverflowError, (bytearray(4), 2**63)),
         ("send", TypeError, ("str",), (1,), (None,), ([1],), (b"x", "x")),
         ("send", OverflowError, (b"x", 2**40)),
+        ("send", BufferError, (STRIDED,)),
+        ("sendall", BufferError, (STRIDED,)),
+        ("sendto", BufferError, (STRIDED, ADDRESS)),
+        ("sendmsg", BufferError, ([STRIDED],)),
+        ("recv_into", TypeError, (STRIDED,)),
+        ("recvmsg", ValueError, (1, 2**31)),
+        ("recvmsg_into", OverflowError, (None, 2**63)),
+        ("recvmsg_into", ValueError, ([bytearray(2)], 2**31)),
+        # CPython converts a timeout to 64-bit nanoseconds before it looks at its sign
+        ("settimeout", OverflowError, (-(2**63),), (-1e10,), (-9223372037,), (9223372037,)),
+        ("settimeout", OverflowError, (9223372036.854776,)),
+        ("settimeout", ValueError, (-9223372036.854776,), (-9223372036,)),
+        ("settimeout", None, (9.21e9,), (9223372036,), (9223372036.854774,), (-0.0,)),
+        # the address is resolved before the socket's state is looked at
+        ("connect", (socket.gaierror, socket.EAI_ADDRFAMILY), (("::1", 0),)),
+        ("connect_ex", (socket.gaierror, socket.EAI_ADDRFAMILY), (("::1", 0),)),
         ("sendall", TypeError, ("str",), (1,), (b"x", "x"), (b"x", 1.0)),
         ("shutdown", TypeError, ("x",), (1.0,), (None,), ()),
         ("shutdown", (OSError, errno.EINVAL), (7,), (-1,)),
@@ -156,6 +174,8 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
         ("connect_ex", TypeError, ("x",)),
         ("connect_ex", None, (ADDRESS,)),
         ("listen", TypeError, ("1",)),
+        # with a timeout CPython waits for readiness first: a connection has nothing to read
+        ("accept", TimeoutError, ()),
     ),
     *_rows(
         "fresh",
@@ -172,6 +192,10 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
         ("bind", OverflowError, ((HOST, 70000),), ((HOST, -1),), ((HOST, 2**70),)),
         ("bind", None, ((HOST, True),), ((b"127.0.0.1", 0),), ((bytearray(b"127.0.0.1"), 0),)),
         ("bind", (socket.gaierror, socket.EAI_ADDRFAMILY), (("::1", 0),)),
+        # the host is resolved before the port's range is checked, not before its type
+        ("bind", (socket.gaierror, socket.EAI_ADDRFAMILY), (("::1", 70000),), (("::1", -1),)),
+        ("bind", OverflowError, (("::1", 2**40),)),
+        ("sendto", (socket.gaierror, socket.EAI_ADDRFAMILY), (b"x", ("::1", 70000))),
         ("connect", TypeError, ((HOST,),), ((HOST, None),)),
         ("connect", OverflowError, ((HOST, 70000),)),
         ("connect_ex", TypeError, ((None, 1),), ("x",)),
@@ -299,6 +323,8 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
         ("sendfile", ValueError, (FILE, -1)),
         ("connect_ex", TypeError, ("x",)),
         ("connect_ex", None, ((HOST, 1),)),
+        ("connect", (socket.gaierror, socket.EAI_ADDRFAMILY), (("::1", 0),)),
+        ("connect_ex", (socket.gaierror, socket.EAI_ADDRFAMILY), (("::1", 0),)),
         ("getsockname", (OSError, errno.EBADF), ()),
         ("getsockname", TypeError, (1,)),
         ("close", TypeError, (1,)),
@@ -308,9 +334,11 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
     *_rows(
         "fresh AF_INET6",
         ("bind", OverflowError, (("::1", 0, 2**20),), (("::1", 0, -1),)),
+        ("bind", None, (("::1", 0, 2**20 - 1),)),  # the largest flowinfo
         ("bind", TypeError, (("::1",),), (("::1", 0, 0, 0, 0),)),
         ("bind", TypeError, (("::1", 0, "x"),), (("::1", 0, 0, "x"),)),
         ("bind", (socket.gaierror, socket.EAI_ADDRFAMILY), ((HOST, 0),)),
+        ("bind", (socket.gaierror, socket.EAI_ADDRFAMILY), ((HOST, 70000),), ((HOST, 0, 2**20),)),
         ("connect_ex", OverflowError, (("::1", 70000),)),
         ("getsockopt", (OSError, errno.ENOPROTOOPT), (9999, 1), (S.IPPROTO_IPV6, 9999)),
         ("getsockopt", None, (S.IPPROTO_IP, S.IP_TOS)),
@@ -329,6 +357,23 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
         "factory",
         ("__call__", TypeError, ("x", S.SOCK_STREAM), (S.AF_INET, "x"), (1.0, S.SOCK_STREAM)),
         ("__call__", OverflowError, (2**40, S.SOCK_STREAM)),
+        # a type Linux does not have is refused before the family is looked at
+        (
+            "__call__",
+            (OSError, errno.EINVAL),
+            (S.AF_INET, 99),
+            (99, 99),
+            (S.AF_INET, 257),
+            (S.AF_INET, 11),
+            (S.AF_INET, -2),
+        ),
+        (
+            "__call__",
+            (OSError, errno.ESOCKTNOSUPPORT),
+            (S.AF_INET, S.SOCK_SEQPACKET),
+            (S.AF_INET, 0),
+        ),
+        ("__call__", (OSError, errno.EAFNOSUPPORT), (99, S.SOCK_STREAM)),
     ),
     *_rows(
         "rb file",

@@ -1,0 +1,48 @@
+"""``accept()`` on a connected socket is ``EINVAL``, as on Linux; only with a timeout and
+nothing to read does CPython's poll first make it wait (the contract's table pins that case):
+blocking, non-blocking, or with bytes waiting, it is ``EINVAL`` at once."""
+
+import errno
+
+import pytest
+
+from sockettest import MemoryNetwork, MemorySocket
+
+
+def connected(network: MemoryNetwork) -> tuple[MemorySocket, MemorySocket, MemorySocket]:
+    """A listener and a connected (client, server) pair."""
+    listener = network.socket_factory()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    client = network.socket_factory()
+    client.connect(listener.getsockname())
+    server, _ = listener.accept()
+    return listener, client, server
+
+
+@pytest.mark.parametrize("timeout", [None, 0.0], ids=["blocking", "non-blocking"])
+def test_accept_on_a_connection_without_a_timeout_is_einval_at_once(
+    timeout: float | None,
+) -> None:
+    """No wait: a blocking accept would otherwise hang until max_block."""
+    network = MemoryNetwork(max_block=1.0)
+    listener, client, server = connected(network)
+    with listener, client, server:
+        client.settimeout(timeout)
+        with pytest.raises(OSError, match="Invalid argument") as caught:
+            client.accept()
+        assert caught.value.errno == errno.EINVAL
+        assert network.stuck_calls == []
+
+
+def test_accept_on_a_connection_with_bytes_waiting_is_einval_at_once() -> None:
+    """With a timeout, the poll finds the bytes readable at once, and accept says EINVAL."""
+    network = MemoryNetwork(max_block=1.0)
+    listener, client, server = connected(network)
+    with listener, client, server:
+        server.sendall(b"x")
+        client.settimeout(2)  # a fake that waited it out would raise TimeoutError instead
+        with pytest.raises(OSError, match="Invalid argument") as caught:
+            client.accept()
+        assert caught.value.errno == errno.EINVAL
+        assert client.recv(1) == b"x"
