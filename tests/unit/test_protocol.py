@@ -86,11 +86,36 @@ def test_a_partial_line_waits_for_the_rest() -> None:
     assert buffer.pending == b"PING half"
 
 
-def test_a_line_of_exactly_512_bytes_is_accepted() -> None:
-    """The limit includes the newline: 511 bytes + \\n is fine."""
+ONE_LINE_THREE_WAYS = pytest.mark.parametrize("way", ["whole", "split", "after another"])
+
+
+def feed_three_ways(line: bytes, way: str) -> list[str]:
+    """Feed ``line``: as one read (the buffer's fast path), in two reads, or in one read after
+    a short line (both through the buffer); return the lines that ``line`` gave."""
+    buffer = LineBuffer()
+    if way == "split":
+        assert buffer.feed(line[:100]) == []
+        return buffer.feed(line[100:])
+    if way == "after another":
+        [first, *rest] = buffer.feed(b"QUIT\n" + line)
+        assert first == "QUIT"
+        return rest
+    return buffer.feed(line)
+
+
+@ONE_LINE_THREE_WAYS
+def test_a_line_of_exactly_512_bytes_is_accepted(way: str) -> None:
+    """The limit includes the newline: 511 bytes + \\n is fine, however it arrives."""
     line = b"PING " + b"x" * (MAX_LINE - 6) + b"\n"
     assert len(line) == MAX_LINE
-    assert LineBuffer().feed(line) == [line[:-1].decode()]
+    assert feed_three_ways(line, way) == [line[:-1].decode()]
+
+
+@ONE_LINE_THREE_WAYS
+def test_a_line_of_513_bytes_with_its_newline_is_too_long(way: str) -> None:
+    """512 bytes + \\n is one byte over the limit, however it arrives."""
+    with pytest.raises(LineTooLong):
+        feed_three_ways(b"PING " + b"x" * (MAX_LINE - 5) + b"\n", way)
 
 
 @pytest.mark.parametrize("chunks", [[b"x" * 512], [b"x" * 300, b"x" * 212], [b"x" * 600 + b"\n"]])
