@@ -1,8 +1,8 @@
 """Settings shared by every tier: the tier markers (:mod:`tests.tiers`) and Hypothesis profiles.
 
 ``HYPOTHESIS_PROFILE=ci`` (set by .ci/run) runs more examples and never reuses the example
-database; the default ``dev`` profile (10 examples a property) keeps the unit tier under three
-seconds, fast enough to run on every save; CI's 200 examples a property do the searching.
+database; the default ``dev`` profile (10 examples a property) keeps the unit tier quick enough
+to run on every save; CI's 200 examples a property do the searching.
 """
 
 import gc
