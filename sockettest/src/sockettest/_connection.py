@@ -490,7 +490,8 @@ class _ConnectionCalls(_SocketParts):
         outgoing = self._outgoing
         if outgoing is None:
             self._refuse_send(call, self._deadline(SNDTIMEO) if deadline is ... else deadline)
-        self._raise_pending()
+        if self._pending_error is not None:
+            self._raise_pending()
         if self._shut_wr or self._broken or outgoing.reset:
             if self._so_error == errno.EPIPE:
                 self._so_error = 0  # the send reports it

@@ -313,10 +313,10 @@ class Waiting:
                 return now
         return time.monotonic()
 
-    def wake(self, channels: Channels, channel: int) -> None:
-        """Wake the calls sleeping on ``channels`` to read or to write (the caller has seen
-        ``channels.asleep`` count some)."""
-        channels.wake_all(channel)
+    wake = staticmethod(Channels.wake_all)
+    """``wake(channels, channel)``: wake the calls sleeping on ``channels`` to read or to write
+    (the caller has seen ``channels.asleep`` count some); :meth:`Channels.wake_all` itself, a
+    call less on every change of state, where no strategy needs more."""
 
     def block(
         self,
