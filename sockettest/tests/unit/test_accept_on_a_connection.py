@@ -6,18 +6,8 @@ import errno
 
 import pytest
 
-from sockettest import MemoryNetwork, MemorySocket
-
-
-def connected(network: MemoryNetwork) -> tuple[MemorySocket, MemorySocket, MemorySocket]:
-    """A listener and a connected (client, server) pair."""
-    listener = network.socket_factory()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    client = network.socket_factory()
-    client.connect(listener.getsockname())
-    server, _ = listener.accept()
-    return listener, client, server
+from sockettest import MemoryNetwork
+from tests.sockets import connected
 
 
 @pytest.mark.parametrize("timeout", [None, 0.0], ids=["blocking", "non-blocking"])

@@ -12,22 +12,11 @@ from sockettest import (
     FaultInjector,
     Faults,
     MemoryNetwork,
-    MemorySocket,
     NotModelled,
     VirtualClock,
     mock_sockets,
 )
-
-
-def pair(network: MemoryNetwork) -> tuple[MemorySocket, MemorySocket, MemorySocket]:
-    """A listener on 127.0.0.1 and a connected (client, server) pair."""
-    listener = network.socket_factory()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    client = network.socket_factory()
-    client.connect(listener.getsockname())
-    server, _ = listener.accept()
-    return listener, client, server
+from tests.sockets import connected
 
 
 @pytest.mark.parametrize(
@@ -130,7 +119,7 @@ def test_recv_of_a_float_on_a_blocking_socket_raises_type_error_at_once(
     memory_network: MemoryNetwork,
 ) -> None:
     """``recv(8 / 2)`` with nothing pending and no timeout is a TypeError, not a wait."""
-    listener, client, server = pair(memory_network)
+    listener, client, server = connected(memory_network)
     with listener, client, server:
         client.settimeout(None)
         with pytest.raises(TypeError, match="'float' object cannot be interpreted"):
@@ -154,7 +143,7 @@ def test_dup_detach_and_ancillary_data_say_they_are_not_modelled(
     memory_network: MemoryNetwork,
 ) -> None:
     """The calls the fake leaves out raise NotModelled (a NotImplementedError) naming the gap."""
-    listener, client, server = pair(memory_network)
+    listener, client, server = connected(memory_network)
     with listener, client, server:
         with pytest.raises(NotModelled, match=r"dup\(\) of <MemorySocket"):
             client.dup()
@@ -172,7 +161,7 @@ def test_dup_detach_and_ancillary_data_say_they_are_not_modelled(
 
 def test_sending_urgent_data_says_it_is_not_modelled(memory_network: MemoryNetwork) -> None:
     """A send of urgent data (MSG_OOB), by any send call, raises NotModelled and sends nothing."""
-    listener, client, server = pair(memory_network)
+    listener, client, server = connected(memory_network)
     with listener, client, server:
         address = server.getsockname()
         sends: dict[str, Any] = {
@@ -223,7 +212,7 @@ def test_a_c_int_argument_overflows_exactly_past_a_c_int(
 ) -> None:
     """``shutdown(how)`` takes a C int, as on Linux: 2**31 - 1 and -2**31 reach the kernel
     (EINVAL), one past either end is CPython's OverflowError."""
-    listener, client, server = pair(memory_network)
+    listener, client, server = connected(memory_network)
     with listener, client, server:
         for how in (2**31, -(2**31) - 1):
             with pytest.raises(OverflowError, match="C int"):
@@ -240,7 +229,7 @@ def test_a_buffer_size_overflows_exactly_past_a_c_ssize_t(
 ) -> None:
     """``recv(n)`` takes a Py_ssize_t, as CPython does: 2**63 and -2**63 - 1 overflow, while
     -2**63 is a negative size (ValueError)."""
-    listener, client, server = pair(memory_network)
+    listener, client, server = connected(memory_network)
     with listener, client, server:
         for size in (2**63, -(2**63) - 1):
             with pytest.raises(OverflowError, match="ssize_t"):

@@ -11,16 +11,12 @@ from typing import cast
 import pytest
 
 from sockettest import MemoryNetwork, MemorySocket
+from tests import sockets
 
 
 def connected(network: MemoryNetwork) -> tuple[MemorySocket, MemorySocket, MemorySocket]:
     """A listener and a connected (client, server) pair, the client non-blocking for the loop."""
-    listener = network.socket_factory()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    client = network.socket_factory()
-    client.connect(listener.getsockname())
-    server, _ = listener.accept()
+    listener, client, server = sockets.connected(network)
     client.setblocking(False)
     return listener, client, server
 

@@ -4,16 +4,12 @@ attributes it has: code written against the real one runs on the fake unchanged.
 import socket
 
 from sockettest import MemoryNetwork, MemorySocket
+from tests import sockets
 
 
 def connected(network: MemoryNetwork) -> tuple[MemorySocket, MemorySocket, MemorySocket]:
     """A listener and a connected (client, server) pair, with b"hello" waiting for the client."""
-    listener = network.socket_factory()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    client = network.socket_factory()
-    client.connect(listener.getsockname())
-    server, _ = listener.accept()
+    listener, client, server = sockets.connected(network)
     server.sendall(b"hello")
     return listener, client, server
 

@@ -12,19 +12,9 @@ import threading
 
 import pytest
 
-from sockettest import MemoryNetwork, MemorySocket, VirtualClock
+from sockettest import MemoryNetwork, VirtualClock
 from tests.deadlines import DEADLINE, SHORT
-
-
-def connected_pair(network: MemoryNetwork) -> tuple[MemorySocket, MemorySocket]:
-    """A client socket and the server side the listener accepted (the listener is closed)."""
-    with network.socket_factory() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        client = network.socket_factory()
-        client.connect(listener.getsockname())
-        server_side, _ = listener.accept()
-    return client, server_side
+from tests.sockets import connected_pair
 
 
 def test_a_sendall_timeout_bounds_the_whole_call_though_a_reader_made_room_midway() -> None:

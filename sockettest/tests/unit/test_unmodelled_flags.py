@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from sockettest import MemoryNetwork, MemorySocket, NotModelled
+from tests import sockets
 
 READS: dict[str, Callable[[MemorySocket, int], Any]] = {
     "recv": lambda sock, flag: sock.recv(8, flag),
@@ -27,12 +28,7 @@ SENDS: dict[str, Callable[[MemorySocket, int], Any]] = {
 
 def connected(network: MemoryNetwork) -> tuple[MemorySocket, MemorySocket, MemorySocket]:
     """A listener and a connected (client, server) pair, with five bytes waiting for the client."""
-    listener = network.socket_factory()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    client = network.socket_factory()
-    client.connect(listener.getsockname())
-    server, _ = listener.accept()
+    listener, client, server = sockets.connected(network)
     server.sendall(b"hello")
     return listener, client, server
 

@@ -22,6 +22,7 @@ from sockettest import (
     serve_in_thread,
 )
 from tests.deadlines import DEADLINE
+from tests.sockets import connected_pair
 from tests.unit.learner_programs import IdleHangupServer
 
 AUTOJUMP = 0.01
@@ -39,17 +40,6 @@ MAX_BLOCK = 2.0  # real seconds: what bounds a call with no timeout on these net
 def autojumping() -> tuple[MemoryNetwork, VirtualClock]:
     clock = VirtualClock(autojump_threshold=AUTOJUMP)
     return MemoryNetwork(clock=clock, max_block=MAX_BLOCK), clock
-
-
-def connected_pair(network: MemoryNetwork) -> tuple[MemorySocket, MemorySocket]:
-    """A client socket and the server side the listener accepted (the listener is closed)."""
-    with network.socket_factory() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        client = network.socket_factory()
-        client.connect(listener.getsockname())
-        server_side, _ = listener.accept()
-    return client, server_side
 
 
 def wait_until_blocked_in(sock: MemorySocket, call: str, timeout: float = DEADLINE) -> None:
