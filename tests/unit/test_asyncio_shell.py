@@ -25,6 +25,7 @@ from game import (
     ServerShuttingDown,
 )
 from game.__main__ import main
+from game.asyncio_shell import ACCEPTS_PER_TURN
 from game.protocol import Banner, End, Error, Result, ServerMessage, Start, Wait
 from game.server import ALLOWANCE
 from sockettest import Address, MemoryNetwork, SocketFactory, VirtualClock
@@ -126,6 +127,27 @@ def test_async_server_binds_and_listens_before_the_loop_takes_the_socket(
     ]
     assert call.socket_factory().listen(socket.SOMAXCONN) in parent.mock_calls[6:]  # the loop's
     assert parent.mock_calls[-1] == call.socket_factory().close()
+
+
+def test_the_loop_accepts_one_connection_a_turn_and_the_kernel_queues_somaxconn(
+    mocker: MockerFixture, readiness_fd: int
+) -> None:
+    """The loop is given an accept batch of one (``create_server``'s backlog, its own ``listen``
+    call), then the listener listens with ``SOMAXCONN`` again. With a batch of ``SOMAXCONN`` a
+    connect/close storm made each turn of the loop thousands of accepts long (every other
+    client, timer and stop signal waited seconds; out of descriptors, asyncio logged a traceback
+    for each accept of the batch); the kernel's queue kept at ``SOMAXCONN`` refuses nobody."""
+    factory, listener, _ = mock_listener(mocker, readiness_fd)
+
+    async def scenario() -> None:
+        async with AsyncServer("127.0.0.1", 7777, socket_factory=factory):
+            pass
+
+    with MemoryNetwork().patch():  # for the loop's self-pipe only
+        asyncio.run(scenario())
+    backlogs = [args[0] for args in (c.args for c in listener.listen.call_args_list)]
+    assert backlogs == [socket.SOMAXCONN, ACCEPTS_PER_TURN, socket.SOMAXCONN]
+    assert ACCEPTS_PER_TURN == 1
 
 
 def test_async_server_bind_failure_closes_the_socket_and_names_the_address(
