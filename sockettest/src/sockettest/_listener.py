@@ -89,8 +89,12 @@ class _ListenerCalls(_SocketParts):
             self._enter("accept", ())
             if not self._listening:
                 if self._timeout and self._peer is not None:  # CPython polls first
-                    readable = lambda: self._closed or self._readiness()[0]  # noqa: E731
-                    self._block("accept", readable, self._deadline())
+
+                    def readable() -> bool:
+                        return self._closed or self._readiness()[0]
+
+                    if not readable():  # the wait only sleeps: its caller looks first
+                        self._block("accept", readable, self._deadline())
                     self._check_open()
                 raise os_error(errno.EINVAL)
             if not self._accept_ready():

@@ -6,7 +6,7 @@ import errno
 
 import pytest
 
-from sockettest import MemoryNetwork
+from sockettest import MemoryNetwork, VirtualClock
 from tests.sockets import connected
 
 
@@ -26,13 +26,17 @@ def test_accept_on_a_connection_without_a_timeout_is_einval_at_once(
 
 
 def test_accept_on_a_connection_with_bytes_waiting_is_einval_at_once() -> None:
-    """With a timeout, the poll finds the bytes readable at once, and accept says EINVAL."""
-    network = MemoryNetwork(max_block=1.0)
+    """With a timeout, the poll finds the bytes readable at once, and accept says EINVAL
+    without waiting: on a virtual clock that jumps whenever the calls wait, no time passes."""
+    clock = VirtualClock(autojump_threshold=0.01)
+    network = MemoryNetwork(clock=clock, max_block=1.0)
     listener, client, server = connected(network)
     with listener, client, server:
         server.sendall(b"x")
-        client.settimeout(2)  # a fake that waited it out would raise TimeoutError instead
+        client.settimeout(2)
+        began = clock.monotonic()
         with pytest.raises(OSError, match="Invalid argument") as caught:
             client.accept()
         assert caught.value.errno == errno.EINVAL
+        assert clock.monotonic() == began  # a wait for the timeout would have jumped it 2 s
         assert client.recv(1) == b"x"
