@@ -36,6 +36,7 @@ from game.client import (
     ClientOptions,
     MatchPlay,
     check_banner,
+    check_cell,
     check_name,
     check_ping_token,
     connect_failed,
@@ -539,8 +540,7 @@ class AsyncClient(ClientOptions, _AsyncWith):
 
     async def move(self, cell: int) -> None:
         """Ask to take ``cell`` (1-9); see :meth:`game.Client.move`."""
-        if isinstance(cell, bool) or not isinstance(cell, int):
-            raise TypeError(f"cell must be an int 1-9, not {cell!r}")
+        check_cell(cell)
         await self._send(Move(cell))
 
     async def ping(self, token: str = "") -> float:

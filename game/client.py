@@ -70,6 +70,7 @@ __all__ = [  # and Client, imported from game
     "ClientOptions",
     "MatchPlay",
     "check_banner",
+    "check_cell",
     "check_name",
     "check_ping_token",
     "connect_failed",
@@ -308,12 +309,13 @@ class Client(ClientOptions):
 
         Raises:
             TypeError: ``cell`` is not an ``int`` (a ``bool`` is refused too).
+            ValueError: ``cell`` has too many digits for one line (the server would end the
+                connection for it).
             ConnectionLost: the connection is closed or reset, so the move cannot be sent.
             ResponseTimeout: the server did not take the bytes within the timeout.
             RuntimeError: not connected.
         """
-        if isinstance(cell, bool) or not isinstance(cell, int):
-            raise TypeError(f"cell must be an int 1-9, not {cell!r}")
+        check_cell(cell)
         self._send(Move(cell))
 
     def ping(self, token: str = "") -> float:
@@ -498,6 +500,17 @@ def check_name(name: str) -> None:
         raise TypeError(f"name must be a str such as 'alice', not {name!r}")
     if not NAME_PATTERN.fullmatch(name):
         raise ValueError(f"a name is 1-16 of A-Z a-z 0-9 _ -, not {name!r}")
+
+
+def check_cell(cell: int) -> None:
+    """Raise :class:`TypeError` unless ``cell`` is an ``int`` (not a ``bool``), and
+    :class:`ValueError` for one whose ``MOVE`` line would be too long for the server: any other
+    cell, 0 or 10 say, is sent, and the server's ``ERROR`` is the answer."""
+    if isinstance(cell, bool) or not isinstance(cell, int):
+        raise TypeError(f"cell must be an int 1-9, not {cell!r}")
+    # The server would end the connection for an over-long line: a fatal mistake, not an ERROR.
+    if len(line := Move(cell).encode()) > MAX_LINE:
+        raise ValueError(f"a cell makes a MOVE line of {len(line)} bytes, longer than {MAX_LINE}")
 
 
 def check_ping_token(token: str) -> None:

@@ -142,6 +142,23 @@ def test_the_longest_ping_token_that_fits_a_line_is_accepted(endpoint: Any) -> N
         call_on(endpoint, "ping", "a" * 506)
 
 
+@clients
+def test_a_cell_too_long_for_one_line_is_refused_before_it_is_sent(endpoint: Any) -> None:
+    """``move(10**506)`` makes ``MOVE`` longer than the 512-byte line: a ValueError at the
+    call, as for a PING token, not a line that ends the connection and forfeits the match."""
+    with pytest.raises(ValueError, match=r"^a cell makes a MOVE line of 513 bytes"):
+        call_on(endpoint, "move", 10**506)
+
+
+@clients
+@pytest.mark.parametrize("cell", [0, 10, 10**505], ids=["0", "10", "the longest that fits"])
+def test_a_cell_out_of_range_is_sent_for_the_server_to_refuse(endpoint: Any, cell: int) -> None:
+    """Any cell that fits a line goes through to the connection (here: not connected, so
+    RuntimeError): whether a move is legal is the server's to say, with an ERROR."""
+    with pytest.raises(RuntimeError, match="connect"):
+        call_on(endpoint, "move", cell)
+
+
 @pytest.mark.parametrize("timeout", [-1.0, "5", float("nan")], ids=repr)
 def test_wait_until_listening_refuses_a_timeout_it_cannot_wait_for(timeout: object) -> None:
     """A negative, NaN or non-number timeout is a ValueError naming
