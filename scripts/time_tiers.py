@@ -8,10 +8,13 @@ with its own config) and for the game (``tests/unit tests/transports -m "not loo
 - the **empty run**: pytest started the way the tier starts it (same interpreter, same folder,
   same config file and so the same ``addopts``, every plugin the venv installs) on an empty
   folder: start-up, plugins and config, zero tests collected;
+- the **floor**: pytest started the same way on as many tests as the tier collects, each of them
+  ``assert True``: what pytest and the plugins cost per test before any test does work;
 - the **tier**, exactly as ``make unit`` runs it.
 
-It prints the median wall time of each, their ratio, and the CPU time (user + sys, the child and
-what it waited for) of each: on a machine others are loading, CPU time moves less than wall time.
+It prints the median wall time of each, their ratios to the empty run, and the CPU time (user +
+sys, the child and what it waited for) of each: on a machine others are loading, CPU time moves
+less than wall time. The floor says how much of the ratio target pytest itself takes up.
 ``PYTHONDONTWRITEBYTECODE`` is dropped from the children's environment, as the Makefile does:
 without pytest's cache of rewritten modules every run rewrites them all.
 
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -108,16 +112,50 @@ def run_pytest(folder: Path, arguments: list[str], expected_status: int) -> Samp
     return Sample(wall, cpu)
 
 
-def empty_arguments(tier: Tier, empty: Path) -> list[str]:
-    """pytest's arguments for an empty run started as ``tier`` starts: its config, no tests."""
-    return ["-c", str(tier.folder / "pyproject.toml"), "--rootdir", str(tier.folder), str(empty)]
+def empty_arguments(tier: Tier, folder: Path) -> list[str]:
+    """pytest's arguments for a run of ``folder`` started as ``tier`` starts: its config, none
+    of its tests (``folder`` is empty for the empty run, trivial tests for the floor)."""
+    return ["-c", str(tier.folder / "pyproject.toml"), "--rootdir", str(tier.folder), str(folder)]
 
 
-def measure(tier: Tier, runs: int, empty: Path, before: Tier | None = None) -> dict[str, Sample]:
-    """The median empty run (``empty``) and tier run (``tier``) and, given ``before``, those of
-    that earlier tier (``empty before``, ``before``), taken in turn ``runs`` times after one
-    warm-up of each."""
-    plan = {"empty": (tier, empty_arguments(tier, empty), pytest.ExitCode.NO_TESTS_COLLECTED)}
+def collected(tier: Tier) -> int:
+    """How many tests ``tier`` runs, as pytest's collection counts them."""
+    done = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+        [sys.executable, "-m", "pytest", "-q", "--collect-only", *tier.arguments],
+        cwd=tier.folder,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+        check=True,
+    )
+    found = re.search(r"(\d+)(?:/\d+)? tests? collected", done.stdout)
+    if found is None:
+        raise RuntimeError(f"no count of collected tests in:\n{done.stdout[-2000:]}")
+    return int(found.group(1))
+
+
+def write_floor(folder: Path, count: int) -> Path:
+    """``count`` tests that only ``assert True``, fifty to a module, in ``folder``."""
+    folder.mkdir()
+    for start in range(0, count, 50):
+        tests = "".join(
+            f"def test_{n}() -> None:\n    assert True\n"
+            for n in range(start, min(count, start + 50))
+        )
+        (folder / f"test_floor_{start}.py").write_text(tests)
+    return folder
+
+
+def measure(
+    tier: Tier, runs: int, empty: Path, floor: Path, before: Tier | None = None
+) -> dict[str, Sample]:
+    """The median empty run (``empty``), floor run (``floor``) and tier run (``tier``) and,
+    given ``before``, those of that earlier tier (``empty before``, ``before``), taken in turn
+    ``runs`` times after one warm-up of each."""
+    plan = {
+        "empty": (tier, empty_arguments(tier, empty), pytest.ExitCode.NO_TESTS_COLLECTED),
+        "floor": (tier, empty_arguments(tier, floor), pytest.ExitCode.OK),
+    }
     if before is not None:
         plan["empty before"] = (
             before,
@@ -175,21 +213,28 @@ def main() -> int:
     print(f"unit tiers of {args.root} against an empty pytest run,")
     print(f"median of {args.runs} runs of each, in turn")
     print(f"(load average when started: {', '.join(f'{x:.1f}' for x in os.getloadavg())})\n")
-    header = f"{'tier':<5} {'empty wall':>10} {'tier wall':>10} {'ratio':>6}"
-    header += f" {'empty cpu':>10} {'tier cpu':>10} {'ratio':>6}"
+    header = f"{'tier':<5} {'tests':>5} {'empty wall':>10} {'floor wall':>10} {'ratio':>6}"
+    header += f" {'tier wall':>10} {'ratio':>6} {'empty cpu':>10} {'tier cpu':>10} {'ratio':>6}"
     print(header)
     rows: list[tuple[Tier, Sample, Sample]] = []
+    floors: list[tuple[Tier, int, Sample, Sample]] = []
     changes: list[tuple[Tier, Sample, Sample, Sample, Sample]] = []
     with tempfile.TemporaryDirectory() as scratch:
+        empty_folder = Path(scratch, "empty")
+        empty_folder.mkdir()
         for tier in tiers:
-            medians = measure(tier, args.runs, Path(scratch), befores.get(tier.name))
-            empty, unit = medians["empty"], medians["tier"]
+            count = collected(tier)
+            floor_folder = write_floor(Path(scratch, f"floor-{tier.name}"), count)
+            medians = measure(tier, args.runs, empty_folder, floor_folder, befores.get(tier.name))
+            empty, floor, unit = medians["empty"], medians["floor"], medians["tier"]
             rows.append((tier, empty, unit))
+            floors.append((tier, count, empty, floor))
             if "before" in medians:
                 changes.append((tier, empty, unit, medians["empty before"], medians["before"]))
             print(
-                f"{tier.name:<5} {empty.wall:>9.2f}s {unit.wall:>9.2f}s"
-                f" {unit.wall / empty.wall:>5.1f}x"
+                f"{tier.name:<5} {count:>5} {empty.wall:>9.2f}s"
+                f" {floor.wall:>9.2f}s {floor.wall / empty.wall:>5.1f}x"
+                f" {unit.wall:>9.2f}s {unit.wall / empty.wall:>5.1f}x"
                 f" {empty.cpu:>9.2f}s {unit.cpu:>9.2f}s {unit.cpu / empty.cpu:>5.1f}x"
             )
     print(
@@ -202,6 +247,15 @@ def main() -> int:
             f" {verdict(unit.wall / empty.wall, RATIO_TARGET, 'x')};"
             f" cpu ratio {unit.cpu / empty.cpu:.2f}:"
             f" {verdict(unit.cpu / empty.cpu, RATIO_TARGET, 'x')}"
+        )
+    print("\nthe floor: as many tests of `assert True` alone, in the same config")
+    for tier, count, empty, floor in floors:
+        per_test = (floor.wall - empty.wall) / count * 1000
+        left = RATIO_TARGET * empty.wall - floor.wall
+        print(
+            f"{tier.name:<5} {count} trivial tests cost {floor.wall / empty.wall:.2f} x the empty"
+            f" run ({per_test:.2f} ms a test); the ratio target leaves {left:+.2f} s for"
+            f" the tier's own work"
         )
     if changes:
         print(f"\nbefore: {args.before}, timed in the same rounds")
