@@ -19,7 +19,7 @@ PYTEST := $(BIN)/python -m pytest
 KIT_PYTEST := cd sockettest && ../$(PYTEST)
 
 .PHONY: help demo test unit integration stress-small stress notebooks course-html docs diagrams lint \
-	format lab bench explore-bench explore-processes time-game time-readme time-tiers signal-stop import-cost mutate \
+	format lab bench explore-bench explore-processes time-game time-readme time-tiers lines signal-stop import-cost mutate \
 	flake-hunt constraints clean
 
 help:  ## list the targets
@@ -110,6 +110,9 @@ time-readme: $(DEV)  ## the kit README's socketserver echo and asyncio idle-time
 
 time-tiers: $(DEV)  ## each unit tier against an empty pytest run in the same venv: wall, CPU, ratio, targets
 	$(BIN)/python scripts/time_tiers.py
+
+lines: $(DEV)  ## the kit's package, module by module: wc -l, split into code, docstrings, comments and blank lines; issue 17's targets
+	$(BIN)/python scripts/count_lines.py
 
 signal-stop: $(DEV)  ## serve stopped by SIGTERM and SIGINT under a connect/close flood, 50 runs of each case
 	$(BIN)/python scripts/signal_stop.py
