@@ -1,7 +1,7 @@
 """The scripted peers, FakeServer and FakeClient, on the in-memory network: the unit tier.
 
-tests/integration/sockettest/test_fakes.py shows them on real loopback sockets; these pin the
-same promises without a real socket, so that a mistake in the peers fails the fast tier too:
+tests/integration/test_fakes.py shows them on real loopback sockets; these pin the same
+promises without a real socket, so that a mistake in the peers fails the unit tier too:
 which sockets they ask their factory for, what a reset reads as, which errors a script's thread
 hands back (and which it need not), and the timeouts and transcripts a test reads.
 """

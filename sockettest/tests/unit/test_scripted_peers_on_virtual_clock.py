@@ -19,19 +19,14 @@ from sockettest import (
 
 
 @pytest.fixture
-def clock() -> VirtualClock:
-    """A clock that jumps after 10 ms with nothing to do."""
-    return VirtualClock(autojump_threshold=0.01)
-
-
-@pytest.fixture
-def network(clock: VirtualClock) -> MemoryNetwork:
-    """A network on that clock."""
-    return MemoryNetwork(clock=clock)
+def network(virtual_clock: VirtualClock) -> MemoryNetwork:
+    """A network, not patched in, on the plugin's clock (it jumps after 10 ms with nothing
+    to do)."""
+    return MemoryNetwork(clock=virtual_clock)
 
 
 def test_a_fake_clients_read_times_out_after_its_virtual_seconds(
-    network: MemoryNetwork, clock: VirtualClock
+    network: MemoryNetwork, virtual_clock: VirtualClock
 ) -> None:
     """``client.read_line(timeout=3)`` from a silent server fails 3 virtual seconds on."""
     factory = network.socket_factory
@@ -39,14 +34,14 @@ def test_a_fake_clients_read_times_out_after_its_virtual_seconds(
         FakeServer(stay_silent(), socket_factory=factory) as server,
         FakeClient(server.address, socket_factory=factory) as client,
     ):
-        start = clock.monotonic()
+        start = virtual_clock.monotonic()
         with pytest.raises(TimeoutError, match="no complete line within 3 s"):
             client.read_line(timeout=3)
-        assert clock.monotonic() - start == pytest.approx(3)
+        assert virtual_clock.monotonic() - start == pytest.approx(3)
 
 
 def test_a_scripts_read_times_out_after_its_virtual_seconds(
-    network: MemoryNetwork, clock: VirtualClock
+    network: MemoryNetwork, virtual_clock: VirtualClock
 ) -> None:
     """A script's ``conn.read_line(timeout=5)`` fails 5 virtual seconds on, when it can say so."""
 
@@ -61,13 +56,13 @@ def test_a_scripts_read_times_out_after_its_virtual_seconds(
         FakeServer(hurry, socket_factory=factory) as server,
         FakeClient(server.address, socket_factory=factory) as client,
     ):
-        start = clock.monotonic()
+        start = virtual_clock.monotonic()
         assert client.read_line(timeout=math.inf) == "too slow"  # the script's deadline alone
-        assert clock.monotonic() - start == pytest.approx(5)
+        assert virtual_clock.monotonic() - start == pytest.approx(5)
 
 
 def test_stay_silent_for_seconds_hangs_up_after_its_virtual_seconds(
-    network: MemoryNetwork, clock: VirtualClock
+    network: MemoryNetwork, virtual_clock: VirtualClock
 ) -> None:
     """``stay_silent(for_seconds=10)`` ends the connection 10 virtual seconds on."""
     factory = network.socket_factory
@@ -75,6 +70,6 @@ def test_stay_silent_for_seconds_hangs_up_after_its_virtual_seconds(
         FakeServer(stay_silent(for_seconds=10), socket_factory=factory) as server,
         FakeClient(server.address, socket_factory=factory) as client,
     ):
-        start = clock.monotonic()
+        start = virtual_clock.monotonic()
         assert client.read_until_eof(timeout=math.inf) == []  # the script's deadline alone
-        assert clock.monotonic() - start == pytest.approx(10)
+        assert virtual_clock.monotonic() - start == pytest.approx(10)
