@@ -1,7 +1,7 @@
 """Hypothesis strategies for the game's own messages: names, cells, boards, tokens, every
 command and every reply, and lines as a client might type them.
 
-The generic ones (how bytes are split, fault schedules) are :mod:`sockettest.strategies`. Each
+The generic ones (how bytes are split, faults) are :mod:`sockettest.strategies`. Each
 strategy here shrinks toward the shortest message, so a failing property reports the simplest
 message that breaks it::
 

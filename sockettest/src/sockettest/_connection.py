@@ -154,10 +154,10 @@ class _ConnectionCalls(_SocketParts):
         non-blocking, ``MSG_WAITALL`` waits for ``bufsize`` bytes (or EOF).
 
         Raises:
-            TimeoutError: no data within the timeout (or a scheduled fault).
+            TimeoutError: no data within the timeout (or an injected fault).
             BlockingIOError: no data and the socket is non-blocking.
             BlockedTooLong: no timeout and no data within the network's ``max_block``.
-            ConnectionResetError: the peer reset the connection, or a scheduled fault.
+            ConnectionResetError: the peer reset the connection, or an injected fault.
             OSError: ``ENOTCONN`` if not connected, ``EBADF`` after close (also waking a
                 blocked recv).
             ValueError: a negative ``bufsize``.
@@ -201,13 +201,13 @@ class _ConnectionCalls(_SocketParts):
         """Send some of ``data`` and return how many bytes were taken.
 
         Blocking (no timeout), it waits until all is taken, as Linux does; with a timeout it
-        waits for room and takes what fits; non-blocking, it takes what fits now. A fault
-        schedule's ``send_limit`` shortens it further.
+        waits for room and takes what fits; non-blocking, it takes what fits now. The socket's
+        faults' ``send_limit`` shortens it further.
 
         Raises:
             BrokenPipeError: after this socket's ``SHUT_WR``, after a reset, or on a socket that
                 is not connected (``EPIPE``, as on Linux).
-            ConnectionResetError: the peer reset the connection, or a scheduled fault.
+            ConnectionResetError: the peer reset the connection, or an injected fault.
             TimeoutError: no room for any of it within the timeout.
             BlockingIOError: no room and the socket is non-blocking.
             BlockedTooLong: no timeout and no room within the network's ``max_block``.
@@ -227,7 +227,7 @@ class _ConnectionCalls(_SocketParts):
 
     def sendall(self, data: Any, flags: int = 0, /) -> None:
         """Send all of ``data``, calling the same primitive as :meth:`send` until it is taken,
-        so short sends and resets scheduled by faults happen inside it too. The timeout bounds
+        so short sends and resets that faults inject happen inside it too. The timeout bounds
         the whole call, as in Python 3.5+.
 
         Raises:
@@ -595,7 +595,7 @@ class _ConnectionCalls(_SocketParts):
         raise os_error(errno.EPIPE)
 
     def _faulty_send_limit(self, injector: FaultInjector, size: int) -> int:
-        """What a fault schedule lets this send take (or the reset it schedules now)."""
+        """What the socket's faults let this send take (or the reset they inject now)."""
         try:
             injector.before_send()
         except ConnectionResetError:

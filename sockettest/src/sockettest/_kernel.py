@@ -12,7 +12,7 @@ list of what passes between them:
 - the bind table: which sockets hold which port, as Linux's, TIME_WAIT included;
 - the listeners, by port, and which one a ``connect`` reaches;
 - the local addresses, the poison switches for every socket, the names of new sockets, and
-  which fault schedules the next connection gets.
+  which faults the next connection gets.
 
 Every method is called with the lock held, but :meth:`Kernel.select` and
 :meth:`Kernel.wake_selects`, which take it.
@@ -110,7 +110,7 @@ class Kernel:
         return f"memory-socket-{next(self._names)}"
 
     def connection_faults(self) -> tuple[Faults | None, Faults | None]:
-        """The fault schedules of the next connection: its accepted side's, its connecting
+        """The faults of the next connection: its accepted side's, its connecting
         side's (see :data:`~sockettest.FaultPlan`)."""
         index, self._connections = self._connections, self._connections + 1
         return _pick(self.network.accept_faults, index), _pick(self.network.connect_faults, index)

@@ -264,22 +264,22 @@ class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
 
     @property
     def faults(self) -> Faults | None:
-        """The fault schedule applied to this socket; ``None`` for none.
+        """The faults injected into this socket; ``None`` for none.
 
-        Setting it starts the schedule afresh: byte and call counts start from zero.
+        Setting it starts them afresh: byte and call counts start from zero.
         """
         return None if self._injector is None else self._injector.faults
 
     @faults.setter
     def faults(self, faults: Faults | None) -> None:
         if faults is not None and not isinstance(faults, Faults):
-            raise TypeError(f"faults must be a Faults schedule or None, not {faults!r}")
+            raise TypeError(f"faults must be a Faults or None, not {faults!r}")
         with self._lock:
             self._set_faults(faults)
 
     @property
     def fault_injector(self) -> FaultInjector | None:
-        """The running schedule, with its counts and the list of faults that fired."""
+        """The faults at work on this socket, with their counts and the list of those that fired."""
         return self._injector
 
     def _set_faults(self, faults: Faults | None) -> None:

@@ -73,7 +73,7 @@ TIME_WAIT = 60.0
 measured on the network's clock: a :class:`~sockettest.VirtualClock` can ``advance`` past it."""
 
 FaultPlan: TypeAlias = Faults | Sequence[Faults | None] | None
-"""Which connections get a fault schedule: one :class:`Faults` for every connection, or a
+"""Which connections get which faults: one :class:`Faults` for every connection, or a
 sequence whose i-th entry goes to the i-th connection (``None``: no faults; past the end: none)."""
 
 
@@ -105,9 +105,9 @@ class MemoryNetwork:
         buffer_size: bytes one direction holds in flight before ``send`` blocks (see
             :data:`DEFAULT_BUFFER_SIZE`). Set it small (e.g. 64) to see ``sendall`` block and
             time out against a peer that does not read, or writability come and go.
-        accept_faults: fault schedules for the server side of each new connection (the sockets
+        accept_faults: the faults of the server side of each new connection (the sockets
             ``accept`` returns), in connection order; see :data:`FaultPlan`.
-        connect_faults: fault schedules for each socket that connects, in connection order.
+        connect_faults: the faults of each socket that connects, in connection order.
         socket_class: the class of every socket the network makes, accepted ones included; a
             :class:`MemorySocket` subclass. This is how a deliberately broken fake is built.
         local_addresses: IP literals this host has besides the loopback ones, as
