@@ -282,6 +282,11 @@ class _ServedConnection(asyncio.Protocol):
         if connection is None:
             if not server._stopping:
                 transport.write(FULL)
+                # The end of the stream before the close, as the threaded server does: a close
+                # with the client's first line unread resets, and the reset could cost it the
+                # ERROR; after our FIN a client reads ERROR, then EOF.
+                with contextlib.suppress(OSError):
+                    transport.write_eof()
             transport.close()
             return
         set_nodelay(transport.get_extra_info("socket"))
