@@ -1,0 +1,49 @@
+"""The threaded server out of descriptors: accept fails for as long as the shortage lasts, and
+the log says so once a minute, not ten times a second, and says when it is over."""
+
+from __future__ import annotations
+
+import errno
+import logging
+
+import pytest
+from pytest_mock import MockerFixture
+
+from game import Client, Server
+from game.protocol import Welcome
+from game.server import ACCEPT_FAILURE_LOG_INTERVAL
+from sockettest import MemoryNetwork, VirtualClock
+from tests.deadline import DEADLINE
+
+PAUSE = 0.1
+"""Seconds the accept loop lets pass after each failure."""
+
+
+def test_a_long_shortage_of_descriptors_is_logged_once_a_minute_and_its_end_once(
+    memory_network: MemoryNetwork, mocker: MockerFixture, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Accept failing with EMFILE for 100 s: one warning at the first failure, one more each
+    minute it lasts, and one line once a connection is accepted again; the client is served."""
+    failures = 1000
+    clock = VirtualClock()  # the server's own: its pauses move it, the network's stays real
+    memory_network.poison("accept", OSError(errno.EMFILE, "Too many open files"), times=failures)
+    server = Server(port=0, socket_factory=memory_network.socket_factory, clock=clock.monotonic)
+
+    def pause(seconds: float) -> bool:
+        clock.advance(seconds)
+        return False  # not stopping
+
+    pauses = mocker.patch.object(server._stopping, "wait", autospec=True, side_effect=pause)
+    caplog.set_level(logging.INFO, logger="game.server")
+    with server.running(DEADLINE) as address:
+        with Client(*address, socket_factory=memory_network.socket_factory) as client:
+            assert client.hello("alice") == Welcome("alice")
+        assert pauses.call_count == failures
+        assert all(call.args == (PAUSE,) for call in pauses.call_args_list)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    minutes = failures * PAUSE / ACCEPT_FAILURE_LOG_INTERVAL
+    assert len(warnings) == int(minutes) + 1
+    assert all("Too many open files" in warning for warning in warnings)
+    assert warnings[0] == "accept failed, going on: [Errno 24] Too many open files"
+    recovered = [r.getMessage() for r in caplog.records if "accepting again" in r.getMessage()]
+    assert recovered == [f"accepting again after {failures} failed accepts in 100 s"]
