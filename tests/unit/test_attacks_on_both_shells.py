@@ -3,12 +3,22 @@ client does never costs another client its data, and each gets what docs/PROTOCO
 
 from __future__ import annotations
 
+import contextlib
+import math
+
 import pytest
 
-from game.testing import BANNER
-from sockettest import MemoryNetwork, Socket
+from game import Client, Server
+from game.protocol import Bye, End, Result, Start, Turn, Update, Wait, Welcome
+from game.rules import Board, Mark
+from game.testing import BANNER, play_match
+from sockettest import MemoryNetwork, Socket, VirtualClock
 from tests.deadline import DEADLINE
 from tests.shells import SHELLS
+
+BANNER_LINE = f"{BANNER}\n".encode()
+DRAW = End(Result.DRAW)
+END_FORFEIT = End(Result.WIN, forfeit=True)
 
 
 @pytest.fixture(params=list(SHELLS))
@@ -40,8 +50,57 @@ def test_a_client_turned_away_as_the_server_is_full_reads_the_error_then_eof(
     closes, as after BYE."""
     server = SHELLS[shell](port=0, socket_factory=patched_network.socket_factory, max_clients=1)
     with server.running(DEADLINE) as address, connect(patched_network, address) as first:
-        assert first.recv(100) == f"{BANNER}\n".encode()
+        assert first.recv(100) == BANNER_LINE
         with connect(patched_network, address) as extra:
             extra.sendall(b"HELLO bob\n")  # before reading: a newcomer's client does
             assert read_until_eof(extra) == b"ERROR server full\n"
     patched_network.assert_all_closed(grace=DEADLINE)
+
+
+def test_a_match_is_played_to_its_end_while_slow_clients_each_hold_half_a_line(
+    shell: str, patched_network: MemoryNetwork
+) -> None:
+    """Slowloris: forty clients each send half a PING and stop; two bots play their whole match
+    meanwhile, to its draw; then each slow client ends its line and gets its PONG."""
+    factory = patched_network.socket_factory
+    server = SHELLS[shell](port=0, socket_factory=factory, idle_timeout=DEADLINE)
+    with server.running(DEADLINE) as address, contextlib.ExitStack() as stack:
+        slow = [stack.enter_context(connect(patched_network, address)) for _ in range(40)]
+        for sock in slow:
+            sock.sendall(b"PING slow")
+        assert play_match(address, socket_factory=factory, timeout=DEADLINE) == (DRAW, DRAW)
+        for sock in slow:
+            sock.sendall(b"ly\n")
+        for sock in slow:
+            with sock.makefile("rb") as lines:
+                assert [lines.readline(), lines.readline()] == [BANNER_LINE, b"PONG slowly\n"]
+
+
+def test_a_player_who_says_hello_and_vanishes_mid_match_is_ended_by_the_idle_timeout() -> None:
+    """bob says HELLO and is never heard of again, no FIN, no reset: 300 virtual seconds
+    later the server tells him he was idle, and alice, waiting for his move, wins by forfeit."""
+    clock = VirtualClock(autojump_threshold=0.01)
+    network = MemoryNetwork(clock=clock, max_block=2.0)  # bounds each call with no timeout
+    server = Server(port=0, socket_factory=network.socket_factory, clock=clock.monotonic)
+    with server.running(DEADLINE) as address:
+        alice = Client(*address, socket_factory=network.socket_factory, clock=clock.monotonic)
+        with alice, connect(network, address) as bob:
+            assert alice.hello("alice") == Welcome("alice")
+            assert alice.next_message() == Wait()
+            bob.sendall(b"HELLO bob\n")
+            assert alice.next_message() == Start(Mark.X, "bob")
+            clock.advance(1.0)  # alice's last line comes after bob's: his timer runs out first
+            alice.move(5)
+            bob.settimeout(None)  # no deadline of ours for the clock to jump to first
+            with bob.makefile("rb") as lines:
+                seen = b"".join(iter(lines.readline, b""))
+            assert seen.splitlines()[-3:] == [
+                b"BOARD ....X....",
+                b"TURN",
+                b"ERROR idle for more than 300 s",
+            ]
+            rest = [alice.next_message(timeout=math.inf) for _ in range(5)]
+            after_move = [Update(Board("....X....")), END_FORFEIT, Bye()]
+            assert rest == [Update(Board()), Turn(), *after_move]
+    assert 300 <= clock.monotonic() < 301  # bob's deadline, not alice's
+    network.assert_all_closed(grace=DEADLINE)
