@@ -3,18 +3,26 @@ client does never costs another client its data, and each gets what docs/PROTOCO
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import math
 
 import pytest
 
-from game import Client, Server
+from game import AsyncServer, Client, Server
 from game.protocol import Bye, End, Result, Start, Turn, Update, Wait, Welcome
 from game.rules import Board, Mark
 from game.testing import BANNER, play_match
 from sockettest import MemoryNetwork, Socket, VirtualClock
 from tests.deadline import DEADLINE
 from tests.shells import SHELLS
+from tests.unit.test_asyncio_shell import (
+    long_pings,
+    on_virtual_time,
+    raw_client,
+    run_on_its_clock,
+    tell_when_run,
+)
 
 BANNER_LINE = f"{BANNER}\n".encode()
 DRAW = End(Result.DRAW)
@@ -104,3 +112,37 @@ def test_a_player_who_says_hello_and_vanishes_mid_match_is_ended_by_the_idle_tim
             assert rest == [Update(Board()), Turn(), *after_move]
     assert 300 <= clock.monotonic() < 301  # bob's deadline, not alice's
     network.assert_all_closed(grace=DEADLINE)
+
+
+def test_a_client_whose_lines_wait_for_its_replies_to_drain_is_not_idle_on_asyncio(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A client pipelines 400 PINGs and reads nothing: the asyncio server stops reading it once
+    its replies pass the allowance. Three idle timeouts later the client reads, and gets every
+    PONG: the lines the server left unread are no silence of the client's (the threaded
+    server's reader restarts its timer after each wait for room in the same way)."""
+    idle = 1.0
+    network = on_virtual_time(16 * 1024)
+    factory = network.socket_factory
+    pings = long_pings(400)  # 200 KB of replies
+    paused = tell_when_run(monkeypatch, "pause_writing")
+
+    async def scenario() -> bytes:
+        server = AsyncServer(port=0, socket_factory=factory, idle_timeout=idle)
+        async with server, raw_client(factory, server.address or ("", 0)) as sock:
+            loop = asyncio.get_running_loop()
+            sending = asyncio.create_task(loop.sock_sendall(sock, b"".join(pings)))
+            async with asyncio.timeout(DEADLINE):
+                await paused.wait()  # not one byte read yet
+                await asyncio.sleep(3 * idle)  # virtual: within the write timeout
+                received = b""
+                while received.count(b"\n") < 1 + len(pings) and (
+                    chunk := await loop.sock_recv(sock, 65536)
+                ):
+                    received += chunk
+                await sending
+            return received
+
+    with network.patch():
+        received = run_on_its_clock(network, scenario())
+    assert received.splitlines()[1:] == [b"PONG " + ping[5:-1] for ping in pings]
