@@ -103,7 +103,6 @@ def open_listener(
         ListenFailed: no socket, or the address could not be bound (the socket is closed).
     """
     where = format_address(host, port)
-    hint = "pick another --port, or 0 for any free port"
     try:
         sock = resolve_factory(factory)(family_for(host), socket.SOCK_STREAM)
     except OSError as error:  # no socket at all: out of descriptors, say
@@ -122,11 +121,19 @@ def open_listener(
     except OSError as error:
         sock.close()
         reason = error.strerror or str(error)
-        raise ListenFailed(f"cannot listen on {where}: {reason}; {hint}") from error
+        raise ListenFailed(f"cannot listen on {where}: {reason}; {_bind_hint(error)}") from error
     except BaseException:
         sock.close()
         raise
     return sock, (bound_host, bound_port)
+
+
+def _bind_hint(error: OSError) -> str:
+    """What to change after a failed bind: the host, if it is not this machine's (or no host
+    at all); else the port (in use, or not permitted)."""
+    if isinstance(error, socket.gaierror) or error.errno == errno.EADDRNOTAVAIL:
+        return "check --host: an address or name of this machine, or '' for all of them"
+    return "pick another --port, or 0 for any free port"
 
 
 class ServerOptions:
