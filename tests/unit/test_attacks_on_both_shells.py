@@ -1,5 +1,6 @@
-"""Attacks on the server from outside, on the memory network, against both shells: what one
-client does never costs another client its data, and each gets what docs/PROTOCOL.md says."""
+"""Attacks on the server from outside, on the memory network, against both shells (and one
+shell where the attack concerns only it): what one client does never costs another client its
+data, and each gets what docs/PROTOCOL.md says."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import pytest
 
 from game import AsyncServer, Client, Server
 from game.protocol import Bye, End, Result, Start, Turn, Update, Wait, Welcome
-from game.rules import Board, Mark
+from game.rules import Board, Mark, suggest_move
 from game.testing import BANNER, play_match
-from sockettest import MemoryNetwork, Socket, VirtualClock
+from sockettest import MemoryNetwork, Socket, VirtualClock, serve_in_thread
 from tests.deadline import DEADLINE
 from tests.shells import SHELLS
 from tests.unit.test_asyncio_shell import (
@@ -146,3 +147,47 @@ def test_a_client_whose_lines_wait_for_its_replies_to_drain_is_not_idle_on_async
     with network.patch():
         received = run_on_its_clock(network, scenario())
     assert received.splitlines()[1:] == [b"PONG " + ping[5:-1] for ping in pings]
+
+
+def test_two_matches_at_once_each_with_a_misbehaving_player_end_as_each_deserves(
+    shell: str, patched_network: MemoryNetwork
+) -> None:
+    """eve sends garbage with each of her moves, and her match with alice is played to its
+    draw; mallory sends bytes that are not UTF-8 on her first turn, and bob wins by forfeit.
+    Each match goes on at the same time as the other, and neither's misbehaviour reaches it."""
+    factory = patched_network.socket_factory
+    server = SHELLS[shell](port=0, socket_factory=factory, idle_timeout=DEADLINE)
+    ends: dict[str, End] = {}
+
+    def bot(name: str) -> None:
+        with Client(*address, socket_factory=factory, timeout=DEADLINE) as client:
+            ends[name] = client.play(name, wait=DEADLINE)
+
+    with (
+        server.running(DEADLINE) as address,
+        connect(patched_network, address) as eve_sock,
+        connect(patched_network, address) as mallory_sock,
+        eve_sock.makefile("rb") as eve,
+        mallory_sock.makefile("rb") as mallory,
+    ):
+        eve_sock.sendall(b"HELLO eve\n")
+        assert [eve.readline() for _ in range(3)] == [BANNER_LINE, b"WELCOME eve\n", b"WAIT\n"]
+        with serve_in_thread(lambda: bot("alice"), timeout=DEADLINE, name="alice"):
+            assert eve.readline() == b"START X alice\n"  # alice is paired: mallory is next
+            mallory_sock.sendall(b"HELLO mallory\n")
+            with serve_in_thread(lambda: bot("bob"), timeout=DEADLINE, name="bob"):
+                while (line := mallory.readline()) != b"TURN\n":
+                    assert line
+                mallory_sock.sendall(b"MOVE \xff\n")
+                assert mallory.read() == b"ERROR line is not valid UTF-8\n"
+                board = Board()
+                while (line := eve.readline()) != b"END DRAW\n":
+                    if line.startswith(b"BOARD "):
+                        board = Board(line.split()[1].decode())
+                    elif line == b"TURN\n":
+                        move = suggest_move(board)
+                        eve_sock.sendall(b"JUMP\nMOVE 0\n\x00\nMOVE %d\n" % move)
+                    else:
+                        assert line.startswith(b"ERROR "), line
+        assert eve.read() == b"BYE\n"
+    assert ends == {"alice": DRAW, "bob": END_FORFEIT}
