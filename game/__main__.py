@@ -119,7 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     play = commands.add_parser("play", help="play in this terminal against someone else")
-    play.add_argument("--host", default="127.0.0.1")
+    play.add_argument("--host", default=_PLAY_HOST)
     play.add_argument("--port", type=_port, default=DEFAULT_PORT)
     play.add_argument("--name", type=_name, required=True, help="1-16 of A-Z a-z 0-9 _ -")
     play.set_defaults(run=_play)
@@ -239,10 +239,18 @@ def _serving(host: str, port: int, shell: str = "") -> None:
     """The banner: where, how to play, how to stop, and the shell if it is not the threaded
     one. Printed once listening: the readiness signal a script waits for."""
     where = format_address(host, port)
+    near = _LOOPBACK_FOR.get(host, host)
+    play = f"{PROG} play" + ("" if near == _PLAY_HOST else f" --host {near}")
     print(
-        f"serving tic-tac-toe on {where}; play with `nc {host or '127.0.0.1'} {port}` "
-        f"or `{PROG} play --port {port} --name NAME`; Ctrl-C stops{shell}",
+        f"serving tic-tac-toe on {where}; play with `nc {near} {port}` "
+        f"or `{play} --port {port} --name NAME`; Ctrl-C stops{shell}",
     )
+
+
+_PLAY_HOST = "127.0.0.1"
+"""Where ``play`` connects without ``--host``."""
+_LOOPBACK_FOR = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}
+"""The address that reaches, from this machine, a server bound to every interface."""
 
 
 def _serve_on_asyncio(

@@ -1,8 +1,13 @@
 """The command line misused: each mistake is one line on stderr and a non-zero exit, and the
 line says what to change."""
 
+import signal
+from typing import Any
+
 import pytest
 
+import game.__main__
+import game.asyncio_shell
 from game.__main__ import main
 from sockettest import MemoryNetwork
 
@@ -32,3 +37,39 @@ def test_serve_on_a_host_it_cannot_bind_says_to_check_the_host_not_the_port(
         "check --host: an address or name of this machine, or '' for all of them"
     )
     patched_network.assert_all_closed()
+
+
+@pytest.fixture
+def stop_at_once(monkeypatch: pytest.MonkeyPatch, patched_network: MemoryNetwork) -> None:
+    """serve on either shell stops as soon as it is up: a SIGTERM lands while it builds its
+    server (serve takes the stop signals first thing, so the stop is clean)."""
+    for module, name in [(game.__main__, "Server"), (game.asyncio_shell, "AsyncServer")]:
+        make = getattr(module, name)
+
+        def stopped(*args: Any, make: Any = make, **kwargs: Any) -> Any:
+            signal.raise_signal(signal.SIGTERM)
+            return make(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, stopped)
+
+
+@pytest.mark.usefixtures("stop_at_once")
+@pytest.mark.parametrize("shell", [[], ["--asyncio"]], ids=["threads", "asyncio"])
+@pytest.mark.parametrize(
+    ("host", "near", "play"),
+    [
+        ("127.0.0.1", "127.0.0.1", "play --port"),
+        ("0.0.0.0", "127.0.0.1", "play --port"),  # every interface: this machine's loopback
+        ("::1", "::1", "play --host ::1 --port"),
+        ("::", "::1", "play --host ::1 --port"),
+    ],
+)
+def test_serve_tells_how_to_reach_it_from_this_machine(
+    capsys: pytest.CaptureFixture[str], host: str, near: str, play: str, shell: list[str]
+) -> None:
+    """The banner's nc and play commands reach the server as bound: play is given --host when
+    its default, 127.0.0.1, would not reach it."""
+    assert main(["serve", "--host", host, "--port", "0", *shell]) == 0
+    banner = capsys.readouterr().out.splitlines()[0]
+    port = banner.split("; ")[0].rsplit(":", 1)[1]
+    assert f"play with `nc {near} {port}` or `python -m game {play} {port} --name NAME`" in banner
