@@ -529,7 +529,7 @@ class Server(ServerOptions):
 class _FailureLog:
     """The log of a run of failed accepts: the first at once, then one line each
     :data:`ACCEPT_FAILURE_LOG_INTERVAL` seconds of ``clock`` while they go on, and one once
-    a connection is accepted again."""
+    a connection is accepted again after more than one."""
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
@@ -552,13 +552,13 @@ class _FailureLog:
             )
 
     def recovered(self) -> None:
-        if self._count:
+        if self._count > 1:  # one failure (a connection reset before its accept) was news enough
             log.info(
                 "accepting again after %d failed accepts in %.0f s",
                 self._count,
                 self._clock() - self._since,
             )
-            self._count = 0
+        self._count = 0
 
 
 def _check_wait(timeout: object) -> float | None:

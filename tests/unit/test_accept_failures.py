@@ -47,3 +47,22 @@ def test_a_long_shortage_of_descriptors_is_logged_once_a_minute_and_its_end_once
     assert warnings[0] == "accept failed, going on: [Errno 24] Too many open files"
     recovered = [r.getMessage() for r in caplog.records if "accepting again" in r.getMessage()]
     assert recovered == [f"accepting again after {failures} failed accepts in 100 s"]
+
+
+def test_one_failed_accept_is_one_warning_and_no_more(
+    memory_network: MemoryNetwork, mocker: MockerFixture, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A connection reset before it was accepted is one warning; the next accept says nothing."""
+    memory_network.poison("accept", ConnectionAbortedError(errno.ECONNABORTED, "aborted"), times=1)
+    server = Server(port=0, socket_factory=memory_network.socket_factory)
+    mocker.patch.object(server._stopping, "wait", autospec=True, return_value=False)
+    caplog.set_level(logging.INFO, logger="game.server")
+    with (
+        server.running(DEADLINE) as address,
+        Client(*address, socket_factory=memory_network.socket_factory) as client,
+    ):
+        assert client.hello("alice") == Welcome("alice")
+    assert [r.getMessage() for r in caplog.records if r.levelno > logging.INFO] == [
+        "accept failed, going on: [Errno 103] aborted"
+    ]
+    assert not [r for r in caplog.records if "accepting again" in r.getMessage()]
