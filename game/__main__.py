@@ -410,6 +410,25 @@ def _play_on_asyncio(args: argparse.Namespace) -> int:
 
     from game.asyncio_shell import AsyncClient  # noqa: PLC0415
 
+    async def ask_cell() -> int | None:
+        """:func:`_ask_cell` in a daemon thread of its own, since input() blocks: not in the
+        loop's executor, which asyncio.run joins on the way out, so that a Ctrl-C at the prompt
+        waited for a line before play could end."""
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[int | None] = loop.create_future()
+
+        def answered(cell: int | None) -> None:
+            if not answer.done():  # not cancelled meanwhile
+                answer.set_result(cell)
+
+        def ask() -> None:
+            cell = _ask_cell()
+            with contextlib.suppress(RuntimeError):  # the loop is closed: play ended meanwhile
+                loop.call_soon_threadsafe(answered, cell)
+
+        threading.Thread(target=ask, name="play-input", daemon=True).start()
+        return await answer
+
     async def play() -> None:
         async with AsyncClient(args.host, args.port) as client:
 
@@ -425,7 +444,7 @@ def _play_on_asyncio(args: argparse.Namespace) -> int:
             player = _Player()
             while (ask := player.see(await next_message())) is not False:
                 if ask:
-                    cell = await asyncio.to_thread(_ask_cell)  # input() blocks: not in the loop
+                    cell = await ask_cell()
                     if cell is None:
                         await client.quit()
                         print("you left the game")

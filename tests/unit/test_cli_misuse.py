@@ -2,14 +2,21 @@
 line says what to change."""
 
 import signal
+import threading
 from typing import Any
+from unittest.mock import create_autospec
 
 import pytest
 
 import game.__main__
 import game.asyncio_shell
+from game import AsyncClient
 from game.__main__ import main
+from game.protocol import Start, Turn
+from game.rules import Mark
 from sockettest import MemoryNetwork
+from tests.deadline import DEADLINE
+from tests.unit.test_cli import stop_signals_harmless  # noqa: F401  # a fixture, used by name
 
 
 @pytest.mark.parametrize("shell", [[], ["--asyncio"]], ids=["threads", "asyncio"])
@@ -73,3 +80,35 @@ def test_serve_tells_how_to_reach_it_from_this_machine(
     banner = capsys.readouterr().out.splitlines()[0]
     port = banner.split("; ")[0].rsplit(":", 1)[1]
     assert f"play with `nc {near} {port}` or `python -m game {play} {port} --name NAME`" in banner
+
+
+@pytest.mark.usefixtures("stop_signals_harmless", "patched_network")  # the loop's self-pipe
+def test_ctrl_c_at_the_asyncio_move_prompt_ends_play_without_waiting_for_a_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """play --asyncio asks for a move in a thread, off the loop: Ctrl-C at that prompt ends
+    play at once, exit 130, while the question still waits for a line. (It waited for one:
+    the loop's executor is joined on the way out, and its thread sat in input().)"""
+    client = create_autospec(AsyncClient, instance=True)
+    client.__aenter__.return_value = client
+    client.next_message.side_effect = [Start(Mark.X, "bob"), Turn()]
+    monkeypatch.setattr(game.asyncio_shell, "AsyncClient", lambda host, port: client)
+    asking: list[threading.Thread] = []
+    answer = threading.Event()
+
+    def no_answer_yet() -> int | None:
+        asking.append(threading.current_thread())
+        signal.pthread_kill(main_thread, signal.SIGINT)  # the player's Ctrl-C
+        answer.wait(DEADLINE)  # bounds the test that fails
+        return None
+
+    monkeypatch.setattr(game.__main__, "_ask_cell", no_answer_yet)
+    main_thread = threading.get_ident()
+    assert main(["play", "--asyncio", "--name", "alice"]) == 130
+    [asker] = asking
+    assert asker.is_alive(), "play waited for the move before it ended"
+    answer.set()
+    asker.join(DEADLINE)
+    assert not asker.is_alive()
+    assert capsys.readouterr().err == "\n"
+    client.move.assert_not_called()
