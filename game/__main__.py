@@ -249,8 +249,9 @@ def _serving(host: str, port: int, shell: str = "") -> None:
 
 _PLAY_HOST = "127.0.0.1"
 """Where ``play`` connects without ``--host``."""
-_LOOPBACK_FOR = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}
-"""The address that reaches, from this machine, a server bound to every interface."""
+_LOOPBACK_FOR = {"0.0.0.0": "127.0.0.1", "::": "::1"}
+"""The address that reaches, from this machine, a server bound to every interface (as bound:
+``--host ''`` is 0.0.0.0 by then)."""
 
 
 def _serve_on_asyncio(

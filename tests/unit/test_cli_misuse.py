@@ -67,6 +67,7 @@ def stop_at_once(monkeypatch: pytest.MonkeyPatch, patched_network: MemoryNetwork
     [
         ("127.0.0.1", "127.0.0.1", "play --port"),
         ("0.0.0.0", "127.0.0.1", "play --port"),  # every interface: this machine's loopback
+        ("", "127.0.0.1", "play --port"),  # every interface too
         ("::1", "::1", "play --host ::1 --port"),
         ("::", "::1", "play --host ::1 --port"),
     ],
