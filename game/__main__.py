@@ -119,7 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     play = commands.add_parser("play", help="play in this terminal against someone else")
-    play.add_argument("--host", default="127.0.0.1")
+    play.add_argument("--host", default=_PLAY_HOST)
     play.add_argument("--port", type=_port, default=DEFAULT_PORT)
     play.add_argument("--name", type=_name, required=True, help="1-16 of A-Z a-z 0-9 _ -")
     play.set_defaults(run=_play)
@@ -239,10 +239,19 @@ def _serving(host: str, port: int, shell: str = "") -> None:
     """The banner: where, how to play, how to stop, and the shell if it is not the threaded
     one. Printed once listening: the readiness signal a script waits for."""
     where = format_address(host, port)
+    near = _LOOPBACK_FOR.get(host, host)
+    play = f"{PROG} play" + ("" if near == _PLAY_HOST else f" --host {near}")
     print(
-        f"serving tic-tac-toe on {where}; play with `nc {host or '127.0.0.1'} {port}` "
-        f"or `{PROG} play --port {port} --name NAME`; Ctrl-C stops{shell}",
+        f"serving tic-tac-toe on {where}; play with `nc {near} {port}` "
+        f"or `{play} --port {port} --name NAME`; Ctrl-C stops{shell}",
     )
+
+
+_PLAY_HOST = "127.0.0.1"
+"""Where ``play`` connects without ``--host``."""
+_LOOPBACK_FOR = {"0.0.0.0": "127.0.0.1", "::": "::1"}
+"""The address that reaches, from this machine, a server bound to every interface (as bound:
+``--host ''`` is 0.0.0.0 by then)."""
 
 
 def _serve_on_asyncio(
@@ -402,6 +411,25 @@ def _play_on_asyncio(args: argparse.Namespace) -> int:
 
     from game.asyncio_shell import AsyncClient  # noqa: PLC0415
 
+    async def ask_cell() -> int | None:
+        """:func:`_ask_cell` in a daemon thread of its own, since input() blocks: not in the
+        loop's executor, which asyncio.run joins on the way out, so that a Ctrl-C at the prompt
+        waited for a line before play could end."""
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[int | None] = loop.create_future()
+
+        def answered(cell: int | None) -> None:
+            if not answer.done():  # not cancelled meanwhile
+                answer.set_result(cell)
+
+        def ask() -> None:
+            cell = _ask_cell()
+            with contextlib.suppress(RuntimeError):  # the loop is closed: play ended meanwhile
+                loop.call_soon_threadsafe(answered, cell)
+
+        threading.Thread(target=ask, name="play-input", daemon=True).start()
+        return await answer
+
     async def play() -> None:
         async with AsyncClient(args.host, args.port) as client:
 
@@ -417,7 +445,7 @@ def _play_on_asyncio(args: argparse.Namespace) -> int:
             player = _Player()
             while (ask := player.see(await next_message())) is not False:
                 if ask:
-                    cell = await asyncio.to_thread(_ask_cell)  # input() blocks: not in the loop
+                    cell = await ask_cell()
                     if cell is None:
                         await client.quit()
                         print("you left the game")

@@ -282,6 +282,11 @@ class _ServedConnection(asyncio.Protocol):
         if connection is None:
             if not server._stopping:
                 transport.write(FULL)
+                # The end of the stream before the close, as the threaded server does: a close
+                # with the client's first line unread resets, and the reset could cost it the
+                # ERROR; after our FIN a client reads ERROR, then EOF.
+                with contextlib.suppress(OSError):
+                    transport.write_eof()
             transport.close()
             return
         set_nodelay(transport.get_extra_info("socket"))
@@ -323,6 +328,7 @@ class _ServedConnection(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self._room = True
+        self._restart_idle_timer()  # the pause was the server's not reading, no silence
         if self._flushed is not None and not self._flushed.done():
             self._flushed.set_result(None)
         self._handle()  # the lines that waited
@@ -381,14 +387,20 @@ class _ServedConnection(asyncio.Protocol):
         while self._room and (touched := connection.handle_next()) is not None:
             handled = True
             server._post(touched)
-        if handled and server.idle_timeout is not None:
-            self._idle_deadline = server._now() + server.idle_timeout
+        if handled:
+            self._restart_idle_timer()
+
+    def _restart_idle_timer(self) -> None:
+        if self._server.idle_timeout is not None:
+            self._idle_deadline = self._server._now() + self._server.idle_timeout
 
     def _idle_check(self) -> None:
         self._idle_timer = None
         server, connection = self._server, self._connection
         assert server.idle_timeout is not None
         assert connection is not None
+        if not self._room:  # not reading it, while its replies drain: the client is not idle
+            self._restart_idle_timer()
         left = self._idle_deadline - server._now()
         if self._closing:
             return

@@ -368,9 +368,11 @@ _COMMANDS = "HELLO, MOVE, PING or QUIT"
 
 
 def _split(line: str) -> tuple[str, str]:
-    """Split a line into its upper-cased command word and the rest, verbatim."""
+    """Split a line into its upper-cased command word and the rest, verbatim. Only an ASCII
+    word is upper-cased: ``str.upper()`` makes a dotless i (U+0131) an ``I``, and so would take
+    ``qu\u0131t`` for QUIT."""
     word, _, rest = line.rstrip().partition(" ")
-    return word.upper(), rest
+    return (word.upper() if word.isascii() else word), rest
 
 
 def _parse_cell(text: str) -> int:

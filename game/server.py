@@ -36,6 +36,7 @@ from game.sockets import (
     family_for,
     format_address,
     quietly,
+    resolve_clock,
     resolve_factory,
     set_kernel_timeout,
     set_nodelay,
@@ -43,6 +44,7 @@ from game.sockets import (
 from game.streams import Reader, Writer
 
 __all__ = [  # and Server, imported from game
+    "ACCEPT_FAILURE_LOG_INTERVAL",
     "ALLOWANCE",
     "BUSY",
     "DEFAULT_MAX_CLIENTS",
@@ -82,6 +84,11 @@ FULL = Error("server full").encode()
 BUSY = Error("server busy").encode()
 """What a connection is told when the system has nothing to serve it with."""
 
+ACCEPT_FAILURE_LOG_INTERVAL = 60.0
+"""Seconds between two warnings while accept() keeps failing (out of descriptors, say): the
+first failure is logged at once, then one line a minute, then one when a connection is
+accepted again, where a warning each try would fill the log ten lines a second."""
+
 # accept() errors that concern one incoming connection or a passing shortage, not the listener.
 _TRANSIENT_ACCEPT_ERRORS = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
 
@@ -96,7 +103,6 @@ def open_listener(
         ListenFailed: no socket, or the address could not be bound (the socket is closed).
     """
     where = format_address(host, port)
-    hint = "pick another --port, or 0 for any free port"
     try:
         sock = resolve_factory(factory)(family_for(host), socket.SOCK_STREAM)
     except OSError as error:  # no socket at all: out of descriptors, say
@@ -115,11 +121,19 @@ def open_listener(
     except OSError as error:
         sock.close()
         reason = error.strerror or str(error)
-        raise ListenFailed(f"cannot listen on {where}: {reason}; {hint}") from error
+        raise ListenFailed(f"cannot listen on {where}: {reason}; {_bind_hint(error)}") from error
     except BaseException:
         sock.close()
         raise
     return sock, (bound_host, bound_port)
+
+
+def _bind_hint(error: OSError) -> str:
+    """What to change after a failed bind: the host, if it is not this machine's (or no host
+    at all); else the port (in use, or not permitted)."""
+    if isinstance(error, socket.gaierror) or error.errno == errno.EADDRNOTAVAIL:
+        return "check --host: an address or name of this machine, or '' for all of them"
+    return "pick another --port, or 0 for any free port"
 
 
 class ServerOptions:
@@ -192,9 +206,10 @@ class Server(ServerOptions):
             waits forever. A client that reads slowly is never cut off: the server stops
             reading from it instead, once :data:`ALLOWANCE` bytes wait to be sent to it.
         max_clients: connections served at once; one more gets ``ERROR server full``.
-        clock: the monotonic clock the idle timer reads, a zero-argument callable returning
-            seconds; ``None`` means :func:`time.monotonic`, looked up when read. The testing
-            hook for time: with a memory network's virtual clock (``clock=net.clock.monotonic``)
+        clock: the monotonic clock the idle timer reads (and the log of failed accepts,
+            :data:`ACCEPT_FAILURE_LOG_INTERVAL`), a zero-argument callable returning seconds;
+            ``None`` means :func:`time.monotonic`, looked up when read. The testing hook for
+            time: with a memory network's virtual clock (``clock=net.clock.monotonic``)
             the 300-second idle timeout runs in milliseconds.
 
     Raises:
@@ -351,6 +366,7 @@ class Server(ServerOptions):
         return sock
 
     def _accept_loop(self, listener: SocketLike) -> None:
+        failures = _FailureLog(resolve_clock(self.clock))
         while True:
             try:
                 conn, peer = listener.accept()
@@ -358,10 +374,11 @@ class Server(ServerOptions):
                 if self._stopping.is_set():
                     return
                 if isinstance(error, ConnectionError) or error.errno in _TRANSIENT_ACCEPT_ERRORS:
-                    log.warning("accept failed, going on: %s", error)
+                    failures.failed(error)
                     self._stopping.wait(0.1)  # let a shortage of descriptors pass
                     continue
                 raise
+            failures.recovered()
             self._admit(conn, peer)
 
     def _admit(self, conn: SocketLike, peer: object) -> None:
@@ -507,6 +524,41 @@ class Server(ServerOptions):
                 writer.queue(
                     connection.data_to_send(), connection.close_expected(), writer is not own
                 )
+
+
+class _FailureLog:
+    """The log of a run of failed accepts: the first at once, then one line each
+    :data:`ACCEPT_FAILURE_LOG_INTERVAL` seconds of ``clock`` while they go on, and one once
+    a connection is accepted again after more than one."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._count = 0
+        self._since = self._logged = 0.0
+
+    def failed(self, error: OSError) -> None:
+        now = self._clock()
+        self._count += 1
+        if self._count == 1:
+            self._since = self._logged = now
+            log.warning("accept failed, going on: %s", error)
+        elif now - self._logged >= ACCEPT_FAILURE_LOG_INTERVAL:
+            self._logged = now
+            log.warning(
+                "accept still failing, %d times in %.0f s: %s",
+                self._count,
+                now - self._since,
+                error,
+            )
+
+    def recovered(self) -> None:
+        if self._count > 1:  # one failure (a connection reset before its accept) was news enough
+            log.info(
+                "accepting again after %d failed accepts in %.0f s",
+                self._count,
+                self._clock() - self._since,
+            )
+        self._count = 0
 
 
 def _check_wait(timeout: object) -> float | None:

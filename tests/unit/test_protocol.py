@@ -163,6 +163,8 @@ def test_commands_are_case_insensitive(line: str, command: Message) -> None:
         ("MOVE 0", "outside 1-9"),
         ("MOVE 55", "one digit"),
         ("MOVE ٣", "one digit"),  # an Arabic-Indic three is a digit, but not an ASCII one
+        ("qu\u0131t", "unknown command 'qu\u0131t'"),  # a dotless i, which str.upper() makes I
+        ("p\u0131ng x", "unknown command 'p\u0131ng'"),
     ],
 )
 def test_bad_commands_say_what_is_wrong(line: str, reason: str) -> None:
