@@ -17,7 +17,7 @@ from game.testing import BANNER, play_match
 from sockettest import MemoryNetwork, Socket, VirtualClock, serve_in_thread
 from tests.deadline import DEADLINE
 from tests.shells import SHELLS
-from tests.unit.test_asyncio_shell import (
+from tests.unit.asyncio_helpers import (
     long_pings,
     on_virtual_time,
     raw_client,

@@ -7,7 +7,6 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 from unittest.mock import create_autospec
 
@@ -22,8 +21,6 @@ from game.rules import Board, Mark
 from sockettest import MemoryNetwork, serve_in_thread
 from tests.deadline import DEADLINE
 from tests.stacks import waiting_in
-
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 @pytest.mark.parametrize(
@@ -168,16 +165,6 @@ def test_serve_passes_its_options_to_the_server(
     assert main(["serve", *flags]) == 1
     [kwargs] = made
     assert {key: kwargs[key] for key in options} == options
-
-
-@pytest.fixture
-def stop_signals_harmless() -> Iterator[None]:
-    """SIGTERM and SIGINT do nothing outside serve's own handling, for the test: one that a
-    failing test sends late cannot end the test run."""
-    previous = {sig: signal.signal(sig, lambda *_: None) for sig in STOP_SIGNALS}
-    yield
-    for sig, handler in previous.items():
-        signal.signal(sig, handler)
 
 
 @pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs pthread_kill")

@@ -16,7 +16,6 @@ from game.protocol import Start, Turn
 from game.rules import Mark
 from sockettest import MemoryNetwork
 from tests.deadline import DEADLINE
-from tests.unit.test_cli import stop_signals_harmless  # noqa: F401  # a fixture, used by name
 
 
 @pytest.mark.parametrize("shell", [[], ["--asyncio"]], ids=["threads", "asyncio"])
