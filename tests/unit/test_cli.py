@@ -95,6 +95,19 @@ def test_play_asks_for_a_cell_on_its_turn_and_after_its_own_move_is_refused(
     assert capsys.readouterr().out.rstrip().endswith("a draw")
 
 
+def test_play_quit_at_the_prompt_leaves_the_game_and_exits_0(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Typing q on one's turn is leaving, not failing: QUIT is said, no move is sent, and
+    play exits 0 saying so."""
+    client = client_saying(monkeypatch, [Start(Mark.X, "bob"), Turn()])
+    monkeypatch.setattr("builtins.input", lambda prompt="": "q")
+    assert main(["play", "--name", "alice"]) == 0
+    client.quit.assert_called_once_with()
+    client.move.assert_not_called()
+    assert capsys.readouterr().out.rstrip().endswith("you left the game")
+
+
 def test_the_demo_serves_on_a_port_the_system_picks(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
