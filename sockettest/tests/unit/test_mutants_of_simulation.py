@@ -1,6 +1,7 @@
 """Simulation behaviours that only a mutation showed unpinned; each test fails on the mutant it
 was written for."""
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -9,8 +10,9 @@ import pytest
 
 from sockettest import BlockedTooLong, RandomWalk, Simulation
 from sockettest._simulation import parallel
-from sockettest._simulation.progress import Reporter
+from sockettest._simulation.progress import ExploreProgress, Reporter
 from sockettest._simulation.scheduler import Scheduler
+from tests.deadlines import DEADLINE
 
 
 def test_a_watchdog_abort_after_the_last_thread_ended_tells_the_supervisor_nothing_more() -> None:
@@ -60,3 +62,37 @@ def test_workers_give_the_first_failing_seed_in_the_order_given(
     )
     assert found == min(FAILING_SEEDS)
     assert reporter.first_failure == min(FAILING_SEEDS)
+
+
+def test_workers_wait_for_the_chunks_before_a_failure_that_came_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A failure met in a later chunk while the first chunk still runs is not the answer: the
+    first chunk's failure, reported after it, is, being first in the order given."""
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", ThreadsForProcesses)
+    later_failure_seen = threading.Event()
+
+    def run_chunk_late_first(
+        fn: Callable[[], object], seeds: list[int], options: dict[str, Any]
+    ) -> tuple[int | None, int]:
+        """The chunk of seed 0 fails at seed 5, once seed 40's failure has been reported."""
+        if 0 in seeds:
+            assert later_failure_seen.wait(DEADLINE)
+            return seeds.index(5), seeds.index(5) + 1
+        return (seeds.index(40), seeds.index(40) + 1) if 40 in seeds else (None, len(seeds))
+
+    def report(progress: ExploreProgress) -> None:
+        if progress.first_failure == 40:
+            later_failure_seen.set()
+
+    seeds = list(range(64))
+    found = parallel.first_failure_in_processes(
+        run_chunk_late_first,
+        lambda: None,
+        seeds,
+        options={},
+        processes=2,
+        reporter=Reporter(report, len(seeds)),
+    )
+    assert later_failure_seen.is_set()
+    assert found == 5

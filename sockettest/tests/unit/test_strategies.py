@@ -125,10 +125,12 @@ def test_faults_time_out_only_among_the_first_eight_recvs() -> None:
 
 def test_schedules_draw_every_choice_below_max_threads_zero_included() -> None:
     """``schedules()`` draws choices 0 to ``max_threads - 1``: 0 (the running thread, or the
-    first runnable) as well as the others."""
+    first runnable) as well as the others, and none from ``max_threads`` on."""
     drawn = schedules(max_threads=3)
     assert 0 in found(drawn, lambda s: 0 in s.choices).choices
     assert 2 in found(drawn, lambda s: 2 in s.choices).choices
+    with pytest.raises(NoSuchExample):
+        found(drawn, lambda s: any(choice >= 3 for choice in s.choices))
 
 
 @pytest.mark.parametrize(
