@@ -43,3 +43,46 @@ def test_a_module_scoped_patch_stays_in_force_for_every_test_of_its_module(
         "-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:nbmake"
     )
     result.assert_outcomes(passed=3)
+
+
+LEAKING_MODULE_FIXTURE = """
+import socket
+
+import pytest
+
+from sockettest import MemoryNetwork
+
+NEVER_ENDED = []  # held, so that no garbage collection ends them
+
+@pytest.fixture(scope="module")
+def leaking_module_network():
+    network = MemoryNetwork()
+    NEVER_ENDED.append(network.patch())
+    NEVER_ENDED[-1].__enter__()
+    return network
+
+@pytest.mark.parametrize("n", range(2))
+def test_uses_a_module_fixture_that_never_ends_its_patch(leaking_module_network, n):
+    with socket.socket() as sock:
+        assert any(made is sock for made in leaking_module_network.sockets)
+"""
+
+AFTER_THE_MODULE = """
+import socket
+
+from sockettest._originals import SOCKET, is_a_guard
+
+def test_the_next_module_has_the_true_socket_class():
+    assert socket.socket is SOCKET["socket"] or is_a_guard(socket.socket)
+"""
+
+
+def test_a_patch_a_module_fixture_leaked_ends_with_its_module(pytester: pytest.Pytester) -> None:
+    """A patch a module-scoped fixture began and never ended lasts for the tests of its module
+    and ends once that fixture is torn down: the next module has the true socket class."""
+    pytester.makeini(INNER_INI)
+    pytester.makepyfile(test_a_leaks=LEAKING_MODULE_FIXTURE, test_b_after=AFTER_THE_MODULE)
+    result = pytester.runpytest_inprocess(
+        "-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:nbmake"
+    )
+    result.assert_outcomes(passed=3)
