@@ -3,6 +3,7 @@ runs it in a fresh interpreter, under each pytest-socket option); the test fails
 it was written for."""
 
 import importlib.util
+import select
 
 import pytest
 
@@ -71,18 +72,27 @@ AFTER_THE_MODULE = """
 import socket
 
 from sockettest._originals import SOCKET, is_a_guard
+from test_a_leaks import NEVER_ENDED
 
 def test_the_next_module_has_the_true_socket_class():
-    assert socket.socket is SOCKET["socket"] or is_a_guard(socket.socket)
+    try:
+        assert socket.socket is SOCKET["socket"] or is_a_guard(socket.socket)
+    finally:
+        # The plugin ends a leaked patch's hold on the socket module; the block itself (and
+        # its select stand-ins) would end only when collected: end it now.
+        for patch in NEVER_ENDED:
+            patch.__exit__(None, None, None)
 """
 
 
 def test_a_patch_a_module_fixture_leaked_ends_with_its_module(pytester: pytest.Pytester) -> None:
     """A patch a module-scoped fixture began and never ended lasts for the tests of its module
     and ends once that fixture is torn down: the next module has the true socket class."""
+    select_before = select.select
     pytester.makeini(INNER_INI)
     pytester.makepyfile(test_a_leaks=LEAKING_MODULE_FIXTURE, test_b_after=AFTER_THE_MODULE)
     result = pytester.runpytest_inprocess(
         "-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:nbmake"
     )
     result.assert_outcomes(passed=3)
+    assert select.select is select_before  # nothing of the leaked block outlives the run
