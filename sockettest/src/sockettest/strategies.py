@@ -84,7 +84,7 @@ def faults(
     Args:
         recv_chunks, short_sends, resets, timeouts, early_eof: which kinds may be drawn.
         max_bytes: the largest byte position for a reset or an early EOF, and the largest
-            chunk or send size.
+            chunk or send size. A timeout falls on one of the first eight ``recv`` calls.
     """
 
     def maybe(enabled: bool, values: st.SearchStrategy[int]) -> st.SearchStrategy[int | None]:

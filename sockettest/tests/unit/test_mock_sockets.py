@@ -20,6 +20,7 @@ from sockettest import (
     call_names,
     mock_sockets,
 )
+from sockettest._originals import SOCKET
 
 # The helper itself ----------------------------------------------------------------------------
 
@@ -69,7 +70,9 @@ def test_the_socket_mock_cannot_be_called_as_a_socket_object_cannot() -> None:
 
 def test_what_a_plain_autospec_misses_and_why_the_kit_restates_signatures() -> None:
     """C methods have no signature to copy: a plain autospec lets ``bind()`` through."""
-    plain = create_autospec(socket.socket, instance=True)
+    # The true class, whatever an earlier test left patched: a leaked patch's socket.socket
+    # (a network's factory) has no bind at all, and the test failed after such a test only.
+    plain = create_autospec(SOCKET["socket"], instance=True)
     plain.bind()  # no address, and no error: the gap the kit's spec closes
     plain.bind.assert_called_once_with()
 

@@ -8,9 +8,10 @@ from typing import TypeVar
 import pytest
 from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import NoSuchExample
 
 from sockettest import Faults, Schedule
-from sockettest.strategies import chunk_sizes, faults, preemptions, splits
+from sockettest.strategies import chunk_sizes, faults, preemptions, schedules, splits
 
 T = TypeVar("T")
 
@@ -113,6 +114,23 @@ def test_preemptions_reach_the_last_point_and_thread_and_shrink_to_none() -> Non
     assert len(found(drawn, lambda s: len(s.choices) == 10).choices) == 10
     assert 2 in found(drawn, lambda s: 2 in s.choices).choices
     assert find(drawn, lambda s: True) == Schedule([])
+
+
+def test_faults_time_out_only_among_the_first_eight_recvs() -> None:
+    """``faults()`` draws a timeout on one of the first eight recv calls, as its docstring
+    says, never a later one."""
+    with pytest.raises(NoSuchExample):
+        found(faults(), lambda f: f.timeout_on_recv is not None and f.timeout_on_recv > 8)
+
+
+def test_schedules_draw_every_choice_below_max_threads_zero_included() -> None:
+    """``schedules()`` draws choices 0 to ``max_threads - 1``: 0 (the running thread, or the
+    first runnable) as well as the others, and none from ``max_threads`` on."""
+    drawn = schedules(max_threads=3)
+    assert 0 in found(drawn, lambda s: 0 in s.choices).choices
+    assert 2 in found(drawn, lambda s: 2 in s.choices).choices
+    with pytest.raises(NoSuchExample):
+        found(drawn, lambda s: any(choice >= 3 for choice in s.choices))
 
 
 @pytest.mark.parametrize(
