@@ -272,7 +272,8 @@ class MemoryNetwork:
         make in-memory sockets too, and so do ``socketserver``, ``http.server`` and
         ``http.client``. On exit everything is restored, in an order that works with
         pytest-socket's guard (see :mod:`sockettest._patch`). Blocks may overlap in any
-        order: the newest open one is in force, and the last to end restores the module.
+        order: the newest open one is in force, and the last to end restores the module. One
+        patch may be entered again after its block ends, not inside it (make another).
         ``AF_UNIX`` is not the network's: ``socket.socket(AF_UNIX)`` is as without the patch,
         and ``socketpair()`` gives a real ``AF_UNIX`` pair (``socketpair(AF_INET)`` this
         network's), so asyncio and ``multiprocessing`` keep working.

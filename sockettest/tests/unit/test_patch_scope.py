@@ -119,6 +119,32 @@ def test_create_connection_after_overlapping_patches_is_not_answered_by_a_networ
     assert second.sockets == []
 
 
+def test_one_patch_object_can_be_used_again_after_its_block_ends() -> None:
+    """A ``network.patch()`` entered again after its block ended patches again, as mock's do."""
+    before = socket_module_state()
+    network = MemoryNetwork()
+    patch = network.patch()
+    for _ in range(2):
+        with patch as patched, socket.socket() as sock:
+            assert patched is network
+            assert made_on(network, sock)
+        assert socket_module_state() == before
+
+
+def test_entering_one_patch_object_inside_its_own_block_is_refused_at_the_call() -> None:
+    """A ``network.patch()`` entered while its block is open raises a clear error, and the open
+    block still ends as if nothing had happened."""
+    before = socket_module_state()
+    network = MemoryNetwork()
+    patch = network.patch()
+    with patch:
+        with pytest.raises(RuntimeError, match=r"patch\(\) .*already in force.*new"):
+            patch.__enter__()
+        with socket.socket() as sock:
+            assert made_on(network, sock)
+    assert socket_module_state() == before
+
+
 # What the network does not carry: AF_UNIX ------------------------------------------------------
 
 
