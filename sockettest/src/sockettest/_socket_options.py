@@ -25,8 +25,10 @@ from sockettest._linux import (
     FLAG_OPTIONS,
     KERNEL_TIMEOUTS,
     TIMEVAL,
+    bounded_option,
     buffer_option,
     check_timeout,
+    option_default,
     os_error,
 )
 from sockettest._socket_parts import _SocketParts
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
 __all__ = ["_OptionCalls"]
 
 SOL_SOCKET = socket.SOL_SOCKET
+_SO_DOMAIN, _SO_PROTOCOL = getattr(socket, "SO_DOMAIN", 39), getattr(socket, "SO_PROTOCOL", 38)
+_NETWORK_FAMILIES = (socket.AF_INET, socket.AF_INET6)
 
 
 class _OptionCalls(_SocketParts):
@@ -58,7 +62,8 @@ class _OptionCalls(_SocketParts):
 
     def getsockopt(self, level: int, option: int, buflen: int | None = None, /) -> Any:
         """The option as Linux reads it back: ``SO_TYPE``, ``SO_ERROR`` (cleared by the read),
-        ``SO_ACCEPTCONN``, the buffer sizes; otherwise the value set, or 0.
+        ``SO_ACCEPTCONN``, ``SO_DOMAIN``, the buffer sizes; otherwise the value set, or Linux's
+        default (``IP_TTL`` 64, the keepalive sysctls; 0 for most).
 
         With ``buflen``, the value as bytes (``SO_LINGER`` is ``struct.pack("ii", ...)``).
 
@@ -74,10 +79,15 @@ class _OptionCalls(_SocketParts):
                     raise OSError("getsockopt buflen out of range")
             self._check_open()
             check_option(self._family, level, option, None, setting=False)
-            value: Any = self.options.get((level, option), 0)
+            value: Any = self.options.get((level, option), None)
+            value = option_default(level, option) if value is None else value
             if level == socket.SOL_SOCKET:
                 if option == socket.SO_TYPE:
                     value = socket.SOCK_STREAM
+                elif option == _SO_DOMAIN:
+                    value = self._family
+                elif option == _SO_PROTOCOL:
+                    value = socket.IPPROTO_TCP if self._family in _NETWORK_FAMILIES else 0
                 elif option == socket.SO_ERROR:
                     value, self._so_error = self._so_error, 0
                     if not value and self._pending_error is not None:
@@ -161,7 +171,7 @@ def _stored_option(family: int, level: int, option: int, value: int | bytes | No
         value = value[: TIMEVAL.size]
         if not 0 <= TIMEVAL.unpack(value)[1] < 1_000_000:
             raise os_error(errno.EDOM)  # tv_usec out of range, as Linux says it
-    return value
+    return bounded_option(level, option, value) if isinstance(value, int) else value
 
 
 @functools.lru_cache(maxsize=64)
