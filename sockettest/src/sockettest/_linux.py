@@ -153,6 +153,8 @@ def bounded_option(level: int, option: int, value: int) -> int:
     """``value`` as ``setsockopt`` stores it; ``EINVAL`` out of Linux's bounds. -1 is the
     default of the two IP-level ones (``IP_TTL``, ``IPV6_UNICAST_HOPS``)."""
     bounds = _INT_OPTIONS.get((level, option), ("", 0, None))[2]
+    if (level, option) == (socket.IPPROTO_IP, socket.IP_TOS):
+        return value & 0xFC  # the two ECN bits are a TCP socket's own
     if value == -1 and level in (socket.IPPROTO_IP, socket.IPPROTO_IPV6):
         return option_default(level, option)
     if bounds is not None and value not in bounds:

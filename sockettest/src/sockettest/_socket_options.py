@@ -24,6 +24,7 @@ from sockettest._linux import (
     BUFLEN_MAX,
     FLAG_OPTIONS,
     KERNEL_TIMEOUTS,
+    LINGER,
     TIMEVAL,
     bounded_option,
     buffer_option,
@@ -41,6 +42,7 @@ __all__ = ["_OptionCalls"]
 SOL_SOCKET = socket.SOL_SOCKET
 _SO_DOMAIN, _SO_PROTOCOL = getattr(socket, "SO_DOMAIN", 39), getattr(socket, "SO_PROTOCOL", 38)
 _NETWORK_FAMILIES = (socket.AF_INET, socket.AF_INET6)
+_INT = 4  # bytes of a C int
 
 
 class _OptionCalls(_SocketParts):
@@ -105,7 +107,11 @@ class _OptionCalls(_SocketParts):
                 return int(value)
             if isinstance(value, bytes | bytearray):
                 return bytes(value[:buflen])
-            return struct.pack("i", int(value)).ljust(buflen, b"\0")[:buflen]
+            if level == socket.IPPROTO_IP and buflen < _INT and 0 <= value <= 255:
+                return bytes([value])  # IPv4 answers a short buffer with a char
+            size = TIMEVAL.size if option in KERNEL_TIMEOUTS and level == SOL_SOCKET else _INT
+            size = 2 * _INT if (level, option) == LINGER else size  # the struct's, or an int's
+            return struct.pack("i", int(value)).ljust(size, b"\0")[:buflen]
 
     def settimeout(self, timeout: float | None, /) -> None:
         """Set how long blocking calls wait: ``None`` blocks, ``0`` never blocks.
@@ -160,6 +166,8 @@ def _stored_option(family: int, level: int, option: int, value: int | bytes | No
     reads back. Cached: a server sets the same few options on every socket it accepts, and a
     client may set its timeouts before every call (an error is not cached: it is raised again)."""
     value = check_option(family, level, option, value, setting=True)
+    if level == socket.IPPROTO_IP and isinstance(value, bytes) and 0 < len(value) <= _INT:
+        value = value[0] if len(value) < _INT else int.from_bytes(value, sys.byteorder, signed=True)
     if level == socket.SOL_SOCKET and option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
         assert isinstance(value, int)  # made one above
         return buffer_option(option, value)

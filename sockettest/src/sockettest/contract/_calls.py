@@ -10,8 +10,10 @@ import io
 import socket
 import sys
 import tempfile
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import cast
 
 from sockettest.contract._harness import (
     HOST,
@@ -369,3 +371,25 @@ def check_int_options_of_a_fresh_socket_read_as_linux(h: Harness) -> None:
         sock.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, value)
         got = sock.getsockopt(socket.IPPROTO_IP, socket.IP_TTL)
         assert got == expected, f"IP_TTL set to {value} reads back {got!r}, not {expected}"
+
+
+@register
+def check_getsockopt_with_a_length_reads_what_linux_copies(h: Harness) -> None:
+    """``getsockopt`` with a buffer length gives at most the option's size (an int's 4 bytes,
+    ``SO_LINGER``'s 8), not the length asked for; IPv4 answers a short buffer with one byte.
+    ``IP_TOS`` keeps a TCP socket's two ECN bits its own, and takes one byte as an int."""
+    sock = h.socket()
+    ttl = sock.getsockopt(socket.IPPROTO_IP, socket.IP_TTL)
+    read = cast("Callable[[int, int, int], bytes]", sock.getsockopt)  # the form with a length
+    for level, option, buflen, expected in (
+        (socket.SOL_SOCKET, socket.SO_REUSEADDR, 8, bytes(4)),
+        (socket.SOL_SOCKET, socket.SO_LINGER, 16, bytes(8)),
+        (socket.IPPROTO_TCP, socket.TCP_NODELAY, 8, bytes(4)),
+        (socket.IPPROTO_IP, socket.IP_TTL, 2, bytes([ttl])),
+    ):
+        got = read(level, option, buflen)
+        assert got == expected, f"getsockopt({level}, {option}, {buflen}) gave {got!r}"
+    for value, tos in ((0xFF, 0xFC), (3, 0), (b"\x10", 0x10)):
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, value)
+        got = read(socket.IPPROTO_IP, socket.IP_TOS, 4)
+        assert got == tos.to_bytes(4, sys.byteorder), f"IP_TOS set to {value!r} reads {got!r}"
