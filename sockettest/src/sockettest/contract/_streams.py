@@ -4,6 +4,7 @@ and the errors that follow them."""
 from __future__ import annotations
 
 import errno
+import select
 import socket
 import time
 from collections.abc import Callable
@@ -343,3 +344,36 @@ def check_reset_after_peer_eof_reads_eof_and_breaks_pipe(h: Harness) -> None:
     expect_eof(client, "recv after a reset that followed EOF")
     expect_errno(errno.EPIPE, lambda: client.send(b"x"), "send", BrokenPipeError)
     expect_eof(client, "recv after the broken pipe")
+
+
+_ENDS = ("POLLIN", "POLLOUT", "POLLRDHUP", "POLLHUP", "POLLERR")
+
+
+def _poll_bits(sock: Socket, until: str) -> set[str]:
+    """The names of ``poll``'s bits for ``sock``, once ``until`` is among them (or
+    :data:`TIMEOUT` passed): POLLOUT alone would end a wait at once."""
+    poller = select.poll()
+    poller.register(sock, getattr(select, until))
+    poller.poll(TIMEOUT * 1000)
+    poller.modify(sock, sum(getattr(select, name) for name in _ENDS))
+    mask = dict(poller.poll(0)).get(sock.fileno(), 0)
+    return {name for name in _ENDS if mask & getattr(select, name)}
+
+
+@register
+def check_poll_shows_how_a_connection_ended(h: Harness) -> None:
+    """``poll`` on ``fileno()`` shows the end of a connection as Linux does: the peer's close
+    is POLLRDHUP (and readable, writable); the own SHUT_WR after it, POLLHUP too; a reset,
+    POLLERR until ``recv`` reports it, then POLLHUP."""
+    if not hasattr(select, "POLLRDHUP"):
+        return  # Linux's bit
+    client, server = h.pair()
+    server.close()
+    assert _poll_bits(client, "POLLRDHUP") == {"POLLIN", "POLLOUT", "POLLRDHUP"}
+    client.shutdown(socket.SHUT_WR)
+    assert _poll_bits(client, "POLLHUP") == {"POLLIN", "POLLOUT", "POLLRDHUP", "POLLHUP"}
+    client, server = h.pair()
+    linger_reset(server)
+    assert _poll_bits(client, "POLLERR") == set(_ENDS), "poll after a reset"
+    expect(ConnectionResetError, lambda: client.recv(1), "recv after a linger reset")
+    assert _poll_bits(client, "POLLHUP") == set(_ENDS) - {"POLLERR"}, "after it was reported"
