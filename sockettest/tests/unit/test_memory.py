@@ -654,3 +654,23 @@ def test_a_send_refused_by_a_reset_lets_go_of_the_callers_buffer(
         gc.enable()
         client.close()
     assert data == bytearray()
+
+
+def test_option_defaults_without_proc_are_linux_s_stock_sysctls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where /proc/sys cannot be read, a fresh socket reads the defaults of a stock Linux: TTL
+    64, keepalive after 7200 s every 75 s for 9 probes, 6 SYN retries, FIN timeout 60 s."""
+    monkeypatch.setattr(_linux, "_sysctl", lambda name, field, default: default)
+    expected = {
+        (socket.IPPROTO_IP, socket.IP_TTL): 64,
+        (socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS): 64,
+        (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE): 7200,
+        (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL): 75,
+        (socket.IPPROTO_TCP, socket.TCP_KEEPCNT): 9,
+        (socket.IPPROTO_TCP, socket.TCP_SYNCNT): 6,
+        (socket.IPPROTO_TCP, socket.TCP_LINGER2): 60,
+        (socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT): 0,
+    }
+    with MemoryNetwork().socket_factory(socket.AF_INET6) as sock:
+        assert {option: sock.getsockopt(*option) for option in expected} == expected

@@ -348,6 +348,7 @@ _FRESH_OPTIONS = (  # Linux's defaults, and the sysctl each is read from where t
     (socket.IPPROTO_TCP, "TCP_KEEPCNT", "ipv4/tcp_keepalive_probes", 9),
     (socket.IPPROTO_TCP, "TCP_SYNCNT", "ipv4/tcp_syn_retries", 6),
     (socket.IPPROTO_TCP, "TCP_LINGER2", "ipv4/tcp_fin_timeout", 60),
+    (socket.IPPROTO_TCP, "TCP_QUICKACK", None, 1),
 )
 
 
@@ -386,6 +387,7 @@ def check_getsockopt_with_a_length_reads_what_linux_copies(h: Harness) -> None:
         (socket.SOL_SOCKET, socket.SO_LINGER, 16, bytes(8)),
         (socket.IPPROTO_TCP, socket.TCP_NODELAY, 8, bytes(4)),
         (socket.IPPROTO_IP, socket.IP_TTL, 2, bytes([ttl])),
+        (socket.IPPROTO_IP, socket.IP_TOS, 2, bytes(1)),
     ):
         got = read(level, option, buflen)
         assert got == expected, f"getsockopt({level}, {option}, {buflen}) gave {got!r}"

@@ -364,7 +364,7 @@ def _poll_bits(sock: Socket, until: str) -> set[str]:
 def check_poll_shows_how_a_connection_ended(h: Harness) -> None:
     """``poll`` on ``fileno()`` shows the end of a connection as Linux does: the peer's close
     is POLLRDHUP (and readable, writable); the own SHUT_WR after it, POLLHUP too; a reset,
-    POLLERR until ``recv`` reports it, then POLLHUP."""
+    POLLERR until ``recv`` reports it (or ``SO_ERROR``, after the peer's EOF), then POLLHUP."""
     if not hasattr(select, "POLLRDHUP"):
         return  # Linux's bit
     client, server = h.pair()
@@ -377,3 +377,11 @@ def check_poll_shows_how_a_connection_ended(h: Harness) -> None:
     assert _poll_bits(client, "POLLERR") == set(_ENDS), "poll after a reset"
     expect(ConnectionResetError, lambda: client.recv(1), "recv after a linger reset")
     assert _poll_bits(client, "POLLHUP") == set(_ENDS) - {"POLLERR"}, "after it was reported"
+    client, server = h.pair()  # a reset after the peer's EOF: EPIPE in SO_ERROR, then POLLHUP
+    server.shutdown(socket.SHUT_WR)
+    expect_eof(client, "recv after the peer's SHUT_WR")
+    client.sendall(b"unread")
+    linger_reset(server)
+    assert _poll_bits(client, "POLLERR") == set(_ENDS), "poll after a reset that followed EOF"
+    assert client.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == errno.EPIPE
+    assert _poll_bits(client, "POLLHUP") == set(_ENDS) - {"POLLERR"}, "after SO_ERROR was read"
