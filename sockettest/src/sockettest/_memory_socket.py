@@ -460,7 +460,7 @@ class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
         socket: ``ends`` is 1 once the read side has ended, 2 both sides, 3 with an error
         (:meth:`ReadinessMirror.show`)."""
         if self._listening:
-            return bool(self._queue) or self._listen_shut, False, 0
+            return bool(self._queue) or self._listen_shut, self._listen_shut, 0  # shut: HUP
         incoming, outgoing = self._incoming, self._outgoing
         if incoming is None or outgoing is None:
             return True, True, 0  # unconnected: Linux reports HUP, which select shows as both

@@ -24,6 +24,7 @@ from sockettest.contract._harness import (
     recv,
     recv_exactly,
     register,
+    writable,
 )
 
 
@@ -229,13 +230,16 @@ def check_shutdown_wakes_blocked_recv(h: Harness) -> None:
 @register
 def check_shutdown_wakes_blocked_accept(h: Harness) -> None:
     """``shutdown(SHUT_RDWR)`` from another thread wakes an ``accept`` blocked with no timeout,
-    which raises OSError: how the server stops its accept loop."""
+    which raises OSError: how the server stops its accept loop. The shut listener is hung up:
+    ``select`` finds it readable and writable, as a selector loop's wait must end."""
     listener, _ = h.listener()
     listener.settimeout(None)
     result = h.woken(listener.accept, "acceptor", partial(listener.shutdown, socket.SHUT_RDWR))
     assert isinstance(result.error, OSError), (
         f"the woken accept should raise OSError; it gave {result.error or result.value!r}"
     )
+    assert readable(listener, 0), "a shut listener is not readable"
+    assert writable(listener, 0), "a shut listener is not writable (Linux: POLLHUP)"
 
 
 @register
