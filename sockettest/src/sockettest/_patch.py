@@ -53,7 +53,7 @@ from __future__ import annotations
 import _socket
 import socket
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ContextDecorator, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sockettest._originals import PATCHED_NAMES, SOCKET, Lock, is_a_guard
@@ -207,9 +207,10 @@ def _marked(function: Callable[..., Any], name: str, layer: _Layer) -> Any:
     return replacement
 
 
-class _Patch(AbstractContextManager["MemoryNetwork"]):
+class _Patch(AbstractContextManager["MemoryNetwork"], ContextDecorator):
     """One ``network.patch()``: like ``unittest.mock.patch``, usable again once its block has
-    ended; entered again while its block is open, it refuses at the call (make another)."""
+    ended, and as a decorator (each call its own block); entered again while its block is
+    open, it refuses at the call (make another)."""
 
     def __init__(self, network: MemoryNetwork) -> None:
         self.network = network
@@ -223,6 +224,9 @@ class _Patch(AbstractContextManager["MemoryNetwork"]):
             )
         self.open = _patched(self.network)
         return self.open.__enter__()
+
+    def _recreate_cm(self) -> _Patch:  # a decorated function's call: a block of its own
+        return _Patch(self.network)
 
     def __exit__(self, *exc_info: Any) -> bool | None:
         block, self.open = self.open, None
