@@ -647,7 +647,8 @@ class _ConnectionCalls(_SocketParts):
         error, self._pending_error = self._pending_error, None
         if error is not None:
             self._broken = True
-            self._notify(reading=False, writing=False)  # poll's POLLERR goes with it
+            if self._mirror is not None:  # poll's POLLERR goes with it
+                self._mirror.show(*self._readiness())
             # Break the cycle error -> traceback -> this frame -> error, so that the frames,
             # and the caller's buffer they view, go when the caller drops the error.
             try:

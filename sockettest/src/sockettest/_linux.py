@@ -12,6 +12,7 @@ import math
 import os
 import socket
 import struct
+import sys
 from typing import Any
 
 from sockettest._addresses import normal_ip
@@ -133,7 +134,7 @@ _INT_OPTIONS: dict[tuple[int, int], tuple[str, int, range | None]] = {
         (socket.IPPROTO_TCP, "TCP_KEEPINTVL", "ipv4/tcp_keepalive_intvl", 75, range(1, 32768)),
         (socket.IPPROTO_TCP, "TCP_KEEPCNT", "ipv4/tcp_keepalive_probes", 9, range(1, 128)),
         (socket.IPPROTO_TCP, "TCP_SYNCNT", "ipv4/tcp_syn_retries", 6, range(1, 128)),
-        (socket.IPPROTO_TCP, "TCP_USER_TIMEOUT", "", 0, range(2**31)),
+        (socket.IPPROTO_TCP, "TCP_USER_TIMEOUT", "", 0, range(sys.maxsize)),  # not negative
         (socket.IPPROTO_TCP, "TCP_LINGER2", "ipv4/tcp_fin_timeout", 60, None),
         (socket.IPPROTO_TCP, "TCP_QUICKACK", "", 1, None),
     )
@@ -141,18 +142,19 @@ _INT_OPTIONS: dict[tuple[int, int], tuple[str, int, range | None]] = {
 }
 """Int options a fresh socket does not read as 0, or whose values Linux bounds: the sysctl
 the default is read from (if any), the default, and the values ``setsockopt`` takes."""
+_PLAIN_OPTION = ("", 0, None)  # any other: no sysctl, 0, no bounds
 
 
 def option_default(level: int, option: int) -> int:
     """What a fresh socket reads back for an option it keeps as an int: 0 for most."""
-    sysctl, default, _ = _INT_OPTIONS.get((level, option), ("", 0, None))
+    sysctl, default, _ = _INT_OPTIONS.get((level, option), _PLAIN_OPTION)
     return _sysctl(f"net/{sysctl}", 0, default) if sysctl else default
 
 
 def bounded_option(level: int, option: int, value: int) -> int:
     """``value`` as ``setsockopt`` stores it; ``EINVAL`` out of Linux's bounds. -1 is the
     default of the two IP-level ones (``IP_TTL``, ``IPV6_UNICAST_HOPS``)."""
-    bounds = _INT_OPTIONS.get((level, option), ("", 0, None))[2]
+    _, _, bounds = _INT_OPTIONS.get((level, option), _PLAIN_OPTION)
     if (level, option) == (socket.IPPROTO_IP, socket.IP_TOS):
         return value & 0xFC  # the two ECN bits are a TCP socket's own
     if value == -1 and level in (socket.IPPROTO_IP, socket.IPPROTO_IPV6):

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, TypeAlias
 
 from sockettest._addresses import normal_ip, unmapped
@@ -48,7 +47,7 @@ from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong
 from sockettest._faults import Faults
 from sockettest._kernel import Kernel
 from sockettest._memory_socket import MemorySocket, close_for_good, socket_pair
-from sockettest._patch import patch_socket_module
+from sockettest._patch import NetworkPatch, patch_socket_module
 from sockettest._poison import Outcome
 from sockettest._validation import check_seconds
 
@@ -263,7 +262,7 @@ class MemoryNetwork:
 
     # The patch hook ----------------------------------------------------------------------------
 
-    def patch(self) -> AbstractContextManager[MemoryNetwork]:
+    def patch(self) -> NetworkPatch:
         """A context manager that makes the :mod:`socket` module use this network in its block.
 
         ``socket.socket`` (any signature), ``socketpair``, ``getaddrinfo``, ``gethostbyname``,

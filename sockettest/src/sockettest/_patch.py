@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from sockettest._network import MemoryNetwork
 
 __all__ = [
+    "NetworkPatch",
     "in_force",
     "local_socketpair",
     "patch_socket_module",
@@ -207,7 +208,7 @@ def _marked(function: Callable[..., Any], name: str, layer: _Layer) -> Any:
     return replacement
 
 
-class _Patch(AbstractContextManager["MemoryNetwork"], ContextDecorator):
+class NetworkPatch(AbstractContextManager["MemoryNetwork"], ContextDecorator):
     """One ``network.patch()``: like ``unittest.mock.patch``, usable again once its block has
     ended, and as a decorator (each call its own block); entered again while its block is
     open, it refuses at the call (make another)."""
@@ -225,8 +226,8 @@ class _Patch(AbstractContextManager["MemoryNetwork"], ContextDecorator):
         self.open = _patched(self.network)
         return self.open.__enter__()
 
-    def _recreate_cm(self) -> _Patch:  # a decorated function's call: a block of its own
-        return _Patch(self.network)
+    def _recreate_cm(self) -> NetworkPatch:  # a decorated function's call: its own block
+        return NetworkPatch(self.network)
 
     def __exit__(self, *exc_info: Any) -> bool | None:
         block, self.open = self.open, None
@@ -234,7 +235,7 @@ class _Patch(AbstractContextManager["MemoryNetwork"], ContextDecorator):
         return block.__exit__(*exc_info)
 
 
-def patch_socket_module(network: MemoryNetwork) -> AbstractContextManager[MemoryNetwork]:
+def patch_socket_module(network: MemoryNetwork) -> NetworkPatch:
     """Make the :mod:`socket` module hand out ``network``'s sockets and names in the block.
 
     Gives the network as the block's target. Use ``network.patch()``, or the
@@ -252,7 +253,7 @@ def patch_socket_module(network: MemoryNetwork) -> AbstractContextManager[Memory
             with socket.create_connection(("localhost", port), timeout=2) as sock:
                 ...
     """
-    return _Patch(network)
+    return NetworkPatch(network)
 
 
 @contextmanager

@@ -105,7 +105,7 @@ class ReadinessMirror:
         """The descriptor to hand to ``select``: the near end."""
         return int(self._near.fileno())
 
-    def show(self, readable: bool, writable: bool, ends: int = 0) -> None:
+    def show(self, readable: bool, writable: bool, ends: int) -> None:
         """Make the near end readable and writable as given (a no-op when it already is), and
         show how far the connection has ended, for ``poll``: ``ends`` 1, its read side
         (POLLRDHUP), 2 both sides (POLLHUP), 3 both with an error to report (POLLERR). An end
@@ -115,14 +115,11 @@ class ReadinessMirror:
                 with contextlib.suppress(OSError):
                     self._near.send(b"e")
                 self._far.close()
+                self.writable = True  # what the near end had sent went with it
             elif self.ends == 3:
                 self._near.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)  # reported: no POLLERR
-            elif ends == 2:
-                _drain(self._far)
             self._near.shutdown(socket.SHUT_RD if ends == 1 else socket.SHUT_RDWR)
             self.ends, self.readable = ends, True  # an ended read side reads EOF: readable
-        if self.ends > 1:
-            return  # readable and writable for good, as a real socket both of whose sides ended
         if readable != self.readable:
             if readable:
                 self._far.send(b"r")

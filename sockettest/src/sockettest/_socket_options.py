@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["_OptionCalls"]
 
 SOL_SOCKET = socket.SOL_SOCKET
-_SO_DOMAIN, _SO_PROTOCOL = getattr(socket, "SO_DOMAIN", 39), getattr(socket, "SO_PROTOCOL", 38)
+_SO_DOMAIN, _SO_PROTOCOL = getattr(socket, "SO_DOMAIN", None), getattr(socket, "SO_PROTOCOL", None)
 _NETWORK_FAMILIES = (socket.AF_INET, socket.AF_INET6)
 _INT = 4  # bytes of a C int
 

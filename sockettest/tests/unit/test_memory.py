@@ -7,6 +7,7 @@ max_block, the send buffer and thread safety.
 
 import errno
 import gc
+import select
 import socket
 import struct
 import threading
@@ -25,6 +26,7 @@ from sockettest import (
 )
 from sockettest._network import EPHEMERAL_PORTS
 from tests.deadlines import DEADLINE
+from tests.sockets import connected_pair
 
 
 def listening(network: MemoryNetwork, host: str = "127.0.0.1") -> MemorySocket:
@@ -674,3 +676,45 @@ def test_option_defaults_without_proc_are_linux_s_stock_sysctls(
     }
     with MemoryNetwork().socket_factory(socket.AF_INET6) as sock:
         assert {option: sock.getsockopt(*option) for option in expected} == expected
+
+
+def _poll_bits(sock: MemorySocket) -> int:
+    """``poll``'s bits for ``sock`` now: in, out, the two hang-ups and the error."""
+    poller = select.poll()
+    bits = select.POLLIN | select.POLLOUT | select.POLLRDHUP | select.POLLHUP | select.POLLERR
+    poller.register(sock, bits)
+    return dict(poller.poll(0)).get(sock.fileno(), 0)
+
+
+def test_a_full_send_buffer_is_not_writable_after_shut_rd_and_writable_after_shut_rdwr() -> None:
+    """With its send buffer full, a socket shut for reading shows POLLRDHUP and not POLLOUT
+    (sends still wait, and it turns writable when the peer reads), and shut both ways POLLHUP
+    and POLLOUT (sends fail at once), as on Linux."""
+    network = MemoryNetwork(buffer_size=8)
+    client, server = connected_pair(network)
+    client.sendall(b"12345678")  # the buffer, full: the server has not read
+    client.shutdown(socket.SHUT_RD)
+    rdhup = select.POLLIN | select.POLLRDHUP
+    assert _poll_bits(client) == rdhup
+    assert server.recv(8) == b"12345678"
+    assert _poll_bits(client) == rdhup | select.POLLOUT, "room again: writable"
+    client.sendall(b"abcdefgh")
+    assert _poll_bits(client) == rdhup, "full again"
+    client.shutdown(socket.SHUT_RDWR)
+    assert _poll_bits(client) == rdhup | select.POLLOUT | select.POLLHUP
+    assert server.recv(8) == b"abcdefgh"
+    network.close_all()
+
+
+def test_a_reset_of_a_socket_with_a_full_send_buffer_shows_every_end_and_writable() -> None:
+    """A reset that comes while the send buffer is full: POLLERR and POLLHUP, and POLLOUT (the
+    bytes in flight are gone), as on Linux."""
+    network = MemoryNetwork(buffer_size=8)
+    client, server = connected_pair(network)
+    client.sendall(b"12345678")
+    assert _poll_bits(client) == 0
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    server.close()
+    ends = select.POLLIN | select.POLLRDHUP | select.POLLHUP
+    assert _poll_bits(client) == ends | select.POLLOUT | select.POLLERR
+    network.close_all()

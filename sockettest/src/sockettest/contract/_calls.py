@@ -340,6 +340,8 @@ def check_an_ipv6_int_option_given_as_bytes_is_a_signed_int(h: Harness) -> None:
 _FRESH_OPTIONS = (  # Linux's defaults, and the sysctl each is read from where there is one
     (socket.SOL_SOCKET, "SO_DOMAIN", None, socket.AF_INET),
     (socket.SOL_SOCKET, "SO_PROTOCOL", None, socket.IPPROTO_TCP),
+    (socket.SOL_SOCKET, "SO_KEEPALIVE", None, 0),
+    (socket.IPPROTO_TCP, "TCP_NODELAY", None, 0),
     (socket.SOL_SOCKET, "SO_RCVLOWAT", None, 1),
     (socket.SOL_SOCKET, "SO_SNDLOWAT", None, 1),
     (socket.IPPROTO_IP, "IP_TTL", "ipv4/ip_default_ttl", 64),
