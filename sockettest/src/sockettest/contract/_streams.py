@@ -205,7 +205,7 @@ def check_use_after_close_raises_ebadf(h: Harness) -> None:
 @register
 def check_unconnected_socket_raises_enotconn(h: Harness) -> None:
     """On a socket never connected, ``shutdown``, ``recv`` and ``getpeername`` raise
-    ``ENOTCONN``."""
+    ``ENOTCONN``; ``select`` finds it readable and writable (Linux hangs it up: POLLHUP)."""
     # A fresh socket for each call: on Linux a failed shutdown still marks the socket shut.
     calls: dict[str, Callable[[Socket], object]] = {
         "shutdown": lambda sock: sock.shutdown(socket.SHUT_RDWR),
@@ -214,6 +214,9 @@ def check_unconnected_socket_raises_enotconn(h: Harness) -> None:
     }
     for name, call in calls.items():
         expect_errno(errno.ENOTCONN, partial(call, h.socket()), f"{name} on an unconnected socket")
+    fresh = h.socket()
+    assert readable(fresh, 0), "an unconnected socket is not readable"
+    assert writable(fresh, 0), "an unconnected socket is not writable"
 
 
 @register
