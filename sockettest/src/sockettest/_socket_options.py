@@ -166,8 +166,9 @@ def _stored_option(family: int, level: int, option: int, value: int | bytes | No
     reads back. Cached: a server sets the same few options on every socket it accepts, and a
     client may set its timeouts before every call (an error is not cached: it is raised again)."""
     value = check_option(family, level, option, value, setting=True)
-    if level == socket.IPPROTO_IP and isinstance(value, bytes) and 0 < len(value) <= _INT:
-        value = value[0] if len(value) < _INT else int.from_bytes(value, sys.byteorder, signed=True)
+    if level == socket.IPPROTO_IP and isinstance(value, bytes) and len(value) <= _INT:
+        whole = len(value) == _INT  # an int; from fewer bytes Linux reads a char, or 0 of none
+        value = int.from_bytes(value if whole else value[:1], sys.byteorder, signed=whole)
     if level == socket.SOL_SOCKET and option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
         assert isinstance(value, int)  # made one above
         return buffer_option(option, value)

@@ -26,9 +26,11 @@ def test_patched_network_with_the_virtual_clock_fixtures_fails_naming_the_one_to
     pytester: pytest.Pytester, arguments: str
 ) -> None:
     """patched_network (real time) asked for with virtual_clock or with its virtual-clock twin
-    fails at set-up, naming patched_network_on_virtual_clock, whatever the argument order."""
+    fails at set-up, naming patched_network_on_virtual_clock, whatever the argument order, and
+    with no traceback into the kit's plugin."""
     pytester.makeini(INNER_INI)
     pytester.makepyfile(test_user=f"def test_user({arguments}):\n    pass\n")
     result = pytester.runpytest_inprocess(*QUIET)
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*patched_network is on real time*patched_network_on_virtual*"])
+    result.stdout.no_fnmatch_line("*_plugin.py*")

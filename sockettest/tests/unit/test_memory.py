@@ -718,3 +718,17 @@ def test_a_reset_of_a_socket_with_a_full_send_buffer_shows_every_end_and_writabl
     ends = select.POLLIN | select.POLLRDHUP | select.POLLHUP
     assert _poll_bits(client) == ends | select.POLLOUT | select.POLLERR
     network.close_all()
+
+
+def test_option_defaults_come_from_the_sysctls_where_proc_has_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A machine's sysctls decide a fresh socket's TTL and keepalive, as Linux's do: each file
+    holds one number, which the socket reads back."""
+    files = {"net/ipv4/ip_default_ttl": "100\n", "net/ipv4/tcp_keepalive_time": "600\n"}
+    monkeypatch.setattr(
+        _linux, "_sysctl", lambda name, field, default: int(files[name].split()[field])
+    )
+    with MemoryNetwork().socket_factory() as sock:
+        assert sock.getsockopt(socket.IPPROTO_IP, socket.IP_TTL) == 100
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 600

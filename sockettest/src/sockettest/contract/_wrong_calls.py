@@ -263,7 +263,8 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
             # the int options Linux bounds: 1-255 or -1 (the default), 1-32767, 1-127
             "setsockopt",
             (OSError, errno.EINVAL),
-            *((S.IPPROTO_IP, S.IP_TTL, value) for value in (0, 256, -2)),
+            *((S.IPPROTO_IP, S.IP_TTL, value) for value in (0, 256, -2, b"")),
+            (S.IPPROTO_IP, S.IP_TTL, struct.pack("i", 300)),  # four bytes: an int, not a char
             *((S.IPPROTO_TCP, S.TCP_KEEPIDLE, value) for value in (0, 32768)),
             *((S.IPPROTO_TCP, S.TCP_KEEPINTVL, value) for value in (0, 32768)),
             *((S.IPPROTO_TCP, S.TCP_KEEPCNT, value) for value in (0, 128)),
@@ -275,6 +276,7 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
             "setsockopt",
             None,
             *((S.IPPROTO_IP, S.IP_TTL, value) for value in (-1, 1, 255)),
+            (S.IPPROTO_IP, S.IP_TOS, b""),  # IPv4 reads no byte as 0
             *((S.IPPROTO_TCP, S.TCP_KEEPIDLE, value) for value in (1, 32767)),
             *((S.IPPROTO_TCP, S.TCP_KEEPINTVL, value) for value in (1, 32767)),
             *((S.IPPROTO_TCP, S.TCP_KEEPCNT, value) for value in (1, 127)),
