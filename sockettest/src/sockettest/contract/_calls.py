@@ -387,6 +387,7 @@ def check_getsockopt_with_a_length_reads_what_linux_copies(h: Harness) -> None:
     for level, option, buflen, expected in (
         (socket.SOL_SOCKET, socket.SO_REUSEADDR, 8, bytes(4)),
         (socket.SOL_SOCKET, socket.SO_LINGER, 16, bytes(8)),
+        (socket.SOL_SOCKET, socket.SO_RCVTIMEO, 32, bytes(16)),  # a struct timeval
         (socket.IPPROTO_TCP, socket.TCP_NODELAY, 8, bytes(4)),
         (socket.IPPROTO_IP, socket.IP_TTL, 2, bytes([ttl])),
         (socket.IPPROTO_IP, socket.IP_TOS, 2, bytes(1)),
