@@ -732,3 +732,13 @@ def test_option_defaults_come_from_the_sysctls_where_proc_has_them(
     with MemoryNetwork().socket_factory() as sock:
         assert sock.getsockopt(socket.IPPROTO_IP, socket.IP_TTL) == 100
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 600
+
+
+def test_a_memory_socketpair_reads_its_family_and_protocol_as_an_af_unix_pair_does() -> None:
+    """SO_DOMAIN and SO_PROTOCOL of the default memory pair are AF_UNIX's: 1 and 0, as those
+    of ``socket.socketpair()`` on Linux."""
+    pair = MemoryNetwork().socketpair()
+    for sock in pair:
+        with sock:
+            assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_DOMAIN) == socket.AF_UNIX
+            assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_PROTOCOL) == 0
