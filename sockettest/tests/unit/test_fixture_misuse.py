@@ -3,13 +3,19 @@ saying which to ask for, instead of running it on a network or a clock it did no
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
 # Imported here, so that the inner runs, which pytester undoes the imports of, do not import the
 # kit's modules again and compare a clock of one import with the class of another.
 from sockettest import MemoryNetwork, VirtualClock  # noqa: F401
 
-INNER_INI = "[pytest]\nfilterwarnings = error\nasyncio_default_fixture_loop_scope = function\n"
+INNER_INI = "[pytest]\nfilterwarnings = error\n" + (
+    "asyncio_default_fixture_loop_scope = function\n"  # unset, pytest-asyncio warns
+    if importlib.util.find_spec("pytest_asyncio")
+    else ""
+)
 QUIET = ("-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:nbmake", "-q")
 
 
