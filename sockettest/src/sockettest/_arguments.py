@@ -220,7 +220,7 @@ _LEVELS: dict[int, frozenset[int]] = {
 _READ_ONLY_NAMES = ("SO_TYPE", "SO_ERROR", "SO_ACCEPTCONN", "SO_PROTOCOL", "SO_DOMAIN")
 _READ_ONLY = frozenset(
     (socket.SOL_SOCKET, option)
-    for option in map(_option, (*_READ_ONLY_NAMES, "SO_PEERCRED", "SO_PEERSEC"))
+    for option in map(_option, (*_READ_ONLY_NAMES, "SO_PEERCRED", "SO_PEERSEC", "SO_SNDLOWAT"))
     if option is not None
 )
 """Options ``getsockopt`` reads and ``setsockopt`` refuses (``ENOPROTOOPT``)."""

@@ -97,7 +97,8 @@ class _ConnectionCalls(_SocketParts):
         The connection is made at once (the handshake needs no ``accept``); if the listener's
         backlog is full, this waits for room as a real SYN is retried, up to the timeout.
         Non-blocking, it raises ``EINPROGRESS`` and the socket turns writable (a refusal then
-        shows in ``SO_ERROR``); the next ``connect`` confirms, then ``EISCONN``.
+        shows in ``SO_ERROR``); the next ``connect`` confirms, then ``EISCONN``. A non-blocking
+        connect joins the listener's queue past a full backlog (Linux retries its SYN instead).
 
         Raises:
             ConnectionRefusedError: nothing listens at ``address``.
@@ -646,6 +647,8 @@ class _ConnectionCalls(_SocketParts):
         error, self._pending_error = self._pending_error, None
         if error is not None:
             self._broken = True
+            if self._mirror is not None:  # poll's POLLERR goes with it
+                self._mirror.show(*self._readiness())
             # Break the cycle error -> traceback -> this frame -> error, so that the frames,
             # and the caller's buffer they view, go when the caller drops the error.
             try:

@@ -12,6 +12,7 @@ import math
 import os
 import socket
 import struct
+import sys
 from typing import Any
 
 from sockettest._addresses import normal_ip
@@ -120,6 +121,47 @@ def buffer_option(option: int, value: int | None) -> int:
     if value is None:
         return fresh
     return max(floor, min(2 * value, 2 * _sysctl(f"net/core/{ceiling}", 0, 212992)))
+
+
+_INT_OPTIONS: dict[tuple[int, int], tuple[str, int, range | None]] = {
+    (level, int(getattr(socket, name))): (sysctl, default, bounds)
+    for level, name, sysctl, default, bounds in (
+        (socket.SOL_SOCKET, "SO_RCVLOWAT", "", 1, None),
+        (socket.SOL_SOCKET, "SO_SNDLOWAT", "", 1, None),
+        (socket.IPPROTO_IP, "IP_TTL", "ipv4/ip_default_ttl", 64, range(1, 256)),
+        (socket.IPPROTO_IPV6, "IPV6_UNICAST_HOPS", "ipv6/conf/all/hop_limit", 64, range(256)),
+        (socket.IPPROTO_TCP, "TCP_KEEPIDLE", "ipv4/tcp_keepalive_time", 7200, range(1, 32768)),
+        (socket.IPPROTO_TCP, "TCP_KEEPINTVL", "ipv4/tcp_keepalive_intvl", 75, range(1, 32768)),
+        (socket.IPPROTO_TCP, "TCP_KEEPCNT", "ipv4/tcp_keepalive_probes", 9, range(1, 128)),
+        (socket.IPPROTO_TCP, "TCP_SYNCNT", "ipv4/tcp_syn_retries", 6, range(1, 128)),
+        (socket.IPPROTO_TCP, "TCP_USER_TIMEOUT", "", 0, range(sys.maxsize)),  # not negative
+        (socket.IPPROTO_TCP, "TCP_LINGER2", "ipv4/tcp_fin_timeout", 60, None),
+        (socket.IPPROTO_TCP, "TCP_QUICKACK", "", 1, None),
+    )
+    if hasattr(socket, name)
+}
+"""Int options a fresh socket does not read as 0, or whose values Linux bounds: the sysctl
+the default is read from (if any), the default, and the values ``setsockopt`` takes."""
+_PLAIN_OPTION = ("", 0, None)  # any other: no sysctl, 0, no bounds
+
+
+def option_default(level: int, option: int) -> int:
+    """What a fresh socket reads back for an option it keeps as an int: 0 for most."""
+    sysctl, default, _ = _INT_OPTIONS.get((level, option), _PLAIN_OPTION)
+    return _sysctl(f"net/{sysctl}", 0, default) if sysctl else default
+
+
+def bounded_option(level: int, option: int, value: int) -> int:
+    """``value`` as ``setsockopt`` stores it; ``EINVAL`` out of Linux's bounds. -1 is the
+    default of the two IP-level ones (``IP_TTL``, ``IPV6_UNICAST_HOPS``)."""
+    _, _, bounds = _INT_OPTIONS.get((level, option), _PLAIN_OPTION)
+    if (level, option) == (socket.IPPROTO_IP, socket.IP_TOS):
+        return value & 0xFC  # the two ECN bits are a TCP socket's own
+    if value == -1 and level in (socket.IPPROTO_IP, socket.IPPROTO_IPV6):
+        return option_default(level, option)
+    if bounds is not None and value not in bounds:
+        raise os_error(errno.EINVAL)
+    return value
 
 
 @functools.lru_cache(maxsize=256)

@@ -455,16 +455,21 @@ class MemorySocket(_ListenerCalls, _ConnectionCalls, _OptionCalls, _RareCalls):
             if selecting.asleep[READING]:
                 self._waiting.wake(selecting, READING)
 
-    def _readiness(self) -> tuple[bool, bool]:
-        """(readable, writable), as ``select`` would report them for a real socket."""
+    def _readiness(self) -> tuple[bool, bool, int]:
+        """(readable, writable, ends), as ``select`` and ``poll`` would report them for a real
+        socket: ``ends`` is 1 once the read side has ended, 2 both sides, 3 with an error
+        (:meth:`ReadinessMirror.show`)."""
         if self._listening:
-            return bool(self._queue) or self._listen_shut, False
+            return bool(self._queue) or self._listen_shut, self._listen_shut, 0  # shut: HUP
         incoming, outgoing = self._incoming, self._outgoing
         if incoming is None or outgoing is None:
-            return True, True  # unconnected: Linux reports HUP, which select shows as both
+            return True, True, 0  # unconnected: Linux reports HUP, which select shows as both
+        read_ended = incoming.eof or self._shut_rd or self._broken
+        ends = 2 if self._broken or (read_ended and self._shut_wr) else int(read_ended)
+        ends += ends == 2 and (self._pending_error is not None or self._so_error != 0)
         if self._so_error:
-            return True, True
-        return self._can_read(incoming), self._can_write(outgoing)
+            return True, True, ends
+        return self._can_read(incoming), self._can_write(outgoing), ends
 
     def _parse(self, address: Address, call: str) -> tuple[str, int]:
         return host_and_port(address, self._family, call, self._resolve)

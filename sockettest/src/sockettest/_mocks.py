@@ -123,6 +123,7 @@ def mock_sockets(
     - ``getsockname()`` returns ``sockname`` if given, else the address last passed to
       ``bind`` with port 0 replaced by :data:`EPHEMERAL_PORT`.
     - ``recv()`` returns ``b""`` (EOF); ``send(data)`` returns ``len(data)``.
+    - ``with`` on the socket gives the socket itself, and closes it at the block's end.
     - ``accept()`` raises an :class:`AssertionError` saying it was not scripted: set
       ``mocks.socket.accept.side_effect`` (e.g. to a function that shuts the server down and
       raises ``OSError``, as a real listener does when it is closed under ``accept``).
@@ -168,6 +169,9 @@ def mock_sockets(
             "socket.accept.side_effect (a list of (conn, address) or a function)"
         )
 
+    sock.__enter__.return_value = sock  # ``with factory(...) as s:`` gives the socket itself
+    sock.__exit__.side_effect = lambda *exc_info: sock.close()  # and closes it, as a real one
+    sock.close.return_value = None  # as a real one's: so __exit__ lets an error through
     sock.getsockname.side_effect = getsockname
     sock.accept.side_effect = accept
     sock.recv.return_value = b""

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, TypeAlias
 
 from sockettest._addresses import normal_ip, unmapped
@@ -48,7 +47,7 @@ from sockettest._deadlines import DEFAULT_TIMEOUT, BlockedTooLong
 from sockettest._faults import Faults
 from sockettest._kernel import Kernel
 from sockettest._memory_socket import MemorySocket, close_for_good, socket_pair
-from sockettest._patch import patch_socket_module
+from sockettest._patch import NetworkPatch, patch_socket_module
 from sockettest._poison import Outcome
 from sockettest._validation import check_seconds
 
@@ -263,7 +262,7 @@ class MemoryNetwork:
 
     # The patch hook ----------------------------------------------------------------------------
 
-    def patch(self) -> AbstractContextManager[MemoryNetwork]:
+    def patch(self) -> NetworkPatch:
         """A context manager that makes the :mod:`socket` module use this network in its block.
 
         ``socket.socket`` (any signature), ``socketpair``, ``getaddrinfo``, ``gethostbyname``,
@@ -272,7 +271,8 @@ class MemoryNetwork:
         make in-memory sockets too, and so do ``socketserver``, ``http.server`` and
         ``http.client``. On exit everything is restored, in an order that works with
         pytest-socket's guard (see :mod:`sockettest._patch`). Blocks may overlap in any
-        order: the newest open one is in force, and the last to end restores the module.
+        order: the newest open one is in force, and the last to end restores the module. One
+        patch may be entered again after its block ends, not inside it (make another).
         ``AF_UNIX`` is not the network's: ``socket.socket(AF_UNIX)`` is as without the patch,
         and ``socketpair()`` gives a real ``AF_UNIX`` pair (``socketpair(AF_INET)`` this
         network's), so asyncio and ``multiprocessing`` keep working.

@@ -53,7 +53,7 @@ from __future__ import annotations
 import _socket
 import socket
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ContextDecorator, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sockettest._originals import PATCHED_NAMES, SOCKET, Lock, is_a_guard
@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from sockettest._network import MemoryNetwork
 
 __all__ = [
+    "NetworkPatch",
     "in_force",
     "local_socketpair",
     "patch_socket_module",
@@ -207,12 +208,40 @@ def _marked(function: Callable[..., Any], name: str, layer: _Layer) -> Any:
     return replacement
 
 
-@contextmanager
-def patch_socket_module(network: MemoryNetwork) -> Iterator[MemoryNetwork]:
+class NetworkPatch(AbstractContextManager["MemoryNetwork"], ContextDecorator):
+    """One ``network.patch()``: like ``unittest.mock.patch``, usable again once its block has
+    ended, and as a decorator (each call its own block); entered again while its block is
+    open, it refuses at the call (make another)."""
+
+    def __init__(self, network: MemoryNetwork) -> None:
+        self.network = network
+        self.open: AbstractContextManager[MemoryNetwork] | None = None
+
+    def __enter__(self) -> MemoryNetwork:
+        if self.open is not None:
+            raise RuntimeError(
+                f"this patch() of {self.network!r} is already in force: a block nested in its "
+                "own, or in another thread, needs a new network.patch()"
+            )
+        self.open = _patched(self.network)
+        return self.open.__enter__()
+
+    def _recreate_cm(self) -> NetworkPatch:  # a decorated function's call: its own block
+        return NetworkPatch(self.network)
+
+    def __exit__(self, *exc_info: Any) -> bool | None:
+        block, self.open = self.open, None
+        assert block is not None, "__exit__ without __enter__"
+        return block.__exit__(*exc_info)
+
+
+def patch_socket_module(network: MemoryNetwork) -> NetworkPatch:
     """Make the :mod:`socket` module hand out ``network``'s sockets and names in the block.
 
-    Yields the network. Use ``network.patch()``, or the ``patched_network`` fixture, which
-    calls this for the test's duration. Blocks may overlap in any order (nested, in two
+    Gives the network as the block's target. Use ``network.patch()``, or the
+    ``patched_network`` fixture, which calls this for the test's duration. Like
+    ``unittest.mock.patch``, one patch may be entered again once its block has ended, not while
+    it is open (a nested block needs a new one). Blocks may overlap in any order (nested, in two
     threads, or closed out of order by an ``ExitStack``): the newest block still open is in
     force, and when the last one ends the module holds what it held before the first began.
     They run in any order with pytest-socket's guard (see the module's rules).
@@ -224,6 +253,11 @@ def patch_socket_module(network: MemoryNetwork) -> Iterator[MemoryNetwork]:
             with socket.create_connection(("localhost", port), timeout=2) as sock:
                 ...
     """
+    return NetworkPatch(network)
+
+
+@contextmanager
+def _patched(network: MemoryNetwork) -> Iterator[MemoryNetwork]:
     global _used_since_last_restore  # noqa: PLW0603 (one flag for the plugin's teardown hook)
     layer = _Layer(network, _owner_source())
     with _LOCK:

@@ -111,13 +111,23 @@ def _watched(network: MemoryNetwork, leak_guard: LeakGuard) -> MemoryNetwork:
 
 
 @pytest.fixture
-def patched_network(memory_network: MemoryNetwork) -> Iterator[MemoryNetwork]:
+def patched_network(
+    request: pytest.FixtureRequest, memory_network: MemoryNetwork
+) -> Iterator[MemoryNetwork]:
     """``memory_network``, with the :mod:`socket` module patched to it for the test.
 
     Unmodified code that calls ``socket.socket()``, ``socket.create_connection`` or
     ``socketserver`` runs on in-memory sockets. Undone after the test, in an order that works
-    with pytest-socket's guard.
+    with pytest-socket's guard. It is on real time: asked for with ``virtual_clock`` or
+    ``patched_network_on_virtual_clock``, it fails the test (ask for the latter alone).
     """
+    if {"virtual_clock", "patched_network_on_virtual_clock"} & set(request.fixturenames):
+        pytest.fail(
+            "patched_network is on real time, and virtual_clock is the clock of "
+            "patched_network_on_virtual_clock, a network of its own: ask for "
+            "patched_network_on_virtual_clock (and virtual_clock to read it), not patched_network",
+            pytrace=False,
+        )
     with memory_network.patch():
         yield memory_network
 

@@ -9,6 +9,10 @@ neither readable nor writable). An ``AF_UNIX`` stream pair can show all four sta
 - *not writable*: the near end has filled its (smallest possible) send buffer towards the far
   end, and the far end has not read it.
 
+And the end of a connection, for ``poll``: the near end shut for reading is ``POLLRDHUP``, shut
+both ways ``POLLHUP``, and with the far end closed on an unread byte, ``POLLERR`` (ECONNRESET)
+until its ``SO_ERROR`` is read: the bits Linux sets for a TCP socket's FIN, both FINs, a reset.
+
 The near end's descriptor is what :meth:`MemorySocket.fileno` returns. The pair is made with
 ``_socket.socketpair()``, the C function under :func:`socket.socketpair`: a deliberate bypass
 of pytest-socket's guard, which replaces :class:`socket.socket` but not the C module, so that
@@ -78,7 +82,7 @@ class ReadinessMirror:
         OSError: ``ENOTSUP`` on a platform without ``_socket.socketpair`` (Windows).
     """
 
-    __slots__ = ("_far", "_near", "readable", "writable")
+    __slots__ = ("_far", "_near", "ends", "readable", "writable")
 
     def __init__(self, kernel: Kernel) -> None:
         make_pair = getattr(_socket, "socketpair", None)
@@ -94,14 +98,28 @@ class ReadinessMirror:
         self._near.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1)  # the kernel's minimum
         self.readable = False
         self.writable = True
+        self.ends = 0
         _OWNERS[self.fileno()] = weakref.ref(kernel)
 
     def fileno(self) -> int:
         """The descriptor to hand to ``select``: the near end."""
         return int(self._near.fileno())
 
-    def show(self, readable: bool, writable: bool) -> None:
-        """Make the near end readable and writable as given (a no-op when it already is)."""
+    def show(self, readable: bool, writable: bool, ends: int) -> None:
+        """Make the near end readable and writable as given (a no-op when it already is), and
+        show how far the connection has ended, for ``poll``: ``ends`` 1, its read side
+        (POLLRDHUP), 2 both sides (POLLHUP), 3 both with an error to report (POLLERR). An end
+        is a shutdown of the pair, undone never, as a connection's; an error, once reported."""
+        if ends > self.ends or ends == 2 == self.ends - 1:
+            if ends == 3:  # the far end closed with a byte unread: ECONNRESET on the near end
+                with contextlib.suppress(OSError):
+                    self._near.send(b"e")
+                self._far.close()
+                self.writable = True  # what the near end had sent went with it
+            elif self.ends == 3:
+                self._near.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)  # reported: no POLLERR
+            self._near.shutdown(socket.SHUT_RD if ends == 1 else socket.SHUT_RDWR)
+            self.ends, self.readable = ends, True  # an ended read side reads EOF: readable
         if readable != self.readable:
             if readable:
                 self._far.send(b"r")

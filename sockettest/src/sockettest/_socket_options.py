@@ -24,9 +24,12 @@ from sockettest._linux import (
     BUFLEN_MAX,
     FLAG_OPTIONS,
     KERNEL_TIMEOUTS,
+    LINGER,
     TIMEVAL,
+    bounded_option,
     buffer_option,
     check_timeout,
+    option_default,
     os_error,
 )
 from sockettest._socket_parts import _SocketParts
@@ -37,6 +40,9 @@ if TYPE_CHECKING:
 __all__ = ["_OptionCalls"]
 
 SOL_SOCKET = socket.SOL_SOCKET
+_SO_DOMAIN, _SO_PROTOCOL = getattr(socket, "SO_DOMAIN", None), getattr(socket, "SO_PROTOCOL", None)
+_NETWORK_FAMILIES = (socket.AF_INET, socket.AF_INET6)
+_INT = 4  # bytes of a C int
 
 
 class _OptionCalls(_SocketParts):
@@ -58,7 +64,8 @@ class _OptionCalls(_SocketParts):
 
     def getsockopt(self, level: int, option: int, buflen: int | None = None, /) -> Any:
         """The option as Linux reads it back: ``SO_TYPE``, ``SO_ERROR`` (cleared by the read),
-        ``SO_ACCEPTCONN``, the buffer sizes; otherwise the value set, or 0.
+        ``SO_ACCEPTCONN``, ``SO_DOMAIN``, the buffer sizes; otherwise the value set, or Linux's
+        default (``IP_TTL`` 64, the keepalive sysctls; 0 for most).
 
         With ``buflen``, the value as bytes (``SO_LINGER`` is ``struct.pack("ii", ...)``).
 
@@ -74,10 +81,15 @@ class _OptionCalls(_SocketParts):
                     raise OSError("getsockopt buflen out of range")
             self._check_open()
             check_option(self._family, level, option, None, setting=False)
-            value: Any = self.options.get((level, option), 0)
+            value: Any = self.options.get((level, option), None)
+            value = option_default(level, option) if value is None else value
             if level == socket.SOL_SOCKET:
                 if option == socket.SO_TYPE:
                     value = socket.SOCK_STREAM
+                elif option == _SO_DOMAIN:
+                    value = self._family
+                elif option == _SO_PROTOCOL:
+                    value = socket.IPPROTO_TCP if self._family in _NETWORK_FAMILIES else 0
                 elif option == socket.SO_ERROR:
                     value, self._so_error = self._so_error, 0
                     if not value and self._pending_error is not None:
@@ -95,7 +107,11 @@ class _OptionCalls(_SocketParts):
                 return int(value)
             if isinstance(value, bytes | bytearray):
                 return bytes(value[:buflen])
-            return struct.pack("i", int(value)).ljust(buflen, b"\0")[:buflen]
+            if level == socket.IPPROTO_IP and buflen < _INT and 0 <= value <= 255:
+                return bytes([value])  # IPv4 answers a short buffer with a char
+            size = TIMEVAL.size if option in KERNEL_TIMEOUTS and level == SOL_SOCKET else _INT
+            size = 2 * _INT if (level, option) == LINGER else size  # the struct's, or an int's
+            return struct.pack("i", int(value)).ljust(size, b"\0")[:buflen]
 
     def settimeout(self, timeout: float | None, /) -> None:
         """Set how long blocking calls wait: ``None`` blocks, ``0`` never blocks.
@@ -150,6 +166,9 @@ def _stored_option(family: int, level: int, option: int, value: int | bytes | No
     reads back. Cached: a server sets the same few options on every socket it accepts, and a
     client may set its timeouts before every call (an error is not cached: it is raised again)."""
     value = check_option(family, level, option, value, setting=True)
+    if level == socket.IPPROTO_IP and isinstance(value, bytes) and len(value) <= _INT:
+        whole = len(value) == _INT  # an int; from fewer bytes Linux reads a char, or 0 of none
+        value = int.from_bytes(value if whole else value[:1], sys.byteorder, signed=whole)
     if level == socket.SOL_SOCKET and option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
         assert isinstance(value, int)  # made one above
         return buffer_option(option, value)
@@ -161,7 +180,7 @@ def _stored_option(family: int, level: int, option: int, value: int | bytes | No
         value = value[: TIMEVAL.size]
         if not 0 <= TIMEVAL.unpack(value)[1] < 1_000_000:
             raise os_error(errno.EDOM)  # tv_usec out of range, as Linux says it
-    return value
+    return bounded_option(level, option, value) if isinstance(value, int) else value
 
 
 @functools.lru_cache(maxsize=64)

@@ -4,7 +4,9 @@ Worker processes are started here (spawn), so this is the integration tier. The 
 the benchmark's programs: a worker imports them by module and name.
 """
 
+import sys
 import time
+import types
 
 import pytest
 from benchmarks import lost_update
@@ -92,3 +94,18 @@ def test_processes_with_check_determinism_return_the_serial_answer() -> None:
     serial = explore(lost_update.racy, seeds=SEEDS, check_determinism=True)
     assert serial is not None
     assert explore(lost_update.racy, seeds=SEEDS, check_determinism=True, processes=2) == serial
+
+
+def test_a_worker_that_cannot_import_fn_fails_the_explore_naming_fn() -> None:
+    """fn of a module the workers cannot import by its name (one this process made, as a test
+    runner importing by path can) ends the explore with an error naming fn and processes=1,
+    not concurrent.futures' "terminated abruptly"."""
+    module = types.ModuleType("sockettest_made_here")
+    module.__file__ = __file__
+    exec("def scenario():\n    pass\n", module.__dict__)  # noqa: S102 (a module's own code)
+    sys.modules[module.__name__] = module
+    try:
+        with pytest.raises(RuntimeError, match=r"sockettest_made_here\.scenario.*processes=1"):
+            explore(module.scenario, seeds=range(4), processes=2)
+    finally:
+        del sys.modules[module.__name__]

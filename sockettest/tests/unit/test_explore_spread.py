@@ -25,6 +25,7 @@ def counted() -> None:
 
 @pytest.fixture
 def calls() -> Iterator[list[None]]:
+    """:data:`CALLS`, empty when the test starts and cleared after it."""
     CALLS.clear()
     yield CALLS
     CALLS.clear()

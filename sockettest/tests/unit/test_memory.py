@@ -7,6 +7,7 @@ max_block, the send buffer and thread safety.
 
 import errno
 import gc
+import select
 import socket
 import struct
 import threading
@@ -25,6 +26,7 @@ from sockettest import (
 )
 from sockettest._network import EPHEMERAL_PORTS
 from tests.deadlines import DEADLINE
+from tests.sockets import connected_pair
 
 
 def listening(network: MemoryNetwork, host: str = "127.0.0.1") -> MemorySocket:
@@ -654,3 +656,89 @@ def test_a_send_refused_by_a_reset_lets_go_of_the_callers_buffer(
         gc.enable()
         client.close()
     assert data == bytearray()
+
+
+def test_option_defaults_without_proc_are_linux_s_stock_sysctls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where /proc/sys cannot be read, a fresh socket reads the defaults of a stock Linux: TTL
+    64, keepalive after 7200 s every 75 s for 9 probes, 6 SYN retries, FIN timeout 60 s."""
+    monkeypatch.setattr(_linux, "_sysctl", lambda name, field, default: default)
+    expected = {
+        (socket.IPPROTO_IP, socket.IP_TTL): 64,
+        (socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS): 64,
+        (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE): 7200,
+        (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL): 75,
+        (socket.IPPROTO_TCP, socket.TCP_KEEPCNT): 9,
+        (socket.IPPROTO_TCP, socket.TCP_SYNCNT): 6,
+        (socket.IPPROTO_TCP, socket.TCP_LINGER2): 60,
+        (socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT): 0,
+    }
+    with MemoryNetwork().socket_factory(socket.AF_INET6) as sock:
+        assert {option: sock.getsockopt(*option) for option in expected} == expected
+
+
+def _poll_bits(sock: MemorySocket) -> int:
+    """``poll``'s bits for ``sock`` now: in, out, the two hang-ups and the error."""
+    poller = select.poll()
+    bits = select.POLLIN | select.POLLOUT | select.POLLRDHUP | select.POLLHUP | select.POLLERR
+    poller.register(sock, bits)
+    return dict(poller.poll(0)).get(sock.fileno(), 0)
+
+
+def test_a_full_send_buffer_is_not_writable_after_shut_rd_and_writable_after_shut_rdwr() -> None:
+    """With its send buffer full, a socket shut for reading shows POLLRDHUP and not POLLOUT
+    (sends still wait, and it turns writable when the peer reads), and shut both ways POLLHUP
+    and POLLOUT (sends fail at once), as on Linux."""
+    network = MemoryNetwork(buffer_size=8)
+    client, server = connected_pair(network)
+    client.sendall(b"12345678")  # the buffer, full: the server has not read
+    client.shutdown(socket.SHUT_RD)
+    rdhup = select.POLLIN | select.POLLRDHUP
+    assert _poll_bits(client) == rdhup
+    assert server.recv(8) == b"12345678"
+    assert _poll_bits(client) == rdhup | select.POLLOUT, "room again: writable"
+    client.sendall(b"abcdefgh")
+    assert _poll_bits(client) == rdhup, "full again"
+    client.shutdown(socket.SHUT_RDWR)
+    assert _poll_bits(client) == rdhup | select.POLLOUT | select.POLLHUP
+    assert server.recv(8) == b"abcdefgh"
+    network.close_all()
+
+
+def test_a_reset_of_a_socket_with_a_full_send_buffer_shows_every_end_and_writable() -> None:
+    """A reset that comes while the send buffer is full: POLLERR and POLLHUP, and POLLOUT (the
+    bytes in flight are gone), as on Linux."""
+    network = MemoryNetwork(buffer_size=8)
+    client, server = connected_pair(network)
+    client.sendall(b"12345678")
+    assert _poll_bits(client) == 0
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    server.close()
+    ends = select.POLLIN | select.POLLRDHUP | select.POLLHUP
+    assert _poll_bits(client) == ends | select.POLLOUT | select.POLLERR
+    network.close_all()
+
+
+def test_option_defaults_come_from_the_sysctls_where_proc_has_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A machine's sysctls decide a fresh socket's TTL and keepalive, as Linux's do: each file
+    holds one number, which the socket reads back."""
+    files = {"net/ipv4/ip_default_ttl": "100\n", "net/ipv4/tcp_keepalive_time": "600\n"}
+    monkeypatch.setattr(
+        _linux, "_sysctl", lambda name, field, default: int(files[name].split()[field])
+    )
+    with MemoryNetwork().socket_factory() as sock:
+        assert sock.getsockopt(socket.IPPROTO_IP, socket.IP_TTL) == 100
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 600
+
+
+def test_a_memory_socketpair_reads_its_family_and_protocol_as_an_af_unix_pair_does() -> None:
+    """SO_DOMAIN and SO_PROTOCOL of the default memory pair are AF_UNIX's: 1 and 0, as those
+    of ``socket.socketpair()`` on Linux."""
+    pair = MemoryNetwork().socketpair()
+    for sock in pair:
+        with sock:
+            assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_DOMAIN) == socket.AF_UNIX
+            assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_PROTOCOL) == 0

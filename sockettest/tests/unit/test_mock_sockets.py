@@ -46,6 +46,27 @@ def test_the_parent_records_factory_and_socket_calls_in_one_order() -> None:
     assert mocks.call_names == ["socket_factory", "socket.bind", "socket.close"]
 
 
+def test_a_with_block_on_the_socket_gives_the_socket_and_closes_it() -> None:
+    """``with factory(...) as s:`` binds the socket itself, as a real one's ``__enter__`` does,
+    so what the test set on it answers; leaving the block closes it, even on an error."""
+    mocks = mock_sockets()
+    mocks.socket.recv.return_value = b"ok"
+    with (  # noqa: PT012 (the block is the case)
+        pytest.raises(ValueError, match="the block's"),
+        mocks.socket_factory(socket.AF_INET, socket.SOCK_STREAM) as sock,
+    ):
+        assert sock is mocks.socket
+        assert sock.recv(2) == b"ok"
+        raise ValueError("the block's own error")
+    assert mocks.call_names == [
+        "socket_factory",
+        "socket.__enter__",
+        "socket.recv",
+        "socket.__exit__",
+        "socket.close",
+    ]
+
+
 def test_the_socket_is_autospecced_so_typos_and_bad_calls_fail() -> None:
     """A misspelled method or a missing argument fails, as on a real socket."""
     mocks = mock_sockets()

@@ -119,6 +119,51 @@ def test_create_connection_after_overlapping_patches_is_not_answered_by_a_networ
     assert second.sockets == []
 
 
+def test_one_patch_object_can_be_used_again_after_its_block_ends() -> None:
+    """A ``network.patch()`` entered again after its block ended patches again, as mock's do."""
+    before = socket_module_state()
+    network = MemoryNetwork()
+    patch = network.patch()
+    for _ in range(2):
+        with patch as patched, socket.socket() as sock:
+            assert patched is network
+            assert made_on(network, sock)
+        assert socket_module_state() == before
+
+
+def test_a_patch_decorates_a_function_each_call_in_a_block_of_its_own() -> None:
+    """``@network.patch()`` patches for each call of the function, as ``mock.patch`` does, a
+    call made inside another included."""
+    before = socket_module_state()
+    network = MemoryNetwork()
+    made: list[bool] = []
+
+    @network.patch()
+    def make_one(again: bool) -> None:
+        with socket.socket() as sock:
+            made.append(made_on(network, sock))
+        if again:
+            make_one(again=False)
+
+    make_one(again=True)
+    assert made == [True, True]
+    assert socket_module_state() == before
+
+
+def test_entering_one_patch_object_inside_its_own_block_is_refused_at_the_call() -> None:
+    """A ``network.patch()`` entered while its block is open raises a clear error, and the open
+    block still ends as if nothing had happened."""
+    before = socket_module_state()
+    network = MemoryNetwork()
+    patch = network.patch()
+    with patch:
+        with pytest.raises(RuntimeError, match=r"patch\(\) .*already in force.*new"):
+            patch.__enter__()
+        with socket.socket() as sock:
+            assert made_on(network, sock)
+    assert socket_module_state() == before
+
+
 # What the network does not carry: AF_UNIX ------------------------------------------------------
 
 

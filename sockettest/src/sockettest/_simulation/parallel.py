@@ -21,6 +21,7 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from sockettest._simulation.progress import Reporter
@@ -104,7 +105,16 @@ def first_failure_in_processes(
         first: tuple[int, int] | None = None  # (chunk, index in it) of the first failure so far
         for future in as_completed(futures):
             number = futures[future]
-            failed_at, count = future.result()
+            try:
+                failed_at, count = future.result()
+            except BrokenProcessPool as error:
+                name = f"{fn.__module__}.{fn.__qualname__}"
+                raise RuntimeError(
+                    f"a worker process of explore(processes={processes}) ended before it could "
+                    f"answer: it could not import fn as {name} (its error is printed above: a "
+                    "module imported by path, not by that name?), or fn ended the process. "
+                    "Run with processes=1, in this process"
+                ) from error
             if failed_at is None:
                 passed[number] = True
             elif first is None or number < first[0]:

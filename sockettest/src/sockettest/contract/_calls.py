@@ -4,12 +4,16 @@ inheritable flag), and socket options."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import socket
 import sys
 import tempfile
+from collections.abc import Callable
 from functools import partial
+from pathlib import Path
+from typing import cast
 
 from sockettest.contract._harness import (
     HOST,
@@ -331,3 +335,66 @@ def check_an_ipv6_int_option_given_as_bytes_is_a_signed_int(h: Harness) -> None:
     as_bytes.setsockopt(level, option, minus_one)
     got, expected = as_bytes.getsockopt(level, option), as_int.getsockopt(level, option)
     assert got == expected, f"IPV6_UNICAST_HOPS set from the bytes of -1 reads {got!r}"
+
+
+_FRESH_OPTIONS = (  # Linux's defaults, and the sysctl each is read from where there is one
+    (socket.SOL_SOCKET, "SO_DOMAIN", None, socket.AF_INET),
+    (socket.SOL_SOCKET, "SO_PROTOCOL", None, socket.IPPROTO_TCP),
+    (socket.SOL_SOCKET, "SO_KEEPALIVE", None, 0),
+    (socket.IPPROTO_TCP, "TCP_NODELAY", None, 0),
+    (socket.SOL_SOCKET, "SO_RCVLOWAT", None, 1),
+    (socket.SOL_SOCKET, "SO_SNDLOWAT", None, 1),
+    (socket.IPPROTO_IP, "IP_TTL", "ipv4/ip_default_ttl", 64),
+    (socket.IPPROTO_TCP, "TCP_KEEPIDLE", "ipv4/tcp_keepalive_time", 7200),
+    (socket.IPPROTO_TCP, "TCP_KEEPINTVL", "ipv4/tcp_keepalive_intvl", 75),
+    (socket.IPPROTO_TCP, "TCP_KEEPCNT", "ipv4/tcp_keepalive_probes", 9),
+    (socket.IPPROTO_TCP, "TCP_SYNCNT", "ipv4/tcp_syn_retries", 6),
+    (socket.IPPROTO_TCP, "TCP_LINGER2", "ipv4/tcp_fin_timeout", 60),
+    (socket.IPPROTO_TCP, "TCP_QUICKACK", None, 1),
+)
+
+
+@register
+def check_int_options_of_a_fresh_socket_read_as_linux(h: Harness) -> None:
+    """A fresh socket reads back Linux's defaults, not 0: its family and protocol, low-water
+    marks of 1, the default TTL, the keepalive and SYN retry sysctls; ``IP_TTL`` set reads
+    back, and set to -1 reads the default again."""
+    sock = h.socket()
+    read: dict[str, int] = {}
+    for level, name, sysctl, linux_default in _FRESH_OPTIONS:
+        if not hasattr(socket, name):
+            continue
+        default = linux_default
+        if sysctl is not None:
+            with contextlib.suppress(OSError, ValueError):
+                default = int(Path("/proc/sys/net", sysctl).read_text(encoding="ascii"))
+        read[name] = got = sock.getsockopt(level, getattr(socket, name))
+        assert got == default, f"{name} of a fresh socket reads {got!r}, not {default}"
+    for value, expected in ((200, 200), (-1, read["IP_TTL"])):
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, value)
+        got = sock.getsockopt(socket.IPPROTO_IP, socket.IP_TTL)
+        assert got == expected, f"IP_TTL set to {value} reads back {got!r}, not {expected}"
+
+
+@register
+def check_getsockopt_with_a_length_reads_what_linux_copies(h: Harness) -> None:
+    """``getsockopt`` with a buffer length gives at most the option's size (an int's 4 bytes,
+    ``SO_LINGER``'s 8), not the length asked for; IPv4 answers a short buffer with one byte.
+    ``IP_TOS`` keeps a TCP socket's two ECN bits its own, and takes one byte as an int."""
+    sock = h.socket()
+    ttl = sock.getsockopt(socket.IPPROTO_IP, socket.IP_TTL)
+    read = cast("Callable[[int, int, int], bytes]", sock.getsockopt)  # the form with a length
+    for level, option, buflen, expected in (
+        (socket.SOL_SOCKET, socket.SO_REUSEADDR, 8, bytes(4)),
+        (socket.SOL_SOCKET, socket.SO_LINGER, 16, bytes(8)),
+        (socket.SOL_SOCKET, socket.SO_RCVTIMEO, 32, bytes(16)),  # a struct timeval
+        (socket.IPPROTO_TCP, socket.TCP_NODELAY, 8, bytes(4)),
+        (socket.IPPROTO_IP, socket.IP_TTL, 2, bytes([ttl])),
+        (socket.IPPROTO_IP, socket.IP_TOS, 2, bytes(1)),
+    ):
+        got = read(level, option, buflen)
+        assert got == expected, f"getsockopt({level}, {option}, {buflen}) gave {got!r}"
+    for value, tos in ((0xFF, 0xFC), (3, 0), (b"\x10", 0x10)):
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, value)
+        got = read(socket.IPPROTO_IP, socket.IP_TOS, 4)
+        assert got == tos.to_bytes(4, sys.byteorder), f"IP_TOS set to {value!r} reads {got!r}"

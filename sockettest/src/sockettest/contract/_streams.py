@@ -4,6 +4,7 @@ and the errors that follow them."""
 from __future__ import annotations
 
 import errno
+import select
 import socket
 import time
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from sockettest.contract._harness import (
     recv,
     recv_exactly,
     register,
+    writable,
 )
 
 
@@ -203,7 +205,7 @@ def check_use_after_close_raises_ebadf(h: Harness) -> None:
 @register
 def check_unconnected_socket_raises_enotconn(h: Harness) -> None:
     """On a socket never connected, ``shutdown``, ``recv`` and ``getpeername`` raise
-    ``ENOTCONN``."""
+    ``ENOTCONN``; ``select`` finds it readable and writable (Linux hangs it up: POLLHUP)."""
     # A fresh socket for each call: on Linux a failed shutdown still marks the socket shut.
     calls: dict[str, Callable[[Socket], object]] = {
         "shutdown": lambda sock: sock.shutdown(socket.SHUT_RDWR),
@@ -212,6 +214,9 @@ def check_unconnected_socket_raises_enotconn(h: Harness) -> None:
     }
     for name, call in calls.items():
         expect_errno(errno.ENOTCONN, partial(call, h.socket()), f"{name} on an unconnected socket")
+    fresh = h.socket()
+    assert readable(fresh, 0), "an unconnected socket is not readable"
+    assert writable(fresh, 0), "an unconnected socket is not writable"
 
 
 @register
@@ -228,13 +233,16 @@ def check_shutdown_wakes_blocked_recv(h: Harness) -> None:
 @register
 def check_shutdown_wakes_blocked_accept(h: Harness) -> None:
     """``shutdown(SHUT_RDWR)`` from another thread wakes an ``accept`` blocked with no timeout,
-    which raises OSError: how the server stops its accept loop."""
+    which raises OSError: how the server stops its accept loop. The shut listener is hung up:
+    ``select`` finds it readable and writable, as a selector loop's wait must end."""
     listener, _ = h.listener()
     listener.settimeout(None)
     result = h.woken(listener.accept, "acceptor", partial(listener.shutdown, socket.SHUT_RDWR))
     assert isinstance(result.error, OSError), (
         f"the woken accept should raise OSError; it gave {result.error or result.value!r}"
     )
+    assert readable(listener, 0), "a shut listener is not readable"
+    assert writable(listener, 0), "a shut listener is not writable (Linux: POLLHUP)"
 
 
 @register
@@ -343,3 +351,44 @@ def check_reset_after_peer_eof_reads_eof_and_breaks_pipe(h: Harness) -> None:
     expect_eof(client, "recv after a reset that followed EOF")
     expect_errno(errno.EPIPE, lambda: client.send(b"x"), "send", BrokenPipeError)
     expect_eof(client, "recv after the broken pipe")
+
+
+_ENDS = ("POLLIN", "POLLOUT", "POLLRDHUP", "POLLHUP", "POLLERR")
+
+
+def _poll_bits(sock: Socket, until: str) -> set[str]:
+    """The names of ``poll``'s bits for ``sock``, once ``until`` is among them (or
+    :data:`TIMEOUT` passed): POLLOUT alone would end a wait at once."""
+    poller = select.poll()
+    poller.register(sock, getattr(select, until))
+    poller.poll(TIMEOUT * 1000)
+    poller.modify(sock, sum(getattr(select, name) for name in _ENDS))
+    mask = dict(poller.poll(0)).get(sock.fileno(), 0)
+    return {name for name in _ENDS if mask & getattr(select, name)}
+
+
+@register
+def check_poll_shows_how_a_connection_ended(h: Harness) -> None:
+    """``poll`` on ``fileno()`` shows the end of a connection as Linux does: the peer's close
+    is POLLRDHUP (and readable, writable); the own SHUT_WR after it, POLLHUP too; a reset,
+    POLLERR until ``recv`` reports it (or ``SO_ERROR``, after the peer's EOF), then POLLHUP."""
+    if not hasattr(select, "POLLRDHUP"):
+        return  # Linux's bit
+    client, server = h.pair()
+    server.close()
+    assert _poll_bits(client, "POLLRDHUP") == {"POLLIN", "POLLOUT", "POLLRDHUP"}
+    client.shutdown(socket.SHUT_WR)
+    assert _poll_bits(client, "POLLHUP") == {"POLLIN", "POLLOUT", "POLLRDHUP", "POLLHUP"}
+    client, server = h.pair()
+    linger_reset(server)
+    assert _poll_bits(client, "POLLERR") == set(_ENDS), "poll after a reset"
+    expect(ConnectionResetError, lambda: client.recv(1), "recv after a linger reset")
+    assert _poll_bits(client, "POLLHUP") == set(_ENDS) - {"POLLERR"}, "after it was reported"
+    client, server = h.pair()  # a reset after the peer's EOF: EPIPE in SO_ERROR, then POLLHUP
+    server.shutdown(socket.SHUT_WR)
+    expect_eof(client, "recv after the peer's SHUT_WR")
+    client.sendall(b"unread")
+    linger_reset(server)
+    assert _poll_bits(client, "POLLERR") == set(_ENDS), "poll after a reset that followed EOF"
+    assert client.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == errno.EPIPE
+    assert _poll_bits(client, "POLLHUP") == set(_ENDS) - {"POLLERR"}, "after SO_ERROR was read"

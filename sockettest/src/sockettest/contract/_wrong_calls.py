@@ -260,8 +260,28 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
             (S.IPPROTO_IP, 9999, None, 4),
         ),
         (
+            # the int options Linux bounds: 1-255 or -1 (the default), 1-32767, 1-127
+            "setsockopt",
+            (OSError, errno.EINVAL),
+            *((S.IPPROTO_IP, S.IP_TTL, value) for value in (0, 256, -2, b"")),
+            (S.IPPROTO_IP, S.IP_TTL, struct.pack("i", 300)),  # four bytes: an int, not a char
+            *((S.IPPROTO_TCP, S.TCP_KEEPIDLE, value) for value in (0, 32768)),
+            *((S.IPPROTO_TCP, S.TCP_KEEPINTVL, value) for value in (0, 32768)),
+            *((S.IPPROTO_TCP, S.TCP_KEEPCNT, value) for value in (0, 128)),
+            *((S.IPPROTO_TCP, S.TCP_SYNCNT, value) for value in (0, 128)),
+            (S.IPPROTO_TCP, S.TCP_USER_TIMEOUT, -1),
+        ),
+        ("setsockopt", (OSError, errno.ENOPROTOOPT), (S.SOL_SOCKET, S.SO_SNDLOWAT, 1)),
+        (
             "setsockopt",
             None,
+            *((S.IPPROTO_IP, S.IP_TTL, value) for value in (-1, 1, 255)),
+            (S.IPPROTO_IP, S.IP_TOS, b""),  # IPv4 reads no byte as 0
+            *((S.IPPROTO_TCP, S.TCP_KEEPIDLE, value) for value in (1, 32767)),
+            *((S.IPPROTO_TCP, S.TCP_KEEPINTVL, value) for value in (1, 32767)),
+            *((S.IPPROTO_TCP, S.TCP_KEEPCNT, value) for value in (1, 127)),
+            *((S.IPPROTO_TCP, S.TCP_SYNCNT, value) for value in (1, 127)),
+            (S.IPPROTO_TCP, S.TCP_USER_TIMEOUT, 0),
             (S.SOL_SOCKET, S.SO_RCVBUF, b"\x00\x01\x00\x00"),
             (S.IPPROTO_IP, S.IP_TOS, b"\x01"),
             (S.SOL_SOCKET, S.SO_LINGER, bytes(8)),
@@ -352,6 +372,11 @@ WRONG_CALLS: tuple[WrongCall, ...] = (
         ),
         ("setsockopt", (OSError, errno.ENOPROTOOPT), (S.IPPROTO_IPV6, 9999, None, 3)),
         ("setsockopt", None, (S.IPPROTO_IPV6, S.IPV6_V6ONLY, None, 4)),
+        ("setsockopt", (OSError, errno.EINVAL), (S.IPPROTO_IPV6, S.IPV6_UNICAST_HOPS, 256)),
+        ("setsockopt", (OSError, errno.EINVAL), (S.IPPROTO_IPV6, S.IPV6_UNICAST_HOPS, -2)),
+        ("setsockopt", None, (S.IPPROTO_IPV6, S.IPV6_UNICAST_HOPS, 0)),
+        ("setsockopt", None, (S.IPPROTO_IPV6, S.IPV6_UNICAST_HOPS, -1)),
+        ("setsockopt", None, (S.IPPROTO_IPV6, S.IPV6_UNICAST_HOPS, 255)),
     ),
     *_rows(
         "factory",
