@@ -53,7 +53,7 @@ from __future__ import annotations
 import _socket
 import socket
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ContextDecorator, contextmanager
+from contextlib import AbstractContextManager, ContextDecorator, ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sockettest._originals import PATCHED_NAMES, SOCKET, Lock, is_a_guard
@@ -92,6 +92,7 @@ class _Layer:
         self.owner = owner
         self.below: dict[str, Any] = {}
         self.values = _replacements(network, self)
+        self.selects = ExitStack()  # the select stand-ins, held until the layer ends
 
     def __repr__(self) -> str:
         return f"<patch of the socket module for {self.network!r}>"
@@ -266,9 +267,9 @@ def _patched(network: MemoryNetwork) -> Iterator[MemoryNetwork]:
         _LAYERS.append(layer)
         for name in PATCHED_NAMES:
             setattr(socket, name, layer.values[name])
+        layer.selects.enter_context(selects_on_network_clock())
     try:
-        with selects_on_network_clock():
-            yield network
+        yield network
     finally:
         with _LOCK:
             _remove(layer)
@@ -281,6 +282,7 @@ def _remove(layer: _Layer) -> None:
         return  # the plugin already ended it as leaked
     index = _LAYERS.index(layer)
     del _LAYERS[index]
+    layer.selects.close()  # now, even for a leaked patch whose block never ends
     if index < len(_LAYERS):
         above = _LAYERS[index]
         for name in PATCHED_NAMES:

@@ -18,6 +18,7 @@ from contextlib import ExitStack
 
 import pytest
 
+import sockettest._patch
 from sockettest import MemoryNetwork, VirtualClock, run_in_thread, serve_in_thread
 from tests.deadlines import DEADLINE, SHORT
 
@@ -156,4 +157,17 @@ def test_the_select_functions_are_replaced_for_exactly_the_patch_s_scope() -> No
     assert select_functions() == inside
     stack_two.close()
     assert all(inside[owner] is not before[owner] for owner in before)
+    assert select_functions() == before
+
+
+def test_a_leaked_patch_ended_at_teardown_gives_the_select_functions_back_at_once() -> None:
+    """The teardown that ends a patch a test leaked ends its select stand-ins too, then and
+    there: not once the leaked patch object happens to be collected."""
+    before = select_functions()
+    leaked = MemoryNetwork().patch()
+    leaked.__enter__()
+    assert select_functions() != before
+    sockettest._patch.restore_after_test(lambda owner: False)  # the plugin's teardown does this
+    assert select_functions() == before
+    leaked.__exit__(None, None, None)  # late: changes nothing
     assert select_functions() == before
