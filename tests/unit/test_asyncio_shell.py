@@ -28,7 +28,7 @@ from game.__main__ import main
 from game.asyncio_shell import ACCEPTS_PER_TURN
 from game.protocol import Banner, End, Error, Result, ServerMessage, Start, Wait
 from game.server import ALLOWANCE
-from sockettest import MemoryNetwork
+from sockettest import MemoryNetwork, VirtualClock
 from tests.deadline import DEADLINE
 from tests.unit.asyncio_helpers import (
     long_pings,
@@ -370,24 +370,27 @@ def test_a_client_that_half_closes_and_reads_nothing_is_cut_off(
 
 
 def test_a_client_that_keeps_its_end_open_after_bye_is_closed_once_the_linger_is_over(
-    patched_network_on_virtual_clock: MemoryNetwork,
+    patched_network_on_virtual_clock: MemoryNetwork, virtual_clock: VirtualClock
 ) -> None:
     """After BYE the server half-closes, waits the linger for the client's own close, then
-    closes its end anyway: a client that never closes does not keep the connection."""
+    closes its end anyway, 2 s on (docs/PROTOCOL.md): a client that never closes does not
+    keep the connection."""
     network = patched_network_on_virtual_clock
     factory = network.socket_factory
 
-    async def scenario() -> None:
+    async def scenario() -> float:
         async with AsyncServer(port=0, socket_factory=factory) as server:
             assert server.address is not None
             client = AsyncClient(*server.address, socket_factory=factory, timeout=DEADLINE)
             async with client:
                 await client.hello("stays")
                 [served] = server._open
+                quit_at = virtual_clock.monotonic()
                 await client.quit()
                 await asyncio.wait_for(served.lost, DEADLINE)  # the client is still open
+                return virtual_clock.monotonic() - quit_at
 
-    run_on_its_clock(network, scenario())
+    assert run_on_its_clock(network, scenario()) == pytest.approx(2.0, abs=0.05)
 
 
 def test_an_async_client_measures_its_waits_on_its_own_clock(
@@ -566,3 +569,21 @@ def test_shutdown_closes_a_connection_that_lingers_after_its_client_half_closed(
 
     with network.patch():
         assert asyncio.run(scenario())
+
+
+def test_an_async_client_with_a_timeout_under_a_second_waits_that_long_for_its_reply() -> None:
+    """A client timeout of half a second bounds the wait for WELCOME; it does not refuse to
+    wait at all because it is under a second. On the network's clock, so a loaded machine
+    cannot use the half second up."""
+    network = MemoryNetwork(clock=VirtualClock(autojump_threshold=0.01))
+    factory = network.socket_factory
+
+    async def scenario() -> str:
+        async with AsyncServer(port=0, socket_factory=factory) as server:
+            assert server.address is not None
+            client = AsyncClient(*server.address, socket_factory=factory, timeout=0.5)
+            async with client:
+                return (await client.hello("alice")).name
+
+    assert run_on_its_clock(network, scenario()) == "alice"
+    network.assert_all_closed(grace=DEADLINE)

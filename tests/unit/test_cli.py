@@ -3,6 +3,7 @@ on a signal, whichever of its threads takes it."""
 
 import functools
 import os
+import re
 import signal
 import sys
 import threading
@@ -127,7 +128,13 @@ def test_the_demo_serves_on_a_port_the_system_picks(
     monkeypatch.setattr(game.__main__, "Client", client)
     assert main(["demo"]) == 0
     assert ports == [0]
-    assert "result: a draw\nserver stopped cleanly" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "result: a draw\nserver stopped cleanly" in out
+    # alice's game, narrated: who plays what, then each of a draw's nine moves once
+    assert re.search(r"^alice plays [XO], bob plays [XO]$", out, re.MULTILINE)
+    assert sorted(
+        int(cell) for cell in re.findall(r"^[XO] takes (\d)$", out, re.MULTILINE)
+    ) == list(range(1, 10))
     network.assert_all_closed(grace=5.0)
 
 

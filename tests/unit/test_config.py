@@ -7,7 +7,7 @@ values: no socket is involved, because construction must not touch the network.
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from game import Client, Server
@@ -41,6 +41,8 @@ def test_any_host_and_port_are_stored_as_given(endpoint: Any, host: str, port: i
 
 @endpoints
 @given(port=not_ports)
+@example(port=65536)  # the edges, every run: Hypothesis's few dev examples may miss them
+@example(port=-1)
 def test_a_port_that_is_not_an_int_in_range_is_refused(endpoint: Any, port: object) -> None:
     """A bool is not a port, nor is 65536 or "80": ValueError at construction."""
     with pytest.raises(ValueError, match="port must be an int in 0-65535"):

@@ -60,6 +60,26 @@ def test_suggest_move_picks_a_free_cell(order: list[int], played: int) -> None:
         assert suggest_move(board) in board.free_cells
 
 
+@pytest.mark.parametrize(
+    "board",
+    [
+        "XXOO.XXOO",
+        ".XOOXXXOO",
+        "XO.OXXOXO",
+        "XOXOOX.XO",
+        "XXOOOXXO.",
+        "X.OOXXXOO",
+        "XOX.XOOXO",
+        "XOXXO.OXO",
+        "XXOOOXX.O",
+    ],
+)
+def test_suggest_move_takes_the_last_free_cell_that_completes_no_line(board: str) -> None:
+    """Whichever cell is the only one left, with no line to complete or block, it is the
+    move: the order of preference covers every cell."""
+    assert suggest_move(Board(board)) == board.index(".") + 1
+
+
 def test_suggest_move_takes_a_win_then_blocks() -> None:
     """Win beats block beats centre."""
     assert suggest_move(Board("XX.OO....")) == 3  # X to move: complete 1-2-3

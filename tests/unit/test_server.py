@@ -142,6 +142,16 @@ def test_wait_until_listening_times_out_instead_of_hanging() -> None:
         Server(port=0).wait_until_listening(timeout=0.01)
 
 
+def test_wait_until_listening_with_timeout_0_only_looks(mocker: MockerFixture) -> None:
+    """``timeout=0`` asks whether the server listens now: it waits no time at all before the
+    TimeoutError (the readiness signal is asked with 0, not some small bound)."""
+    server = Server(port=0)
+    ready_wait = mocker.spy(server._ready, "wait")
+    with pytest.raises(TimeoutError, match=r"not listening after 0 s"):
+        server.wait_until_listening(timeout=0)
+    ready_wait.assert_called_once_with(0.0)
+
+
 def test_accepted_connections_are_served_in_their_own_thread(mocker: MockerFixture) -> None:
     """Each accepted socket goes to handle_client in a new thread, joined before returning."""
     factory, listener, _ = listener_factory(mocker)
