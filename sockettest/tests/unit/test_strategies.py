@@ -125,11 +125,17 @@ empty-handed (``find``'s 2,000 draws) costs seconds."""
 
 @BOUNDS
 @given(faults())
-def test_faults_time_out_only_among_the_first_eight_recvs(drawn: Faults) -> None:
+def test_faults_stay_within_their_bounds_by_default(drawn: Faults) -> None:
     """``faults()`` draws a timeout on one of the first eight recv calls, as its docstring
-    says, never a later one."""
-    target(float(drawn.timeout_on_recv or 0))
+    says, never a later one; and no chunk, send size, reset or EOF position past its default
+    ``max_bytes`` of 64."""
+    target(float(drawn.timeout_on_recv or 0), label="timeout")
     assert drawn.timeout_on_recv is None or 1 <= drawn.timeout_on_recv <= 8
+    sizes = [*drawn.recv_chunks, drawn.send_limit, drawn.reset_after_recv]
+    sizes += [drawn.reset_after_send, drawn.eof_after]
+    largest = max((size for size in sizes if size is not None), default=0)
+    target(float(largest), label="bytes")
+    assert largest <= 64
 
 
 def test_schedules_draw_every_choice_below_max_threads_zero_included() -> None:
