@@ -138,7 +138,7 @@ def test_a_client_whose_lines_wait_for_its_replies_to_drain_is_not_idle_on_async
             sending = asyncio.create_task(loop.sock_sendall(sock, b"".join(pings)))
             async with asyncio.timeout(DEADLINE):
                 await paused.wait()  # not one byte read yet
-                await asyncio.sleep(3 * idle)  # virtual: within the write timeout
+                await asyncio.sleep(3 * idle)  # sleep-ok: 3 idle timeouts unread, virtual
                 received = b""
                 while received.count(b"\n") < 1 + len(pings) and (
                     chunk := await loop.sock_recv(sock, 65536)
